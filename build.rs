@@ -1,0 +1,37 @@
+//! Embeds every YAML file under `rules/` in the binary, so a single
+//! executable works offline with its default taxonomy, cues, law table and
+//! rule packs (`--rules DIR` overlays files from disk at run time).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    println!("cargo:rerun-if-changed=rules");
+    let mut entries: Vec<(String, String)> = walkdir::WalkDir::new(&root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(&root)
+                .expect("walked below root")
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            (rel, e.path().display().to_string())
+        })
+        .collect();
+    entries.sort();
+    let mut code = String::from("/// Files of `rules/`, embedded at build time: (relative path, text).\npub static EMBEDDED: &[(&str, &str)] = &[\n");
+    for (rel, abs) in entries {
+        writeln!(code, "    ({rel:?}, include_str!({abs:?})),").expect("write to string");
+    }
+    code.push_str("];\n");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR set by cargo")).join("embedded_rules.rs");
+    std::fs::write(out, code).expect("write embedded_rules.rs");
+}

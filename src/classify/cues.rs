@@ -1,0 +1,158 @@
+//! Cue dictionaries (`rules/cues/*.yaml`): column-name cues (English, pinyin,
+//! NHSA codes), comment keywords, and the negative cues that veto them.
+
+use super::taxonomy::Taxonomy;
+use super::tokens::tokenize;
+use crate::data::{parse_yaml, DataFiles};
+use crate::error::Error;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CueFile {
+    cues: Vec<CueSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CueSpec {
+    category: String,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    contextual: Vec<String>,
+    #[serde(default)]
+    ambiguous: Vec<String>,
+    #[serde(default)]
+    comments: Vec<String>,
+}
+
+/// The negative cues of `rules/cues/negative.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Negative {
+    /// Name tokens that veto a name cue when outside the matched run.
+    #[serde(default)]
+    pub name_tokens: Vec<String>,
+    /// Comment words that veto a comment cue when after the keyword.
+    #[serde(default)]
+    pub comment_words: Vec<String>,
+    /// Comment words that veto a comment cue when before the keyword.
+    #[serde(default)]
+    pub comment_prefix_words: Vec<String>,
+    /// Whole column names (tokens joined by `_`) that are never PI.
+    #[serde(default)]
+    pub not_pi_names: Vec<String>,
+    /// Table-name tokens that make a table person-like.
+    #[serde(default)]
+    pub person_tables: Vec<String>,
+    /// Table-name tokens that make a table not person-like.
+    #[serde(default)]
+    pub non_person_tables: Vec<String>,
+}
+
+/// How strong a name cue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strength {
+    /// Tags on its own.
+    Plain,
+    /// Tags only in a person-like table.
+    Contextual,
+    /// Needs supporting evidence.
+    Ambiguous,
+}
+
+/// One column-name cue.
+#[derive(Debug, Clone)]
+pub struct NameCue {
+    /// Taxonomy id.
+    pub category: String,
+    /// The cue as written.
+    pub text: String,
+    /// Its tokens.
+    pub tokens: Vec<String>,
+    /// Its tokens joined without separator.
+    pub joined: String,
+    /// Plain, contextual or ambiguous.
+    pub strength: Strength,
+    /// Dictionary it came from (`en`, `pinyin`, `nhsa`, …).
+    pub source: String,
+}
+
+/// One comment keyword.
+#[derive(Debug, Clone)]
+pub struct CommentCue {
+    /// Taxonomy id.
+    pub category: String,
+    /// The keyword.
+    pub keyword: String,
+}
+
+/// All cue dictionaries.
+#[derive(Debug, Clone, Default)]
+pub struct Cues {
+    /// Column-name cues.
+    pub names: Vec<NameCue>,
+    /// Comment keywords, longest first.
+    pub comments: Vec<CommentCue>,
+    /// Vetoes and table context.
+    pub negative: Negative,
+}
+
+impl Cues {
+    /// Loads every `cues/*.yaml` file, checking categories against `taxonomy`.
+    pub fn load(files: &DataFiles, taxonomy: &Taxonomy) -> Result<Cues, Error> {
+        let mut cues = Cues::default();
+        for (path, text) in files.under("cues/") {
+            if path == "cues/negative.yaml" {
+                cues.negative = parse_yaml(path, text)?;
+                continue;
+            }
+            let source = path
+                .trim_start_matches("cues/")
+                .trim_end_matches(".yaml")
+                .trim_end_matches(".yml")
+                .to_string();
+            let file: CueFile = parse_yaml(path, text)?;
+            for spec in file.cues {
+                if taxonomy.category(&spec.category).is_none() {
+                    return Err(Error::Rules {
+                        file: path.to_string(),
+                        message: format!("cue category `{}` is not in the taxonomy", spec.category),
+                    });
+                }
+                let lists = [
+                    (&spec.names, Strength::Plain),
+                    (&spec.contextual, Strength::Contextual),
+                    (&spec.ambiguous, Strength::Ambiguous),
+                ];
+                for (list, strength) in lists {
+                    for text in list {
+                        let tokens = tokenize(text);
+                        if tokens.is_empty() {
+                            continue;
+                        }
+                        cues.names.push(NameCue {
+                            category: spec.category.clone(),
+                            text: text.clone(),
+                            joined: tokens.concat(),
+                            tokens,
+                            strength,
+                            source: source.clone(),
+                        });
+                    }
+                }
+                for kw in &spec.comments {
+                    let keyword = kw.trim().to_lowercase();
+                    if !keyword.is_empty() {
+                        cues.comments.push(CommentCue { category: spec.category.clone(), keyword });
+                    }
+                }
+            }
+        }
+        cues.comments.sort_by(|a, b| {
+            b.keyword.chars().count().cmp(&a.keyword.chars().count()).then(a.keyword.cmp(&b.keyword))
+        });
+        Ok(cues)
+    }
+}

@@ -1,0 +1,133 @@
+//! The PI taxonomy (`rules/taxonomy.yaml`): categories with zh/en names,
+//! legal anchors and sensitivity under each profile.
+
+use crate::data::parse_yaml;
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Sensitivity of a category under one profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sensitivity {
+    /// Sensitive PI.
+    Yes,
+    /// Not sensitive.
+    No,
+    /// Depends on context or aggregation; not flagged by default.
+    Ctx,
+}
+
+/// A sensitivity profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Id used with `--profile`.
+    pub id: String,
+    /// Chinese title.
+    pub zh: String,
+    /// English title.
+    pub en: String,
+    /// The profile used when none is chosen.
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// One taxonomy leaf.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Stable dotted id.
+    pub id: String,
+    /// Chinese name.
+    pub zh: String,
+    /// English name.
+    pub en: String,
+    /// Section of the taxonomy.
+    pub group: String,
+    /// Primary legal hooks (law codes).
+    #[serde(default)]
+    pub anchor: Vec<String>,
+    /// Sensitivity per profile id.
+    pub sensitive: BTreeMap<String, Sensitivity>,
+    /// Profiles whose sensitivity value is not verified.
+    #[serde(default)]
+    pub unverified: Vec<String>,
+    /// A high-risk identifier (HR-ID) protected whatever the profile says.
+    #[serde(default)]
+    pub high_risk: bool,
+    /// A date, time or boolean column cannot hold it.
+    #[serde(default)]
+    pub text_only: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaxonomyFile {
+    version: u32,
+    profiles: Vec<Profile>,
+    categories: Vec<Category>,
+}
+
+/// The loaded taxonomy.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    /// Profiles in file order.
+    pub profiles: Vec<Profile>,
+    categories: BTreeMap<String, Category>,
+}
+
+impl Taxonomy {
+    /// Parses and validates `rules/taxonomy.yaml`.
+    pub fn load(file: &str, text: &str) -> Result<Taxonomy, Error> {
+        let raw: TaxonomyFile = parse_yaml(file, text)?;
+        let err = |message: String| Error::Rules { file: file.to_string(), message };
+        if raw.version != 1 {
+            return Err(err(format!("unsupported taxonomy version {}; expected 1", raw.version)));
+        }
+        let mut categories = BTreeMap::new();
+        for c in raw.categories {
+            for p in &raw.profiles {
+                if !c.sensitive.contains_key(&p.id) {
+                    return Err(err(format!("category `{}` has no sensitivity for profile `{}`", c.id, p.id)));
+                }
+            }
+            if let Some(old) = categories.insert(c.id.clone(), c) {
+                return Err(err(format!("duplicate category id `{}`", old.id)));
+            }
+        }
+        Ok(Taxonomy { profiles: raw.profiles, categories })
+    }
+
+    /// A category by id.
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.get(id)
+    }
+
+    /// All categories, by id.
+    pub fn categories(&self) -> impl Iterator<Item = &Category> {
+        self.categories.values()
+    }
+
+    /// The default profile id.
+    pub fn default_profile(&self) -> Option<&str> {
+        self.profiles.iter().find(|p| p.default).map(|p| p.id.as_str())
+    }
+
+    /// Checks that `profile` exists.
+    pub fn check_profile(&self, profile: &str) -> Result<(), Error> {
+        if self.profiles.iter().any(|p| p.id == profile) {
+            return Ok(());
+        }
+        let known: Vec<&str> = self.profiles.iter().map(|p| p.id.as_str()).collect();
+        Err(Error::Usage(format!("unknown profile `{profile}`; known: {}", known.join(", "))))
+    }
+
+    /// Whether `category` is sensitive PI under `profile` (`ctx` counts as no).
+    pub fn is_sensitive(&self, category: &str, profile: &str) -> bool {
+        self.categories
+            .get(category)
+            .and_then(|c| c.sensitive.get(profile))
+            .is_some_and(|s| *s == Sensitivity::Yes)
+    }
+}

@@ -1,0 +1,504 @@
+//! Declarations: what the organisation states about itself in `piaudit.yaml`
+//! (profile, scale, purposes, legal bases, retention, consents, sharing,
+//! cross-border, PIA and audit records, waivers). Unknown keys are errors
+//! with file, line and key path (exit 2).
+
+use crate::error::Error;
+use globset::{Glob, GlobMatcher};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+
+/// A calendar date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Date(pub String);
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let ok = s.len() == 10
+            && s.as_bytes()[4] == b'-'
+            && s.as_bytes()[7] == b'-'
+            && s.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+            && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
+            && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0));
+        if ok {
+            Ok(Date(s))
+        } else {
+            Err(serde::de::Error::custom(format!("`{s}` is not a date; write YYYY-MM-DD")))
+        }
+    }
+}
+
+/// The whole `piaudit.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Declarations {
+    /// File format version (1).
+    pub version: u32,
+    /// Who the processor is.
+    #[serde(default)]
+    pub organisation: Option<Organisation>,
+    /// Head-counts.
+    #[serde(default)]
+    pub scale: Option<Scale>,
+    /// PI protection officer (PIPL-52).
+    #[serde(default)]
+    pub pi_officer: Option<PiOfficer>,
+    /// Network data security officer (NDSMR-28/30).
+    #[serde(default)]
+    pub network_data_security_officer: Option<SecurityOfficer>,
+    /// Per-dataset purpose, legal basis, retention.
+    #[serde(default)]
+    pub datasets: Vec<DatasetDecl>,
+    /// Consents collected.
+    #[serde(default)]
+    pub consents: Vec<Consent>,
+    /// Minors' PI handling.
+    #[serde(default)]
+    pub minors: Option<Minors>,
+    /// Biometric handling.
+    #[serde(default)]
+    pub biometric: Option<Biometric>,
+    /// Automated decision-making.
+    #[serde(default)]
+    pub automated_decision: Option<AutomatedDecision>,
+    /// Entrusting, provision, public disclosure.
+    #[serde(default)]
+    pub sharing: Vec<Sharing>,
+    /// Cross-border mechanism.
+    #[serde(default)]
+    pub cross_border: Option<serde_yaml::Value>,
+    /// Procedure for foreign judicial requests.
+    #[serde(default)]
+    pub foreign_requests: Option<ForeignRequests>,
+    /// PI impact assessments.
+    #[serde(default)]
+    pub pia: Vec<Pia>,
+    /// Compliance audits.
+    #[serde(default)]
+    pub audits: Vec<Audit>,
+    /// Important-data risk assessments.
+    #[serde(default)]
+    pub risk_assessments: Vec<RiskAssessment>,
+    /// Incident response.
+    #[serde(default)]
+    pub incident: Option<Incident>,
+    /// Large-platform duties.
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    /// Log retention enforced outside the repo, by appender glob.
+    #[serde(default)]
+    pub log_retention_days: BTreeMap<String, u32>,
+    /// Why a legacy profile is used.
+    #[serde(default)]
+    pub profile_reason: Option<String>,
+    /// Catalogue overrides (SDKs, regions).
+    #[serde(default)]
+    pub catalog_overrides: Option<serde_yaml::Value>,
+    /// Accepted findings with expiry.
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// Organisation profile.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    /// Legal name.
+    pub name: Option<String>,
+    /// Unified social credit code.
+    pub uscc: Option<String>,
+    /// Sector (health, finance, education, gov…).
+    pub sector: Option<String>,
+    /// Critical information infrastructure operator.
+    #[serde(default)]
+    pub ciio: bool,
+    /// Processor located outside China (PIPL Art. 3(2)).
+    #[serde(default)]
+    pub located_abroad: bool,
+    /// Representative in China (PIPL-53).
+    pub china_representative: Option<String>,
+}
+
+/// Head-counts of PI subjects.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scale {
+    /// Total individuals whose PI is processed.
+    pub pi_subjects_total: Option<u64>,
+    /// Individuals whose sensitive PI is processed.
+    pub sensitive_subjects: Option<u64>,
+    /// Minors (under 18).
+    pub minors_subjects: Option<u64>,
+    /// Children (under 14).
+    pub under14_subjects: Option<u64>,
+    /// Registered users.
+    pub registered_users: Option<u64>,
+    /// Monthly active users.
+    pub monthly_active_users: Option<u64>,
+    /// Individuals with stored face data.
+    pub face_subjects: Option<u64>,
+    /// Date the counts refer to.
+    pub as_of: Option<Date>,
+}
+
+/// PI protection officer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PiOfficer {
+    /// Name.
+    pub name: Option<String>,
+    /// Public contact.
+    pub contact: Option<String>,
+    /// Date reported to the CAC.
+    pub reported_on: Option<Date>,
+}
+
+/// Network data security officer and body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityOfficer {
+    /// Name.
+    pub name: Option<String>,
+    /// Management body.
+    pub management_body: Option<String>,
+}
+
+/// PIPL Art. 13 legal bases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalBasis {
+    /// Consent.
+    Consent,
+    /// Separate consent.
+    SeparateConsent,
+    /// Contract with the individual.
+    Contract,
+    /// Human-resources management.
+    Hr,
+    /// Legal duty.
+    LegalDuty,
+    /// Public-health emergency or protection of life.
+    Emergency,
+    /// News reporting in the public interest.
+    News,
+    /// Information already disclosed.
+    PublicInfo,
+    /// Other legal ground.
+    Other,
+}
+
+/// Retention of a dataset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Days kept.
+    pub days: Option<u32>,
+    /// Or until an event.
+    pub until: Option<String>,
+    /// Why that long.
+    pub basis: Option<String>,
+}
+
+/// Declarations about datasets matching a glob.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetDecl {
+    /// Glob over dataset ids or names (`sql/shop.sql#user`, `user`, `ods_*`).
+    #[serde(rename = "match")]
+    pub pattern: String,
+    /// Purposes of processing.
+    #[serde(default)]
+    pub purpose: Vec<String>,
+    /// PIPL Art. 13 basis.
+    pub legal_basis: Option<LegalBasis>,
+    /// Taxonomy ids collected.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// general / important / core.
+    pub classification: Option<String>,
+    /// Internal grade.
+    pub grade: Option<String>,
+    /// Retention.
+    pub retention: Option<Retention>,
+    /// Claimed anonymised.
+    #[serde(default)]
+    pub anonymised: bool,
+    /// Declared as children's data.
+    #[serde(default)]
+    pub minors: bool,
+}
+
+/// Kinds of consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentKind {
+    /// Ordinary consent.
+    Consent,
+    /// Separate consent (单独同意).
+    Separate,
+    /// Written consent.
+    Written,
+    /// Guardian consent for under-14s.
+    Guardian,
+}
+
+/// A consent record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// Glob over dataset or field ids/names.
+    pub scope: String,
+    /// Kind.
+    pub kind: ConsentKind,
+    /// Where the evidence is kept.
+    pub evidence: Option<String>,
+    /// Since when.
+    pub collected_from: Option<Date>,
+}
+
+/// Minors' PI handling.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Minors {
+    /// Published children's PI rules.
+    pub rules_ref: Option<String>,
+    /// Responsible person.
+    pub responsible: Option<String>,
+    /// Age gate at collection.
+    #[serde(default)]
+    pub age_gate: bool,
+}
+
+/// Biometric handling.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Biometric {
+    /// Face data kept on device only.
+    #[serde(default)]
+    pub on_device_only: bool,
+    /// FRM-2025 filing reference.
+    pub filing_ref: Option<String>,
+}
+
+/// Automated decision-making.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutomatedDecision {
+    /// Used at all.
+    #[serde(default)]
+    pub used: bool,
+    /// Opt-out offered.
+    #[serde(default)]
+    pub opt_out: bool,
+}
+
+/// A sharing record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sharing {
+    /// Recipient.
+    pub recipient: Option<String>,
+    /// Glob over endpoint ids.
+    pub endpoint: Option<String>,
+    /// entrusted / provided / joint / public.
+    pub role: Option<String>,
+    /// Purpose.
+    pub purpose: Option<String>,
+    /// Categories shared.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Agreement reference.
+    pub contract_ref: Option<String>,
+    /// Separate consent obtained.
+    #[serde(default)]
+    pub separate_consent: bool,
+    /// How long sharing records are kept.
+    pub record_retention_days: Option<u32>,
+}
+
+/// Foreign judicial request procedure.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignRequests {
+    /// Procedure document.
+    pub procedure_ref: Option<String>,
+}
+
+/// A PI impact assessment record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pia {
+    /// Glob over ids.
+    pub scope: String,
+    /// What triggered it.
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    /// When.
+    pub date: Option<Date>,
+    /// Report reference.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    /// Kept until.
+    pub retain_until: Option<Date>,
+}
+
+/// A compliance audit record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    /// periodic / regulator_ordered / minors_annual.
+    pub kind: String,
+    /// Period covered.
+    pub period: Option<String>,
+    /// When.
+    pub date: Option<Date>,
+    /// Who audited.
+    pub auditor: Option<String>,
+    /// When the report was filed.
+    pub report_filed_on: Option<Date>,
+}
+
+/// An important-data risk assessment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskAssessment {
+    /// Glob over ids.
+    pub scope: String,
+    /// When.
+    pub date: Option<Date>,
+    /// Report reference.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+}
+
+/// Incident response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incident {
+    /// Plan document.
+    pub plan_ref: Option<String>,
+    /// Last drill.
+    pub last_drill: Option<Date>,
+    /// Contacts.
+    #[serde(default)]
+    pub contacts: Vec<String>,
+}
+
+/// Large-platform duties.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Platform {
+    /// Social-responsibility report.
+    pub social_responsibility_report: Option<String>,
+    /// Independent oversight body.
+    pub independent_oversight: Option<String>,
+}
+
+/// An accepted finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// Rule id.
+    pub rule: String,
+    /// Glob over subject ids.
+    pub subject: String,
+    /// Why accepted.
+    pub reason: String,
+    /// Who approved.
+    pub approver: String,
+    /// Until when.
+    pub expires: Date,
+}
+
+impl Declarations {
+    /// Parses and validates `piaudit.yaml`; errors name file, line and key.
+    pub fn parse(file: &str, text: &str) -> Result<Declarations, Error> {
+        let de = serde_yaml::Deserializer::from_str(text);
+        let decl: Declarations = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            let (line, column) = inner.location().map_or((1, 1), |l| (l.line(), l.column()));
+            Error::Declarations {
+                file: file.to_string(),
+                line,
+                column,
+                key,
+                message: crate::data::strip_location(&inner.to_string()),
+            }
+        })?;
+        if decl.version != 1 {
+            return Err(Error::Declarations {
+                file: file.to_string(),
+                line: 1,
+                column: 1,
+                key: "version".into(),
+                message: format!("unsupported version {}; expected 1", decl.version),
+            });
+        }
+        for (i, d) in decl.datasets.iter().enumerate() {
+            glob(&d.pattern).map_err(|message| Error::Declarations {
+                file: file.to_string(),
+                line: 1,
+                column: 1,
+                key: format!("datasets[{i}].match"),
+                message,
+            })?;
+        }
+        Ok(decl)
+    }
+
+    /// Declarations of datasets matching a dataset (by id or name).
+    pub fn datasets_for(&self, id: &str, name: &str) -> Vec<&DatasetDecl> {
+        self.datasets.iter().filter(|d| matches_glob(&d.pattern, id, name)).collect()
+    }
+
+    /// Consents whose scope matches a dataset (by id or name).
+    pub fn consents_for(&self, id: &str, name: &str) -> Vec<&Consent> {
+        self.consents.iter().filter(|c| matches_glob(&c.scope, id, name)).collect()
+    }
+}
+
+fn glob(pattern: &str) -> Result<GlobMatcher, String> {
+    Glob::new(pattern).map(|g| g.compile_matcher()).map_err(|e| format!("invalid glob `{pattern}`: {e}"))
+}
+
+/// Whether a declaration glob matches an object by id or by name
+/// (case-insensitive on the name).
+pub fn matches_glob(pattern: &str, id: &str, name: &str) -> bool {
+    match glob(pattern) {
+        Ok(m) => m.is_match(id) || m.is_match(name) || m.is_match(name.to_lowercase()),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_with_line_and_path() {
+        let err = Declarations::parse("piaudit.yaml", "version: 1\ndatasets:\n  - match: user\n    retension: {days: 3}\n").unwrap_err();
+        let Error::Declarations { line, key, message, .. } = &err else { panic!("{err}") };
+        assert_eq!(*line, 4);
+        assert_eq!(key, "datasets[0]");
+        assert!(message.contains("retension"), "{message}");
+        assert!(err.to_string().starts_with("piaudit.yaml:4:"), "{err}");
+    }
+
+    #[test]
+    fn bad_dates_and_enums() {
+        let e = Declarations::parse("p.yaml", "version: 1\nscale:\n  as_of: 2025/01/01\n").unwrap_err();
+        assert!(e.to_string().contains("scale.as_of"), "{e}");
+        let e = Declarations::parse("p.yaml", "version: 1\nconsents:\n  - scope: '*'\n    kind: verbal\n").unwrap_err();
+        assert!(e.to_string().contains("consents[0].kind"), "{e}");
+    }
+
+    #[test]
+    fn globs_match_id_or_name() {
+        let d = Declarations::parse("p.yaml", "version: 1\ndatasets:\n  - match: 'ods_*'\n    retention: {days: 30}\n").unwrap();
+        assert_eq!(d.datasets_for("etl/x.sql#ods_user", "ods_user").len(), 1);
+        assert!(d.datasets_for("a.sql#user", "user").is_empty());
+    }
+}

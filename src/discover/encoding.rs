@@ -1,0 +1,76 @@
+//! Text decoding: UTF-8 (with or without BOM), UTF-16 by BOM, and legacy
+//! Chinese encodings (GBK/GB18030) guessed with chardetng.
+
+/// A decoded file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The text.
+    pub text: String,
+    /// Encoding name when it was not plain UTF-8 (for a diagnostic).
+    pub encoding: Option<&'static str>,
+}
+
+/// Why a file cannot be read as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotText {
+    /// Contains NUL bytes and no UTF-16 BOM.
+    Binary,
+}
+
+/// Decodes a file's bytes to text.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, NotText> {
+    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        let name = (enc != encoding_rs::UTF_8).then_some(enc.name());
+        return Ok(Decoded { text: text.into_owned(), encoding: name });
+    }
+    let probe = &bytes[..bytes.len().min(8192)];
+    if probe.contains(&0) {
+        return Err(NotText::Binary);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(Decoded { text: s.to_string(), encoding: None }),
+        Err(_) => {
+            let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            det.feed(bytes, true);
+            let enc = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
+            let (text, _, _) = enc.decode(bytes);
+            Ok(Decoded { text: text.into_owned(), encoding: Some(enc.name()) })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_and_bom() {
+        assert_eq!(decode("手机".as_bytes()).unwrap().text, "手机");
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice("a".as_bytes());
+        assert_eq!(decode(&b).unwrap(), Decoded { text: "a".into(), encoding: None });
+    }
+
+    #[test]
+    fn gbk_is_detected() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("COMMENT '身份证号码' -- 手机号码，联系电话，家庭住址");
+        let d = decode(&bytes).unwrap();
+        assert!(d.text.contains("身份证号码"), "{d:?}");
+        assert!(d.encoding.is_some());
+    }
+
+    #[test]
+    fn utf16_with_bom() {
+        let mut b = vec![0xFF, 0xFE];
+        for u in "表".encode_utf16() {
+            b.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(decode(&b).unwrap().text, "表");
+    }
+
+    #[test]
+    fn binary_is_refused() {
+        assert_eq!(decode(b"SQLite format 3\0\0"), Err(NotText::Binary));
+    }
+}

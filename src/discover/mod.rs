@@ -1,0 +1,215 @@
+//! Discover: walk the roots (gitignore-aware), decide each file's kind, read
+//! it with the right encoding, and record every file passed over with why.
+
+mod encoding;
+
+pub use encoding::{decode, Decoded};
+
+use crate::error::Error;
+use crate::model::SkippedFile;
+use std::path::{Path, PathBuf};
+
+/// What an input file is, and so which extractor reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileKind {
+    /// SQL script or dump.
+    Sql,
+    /// The project's `piaudit.yaml` declarations.
+    Declarations,
+}
+
+impl FileKind {
+    /// Kind from the file name, or `None` for files no extractor reads.
+    pub fn of(path: &Path) -> Option<FileKind> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        if name == "piaudit.yaml" || name == "piaudit.yml" {
+            return Some(FileKind::Declarations);
+        }
+        let ext = name.rsplit_once('.')?.1;
+        match ext {
+            "sql" | "ddl" => Some(FileKind::Sql),
+            _ => None,
+        }
+    }
+}
+
+/// A file found under a root, not yet read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FoundFile {
+    /// Path as reported: relative to the root, `/`-separated (prefixed with
+    /// the root when several roots are scanned).
+    pub rel: String,
+    /// Path on disk.
+    pub path: PathBuf,
+    /// Kind of file.
+    pub kind: FileKind,
+    /// True when the file sits directly in its root.
+    pub at_root: bool,
+}
+
+/// Options of the walk.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Files larger than this many bytes are skipped.
+    pub max_file_size: u64,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            max_file_size: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The result of walking all roots.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files to read, sorted by reported path.
+    pub files: Vec<FoundFile>,
+    /// Files passed over, with reasons.
+    pub skipped: Vec<SkippedFile>,
+}
+
+/// Walks `roots` and returns the files to read.
+///
+/// A root that does not exist or cannot be read is an error (exit 3); any
+/// problem below a root only skips that entry.
+pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Error> {
+    let mut out = Discovery::default();
+    let prefix_roots = roots.len() > 1;
+    for root in roots {
+        let meta = std::fs::metadata(root).map_err(|source| Error::Root {
+            path: root.clone(),
+            source,
+        })?;
+        let root_label = display_root(root);
+        if meta.is_file() {
+            let name = root
+                .file_name()
+                .map_or_else(|| root_label.clone(), |n| n.to_string_lossy().into_owned());
+            let rel = if prefix_roots { root_label.clone() } else { name };
+            // A file named explicitly is read as SQL unless it is a declarations file.
+            let kind = FileKind::of(root).unwrap_or(FileKind::Sql);
+            out.files.push(FoundFile { rel, path: root.clone(), kind, at_root: true });
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(true)
+            .git_ignore(true)
+            .require_git(false)
+            .follow_links(false)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    out.skipped.push(SkippedFile {
+                        file: err_path(&err, root, &root_label, prefix_roots),
+                        reason: format!("unreadable: {err}"),
+                    });
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = entry.path();
+            let Some(kind) = FileKind::of(path) else { continue };
+            let rel = relative(path, root, &root_label, prefix_roots);
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            if size > opts.max_file_size {
+                out.skipped.push(SkippedFile {
+                    file: rel,
+                    reason: format!("too large: {size} bytes > limit {} bytes", opts.max_file_size),
+                });
+                continue;
+            }
+            out.files.push(FoundFile {
+                rel,
+                path: path.to_path_buf(),
+                kind,
+                at_root: entry.depth() == 1,
+            });
+        }
+    }
+    out.files.sort();
+    out.skipped.sort();
+    Ok(out)
+}
+
+fn display_root(root: &Path) -> String {
+    let s = root.to_string_lossy().replace('\\', "/");
+    let s = s.trim_start_matches("./").trim_end_matches('/');
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn relative(path: &Path, root: &Path, root_label: &str, prefix: bool) -> String {
+    let rel = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    if prefix {
+        format!("{root_label}/{rel}")
+    } else {
+        rel
+    }
+}
+
+fn err_path(err: &ignore::Error, root: &Path, root_label: &str, prefix: bool) -> String {
+    fn find(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => find(err),
+            ignore::Error::Loop { child, .. } => Some(child),
+            _ => None,
+        }
+    }
+    find(err).map_or_else(|| root_label.to_string(), |p| relative(p, root, root_label, prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(FileKind::of(Path::new("a/B.SQL")), Some(FileKind::Sql));
+        assert_eq!(FileKind::of(Path::new("piaudit.yaml")), Some(FileKind::Declarations));
+        assert_eq!(FileKind::of(Path::new("x.java")), None);
+        assert_eq!(FileKind::of(Path::new("Makefile")), None);
+    }
+
+    #[test]
+    fn walk_sorts_respects_gitignore_and_skips_large_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("b")).unwrap();
+        std::fs::write(root.join("b/z.sql"), "select 1;").unwrap();
+        std::fs::write(root.join("a.sql"), "select 1;").unwrap();
+        std::fs::write(root.join("big.sql"), "x".repeat(100)).unwrap();
+        std::fs::write(root.join("ignored.sql"), "select 1;").unwrap();
+        std::fs::write(root.join(".gitignore"), "ignored.sql\n").unwrap();
+        std::fs::write(root.join("piaudit.yaml"), "version: 1\n").unwrap();
+        let d = discover(&[root.to_path_buf()], &WalkOptions { max_file_size: 50 }).unwrap();
+        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["a.sql", "b/z.sql", "piaudit.yaml"]);
+        assert!(d.files[2].at_root && !d.files[1].at_root);
+        assert_eq!(d.skipped.len(), 1);
+        assert!(d.skipped[0].reason.starts_with("too large"), "{:?}", d.skipped);
+    }
+
+    #[test]
+    fn missing_root_is_an_error() {
+        let err = discover(&[PathBuf::from("/nonexistent/piaudit")], &WalkOptions::default());
+        assert!(matches!(err, Err(Error::Root { .. })));
+    }
+}

@@ -1,0 +1,103 @@
+//! Extractors: one per file kind, each turning text into located facts.
+//!
+//! Extractors never decide what is PI or what is a violation. Their output,
+//! [`FileFacts`], still names tables as written; `facts::assemble` resolves
+//! the names across files into the IR of [`crate::model`].
+
+pub mod sql;
+
+use crate::model::{Coverage, DatasetKind, Diagnostic, Location};
+pub use sql::lineage::{OutColumn, OutItem, SourceColumn};
+
+/// Everything one file contributed.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    /// Path relative to its root.
+    pub file: String,
+    /// Dialect the file was read with, for SQL.
+    pub dialect: Option<sql::SqlDialect>,
+    /// Tables and views declared in the file.
+    pub tables: Vec<TableDef>,
+    /// `COMMENT ON` statements, applied after all tables are known.
+    pub comments: Vec<CommentOn>,
+    /// Statements that write one table from others.
+    pub writes: Vec<WriteLineage>,
+    /// Problems met.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Statement coverage.
+    pub coverage: Coverage,
+}
+
+/// A declared table or view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDef {
+    /// Name as written, unquoted; may be schema-qualified.
+    pub name: String,
+    /// Table or view.
+    pub kind: DatasetKind,
+    /// Table comment.
+    pub comment: Option<String>,
+    /// Where it is declared.
+    pub location: Location,
+    /// Columns in order.
+    pub columns: Vec<ColumnDef>,
+    /// True when recovered by the tolerant fallback rather than parsed.
+    pub recovered: bool,
+}
+
+/// A declared column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDef {
+    /// Name, unquoted.
+    pub name: String,
+    /// Type, lower-cased.
+    pub data_type: Option<String>,
+    /// Column comment.
+    pub comment: Option<String>,
+    /// Where it is declared.
+    pub location: Location,
+}
+
+/// What a `COMMENT ON` statement documents.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommentTarget {
+    /// `COMMENT ON TABLE t`.
+    Table(String),
+    /// `COMMENT ON COLUMN t.c`.
+    Column {
+        /// Table as written.
+        table: String,
+        /// Column.
+        column: String,
+    },
+}
+
+/// A `COMMENT ON` statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentOn {
+    /// Table or column.
+    pub target: CommentTarget,
+    /// The comment text.
+    pub text: String,
+    /// Where the statement is.
+    pub location: Location,
+}
+
+/// A statement writing `target` from a query: INSERT…SELECT, CTAS, views.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteLineage {
+    /// Target table, as written.
+    pub target: String,
+    /// What the statement creates or fills.
+    pub target_kind: DatasetKind,
+    /// True when the statement defines the target (CTAS, CREATE VIEW).
+    pub defines_target: bool,
+    /// Column list given in the statement (`INSERT INTO t (a, b)`, view columns).
+    pub columns: Vec<String>,
+    /// The query's output items.
+    pub items: Vec<OutItem>,
+    /// Tables read, as written.
+    pub source_tables: Vec<String>,
+    /// Where the statement starts.
+    pub location: Location,
+}

@@ -1,0 +1,322 @@
+//! SQL extractor: split a file into statements, parse each alone with
+//! sqlparser, and record tables, columns, comments and write lineage with
+//! their file:line. A statement that does not parse becomes a diagnostic and
+//! goes to the tolerant [`recover`] fallback; the rest of the file is read.
+
+pub mod dialect;
+pub mod lineage;
+pub mod recover;
+pub mod split;
+
+pub use dialect::SqlDialect;
+
+use super::{ColumnDef, CommentOn, CommentTarget, FileFacts, TableDef, WriteLineage};
+use crate::model::{DatasetKind, Diagnostic, DiagnosticLevel, Location};
+use lineage::{object_name, Analyzer, OutItem};
+use regex::Regex;
+use sqlparser::ast::{
+    ColumnOption, CommentDef, CommentObject, CreateTableOptions, Ident, Query, SqlOption,
+    Statement, TableObject,
+};
+use sqlparser::dialect::Dialect;
+use sqlparser::parser::Parser;
+use split::RawStatement;
+use std::sync::LazyLock;
+
+/// Reads one SQL file.
+pub fn extract(file: &str, text: &str, dialect: SqlDialect) -> FileFacts {
+    let mut out = FileFacts {
+        file: file.to_string(),
+        dialect: Some(dialect),
+        ..FileFacts::default()
+    };
+    let primary = dialect.parser_dialect();
+    let fallback = SqlDialect::Generic.parser_dialect();
+    for stmt in split::split(text, dialect.split_options()) {
+        out.coverage.statements_total += 1;
+        if is_bulk_insert_values(stmt.text) {
+            // Row data: its columns say nothing the DDL does not, and a full AST
+            // per row would cost most of the scan time on real dumps.
+            out.coverage.statements_parsed += 1;
+            continue;
+        }
+        let parsed = parse(&*primary, stmt.text).or_else(|err| {
+            if dialect == SqlDialect::Generic {
+                Err(err)
+            } else {
+                parse(&*fallback, stmt.text).map_err(|_| err)
+            }
+        });
+        match parsed {
+            Ok(statements) => {
+                out.coverage.statements_parsed += 1;
+                let mut reader = StatementReader { file, stmt: &stmt, dialect, out: &mut out };
+                for s in &statements {
+                    reader.statement(s);
+                }
+            }
+            Err(err) => not_parsed(file, &stmt, dialect, &err, &mut out),
+        }
+    }
+    out
+}
+
+fn parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, String> {
+    Parser::new(dialect)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| e.to_string())
+}
+
+fn not_parsed(file: &str, stmt: &RawStatement, dialect: SqlDialect, err: &str, out: &mut FileFacts) {
+    let (line, message) = relocate_error(err, stmt);
+    let recovered = recover::recover(file, stmt);
+    let note = match &recovered {
+        Some(recover::Recovered::Table(t)) => {
+            format!("; recovered table `{}` with {} columns", t.name, t.columns.len())
+        }
+        Some(recover::Recovered::Comment(_)) => "; recovered the comment".to_string(),
+        None => String::new(),
+    };
+    out.diagnostics.push(Diagnostic {
+        file: file.to_string(),
+        line,
+        severity: DiagnosticLevel::Warning,
+        message: format!("statement not parsed ({dialect}): {message}{note}"),
+    });
+    match recovered {
+        Some(recover::Recovered::Table(t)) => {
+            out.coverage.statements_recovered += 1;
+            out.tables.push(t);
+        }
+        Some(recover::Recovered::Comment(c)) => {
+            out.coverage.statements_recovered += 1;
+            out.comments.push(c);
+        }
+        None => {}
+    }
+}
+
+/// Rewrites sqlparser's statement-relative "Line: L, Column: C" to file
+/// coordinates, and returns the file line of the error.
+fn relocate_error(err: &str, stmt: &RawStatement) -> (u32, String) {
+    static AT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"at Line: (\d+), Column: (\d+)").expect("valid regex"));
+    let msg = err.trim_start_matches("sql parser error: ").to_string();
+    let Some(c) = AT.captures(&msg) else {
+        return (stmt.line, msg);
+    };
+    let rel_line: u32 = c[1].parse().unwrap_or(1).max(1);
+    let rel_col: u32 = c[2].parse().unwrap_or(1).max(1);
+    let line = stmt.line + rel_line - 1;
+    let col = if rel_line == 1 { stmt.column + rel_col - 1 } else { rel_col };
+    let msg = AT.replace(&msg, format!("at {line}:{col}").as_str()).into_owned();
+    (line, shorten(&msg, 300))
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{cut}…")
+}
+
+/// `INSERT [IGNORE] INTO t [(cols)] VALUES (…)` with literal rows only.
+fn is_bulk_insert_values(text: &str) -> bool {
+    static BULK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r#"(?is)^(?:insert|replace)\s+(?:(?:low_priority|delayed|high_priority|ignore)\s+)*(?:into\s+)?[^\s(]+\s*(?:\([^()]*\)\s*)?values?\s*\("#,
+        )
+        .expect("valid regex")
+    });
+    let head = &text[..split_floor(text, text.len().min(4096))];
+    BULK.is_match(head)
+}
+
+fn split_floor(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+struct StatementReader<'a, 'b> {
+    file: &'a str,
+    stmt: &'a RawStatement<'b>,
+    dialect: SqlDialect,
+    out: &'a mut FileFacts,
+}
+
+impl StatementReader<'_, '_> {
+    fn statement_location(&self) -> Location {
+        Location::at(self.file, self.stmt.line, self.stmt.column)
+    }
+
+    /// File location of an identifier parsed from this statement.
+    fn ident_location(&self, ident: &Ident) -> Location {
+        let start = ident.span.start;
+        if start.line == 0 {
+            return self.statement_location();
+        }
+        let rel_line = start.line as u32;
+        let line = self.stmt.line + rel_line - 1;
+        let column = if rel_line == 1 {
+            self.stmt.column + start.column as u32 - 1
+        } else {
+            start.column as u32
+        };
+        Location::at(self.file, line, column)
+    }
+
+    fn statement(&mut self, statement: &Statement) {
+        match statement {
+            Statement::CreateTable(ct) => {
+                let name = object_name(&ct.name);
+                let location = ct
+                    .name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .map_or_else(|| self.statement_location(), |i| self.ident_location(i));
+                let columns = ct
+                    .columns
+                    .iter()
+                    .map(|c| ColumnDef {
+                        name: c.name.value.clone(),
+                        data_type: Some(c.data_type.to_string().to_lowercase()),
+                        comment: c.options.iter().find_map(|o| match &o.option {
+                            ColumnOption::Comment(s) => Some(s.clone()),
+                            _ => None,
+                        }),
+                        location: self.ident_location(&c.name),
+                    })
+                    .collect();
+                let comment = ct
+                    .comment
+                    .as_ref()
+                    .map(comment_text)
+                    .or_else(|| table_option_comment(&ct.table_options));
+                if let Some(q) = &ct.query {
+                    self.write(name.clone(), DatasetKind::Table, true, Vec::new(), q);
+                    if ct.columns.is_empty() {
+                        // CTAS: the dataset is defined by the query's output.
+                        return;
+                    }
+                }
+                self.out.tables.push(TableDef {
+                    name,
+                    kind: DatasetKind::Table,
+                    comment,
+                    location,
+                    columns,
+                    recovered: false,
+                });
+            }
+            Statement::CreateView(cv) => {
+                let name = object_name(&cv.name);
+                let columns = cv.columns.iter().map(|c| c.name.value.clone()).collect();
+                self.write(name, DatasetKind::View, true, columns, &cv.query);
+            }
+            Statement::Insert(ins) => {
+                let (TableObject::TableName(target), Some(source)) = (&ins.table, &ins.source) else {
+                    return;
+                };
+                if matches!(*source.body, sqlparser::ast::SetExpr::Values(_)) {
+                    return;
+                }
+                let columns = ins.columns.iter().map(object_name).collect();
+                self.write(object_name(target), DatasetKind::Table, false, columns, source);
+            }
+            Statement::Comment {
+                object_type,
+                object_name: name,
+                comment: Some(text),
+                ..
+            } => {
+                let parts: Vec<String> = object_name(name).split('.').map(str::to_string).collect();
+                let target = match object_type {
+                    CommentObject::Table => CommentTarget::Table(parts.join(".")),
+                    CommentObject::Column if parts.len() >= 2 => CommentTarget::Column {
+                        table: parts[..parts.len() - 1].join("."),
+                        column: parts[parts.len() - 1].clone(),
+                    },
+                    _ => return,
+                };
+                self.out.comments.push(CommentOn {
+                    target,
+                    text: text.clone(),
+                    location: self.statement_location(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn write(&mut self, target: String, kind: DatasetKind, defines: bool, columns: Vec<String>, q: &Query) {
+        let items = Analyzer::default().query(q);
+        let mut source_tables: Vec<String> = items
+            .iter()
+            .flat_map(|i| match i {
+                OutItem::Column(c) => c.sources.iter().filter_map(|s| s.tables.first().cloned()).collect(),
+                OutItem::Star { table } => vec![table.clone()],
+            })
+            .collect();
+        source_tables.sort();
+        source_tables.dedup();
+        let _ = self.dialect;
+        self.out.writes.push(WriteLineage {
+            target,
+            target_kind: kind,
+            defines_target: defines,
+            columns,
+            items,
+            source_tables,
+            location: self.statement_location(),
+        });
+    }
+}
+
+fn comment_text(c: &CommentDef) -> String {
+    match c {
+        CommentDef::WithEq(s) | CommentDef::WithoutEq(s) => s.clone(),
+    }
+}
+
+fn table_option_comment(opts: &CreateTableOptions) -> Option<String> {
+    let list = match opts {
+        CreateTableOptions::None => return None,
+        CreateTableOptions::With(v)
+        | CreateTableOptions::Options(v)
+        | CreateTableOptions::Plain(v)
+        | CreateTableOptions::TableProperties(v) => v,
+    };
+    list.iter().find_map(|o| match o {
+        SqlOption::Comment(c) => Some(comment_text(c)),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bulk_insert_detection() {
+        assert!(is_bulk_insert_values("INSERT INTO `t` (`a`, `b`) VALUES (1, 'x'), (2, 'y')"));
+        assert!(is_bulk_insert_values("insert ignore into t values(1)"));
+        assert!(!is_bulk_insert_values("INSERT INTO t (a) SELECT a FROM s"));
+        assert!(!is_bulk_insert_values("INSERT INTO t SELECT * FROM (VALUES (1)) v"));
+    }
+
+    #[test]
+    fn error_lines_are_file_lines() {
+        let stmt = RawStatement { text: "", offset: 0, line: 10, column: 5 };
+        let (line, msg) = relocate_error("sql parser error: Expected: x, found: y at Line: 2, Column: 7", &stmt);
+        assert_eq!(line, 11);
+        assert!(msg.ends_with("at 11:7"), "{msg}");
+        let (line, msg) = relocate_error("Expected: x at Line: 1, Column: 3", &stmt);
+        assert_eq!(line, 10);
+        assert!(msg.ends_with("at 10:7"), "{msg}");
+    }
+}

@@ -1,0 +1,356 @@
+//! Facts: assemble what each file's extractor found into the IR — one
+//! [`Dataset`] per table, `COMMENT ON` applied, table names resolved across
+//! files, `*` expanded with known schemas, and [`Flow`]s between field ids.
+
+use crate::extract::{CommentTarget, FileFacts, OutColumn, OutItem, TableDef, WriteLineage};
+use crate::model::{Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Field, Flow, Location, Protection, Transform};
+use std::collections::{BTreeSet, HashMap};
+
+/// The assembled IR of all files.
+#[derive(Debug, Default)]
+pub struct Assembled {
+    /// Datasets, sorted by file, line, id.
+    pub datasets: Vec<Dataset>,
+    /// Flows between field ids, sorted by file, line, from, to.
+    pub flows: Vec<Flow>,
+    /// Problems met while assembling (e.g. `*` over an unknown table).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Comment words that document a protected (encrypted or masked) column.
+const ENCRYPTED_WORDS: &[&str] = &["加密", "密文", "已加密", "encrypted", "ciphertext"];
+const MASKED_WORDS: &[&str] = &["脱敏", "掩码", "masked"];
+const HASHED_WORDS: &[&str] = &["哈希", "散列", "bcrypt", "argon2", "scrypt", "pbkdf2"];
+
+/// Builds the IR from per-file facts (files in path order).
+pub fn assemble(files: &[FileFacts]) -> Assembled {
+    let mut b = Builder::default();
+    for f in files {
+        for t in &f.tables {
+            b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
+        }
+    }
+    for f in files {
+        for c in &f.comments {
+            b.apply_comment(&f.file, c);
+        }
+    }
+    for f in files {
+        for w in &f.writes {
+            b.write(&f.file, w, f.dialect.map(|d| d.name().to_string()));
+        }
+    }
+    let mut datasets = b.datasets;
+    for d in &mut datasets {
+        for field in &mut d.fields {
+            if let Some(p) = field.comment.as_deref().and_then(protection_from_comment) {
+                if !field.protection.contains(&p) {
+                    field.protection.push(p);
+                }
+            }
+        }
+    }
+    datasets.sort_by(|a, b| (&a.location.file, a.location.line, &a.id).cmp(&(&b.location.file, b.location.line, &b.id)));
+    let mut flows: Vec<Flow> = b.flows.into_iter().collect();
+    flows.sort_by(|a, b| {
+        (&a.location.file, a.location.line, &a.from, &a.to, a.transform).cmp(&(
+            &b.location.file,
+            b.location.line,
+            &b.from,
+            &b.to,
+            b.transform,
+        ))
+    });
+    Assembled { datasets, flows, diagnostics: b.diagnostics }
+}
+
+/// The protection a column comment documents, if any.
+pub fn protection_from_comment(comment: &str) -> Option<Protection> {
+    let lower = comment.to_lowercase();
+    if ENCRYPTED_WORDS.iter().any(|w| lower.contains(w)) && !lower.contains("未加密") && !lower.contains("不加密") {
+        return Some(Protection::Encrypted);
+    }
+    if MASKED_WORDS.iter().any(|w| lower.contains(w)) && !lower.contains("未脱敏") {
+        return Some(Protection::Masked);
+    }
+    if HASHED_WORDS.iter().any(|w| lower.contains(w)) {
+        return Some(Protection::Hashed);
+    }
+    None
+}
+
+#[derive(Default)]
+struct Builder {
+    datasets: Vec<Dataset>,
+    by_id: HashMap<String, usize>,
+    by_full_name: HashMap<String, Vec<usize>>,
+    by_last_name: HashMap<String, Vec<usize>>,
+    flows: BTreeSet<Flow>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn last_part(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+impl Builder {
+    fn add_dataset(&mut self, ds: Dataset) -> usize {
+        let idx = self.datasets.len();
+        self.by_id.insert(ds.id.clone(), idx);
+        let lower = ds.name.to_lowercase();
+        self.by_last_name.entry(last_part(&lower).to_string()).or_default().push(idx);
+        self.by_full_name.entry(lower).or_default().push(idx);
+        self.datasets.push(ds);
+        idx
+    }
+
+    fn define(&mut self, file: &str, t: &TableDef, system: Option<String>) {
+        let id = format!("{file}#{}", t.name);
+        if self.by_id.contains_key(&id) {
+            self.diagnostics.push(Diagnostic {
+                file: file.to_string(),
+                line: t.location.line,
+                severity: DiagnosticLevel::Info,
+                message: format!("table `{}` is defined again in this file; the first definition is used", t.name),
+            });
+            return;
+        }
+        let mut ds = Dataset {
+            id: id.clone(),
+            kind: t.kind,
+            name: t.name.clone(),
+            system,
+            comment: t.comment.clone().filter(|c| !c.trim().is_empty()),
+            location: t.location.clone(),
+            fields: Vec::new(),
+        };
+        for c in &t.columns {
+            if ds.fields.iter().any(|f| f.name.eq_ignore_ascii_case(&c.name)) {
+                continue;
+            }
+            ds.fields.push(Field {
+                id: format!("{id}.{}", c.name),
+                name: c.name.clone(),
+                data_type: c.data_type.clone(),
+                comment: c.comment.clone().filter(|c| !c.trim().is_empty()),
+                location: c.location.clone(),
+                pi: None,
+                protection: Vec::new(),
+            });
+        }
+        self.add_dataset(ds);
+    }
+
+    /// Finds the dataset a table name refers to from `file`: same file first,
+    /// then the first in path order; a qualified name falls back to its last part.
+    fn resolve(&self, name: &str, file: &str) -> Option<usize> {
+        let lower = name.to_lowercase();
+        let pick = |cands: &Vec<usize>| -> Option<usize> {
+            cands
+                .iter()
+                .copied()
+                .find(|&i| self.datasets[i].location.file == file)
+                .or_else(|| cands.first().copied())
+        };
+        if let Some(i) = self.by_full_name.get(&lower).and_then(pick) {
+            return Some(i);
+        }
+        self.by_last_name.get(last_part(&lower)).and_then(pick)
+    }
+
+    fn apply_comment(&mut self, file: &str, c: &crate::extract::CommentOn) {
+        match &c.target {
+            CommentTarget::Table(t) => {
+                if let Some(i) = self.resolve(t, file) {
+                    let ds = &mut self.datasets[i];
+                    if ds.comment.is_none() && !c.text.trim().is_empty() {
+                        ds.comment = Some(c.text.clone());
+                    }
+                }
+            }
+            CommentTarget::Column { table, column } => {
+                if let Some(i) = self.resolve(table, file) {
+                    if let Some(f) = self.datasets[i].fields.iter_mut().find(|f| f.name.eq_ignore_ascii_case(column)) {
+                        if f.comment.is_none() && !c.text.trim().is_empty() {
+                            f.comment = Some(c.text.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The dataset for `name`, created in `file` when no definition is known.
+    fn resolve_or_create(&mut self, name: &str, file: &str, kind: DatasetKind, at: &Location, system: &Option<String>) -> usize {
+        if let Some(i) = self.resolve(name, file) {
+            return i;
+        }
+        self.create(name, file, kind, at, system)
+    }
+
+    fn create(&mut self, name: &str, file: &str, kind: DatasetKind, at: &Location, system: &Option<String>) -> usize {
+        let id = format!("{file}#{name}");
+        if let Some(&i) = self.by_id.get(&id) {
+            return i;
+        }
+        self.add_dataset(Dataset {
+            id,
+            kind,
+            name: name.to_string(),
+            system: system.clone(),
+            comment: None,
+            location: at.clone(),
+            fields: Vec::new(),
+        })
+    }
+
+    /// The field `column` of dataset `ds`, created when missing.
+    fn field(&mut self, ds: usize, column: &str, at: &Location) -> String {
+        let d = &mut self.datasets[ds];
+        if let Some(f) = d.fields.iter().find(|f| f.name.eq_ignore_ascii_case(column)) {
+            return f.id.clone();
+        }
+        let id = format!("{}.{column}", d.id);
+        d.fields.push(Field {
+            id: id.clone(),
+            name: column.to_string(),
+            data_type: None,
+            comment: None,
+            location: at.clone(),
+            pi: None,
+            protection: Vec::new(),
+        });
+        id
+    }
+
+    fn has_field(&self, ds: usize, column: &str) -> bool {
+        self.datasets[ds].fields.iter().any(|f| f.name.eq_ignore_ascii_case(column))
+    }
+
+    fn write(&mut self, file: &str, w: &WriteLineage, system: Option<String>) {
+        let at = &w.location;
+        let target = if w.defines_target {
+            self.create(&w.target, file, w.target_kind, at, &system)
+        } else {
+            self.resolve_or_create(&w.target, file, DatasetKind::Table, at, &system)
+        };
+        // Expand `*` over base tables with their known columns.
+        let mut columns: Vec<OutColumn> = Vec::new();
+        for item in &w.items {
+            match item {
+                OutItem::Column(c) => columns.push(c.clone()),
+                OutItem::Star { table } => match self.resolve(table, file) {
+                    Some(src) if !self.datasets[src].fields.is_empty() => {
+                        for f in &self.datasets[src].fields {
+                            columns.push(OutColumn {
+                                name: Some(f.name.clone()),
+                                sources: vec![crate::extract::SourceColumn {
+                                    tables: vec![table.clone()],
+                                    column: f.name.clone(),
+                                }],
+                                transform: Transform::Copy,
+                            });
+                        }
+                    }
+                    _ => self.diagnostics.push(Diagnostic {
+                        file: file.to_string(),
+                        line: at.line,
+                        severity: DiagnosticLevel::Info,
+                        message: format!("cannot expand `*` of `{table}`: its columns are not defined in the scanned files"),
+                    }),
+                },
+            }
+        }
+        // Target column names: explicit list, else the target's own columns
+        // (INSERT without a column list), else the query's output names.
+        let existing: Vec<String> = if w.columns.is_empty() && !w.defines_target {
+            self.datasets[target].fields.iter().map(|f| f.name.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        for (i, col) in columns.iter().enumerate() {
+            let name = w
+                .columns
+                .get(i)
+                .cloned()
+                .or_else(|| existing.get(i).cloned())
+                .or_else(|| col.name.clone());
+            let Some(name) = name else { continue };
+            let to = self.field(target, &name, at);
+            for src in &col.sources {
+                let Some(first) = src.tables.first() else { continue };
+                let resolved: Vec<usize> = src.tables.iter().filter_map(|t| self.resolve(t, file)).collect();
+                let ds = resolved
+                    .iter()
+                    .copied()
+                    .find(|&d| self.has_field(d, &src.column))
+                    .or_else(|| resolved.first().copied())
+                    .unwrap_or_else(|| self.create(first, file, DatasetKind::Table, at, &system));
+                if ds == target && name.eq_ignore_ascii_case(&src.column) {
+                    continue;
+                }
+                let from = self.field(ds, &src.column, at);
+                self.flows.insert(Flow {
+                    from,
+                    to: to.clone(),
+                    transform: col.transform,
+                    location: Location::line(at.file.clone(), at.line),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::sql::{extract, SqlDialect};
+
+    fn run(files: &[(&str, &str)]) -> Assembled {
+        let facts: Vec<FileFacts> = files.iter().map(|(p, t)| extract(p, t, SqlDialect::Mysql)).collect();
+        assemble(&facts)
+    }
+
+    #[test]
+    fn names_resolve_across_files_and_stars_expand() {
+        let a = run(&[
+            ("a.sql", "CREATE TABLE `user` (id int, phone varchar(11) COMMENT '手机号');"),
+            ("b.sql", "INSERT INTO rpt.user_copy SELECT * FROM user;\nCREATE VIEW v AS SELECT md5(phone) AS ph FROM user;"),
+        ]);
+        let ids: Vec<&str> = a.datasets.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a.sql#user", "b.sql#rpt.user_copy", "b.sql#v"]);
+        let flows: Vec<(&str, &str, Transform)> = a.flows.iter().map(|f| (f.from.as_str(), f.to.as_str(), f.transform)).collect();
+        assert_eq!(
+            flows,
+            [
+                ("a.sql#user.id", "b.sql#rpt.user_copy.id", Transform::Copy),
+                ("a.sql#user.phone", "b.sql#rpt.user_copy.phone", Transform::Copy),
+                ("a.sql#user.phone", "b.sql#v.ph", Transform::Hash),
+            ]
+        );
+        assert_eq!(a.flows[2].location.line, 2);
+    }
+
+    #[test]
+    fn insert_without_column_list_maps_by_position() {
+        let a = run(&[(
+            "x.sql",
+            "CREATE TABLE s (a int, b int);\nCREATE TABLE t (x int, y int);\nINSERT INTO t SELECT b, a FROM s;",
+        )]);
+        let flows: Vec<(&str, &str)> = a.flows.iter().map(|f| (f.from.as_str(), f.to.as_str())).collect();
+        assert_eq!(flows, [("x.sql#s.a", "x.sql#t.y"), ("x.sql#s.b", "x.sql#t.x")]);
+    }
+
+    #[test]
+    fn comment_on_and_protection_comments() {
+        let a = assemble(&[extract(
+            "p.sql",
+            "CREATE TABLE p (id_card varchar(64));\nCOMMENT ON COLUMN p.id_card IS '身份证号（SM4加密）';",
+            SqlDialect::Postgres,
+        )]);
+        let f = &a.datasets[0].fields[0];
+        assert_eq!(f.comment.as_deref(), Some("身份证号（SM4加密）"));
+        assert_eq!(f.protection, [Protection::Encrypted]);
+        assert_eq!(protection_from_comment("未加密的手机号"), None);
+    }
+}

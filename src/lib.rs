@@ -1,0 +1,325 @@
+//! piaudit — a personal-information (个人信息) data-flow compliance auditor.
+//!
+//! The pipeline runs one way, each stage a function of the previous stage's
+//! output plus the YAML data in `rules/`:
+//!
+//! ```text
+//! discover → extract → facts → classify → lineage → evaluate → report
+//! ```
+//!
+//! [`scan`] runs it over paths on disk; [`scan_sources`] over in-memory
+//! sources (used by the rule fixture tests).
+
+pub mod classify;
+pub mod data;
+pub mod decl;
+pub mod discover;
+pub mod error;
+pub mod extract;
+pub mod facts;
+pub mod lineage;
+pub mod model;
+pub mod report;
+pub mod rules;
+
+pub use error::Error;
+
+use classify::cues::Cues;
+use classify::taxonomy::Taxonomy;
+use classify::Classifier;
+use data::DataFiles;
+use decl::Declarations;
+use discover::{FileKind, WalkOptions};
+use extract::sql::SqlDialect;
+use extract::FileFacts;
+use model::{empty_severity_counts, Diagnostic, DiagnosticLevel, FindingStatus, Report, ScanInfo, Summary, ToolInfo};
+use rayon::prelude::*;
+use rules::law::Law;
+use rules::Pack;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Everything a scan needs to know, validated (the CLI builds it).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Files or directories to scan.
+    pub roots: Vec<PathBuf>,
+    /// Declarations file; default: `piaudit.yaml` at the first root that has one.
+    pub declarations: Option<PathBuf>,
+    /// Rule pack id.
+    pub pack: String,
+    /// Sensitivity profile; default: the pack's.
+    pub profile: Option<String>,
+    /// Report language: `zh-CN` or `en`.
+    pub lang: String,
+    /// Directory overlaying the built-in `rules/` data.
+    pub rules_dir: Option<PathBuf>,
+    /// Force one SQL dialect for every file.
+    pub dialect: Option<SqlDialect>,
+    /// Files larger than this are skipped.
+    pub max_file_size: u64,
+    /// Omit timings so two runs give identical bytes.
+    pub deterministic: bool,
+    /// Date used for waiver expiry (`YYYY-MM-DD`); default: today.
+    pub today: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            roots: vec![PathBuf::from(".")],
+            declarations: None,
+            pack: "cn-2026".into(),
+            profile: None,
+            lang: "zh-CN".into(),
+            rules_dir: None,
+            dialect: None,
+            max_file_size: WalkOptions::default().max_file_size,
+            deterministic: false,
+            today: None,
+        }
+    }
+}
+
+/// The loaded data: taxonomy, cues, law table and the selected pack.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    /// PI taxonomy.
+    pub taxonomy: Taxonomy,
+    /// Cue dictionaries.
+    pub cues: Cues,
+    /// Law table.
+    pub law: Law,
+    /// Rule pack.
+    pub pack: Pack,
+    /// Selected profile id.
+    pub profile: String,
+}
+
+impl Knowledge {
+    /// Loads and validates the data for a pack and profile.
+    pub fn load(files: &DataFiles, pack: &str, profile: Option<&str>) -> Result<Knowledge, Error> {
+        let taxonomy = Taxonomy::load("taxonomy.yaml", files.require("taxonomy.yaml")?)?;
+        let cues = Cues::load(files, &taxonomy)?;
+        let law = Law::load("law.yaml", files.require("law.yaml")?)?;
+        let pack = Pack::load(files, pack, &law)?;
+        let profile = profile.unwrap_or(&pack.default_profile).to_string();
+        taxonomy.check_profile(&profile)?;
+        Ok(Knowledge { taxonomy, cues, law, pack, profile })
+    }
+
+    /// Loads the data a [`Config`] asks for.
+    pub fn for_config(config: &Config) -> Result<Knowledge, Error> {
+        let files = match &config.rules_dir {
+            Some(dir) => DataFiles::embedded_with_overlay(dir)?,
+            None => DataFiles::embedded(),
+        };
+        Knowledge::load(&files, &config.pack, config.profile.as_deref())
+    }
+}
+
+/// One input, read and decoded.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path as reported.
+    pub rel: String,
+    /// Kind of file.
+    pub kind: FileKind,
+    /// Decoded text.
+    pub text: String,
+}
+
+/// A rule as listed in a report's appendix.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleSummary {
+    /// Rule id.
+    pub id: String,
+    /// Base severity.
+    pub severity: model::Severity,
+    /// Title in both languages.
+    pub title: rules::I18n,
+}
+
+/// The result of a scan: the report plus what renderers need to explain it.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    /// The JSON-contract report.
+    pub report: Report,
+    /// Report language.
+    pub lang: String,
+    /// Organisation name from the declarations.
+    pub organisation: Option<String>,
+    /// Rules evaluated.
+    pub rules_applied: Vec<RuleSummary>,
+    /// Law table (for basis titles).
+    pub law: Law,
+    /// Category names: id → (zh, en).
+    pub categories: BTreeMap<String, (String, String)>,
+}
+
+/// Scans the configured roots.
+pub fn scan(config: &Config) -> Result<Audit, Error> {
+    let started = Instant::now();
+    let knowledge = Knowledge::for_config(config)?;
+    let found = discover::discover(&config.roots, &WalkOptions { max_file_size: config.max_file_size })?;
+    let mut scan = ScanInfo {
+        roots: config.roots.iter().map(|r| r.to_string_lossy().replace('\\', "/")).collect(),
+        files_skipped: found.skipped,
+        ..ScanInfo::default()
+    };
+    let read: Vec<Result<(Source, Option<&'static str>), model::SkippedFile>> = found
+        .files
+        .par_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f.path).map_err(|e| model::SkippedFile { file: f.rel.clone(), reason: format!("unreadable: {e}") })?;
+            let decoded = discover::decode(&bytes).map_err(|_| model::SkippedFile { file: f.rel.clone(), reason: "binary".into() })?;
+            Ok((Source { rel: f.rel.clone(), kind: f.kind, text: decoded.text }, decoded.encoding))
+        })
+        .collect();
+    let mut sources = Vec::new();
+    for r in read {
+        match r {
+            Ok((s, enc)) => {
+                if let Some(enc) = enc {
+                    scan.diagnostics.push(Diagnostic {
+                        file: s.rel.clone(),
+                        line: 1,
+                        severity: DiagnosticLevel::Info,
+                        message: format!("decoded as {enc}"),
+                    });
+                }
+                sources.push(s);
+            }
+            Err(skip) => scan.files_skipped.push(skip),
+        }
+    }
+    if sources.is_empty() && !scan.files_skipped.is_empty() {
+        return Err(Error::NothingScanned(format!("all {} candidate files were skipped", scan.files_skipped.len())));
+    }
+    // Declarations: --config, else piaudit.yaml at a root.
+    let decl = match &config.declarations {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| Error::Usage(format!("cannot read --config {}: {e}", p.display())))?;
+            Some(Declarations::parse(&p.to_string_lossy(), &text)?)
+        }
+        None => {
+            let at_root: Vec<&discover::FoundFile> = found.files.iter().filter(|f| f.kind == FileKind::Declarations && f.at_root).collect();
+            match at_root.first().and_then(|f| sources.iter().find(|s| s.rel == f.rel)) {
+                Some(s) => Some(Declarations::parse(&s.rel, &s.text)?),
+                None => None,
+            }
+        }
+    };
+    let mut audit = scan_sources(&knowledge, &sources, decl.as_ref(), config, scan);
+    audit.report.scan.files_skipped.sort();
+    if !config.deterministic {
+        audit.report.scan.duration_ms = Some(started.elapsed().as_millis() as u64);
+    }
+    Ok(audit)
+}
+
+/// Runs extract → … → evaluate over sources already read.
+pub fn scan_sources(knowledge: &Knowledge, sources: &[Source], decl: Option<&Declarations>, config: &Config, mut scan: ScanInfo) -> Audit {
+    let extracted: Vec<FileFacts> = sources
+        .par_iter()
+        .filter(|s| s.kind == FileKind::Sql)
+        .map(|s| extract_one(s, config.dialect))
+        .collect();
+    scan.files_scanned = sources.len() as u64;
+    for f in &extracted {
+        scan.coverage.add(f.coverage);
+        scan.diagnostics.extend(f.diagnostics.iter().cloned());
+    }
+    let assembled = facts::assemble(&extracted);
+    scan.diagnostics.extend(assembled.diagnostics);
+    let mut datasets = assembled.datasets;
+    let classifier = Classifier::new(&knowledge.taxonomy, &knowledge.cues, &knowledge.profile);
+    datasets.par_iter_mut().for_each(|d| classifier.classify(d));
+    let graph = lineage::LineageGraph::build(&assembled.flows);
+    graph.propagate(&mut datasets);
+    let today = config.today.clone().unwrap_or_else(today_utc);
+    let findings = rules::eval::evaluate(
+        &knowledge.pack,
+        &rules::eval::Subjects {
+            datasets: &datasets,
+            flows: &assembled.flows,
+            decl,
+            taxonomy: &knowledge.taxonomy,
+            lang: &config.lang,
+            today: &today,
+        },
+    );
+    scan.diagnostics.sort();
+    let mut summary = Summary { findings_by_severity: empty_severity_counts(), ..Summary::default() };
+    for f in datasets.iter().flat_map(|d| &d.fields) {
+        if let Some(p) = &f.pi {
+            summary.pi_fields += 1;
+            summary.sensitive_fields += u64::from(p.sensitive);
+        }
+    }
+    for f in findings.iter().filter(|f| f.status == FindingStatus::Open) {
+        *summary.findings_by_severity.entry(f.severity).or_default() += 1;
+    }
+    let report = Report {
+        schema_version: model::SCHEMA_VERSION.into(),
+        tool: ToolInfo {
+            name: "piaudit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            pack: knowledge.pack.id.clone(),
+            profile: knowledge.profile.clone(),
+        },
+        scan,
+        datasets,
+        endpoints: Vec::new(),
+        flows: assembled.flows,
+        controls: Vec::new(),
+        findings,
+        summary,
+    };
+    Audit {
+        report,
+        lang: config.lang.clone(),
+        organisation: decl.and_then(|d| d.organisation.as_ref()).and_then(|o| o.name.clone()),
+        rules_applied: knowledge
+            .pack
+            .rules
+            .values()
+            .map(|r| RuleSummary { id: r.id.clone(), severity: r.severity, title: r.title.clone() })
+            .collect(),
+        law: knowledge.law.clone(),
+        categories: knowledge.taxonomy.categories().map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone()))).collect(),
+    }
+}
+
+/// Extracts one SQL source, turning a panic inside an extractor into a
+/// diagnostic so one hostile file never stops the audit.
+fn extract_one(s: &Source, dialect: Option<SqlDialect>) -> FileFacts {
+    let dialect = dialect.unwrap_or_else(|| SqlDialect::detect(&s.rel, &s.text));
+    std::panic::catch_unwind(|| extract::sql::extract(&s.rel, &s.text, dialect)).unwrap_or_else(|_| FileFacts {
+        file: s.rel.clone(),
+        dialect: Some(dialect),
+        diagnostics: vec![Diagnostic {
+            file: s.rel.clone(),
+            line: 1,
+            severity: DiagnosticLevel::Error,
+            message: format!("internal error while reading this file as {dialect} SQL; the file was skipped (please report it)"),
+        }],
+        ..FileFacts::default()
+    })
+}
+
+/// Today's UTC date as `YYYY-MM-DD` (civil-from-days, proleptic Gregorian).
+pub fn today_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}

@@ -1,0 +1,202 @@
+//! The facts IR: plain serde structs passed between the pipeline stages.
+//!
+//! Extractors produce [`Dataset`]s, [`Flow`]s, [`Endpoint`]s and [`Control`]s;
+//! `classify` fills [`Field::pi`]; `lineage` adds propagated tags and
+//! protections; `rules` turns all of it into [`Finding`]s. The JSON report
+//! (`docs`: output-contract) is a direct serialisation of [`Report`].
+
+mod location;
+mod report;
+
+pub use location::Location;
+pub use report::*;
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of thing a [`Dataset`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatasetKind {
+    /// A database table.
+    Table,
+    /// A database view (or materialized view).
+    View,
+    /// A message-queue topic.
+    Topic,
+    /// A file written or read by a job.
+    File,
+    /// An object-store bucket.
+    Bucket,
+    /// An HTTP API resource.
+    Api,
+    /// An ORM entity class.
+    Entity,
+}
+
+/// A table, view or other collection of records, with its fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    /// Stable unique id: `<file>#<name>`.
+    pub id: String,
+    /// Kind of dataset.
+    pub kind: DatasetKind,
+    /// Name as declared, without quotes; may be schema-qualified.
+    pub name: String,
+    /// Dialect, engine or source system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// Table comment, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Where the dataset is declared (or first seen).
+    pub location: Location,
+    /// Fields in declaration order.
+    pub fields: Vec<Field>,
+}
+
+/// One column or attribute of a [`Dataset`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// Stable unique id: `<dataset id>.<name>`.
+    pub id: String,
+    /// Column name as declared, without quotes.
+    pub name: String,
+    /// Declared type, lower-cased (`varchar(18)`), if known.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
+    /// Column comment, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Where the field is declared (or first seen).
+    pub location: Location,
+    /// PI tag, or `None` when the field is not personal information.
+    pub pi: Option<PiTag>,
+    /// Protections applied to the stored value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protection: Vec<Protection>,
+}
+
+/// The classification of a field as personal information.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PiTag {
+    /// Taxonomy id, e.g. `contact.phone`.
+    pub category: String,
+    /// Sensitive under the selected profile.
+    pub sensitive: bool,
+    /// Confidence in 0..=1.
+    pub confidence: f64,
+    /// Why the tag was given.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One reason for a [`PiTag`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// `name`, `comment`, `pinyin`, `type`, `context`, `lineage`, `value`, `override`.
+    pub kind: String,
+    /// Human-readable detail; never a raw sampled value.
+    pub detail: String,
+}
+
+/// A protection on a stored value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protection {
+    /// Encrypted at rest.
+    Encrypted,
+    /// Masked / desensitised.
+    Masked,
+    /// Hashed.
+    Hashed,
+    /// Replaced by a token.
+    Tokenized,
+}
+
+/// How a flow changes the value it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    /// Value copied unchanged.
+    Copy,
+    /// Value computed from the source by some expression.
+    Derive,
+    /// Hashed (md5, sha*, sm3…).
+    Hash,
+    /// Masked (partial replacement).
+    Mask,
+    /// Encrypted (aes_encrypt, sm4…).
+    Encrypt,
+    /// Aggregated over many rows (count, sum…).
+    Aggregate,
+}
+
+impl Transform {
+    /// The protection a value gains by passing through this transform.
+    pub fn protection(self) -> Option<Protection> {
+        match self {
+            Transform::Hash => Some(Protection::Hashed),
+            Transform::Mask => Some(Protection::Masked),
+            Transform::Encrypt => Some(Protection::Encrypted),
+            _ => None,
+        }
+    }
+
+    /// Lower-case name, as in the report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transform::Copy => "copy",
+            Transform::Derive => "derive",
+            Transform::Hash => "hash",
+            Transform::Mask => "mask",
+            Transform::Encrypt => "encrypt",
+            Transform::Aggregate => "aggregate",
+        }
+    }
+}
+
+/// A movement of data from one field to another field or endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Flow {
+    /// Source field id.
+    pub from: String,
+    /// Target field or endpoint id.
+    pub to: String,
+    /// What happens to the value.
+    pub transform: Transform,
+    /// The statement or job causing the flow.
+    pub location: Location,
+}
+
+/// An external system data can reach.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// Stable id, `endpoint:<kind>:<name>`.
+    pub id: String,
+    /// `object_store`, `message_queue`, `database`, `sdk`, `http_api`.
+    pub kind: String,
+    /// Vendor, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// Cloud region, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// `mainland`, `hk_mo_tw`, `abroad` or `unknown`.
+    pub jurisdiction: String,
+    /// Where the endpoint is configured.
+    pub location: Location,
+}
+
+/// A security control found in the scanned sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Control {
+    /// `log_retention`, `encrypt_rule`, `mask_rule`, `log_impl`, …
+    pub kind: String,
+    /// Retention in days, for retention controls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_days: Option<u32>,
+    /// Field or dataset the control applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Where the control is configured.
+    pub location: Location,
+}

@@ -1,0 +1,280 @@
+//! The evaluated audit: what every renderer reads. Serialises to the JSON
+//! report contract (`schema_version` 1.0).
+
+use super::{Control, Dataset, Endpoint, Flow, Location};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Version of the JSON report shape; see `reports/report.schema.json`.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// Severity of a finding, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Informational.
+    Info,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, most severe first.
+    pub const DESCENDING: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// One level more severe, capped at critical.
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Info => Severity::Low,
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            Severity::High | Severity::Critical => Severity::Critical,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!(
+                "unknown severity `{other}`; expected critical, high, medium, low or info"
+            )),
+        }
+    }
+}
+
+/// Identifies the tool and the rule set behind a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    /// Always `piaudit`.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+    /// Rule pack id.
+    pub pack: String,
+    /// Sensitivity profile id.
+    pub profile: String,
+}
+
+/// A file the scan passed over, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SkippedFile {
+    /// Path relative to its root.
+    pub file: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// Severity of a scan diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosticLevel {
+    /// Something was read only in part.
+    Warning,
+    /// Something could not be read at all.
+    Error,
+    /// For information.
+    Info,
+}
+
+/// A problem met while reading an input; never fatal to the scan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Path relative to its root.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// Severity of the problem.
+    pub severity: DiagnosticLevel,
+    /// What went wrong, with the dialect where it matters.
+    pub message: String,
+}
+
+/// How much of the SQL input was understood.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Statements found by the splitter.
+    pub statements_total: u64,
+    /// Statements parsed by sqlparser.
+    pub statements_parsed: u64,
+    /// Statements not parsed whose table and columns were recovered by the fallback.
+    #[serde(default)]
+    pub statements_recovered: u64,
+}
+
+impl Coverage {
+    /// Adds another file's figures.
+    pub fn add(&mut self, other: Coverage) {
+        self.statements_total += other.statements_total;
+        self.statements_parsed += other.statements_parsed;
+        self.statements_recovered += other.statements_recovered;
+    }
+}
+
+/// What was scanned and how well.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScanInfo {
+    /// The roots as given on the command line.
+    pub roots: Vec<String>,
+    /// Number of files read by an extractor.
+    pub files_scanned: u64,
+    /// Files passed over.
+    pub files_skipped: Vec<SkippedFile>,
+    /// Problems met while reading.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Statement coverage.
+    pub coverage: Coverage,
+    /// Wall time; omitted in deterministic mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+}
+
+/// Whether a finding counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// Counts towards `--fail-on`.
+    Open,
+    /// Accepted by a waiver.
+    Waived,
+    /// Present in the baseline.
+    Baselined,
+}
+
+/// A rule violation with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Rule id, e.g. `CNPI-020`.
+    pub rule: String,
+    /// Rule title in the report language.
+    pub title: String,
+    /// Final severity, after modifiers.
+    pub severity: Severity,
+    /// Legal basis codes (see `rules/law.yaml`).
+    pub basis: Vec<String>,
+    /// Ids of the fields, datasets, flows or endpoints concerned.
+    pub subjects: Vec<String>,
+    /// Where to look.
+    pub location: Location,
+    /// What is wrong, in the report language.
+    pub message: String,
+    /// How to fix it, in the report language.
+    pub remediation: String,
+    /// Stable hash of rule + subjects (not of lines).
+    pub fingerprint: String,
+    /// Open, waived or baselined.
+    pub status: FindingStatus,
+}
+
+/// Counts for the report header.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Fields tagged as PI.
+    pub pi_fields: u64,
+    /// Fields tagged as sensitive PI under the profile.
+    pub sensitive_fields: u64,
+    /// Open findings per severity (all five keys always present).
+    pub findings_by_severity: BTreeMap<Severity, u64>,
+}
+
+/// The whole audit, as serialised to `report.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Shape version of this document.
+    pub schema_version: String,
+    /// Tool, pack and profile.
+    pub tool: ToolInfo,
+    /// Scan scope and coverage.
+    pub scan: ScanInfo,
+    /// Every dataset with every field; `pi` null where not PI.
+    pub datasets: Vec<Dataset>,
+    /// External endpoints.
+    pub endpoints: Vec<Endpoint>,
+    /// Data flows between fields and endpoints.
+    pub flows: Vec<Flow>,
+    /// Security controls.
+    pub controls: Vec<Control>,
+    /// Rule violations.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Looks a field up by id.
+    pub fn field(&self, id: &str) -> Option<(&Dataset, &super::Field)> {
+        let (ds_id, _) = id.rsplit_once('.')?;
+        // Dataset ids may contain dots (schema-qualified names), so search by prefix.
+        self.datasets
+            .iter()
+            .filter(|d| id.starts_with(&d.id) && ds_id.len() >= d.id.len())
+            .find_map(|d| d.fields.iter().find(|f| f.id == id).map(|f| (d, f)))
+    }
+
+    /// The highest severity among open findings.
+    pub fn worst_open_severity(&self) -> Option<Severity> {
+        self.findings
+            .iter()
+            .filter(|f| f.status == FindingStatus::Open)
+            .map(|f| f.severity)
+            .max()
+    }
+}
+
+impl Finding {
+    /// Sort key: severity (most severe first), then file, line, rule, fingerprint.
+    pub fn sort_key(&self) -> (std::cmp::Reverse<Severity>, &str, u32, &str, &str) {
+        (
+            std::cmp::Reverse(self.severity),
+            &self.location.file,
+            self.location.line,
+            &self.rule,
+            &self.fingerprint,
+        )
+    }
+}
+
+/// Builds the all-keys severity map with zero counts.
+pub fn empty_severity_counts() -> BTreeMap<Severity, u64> {
+    Severity::DESCENDING.iter().map(|s| (*s, 0)).collect()
+}
+
+/// A location-free handle used where only a place is needed.
+pub type Place = Location;

@@ -1,0 +1,125 @@
+//! `report.html`: one self-contained, bilingual (zh-CN / English) file
+//! rendered with tera from the templates in `reports/`, embedded at build
+//! time. A Content-Security-Policy forbids every external request.
+
+use crate::error::Error;
+use crate::model::{FindingStatus, Severity};
+use crate::rules::I18n;
+use crate::Audit;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const PAGE: &str = include_str!("../../reports/report.html.tera");
+const CSS: &str = include_str!("../../reports/report.css");
+const JS: &str = include_str!("../../reports/report.js");
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    rule: &'a str,
+    severity: Severity,
+    status: FindingStatus,
+    fingerprint: &'a str,
+    basis: &'a [String],
+    subjects: &'a [String],
+    location: Value,
+    title: I18n,
+    message: I18n,
+    remediation: I18n,
+}
+
+/// Renders the HTML report.
+pub fn render(audit: &Audit) -> Result<String, Error> {
+    let err = |e: tera::Error| {
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg.push_str(&format!(": {s}"));
+            src = s.source();
+        }
+        Error::Render { format: "html".into(), message: msg }
+    };
+    let mut tera = tera::Tera::default();
+    tera.add_raw_templates(vec![("report.html", PAGE), ("report.css", CSS), ("report.js", JS)]).map_err(err)?;
+    tera.autoescape_on(vec!["report.html"]);
+    let ctx = tera::Context::from_value(context(audit)).map_err(err)?;
+    tera.render("report.html", &ctx).map_err(err)
+}
+
+/// The template context (see `reports/report.html.tera` for its use).
+fn context(audit: &Audit) -> Value {
+    let r = &audit.report;
+    // Findings carry texts in the report language only; the rule pack has both.
+    let rules: BTreeMap<&str, &crate::RuleSummary> = audit.rules_applied.iter().map(|x| (x.id.as_str(), x)).collect();
+    let mut findings: Vec<_> = r.findings.iter().collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let views: Vec<FindingView> = findings
+        .iter()
+        .map(|f| {
+            let title = rules.get(f.rule.as_str()).map_or_else(|| I18n { zh: f.title.clone(), en: f.title.clone() }, |x| x.title.clone());
+            FindingView {
+                rule: &f.rule,
+                severity: f.severity,
+                status: f.status,
+                fingerprint: &f.fingerprint,
+                basis: &f.basis,
+                subjects: &f.subjects,
+                location: json!({ "file": f.location.file, "line": f.location.line }),
+                title,
+                message: I18n { zh: f.message.clone(), en: f.message.clone() },
+                remediation: I18n { zh: f.remediation.clone(), en: f.remediation.clone() },
+            }
+        })
+        .collect();
+    let groups: Vec<Value> = Severity::DESCENDING
+        .iter()
+        .filter_map(|sev| {
+            let members: Vec<&FindingView> = views.iter().filter(|v| v.severity == *sev).collect();
+            (!members.is_empty()).then(|| json!({ "severity": sev, "findings": members }))
+        })
+        .collect();
+    let mut law: BTreeMap<String, Value> = BTreeMap::new();
+    for code in r.findings.iter().flat_map(|f| &f.basis) {
+        let v = match audit.law.get(code) {
+            Some(p) => json!({ "zh": p.zh, "en": p.en, "verified": p.verified() }),
+            None => json!({ "zh": code, "en": code, "verified": false }),
+        };
+        law.insert(code.clone(), v);
+    }
+    let categories: BTreeMap<&str, Value> = audit.categories.iter().map(|(id, (zh, en))| (id.as_str(), json!({ "zh": zh, "en": en }))).collect();
+    let mut inventory = Vec::new();
+    for d in &r.datasets {
+        for f in &d.fields {
+            let Some(pi) = &f.pi else { continue };
+            let (zh, en) = audit.categories.get(&pi.category).cloned().unwrap_or_else(|| (pi.category.clone(), pi.category.clone()));
+            inventory.push(json!({
+                "dataset": d.name, "field": f.name, "field_id": f.id, "type": f.data_type, "comment": f.comment,
+                "category": pi.category, "category_zh": zh, "category_en": en, "sensitive": pi.sensitive,
+                "confidence": pi.confidence, "location": { "file": f.location.file, "line": f.location.line },
+                "protection": f.protection,
+            }));
+        }
+    }
+    let pi_of = |id: &str| r.field(id).and_then(|(_, f)| f.pi.as_ref().map(|p| p.category.clone()));
+    let pi_flows: Vec<Value> = r
+        .flows
+        .iter()
+        .filter_map(|fl| {
+            let cat = pi_of(&fl.from).or_else(|| pi_of(&fl.to))?;
+            Some(json!({ "from": fl.from, "to": fl.to, "transform": fl.transform, "category": cat,
+                         "location": { "file": fl.location.file, "line": fl.location.line } }))
+        })
+        .collect();
+    json!({
+        "report": r,
+        "lang": if audit.lang.starts_with("zh") { "zh-CN" } else { "en" },
+        "organisation": audit.organisation,
+        "law": law,
+        "categories": categories,
+        "findings": views,
+        "findings_by_severity_groups": groups,
+        "pi_inventory": inventory,
+        "pi_flows": pi_flows,
+        "rules_applied": audit.rules_applied,
+    })
+}

@@ -1,0 +1,201 @@
+//! Rules: rule packs are YAML (`rules/packs/<pack>/CNPI-xxx.yaml`), each a
+//! predicate over one kind of subject (field, flow or dataset) with bilingual
+//! texts, severity and legal basis. Loading deserialises first, then
+//! compiles and validates, so evaluation only ever sees valid rules.
+
+pub mod eval;
+pub mod law;
+pub mod predicate;
+
+use crate::data::{parse_yaml, DataFiles};
+use crate::error::Error;
+use crate::model::Severity;
+use law::Law;
+use predicate::Predicate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Text in both report languages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct I18n {
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl I18n {
+    /// The text for a language (`zh-CN`/`zh` → Chinese, else English).
+    pub fn get(&self, lang: &str) -> &str {
+        if lang.starts_with("zh") {
+            &self.zh
+        } else {
+            &self.en
+        }
+    }
+}
+
+/// What a rule is evaluated over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Each field of each dataset.
+    Field,
+    /// Each flow between fields.
+    Flow,
+    /// Each dataset.
+    Dataset,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: String,
+    #[serde(default = "active")]
+    status: String,
+    title: I18n,
+    severity: Severity,
+    basis: Vec<String>,
+    scope: Scope,
+    #[serde(default)]
+    needs_declarations: bool,
+    when: serde_yaml::Value,
+    #[serde(default)]
+    severity_if: Vec<SeverityIfSpec>,
+    message: I18n,
+    remediation: I18n,
+    doc: String,
+}
+
+fn active() -> String {
+    "active".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeverityIfSpec {
+    when: serde_yaml::Value,
+    severity: Severity,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackSpec {
+    id: String,
+    title: I18n,
+    default_profile: String,
+    as_of: String,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Permanent id.
+    pub id: String,
+    /// Title.
+    pub title: I18n,
+    /// Base severity.
+    pub severity: Severity,
+    /// Legal basis codes (all present in `rules/law.yaml`).
+    pub basis: Vec<String>,
+    /// Subject kind.
+    pub scope: Scope,
+    /// Downgraded to info with a note when no `piaudit.yaml` is present.
+    pub needs_declarations: bool,
+    /// The condition that makes a finding.
+    pub when: Predicate,
+    /// Severity overrides, first match wins.
+    pub severity_if: Vec<(Predicate, Severity)>,
+    /// Message template with `{path}` placeholders.
+    pub message: I18n,
+    /// Remediation.
+    pub remediation: I18n,
+    /// Documentation (What it does / Why is this bad? / Example / Fix).
+    pub doc: String,
+    /// File it came from.
+    pub file: String,
+}
+
+/// A loaded rule pack.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// Pack id, e.g. `cn-2026`.
+    pub id: String,
+    /// Title.
+    pub title: I18n,
+    /// Profile used when none is chosen.
+    pub default_profile: String,
+    /// Date of the law snapshot.
+    pub as_of: String,
+    /// Active rules by id.
+    pub rules: BTreeMap<String, Rule>,
+}
+
+impl Pack {
+    /// Loads `packs/<id>/` from the data files, validating every rule against
+    /// the predicate language and every basis code against `law`.
+    pub fn load(files: &DataFiles, id: &str, law: &Law) -> Result<Pack, Error> {
+        let dir = format!("packs/{id}/");
+        let pack_file = format!("{dir}pack.yaml");
+        let Some(text) = files.get(&pack_file) else {
+            let known: Vec<String> = files
+                .under("packs/")
+                .filter_map(|(p, _)| p.strip_prefix("packs/")?.strip_suffix("/pack.yaml").map(str::to_string))
+                .collect();
+            return Err(Error::Usage(format!("unknown rule pack `{id}`; known: {}", known.join(", "))));
+        };
+        let spec: PackSpec = parse_yaml(&pack_file, text)?;
+        let mut rules = BTreeMap::new();
+        for (path, text) in files.under(&dir) {
+            if path == pack_file || path.ends_with(".test.yaml") {
+                continue;
+            }
+            let raw: RuleSpec = parse_yaml(path, text)?;
+            let err = |message: String| Error::Rules { file: path.to_string(), message };
+            let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".yaml");
+            if stem != raw.id {
+                return Err(err(format!("rule id `{}` does not match its file name `{stem}.yaml`", raw.id)));
+            }
+            if raw.status == "retired" {
+                continue;
+            }
+            for code in &raw.basis {
+                if law.get(code).is_none() {
+                    return Err(err(format!("basis code `{code}` is not in rules/law.yaml; add the provision there or fix the code")));
+                }
+            }
+            let when = predicate::compile(&raw.when, "when").map_err(&err)?;
+            let severity_if = raw
+                .severity_if
+                .iter()
+                .enumerate()
+                .map(|(i, s)| predicate::compile(&s.when, &format!("severity_if[{i}].when")).map(|p| (p, s.severity)))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(&err)?;
+            for h in ["## What it does", "## Why is this bad?"] {
+                if !raw.doc.contains(h) {
+                    return Err(err(format!("`doc` lacks the heading `{h}`")));
+                }
+            }
+            let rule = Rule {
+                id: raw.id.clone(),
+                title: raw.title,
+                severity: raw.severity,
+                basis: raw.basis,
+                scope: raw.scope,
+                needs_declarations: raw.needs_declarations,
+                when,
+                severity_if,
+                message: raw.message,
+                remediation: raw.remediation,
+                doc: raw.doc,
+                file: path.to_string(),
+            };
+            if let Some(first) = rules.insert(raw.id.clone(), rule) {
+                return Err(err(format!("duplicate rule id `{}` (first in {})", raw.id, first.file)));
+            }
+        }
+        Ok(Pack { id: spec.id, title: spec.title, default_profile: spec.default_profile, as_of: spec.as_of, rules })
+    }
+}
