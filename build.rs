@@ -13,7 +13,11 @@ fn main() {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x == "yaml" || x == "yml")
+        })
         .map(|e| {
             let rel = e
                 .path()
@@ -32,6 +36,7 @@ fn main() {
         writeln!(code, "    ({rel:?}, include_str!({abs:?})),").expect("write to string");
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR set by cargo")).join("embedded_rules.rs");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR set by cargo"))
+        .join("embedded_rules.rs");
     std::fs::write(out, code).expect("write embedded_rules.rs");
 }

@@ -1,11 +1,11 @@
 //! Command-line interface (clap derive). `Cli` is the raw parse; `into_config`
 //! validates it into a library [`piaudit::Config`].
 
+use clap::{Args, Parser, Subcommand};
 use piaudit::extract::sql::SqlDialect;
 use piaudit::model::Severity;
 use piaudit::report::Format;
 use piaudit::{Config, Error};
-use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// piaudit — find personal information (个人信息) in code and schemas, follow
@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit files and directories: PI inventory, lineage, findings, reports.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules of a pack.
     Rules(RulesArgs),
 }
@@ -93,13 +93,21 @@ pub struct RulesArgs {
 pub fn language(flag: Option<&str>) -> Result<String, Error> {
     let raw = match flag {
         Some(l) => l.to_string(),
-        None => std::env::var("LC_ALL").or_else(|_| std::env::var("LANG")).unwrap_or_default(),
+        None => std::env::var("LC_ALL")
+            .or_else(|_| std::env::var("LANG"))
+            .unwrap_or_default(),
     };
     let lower = raw.to_ascii_lowercase();
     if flag.is_some() && !(lower.starts_with("zh") || lower.starts_with("en")) {
-        return Err(Error::Usage(format!("unknown language `{raw}`; use zh-CN or en")));
+        return Err(Error::Usage(format!(
+            "unknown language `{raw}`; use zh-CN or en"
+        )));
     }
-    Ok(if lower.starts_with("en") { "en".into() } else { "zh-CN".into() })
+    Ok(if lower.starts_with("en") {
+        "en".into()
+    } else {
+        "zh-CN".into()
+    })
 }
 
 impl ScanArgs {
@@ -112,13 +120,26 @@ impl ScanArgs {
                 formats.push(f);
             }
         }
-        let fail_on: Severity = self.fail_on.parse().map_err(|e| Error::Usage(format!("--fail-on: {e}")))?;
+        let fail_on: Severity = self
+            .fail_on
+            .parse()
+            .map_err(|e| Error::Usage(format!("--fail-on: {e}")))?;
         let dialect = match &self.dialect {
-            Some(d) => Some(d.parse::<SqlDialect>().map_err(|e| Error::Usage(format!("--dialect: {e}")))?),
+            Some(d) => Some(
+                d.parse::<SqlDialect>()
+                    .map_err(|e| Error::Usage(format!("--dialect: {e}")))?,
+            ),
             None => None,
         };
         if let Some(d) = &self.as_of {
-            let ok = d.len() == 10 && d.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+            let ok = d.len() == 10
+                && d.chars().enumerate().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                });
             if !ok {
                 return Err(Error::Usage(format!("--as-of `{d}`: write YYYY-MM-DD")));
             }
@@ -152,7 +173,9 @@ mod tests {
     #[test]
     fn bad_values_are_usage_errors() {
         let cli = Cli::try_parse_from(["piaudit", "scan", "x", "--fail-on", "severe"]).unwrap();
-        let Command::Scan(args) = cli.command else { panic!() };
+        let Command::Scan(args) = cli.command else {
+            panic!()
+        };
         let err = args.into_config().unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("--fail-on"), "{err}");

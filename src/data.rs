@@ -32,7 +32,10 @@ impl DataFiles {
     pub fn embedded_with_overlay(dir: &Path) -> Result<Self, Error> {
         let mut files = Self::embedded();
         if !dir.is_dir() {
-            return Err(Error::Usage(format!("--rules {}: not a directory", dir.display())));
+            return Err(Error::Usage(format!(
+                "--rules {}: not a directory",
+                dir.display()
+            )));
         }
         for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
             let entry = entry.map_err(|e| Error::Rules {
@@ -40,7 +43,9 @@ impl DataFiles {
                 message: e.to_string(),
             })?;
             let path = entry.path();
-            if !entry.file_type().is_file() || !path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            if !entry.file_type().is_file()
+                || !path.extension().is_some_and(|x| x == "yaml" || x == "yml")
+            {
                 continue;
             }
             let rel = path
@@ -62,7 +67,10 @@ impl DataFiles {
     /// Builds a set from explicit (path, text) pairs, for tests.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         DataFiles {
-            files: pairs.into_iter().map(|(p, t)| (p.to_string(), t.to_string())).collect(),
+            files: pairs
+                .into_iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
         }
     }
 

@@ -19,13 +19,17 @@ impl<'de> Deserialize<'de> for Date {
         let ok = s.len() == 10
             && s.as_bytes()[4] == b'-'
             && s.as_bytes()[7] == b'-'
-            && s.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+            && s.chars()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
             && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
             && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0));
         if ok {
             Ok(Date(s))
         } else {
-            Err(serde::de::Error::custom(format!("`{s}` is not a date; write YYYY-MM-DD")))
+            Err(serde::de::Error::custom(format!(
+                "`{s}` is not a date; write YYYY-MM-DD"
+            )))
         }
     }
 }
@@ -451,17 +455,25 @@ impl Declarations {
 
     /// Declarations of datasets matching a dataset (by id or name).
     pub fn datasets_for(&self, id: &str, name: &str) -> Vec<&DatasetDecl> {
-        self.datasets.iter().filter(|d| matches_glob(&d.pattern, id, name)).collect()
+        self.datasets
+            .iter()
+            .filter(|d| matches_glob(&d.pattern, id, name))
+            .collect()
     }
 
     /// Consents whose scope matches a dataset (by id or name).
     pub fn consents_for(&self, id: &str, name: &str) -> Vec<&Consent> {
-        self.consents.iter().filter(|c| matches_glob(&c.scope, id, name)).collect()
+        self.consents
+            .iter()
+            .filter(|c| matches_glob(&c.scope, id, name))
+            .collect()
     }
 }
 
 fn glob(pattern: &str) -> Result<GlobMatcher, String> {
-    Glob::new(pattern).map(|g| g.compile_matcher()).map_err(|e| format!("invalid glob `{pattern}`: {e}"))
+    Glob::new(pattern)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("invalid glob `{pattern}`: {e}"))
 }
 
 /// Whether a declaration glob matches an object by id or by name
@@ -479,25 +491,43 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_with_line_and_path() {
-        let err = Declarations::parse("piaudit.yaml", "version: 1\ndatasets:\n  - match: user\n    retension: {days: 3}\n").unwrap_err();
-        let Error::Declarations { line, key, message, .. } = &err else { panic!("{err}") };
+        let err = Declarations::parse(
+            "piaudit.yaml",
+            "version: 1\ndatasets:\n  - match: user\n    retension: {days: 3}\n",
+        )
+        .unwrap_err();
+        let Error::Declarations {
+            line, key, message, ..
+        } = &err
+        else {
+            panic!("{err}")
+        };
         assert_eq!(*line, 4);
-        assert_eq!(key, "datasets[0]");
+        assert_eq!(key, "datasets[0].retension");
         assert!(message.contains("retension"), "{message}");
         assert!(err.to_string().starts_with("piaudit.yaml:4:"), "{err}");
     }
 
     #[test]
     fn bad_dates_and_enums() {
-        let e = Declarations::parse("p.yaml", "version: 1\nscale:\n  as_of: 2025/01/01\n").unwrap_err();
+        let e =
+            Declarations::parse("p.yaml", "version: 1\nscale:\n  as_of: 2025/01/01\n").unwrap_err();
         assert!(e.to_string().contains("scale.as_of"), "{e}");
-        let e = Declarations::parse("p.yaml", "version: 1\nconsents:\n  - scope: '*'\n    kind: verbal\n").unwrap_err();
+        let e = Declarations::parse(
+            "p.yaml",
+            "version: 1\nconsents:\n  - scope: '*'\n    kind: verbal\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("consents[0].kind"), "{e}");
     }
 
     #[test]
     fn globs_match_id_or_name() {
-        let d = Declarations::parse("p.yaml", "version: 1\ndatasets:\n  - match: 'ods_*'\n    retention: {days: 30}\n").unwrap();
+        let d = Declarations::parse(
+            "p.yaml",
+            "version: 1\ndatasets:\n  - match: 'ods_*'\n    retention: {days: 30}\n",
+        )
+        .unwrap();
         assert_eq!(d.datasets_for("etl/x.sql#ods_user", "ods_user").len(), 1);
         assert!(d.datasets_for("a.sql#user", "user").is_empty());
     }

@@ -66,7 +66,10 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Declarations { .. } | Error::Rules { .. } => 2,
-            Error::Root { .. } | Error::NothingScanned(_) | Error::Output { .. } | Error::Render { .. } => 3,
+            Error::Root { .. }
+            | Error::NothingScanned(_)
+            | Error::Output { .. }
+            | Error::Render { .. } => 3,
         }
     }
 }

@@ -32,7 +32,10 @@ use decl::Declarations;
 use discover::{FileKind, WalkOptions};
 use extract::sql::SqlDialect;
 use extract::FileFacts;
-use model::{empty_severity_counts, Diagnostic, DiagnosticLevel, FindingStatus, Report, ScanInfo, Summary, ToolInfo};
+use model::{
+    empty_severity_counts, Diagnostic, DiagnosticLevel, FindingStatus, Report, ScanInfo, Summary,
+    ToolInfo,
+};
 use rayon::prelude::*;
 use rules::law::Law;
 use rules::Pack;
@@ -106,7 +109,13 @@ impl Knowledge {
         let pack = Pack::load(files, pack, &law)?;
         let profile = profile.unwrap_or(&pack.default_profile).to_string();
         taxonomy.check_profile(&profile)?;
-        Ok(Knowledge { taxonomy, cues, law, pack, profile })
+        Ok(Knowledge {
+            taxonomy,
+            cues,
+            law,
+            pack,
+            profile,
+        })
     }
 
     /// Loads the data a [`Config`] asks for.
@@ -162,9 +171,18 @@ pub struct Audit {
 pub fn scan(config: &Config) -> Result<Audit, Error> {
     let started = Instant::now();
     let knowledge = Knowledge::for_config(config)?;
-    let found = discover::discover(&config.roots, &WalkOptions { max_file_size: config.max_file_size })?;
+    let found = discover::discover(
+        &config.roots,
+        &WalkOptions {
+            max_file_size: config.max_file_size,
+        },
+    )?;
     let mut scan = ScanInfo {
-        roots: config.roots.iter().map(|r| r.to_string_lossy().replace('\\', "/")).collect(),
+        roots: config
+            .roots
+            .iter()
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .collect(),
         files_skipped: found.skipped,
         ..ScanInfo::default()
     };
@@ -172,9 +190,22 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
         .files
         .par_iter()
         .map(|f| {
-            let bytes = std::fs::read(&f.path).map_err(|e| model::SkippedFile { file: f.rel.clone(), reason: format!("unreadable: {e}") })?;
-            let decoded = discover::decode(&bytes).map_err(|_| model::SkippedFile { file: f.rel.clone(), reason: "binary".into() })?;
-            Ok((Source { rel: f.rel.clone(), kind: f.kind, text: decoded.text }, decoded.encoding))
+            let bytes = std::fs::read(&f.path).map_err(|e| model::SkippedFile {
+                file: f.rel.clone(),
+                reason: format!("unreadable: {e}"),
+            })?;
+            let decoded = discover::decode(&bytes).map_err(|_| model::SkippedFile {
+                file: f.rel.clone(),
+                reason: "binary".into(),
+            })?;
+            Ok((
+                Source {
+                    rel: f.rel.clone(),
+                    kind: f.kind,
+                    text: decoded.text,
+                },
+                decoded.encoding,
+            ))
         })
         .collect();
     let mut sources = Vec::new();
@@ -195,17 +226,28 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
         }
     }
     if sources.is_empty() && !scan.files_skipped.is_empty() {
-        return Err(Error::NothingScanned(format!("all {} candidate files were skipped", scan.files_skipped.len())));
+        return Err(Error::NothingScanned(format!(
+            "all {} candidate files were skipped",
+            scan.files_skipped.len()
+        )));
     }
     // Declarations: --config, else piaudit.yaml at a root.
     let decl = match &config.declarations {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| Error::Usage(format!("cannot read --config {}: {e}", p.display())))?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Error::Usage(format!("cannot read --config {}: {e}", p.display())))?;
             Some(Declarations::parse(&p.to_string_lossy(), &text)?)
         }
         None => {
-            let at_root: Vec<&discover::FoundFile> = found.files.iter().filter(|f| f.kind == FileKind::Declarations && f.at_root).collect();
-            match at_root.first().and_then(|f| sources.iter().find(|s| s.rel == f.rel)) {
+            let at_root: Vec<&discover::FoundFile> = found
+                .files
+                .iter()
+                .filter(|f| f.kind == FileKind::Declarations && f.at_root)
+                .collect();
+            match at_root
+                .first()
+                .and_then(|f| sources.iter().find(|s| s.rel == f.rel))
+            {
                 Some(s) => Some(Declarations::parse(&s.rel, &s.text)?),
                 None => None,
             }
@@ -220,7 +262,13 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
 }
 
 /// Runs extract → … → evaluate over sources already read.
-pub fn scan_sources(knowledge: &Knowledge, sources: &[Source], decl: Option<&Declarations>, config: &Config, mut scan: ScanInfo) -> Audit {
+pub fn scan_sources(
+    knowledge: &Knowledge,
+    sources: &[Source],
+    decl: Option<&Declarations>,
+    config: &Config,
+    mut scan: ScanInfo,
+) -> Audit {
     let extracted: Vec<FileFacts> = sources
         .par_iter()
         .filter(|s| s.kind == FileKind::Sql)
@@ -251,7 +299,10 @@ pub fn scan_sources(knowledge: &Knowledge, sources: &[Source], decl: Option<&Dec
         },
     );
     scan.diagnostics.sort();
-    let mut summary = Summary { findings_by_severity: empty_severity_counts(), ..Summary::default() };
+    let mut summary = Summary {
+        findings_by_severity: empty_severity_counts(),
+        ..Summary::default()
+    };
     for f in datasets.iter().flat_map(|d| &d.fields) {
         if let Some(p) = &f.pi {
             summary.pi_fields += 1;
@@ -280,15 +331,25 @@ pub fn scan_sources(knowledge: &Knowledge, sources: &[Source], decl: Option<&Dec
     Audit {
         report,
         lang: config.lang.clone(),
-        organisation: decl.and_then(|d| d.organisation.as_ref()).and_then(|o| o.name.clone()),
+        organisation: decl
+            .and_then(|d| d.organisation.as_ref())
+            .and_then(|o| o.name.clone()),
         rules_applied: knowledge
             .pack
             .rules
             .values()
-            .map(|r| RuleSummary { id: r.id.clone(), severity: r.severity, title: r.title.clone() })
+            .map(|r| RuleSummary {
+                id: r.id.clone(),
+                severity: r.severity,
+                title: r.title.clone(),
+            })
             .collect(),
         law: knowledge.law.clone(),
-        categories: knowledge.taxonomy.categories().map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone()))).collect(),
+        categories: knowledge
+            .taxonomy
+            .categories()
+            .map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone())))
+            .collect(),
     }
 }
 
@@ -311,7 +372,9 @@ fn extract_one(s: &Source, dialect: Option<SqlDialect>) -> FileFacts {
 
 /// Today's UTC date as `YYYY-MM-DD` (civil-from-days, proleptic Gregorian).
 pub fn today_utc() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let z = (secs / 86_400) as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -19,7 +19,10 @@ fn main() -> ExitCode {
         (false, _) => "debug",
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PIAUDIT_LOG").unwrap_or_else(|_| level.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PIAUDIT_LOG")
+                .unwrap_or_else(|_| level.into()),
+        )
         .with_writer(std::io::stderr)
         .without_time()
         .init();
@@ -44,19 +47,45 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 let mut err = std::io::stderr().lock();
                 let _ = write!(err, "{}", report::text::summary(&audit, 10));
                 for p in &written {
-                    let _ = writeln!(err, "{} {}", if audit.lang.starts_with("zh") { "报告：" } else { "report:" }, p.display());
+                    let _ = writeln!(
+                        err,
+                        "{} {}",
+                        if audit.lang.starts_with("zh") {
+                            "报告："
+                        } else {
+                            "report:"
+                        },
+                        p.display()
+                    );
                 }
             }
-            let failing = audit.report.worst_open_severity().is_some_and(|s| s >= fail_on);
-            Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            let failing = audit
+                .report
+                .worst_open_severity()
+                .is_some_and(|s| s >= fail_on);
+            Ok(if failing {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Rules(args) => {
             let lang = cli::language(args.lang.as_deref())?;
-            let config = piaudit::Config { pack: args.pack, ..piaudit::Config::default() };
+            let config = piaudit::Config {
+                pack: args.pack,
+                ..piaudit::Config::default()
+            };
             let k = piaudit::Knowledge::for_config(&config)?;
             let mut out = std::io::stdout().lock();
             for r in k.pack.rules.values() {
-                let _ = writeln!(out, "{}\t{}\t{}\t{}", r.id, r.severity, r.basis.join(","), r.title.get(&lang));
+                let _ = writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    r.id,
+                    r.severity,
+                    r.basis.join(","),
+                    r.title.get(&lang)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

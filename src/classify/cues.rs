@@ -145,13 +145,20 @@ impl Cues {
                 for kw in &spec.comments {
                     let keyword = kw.trim().to_lowercase();
                     if !keyword.is_empty() {
-                        cues.comments.push(CommentCue { category: spec.category.clone(), keyword });
+                        cues.comments.push(CommentCue {
+                            category: spec.category.clone(),
+                            keyword,
+                        });
                     }
                 }
             }
         }
         cues.comments.sort_by(|a, b| {
-            b.keyword.chars().count().cmp(&a.keyword.chars().count()).then(a.keyword.cmp(&b.keyword))
+            b.keyword
+                .chars()
+                .count()
+                .cmp(&a.keyword.chars().count())
+                .then(a.keyword.cmp(&b.keyword))
         });
         Ok(cues)
     }

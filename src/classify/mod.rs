@@ -18,7 +18,19 @@ pub const THRESHOLD: f64 = 0.5;
 
 /// Words in a table comment that make the table person-like.
 const PERSON_TABLE_COMMENT_WORDS: &[&str] = &[
-    "用户", "人员", "客户", "会员", "患者", "病人", "员工", "职工", "学生", "联系人", "居民", "个人", "家长",
+    "用户",
+    "人员",
+    "客户",
+    "会员",
+    "患者",
+    "病人",
+    "员工",
+    "职工",
+    "学生",
+    "联系人",
+    "居民",
+    "个人",
+    "家长",
 ];
 
 /// Tags fields using a taxonomy, cue dictionaries and a profile.
@@ -39,7 +51,11 @@ struct Vote {
 impl<'a> Classifier<'a> {
     /// A classifier for one profile.
     pub fn new(taxonomy: &'a Taxonomy, cues: &'a Cues, profile: &'a str) -> Self {
-        Classifier { taxonomy, cues, profile }
+        Classifier {
+            taxonomy,
+            cues,
+            profile,
+        }
     }
 
     /// Whether a table is about persons (for contextual cues like `name`).
@@ -52,7 +68,7 @@ impl<'a> Classifier<'a> {
             .comment
             .as_deref()
             .is_some_and(|c| PERSON_TABLE_COMMENT_WORDS.iter().any(|w| c.contains(w)));
-        (person && !non_person) || (by_comment && !non_person)
+        (person || by_comment) && !non_person
     }
 
     /// Tags every field of `ds` (fields already tagged are left alone).
@@ -63,7 +79,12 @@ impl<'a> Classifier<'a> {
             if field.pi.is_some() {
                 continue;
             }
-            let (strong, weak) = self.votes(&field.name, field.comment.as_deref(), field.data_type.as_deref(), person_like);
+            let (strong, weak) = self.votes(
+                &field.name,
+                field.comment.as_deref(),
+                field.data_type.as_deref(),
+                person_like,
+            );
             field.pi = self.decide(strong);
             if field.pi.is_none() && !weak.is_empty() {
                 ambiguous.push((i, weak));
@@ -77,14 +98,22 @@ impl<'a> Classifier<'a> {
         for (i, mut weak) in ambiguous {
             for v in &mut weak {
                 v.confidence = 0.6;
-                v.evidence.detail.push_str(&format!("; supported by {siblings} PI sibling column(s)"));
+                v.evidence
+                    .detail
+                    .push_str(&format!("; supported by {siblings} PI sibling column(s)"));
             }
             ds.fields[i].pi = self.decide(weak);
         }
     }
 
     /// Strong and ambiguous votes for one column.
-    fn votes(&self, name: &str, comment: Option<&str>, data_type: Option<&str>, person_like: bool) -> (Vec<Vote>, Vec<Vote>) {
+    fn votes(
+        &self,
+        name: &str,
+        comment: Option<&str>,
+        data_type: Option<&str>,
+        person_like: bool,
+    ) -> (Vec<Vote>, Vec<Vote>) {
         let neg = &self.cues.negative;
         let tokens = tokenize(name);
         let joined_us = tokens.join("_");
@@ -115,7 +144,11 @@ impl<'a> Classifier<'a> {
             }
         }
         for (category, (_, cue, full)) in best {
-            let kind = if cue.source == "pinyin" { "pinyin" } else { "name" };
+            let kind = if cue.source == "pinyin" {
+                "pinyin"
+            } else {
+                "name"
+            };
             let vote = |confidence: f64, extra: &str| Vote {
                 category: category.to_string(),
                 confidence,
@@ -126,7 +159,9 @@ impl<'a> Classifier<'a> {
             };
             match cue.strength {
                 Strength::Plain => strong.push(vote(if full { 0.85 } else { 0.75 }, "")),
-                Strength::Contextual if person_like => strong.push(vote(0.7, "; person-like table")),
+                Strength::Contextual if person_like => {
+                    strong.push(vote(0.7, "; person-like table"))
+                }
                 Strength::Contextual => {}
                 Strength::Ambiguous => weak.push(vote(0.45, "; ambiguous")),
             }
@@ -139,11 +174,27 @@ impl<'a> Classifier<'a> {
         // Type fit: a date, time or boolean column cannot hold a text-only category.
         if let Some(t) = data_type {
             let t = t.to_ascii_lowercase();
-            let temporal = ["date", "time", "timestamp", "datetime", "year", "interval", "bool", "boolean", "bit", "tinyint(1)"]
-                .iter()
-                .any(|p| t == *p || t.starts_with(&format!("{p}(")) || t.starts_with(&format!("{p} ")));
+            let temporal = [
+                "date",
+                "time",
+                "timestamp",
+                "datetime",
+                "year",
+                "interval",
+                "bool",
+                "boolean",
+                "bit",
+                "tinyint(1)",
+            ]
+            .iter()
+            .any(|p| t == *p || t.starts_with(&format!("{p}(")) || t.starts_with(&format!("{p} ")));
             if temporal {
-                let keep = |v: &Vote| !self.taxonomy.category(&v.category).is_some_and(|c| c.text_only);
+                let keep = |v: &Vote| {
+                    !self
+                        .taxonomy
+                        .category(&v.category)
+                        .is_some_and(|c| c.text_only)
+                };
                 strong.retain(keep);
                 weak.retain(keep);
             }
@@ -153,7 +204,10 @@ impl<'a> Classifier<'a> {
                     strong.push(Vote {
                         category: cat.to_string(),
                         confidence: 0.3,
-                        evidence: Evidence { kind: "type".into(), detail: format!("type {t} fits {cat}") },
+                        evidence: Evidence {
+                            kind: "type".into(),
+                            detail: format!("type {t} fits {cat}"),
+                        },
                     });
                 }
             }
@@ -164,19 +218,29 @@ impl<'a> Classifier<'a> {
     fn comment_vote(&self, comment: &str) -> Option<Vote> {
         let neg = &self.cues.negative;
         let lower = comment.to_lowercase();
-        let cue = self.cues.comments.iter().find(|c| lower.contains(&c.keyword))?;
+        let cue = self
+            .cues
+            .comments
+            .iter()
+            .find(|c| lower.contains(&c.keyword))?;
         let pos = lower.find(&cue.keyword)?;
         let after = &lower[pos + cue.keyword.len()..];
         let before = &lower[..pos];
         if neg.comment_words.iter().any(|w| after.contains(w.as_str()))
-            || neg.comment_prefix_words.iter().any(|w| before.contains(w.as_str()))
+            || neg
+                .comment_prefix_words
+                .iter()
+                .any(|w| before.contains(w.as_str()))
         {
             return None;
         }
         Some(Vote {
             category: cue.category.clone(),
             confidence: 0.9,
-            evidence: Evidence { kind: "comment".into(), detail: format!("注释含“{}”", cue.keyword) },
+            evidence: Evidence {
+                kind: "comment".into(),
+                detail: format!("注释含“{}”", cue.keyword),
+            },
         })
     }
 
@@ -188,10 +252,11 @@ impl<'a> Classifier<'a> {
             e.0 *= 1.0 - v.confidence;
             e.1.push(v.evidence);
         }
-        let (category, (miss, mut evidence)) = by_cat
-            .into_iter()
-            .map(|(c, (miss, ev))| (c, (miss, ev)))
-            .max_by(|a, b| (1.0 - a.1 .0).total_cmp(&(1.0 - b.1 .0)).then(b.0.cmp(&a.0)))?;
+        let (category, (miss, mut evidence)) = by_cat.into_iter().max_by(|a, b| {
+            (1.0 - a.1 .0)
+                .total_cmp(&(1.0 - b.1 .0))
+                .then(b.0.cmp(&a.0))
+        })?;
         let confidence = ((1.0 - miss) * 100.0).round() / 100.0;
         if confidence < THRESHOLD {
             return None;

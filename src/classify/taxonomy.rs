@@ -81,22 +81,34 @@ impl Taxonomy {
     /// Parses and validates `rules/taxonomy.yaml`.
     pub fn load(file: &str, text: &str) -> Result<Taxonomy, Error> {
         let raw: TaxonomyFile = parse_yaml(file, text)?;
-        let err = |message: String| Error::Rules { file: file.to_string(), message };
+        let err = |message: String| Error::Rules {
+            file: file.to_string(),
+            message,
+        };
         if raw.version != 1 {
-            return Err(err(format!("unsupported taxonomy version {}; expected 1", raw.version)));
+            return Err(err(format!(
+                "unsupported taxonomy version {}; expected 1",
+                raw.version
+            )));
         }
         let mut categories = BTreeMap::new();
         for c in raw.categories {
             for p in &raw.profiles {
                 if !c.sensitive.contains_key(&p.id) {
-                    return Err(err(format!("category `{}` has no sensitivity for profile `{}`", c.id, p.id)));
+                    return Err(err(format!(
+                        "category `{}` has no sensitivity for profile `{}`",
+                        c.id, p.id
+                    )));
                 }
             }
             if let Some(old) = categories.insert(c.id.clone(), c) {
                 return Err(err(format!("duplicate category id `{}`", old.id)));
             }
         }
-        Ok(Taxonomy { profiles: raw.profiles, categories })
+        Ok(Taxonomy {
+            profiles: raw.profiles,
+            categories,
+        })
     }
 
     /// A category by id.
@@ -111,7 +123,10 @@ impl Taxonomy {
 
     /// The default profile id.
     pub fn default_profile(&self) -> Option<&str> {
-        self.profiles.iter().find(|p| p.default).map(|p| p.id.as_str())
+        self.profiles
+            .iter()
+            .find(|p| p.default)
+            .map(|p| p.id.as_str())
     }
 
     /// Checks that `profile` exists.
@@ -120,7 +135,10 @@ impl Taxonomy {
             return Ok(());
         }
         let known: Vec<&str> = self.profiles.iter().map(|p| p.id.as_str()).collect();
-        Err(Error::Usage(format!("unknown profile `{profile}`; known: {}", known.join(", "))))
+        Err(Error::Usage(format!(
+            "unknown profile `{profile}`; known: {}",
+            known.join(", ")
+        )))
     }
 
     /// Whether `category` is sensitive PI under `profile` (`ctx` counts as no).

@@ -5,7 +5,7 @@
 /// `idCardNo` → `id card no`, `USER_IDCard` → `user id card`, `addr2` → `addr 2`.
 pub fn tokenize(name: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for part in name.split(|c: char| c == '_' || c == '-' || c == ' ' || c == '.' || c == '$') {
+    for part in name.split(['_', '-', ' ', '.', '$']) {
         let chars: Vec<char> = part.chars().collect();
         let mut cur = String::new();
         for (i, &c) in chars.iter().enumerate() {
@@ -15,7 +15,9 @@ pub fn tokenize(name: &str) -> Vec<String> {
                 None => false,
                 Some(p) => {
                     (p.is_lowercase() && c.is_uppercase())
-                        || (p.is_uppercase() && c.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+                        || (p.is_uppercase()
+                            && c.is_uppercase()
+                            && next.is_some_and(|n| n.is_lowercase()))
                         || (p.is_ascii_digit() != c.is_ascii_digit())
                 }
             };

@@ -22,20 +22,29 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, NotText> {
     if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         let name = (enc != encoding_rs::UTF_8).then_some(enc.name());
-        return Ok(Decoded { text: text.into_owned(), encoding: name });
+        return Ok(Decoded {
+            text: text.into_owned(),
+            encoding: name,
+        });
     }
     let probe = &bytes[..bytes.len().min(8192)];
     if probe.contains(&0) {
         return Err(NotText::Binary);
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(Decoded { text: s.to_string(), encoding: None }),
+        Ok(s) => Ok(Decoded {
+            text: s.to_string(),
+            encoding: None,
+        }),
         Err(_) => {
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             det.feed(bytes, true);
             let enc = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
             let (text, _, _) = enc.decode(bytes);
-            Ok(Decoded { text: text.into_owned(), encoding: Some(enc.name()) })
+            Ok(Decoded {
+                text: text.into_owned(),
+                encoding: Some(enc.name()),
+            })
         }
     }
 }
@@ -49,12 +58,19 @@ mod tests {
         assert_eq!(decode("手机".as_bytes()).unwrap().text, "手机");
         let mut b = vec![0xEF, 0xBB, 0xBF];
         b.extend_from_slice("a".as_bytes());
-        assert_eq!(decode(&b).unwrap(), Decoded { text: "a".into(), encoding: None });
+        assert_eq!(
+            decode(&b).unwrap(),
+            Decoded {
+                text: "a".into(),
+                encoding: None
+            }
+        );
     }
 
     #[test]
     fn gbk_is_detected() {
-        let (bytes, _, _) = encoding_rs::GBK.encode("COMMENT '身份证号码' -- 手机号码，联系电话，家庭住址");
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("COMMENT '身份证号码' -- 手机号码，联系电话，家庭住址");
         let d = decode(&bytes).unwrap();
         assert!(d.text.contains("身份证号码"), "{d:?}");
         assert!(d.encoding.is_some());

@@ -88,10 +88,19 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
             let name = root
                 .file_name()
                 .map_or_else(|| root_label.clone(), |n| n.to_string_lossy().into_owned());
-            let rel = if prefix_roots { root_label.clone() } else { name };
+            let rel = if prefix_roots {
+                root_label.clone()
+            } else {
+                name
+            };
             // A file named explicitly is read as SQL unless it is a declarations file.
             let kind = FileKind::of(root).unwrap_or(FileKind::Sql);
-            out.files.push(FoundFile { rel, path: root.clone(), kind, at_root: true });
+            out.files.push(FoundFile {
+                rel,
+                path: root.clone(),
+                kind,
+                at_root: true,
+            });
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -116,13 +125,18 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
                 continue;
             }
             let path = entry.path();
-            let Some(kind) = FileKind::of(path) else { continue };
+            let Some(kind) = FileKind::of(path) else {
+                continue;
+            };
             let rel = relative(path, root, &root_label, prefix_roots);
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
             if size > opts.max_file_size {
                 out.skipped.push(SkippedFile {
                     file: rel,
-                    reason: format!("too large: {size} bytes > limit {} bytes", opts.max_file_size),
+                    reason: format!(
+                        "too large: {size} bytes > limit {} bytes",
+                        opts.max_file_size
+                    ),
                 });
                 continue;
             }
@@ -168,12 +182,17 @@ fn err_path(err: &ignore::Error, root: &Path, root_label: &str, prefix: bool) ->
     fn find(err: &ignore::Error) -> Option<&Path> {
         match err {
             ignore::Error::WithPath { path, .. } => Some(path),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => find(err),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                find(err)
+            }
             ignore::Error::Loop { child, .. } => Some(child),
             _ => None,
         }
     }
-    find(err).map_or_else(|| root_label.to_string(), |p| relative(p, root, root_label, prefix))
+    find(err).map_or_else(
+        || root_label.to_string(),
+        |p| relative(p, root, root_label, prefix),
+    )
 }
 
 #[cfg(test)]
@@ -183,7 +202,10 @@ mod tests {
     #[test]
     fn kinds() {
         assert_eq!(FileKind::of(Path::new("a/B.SQL")), Some(FileKind::Sql));
-        assert_eq!(FileKind::of(Path::new("piaudit.yaml")), Some(FileKind::Declarations));
+        assert_eq!(
+            FileKind::of(Path::new("piaudit.yaml")),
+            Some(FileKind::Declarations)
+        );
         assert_eq!(FileKind::of(Path::new("x.java")), None);
         assert_eq!(FileKind::of(Path::new("Makefile")), None);
     }
@@ -204,12 +226,19 @@ mod tests {
         assert_eq!(rels, ["a.sql", "b/z.sql", "piaudit.yaml"]);
         assert!(d.files[2].at_root && !d.files[1].at_root);
         assert_eq!(d.skipped.len(), 1);
-        assert!(d.skipped[0].reason.starts_with("too large"), "{:?}", d.skipped);
+        assert!(
+            d.skipped[0].reason.starts_with("too large"),
+            "{:?}",
+            d.skipped
+        );
     }
 
     #[test]
     fn missing_root_is_an_error() {
-        let err = discover(&[PathBuf::from("/nonexistent/piaudit")], &WalkOptions::default());
+        let err = discover(
+            &[PathBuf::from("/nonexistent/piaudit")],
+            &WalkOptions::default(),
+        );
         assert!(matches!(err, Err(Error::Root { .. })));
     }
 }

@@ -3,7 +3,9 @@
 //! files, `*` expanded with known schemas, and [`Flow`]s between field ids.
 
 use crate::extract::{CommentTarget, FileFacts, OutColumn, OutItem, TableDef, WriteLineage};
-use crate::model::{Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Field, Flow, Location, Protection, Transform};
+use crate::model::{
+    Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Field, Flow, Location, Protection, Transform,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// The assembled IR of all files.
@@ -50,24 +52,40 @@ pub fn assemble(files: &[FileFacts]) -> Assembled {
             }
         }
     }
-    datasets.sort_by(|a, b| (&a.location.file, a.location.line, &a.id).cmp(&(&b.location.file, b.location.line, &b.id)));
+    datasets.sort_by(|a, b| {
+        (&a.location.file, a.location.line, &a.id).cmp(&(&b.location.file, b.location.line, &b.id))
+    });
     let mut flows: Vec<Flow> = b.flows.into_iter().collect();
     flows.sort_by(|a, b| {
-        (&a.location.file, a.location.line, &a.from, &a.to, a.transform).cmp(&(
-            &b.location.file,
-            b.location.line,
-            &b.from,
-            &b.to,
-            b.transform,
-        ))
+        (
+            &a.location.file,
+            a.location.line,
+            &a.from,
+            &a.to,
+            a.transform,
+        )
+            .cmp(&(
+                &b.location.file,
+                b.location.line,
+                &b.from,
+                &b.to,
+                b.transform,
+            ))
     });
-    Assembled { datasets, flows, diagnostics: b.diagnostics }
+    Assembled {
+        datasets,
+        flows,
+        diagnostics: b.diagnostics,
+    }
 }
 
 /// The protection a column comment documents, if any.
 pub fn protection_from_comment(comment: &str) -> Option<Protection> {
     let lower = comment.to_lowercase();
-    if ENCRYPTED_WORDS.iter().any(|w| lower.contains(w)) && !lower.contains("未加密") && !lower.contains("不加密") {
+    if ENCRYPTED_WORDS.iter().any(|w| lower.contains(w))
+        && !lower.contains("未加密")
+        && !lower.contains("不加密")
+    {
         return Some(Protection::Encrypted);
     }
     if MASKED_WORDS.iter().any(|w| lower.contains(w)) && !lower.contains("未脱敏") {
@@ -98,7 +116,10 @@ impl Builder {
         let idx = self.datasets.len();
         self.by_id.insert(ds.id.clone(), idx);
         let lower = ds.name.to_lowercase();
-        self.by_last_name.entry(last_part(&lower).to_string()).or_default().push(idx);
+        self.by_last_name
+            .entry(last_part(&lower).to_string())
+            .or_default()
+            .push(idx);
         self.by_full_name.entry(lower).or_default().push(idx);
         self.datasets.push(ds);
         idx
@@ -111,7 +132,10 @@ impl Builder {
                 file: file.to_string(),
                 line: t.location.line,
                 severity: DiagnosticLevel::Info,
-                message: format!("table `{}` is defined again in this file; the first definition is used", t.name),
+                message: format!(
+                    "table `{}` is defined again in this file; the first definition is used",
+                    t.name
+                ),
             });
             return;
         }
@@ -125,7 +149,11 @@ impl Builder {
             fields: Vec::new(),
         };
         for c in &t.columns {
-            if ds.fields.iter().any(|f| f.name.eq_ignore_ascii_case(&c.name)) {
+            if ds
+                .fields
+                .iter()
+                .any(|f| f.name.eq_ignore_ascii_case(&c.name))
+            {
                 continue;
             }
             ds.fields.push(Field {
@@ -170,7 +198,11 @@ impl Builder {
             }
             CommentTarget::Column { table, column } => {
                 if let Some(i) = self.resolve(table, file) {
-                    if let Some(f) = self.datasets[i].fields.iter_mut().find(|f| f.name.eq_ignore_ascii_case(column)) {
+                    if let Some(f) = self.datasets[i]
+                        .fields
+                        .iter_mut()
+                        .find(|f| f.name.eq_ignore_ascii_case(column))
+                    {
                         if f.comment.is_none() && !c.text.trim().is_empty() {
                             f.comment = Some(c.text.clone());
                         }
@@ -181,14 +213,28 @@ impl Builder {
     }
 
     /// The dataset for `name`, created in `file` when no definition is known.
-    fn resolve_or_create(&mut self, name: &str, file: &str, kind: DatasetKind, at: &Location, system: &Option<String>) -> usize {
+    fn resolve_or_create(
+        &mut self,
+        name: &str,
+        file: &str,
+        kind: DatasetKind,
+        at: &Location,
+        system: &Option<String>,
+    ) -> usize {
         if let Some(i) = self.resolve(name, file) {
             return i;
         }
         self.create(name, file, kind, at, system)
     }
 
-    fn create(&mut self, name: &str, file: &str, kind: DatasetKind, at: &Location, system: &Option<String>) -> usize {
+    fn create(
+        &mut self,
+        name: &str,
+        file: &str,
+        kind: DatasetKind,
+        at: &Location,
+        system: &Option<String>,
+    ) -> usize {
         let id = format!("{file}#{name}");
         if let Some(&i) = self.by_id.get(&id) {
             return i;
@@ -207,7 +253,11 @@ impl Builder {
     /// The field `column` of dataset `ds`, created when missing.
     fn field(&mut self, ds: usize, column: &str, at: &Location) -> String {
         let d = &mut self.datasets[ds];
-        if let Some(f) = d.fields.iter().find(|f| f.name.eq_ignore_ascii_case(column)) {
+        if let Some(f) = d
+            .fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(column))
+        {
             return f.id.clone();
         }
         let id = format!("{}.{column}", d.id);
@@ -224,7 +274,10 @@ impl Builder {
     }
 
     fn has_field(&self, ds: usize, column: &str) -> bool {
-        self.datasets[ds].fields.iter().any(|f| f.name.eq_ignore_ascii_case(column))
+        self.datasets[ds]
+            .fields
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case(column))
     }
 
     fn write(&mut self, file: &str, w: &WriteLineage, system: Option<String>) {
@@ -264,7 +317,11 @@ impl Builder {
         // Target column names: explicit list, else the target's own columns
         // (INSERT without a column list), else the query's output names.
         let existing: Vec<String> = if w.columns.is_empty() && !w.defines_target {
-            self.datasets[target].fields.iter().map(|f| f.name.clone()).collect()
+            self.datasets[target]
+                .fields
+                .iter()
+                .map(|f| f.name.clone())
+                .collect()
         } else {
             Vec::new()
         };
@@ -278,8 +335,14 @@ impl Builder {
             let Some(name) = name else { continue };
             let to = self.field(target, &name, at);
             for src in &col.sources {
-                let Some(first) = src.tables.first() else { continue };
-                let resolved: Vec<usize> = src.tables.iter().filter_map(|t| self.resolve(t, file)).collect();
+                let Some(first) = src.tables.first() else {
+                    continue;
+                };
+                let resolved: Vec<usize> = src
+                    .tables
+                    .iter()
+                    .filter_map(|t| self.resolve(t, file))
+                    .collect();
                 let ds = resolved
                     .iter()
                     .copied()
@@ -307,7 +370,10 @@ mod tests {
     use crate::extract::sql::{extract, SqlDialect};
 
     fn run(files: &[(&str, &str)]) -> Assembled {
-        let facts: Vec<FileFacts> = files.iter().map(|(p, t)| extract(p, t, SqlDialect::Mysql)).collect();
+        let facts: Vec<FileFacts> = files
+            .iter()
+            .map(|(p, t)| extract(p, t, SqlDialect::Mysql))
+            .collect();
         assemble(&facts)
     }
 
@@ -319,12 +385,20 @@ mod tests {
         ]);
         let ids: Vec<&str> = a.datasets.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, ["a.sql#user", "b.sql#rpt.user_copy", "b.sql#v"]);
-        let flows: Vec<(&str, &str, Transform)> = a.flows.iter().map(|f| (f.from.as_str(), f.to.as_str(), f.transform)).collect();
+        let flows: Vec<(&str, &str, Transform)> = a
+            .flows
+            .iter()
+            .map(|f| (f.from.as_str(), f.to.as_str(), f.transform))
+            .collect();
         assert_eq!(
             flows,
             [
                 ("a.sql#user.id", "b.sql#rpt.user_copy.id", Transform::Copy),
-                ("a.sql#user.phone", "b.sql#rpt.user_copy.phone", Transform::Copy),
+                (
+                    "a.sql#user.phone",
+                    "b.sql#rpt.user_copy.phone",
+                    Transform::Copy
+                ),
                 ("a.sql#user.phone", "b.sql#v.ph", Transform::Hash),
             ]
         );
@@ -337,8 +411,15 @@ mod tests {
             "x.sql",
             "CREATE TABLE s (a int, b int);\nCREATE TABLE t (x int, y int);\nINSERT INTO t SELECT b, a FROM s;",
         )]);
-        let flows: Vec<(&str, &str)> = a.flows.iter().map(|f| (f.from.as_str(), f.to.as_str())).collect();
-        assert_eq!(flows, [("x.sql#s.a", "x.sql#t.y"), ("x.sql#s.b", "x.sql#t.x")]);
+        let flows: Vec<(&str, &str)> = a
+            .flows
+            .iter()
+            .map(|f| (f.from.as_str(), f.to.as_str()))
+            .collect();
+        assert_eq!(
+            flows,
+            [("x.sql#s.a", "x.sql#t.y"), ("x.sql#s.b", "x.sql#t.x")]
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ impl LineageGraph {
         let mut graph = DiGraph::new();
         let mut index = HashMap::new();
         let mut node = |g: &mut DiGraph<String, Transform>, id: &str| -> NodeIndex {
-            *index.entry(id.to_string()).or_insert_with(|| g.add_node(id.to_string()))
+            *index
+                .entry(id.to_string())
+                .or_insert_with(|| g.add_node(id.to_string()))
         };
         for f in flows {
             let a = node(&mut graph, &f.from);
@@ -46,7 +48,9 @@ impl LineageGraph {
     }
 
     fn reach(&self, id: &str, dir: Direction) -> Vec<String> {
-        let Some(&start) = self.index.get(id) else { return Vec::new() };
+        let Some(&start) = self.index.get(id) else {
+            return Vec::new();
+        };
         let mut seen = BTreeSet::new();
         let mut queue = VecDeque::from([start]);
         while let Some(n) = queue.pop_front() {
@@ -73,8 +77,14 @@ impl LineageGraph {
         }
         // Protection from transforms: only when every inflow protects the same way.
         for (id, &n) in &self.index {
-            let inflows: Vec<Transform> = self.graph.edges_directed(n, Direction::Incoming).map(|e| *e.weight()).collect();
-            let Some(first) = inflows.first().and_then(|t| t.protection()) else { continue };
+            let inflows: Vec<Transform> = self
+                .graph
+                .edges_directed(n, Direction::Incoming)
+                .map(|e| *e.weight())
+                .collect();
+            let Some(first) = inflows.first().and_then(|t| t.protection()) else {
+                continue;
+            };
             if inflows.iter().all(|t| t.protection() == Some(first)) {
                 if let Some(&(di, fi)) = loc.get(id) {
                     let f = &mut datasets[di].fields[fi];
@@ -90,32 +100,54 @@ impl LineageGraph {
         let mut starts: Vec<(&String, &NodeIndex)> = self.index.iter().collect();
         starts.sort();
         for (id, &n) in starts {
-            if let Some(tag) = loc.get(id).and_then(|&(di, fi)| datasets[di].fields[fi].pi.clone()) {
+            if let Some(tag) = loc
+                .get(id)
+                .and_then(|&(di, fi)| datasets[di].fields[fi].pi.clone())
+            {
                 tags.insert(n, tag);
                 queue.push_back(n);
             }
         }
         while let Some(n) = queue.pop_front() {
-            let Some(tag) = tags.get(&n).cloned() else { continue };
+            let Some(tag) = tags.get(&n).cloned() else {
+                continue;
+            };
             let mut edges: Vec<_> = self.graph.edges_directed(n, Direction::Outgoing).collect();
             edges.sort_by(|a, b| self.graph[a.target()].cmp(&self.graph[b.target()]));
             for e in edges {
                 let t = *e.weight();
-                if t == Transform::Aggregate || tags.contains_key(&e.target()) {
+                if t == Transform::Aggregate {
                     continue;
                 }
                 let target = e.target();
-                let Some(&(di, fi)) = loc.get(&self.graph[target]) else { continue };
-                let field = &mut datasets[di].fields[fi];
-                if field.pi.is_some() {
+                let Some(&(di, fi)) = loc.get(&self.graph[target]) else {
                     continue;
-                }
+                };
+                let field = &mut datasets[di].fields[fi];
                 let mut evidence = vec![Evidence {
                     kind: "lineage".into(),
                     detail: format!("{} from {}", t.as_str(), self.graph[n]),
                 }];
                 if let Some(p) = t.protection() {
-                    evidence[0].detail.push_str(&format!(" ({})", protection_word(p)));
+                    evidence[0]
+                        .detail
+                        .push_str(&format!(" ({})", protection_word(p)));
+                }
+                if let Some(own) = &mut field.pi {
+                    // Its own cues decided; lineage agreeing is more evidence.
+                    if own.category == tag.category
+                        && !own.evidence.iter().any(|e| e.kind == "lineage")
+                    {
+                        own.confidence = ((1.0
+                            - (1.0 - own.confidence) * (1.0 - tag.confidence * HOP_DECAY))
+                            * 100.0)
+                            .round()
+                            / 100.0;
+                        own.evidence.extend(evidence);
+                        own.evidence
+                            .sort_by(|a, b| a.kind.cmp(&b.kind).then(a.detail.cmp(&b.detail)));
+                    }
+                    continue;
                 }
                 let new = PiTag {
                     category: tag.category.clone(),
@@ -152,23 +184,50 @@ mod tests {
             data_type: None,
             comment: None,
             location: Location::line("f.sql", 1),
-            pi: pi.map(|c| PiTag { category: c.into(), sensitive: false, confidence: 0.9, evidence: vec![] }),
+            pi: pi.map(|c| PiTag {
+                category: c.into(),
+                sensitive: false,
+                confidence: 0.9,
+                evidence: vec![],
+            }),
             protection: vec![],
         }
     }
 
     fn ds(fields: Vec<Field>) -> Dataset {
-        Dataset { id: "d".into(), kind: DatasetKind::Table, name: "d".into(), system: None, comment: None, location: Location::line("f.sql", 1), fields }
+        Dataset {
+            id: "d".into(),
+            kind: DatasetKind::Table,
+            name: "d".into(),
+            system: None,
+            comment: None,
+            location: Location::line("f.sql", 1),
+            fields,
+        }
     }
 
     fn flow(a: &str, b: &str, t: Transform) -> Flow {
-        Flow { from: a.into(), to: b.into(), transform: t, location: Location::line("f.sql", 1) }
+        Flow {
+            from: a.into(),
+            to: b.into(),
+            transform: t,
+            location: Location::line("f.sql", 1),
+        }
     }
 
     #[test]
     fn tags_follow_copies_and_hashes_but_not_aggregates() {
-        let mut d = [ds(vec![field("d.a", Some("contact.phone")), field("d.b", None), field("d.c", None), field("d.n", None)])];
-        let flows = [flow("d.a", "d.b", Transform::Copy), flow("d.b", "d.c", Transform::Hash), flow("d.a", "d.n", Transform::Aggregate)];
+        let mut d = [ds(vec![
+            field("d.a", Some("contact.phone")),
+            field("d.b", None),
+            field("d.c", None),
+            field("d.n", None),
+        ])];
+        let flows = [
+            flow("d.a", "d.b", Transform::Copy),
+            flow("d.b", "d.c", Transform::Hash),
+            flow("d.a", "d.n", Transform::Aggregate),
+        ];
         let g = LineageGraph::build(&flows);
         g.propagate(&mut d);
         let f = &d[0].fields;
@@ -183,7 +242,11 @@ mod tests {
     #[test]
     fn cycles_terminate_and_mixed_inflows_do_not_protect() {
         let mut d = [ds(vec![field("d.a", Some("name")), field("d.b", None)])];
-        let flows = [flow("d.a", "d.b", Transform::Mask), flow("d.b", "d.a", Transform::Copy), flow("d.a", "d.b", Transform::Copy)];
+        let flows = [
+            flow("d.a", "d.b", Transform::Mask),
+            flow("d.b", "d.a", Transform::Copy),
+            flow("d.a", "d.b", Transform::Copy),
+        ];
         let g = LineageGraph::build(&flows);
         g.propagate(&mut d);
         assert!(d[0].fields[1].pi.is_some());

@@ -37,10 +37,18 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
             msg.push_str(&format!(": {s}"));
             src = s.source();
         }
-        Error::Render { format: "html".into(), message: msg }
+        Error::Render {
+            format: "html".into(),
+            message: msg,
+        }
     };
     let mut tera = tera::Tera::default();
-    tera.add_raw_templates(vec![("report.html", PAGE), ("report.css", CSS), ("report.js", JS)]).map_err(err)?;
+    tera.add_raw_templates(vec![
+        ("report.html", PAGE),
+        ("report.css", CSS),
+        ("report.js", JS),
+    ])
+    .map_err(err)?;
     tera.autoescape_on(vec!["report.html"]);
     let ctx = tera::Context::from_value(context(audit)).map_err(err)?;
     tera.render("report.html", &ctx).map_err(err)
@@ -50,13 +58,23 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
 fn context(audit: &Audit) -> Value {
     let r = &audit.report;
     // Findings carry texts in the report language only; the rule pack has both.
-    let rules: BTreeMap<&str, &crate::RuleSummary> = audit.rules_applied.iter().map(|x| (x.id.as_str(), x)).collect();
+    let rules: BTreeMap<&str, &crate::RuleSummary> = audit
+        .rules_applied
+        .iter()
+        .map(|x| (x.id.as_str(), x))
+        .collect();
     let mut findings: Vec<_> = r.findings.iter().collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let views: Vec<FindingView> = findings
         .iter()
         .map(|f| {
-            let title = rules.get(f.rule.as_str()).map_or_else(|| I18n { zh: f.title.clone(), en: f.title.clone() }, |x| x.title.clone());
+            let title = rules.get(f.rule.as_str()).map_or_else(
+                || I18n {
+                    zh: f.title.clone(),
+                    en: f.title.clone(),
+                },
+                |x| x.title.clone(),
+            );
             FindingView {
                 rule: &f.rule,
                 severity: f.severity,
@@ -66,8 +84,14 @@ fn context(audit: &Audit) -> Value {
                 subjects: &f.subjects,
                 location: json!({ "file": f.location.file, "line": f.location.line }),
                 title,
-                message: I18n { zh: f.message.clone(), en: f.message.clone() },
-                remediation: I18n { zh: f.remediation.clone(), en: f.remediation.clone() },
+                message: I18n {
+                    zh: f.message.clone(),
+                    en: f.message.clone(),
+                },
+                remediation: I18n {
+                    zh: f.remediation.clone(),
+                    en: f.remediation.clone(),
+                },
             }
         })
         .collect();
@@ -86,12 +110,20 @@ fn context(audit: &Audit) -> Value {
         };
         law.insert(code.clone(), v);
     }
-    let categories: BTreeMap<&str, Value> = audit.categories.iter().map(|(id, (zh, en))| (id.as_str(), json!({ "zh": zh, "en": en }))).collect();
+    let categories: BTreeMap<&str, Value> = audit
+        .categories
+        .iter()
+        .map(|(id, (zh, en))| (id.as_str(), json!({ "zh": zh, "en": en })))
+        .collect();
     let mut inventory = Vec::new();
     for d in &r.datasets {
         for f in &d.fields {
             let Some(pi) = &f.pi else { continue };
-            let (zh, en) = audit.categories.get(&pi.category).cloned().unwrap_or_else(|| (pi.category.clone(), pi.category.clone()));
+            let (zh, en) = audit
+                .categories
+                .get(&pi.category)
+                .cloned()
+                .unwrap_or_else(|| (pi.category.clone(), pi.category.clone()));
             inventory.push(json!({
                 "dataset": d.name, "field": f.name, "field_id": f.id, "type": f.data_type, "comment": f.comment,
                 "category": pi.category, "category_zh": zh, "category_en": en, "sensitive": pi.sensitive,
@@ -100,14 +132,19 @@ fn context(audit: &Audit) -> Value {
             }));
         }
     }
-    let pi_of = |id: &str| r.field(id).and_then(|(_, f)| f.pi.as_ref().map(|p| p.category.clone()));
+    let pi_of = |id: &str| {
+        r.field(id)
+            .and_then(|(_, f)| f.pi.as_ref().map(|p| p.category.clone()))
+    };
     let pi_flows: Vec<Value> = r
         .flows
         .iter()
         .filter_map(|fl| {
             let cat = pi_of(&fl.from).or_else(|| pi_of(&fl.to))?;
-            Some(json!({ "from": fl.from, "to": fl.to, "transform": fl.transform, "category": cat,
-                         "location": { "file": fl.location.file, "line": fl.location.line } }))
+            Some(
+                json!({ "from": fl.from, "to": fl.to, "transform": fl.transform, "category": cat,
+                         "location": { "file": fl.location.file, "line": fl.location.line } }),
+            )
         })
         .collect();
     json!({

@@ -49,12 +49,18 @@ impl FromStr for Format {
 
 /// Writes each format into `out` (created if needed); returns the paths.
 pub fn write_all(audit: &Audit, formats: &[Format], out: &Path) -> Result<Vec<PathBuf>, Error> {
-    std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
     let mut written = Vec::new();
     for f in formats {
         let path = out.join(f.file_name());
         let text = f.render(audit)?;
-        std::fs::write(&path, text).map_err(|source| Error::Output { path: path.clone(), source })?;
+        std::fs::write(&path, text).map_err(|source| Error::Output {
+            path: path.clone(),
+            source,
+        })?;
         written.push(path);
     }
     Ok(written)

@@ -42,8 +42,14 @@ fn field_value(f: &Field, taxonomy: &Taxonomy) -> Value {
     let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
     let cat = f.pi.as_ref().and_then(|p| taxonomy.category(&p.category));
     if let Value::Object(o) = &mut v {
-        o.insert("high_risk".into(), Value::Bool(cat.is_some_and(|c| c.high_risk)));
-        o.insert("group".into(), cat.map_or(Value::Null, |c| Value::String(c.group.clone())));
+        o.insert(
+            "high_risk".into(),
+            Value::Bool(cat.is_some_and(|c| c.high_risk)),
+        );
+        o.insert(
+            "group".into(),
+            cat.map_or(Value::Null, |c| Value::String(c.group.clone())),
+        );
         o.entry("protection").or_insert_with(|| json!([]));
     }
     v
@@ -51,13 +57,26 @@ fn field_value(f: &Field, taxonomy: &Taxonomy) -> Value {
 
 fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> DatasetView {
     let pi: Vec<&Field> = d.fields.iter().filter(|f| f.pi.is_some()).collect();
-    let sensitive = pi.iter().filter(|f| f.pi.as_ref().is_some_and(|p| p.sensitive)).count();
-    let categories: BTreeSet<&str> = pi.iter().filter_map(|f| f.pi.as_ref().map(|p| p.category.as_str())).collect();
+    let sensitive = pi
+        .iter()
+        .filter(|f| f.pi.as_ref().is_some_and(|p| p.sensitive))
+        .count();
+    let categories: BTreeSet<&str> = pi
+        .iter()
+        .filter_map(|f| f.pi.as_ref().map(|p| p.category.as_str()))
+        .collect();
     let high_risk = pi
         .iter()
-        .filter(|f| f.pi.as_ref().and_then(|p| s.taxonomy.category(&p.category)).is_some_and(|c| c.high_risk))
+        .filter(|f| {
+            f.pi.as_ref()
+                .and_then(|p| s.taxonomy.category(&p.category))
+                .is_some_and(|c| c.high_risk)
+        })
         .count();
-    let decl_datasets = s.decl.map(|d2| d2.datasets_for(&d.id, &d.name)).unwrap_or_default();
+    let decl_datasets = s
+        .decl
+        .map(|d2| d2.datasets_for(&d.id, &d.name))
+        .unwrap_or_default();
     let declared_minors = decl_datasets.iter().any(|x| x.minors);
     let has_minor = categories.contains("minor") || declared_minors;
     let summary = json!({
@@ -75,7 +94,11 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> DatasetView {
             "all": all,
         }),
     };
-    DatasetView { summary, decl, minors_sensitive: has_minor && sensitive > 0 }
+    DatasetView {
+        summary,
+        decl,
+        minors_sensitive: has_minor && sensitive > 0,
+    }
 }
 
 /// Evaluates every rule of `pack` and returns findings sorted by file, line, rule.
@@ -87,20 +110,34 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Vec<Finding> {
             field_index.insert(&f.id, (i, f));
         }
     }
-    let large = s.decl.and_then(|d| d.scale.as_ref()).and_then(|x| x.pi_subjects_total).is_some_and(|n| n >= LARGE_PROCESSOR);
+    let large = s
+        .decl
+        .and_then(|d| d.scale.as_ref())
+        .and_then(|x| x.pi_subjects_total)
+        .is_some_and(|n| n >= LARGE_PROCESSOR);
     let mut out: BTreeMap<String, Finding> = BTreeMap::new();
-    let mut emit = |rule: &Rule, ctx: Ctx<'_>, subjects: Vec<String>, location: &Location, minors: bool| {
-        let finding = make_finding(rule, ctx, subjects, location, s, minors, large);
-        out.entry(finding.fingerprint.clone()).or_insert(finding);
-    };
+    let mut emit =
+        |rule: &Rule, ctx: Ctx<'_>, subjects: Vec<String>, location: &Location, minors: bool| {
+            let finding = make_finding(rule, ctx, subjects, location, s, minors, large);
+            out.entry(finding.fingerprint.clone()).or_insert(finding);
+        };
     for rule in pack.rules.values() {
         match rule.scope {
             Scope::Dataset => {
                 for (d, v) in s.datasets.iter().zip(&views) {
                     let roots = [("dataset", &v.summary), ("decl", &v.decl)];
-                    let ctx = Ctx { roots: &roots, item: None };
+                    let ctx = Ctx {
+                        roots: &roots,
+                        item: None,
+                    };
                     if rule.when.eval(ctx) {
-                        emit(rule, ctx, vec![d.id.clone()], &d.location, v.minors_sensitive);
+                        emit(
+                            rule,
+                            ctx,
+                            vec![d.id.clone()],
+                            &d.location,
+                            v.minors_sensitive,
+                        );
                     }
                 }
             }
@@ -113,26 +150,52 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Vec<Finding> {
                         }
                         let fv = field_value(f, s.taxonomy);
                         let roots = [("field", &fv), ("dataset", &v.summary), ("decl", &v.decl)];
-                        let ctx = Ctx { roots: &roots, item: None };
+                        let ctx = Ctx {
+                            roots: &roots,
+                            item: None,
+                        };
                         if rule.when.eval(ctx) {
-                            emit(rule, ctx, vec![f.id.clone()], &f.location, v.minors_sensitive);
+                            emit(
+                                rule,
+                                ctx,
+                                vec![f.id.clone()],
+                                &f.location,
+                                v.minors_sensitive,
+                            );
                         }
                     }
                 }
             }
             Scope::Flow => {
                 for flow in s.flows {
-                    let (Some(&(fd, ff)), Some(&(td, tf))) = (field_index.get(flow.from.as_str()), field_index.get(flow.to.as_str())) else {
+                    let (Some(&(fd, ff)), Some(&(td, tf))) = (
+                        field_index.get(flow.from.as_str()),
+                        field_index.get(flow.to.as_str()),
+                    ) else {
                         continue;
                     };
                     let flow_v = serde_json::to_value(flow).unwrap_or(Value::Null);
                     let from = json!({ "field": field_value(ff, s.taxonomy), "dataset": views[fd].summary });
                     let to = json!({ "field": field_value(tf, s.taxonomy), "dataset": views[td].summary });
-                    let roots = [("flow", &flow_v), ("from", &from), ("to", &to), ("decl", &views[td].decl)];
-                    let ctx = Ctx { roots: &roots, item: None };
+                    let roots = [
+                        ("flow", &flow_v),
+                        ("from", &from),
+                        ("to", &to),
+                        ("decl", &views[td].decl),
+                    ];
+                    let ctx = Ctx {
+                        roots: &roots,
+                        item: None,
+                    };
                     if rule.when.eval(ctx) {
                         let minors = views[fd].minors_sensitive;
-                        emit(rule, ctx, vec![flow.from.clone(), flow.to.clone()], &flow.location, minors);
+                        emit(
+                            rule,
+                            ctx,
+                            vec![flow.from.clone(), flow.to.clone()],
+                            &flow.location,
+                            minors,
+                        );
                     }
                 }
             }
@@ -140,7 +203,12 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Vec<Finding> {
     }
     let mut findings: Vec<Finding> = out.into_values().collect();
     findings.sort_by(|a, b| {
-        (&a.location.file, a.location.line, &a.rule, &a.fingerprint).cmp(&(&b.location.file, b.location.line, &b.rule, &b.fingerprint))
+        (&a.location.file, a.location.line, &a.rule, &a.fingerprint).cmp(&(
+            &b.location.file,
+            b.location.line,
+            &b.rule,
+            &b.fingerprint,
+        ))
     });
     findings
 }
@@ -153,11 +221,27 @@ pub fn fingerprint(rule: &str, subjects: &[String]) -> String {
         h.update(b"\n");
         h.update(s.as_bytes());
     }
-    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
-fn make_finding(rule: &Rule, ctx: Ctx<'_>, subjects: Vec<String>, location: &Location, s: &Subjects<'_>, minors: bool, large: bool) -> Finding {
-    let mut severity = rule.severity_if.iter().find(|(p, _)| p.eval(ctx)).map_or(rule.severity, |(_, sev)| *sev);
+fn make_finding(
+    rule: &Rule,
+    ctx: Ctx<'_>,
+    subjects: Vec<String>,
+    location: &Location,
+    s: &Subjects<'_>,
+    minors: bool,
+    large: bool,
+) -> Finding {
+    let mut severity = rule
+        .severity_if
+        .iter()
+        .find(|(p, _)| p.eval(ctx))
+        .map_or(rule.severity, |(_, sev)| *sev);
     let mut message = render(rule.message.get(s.lang), ctx);
     if rule.needs_declarations && s.decl.is_none() {
         severity = Severity::Info;
@@ -179,14 +263,23 @@ fn make_finding(rule: &Rule, ctx: Ctx<'_>, subjects: Vec<String>, location: &Loc
     let mut status = FindingStatus::Open;
     if let Some(decl) = s.decl {
         for w in decl.waivers.iter().filter(|w| w.rule == rule.id) {
-            if !subjects.iter().any(|sub| matches_glob(&w.subject, sub, sub)) {
+            if !subjects
+                .iter()
+                .any(|sub| matches_glob(&w.subject, sub, sub))
+            {
                 continue;
             }
             if w.expires.0.as_str() >= s.today {
                 status = FindingStatus::Waived;
-                message.push_str(&format!(" [waived until {} by {}: {}]", w.expires.0, w.approver, w.reason));
+                message.push_str(&format!(
+                    " [waived until {} by {}: {}]",
+                    w.expires.0, w.approver, w.reason
+                ));
             } else {
-                message.push_str(&format!(" [waiver expired on {}; finding re-opened]", w.expires.0));
+                message.push_str(&format!(
+                    " [waiver expired on {}; finding re-opened]",
+                    w.expires.0
+                ));
             }
             break;
         }
@@ -207,11 +300,16 @@ fn make_finding(rule: &Rule, ctx: Ctx<'_>, subjects: Vec<String>, location: &Loc
 
 /// Fills `{path}` placeholders from the context.
 pub fn render(template: &str, ctx: Ctx<'_>) -> String {
-    static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}").expect("valid regex"));
+    static PLACEHOLDER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}").expect("valid regex"));
     PLACEHOLDER
         .replace_all(template, |c: &regex::Captures| match ctx.get(&c[1]) {
             Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(a)) => a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect::<Vec<_>>().join(", "),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", "),
             Some(Value::Null) | None => "—".to_string(),
             Some(v) => v.to_string(),
         })
@@ -235,7 +333,16 @@ mod tests {
     fn placeholders() {
         let f = json!({"id": "a#t.c", "pi": {"category": "contact.phone"}, "tags": ["a", "b"]});
         let roots = [("field", &f)];
-        let ctx = Ctx { roots: &roots, item: None };
-        assert_eq!(render("{field.id} ({field.pi.category}) {field.tags} {field.nope}", ctx), "a#t.c (contact.phone) a, b —");
+        let ctx = Ctx {
+            roots: &roots,
+            item: None,
+        };
+        assert_eq!(
+            render(
+                "{field.id} ({field.pi.category}) {field.tags} {field.nope}",
+                ctx
+            ),
+            "a#t.c (contact.phone) a, b —"
+        );
     }
 }

@@ -77,11 +77,17 @@ impl Law {
             if !law.instruments.contains_key(&p.instrument) {
                 return Err(Error::Rules {
                     file: file.to_string(),
-                    message: format!("provision `{}` names unknown instrument `{}`", p.code, p.instrument),
+                    message: format!(
+                        "provision `{}` names unknown instrument `{}`",
+                        p.code, p.instrument
+                    ),
                 });
             }
             if law.provisions.contains_key(&p.code) {
-                return Err(Error::Rules { file: file.to_string(), message: format!("duplicate provision `{}`", p.code) });
+                return Err(Error::Rules {
+                    file: file.to_string(),
+                    message: format!("duplicate provision `{}`", p.code),
+                });
             }
             law.provisions.insert(p.code.clone(), p);
         }

@@ -141,9 +141,16 @@ impl Pack {
         let Some(text) = files.get(&pack_file) else {
             let known: Vec<String> = files
                 .under("packs/")
-                .filter_map(|(p, _)| p.strip_prefix("packs/")?.strip_suffix("/pack.yaml").map(str::to_string))
+                .filter_map(|(p, _)| {
+                    p.strip_prefix("packs/")?
+                        .strip_suffix("/pack.yaml")
+                        .map(str::to_string)
+                })
                 .collect();
-            return Err(Error::Usage(format!("unknown rule pack `{id}`; known: {}", known.join(", "))));
+            return Err(Error::Usage(format!(
+                "unknown rule pack `{id}`; known: {}",
+                known.join(", ")
+            )));
         };
         let spec: PackSpec = parse_yaml(&pack_file, text)?;
         let mut rules = BTreeMap::new();
@@ -152,10 +159,20 @@ impl Pack {
                 continue;
             }
             let raw: RuleSpec = parse_yaml(path, text)?;
-            let err = |message: String| Error::Rules { file: path.to_string(), message };
-            let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".yaml");
+            let err = |message: String| Error::Rules {
+                file: path.to_string(),
+                message,
+            };
+            let stem = path
+                .rsplit('/')
+                .next()
+                .unwrap_or(path)
+                .trim_end_matches(".yaml");
             if stem != raw.id {
-                return Err(err(format!("rule id `{}` does not match its file name `{stem}.yaml`", raw.id)));
+                return Err(err(format!(
+                    "rule id `{}` does not match its file name `{stem}.yaml`",
+                    raw.id
+                )));
             }
             if raw.status == "retired" {
                 continue;
@@ -170,7 +187,10 @@ impl Pack {
                 .severity_if
                 .iter()
                 .enumerate()
-                .map(|(i, s)| predicate::compile(&s.when, &format!("severity_if[{i}].when")).map(|p| (p, s.severity)))
+                .map(|(i, s)| {
+                    predicate::compile(&s.when, &format!("severity_if[{i}].when"))
+                        .map(|p| (p, s.severity))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&err)?;
             for h in ["## What it does", "## Why is this bad?"] {
@@ -193,9 +213,18 @@ impl Pack {
                 file: path.to_string(),
             };
             if let Some(first) = rules.insert(raw.id.clone(), rule) {
-                return Err(err(format!("duplicate rule id `{}` (first in {})", raw.id, first.file)));
+                return Err(err(format!(
+                    "duplicate rule id `{}` (first in {})",
+                    raw.id, first.file
+                )));
             }
         }
-        Ok(Pack { id: spec.id, title: spec.title, default_profile: spec.default_profile, as_of: spec.as_of, rules })
+        Ok(Pack {
+            id: spec.id,
+            title: spec.title,
+            default_profile: spec.default_profile,
+            as_of: spec.as_of,
+            rules,
+        })
     }
 }

@@ -68,16 +68,20 @@ pub const OPS: &[&str] = &[
 
 /// Compiles a predicate from YAML; errors say where (`at`) and how to fix.
 pub fn compile(v: &serde_yaml::Value, at: &str) -> Result<Predicate, String> {
-    let map = v
-        .as_mapping()
-        .ok_or_else(|| format!("{at}: a predicate is a map such as `field.pi: {{ exists: true }}` or `all: [...]`"))?;
+    let map = v.as_mapping().ok_or_else(|| {
+        format!("{at}: a predicate is a map such as `field.pi: {{ exists: true }}` or `all: [...]`")
+    })?;
     let mut parts = Vec::new();
     for (k, val) in map {
-        let key = k.as_str().ok_or_else(|| format!("{at}: predicate keys are strings"))?;
+        let key = k
+            .as_str()
+            .ok_or_else(|| format!("{at}: predicate keys are strings"))?;
         let here = format!("{at}.{key}");
         let p = match key {
             "all" | "any" => {
-                let seq = val.as_sequence().ok_or_else(|| format!("{here}: expected a list of predicates"))?;
+                let seq = val
+                    .as_sequence()
+                    .ok_or_else(|| format!("{here}: expected a list of predicates"))?;
                 let items = seq
                     .iter()
                     .enumerate()
@@ -91,7 +95,9 @@ pub fn compile(v: &serde_yaml::Value, at: &str) -> Result<Predicate, String> {
             }
             "not" => Predicate::Not(Box::new(compile(val, &here)?)),
             "some" | "none" => {
-                let m = val.as_mapping().ok_or_else(|| format!("{here}: expected {{ path: …, where: … }}"))?;
+                let m = val
+                    .as_mapping()
+                    .ok_or_else(|| format!("{here}: expected {{ path: …, where: … }}"))?;
                 let path = m
                     .get("path")
                     .and_then(|p| p.as_str())
@@ -102,26 +108,42 @@ pub fn compile(v: &serde_yaml::Value, at: &str) -> Result<Predicate, String> {
                     None => Predicate::All(Vec::new()),
                 };
                 if key == "some" {
-                    Predicate::Some { path, cond: Box::new(cond) }
+                    Predicate::Some {
+                        path,
+                        cond: Box::new(cond),
+                    }
                 } else {
-                    Predicate::None { path, cond: Box::new(cond) }
+                    Predicate::None {
+                        path,
+                        cond: Box::new(cond),
+                    }
                 }
             }
             path => {
-                let ops_map = val
-                    .as_mapping()
-                    .ok_or_else(|| format!("{here}: expected operators such as {{ eq: true }}; known: {}", OPS.join(", ")))?;
+                let ops_map = val.as_mapping().ok_or_else(|| {
+                    format!(
+                        "{here}: expected operators such as {{ eq: true }}; known: {}",
+                        OPS.join(", ")
+                    )
+                })?;
                 let mut ops = Vec::new();
                 for (ok, ov) in ops_map {
                     let name = ok.as_str().unwrap_or_default();
                     ops.push(compile_op(name, ov).map_err(|e| format!("{here}.{name}: {e}"))?);
                 }
-                Predicate::Leaf { path: path.to_string(), ops }
+                Predicate::Leaf {
+                    path: path.to_string(),
+                    ops,
+                }
             }
         };
         parts.push(p);
     }
-    Ok(if parts.len() == 1 { parts.remove(0) } else { Predicate::All(parts) })
+    Ok(if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        Predicate::All(parts)
+    })
 }
 
 fn json(v: &serde_yaml::Value) -> Result<Value, String> {
@@ -133,7 +155,11 @@ fn number(v: &serde_yaml::Value) -> Result<f64, String> {
 }
 
 fn list(v: &serde_yaml::Value) -> Result<Vec<Value>, String> {
-    v.as_sequence().ok_or_else(|| "expected a list".to_string())?.iter().map(json).collect()
+    v.as_sequence()
+        .ok_or_else(|| "expected a list".to_string())?
+        .iter()
+        .map(json)
+        .collect()
 }
 
 fn compile_op(name: &str, v: &serde_yaml::Value) -> Result<Op, String> {
@@ -154,7 +180,12 @@ fn compile_op(name: &str, v: &serde_yaml::Value) -> Result<Op, String> {
             // The regex crate is linear-time: user rules cannot backtrack catastrophically.
             Op::Matches(Regex::new(s).map_err(|e| e.to_string())?)
         }
-        other => return Err(format!("unknown operator `{other}`; known: {}", OPS.join(", "))),
+        other => {
+            return Err(format!(
+                "unknown operator `{other}`; known: {}",
+                OPS.join(", ")
+            ))
+        }
     })
 }
 
@@ -176,7 +207,10 @@ impl<'a> Ctx<'a> {
         let mut cur = if head == "item" {
             self.item?
         } else {
-            self.roots.iter().find(|(n, _)| *n == head).map(|(_, v)| *v)?
+            self.roots
+                .iter()
+                .find(|(n, _)| *n == head)
+                .map(|(_, v)| *v)?
         };
         for p in parts {
             cur = cur.get(p)?;
@@ -202,8 +236,18 @@ impl Predicate {
             Predicate::All(ps) => ps.iter().all(|p| p.eval(ctx)),
             Predicate::Any(ps) => ps.iter().any(|p| p.eval(ctx)),
             Predicate::Not(p) => !p.eval(ctx),
-            Predicate::Some { path, cond } => items(ctx, path).iter().any(|i| cond.eval(Ctx { item: Some(i), ..ctx })),
-            Predicate::None { path, cond } => !items(ctx, path).iter().any(|i| cond.eval(Ctx { item: Some(i), ..ctx })),
+            Predicate::Some { path, cond } => items(ctx, path).iter().any(|i| {
+                cond.eval(Ctx {
+                    item: Some(i),
+                    ..ctx
+                })
+            }),
+            Predicate::None { path, cond } => !items(ctx, path).iter().any(|i| {
+                cond.eval(Ctx {
+                    item: Some(i),
+                    ..ctx
+                })
+            }),
             Predicate::Leaf { path, ops } => {
                 let v = ctx.get(path);
                 ops.iter().all(|op| op.test(v))
@@ -251,7 +295,10 @@ mod tests {
     fn check(pred: &str, field: Value) -> bool {
         let p = compile(&serde_yaml::from_str(pred).unwrap(), "when").unwrap();
         let roots = [("field", &field)];
-        p.eval(Ctx { roots: &roots, item: None })
+        p.eval(Ctx {
+            roots: &roots,
+            item: None,
+        })
     }
 
     #[test]
@@ -260,24 +307,53 @@ mod tests {
         assert!(check("field.pi.sensitive: { eq: true }", f.clone()));
         assert!(check("field.protection: { empty: true }", f.clone()));
         assert!(check("field.missing: { exists: false }", f.clone()));
-        assert!(check("all: [ {field.n: {gte: 3}}, {not: {field.pi.category: {in: [name]}}} ]", f.clone()));
-        assert!(check("any: [ {field.n: {gt: 5}}, {field.pi.category: {matches: '^contact\\.'}} ]", f.clone()));
-        assert!(!check("field.pi.category: { ne: contact.phone }", f.clone()));
+        assert!(check(
+            "all: [ {field.n: {gte: 3}}, {not: {field.pi.category: {in: [name]}}} ]",
+            f.clone()
+        ));
+        assert!(check(
+            "any: [ {field.n: {gt: 5}}, {field.pi.category: {matches: '^contact\\.'}} ]",
+            f.clone()
+        ));
+        assert!(!check(
+            "field.pi.category: { ne: contact.phone }",
+            f.clone()
+        ));
     }
 
     #[test]
     fn quantifiers_bind_item() {
         let f = json!({"consents": [{"kind": "consent"}, {"kind": "guardian"}]});
-        assert!(check("some: { path: field.consents, where: { item.kind: { eq: guardian } } }", f.clone()));
-        assert!(!check("none: { path: field.consents, where: { item.kind: { eq: guardian } } }", f.clone()));
-        assert!(check("none: { path: field.absent, where: { item.kind: { eq: guardian } } }", f));
+        assert!(check(
+            "some: { path: field.consents, where: { item.kind: { eq: guardian } } }",
+            f.clone()
+        ));
+        assert!(!check(
+            "none: { path: field.consents, where: { item.kind: { eq: guardian } } }",
+            f.clone()
+        ));
+        assert!(check(
+            "none: { path: field.absent, where: { item.kind: { eq: guardian } } }",
+            f
+        ));
     }
 
     #[test]
     fn errors_name_the_place_and_the_fix() {
-        let e = compile(&serde_yaml::from_str("all: [ {field.x: {equals: 1}} ]").unwrap(), "when").unwrap_err();
-        assert!(e.contains("when.all[0].field.x.equals") && e.contains("known: eq"), "{e}");
-        let e = compile(&serde_yaml::from_str("field.x: {matches: '('}").unwrap(), "when").unwrap_err();
+        let e = compile(
+            &serde_yaml::from_str("all: [ {field.x: {equals: 1}} ]").unwrap(),
+            "when",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("when.all[0].field.x.equals") && e.contains("known: eq"),
+            "{e}"
+        );
+        let e = compile(
+            &serde_yaml::from_str("field.x: {matches: '('}").unwrap(),
+            "when",
+        )
+        .unwrap_err();
         assert!(e.contains("matches"), "{e}");
     }
 }

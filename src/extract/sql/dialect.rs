@@ -82,12 +82,31 @@ impl SqlDialect {
         let p = path.to_ascii_lowercase();
         let hints: [(&[&str], SqlDialect); 7] = [
             (
-                &["postgres", "pgsql", "opengauss", "kingbase", "highgo", "gauss", "/pg/", "_pg", "pg_"],
+                &[
+                    "postgres",
+                    "pgsql",
+                    "opengauss",
+                    "kingbase",
+                    "highgo",
+                    "gauss",
+                    "/pg/",
+                    "_pg",
+                    "pg_",
+                ],
                 SqlDialect::Postgres,
             ),
-            (&["mysql", "mariadb", "tidb", "oceanbase", "polardb"], SqlDialect::Mysql),
-            (&["oracle", "/dm/", "dameng", "_dm", "dm8"], SqlDialect::Oracle),
-            (&["sqlserver", "mssql", "sql_server", "tsql"], SqlDialect::Mssql),
+            (
+                &["mysql", "mariadb", "tidb", "oceanbase", "polardb"],
+                SqlDialect::Mysql,
+            ),
+            (
+                &["oracle", "/dm/", "dameng", "_dm", "dm8"],
+                SqlDialect::Oracle,
+            ),
+            (
+                &["sqlserver", "mssql", "sql_server", "tsql"],
+                SqlDialect::Mssql,
+            ),
             (&["sqlite"], SqlDialect::Sqlite),
             (&["hive", "spark"], SqlDialect::Hive),
             (&["clickhouse"], SqlDialect::Clickhouse),
@@ -98,10 +117,17 @@ impl SqlDialect {
             }
         }
         let head = &text[..floor_char_boundary(text, text.len().min(64 * 1024))];
-        let mysql = ["`", "ENGINE=", "ENGINE =", "AUTO_INCREMENT", "CHARSET=", "unsigned"]
-            .iter()
-            .filter(|m| head.contains(*m))
-            .count();
+        let mysql = [
+            "`",
+            "ENGINE=",
+            "ENGINE =",
+            "AUTO_INCREMENT",
+            "CHARSET=",
+            "unsigned",
+        ]
+        .iter()
+        .filter(|m| head.contains(*m))
+        .count();
         let postgres = [
             "COMMENT ON ",
             "::",
@@ -166,7 +192,10 @@ impl FromStr for SqlDialect {
             "generic" | "ansi" => SqlDialect::Generic,
             _ => {
                 let known: Vec<&str> = SqlDialect::ALL.iter().map(|d| d.name()).collect();
-                return Err(format!("unknown SQL dialect `{s}`; known: {}", known.join(", ")));
+                return Err(format!(
+                    "unknown SQL dialect `{s}`; known: {}",
+                    known.join(", ")
+                ));
             }
         };
         Ok(d)
@@ -179,8 +208,14 @@ mod tests {
 
     #[test]
     fn path_hints_win() {
-        assert_eq!(SqlDialect::detect("sql/postgresql/a.sql", "`x` ENGINE=InnoDB"), SqlDialect::Postgres);
-        assert_eq!(SqlDialect::detect("db/mysql/init.sql", "COMMENT ON"), SqlDialect::Mysql);
+        assert_eq!(
+            SqlDialect::detect("sql/postgresql/a.sql", "`x` ENGINE=InnoDB"),
+            SqlDialect::Postgres
+        );
+        assert_eq!(
+            SqlDialect::detect("db/mysql/init.sql", "COMMENT ON"),
+            SqlDialect::Mysql
+        );
     }
 
     #[test]
@@ -190,10 +225,16 @@ mod tests {
             SqlDialect::Mysql
         );
         assert_eq!(
-            SqlDialect::detect("a.sql", "CREATE TABLE t (id SERIAL); COMMENT ON TABLE t IS 'x';"),
+            SqlDialect::detect(
+                "a.sql",
+                "CREATE TABLE t (id SERIAL); COMMENT ON TABLE t IS 'x';"
+            ),
             SqlDialect::Postgres
         );
-        assert_eq!(SqlDialect::detect("a.sql", "CREATE TABLE t (a VARCHAR2(10))"), SqlDialect::Oracle);
+        assert_eq!(
+            SqlDialect::detect("a.sql", "CREATE TABLE t (a VARCHAR2(10))"),
+            SqlDialect::Oracle
+        );
         assert_eq!(SqlDialect::detect("a.sql", "select 1"), SqlDialect::Mysql);
     }
 
@@ -202,6 +243,9 @@ mod tests {
         for d in SqlDialect::ALL {
             assert_eq!(d.name().parse::<SqlDialect>().unwrap(), d);
         }
-        assert!("cobol".parse::<SqlDialect>().unwrap_err().contains("known: mysql"));
+        assert!("cobol"
+            .parse::<SqlDialect>()
+            .unwrap_err()
+            .contains("known: mysql"));
     }
 }

@@ -51,25 +51,75 @@ pub enum OutItem {
 /// Function names (lower-case, last name part) that decide a transform.
 mod functions {
     pub const HASH: &[&str] = &[
-        "md5", "sha", "sha1", "sha2", "sha224", "sha256", "sha384", "sha512", "sm3", "hash",
-        "digest", "crc32", "xxhash64", "murmur_hash3_32", "farm_fingerprint", "hmac",
+        "md5",
+        "sha",
+        "sha1",
+        "sha2",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "sm3",
+        "hash",
+        "digest",
+        "crc32",
+        "xxhash64",
+        "murmur_hash3_32",
+        "farm_fingerprint",
+        "hmac",
     ];
     pub const ENCRYPT: &[&str] = &[
-        "aes_encrypt", "sm4_encrypt", "sm4", "pgp_sym_encrypt", "pgp_pub_encrypt", "encrypt",
-        "des_encrypt", "encrypt_aes", "aes_encrypt_mysql", "encryptbykey", "dbms_crypto",
+        "aes_encrypt",
+        "sm4_encrypt",
+        "sm4",
+        "pgp_sym_encrypt",
+        "pgp_pub_encrypt",
+        "encrypt",
+        "des_encrypt",
+        "encrypt_aes",
+        "aes_encrypt_mysql",
+        "encryptbykey",
+        "dbms_crypto",
     ];
     pub const MASK: &[&str] = &[
-        "mask", "mask_first_n", "mask_last_n", "mask_show_first_n", "mask_show_last_n",
-        "mask_hash", "desensitize", "data_mask", "anonymize", "redact",
+        "mask",
+        "mask_first_n",
+        "mask_last_n",
+        "mask_show_first_n",
+        "mask_show_last_n",
+        "mask_hash",
+        "desensitize",
+        "data_mask",
+        "anonymize",
+        "redact",
     ];
     /// Functions that mask when combined with a `*` literal.
     pub const MASK_WITH_STAR: &[&str] = &[
-        "concat", "concat_ws", "insert", "replace", "regexp_replace", "overlay", "rpad", "lpad",
+        "concat",
+        "concat_ws",
+        "insert",
+        "replace",
+        "regexp_replace",
+        "overlay",
+        "rpad",
+        "lpad",
         "stuff",
     ];
     pub const AGGREGATE: &[&str] = &[
-        "count", "sum", "avg", "min", "max", "group_concat", "string_agg", "array_agg",
-        "listagg", "collect_set", "collect_list", "stddev", "variance", "approx_count_distinct",
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "group_concat",
+        "string_agg",
+        "array_agg",
+        "listagg",
+        "collect_set",
+        "collect_list",
+        "stddev",
+        "variance",
+        "approx_count_distinct",
     ];
 }
 
@@ -112,7 +162,14 @@ impl Analyzer {
             self.ctes.push(HashMap::new());
             for cte in &with.cte_tables {
                 let mut items = self.query(&cte.query);
-                rename_by_alias_columns(&mut items, &cte.alias.columns.iter().map(|c| &c.name).collect::<Vec<_>>());
+                rename_by_alias_columns(
+                    &mut items,
+                    &cte.alias
+                        .columns
+                        .iter()
+                        .map(|c| &c.name)
+                        .collect::<Vec<_>>(),
+                );
                 let name = cte.alias.name.value.to_lowercase();
                 if let Some(top) = self.ctes.last_mut() {
                     top.insert(name, items);
@@ -175,7 +232,9 @@ impl Analyzer {
             TableFactor::Table { name, alias, .. } => {
                 let written = object_name(name);
                 let last = last_part(name);
-                let qualifier = alias.as_ref().map_or(last.clone(), |a| a.name.value.clone());
+                let qualifier = alias
+                    .as_ref()
+                    .map_or(last.clone(), |a| a.name.value.clone());
                 let source = match (name.0.len(), self.cte(&last)) {
                     (1, Some(items)) => RelationSource::Derived(items.clone()),
                     _ => RelationSource::Table(written),
@@ -186,9 +245,14 @@ impl Analyzer {
                 subquery, alias, ..
             } => {
                 let mut items = self.query(subquery);
-                let qualifier = alias.as_ref().map_or(String::new(), |a| a.name.value.clone());
+                let qualifier = alias
+                    .as_ref()
+                    .map_or(String::new(), |a| a.name.value.clone());
                 if let Some(a) = alias {
-                    rename_by_alias_columns(&mut items, &a.columns.iter().map(|c| &c.name).collect::<Vec<_>>());
+                    rename_by_alias_columns(
+                        &mut items,
+                        &a.columns.iter().map(|c| &c.name).collect::<Vec<_>>(),
+                    );
                 }
                 out.push(Relation {
                     qualifier,
@@ -217,16 +281,26 @@ impl Analyzer {
                     items.push(OutItem::Column(self.column(expr, name, &relations)));
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
-                    items.push(OutItem::Column(self.column(expr, Some(alias.value.clone()), &relations)));
+                    items.push(OutItem::Column(self.column(
+                        expr,
+                        Some(alias.value.clone()),
+                        &relations,
+                    )));
                 }
                 SelectItem::Wildcard(_) => {
                     for rel in &relations {
                         expand_star(rel, &mut items);
                     }
                 }
-                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(name),
+                    _,
+                ) => {
                     let q = last_part(name);
-                    if let Some(rel) = relations.iter().find(|r| r.qualifier.eq_ignore_ascii_case(&q)) {
+                    if let Some(rel) = relations
+                        .iter()
+                        .find(|r| r.qualifier.eq_ignore_ascii_case(&q))
+                    {
                         expand_star(rel, &mut items);
                     }
                 }
@@ -263,7 +337,13 @@ impl Analyzer {
             // A column of a derived table resolves through that table's items.
             let derived = candidates.iter().find_map(|r| match &r.source {
                 RelationSource::Derived(items) => items.iter().find_map(|i| match i {
-                    OutItem::Column(c) if c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&col)) => Some(c),
+                    OutItem::Column(c)
+                        if c.name
+                            .as_deref()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&col)) =>
+                    {
+                        Some(c)
+                    }
                     _ => None,
                 }),
                 RelationSource::Table(_) => None,
@@ -287,7 +367,10 @@ impl Analyzer {
                 // Unknown qualifier or a literal-like identifier (e.g. MySQL "double quoted" text).
                 continue;
             }
-            sources.push(SourceColumn { tables, column: col });
+            sources.push(SourceColumn {
+                tables,
+                column: col,
+            });
         }
         sources.sort();
         sources.dedup();
@@ -295,7 +378,11 @@ impl Analyzer {
         OutColumn {
             name,
             sources,
-            transform: if own == Transform::Copy { inherited } else { stronger(own, inherited) },
+            transform: if own == Transform::Copy {
+                inherited
+            } else {
+                stronger(own, inherited)
+            },
         }
     }
 }
@@ -319,7 +406,10 @@ fn rename_by_alias_columns(items: &mut [OutItem], names: &[&Ident]) {
 pub fn object_name(name: &ObjectName) -> String {
     name.0
         .iter()
-        .map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone()))
+        .map(|p| {
+            p.as_ident()
+                .map_or_else(|| p.to_string(), |i| i.value.clone())
+        })
         .collect::<Vec<_>>()
         .join(".")
 }
@@ -327,7 +417,10 @@ pub fn object_name(name: &ObjectName) -> String {
 fn last_part(name: &ObjectName) -> String {
     name.0
         .last()
-        .map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone()))
+        .map(|p| {
+            p.as_ident()
+                .map_or_else(|| p.to_string(), |i| i.value.clone())
+        })
         .unwrap_or_default()
 }
 
@@ -375,7 +468,10 @@ fn function_name(f: &Function) -> String {
     f.name
         .0
         .last()
-        .map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.to_lowercase()))
+        .map(|p| {
+            p.as_ident()
+                .map_or_else(|| p.to_string(), |i| i.value.to_lowercase())
+        })
         .unwrap_or_default()
 }
 
@@ -386,14 +482,19 @@ fn has_star_literal(f: &Function) -> bool {
     list.args.iter().any(|a| {
         let e = match a {
             FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
-            | FunctionArg::Named { arg: FunctionArgExpr::Expr(e), .. } => e,
+            | FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => e,
             _ => return false,
         };
         let mut found = false;
         let _ = visit_expressions(e, |x| {
             if let Expr::Value(v) = x {
                 if let Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) = &v.value {
-                    found |= s.contains('*') || s.contains('#') || s.contains('x') && s.chars().all(|c| c == 'x');
+                    found |= s.contains('*')
+                        || s.contains('#')
+                        || s.contains('x') && s.chars().all(|c| c == 'x');
                 }
             }
             ControlFlow::<()>::Continue(())
@@ -452,7 +553,9 @@ mod tests {
 
     fn items(sql: &str) -> Vec<OutItem> {
         let stmt = Parser::parse_sql(&MySqlDialect {}, sql).unwrap().remove(0);
-        let sqlparser::ast::Statement::Query(q) = stmt else { panic!("not a query") };
+        let sqlparser::ast::Statement::Query(q) = stmt else {
+            panic!("not a query")
+        };
         Analyzer::default().query(&q)
     }
 
@@ -468,7 +571,13 @@ mod tests {
         let got = items("SELECT u.phone AS mobile, o.id FROM user u JOIN orders o ON u.id = o.uid");
         let c = col(&got[0]);
         assert_eq!(c.name.as_deref(), Some("mobile"));
-        assert_eq!(c.sources, vec![SourceColumn { tables: vec!["user".into()], column: "phone".into() }]);
+        assert_eq!(
+            c.sources,
+            vec![SourceColumn {
+                tables: vec!["user".into()],
+                column: "phone".into()
+            }]
+        );
         assert_eq!(c.transform, Transform::Copy);
         assert_eq!(col(&got[1]).sources[0].tables, vec!["orders".to_string()]);
     }
@@ -490,19 +599,33 @@ mod tests {
             "WITH x AS (SELECT id_card AS idc FROM person) SELECT s.idc FROM (SELECT idc FROM x) s",
         );
         let c = col(&got[0]);
-        assert_eq!(c.sources, vec![SourceColumn { tables: vec!["person".into()], column: "id_card".into() }]);
+        assert_eq!(
+            c.sources,
+            vec![SourceColumn {
+                tables: vec!["person".into()],
+                column: "id_card".into()
+            }]
+        );
     }
 
     #[test]
     fn stars_stay_unresolved_for_base_tables() {
         let got = items("SELECT * FROM a.user");
-        assert_eq!(got, vec![OutItem::Star { table: "a.user".into() }]);
+        assert_eq!(
+            got,
+            vec![OutItem::Star {
+                table: "a.user".into()
+            }]
+        );
     }
 
     #[test]
     fn unqualified_columns_keep_all_candidates() {
         let got = items("SELECT phone FROM a, b");
-        assert_eq!(col(&got[0]).sources[0].tables, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(
+            col(&got[0]).sources[0].tables,
+            vec!["a".to_string(), "b".to_string()]
+        );
     }
 
     #[test]

@@ -14,13 +14,13 @@ use super::{ColumnDef, CommentOn, CommentTarget, FileFacts, TableDef, WriteLinea
 use crate::model::{DatasetKind, Diagnostic, DiagnosticLevel, Location};
 use lineage::{object_name, Analyzer, OutItem};
 use regex::Regex;
+use split::RawStatement;
 use sqlparser::ast::{
     ColumnOption, CommentDef, CommentObject, CreateTableOptions, Ident, Query, SqlOption,
     Statement, TableObject,
 };
 use sqlparser::dialect::Dialect;
 use sqlparser::parser::Parser;
-use split::RawStatement;
 use std::sync::LazyLock;
 
 /// Reads one SQL file.
@@ -50,7 +50,12 @@ pub fn extract(file: &str, text: &str, dialect: SqlDialect) -> FileFacts {
         match parsed {
             Ok(statements) => {
                 out.coverage.statements_parsed += 1;
-                let mut reader = StatementReader { file, stmt: &stmt, dialect, out: &mut out };
+                let mut reader = StatementReader {
+                    file,
+                    stmt: &stmt,
+                    dialect,
+                    out: &mut out,
+                };
                 for s in &statements {
                     reader.statement(s);
                 }
@@ -68,12 +73,22 @@ fn parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, String> {
         .map_err(|e| e.to_string())
 }
 
-fn not_parsed(file: &str, stmt: &RawStatement, dialect: SqlDialect, err: &str, out: &mut FileFacts) {
+fn not_parsed(
+    file: &str,
+    stmt: &RawStatement,
+    dialect: SqlDialect,
+    err: &str,
+    out: &mut FileFacts,
+) {
     let (line, message) = relocate_error(err, stmt);
     let recovered = recover::recover(file, stmt);
     let note = match &recovered {
         Some(recover::Recovered::Table(t)) => {
-            format!("; recovered table `{}` with {} columns", t.name, t.columns.len())
+            format!(
+                "; recovered table `{}` with {} columns",
+                t.name,
+                t.columns.len()
+            )
         }
         Some(recover::Recovered::Comment(_)) => "; recovered the comment".to_string(),
         None => String::new(),
@@ -109,8 +124,14 @@ fn relocate_error(err: &str, stmt: &RawStatement) -> (u32, String) {
     let rel_line: u32 = c[1].parse().unwrap_or(1).max(1);
     let rel_col: u32 = c[2].parse().unwrap_or(1).max(1);
     let line = stmt.line + rel_line - 1;
-    let col = if rel_line == 1 { stmt.column + rel_col - 1 } else { rel_col };
-    let msg = AT.replace(&msg, format!("at {line}:{col}").as_str()).into_owned();
+    let col = if rel_line == 1 {
+        stmt.column + rel_col - 1
+    } else {
+        rel_col
+    };
+    let msg = AT
+        .replace(&msg, format!("at {line}:{col}").as_str())
+        .into_owned();
     (line, shorten(&msg, 300))
 }
 
@@ -219,14 +240,21 @@ impl StatementReader<'_, '_> {
                 self.write(name, DatasetKind::View, true, columns, &cv.query);
             }
             Statement::Insert(ins) => {
-                let (TableObject::TableName(target), Some(source)) = (&ins.table, &ins.source) else {
+                let (TableObject::TableName(target), Some(source)) = (&ins.table, &ins.source)
+                else {
                     return;
                 };
                 if matches!(*source.body, sqlparser::ast::SetExpr::Values(_)) {
                     return;
                 }
                 let columns = ins.columns.iter().map(object_name).collect();
-                self.write(object_name(target), DatasetKind::Table, false, columns, source);
+                self.write(
+                    object_name(target),
+                    DatasetKind::Table,
+                    false,
+                    columns,
+                    source,
+                );
             }
             Statement::Comment {
                 object_type,
@@ -253,12 +281,23 @@ impl StatementReader<'_, '_> {
         }
     }
 
-    fn write(&mut self, target: String, kind: DatasetKind, defines: bool, columns: Vec<String>, q: &Query) {
+    fn write(
+        &mut self,
+        target: String,
+        kind: DatasetKind,
+        defines: bool,
+        columns: Vec<String>,
+        q: &Query,
+    ) {
         let items = Analyzer::default().query(q);
         let mut source_tables: Vec<String> = items
             .iter()
             .flat_map(|i| match i {
-                OutItem::Column(c) => c.sources.iter().filter_map(|s| s.tables.first().cloned()).collect(),
+                OutItem::Column(c) => c
+                    .sources
+                    .iter()
+                    .filter_map(|s| s.tables.first().cloned())
+                    .collect(),
                 OutItem::Star { table } => vec![table.clone()],
             })
             .collect();
@@ -303,16 +342,28 @@ mod tests {
 
     #[test]
     fn bulk_insert_detection() {
-        assert!(is_bulk_insert_values("INSERT INTO `t` (`a`, `b`) VALUES (1, 'x'), (2, 'y')"));
+        assert!(is_bulk_insert_values(
+            "INSERT INTO `t` (`a`, `b`) VALUES (1, 'x'), (2, 'y')"
+        ));
         assert!(is_bulk_insert_values("insert ignore into t values(1)"));
         assert!(!is_bulk_insert_values("INSERT INTO t (a) SELECT a FROM s"));
-        assert!(!is_bulk_insert_values("INSERT INTO t SELECT * FROM (VALUES (1)) v"));
+        assert!(!is_bulk_insert_values(
+            "INSERT INTO t SELECT * FROM (VALUES (1)) v"
+        ));
     }
 
     #[test]
     fn error_lines_are_file_lines() {
-        let stmt = RawStatement { text: "", offset: 0, line: 10, column: 5 };
-        let (line, msg) = relocate_error("sql parser error: Expected: x, found: y at Line: 2, Column: 7", &stmt);
+        let stmt = RawStatement {
+            text: "",
+            offset: 0,
+            line: 10,
+            column: 5,
+        };
+        let (line, msg) = relocate_error(
+            "sql parser error: Expected: x, found: y at Line: 2, Column: 7",
+            &stmt,
+        );
         assert_eq!(line, 11);
         assert!(msg.ends_with("at 11:7"), "{msg}");
         let (line, msg) = relocate_error("Expected: x at Line: 1, Column: 3", &stmt);

@@ -27,21 +27,54 @@ static CREATE_TABLE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 static COMMENT_ON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?is)^comment\s+on\s+(table|column)\s+(.+?)\s+is\s+'((?:[^']|'')*)'").expect("valid regex")
+    Regex::new(r"(?is)^comment\s+on\s+(table|column)\s+(.+?)\s+is\s+'((?:[^']|'')*)'")
+        .expect("valid regex")
 });
 static COMMENT_OPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?is)\bcomment\s*(?:=\s*)?'((?:[^'\\]|''|\\.)*)'").expect("valid regex")
 });
 
 const CONSTRAINT_WORDS: &[&str] = &[
-    "primary", "key", "unique", "index", "constraint", "foreign", "check", "fulltext", "spatial",
-    "exclude", "like", "period", "partition", "not", "cluster", "supplemental",
+    "primary",
+    "key",
+    "unique",
+    "index",
+    "constraint",
+    "foreign",
+    "check",
+    "fulltext",
+    "spatial",
+    "exclude",
+    "like",
+    "period",
+    "partition",
+    "not",
+    "cluster",
+    "supplemental",
 ];
 /// Words that end a column's type.
 const TYPE_END_WORDS: &[&str] = &[
-    "not", "null", "default", "comment", "primary", "constraint", "unique", "references", "check",
-    "auto_increment", "identity", "generated", "collate", "character", "charset", "on", "unsigned",
-    "zerofill", "encrypt", "enable", "disable",
+    "not",
+    "null",
+    "default",
+    "comment",
+    "primary",
+    "constraint",
+    "unique",
+    "references",
+    "check",
+    "auto_increment",
+    "identity",
+    "generated",
+    "collate",
+    "character",
+    "charset",
+    "on",
+    "unsigned",
+    "zerofill",
+    "encrypt",
+    "enable",
+    "disable",
 ];
 
 /// Tries to read a table or a comment from a statement that did not parse.
@@ -120,11 +153,14 @@ fn read_type(rest: &str) -> Option<String> {
     let mut depth = 0usize;
     for word in rest.split_inclusive(char::is_whitespace) {
         let w = word.trim();
-        if depth == 0 && !out.is_empty() && TYPE_END_WORDS.contains(&w.to_ascii_lowercase().trim_end_matches(',').as_ref()) {
+        // `IDENTITY(1,1)`, `DEFAULT,` … end the type as their bare keyword would.
+        let key = w.split(['(', ',']).next().unwrap_or(w).to_ascii_lowercase();
+        let is_end = TYPE_END_WORDS.contains(&key.as_str());
+        if depth == 0 && is_end {
+            if out.is_empty() {
+                return None;
+            }
             break;
-        }
-        if depth == 0 && out.is_empty() && TYPE_END_WORDS.contains(&w.to_ascii_lowercase().as_str()) {
-            return None;
         }
         depth += w.matches('(').count();
         depth = depth.saturating_sub(w.matches(')').count());
@@ -151,7 +187,10 @@ fn location_in(file: &str, stmt: &RawStatement, byte: usize) -> Location {
 fn unquote_name(raw: &str) -> String {
     raw.trim()
         .split('.')
-        .map(|p| p.trim().trim_matches(|c| matches!(c, '"' | '`' | '[' | ']' | '\'')))
+        .map(|p| {
+            p.trim()
+                .trim_matches(|c| matches!(c, '"' | '`' | '[' | ']' | '\''))
+        })
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(".")
@@ -234,13 +273,20 @@ mod tests {
     use super::*;
 
     fn stmt(text: &str) -> RawStatement<'_> {
-        RawStatement { text, offset: 0, line: 5, column: 1 }
+        RawStatement {
+            text,
+            offset: 0,
+            line: 5,
+            column: 1,
+        }
     }
 
     #[test]
     fn recovers_a_dameng_table() {
         let sql = "CREATE TABLE \"SYSDBA\".\"T_USER\"\n(\n\"ID\" BIGINT IDENTITY(1,1) NOT NULL,\n\"SFZH\" VARCHAR2(18 CHAR) COMMENT '身份证号, 加密',\nNOT CLUSTER PRIMARY KEY(\"ID\")) STORAGE(ON \"MAIN\", CLUSTERBTR) COMMENT = '人员表'";
-        let Some(Recovered::Table(t)) = recover("a.sql", &stmt(sql)) else { panic!() };
+        let Some(Recovered::Table(t)) = recover("a.sql", &stmt(sql)) else {
+            panic!()
+        };
         assert_eq!(t.name, "SYSDBA.T_USER");
         assert_eq!(t.comment.as_deref(), Some("人员表"));
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
@@ -252,18 +298,31 @@ mod tests {
 
     #[test]
     fn recovers_comment_on() {
-        let Some(Recovered::Comment(c)) =
-            recover("a.sql", &stmt("COMMENT ON COLUMN \"s\".\"t\".\"c\" IS 'It''s 手机'"))
-        else {
+        let Some(Recovered::Comment(c)) = recover(
+            "a.sql",
+            &stmt("COMMENT ON COLUMN \"s\".\"t\".\"c\" IS 'It''s 手机'"),
+        ) else {
             panic!()
         };
         assert_eq!(c.text, "It's 手机");
-        assert_eq!(c.target, CommentTarget::Column { table: "s.t".into(), column: "c".into() });
+        assert_eq!(
+            c.target,
+            CommentTarget::Column {
+                table: "s.t".into(),
+                column: "c".into()
+            }
+        );
     }
 
     #[test]
     fn garbage_is_not_recovered() {
-        for s in ["CREATE TABLE", "CREATE TABLE t (", "SELECT 1", "CREATE TABLE t ()", "COMMENT ON COLUMN x IS 'y'"] {
+        for s in [
+            "CREATE TABLE",
+            "CREATE TABLE t (",
+            "SELECT 1",
+            "CREATE TABLE t ()",
+            "COMMENT ON COLUMN x IS 'y'",
+        ] {
             assert!(recover("a.sql", &stmt(s)).is_none(), "{s}");
         }
     }

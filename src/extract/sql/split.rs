@@ -405,7 +405,14 @@ mod tests {
 
     #[test]
     fn unterminated_input_never_panics() {
-        for src in ["SELECT 'abc", "/* never closed", "SELECT $x$ body", "\"", "DELIMITER", "--"] {
+        for src in [
+            "SELECT 'abc",
+            "/* never closed",
+            "SELECT $x$ body",
+            "\"",
+            "DELIMITER",
+            "--",
+        ] {
             let _ = split(src, PG);
             let _ = split(src, MYSQL);
         }

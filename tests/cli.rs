@@ -1,0 +1,158 @@
+//! Exit codes and error messages of the binary, as a user meets them.
+
+use assert_cmd::Command;
+use std::fs;
+
+fn piaudit() -> Command {
+    let mut c = Command::cargo_bin("piaudit").unwrap();
+    c.env_remove("LANG").env_remove("LC_ALL");
+    c
+}
+
+#[test]
+fn clean_input_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.sql"),
+        "CREATE TABLE product (id INT, title VARCHAR(100) COMMENT '商品标题');",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    piaudit()
+        .args(["scan", "--format", "json", "--out"])
+        .arg(&out)
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    assert!(out.join("report.json").exists());
+    assert!(!out.join("report.html").exists());
+}
+
+#[test]
+fn findings_exit_1_and_fail_on_raises_the_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.sql"),
+        "CREATE TABLE member (id INT, mobile CHAR(11) COMMENT '手机号码');",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    // Only a low finding (PI inventory not declared) and info ones.
+    piaudit()
+        .args(["scan", "--format", "json", "--out"])
+        .arg(&out)
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    piaudit()
+        .args(["scan", "--format", "json", "--fail-on", "high", "--out"])
+        .arg(&out)
+        .arg(dir.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn missing_root_exits_3() {
+    let out = tempfile::tempdir().unwrap();
+    let a = piaudit()
+        .args(["scan", "/nonexistent/piaudit-root", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("/nonexistent/piaudit-root"), "{err}");
+}
+
+#[test]
+fn invalid_declarations_exit_2_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.sql"), "CREATE TABLE t (id INT);").unwrap();
+    fs::write(
+        dir.path().join("piaudit.yaml"),
+        "version: 1\norganisation:\n  name: 示例\n  nmae: typo\n",
+    )
+    .unwrap();
+    let a = piaudit()
+        .args(["scan", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("piaudit.yaml:4:") && err.contains("organisation.nmae"),
+        "{err}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["scan", ".", "--format", "pdf"],
+        vec!["scan", ".", "--fail-on", "severe"],
+        vec!["scan", ".", "--profile", "gbt0000"],
+        vec!["scan", ".", "--pack", "cn-1999"],
+        vec!["scan", ".", "--dialect", "cobol"],
+        vec!["scan", ".", "--lang", "fr"],
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let a = piaudit()
+            .args(&args)
+            .arg("--out")
+            .arg(out.path())
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains("piaudit: error:"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn unparsable_statements_are_diagnostics_not_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("mixed.sql"),
+        "CREATE TABLE a (id INT, phone CHAR(11) COMMENT '手机号码');\nTHIS IS NOT SQL;\nCREATE TABLE b (id INT, email VARCHAR(64) COMMENT '邮箱');\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("blob.sql"), b"\x00\x01\x02binary").unwrap();
+    let out = dir.path().join("out");
+    piaudit()
+        .args(["scan", "--format", "json", "--out"])
+        .arg(&out)
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let r: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let names: Vec<&str> = r["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a", "b"], "the statement after the bad one is kept");
+    let diag = &r["scan"]["diagnostics"][0];
+    assert_eq!(diag["file"], "mixed.sql");
+    assert_eq!(diag["line"], 2);
+    assert!(
+        diag["message"].as_str().unwrap().contains("(mysql)"),
+        "{diag}"
+    );
+    assert_eq!(r["scan"]["files_skipped"][0]["file"], "blob.sql");
+    assert_eq!(r["scan"]["files_skipped"][0]["reason"], "binary");
+    assert_eq!(r["scan"]["coverage"]["statements_total"], 3);
+    assert_eq!(r["scan"]["coverage"]["statements_parsed"], 2);
+}
+
+#[test]
+fn rules_command_lists_the_pack() {
+    let a = piaudit().args(["rules", "--lang", "en"]).assert().code(0);
+    let out = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("CNPI-020\thigh\tPIPL-51")),
+        "{out}"
+    );
+}
