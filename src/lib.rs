@@ -148,6 +148,8 @@ pub struct RuleSummary {
     pub severity: model::Severity,
     /// Title in both languages.
     pub title: rules::I18n,
+    /// Remediation in both languages.
+    pub remediation: rules::I18n,
 }
 
 /// The result of a scan: the report plus what renderers need to explain it.
@@ -163,6 +165,8 @@ pub struct Audit {
     pub rules_applied: Vec<RuleSummary>,
     /// Law table (for basis titles).
     pub law: Law,
+    /// Each finding's message in both languages, by fingerprint.
+    pub messages: BTreeMap<String, rules::I18n>,
     /// Category names: id → (zh, en).
     pub categories: BTreeMap<String, (String, String)>,
 }
@@ -287,7 +291,7 @@ pub fn scan_sources(
     let graph = lineage::LineageGraph::build(&assembled.flows);
     graph.propagate(&mut datasets);
     let today = config.today.clone().unwrap_or_else(today_utc);
-    let findings = rules::eval::evaluate(
+    let evaluation = rules::eval::evaluate(
         &knowledge.pack,
         &rules::eval::Subjects {
             datasets: &datasets,
@@ -309,7 +313,11 @@ pub fn scan_sources(
             summary.sensitive_fields += u64::from(p.sensitive);
         }
     }
-    for f in findings.iter().filter(|f| f.status == FindingStatus::Open) {
+    for f in evaluation
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Open)
+    {
         *summary.findings_by_severity.entry(f.severity).or_default() += 1;
     }
     let report = Report {
@@ -325,7 +333,7 @@ pub fn scan_sources(
         endpoints: Vec::new(),
         flows: assembled.flows,
         controls: Vec::new(),
-        findings,
+        findings: evaluation.findings,
         summary,
     };
     Audit {
@@ -342,9 +350,11 @@ pub fn scan_sources(
                 id: r.id.clone(),
                 severity: r.severity,
                 title: r.title.clone(),
+                remediation: r.remediation.clone(),
             })
             .collect(),
         law: knowledge.law.clone(),
+        messages: evaluation.messages,
         categories: knowledge
             .taxonomy
             .categories()

@@ -156,3 +156,22 @@ fn rules_command_lists_the_pack() {
         "{out}"
     );
 }
+
+#[test]
+fn literal_pi_in_sql_never_reaches_the_reports() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sql");
+    let out = tempfile::tempdir().unwrap();
+    piaudit()
+        .args(["scan", "--format", "json,html", "--out"])
+        .arg(out.path())
+        .arg(&fixture)
+        .assert()
+        .code(1);
+    // Values that appear in the fixtures' INSERT and COPY rows.
+    for value in ["110101199003070000", "13800000000", "张三", "北京市东城区"] {
+        for f in ["report.json", "report.html"] {
+            let text = fs::read_to_string(out.path().join(f)).unwrap();
+            assert!(!text.contains(value), "{f} leaks `{value}`");
+        }
+    }
+}

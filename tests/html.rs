@@ -68,6 +68,9 @@ fn html_is_self_contained_and_escaped() {
         "bilingual"
     );
     assert!(html.contains("CNPI-020") && html.contains("PIPL-51"));
+    // Messages and remediations exist in both languages, whatever --lang is.
+    assert!(html.contains("以明文存储") && html.contains("is stored in clear"));
+    assert!(html.contains("字段级加密") && html.contains("Encrypt the column at rest"));
 }
 
 #[test]

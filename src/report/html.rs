@@ -57,24 +57,23 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
 /// The template context (see `reports/report.html.tera` for its use).
 fn context(audit: &Audit) -> Value {
     let r = &audit.report;
-    // Findings carry texts in the report language only; the rule pack has both.
+    // Findings carry texts in the report language only; the bilingual texts
+    // come from the rule pack (title, remediation) and the evaluation (message).
     let rules: BTreeMap<&str, &crate::RuleSummary> = audit
         .rules_applied
         .iter()
         .map(|x| (x.id.as_str(), x))
         .collect();
+    let both = |s: &String| I18n {
+        zh: s.clone(),
+        en: s.clone(),
+    };
     let mut findings: Vec<_> = r.findings.iter().collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let views: Vec<FindingView> = findings
         .iter()
         .map(|f| {
-            let title = rules.get(f.rule.as_str()).map_or_else(
-                || I18n {
-                    zh: f.title.clone(),
-                    en: f.title.clone(),
-                },
-                |x| x.title.clone(),
-            );
+            let rule = rules.get(f.rule.as_str());
             FindingView {
                 rule: &f.rule,
                 severity: f.severity,
@@ -83,15 +82,13 @@ fn context(audit: &Audit) -> Value {
                 basis: &f.basis,
                 subjects: &f.subjects,
                 location: json!({ "file": f.location.file, "line": f.location.line }),
-                title,
-                message: I18n {
-                    zh: f.message.clone(),
-                    en: f.message.clone(),
-                },
-                remediation: I18n {
-                    zh: f.remediation.clone(),
-                    en: f.remediation.clone(),
-                },
+                title: rule.map_or_else(|| both(&f.title), |x| x.title.clone()),
+                message: audit
+                    .messages
+                    .get(&f.fingerprint)
+                    .cloned()
+                    .unwrap_or_else(|| both(&f.message)),
+                remediation: rule.map_or_else(|| both(&f.remediation), |x| x.remediation.clone()),
             }
         })
         .collect();

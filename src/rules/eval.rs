@@ -3,7 +3,7 @@
 //! findings with stable fingerprints, severity modifiers and waivers.
 
 use super::predicate::Ctx;
-use super::{Pack, Rule, Scope};
+use super::{I18n, Pack, Rule, Scope};
 use crate::classify::taxonomy::Taxonomy;
 use crate::decl::{matches_glob, Declarations};
 use crate::model::{Dataset, Field, Finding, FindingStatus, Flow, Location, Severity};
@@ -102,7 +102,17 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> DatasetView {
 }
 
 /// Evaluates every rule of `pack` and returns findings sorted by file, line, rule.
-pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Vec<Finding> {
+/// Findings plus their messages in both languages (for bilingual reports).
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    /// Findings, sorted by file, line, rule, fingerprint.
+    pub findings: Vec<Finding>,
+    /// Message of each finding in both languages, by fingerprint.
+    pub messages: BTreeMap<String, I18n>,
+}
+
+/// Evaluates every rule of `pack` over the subjects.
+pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
     let views: Vec<DatasetView> = s.datasets.iter().map(|d| dataset_view(d, s)).collect();
     let mut field_index: HashMap<&str, (usize, &Field)> = HashMap::new();
     for (i, d) in s.datasets.iter().enumerate() {
@@ -115,11 +125,12 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Vec<Finding> {
         .and_then(|d| d.scale.as_ref())
         .and_then(|x| x.pi_subjects_total)
         .is_some_and(|n| n >= LARGE_PROCESSOR);
-    let mut out: BTreeMap<String, Finding> = BTreeMap::new();
+    let mut out: BTreeMap<String, (Finding, I18n)> = BTreeMap::new();
     let mut emit =
         |rule: &Rule, ctx: Ctx<'_>, subjects: Vec<String>, location: &Location, minors: bool| {
-            let finding = make_finding(rule, ctx, subjects, location, s, minors, large);
-            out.entry(finding.fingerprint.clone()).or_insert(finding);
+            let (finding, message) = make_finding(rule, ctx, subjects, location, s, minors, large);
+            out.entry(finding.fingerprint.clone())
+                .or_insert((finding, message));
         };
     for rule in pack.rules.values() {
         match rule.scope {
@@ -201,7 +212,12 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Vec<Finding> {
             }
         }
     }
-    let mut findings: Vec<Finding> = out.into_values().collect();
+    let mut messages = BTreeMap::new();
+    let mut findings = Vec::with_capacity(out.len());
+    for (fp, (finding, message)) in out {
+        messages.insert(fp, message);
+        findings.push(finding);
+    }
     findings.sort_by(|a, b| {
         (&a.location.file, a.location.line, &a.rule, &a.fingerprint).cmp(&(
             &b.location.file,
@@ -210,7 +226,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Vec<Finding> {
             &b.fingerprint,
         ))
     });
-    findings
+    Evaluation { findings, messages }
 }
 
 /// Stable id of a finding: rule plus subjects, never lines.
@@ -236,21 +252,23 @@ fn make_finding(
     s: &Subjects<'_>,
     minors: bool,
     large: bool,
-) -> Finding {
+) -> (Finding, I18n) {
     let mut severity = rule
         .severity_if
         .iter()
         .find(|(p, _)| p.eval(ctx))
         .map_or(rule.severity, |(_, sev)| *sev);
-    let mut message = render(rule.message.get(s.lang), ctx);
+    let mut message = I18n {
+        zh: render(&rule.message.zh, ctx),
+        en: render(&rule.message.en, ctx),
+    };
     if rule.needs_declarations && s.decl.is_none() {
         severity = Severity::Info;
-        let note = if s.lang.starts_with("zh") {
-            "【需要声明】未找到 piaudit.yaml，无法核实："
-        } else {
-            "[needs declaration] no piaudit.yaml found, so this cannot be confirmed: "
-        };
-        message = format!("{note}{message}");
+        message.zh = format!("【需要声明】未找到 piaudit.yaml，无法核实：{}", message.zh);
+        message.en = format!(
+            "[needs declaration] no piaudit.yaml found, so this cannot be confirmed: {}",
+            message.en
+        );
     } else {
         if minors {
             severity = severity.raised();
@@ -271,31 +289,40 @@ fn make_finding(
             }
             if w.expires.0.as_str() >= s.today {
                 status = FindingStatus::Waived;
-                message.push_str(&format!(
-                    " [waived until {} by {}: {}]",
-                    w.expires.0, w.approver, w.reason
+                let e = &w.expires.0;
+                message.zh.push_str(&format!(
+                    "〔已豁免至 {e}，批准人 {}：{}〕",
+                    w.approver, w.reason
+                ));
+                message.en.push_str(&format!(
+                    " [waived until {e} by {}: {}]",
+                    w.approver, w.reason
                 ));
             } else {
-                message.push_str(&format!(
-                    " [waiver expired on {}; finding re-opened]",
-                    w.expires.0
-                ));
+                let e = &w.expires.0;
+                message
+                    .zh
+                    .push_str(&format!("〔豁免已于 {e} 到期，问题重新打开〕"));
+                message
+                    .en
+                    .push_str(&format!(" [waiver expired on {e}; finding re-opened]"));
             }
             break;
         }
     }
-    Finding {
+    let finding = Finding {
         rule: rule.id.clone(),
         title: rule.title.get(s.lang).to_string(),
         severity,
         basis: rule.basis.clone(),
         subjects,
         location: Location::line(location.file.clone(), location.line),
-        message,
+        message: message.get(s.lang).to_string(),
         remediation: rule.remediation.get(s.lang).to_string(),
         fingerprint,
         status,
-    }
+    };
+    (finding, message)
 }
 
 /// Fills `{path}` placeholders from the context.
