@@ -70,6 +70,8 @@ impl SqlDialect {
             ),
             hash_comments: matches!(self, SqlDialect::Mysql),
             dollar_quotes: matches!(self, SqlDialect::Postgres | SqlDialect::Generic),
+            slash_terminator: matches!(self, SqlDialect::Oracle),
+            go_batches: matches!(self, SqlDialect::Mssql),
         }
     }
 

@@ -29,6 +29,12 @@ pub struct SplitOptions {
     pub hash_comments: bool,
     /// `$tag$ … $tag$` quoting (PostgreSQL).
     pub dollar_quotes: bool,
+    /// A line holding only `/` ends a statement, and PL/SQL blocks
+    /// (`CREATE PROCEDURE|FUNCTION|TRIGGER|PACKAGE|TYPE BODY`, `DECLARE`,
+    /// `BEGIN`) end only there (Oracle, Dameng SQL*Plus scripts).
+    pub slash_terminator: bool,
+    /// A line holding only `GO` ends a batch (SQL Server).
+    pub go_batches: bool,
 }
 
 /// Cuts `src` into statements.
@@ -73,6 +79,11 @@ impl<'a> Splitter<'a> {
             if self.at_line_start() && self.try_delimiter_command() {
                 continue;
             }
+            if self.at_line_start() && self.at_separator_line() {
+                // A lone `/` or `GO` with nothing before it: an empty batch.
+                self.skip_to_next_line();
+                continue;
+            }
             if self.at_line_start() && self.bytes[self.pos] == b'\\' {
                 // psql meta-command (`\connect db`, `\.`): not SQL.
                 self.skip_to_next_line();
@@ -81,7 +92,8 @@ impl<'a> Splitter<'a> {
             let start = self.pos;
             let line = self.line;
             let column = self.src[self.line_start..start].chars().count() as u32 + 1;
-            let end = self.scan_statement();
+            let block = self.opts.slash_terminator && starts_plsql_block(&self.src[start..]);
+            let end = self.scan_statement(block);
             let text = self.src[start..end].trim_end();
             if !text.is_empty() {
                 let is_copy_stdin = is_copy_from_stdin(text);
@@ -273,7 +285,7 @@ impl<'a> Splitter<'a> {
 
     /// Advances to the end of the current statement; returns the end offset
     /// of its text (the delimiter excluded).
-    fn scan_statement(&mut self) -> usize {
+    fn scan_statement(&mut self, plsql_block: bool) -> usize {
         let delim = self.delimiter.clone();
         let delim = delim.as_bytes();
         while self.pos < self.bytes.len() {
@@ -294,7 +306,13 @@ impl<'a> Splitter<'a> {
                     if delim != b";" && self.at_delimiter_line() {
                         return self.pos;
                     }
+                    if self.at_separator_line() {
+                        let end = self.pos;
+                        self.skip_to_next_line();
+                        return end;
+                    }
                 }
+                b';' if plsql_block && delim == b";" => self.pos += 1,
                 _ if self.bytes[self.pos..].starts_with(delim) => {
                     let end = self.pos;
                     self.pos += delim.len();
@@ -306,12 +324,44 @@ impl<'a> Splitter<'a> {
         self.bytes.len()
     }
 
+    /// At a line holding only `/` (Oracle) or `GO` (SQL Server).
+    fn at_separator_line(&self) -> bool {
+        let rest = &self.src[self.pos..];
+        let line = rest[..rest.find('\n').unwrap_or(rest.len())].trim();
+        (self.opts.slash_terminator && line == "/")
+            || (self.opts.go_batches && line.eq_ignore_ascii_case("go"))
+    }
+
     /// With a custom delimiter, a `DELIMITER` line also ends the statement.
     fn at_delimiter_line(&self) -> bool {
         let rest = self.src[self.pos..].trim_start_matches([' ', '\t']);
         rest.get(..10)
             .is_some_and(|h| h.eq_ignore_ascii_case("delimiter "))
     }
+}
+
+/// Whether a statement is a PL/SQL block whose inner `;` do not end it.
+fn starts_plsql_block(text: &str) -> bool {
+    let head: String = text
+        .chars()
+        .take(80)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let w = |i: usize| words.get(i).copied().unwrap_or("");
+    let mut i = 0;
+    if w(0) == "CREATE" {
+        i = 1;
+        if w(1) == "OR" && w(2) == "REPLACE" {
+            i = 3;
+        }
+        if matches!(w(i), "EDITIONABLE" | "NONEDITIONABLE") {
+            i += 1;
+        }
+        return matches!(w(i), "PROCEDURE" | "FUNCTION" | "TRIGGER" | "PACKAGE")
+            || (w(i) == "TYPE" && w(i + 1) == "BODY");
+    }
+    matches!(w(i), "DECLARE" | "BEGIN")
 }
 
 fn is_copy_from_stdin(text: &str) -> bool {
@@ -338,12 +388,50 @@ mod tests {
         backslash_escapes: true,
         hash_comments: true,
         dollar_quotes: false,
+        slash_terminator: false,
+        go_batches: false,
     };
     const PG: SplitOptions = SplitOptions {
         backslash_escapes: false,
         hash_comments: false,
         dollar_quotes: true,
+        slash_terminator: false,
+        go_batches: false,
     };
+    const ORACLE: SplitOptions = SplitOptions {
+        backslash_escapes: false,
+        hash_comments: false,
+        dollar_quotes: false,
+        slash_terminator: true,
+        go_batches: false,
+    };
+    const MSSQL: SplitOptions = SplitOptions {
+        backslash_escapes: false,
+        hash_comments: false,
+        dollar_quotes: false,
+        slash_terminator: false,
+        go_batches: true,
+    };
+
+    #[test]
+    fn oracle_slash_lines_and_plsql_blocks() {
+        let src = "CREATE TABLE t (a int);\n/\nCREATE OR REPLACE TRIGGER trg BEFORE INSERT ON t\nBEGIN\n  :new.a := 1;\n  x := 2;\nEND;\n/\nSELECT a / 2 FROM t;\n";
+        let got = texts(src, ORACLE);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[1].0.starts_with("CREATE OR REPLACE TRIGGER") && got[1].0.ends_with("END;"));
+        assert_eq!(got[2], ("SELECT a / 2 FROM t".to_string(), 9));
+    }
+
+    #[test]
+    fn mssql_go_batches() {
+        let src = "CREATE TABLE [dbo].[t] ([a] INT)\nGO\nEXEC sp_x\ngo\nSELECT 1;";
+        let got = texts(src, MSSQL);
+        let stmts: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            stmts,
+            ["CREATE TABLE [dbo].[t] ([a] INT)", "EXEC sp_x", "SELECT 1"]
+        );
+    }
 
     #[test]
     fn splits_on_semicolons_outside_quotes_and_comments() {
