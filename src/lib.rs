@@ -212,6 +212,12 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
             ))
         })
         .collect();
+    tracing::debug!(
+        files = found.files.len(),
+        skipped = scan.files_skipped.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "discovered and read inputs"
+    );
     let mut sources = Vec::new();
     for r in read {
         match r {
@@ -283,13 +289,20 @@ pub fn scan_sources(
         scan.coverage.add(f.coverage);
         scan.diagnostics.extend(f.diagnostics.iter().cloned());
     }
+    tracing::debug!(files = extracted.len(), "extracted SQL facts");
     let assembled = facts::assemble(&extracted);
+    tracing::debug!(
+        datasets = assembled.datasets.len(),
+        flows = assembled.flows.len(),
+        "assembled facts"
+    );
     scan.diagnostics.extend(assembled.diagnostics);
     let mut datasets = assembled.datasets;
     let classifier = Classifier::new(&knowledge.taxonomy, &knowledge.cues, &knowledge.profile);
     datasets.par_iter_mut().for_each(|d| classifier.classify(d));
     let graph = lineage::LineageGraph::build(&assembled.flows);
     graph.propagate(&mut datasets);
+    tracing::debug!("classified fields and propagated lineage");
     let today = config.today.clone().unwrap_or_else(today_utc);
     let evaluation = rules::eval::evaluate(
         &knowledge.pack,

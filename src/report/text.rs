@@ -10,54 +10,35 @@ pub fn summary(audit: &Audit, max_findings: usize) -> String {
     let r = &audit.report;
     let zh = audit.lang.starts_with("zh");
     let mut s = String::new();
-    let cov = &r.scan.coverage;
-    let datasets = r.datasets.len();
-    if zh {
-        let _ = writeln!(
-            s,
-            "piaudit {}（规则包 {}，口径 {}）",
-            r.tool.version, r.tool.pack, r.tool.profile
-        );
-        let _ = writeln!(
-            s,
-            "扫描文件 {} 个，跳过 {} 个；语句 {}/{} 已解析，{} 条已恢复；诊断 {} 条",
-            r.scan.files_scanned,
-            r.scan.files_skipped.len(),
-            cov.statements_parsed,
-            cov.statements_total,
-            cov.statements_recovered,
-            r.scan.diagnostics.len()
-        );
-        let _ = writeln!(
-            s,
-            "数据集 {datasets} 个，个人信息字段 {} 个（敏感 {} 个），数据流 {} 条",
-            r.summary.pi_fields,
-            r.summary.sensitive_fields,
-            r.flows.len()
-        );
+    let (version, pack, profile) = (&r.tool.version, &r.tool.pack, &r.tool.profile);
+    let (files, skipped, diags) = (
+        r.scan.files_scanned,
+        r.scan.files_skipped.len(),
+        r.scan.diagnostics.len(),
+    );
+    let c = &r.scan.coverage;
+    let (parsed, total, recovered) = (
+        c.statements_parsed,
+        c.statements_total,
+        c.statements_recovered,
+    );
+    let (datasets, flows) = (r.datasets.len(), r.flows.len());
+    let (pi, sensitive) = (r.summary.pi_fields, r.summary.sensitive_fields);
+    let lines = if zh {
+        [
+            format!("piaudit {version}（规则包 {pack}，口径 {profile}）"),
+            format!("扫描文件 {files} 个，跳过 {skipped} 个；语句 {parsed}/{total} 已解析，{recovered} 条已恢复；诊断 {diags} 条"),
+            format!("数据集 {datasets} 个，个人信息字段 {pi} 个（敏感 {sensitive} 个），数据流 {flows} 条"),
+        ]
     } else {
-        let _ = writeln!(
-            s,
-            "piaudit {} (pack {}, profile {})",
-            r.tool.version, r.tool.pack, r.tool.profile
-        );
-        let _ = writeln!(
-            s,
-            "{} files scanned, {} skipped; {}/{} statements parsed, {} recovered; {} diagnostics",
-            r.scan.files_scanned,
-            r.scan.files_skipped.len(),
-            cov.statements_parsed,
-            cov.statements_total,
-            cov.statements_recovered,
-            r.scan.diagnostics.len()
-        );
-        let _ = writeln!(
-            s,
-            "{datasets} datasets, {} PI fields ({} sensitive), {} flows",
-            r.summary.pi_fields,
-            r.summary.sensitive_fields,
-            r.flows.len()
-        );
+        [
+            format!("piaudit {version} (pack {pack}, profile {profile})"),
+            format!("{files} files scanned, {skipped} skipped; {parsed}/{total} statements parsed, {recovered} recovered; {diags} diagnostics"),
+            format!("{datasets} datasets, {pi} PI fields ({sensitive} sensitive), {flows} flows"),
+        ]
+    };
+    for line in lines {
+        let _ = writeln!(s, "{line}");
     }
     let counts: Vec<String> = Severity::DESCENDING
         .iter()

@@ -40,7 +40,7 @@ impl I18n {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
-    /// Each field of each dataset.
+    /// Each PI-tagged field of each dataset (untagged fields are not subjects).
     Field,
     /// Each flow between fields.
     Flow,
