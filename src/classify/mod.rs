@@ -6,6 +6,7 @@
 pub mod cues;
 pub mod taxonomy;
 pub mod tokens;
+pub mod validators;
 
 use crate::model::{Dataset, Evidence, PiTag};
 use cues::{Cues, Strength};
