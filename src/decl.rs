@@ -103,6 +103,27 @@ pub struct Declarations {
     /// Accepted findings with expiry.
     #[serde(default)]
     pub waivers: Vec<Waiver>,
+    /// Classification overrides: glob over `table.column` (or a field id) →
+    /// a taxonomy id, or `not_pi`.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, String>,
+    /// Extra cue words, merged into the built-in dictionaries.
+    #[serde(default)]
+    pub cues: Vec<CustomCue>,
+}
+
+/// Organisation-specific cue words for one category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomCue {
+    /// Taxonomy id.
+    pub category: String,
+    /// Column-name cues (snake_case token sequences).
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Comment keywords.
+    #[serde(default)]
+    pub comments: Vec<String>,
 }
 
 /// Organisation profile.
@@ -453,6 +474,49 @@ impl Declarations {
         Ok(decl)
     }
 
+    /// Checks taxonomy ids used in `overrides` and `cues`.
+    pub fn check_categories(&self, file: &str, known: impl Fn(&str) -> bool) -> Result<(), Error> {
+        let bad = |key: String, id: &str| Error::Declarations {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            key,
+            message: format!(
+                "`{id}` is not a taxonomy category id (see rules/taxonomy.yaml) nor `not_pi`"
+            ),
+        };
+        for (glob_pattern, id) in &self.overrides {
+            glob(glob_pattern).map_err(|message| Error::Declarations {
+                file: file.to_string(),
+                line: 1,
+                column: 1,
+                key: format!("overrides.{glob_pattern}"),
+                message,
+            })?;
+            if id != NOT_PI && !known(id) {
+                return Err(bad(format!("overrides.{glob_pattern}"), id));
+            }
+        }
+        for (i, c) in self.cues.iter().enumerate() {
+            if !known(&c.category) {
+                return Err(bad(format!("cues[{i}].category"), &c.category));
+            }
+        }
+        Ok(())
+    }
+
+    /// The override for a field, if any: `Some(None)` = not PI,
+    /// `Some(Some(id))` = forced category. The longest matching glob wins.
+    pub fn override_for(&self, table: &str, column: &str, field_id: &str) -> Option<Option<&str>> {
+        let key =
+            format!("{}.{}", table.rsplit('.').next().unwrap_or(table), column).to_lowercase();
+        self.overrides
+            .iter()
+            .filter(|(g, _)| matches_glob(g, field_id, &key))
+            .max_by_key(|(g, _)| g.len())
+            .map(|(_, id)| (id != NOT_PI).then_some(id.as_str()))
+    }
+
     /// Declarations of datasets matching a dataset (by id or name).
     pub fn datasets_for(&self, id: &str, name: &str) -> Vec<&DatasetDecl> {
         self.datasets
@@ -469,6 +533,9 @@ impl Declarations {
             .collect()
     }
 }
+
+/// The override value meaning "this field is not personal information".
+pub const NOT_PI: &str = "not_pi";
 
 fn glob(pattern: &str) -> Result<GlobMatcher, String> {
     Glob::new(pattern)
@@ -519,6 +586,35 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("consents[0].kind"), "{e}");
+    }
+
+    #[test]
+    fn overrides_pick_the_longest_glob() {
+        let d = Declarations::parse(
+            "p.yaml",
+            "version: 1\noverrides:\n  'orders.*_amount': not_pi\n  'orders.refund_amount': finance.account\n",
+        )
+        .unwrap();
+        d.check_categories("p.yaml", |id| id == "finance.account")
+            .unwrap();
+        assert_eq!(
+            d.override_for(
+                "shop.orders",
+                "total_amount",
+                "a.sql#shop.orders.total_amount"
+            ),
+            Some(None)
+        );
+        assert_eq!(
+            d.override_for("orders", "REFUND_AMOUNT", "x"),
+            Some(Some("finance.account"))
+        );
+        assert_eq!(d.override_for("users", "total_amount", "x"), None);
+        let e = d.check_categories("p.yaml", |_| false).unwrap_err();
+        assert!(
+            e.to_string().contains("overrides.orders.refund_amount"),
+            "{e}"
+        );
     }
 
     #[test]

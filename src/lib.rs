@@ -263,6 +263,13 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
             }
         }
     };
+    if let Some(d) = &decl {
+        let file = config
+            .declarations
+            .as_ref()
+            .map_or_else(|| "piaudit.yaml".to_string(), |p| p.display().to_string());
+        d.check_categories(&file, |id| knowledge.taxonomy.category(id).is_some())?;
+    }
     let mut audit = scan_sources(&knowledge, &sources, decl.as_ref(), config, scan);
     audit.report.scan.files_skipped.sort();
     if !config.deterministic {
@@ -298,10 +305,31 @@ pub fn scan_sources(
     );
     scan.diagnostics.extend(assembled.diagnostics);
     let mut datasets = assembled.datasets;
-    let classifier = Classifier::new(&knowledge.taxonomy, &knowledge.cues, &knowledge.profile);
-    datasets.par_iter_mut().for_each(|d| classifier.classify(d));
+    let custom_cues;
+    let cues = match decl.filter(|d| !d.cues.is_empty()) {
+        Some(d) => {
+            let mut c = knowledge.cues.clone();
+            c.add_custom(&d.cues);
+            custom_cues = c;
+            &custom_cues
+        }
+        None => &knowledge.cues,
+    };
+    let classifier = Classifier::new(&knowledge.taxonomy, cues, &knowledge.profile);
+    datasets.par_iter_mut().for_each(|d| {
+        let declared_minors =
+            decl.is_some_and(|x| x.datasets_for(&d.id, &d.name).iter().any(|y| y.minors));
+        classifier.classify(d, declared_minors);
+    });
+    if let Some(d) = decl {
+        apply_overrides(&mut datasets, d, knowledge, false);
+    }
     let graph = lineage::LineageGraph::build(&assembled.flows);
     graph.propagate(&mut datasets);
+    if let Some(d) = decl {
+        // A field declared not PI stays so even when PI flows into it.
+        apply_overrides(&mut datasets, d, knowledge, true);
+    }
     tracing::debug!("classified fields and propagated lineage");
     let today = config.today.clone().unwrap_or_else(today_utc);
     let evaluation = rules::eval::evaluate(
@@ -373,6 +401,38 @@ pub fn scan_sources(
             .categories()
             .map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone())))
             .collect(),
+    }
+}
+
+/// Applies `overrides` from the declarations: forced categories (unless
+/// `only_not_pi`) and "not PI" decisions.
+fn apply_overrides(
+    datasets: &mut [model::Dataset],
+    decl: &Declarations,
+    k: &Knowledge,
+    only_not_pi: bool,
+) {
+    if decl.overrides.is_empty() {
+        return;
+    }
+    for d in datasets {
+        for f in &mut d.fields {
+            match decl.override_for(&d.name, &f.name, &f.id) {
+                Some(None) => f.pi = None,
+                Some(Some(category)) if !only_not_pi => {
+                    f.pi = Some(model::PiTag {
+                        category: category.to_string(),
+                        sensitive: k.taxonomy.is_sensitive(category, &k.profile),
+                        confidence: 1.0,
+                        evidence: vec![model::Evidence {
+                            kind: "override".into(),
+                            detail: "category set in piaudit.yaml overrides".into(),
+                        }],
+                    })
+                }
+                _ => {}
+            }
+        }
     }
 }
 

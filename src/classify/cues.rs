@@ -153,13 +153,48 @@ impl Cues {
                 }
             }
         }
-        cues.comments.sort_by(|a, b| {
+        cues.sort_comments();
+        Ok(cues)
+    }
+
+    /// Adds an organisation's own cue words (from `piaudit.yaml`).
+    pub fn add_custom(&mut self, custom: &[crate::decl::CustomCue]) {
+        for c in custom {
+            for text in &c.names {
+                let tokens = tokenize(text);
+                if tokens.is_empty() {
+                    continue;
+                }
+                self.names.push(NameCue {
+                    category: c.category.clone(),
+                    text: text.clone(),
+                    joined: tokens.concat(),
+                    tokens,
+                    strength: Strength::Plain,
+                    source: "custom".into(),
+                });
+            }
+            for kw in &c.comments {
+                let keyword = kw.trim().to_lowercase();
+                if !keyword.is_empty() {
+                    self.comments.push(CommentCue {
+                        category: c.category.clone(),
+                        keyword,
+                    });
+                }
+            }
+        }
+        self.sort_comments();
+    }
+
+    /// Longest keywords first, so the most specific one decides.
+    fn sort_comments(&mut self) {
+        self.comments.sort_by(|a, b| {
             b.keyword
                 .chars()
                 .count()
                 .cmp(&a.keyword.chars().count())
                 .then(a.keyword.cmp(&b.keyword))
         });
-        Ok(cues)
     }
 }

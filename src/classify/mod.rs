@@ -41,6 +41,29 @@ pub struct Classifier<'a> {
     profile: &'a str,
 }
 
+/// How a name cue matched a column name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Match {
+    /// The whole name.
+    Full,
+    /// A run of its tokens.
+    Partial,
+    /// The tail of a concatenated pinyin token.
+    Compound,
+}
+
+/// Whether `token` is concatenated pinyin ending in a plain pinyin cue of at
+/// least three letters (`hzsfzh` → `sfzh`); shorter cues are too ambiguous.
+fn is_compound_pinyin(token: &str, cue: &cues::NameCue) -> bool {
+    cue.source == "pinyin"
+        && cue.strength == Strength::Plain
+        && cue.joined.len() >= 3
+        && token.len() > cue.joined.len()
+        && token.len() <= 12
+        && token.bytes().all(|b| b.is_ascii_lowercase())
+        && token.ends_with(cue.joined.as_str())
+}
+
 /// One scored reason for a category.
 #[derive(Debug, Clone)]
 struct Vote {
@@ -73,7 +96,57 @@ impl<'a> Classifier<'a> {
     }
 
     /// Tags every field of `ds` (fields already tagged are left alone).
-    pub fn classify(&self, ds: &mut Dataset) {
+    pub fn classify(&self, ds: &mut Dataset, declared_minors: bool) {
+        self.tag_fields(ds);
+        self.apply_children_context(ds, declared_minors);
+    }
+
+    /// PI of children under 14 is sensitive (PIPL Art. 31): when a dataset
+    /// is declared or recognised as children's data (a `minor` field, or a
+    /// guardian column), every PI field in it becomes sensitive.
+    fn apply_children_context(&self, ds: &mut Dataset, declared: bool) {
+        let minor_field = ds
+            .fields
+            .iter()
+            .find(|f| f.pi.as_ref().is_some_and(|p| p.category == "minor"))
+            .map(|f| f.name.clone());
+        let guardian_field = ds
+            .fields
+            .iter()
+            .find(|f| {
+                tokenize(&f.name)
+                    .iter()
+                    .any(|t| t == "guardian" || t == "jhr")
+                    || f.comment
+                        .as_deref()
+                        .is_some_and(|c| c.contains("监护人") || c.contains("家长"))
+            })
+            .map(|f| f.name.clone());
+        let reason = if declared {
+            "declared as children's data".to_string()
+        } else if let Some(f) = minor_field {
+            format!("minor marker column `{f}`")
+        } else if let Some(f) = guardian_field {
+            format!("guardian column `{f}`")
+        } else {
+            return;
+        };
+        for f in &mut ds.fields {
+            if let Some(p) = &mut f.pi {
+                if !p.sensitive {
+                    p.sensitive = true;
+                    p.evidence.push(Evidence {
+                        kind: "context".into(),
+                        detail: format!(
+                            "children's data ({reason}): minors' PI is sensitive (PIPL-31)"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    fn tag_fields(&self, ds: &mut Dataset) {
         let person_like = self.person_like(ds);
         let mut ambiguous: Vec<(usize, Vec<Vote>)> = Vec::new();
         for (i, field) in ds.fields.iter_mut().enumerate() {
@@ -125,12 +198,23 @@ impl<'a> Classifier<'a> {
         let mut strong = Vec::new();
         let mut weak = Vec::new();
         // Best name cue per category: the longest match.
-        let mut best: BTreeMap<&str, (usize, &cues::NameCue, bool)> = BTreeMap::new();
+        let mut best: BTreeMap<&str, (usize, &cues::NameCue, Match)> = BTreeMap::new();
+        let last = tokens.last().map_or("", String::as_str);
         for cue in &self.cues.names {
-            let (run, full) = if joined == cue.joined {
-                ((0, tokens.len()), true)
+            let (run, how) = if joined == cue.joined {
+                ((0, tokens.len()), Match::Full)
             } else if let Some(r) = find_run(&tokens, &cue.tokens) {
-                (r, r.1 == tokens.len())
+                (
+                    r,
+                    if r.1 == tokens.len() {
+                        Match::Full
+                    } else {
+                        Match::Partial
+                    },
+                )
+            } else if is_compound_pinyin(last, cue) {
+                // Concatenated pinyin is head-final: `brlxdh` = 病人 + 联系电话.
+                ((tokens.len() - 1, 1), Match::Compound)
             } else {
                 continue;
             };
@@ -139,12 +223,12 @@ impl<'a> Classifier<'a> {
                 continue;
             }
             let len = cue.joined.len();
-            let slot = best.entry(&cue.category).or_insert((0, cue, full));
+            let slot = best.entry(&cue.category).or_insert((0, cue, how));
             if len > slot.0 {
-                *slot = (len, cue, full);
+                *slot = (len, cue, how);
             }
         }
-        for (category, (_, cue, full)) in best {
+        for (category, (_, cue, how)) in best {
             let kind = if cue.source == "pinyin" {
                 "pinyin"
             } else {
@@ -159,7 +243,11 @@ impl<'a> Classifier<'a> {
                 },
             };
             match cue.strength {
-                Strength::Plain => strong.push(vote(if full { 0.85 } else { 0.75 }, "")),
+                Strength::Plain => strong.push(match how {
+                    Match::Full => vote(0.85, ""),
+                    Match::Partial => vote(0.75, ""),
+                    Match::Compound => vote(0.65, "; suffix of a concatenated pinyin name"),
+                }),
                 Strength::Contextual if person_like => {
                     strong.push(vote(0.7, "; person-like table"))
                 }
