@@ -16,17 +16,28 @@ pub fn is_resident_id(s: &str) -> bool {
                 return false;
             }
             const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-            let sum: u32 = b[..17].iter().zip(W).map(|(d, w)| u32::from(d - b'0') * w).sum();
+            let sum: u32 = b[..17]
+                .iter()
+                .zip(W)
+                .map(|(d, w)| u32::from(d - b'0') * w)
+                .sum();
             let expected = b"10X98765432"[(sum % 11) as usize];
             province_ok(&s[..2]) && date_ok(&s[6..10], &s[10..12], &s[12..14]) && check == expected
         }
-        15 => b.iter().all(u8::is_ascii_digit) && province_ok(&s[..2]) && date_ok(&format!("19{}", &s[6..8]), &s[8..10], &s[10..12]),
+        15 => {
+            b.iter().all(u8::is_ascii_digit)
+                && province_ok(&s[..2])
+                && date_ok(&format!("19{}", &s[6..8]), &s[8..10], &s[10..12])
+        }
         _ => false,
     }
 }
 
 fn province_ok(p: &str) -> bool {
-    matches!(p.parse::<u32>(), Ok(11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81..=83))
+    matches!(
+        p.parse::<u32>(),
+        Ok(11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81..=83)
+    )
 }
 
 fn date_ok(y: &str, m: &str, d: &str) -> bool {
@@ -47,7 +58,10 @@ fn date_ok(y: &str, m: &str, d: &str) -> bool {
 /// Mainland China mobile number, optionally with +86/86 prefix.
 pub fn is_cn_mobile(s: &str) -> bool {
     let t = s.trim();
-    let t = t.strip_prefix("+86").or_else(|| t.strip_prefix("86")).map_or(t, |r| r.trim_start_matches(['-', ' ']));
+    let t = t
+        .strip_prefix("+86")
+        .or_else(|| t.strip_prefix("86"))
+        .map_or(t, |r| r.trim_start_matches(['-', ' ']));
     let b = t.as_bytes();
     if b.len() != 11 || b[0] != b'1' || !b.iter().all(u8::is_ascii_digit) {
         return false;
@@ -78,7 +92,11 @@ pub fn luhn(s: &str) -> bool {
             let d = u32::from(c - b'0');
             if i % 2 == 1 {
                 let x = d * 2;
-                if x > 9 { x - 9 } else { x }
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
             } else {
                 d
             }
@@ -96,7 +114,9 @@ pub fn is_bank_card(s: &str) -> bool {
 /// organisation: it is *not* PI (except prefix `92`, individual businesses).
 pub fn is_uscc(s: &str) -> bool {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const W: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let b = s.as_bytes();
     if b.len() != 18 {
         return false;
@@ -111,6 +131,102 @@ pub fn is_uscc(s: &str) -> bool {
     let sum: usize = idx[..17].iter().zip(W).map(|(v, w)| v * w).sum();
     let check = (31 - sum % 31) % 31;
     idx[17] == check
+}
+
+/// Mainland landline: area code 0xx/0xxx, optional dash, 7–8 digits.
+pub fn is_cn_landline(s: &str) -> bool {
+    let t = s.trim();
+    if !t.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return false;
+    }
+    let (area, rest) = match t.split_once('-') {
+        Some((a, r)) => (a, r),
+        None if t.len() >= 10 => t.split_at(if t.len() == 12 { 4 } else { 3 }),
+        None => return false,
+    };
+    area.starts_with('0')
+        && (3..=4).contains(&area.len())
+        && (7..=8).contains(&rest.len())
+        && area.bytes().chain(rest.bytes()).all(|b| b.is_ascii_digit())
+}
+
+/// Email address: a plain local part and a dotted host name, nothing else
+/// (so JSON or free text that merely contains `@` does not pass).
+pub fn is_email(s: &str) -> bool {
+    let Some((user, domain)) = s.trim().split_once('@') else {
+        return false;
+    };
+    let user_ok = !user.is_empty()
+        && user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-'));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    user_ok && domain_ok
+}
+
+/// Ordinary PRC passport: `E` + letter/digit + 7 digits, or `E`/`G` + 8 digits.
+pub fn is_cn_passport(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        9 if b[0] == b'E' && b[1].is_ascii_uppercase() && !matches!(b[1], b'I' | b'O') => {
+            digits(&b[2..])
+        }
+        9 if matches!(b[0], b'E' | b'G') => digits(&b[1..]),
+        _ => false,
+    }
+}
+
+/// Mainland travel permit to HK/Macao (`C` + letter/digit + 7 digits) or
+/// HK/Macao residents' home-return permit (`H`/`M` + 8 or 10 digits).
+pub fn is_hmt_permit(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    match b.first() {
+        Some(b'C') => b.len() == 9 && b[1].is_ascii_alphanumeric() && digits(&b[2..]),
+        Some(b'H' | b'M') => (b.len() == 9 || b.len() == 11) && digits(&b[1..]),
+        _ => false,
+    }
+}
+
+/// Chinese vehicle licence plate (ordinary and new-energy).
+pub fn is_cn_plate(s: &str) -> bool {
+    const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
+    let chars: Vec<char> = s.trim().chars().collect();
+    if !(7..=8).contains(&chars.len()) || !PROVINCES.contains(chars[0]) {
+        return false;
+    }
+    let letter = |c: char| c.is_ascii_uppercase() && c != 'I' && c != 'O';
+    let alnum = |c: char| letter(c) || c.is_ascii_digit();
+    let last = chars[chars.len() - 1];
+    letter(chars[1])
+        && chars[2..chars.len() - 1].iter().all(|&c| alnum(c))
+        && (alnum(last) || "挂学警港澳".contains(last))
+}
+
+/// IPv4 or IPv6 address.
+pub fn is_ip(s: &str) -> bool {
+    s.trim().parse::<std::net::IpAddr>().is_ok()
+}
+
+/// A latitude in degrees with at least 4 decimals (precise location).
+pub fn is_precise_latitude(s: &str) -> bool {
+    precise_in(s, -90.0, 90.0)
+}
+
+/// A longitude within mainland China's span with at least 4 decimals.
+pub fn is_precise_cn_longitude(s: &str) -> bool {
+    precise_in(s, 73.0, 136.0)
+}
+
+fn precise_in(s: &str, lo: f64, hi: f64) -> bool {
+    let t = s.trim();
+    let decimals = t.split_once('.').map_or(0, |(_, d)| d.len());
+    decimals >= 4 && t.parse::<f64>().is_ok_and(|v| (lo..=hi).contains(&v))
 }
 
 /// Masks a value for display: keeps a short head and tail only
@@ -138,7 +254,11 @@ mod tests {
     /// Builds a valid 18-digit ID from its first 17 digits.
     fn with_check(first17: &str) -> String {
         const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-        let sum: u32 = first17.bytes().zip(W).map(|(d, w)| u32::from(d - b'0') * w).sum();
+        let sum: u32 = first17
+            .bytes()
+            .zip(W)
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
         format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
     }
 
@@ -150,18 +270,35 @@ mod tests {
         let mut bad = id.clone();
         bad.replace_range(17..18, if id.ends_with('0') { "1" } else { "0" });
         assert!(!is_resident_id(&bad), "wrong check char");
-        assert!(!is_resident_id(&with_check("99010519491231002")), "bad province");
-        assert!(!is_resident_id(&with_check("11010519490230002")), "30 February");
+        assert!(
+            !is_resident_id(&with_check("99010519491231002")),
+            "bad province"
+        );
+        assert!(
+            !is_resident_id(&with_check("11010519490230002")),
+            "30 February"
+        );
         assert!(is_resident_id("110105491231002"), "15-digit legacy");
         assert!(!is_resident_id("1101051949123100"));
     }
 
     #[test]
     fn mobiles() {
-        for ok in ["13812345678", "+8613812345678", "86-19912345678", "16612345678"] {
+        for ok in [
+            "13812345678",
+            "+8613812345678",
+            "86-19912345678",
+            "16612345678",
+        ] {
             assert!(is_cn_mobile(ok), "{ok}");
         }
-        for bad in ["12812345678", "1381234567", "1741234567a", "16412345678", "23812345678"] {
+        for bad in [
+            "12812345678",
+            "1381234567",
+            "1741234567a",
+            "16412345678",
+            "23812345678",
+        ] {
             assert!(!is_cn_mobile(bad), "{bad}");
         }
     }
@@ -189,5 +326,95 @@ mod tests {
         assert_eq!(mask("110105194912310021"), "1101**********0021");
         assert_eq!(mask("张三"), "**");
         assert_eq!(mask(""), "");
+    }
+
+    #[test]
+    fn other_identifiers() {
+        assert!(
+            !is_email("{\"from\":\"x@y.com\"}") && !is_email("x@y..com") && is_email("ry@163.com")
+        );
+        assert!(
+            is_cn_landline("010-12345678")
+                && is_cn_landline("0571-8765432")
+                && is_cn_landline("01012345678")
+        );
+        assert!(!is_cn_landline("12345678") && !is_cn_landline("010-123"));
+        assert!(
+            is_email("a.b@example.cn")
+                && !is_email("a@b")
+                && !is_email("a b@c.cn")
+                && !is_email("@x.cn")
+        );
+        assert!(
+            is_cn_passport("E12345678")
+                && is_cn_passport("EA1234567")
+                && is_cn_passport("G12345678")
+        );
+        assert!(!is_cn_passport("EI1234567") && !is_cn_passport("X12345678"));
+        assert!(
+            is_hmt_permit("C12345678")
+                && is_hmt_permit("H1234567801")
+                && !is_hmt_permit("12345678")
+        );
+        assert!(is_cn_plate("京A12345") && is_cn_plate("粤B12345D") && is_cn_plate("沪A1234学"));
+        assert!(!is_cn_plate("京I12345") && !is_cn_plate("AB12345"));
+        assert!(is_ip("192.168.1.1") && is_ip("::1") && !is_ip("999.1.1.1"));
+        assert!(
+            is_precise_latitude("39.9042")
+                && !is_precise_latitude("39.9")
+                && !is_precise_latitude("91.0000")
+        );
+        assert!(is_precise_cn_longitude("116.4074") && !is_precise_cn_longitude("12.4964"));
+    }
+
+    #[test]
+    fn validators_never_panic_on_any_text() {
+        let nasty = [
+            "",
+            " ",
+            "-",
+            "--",
+            "0-",
+            "中文字符串中文字符串中文字符",
+            "０１０-１２３４５６７８",
+            "1１0105194912310０2X",
+            "京",
+            "京A",
+            "é@é.é",
+            "9135０100M000100Y43",
+            "\u{0}\u{0}",
+            "0571中文字符串中文",
+            "E",
+            "C中",
+            "H123",
+        ];
+        let all: [fn(&str) -> bool; 12] = [
+            is_resident_id,
+            is_cn_mobile,
+            luhn,
+            is_bank_card,
+            is_uscc,
+            is_cn_landline,
+            is_email,
+            is_cn_passport,
+            is_hmt_permit,
+            is_cn_plate,
+            is_ip,
+            is_precise_latitude,
+        ];
+        for s in nasty {
+            for v in all {
+                let _ = v(s);
+            }
+            let _ = mask(s);
+        }
+        // Every length up to 24 of a multi-byte string, at every offset.
+        let base = "号1码2中3文4字5符6串7测8试9文0字1符2串";
+        for start in 0..base.chars().count() {
+            let tail: String = base.chars().skip(start).collect();
+            for v in all {
+                let _ = v(&tail);
+            }
+        }
     }
 }
