@@ -137,3 +137,34 @@ fn false_positive_traps_stay_untagged() {
         "a dept leader is a person"
     );
 }
+
+#[test]
+fn seed_rows_are_validated_and_shown_masked_only() {
+    // Valid check digits: 11010519491231002X, 110105194912310021 is invalid.
+    let sql = "CREATE TABLE t_kh (id INT, zjhm VARCHAR(18), bz VARCHAR(100), org VARCHAR(18), remark VARCHAR(50));\n\
+               INSERT INTO t_kh (id, zjhm, bz, org, remark) VALUES \
+               (1, '11010519491231002X', '13812345678', '91350100M000100Y43', 'a'),\
+               (2, '11010519491231002X', '13912345678', '91350100M000100Y43', 'b'),\
+               (3, '11010519491231002X', '15012345678', '91350100M000100Y43', 'c');";
+    let a = run(sql, None);
+    let id = tag(&a, "t_kh", "zjhm").unwrap();
+    assert!(
+        id.evidence.iter().any(|e| e.kind == "value"
+            && e.detail.contains("3/3")
+            && e.detail.contains("1101**********002X")),
+        "{id:?}"
+    );
+    assert_eq!(
+        tag(&a, "t_kh", "bz").unwrap().category,
+        "contact.phone",
+        "free text holding phones is PI"
+    );
+    assert!(
+        tag(&a, "t_kh", "org").is_none(),
+        "USCC values are organisations"
+    );
+    let json = serde_json::to_string(&a.report).unwrap();
+    for raw in ["11010519491231002X", "13812345678", "91350100M000100Y43"] {
+        assert!(!json.contains(raw), "raw value {raw} leaked");
+    }
+}

@@ -4,6 +4,8 @@
 //! table it sits in. Taxonomy and cues are data (`rules/`), not code.
 
 pub mod cues;
+pub mod eval;
+mod samples;
 pub mod taxonomy;
 pub mod tokens;
 pub mod validators;
@@ -96,8 +98,16 @@ impl<'a> Classifier<'a> {
     }
 
     /// Tags every field of `ds` (fields already tagged are left alone).
-    pub fn classify(&self, ds: &mut Dataset, declared_minors: bool) {
+    /// `samples` maps field ids to sampled values (seed rows), used by the
+    /// value validators.
+    pub fn classify(
+        &self,
+        ds: &mut Dataset,
+        declared_minors: bool,
+        samples: &std::collections::HashMap<String, Vec<String>>,
+    ) {
         self.tag_fields(ds);
+        self.apply_samples(ds, samples);
         self.apply_children_context(ds, declared_minors);
     }
 

@@ -22,6 +22,8 @@ pub struct FileFacts {
     pub comments: Vec<CommentOn>,
     /// Statements that write one table from others.
     pub writes: Vec<WriteLineage>,
+    /// Literal values of `INSERT … VALUES` rows (bounded; never reported raw).
+    pub samples: Vec<sql::values::InsertSample>,
     /// Problems met.
     pub diagnostics: Vec<Diagnostic>,
     /// Statement coverage.

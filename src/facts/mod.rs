@@ -17,6 +17,8 @@ pub struct Assembled {
     pub flows: Vec<Flow>,
     /// Problems met while assembling (e.g. `*` over an unknown table).
     pub diagnostics: Vec<Diagnostic>,
+    /// Sampled literal values by field id (seed data); never reported raw.
+    pub samples: HashMap<String, Vec<String>>,
 }
 
 /// Comment words that document a protected (encrypted or masked) column.
@@ -40,6 +42,11 @@ pub fn assemble(files: &[FileFacts]) -> Assembled {
     for f in files {
         for w in &f.writes {
             b.write(&f.file, w, f.dialect.map(|d| d.name().to_string()));
+        }
+    }
+    for f in files {
+        for s in &f.samples {
+            b.sample(&f.file, s);
         }
     }
     let mut datasets = b.datasets;
@@ -76,6 +83,7 @@ pub fn assemble(files: &[FileFacts]) -> Assembled {
         datasets,
         flows,
         diagnostics: b.diagnostics,
+        samples: b.samples,
     }
 }
 
@@ -105,6 +113,7 @@ struct Builder {
     by_last_name: HashMap<String, Vec<usize>>,
     flows: BTreeSet<Flow>,
     diagnostics: Vec<Diagnostic>,
+    samples: HashMap<String, Vec<String>>,
 }
 
 fn last_part(name: &str) -> &str {
@@ -271,6 +280,44 @@ impl Builder {
             protection: Vec::new(),
         });
         id
+    }
+
+    /// Files the values of an INSERT under the fields of its (known) table.
+    fn sample(&mut self, file: &str, s: &crate::extract::sql::values::InsertSample) {
+        /// Values kept per field at most, across statements.
+        const PER_FIELD: usize = 50;
+        let Some(ds) = self.resolve(&s.table, file) else {
+            return;
+        };
+        let fields = &self.datasets[ds].fields;
+        let ids: Vec<Option<String>> = if s.columns.is_empty() {
+            fields.iter().map(|f| Some(f.id.clone())).collect()
+        } else {
+            s.columns
+                .iter()
+                .map(|c| {
+                    fields
+                        .iter()
+                        .find(|f| f.name.eq_ignore_ascii_case(c))
+                        .map(|f| f.id.clone())
+                })
+                .collect()
+        };
+        for row in &s.rows {
+            // Without a column list, values map by position: only trust rows
+            // that have exactly the known columns.
+            if s.columns.is_empty() && row.len() != ids.len() {
+                continue;
+            }
+            for (id, value) in ids.iter().zip(row) {
+                if let (Some(id), Some(v)) = (id, value) {
+                    let slot = self.samples.entry(id.clone()).or_default();
+                    if slot.len() < PER_FIELD {
+                        slot.push(v.clone());
+                    }
+                }
+            }
+        }
     }
 
     fn has_field(&self, ds: usize, column: &str) -> bool {

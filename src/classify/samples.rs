@@ -1,0 +1,136 @@
+//! Value evidence: run the validators over sampled values of a field (seed
+//! `INSERT … VALUES` rows today, live database samples later). A majority of
+//! valid values adds evidence — shown only masked — or tags an untagged
+//! column; a valid USCC majority marks an organisation column, which is not
+//! PI; a clear majority of invalid values withdraws a tag made by weak cues.
+
+use super::validators::{
+    is_bank_card, is_cn_landline, is_cn_mobile, is_cn_passport, is_cn_plate, is_email,
+    is_hmt_permit, is_ip, is_resident_id, is_uscc, mask,
+};
+use super::Classifier;
+use crate::model::{Dataset, Evidence, PiTag};
+use std::collections::HashMap;
+
+/// Fewer samples than this never change a tag.
+const MIN_SAMPLES: usize = 3;
+/// Share of samples that must pass a validator.
+const MAJORITY: f64 = 0.6;
+
+type Validator = fn(&str) -> bool;
+
+/// Validators that identify a category, in order of specificity.
+const VALIDATORS: [(&str, &str, Validator); 9] = [
+    (
+        "identity.national_id",
+        "GB 11643 resident ID numbers",
+        is_resident_id,
+    ),
+    ("contact.phone", "mainland mobile numbers", is_cn_mobile),
+    (
+        "finance.bank_card",
+        "Luhn-valid UnionPay card numbers",
+        is_card_like,
+    ),
+    ("contact.email", "email addresses", is_email),
+    ("identity.passport", "PRC passport numbers", is_cn_passport),
+    (
+        "identity.hmt_permit",
+        "HK/Macao travel or home-return permit numbers",
+        is_hmt_permit,
+    ),
+    ("vehicle.plate", "licence plates", is_cn_plate),
+    ("network.ip", "IP addresses", is_ip),
+    ("contact.phone", "landline numbers", is_cn_landline),
+];
+
+fn is_card_like(s: &str) -> bool {
+    // 62 = UnionPay; other prefixes need a column cue (IMEIs also pass Luhn).
+    s.starts_with("62") && is_bank_card(s)
+}
+
+impl Classifier<'_> {
+    /// Applies value evidence from `samples` (field id → values) to `ds`.
+    pub(super) fn apply_samples(&self, ds: &mut Dataset, samples: &HashMap<String, Vec<String>>) {
+        for f in &mut ds.fields {
+            let Some(values) = samples.get(&f.id) else {
+                continue;
+            };
+            let values: Vec<&str> = values
+                .iter()
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .collect();
+            if values.len() < MIN_SAMPLES {
+                continue;
+            }
+            let share = |check: Validator| {
+                values.iter().filter(|v| check(v)).count() as f64 / values.len() as f64
+            };
+            if share(is_uscc) >= MAJORITY {
+                // Organisation identifiers are not PI, whatever the name says.
+                f.pi = None;
+                continue;
+            }
+            let hit = VALIDATORS
+                .iter()
+                .find(|(_, _, check)| share(*check) >= MAJORITY);
+            match (hit, &mut f.pi) {
+                (Some((category, what, check)), pi) => {
+                    let n = values.iter().filter(|v| check(v)).count();
+                    let example = values
+                        .iter()
+                        .find(|v| check(v))
+                        .map_or(String::new(), |v| mask(v));
+                    let evidence = Evidence {
+                        kind: "value".into(),
+                        detail: format!("{n}/{} samples are {what}, e.g. {example}", values.len()),
+                    };
+                    match pi {
+                        Some(tag) if tag.category == *category => {
+                            tag.confidence =
+                                ((1.0 - (1.0 - tag.confidence) * 0.1) * 100.0).round() / 100.0;
+                            tag.evidence.push(evidence);
+                        }
+                        // Values beat a generic or weak name: `zjhm` (any 证件号码)
+                        // holding GB 11643 numbers is a resident ID column.
+                        Some(tag)
+                            if tag.category == "identity.other_id" || tag.confidence < 0.9 =>
+                        {
+                            tag.category = category.to_string();
+                            tag.sensitive = self.taxonomy.is_sensitive(category, self.profile);
+                            tag.confidence = tag.confidence.max(0.9);
+                            tag.evidence.push(evidence);
+                        }
+                        Some(_) => {}
+                        None => {
+                            *pi = Some(PiTag {
+                                category: category.to_string(),
+                                sensitive: self.taxonomy.is_sensitive(category, self.profile),
+                                confidence: 0.8,
+                                evidence: vec![evidence],
+                            });
+                        }
+                    }
+                }
+                (None, Some(tag)) => {
+                    // Tagged as a validated category but the values disagree.
+                    let own = VALIDATORS.iter().find(|(c, _, _)| *c == tag.category);
+                    if let Some((_, what, check)) = own {
+                        if share(*check) < 1.0 - MAJORITY && tag.confidence < 0.95 {
+                            tag.confidence = 0.4;
+                            tag.evidence.push(Evidence {
+                                kind: "value".into(),
+                                detail: format!("most samples are not {what}"),
+                            });
+                        }
+                    }
+                    if tag.confidence < super::THRESHOLD {
+                        f.pi = None;
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+    }
+}
