@@ -1,7 +1,11 @@
 //! Report: renderers read the evaluated [`Audit`] and never recompute it.
 
+pub mod csv;
 pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use crate::error::Error;
@@ -16,7 +20,18 @@ pub enum Format {
     Json,
     /// `report.html`, self-contained and bilingual.
     Html,
+    /// `report.sarif`, SARIF 2.1.0 for code-scanning UIs.
+    Sarif,
+    /// `report.md`, a short summary for a pull/merge-request comment.
+    Markdown,
+    /// `report.junit.xml`, JUnit XML for CI test tabs.
+    Junit,
+    /// `inventory.csv`, the PI inventory for spreadsheets.
+    Csv,
 }
+
+/// The names `--format` accepts, as listed in its help and errors.
+pub const FORMAT_NAMES: &str = "json, html, sarif, md (markdown), junit, csv";
 
 impl Format {
     /// File name inside the output directory.
@@ -24,6 +39,10 @@ impl Format {
         match self {
             Format::Json => "report.json",
             Format::Html => "report.html",
+            Format::Sarif => "report.sarif",
+            Format::Markdown => "report.md",
+            Format::Junit => "report.junit.xml",
+            Format::Csv => "inventory.csv",
         }
     }
 
@@ -32,6 +51,10 @@ impl Format {
         match self {
             Format::Json => json::render(audit),
             Format::Html => html::render(audit),
+            Format::Sarif => sarif::render(audit),
+            Format::Markdown => markdown::render(audit),
+            Format::Junit => junit::render(audit),
+            Format::Csv => csv::render(audit),
         }
     }
 }
@@ -42,7 +65,11 @@ impl FromStr for Format {
         match s.trim().to_ascii_lowercase().as_str() {
             "json" => Ok(Format::Json),
             "html" => Ok(Format::Html),
-            other => Err(format!("unknown format `{other}`; known: json, html")),
+            "sarif" => Ok(Format::Sarif),
+            "md" | "markdown" => Ok(Format::Markdown),
+            "junit" => Ok(Format::Junit),
+            "csv" => Ok(Format::Csv),
+            other => Err(format!("unknown format `{other}`; known: {FORMAT_NAMES}")),
         }
     }
 }
@@ -64,4 +91,30 @@ pub fn write_all(audit: &Audit, formats: &[Format], out: &Path) -> Result<Vec<Pa
         written.push(path);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_parses_and_has_its_own_file() {
+        let all = [
+            ("json", Format::Json, "report.json"),
+            ("HTML", Format::Html, "report.html"),
+            ("sarif", Format::Sarif, "report.sarif"),
+            ("md", Format::Markdown, "report.md"),
+            ("markdown", Format::Markdown, "report.md"),
+            (" junit ", Format::Junit, "report.junit.xml"),
+            ("csv", Format::Csv, "inventory.csv"),
+        ];
+        for (name, format, file) in all {
+            assert_eq!(name.parse::<Format>(), Ok(format), "{name}");
+            assert_eq!(format.file_name(), file);
+        }
+        let err = "xlsx".parse::<Format>().unwrap_err();
+        for known in ["json", "html", "sarif", "md", "markdown", "junit", "csv"] {
+            assert!(err.contains(known), "{err}");
+        }
+    }
 }

@@ -1,0 +1,232 @@
+//! `report.md`: a short summary to paste into a pull/merge-request comment:
+//! a header, open findings by severity, the most severe open findings with
+//! file:line, then the waived and baselined counts. In the report language.
+//!
+//! Every value taken from the scanned sources or the declarations goes through
+//! [`escape`] (or [`code`] inside code spans), so a hostile column comment or
+//! table name can neither inject HTML nor break a table row or list item.
+
+use crate::error::Error;
+use crate::model::{Finding, FindingStatus, Severity};
+use crate::Audit;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// At most this many open findings are listed.
+pub const MAX_FINDINGS: usize = 50;
+
+/// Escapes a value for Markdown text (CommonMark/GFM): backslash-escapes the
+/// punctuation that starts emphasis, code, links, tables or strike-through,
+/// writes `&`, `<` and `>` as entities, and folds line breaks into spaces.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '|' | '[' | ']' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code span holding `s` verbatim: the fence is one backtick longer than
+/// the longest run of backticks inside, padded when `s` starts or ends with
+/// one; line breaks fold into spaces and `|` is escaped (GFM tables split on
+/// it even inside code spans).
+pub fn code(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| if matches!(c, '\r' | '\n') { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') || s.is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+fn severity_label(sev: Severity, zh: bool) -> String {
+    if !zh {
+        return sev.as_str().to_string();
+    }
+    let name = match sev {
+        Severity::Critical => "严重",
+        Severity::High => "高",
+        Severity::Medium => "中",
+        Severity::Low => "低",
+        Severity::Info => "提示",
+    };
+    format!("{} {}", sev.as_str(), name)
+}
+
+/// One open finding: `**high** `CNPI-020` title — `file:line` — message (basis)`.
+fn finding_line(
+    audit: &Audit,
+    f: &Finding,
+    titles: &BTreeMap<&str, &crate::RuleSummary>,
+) -> String {
+    let title = titles
+        .get(f.rule.as_str())
+        .map_or(f.title.as_str(), |r| r.title.get(&audit.lang));
+    let message = audit
+        .messages
+        .get(&f.fingerprint)
+        .map_or(f.message.as_str(), |m| m.get(&audit.lang));
+    let basis: Vec<String> = f.basis.iter().map(|b| escape(b)).collect();
+    let basis = if basis.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", basis.join(", "))
+    };
+    format!(
+        "- **{}** {} {} — {} — {}{}",
+        f.severity,
+        code(&f.rule),
+        escape(title),
+        code(&format!("{}:{}", f.location.file, f.location.line)),
+        escape(message),
+        basis
+    )
+}
+
+/// Renders the Markdown summary.
+pub fn render(audit: &Audit) -> Result<String, Error> {
+    let r = &audit.report;
+    let zh = audit.lang.starts_with("zh");
+    let titles: BTreeMap<&str, &crate::RuleSummary> = audit
+        .rules_applied
+        .iter()
+        .map(|x| (x.id.as_str(), x))
+        .collect();
+    let mut open: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Open)
+        .collect();
+    open.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let count = |status| r.findings.iter().filter(|f| f.status == status).count();
+    let (waived, baselined) = (
+        count(FindingStatus::Waived),
+        count(FindingStatus::Baselined),
+    );
+    let (pack, profile, version) = (
+        escape(&r.tool.pack),
+        escape(&r.tool.profile),
+        escape(&r.tool.version),
+    );
+    let org = audit
+        .organisation
+        .as_deref()
+        .map(|o| {
+            if zh {
+                format!("（{}）", escape(o))
+            } else {
+                format!(" — {}", escape(o))
+            }
+        })
+        .unwrap_or_default();
+    let c = &r.scan.coverage;
+    let mut s = String::new();
+    if zh {
+        let _ = writeln!(s, "## piaudit 个人信息合规审计{org}\n");
+        let _ = writeln!(
+            s,
+            "规则包 {pack}，敏感口径 {profile}，piaudit {version}。扫描文件 {} 个，语句 {}/{} 已解析；个人信息字段 {} 个（敏感 {} 个）；**未关闭问题 {} 条**。\n",
+            r.scan.files_scanned, c.statements_parsed, c.statements_total,
+            r.summary.pi_fields, r.summary.sensitive_fields, open.len()
+        );
+        let _ = writeln!(s, "| 严重程度 | 未关闭 |\n|---|---:|");
+    } else {
+        let _ = writeln!(s, "## piaudit personal-information audit{org}\n");
+        let _ = writeln!(
+            s,
+            "Pack {pack}, profile {profile}, piaudit {version}. {} files scanned, {}/{} statements parsed; {} PI fields ({} sensitive); **{} open findings**.\n",
+            r.scan.files_scanned, c.statements_parsed, c.statements_total,
+            r.summary.pi_fields, r.summary.sensitive_fields, open.len()
+        );
+        let _ = writeln!(s, "| Severity | Open |\n|---|---:|");
+    }
+    for sev in Severity::DESCENDING {
+        let n = open.iter().filter(|f| f.severity == sev).count();
+        let _ = writeln!(s, "| {} | {n} |", severity_label(sev, zh));
+    }
+    s.push('\n');
+    if !open.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}\n",
+            if zh {
+                "### 未关闭的问题"
+            } else {
+                "### Open findings"
+            }
+        );
+        for f in open.iter().take(MAX_FINDINGS) {
+            let _ = writeln!(s, "{}", finding_line(audit, f, &titles));
+        }
+        if open.len() > MAX_FINDINGS {
+            let more = open.len() - MAX_FINDINGS;
+            let _ = writeln!(
+                s,
+                "- {}",
+                if zh {
+                    format!("… 另有 {more} 条")
+                } else {
+                    format!("… and {more} more")
+                }
+            );
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        "{}",
+        if zh {
+            format!("已豁免 {waived} 条，已纳入基线 {baselined} 条。")
+        } else {
+            format!("Waived: {waived}. Baselined: {baselined}.")
+        }
+    );
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_markdown_and_html() {
+        assert_eq!(
+            escape("a|b *c* _d_ `e` <script>&"),
+            "a\\|b \\*c\\* \\_d\\_ \\`e\\` &lt;script&gt;&amp;"
+        );
+        assert_eq!(escape("line1\nline2\r\n[x](y)"), "line1 line2  \\[x\\](y)");
+        assert_eq!(escape("a\\b"), "a\\\\b");
+    }
+
+    #[test]
+    fn code_spans_survive_backticks_and_pipes() {
+        assert_eq!(code("db/a.sql:3"), "`db/a.sql:3`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("a|b\nc"), "`a\\|b c`");
+    }
+}

@@ -1,0 +1,425 @@
+//! The SARIF, Markdown, JUnit and CSV reports of `examples/shop`: SARIF
+//! validates against the official OASIS schema (`tests/schemas/`), Markdown
+//! and CSV are snapshotted, and each format is checked with hostile input
+//! (a column comment with `|`, `<script>` and a spreadsheet formula).
+
+use piaudit::model::{FindingStatus, Severity};
+use piaudit::report::{write_all, Format};
+use piaudit::{scan, Audit, Config};
+use quick_xml::events::Event;
+use serde_json::Value;
+use std::path::Path;
+
+const HOSTILE: &str = "CREATE TABLE `evil|tbl<script>alert(1)</script>` (\n  \
+    mobile_phone CHAR(11) COMMENT '=HYPERLINK(\"http://x\")',\n  \
+    sjhm CHAR(11) COMMENT '手机号码 | <script>alert(2)</script> *b* _i_ `c`'\n);\n";
+
+fn shop(lang: &str, extra_sql: Option<&str>) -> (tempfile::TempDir, Audit) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut roots = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop")];
+    if let Some(sql) = extra_sql {
+        let p = dir.path().join("hostile.sql");
+        std::fs::write(&p, sql).unwrap();
+        roots.push(p);
+    }
+    let audit = scan(&Config {
+        roots,
+        lang: lang.into(),
+        deterministic: true,
+        today: Some("2026-06-01".into()),
+        ..Config::default()
+    })
+    .expect("scan succeeds");
+    (dir, audit)
+}
+
+fn render(audit: &Audit, format: Format) -> String {
+    format.render(audit).expect("renders")
+}
+
+fn open_count(audit: &Audit) -> usize {
+    audit
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Open)
+        .count()
+}
+
+// ---------------------------------------------------------------- SARIF
+
+fn sarif_validator() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(
+        schema["id"],
+        "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+    );
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles offline")
+}
+
+fn schema_errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let validator = sarif_validator();
+    let (_dir, mut audit) = shop("zh-CN", Some(HOSTILE));
+    // One waived and one baselined finding, to exercise suppressions.
+    audit.report.findings[0].status = FindingStatus::Waived;
+    audit.report.findings[1].status = FindingStatus::Baselined;
+    let text = render(&audit, Format::Sarif);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let errors = schema_errors(&validator, &doc);
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
+
+    let run = &doc["runs"][0];
+    assert_eq!(doc["version"], "2.1.0");
+    assert_eq!(run["tool"]["driver"]["name"], "piaudit");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), audit.rules_applied.len());
+    let cnpi020 = rules.iter().find(|r| r["id"] == "CNPI-020").unwrap();
+    assert_eq!(cnpi020["defaultConfiguration"]["level"], "error");
+    assert!(cnpi020["help"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Encrypt the column at rest"));
+    assert!(cnpi020["properties"]["basis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b == "PIPL-51"));
+
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), audit.report.findings.len());
+    for (f, res) in audit.report.findings.iter().zip(results) {
+        let want = match f.severity {
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low | Severity::Info => "note",
+        };
+        assert_eq!(res["ruleId"], f.rule.as_str());
+        assert_eq!(res["level"], want, "{}", f.rule);
+        let loc = &res["locations"][0]["physicalLocation"];
+        assert_eq!(loc["region"]["startLine"], f.location.line);
+        // Two roots, one absolute: paths carry the root, so URIs are file:// ones.
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(uri.starts_with("file:///"), "{uri}");
+        assert!(loc["artifactLocation"].get("uriBaseId").is_none());
+        assert_eq!(
+            res["partialFingerprints"]["piaudit/v1"],
+            f.fingerprint.as_str()
+        );
+        let rule_index = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[rule_index]["id"], f.rule.as_str());
+        assert_eq!(
+            res["message"]["text"],
+            audit.messages[&f.fingerprint].en.as_str(),
+            "English message"
+        );
+        match f.status {
+            FindingStatus::Open => assert!(res.get("suppressions").is_none()),
+            _ => {
+                assert_eq!(res["suppressions"][0]["kind"], "external");
+                assert_eq!(res["suppressions"][0]["status"], "accepted");
+            }
+        }
+    }
+    assert!(results.iter().any(|r| {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        uri.ends_with("/hostile.sql")
+    }));
+}
+
+#[test]
+fn sarif_paths_of_one_root_are_relative_to_srcroot() {
+    let validator = sarif_validator();
+    let (_dir, audit) = shop("en", None);
+    let doc: Value = serde_json::from_str(&render(&audit, Format::Sarif)).unwrap();
+    assert!(schema_errors(&validator, &doc).is_empty());
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), audit.report.findings.len());
+    let uris: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            let a = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            (a["uri"].as_str().unwrap(), a["uriBaseId"].as_str().unwrap())
+        })
+        .collect();
+    assert!(uris.contains(&("db/schema.sql", "%SRCROOT%")), "{uris:?}");
+    assert!(uris
+        .iter()
+        .all(|(u, b)| !u.starts_with('/') && *b == "%SRCROOT%"));
+}
+
+#[test]
+fn sarif_schema_check_rejects_a_broken_log() {
+    // The validator really checks: a wrong level and a missing message fail.
+    let validator = sarif_validator();
+    let (_dir, audit) = shop("en", None);
+    let mut doc: Value = serde_json::from_str(&render(&audit, Format::Sarif)).unwrap();
+    doc["runs"][0]["results"][0]["level"] = "fatal".into();
+    doc["runs"][0]["results"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(schema_errors(&validator, &doc).len() >= 2);
+}
+
+// ------------------------------------------------------------- Markdown
+
+#[test]
+fn markdown_counts_findings_and_escapes_hostile_values() {
+    let (_dir, audit) = shop("en", Some(HOSTILE));
+    let md = render(&audit, Format::Markdown);
+    for sev in Severity::DESCENDING {
+        let n = audit.report.summary.findings_by_severity[&sev];
+        assert!(
+            md.contains(&format!("| {sev} | {n} |")),
+            "count row for {sev}:\n{md}"
+        );
+    }
+    assert!(md.contains(&format!("**{} open findings**", open_count(&audit))));
+    assert!(md.contains("Waived: 0. Baselined: 0."));
+    assert!(!md.contains("<script>"), "raw HTML in:\n{md}");
+    assert!(
+        md.contains(r"evil\|tbl&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "escaped table name:\n{md}"
+    );
+    // Table rows keep their two cells: no unescaped `|` beyond the borders.
+    for line in md.lines().filter(|l| l.starts_with('|')) {
+        let unescaped = line
+            .match_indices('|')
+            .filter(|(i, _)| *i == 0 || &line[i - 1..*i] != "\\");
+        assert_eq!(unescaped.count(), 3, "row `{line}`");
+    }
+    // Finding lines: severity, rule, title, file:line, message, basis.
+    assert!(md.lines().any(|l| l.starts_with("- **high** `CNPI-020` ")
+        && l.contains("/examples/shop/db/schema.sql:")
+        && l.contains("(PIPL-51")));
+}
+
+#[test]
+fn markdown_lists_most_severe_first_and_caps_the_list() {
+    let (_dir, mut audit) = shop("zh-CN", None);
+    let template = audit.report.findings[0].clone();
+    for i in 0..60 {
+        let mut f = template.clone();
+        f.severity = Severity::Info;
+        f.fingerprint = format!("extra{i}");
+        audit.report.findings.push(f);
+    }
+    let md = render(&audit, Format::Markdown);
+    let items: Vec<&str> = md.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(items.len(), 51, "50 findings and the rest line");
+    let more = open_count(&audit) - 50;
+    assert_eq!(items[50], format!("- … 另有 {more} 条"));
+    assert!(items[0].starts_with("- **high**"), "{}", items[0]);
+    assert!(md.contains("个人信息合规审计") && md.contains("| 严重程度 | 未关闭 |"));
+}
+
+#[test]
+fn markdown_snapshots() {
+    for lang in ["zh-CN", "en"] {
+        let (_dir, audit) = shop(lang, None);
+        insta::assert_snapshot!(
+            format!("markdown_shop_{lang}"),
+            render(&audit, Format::Markdown)
+        );
+    }
+}
+
+// ---------------------------------------------------------------- JUnit
+
+struct JunitCounts {
+    suites: usize,
+    cases: usize,
+    failures: Vec<(String, String)>,
+    skipped: usize,
+}
+
+/// Parses the document (quick-xml checks tag nesting and entities) and
+/// counts its elements; failure = (message attribute unescaped, type).
+fn parse_junit(xml: &str) -> JunitCounts {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut c = JunitCounts {
+        suites: 0,
+        cases: 0,
+        failures: Vec::new(),
+        skipped: 0,
+    };
+    let mut depth = 0i32;
+    loop {
+        let ev = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("not well-formed at {}: {e}", reader.buffer_position()));
+        let (start, empty) = match &ev {
+            Event::Start(s) => (Some(s.clone()), false),
+            Event::Empty(s) => (Some(s.clone()), true),
+            Event::End(_) => {
+                depth -= 1;
+                (None, false)
+            }
+            Event::Eof => break,
+            _ => (None, false),
+        };
+        let Some(s) = start else { continue };
+        if !empty {
+            depth += 1;
+        }
+        let attr = |name: &str| {
+            s.try_get_attribute(name).unwrap().map(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .unwrap()
+                    .into_owned()
+            })
+        };
+        match s.name().as_ref() {
+            "testsuite" => c.suites += 1,
+            "testcase" => c.cases += 1,
+            "failure" => c
+                .failures
+                .push((attr("message").unwrap(), attr("type").unwrap())),
+            "skipped" => c.skipped += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "every element closed");
+    c
+}
+
+#[test]
+fn junit_is_well_formed_with_one_failure_per_open_finding() {
+    let (_dir, mut audit) = shop("en", Some(HOSTILE));
+    audit.report.findings[0].status = FindingStatus::Waived;
+    let xml = render(&audit, Format::Junit);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
+    assert!(!xml.contains("<script>"));
+    let c = parse_junit(&xml);
+    assert_eq!(c.suites, audit.rules_applied.len());
+    assert_eq!(c.failures.len(), open_count(&audit));
+    assert_eq!(c.skipped, 1);
+    let rules_without_findings = audit
+        .rules_applied
+        .iter()
+        .filter(|r| !audit.report.findings.iter().any(|f| f.rule == r.id))
+        .count();
+    assert!(
+        rules_without_findings > 0,
+        "the example leaves some rules passing"
+    );
+    assert_eq!(
+        c.cases,
+        audit.report.findings.len() + rules_without_findings
+    );
+    // The hostile table name survives escaping and unescaping unchanged.
+    let hostile = audit
+        .report
+        .findings
+        .iter()
+        .find(|f| f.status == FindingStatus::Open && f.message.contains("<script>"))
+        .expect("a finding about the hostile table");
+    let want = &audit.messages[&hostile.fingerprint].en;
+    assert!(c.failures.iter().any(|(m, _)| m == want), "{want}");
+    for (_, kind) in &c.failures {
+        assert!(kind.parse::<Severity>().is_ok(), "type={kind}");
+    }
+}
+
+// ------------------------------------------------------------------ CSV
+
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let body = text.strip_prefix('\u{feff}').expect("starts with a BOM");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn csv_inventory_has_bom_bilingual_headers_and_one_row_per_pi_field() {
+    let (_dir, audit) = shop("zh-CN", Some(HOSTILE));
+    let text = render(&audit, Format::Csv);
+    assert!(text.as_bytes().starts_with(&[0xEF, 0xBB, 0xBF]));
+    assert!(text.contains("\r\n"));
+    let rows = csv_records(&text);
+    assert_eq!(rows[0][0], "数据集 dataset");
+    assert_eq!(rows[0].len(), 13);
+    assert!(
+        rows[0].iter().all(|h| h.contains(' ') && !h.is_ascii()),
+        "bilingual headers"
+    );
+    assert_eq!(rows.len() - 1, audit.report.summary.pi_fields as usize);
+    assert!(rows[1..].iter().all(|r| r.len() == 13));
+    let formula = rows
+        .iter()
+        .find(|r| r[1] == "mobile_phone")
+        .expect("the hostile PI column is in the inventory");
+    assert_eq!(formula[4], "'=HYPERLINK(\"http://x\")");
+    assert!(rows
+        .iter()
+        .all(|r| r.iter().all(|c| !c.starts_with(['=', '+', '-', '@']))));
+    let card = rows.iter().find(|r| r[1] == "bank_card_no").unwrap();
+    assert_eq!(card[8], "yes");
+    assert_eq!(card[10], "encrypted");
+    assert!(card[11].ends_with("examples/shop/db/schema.sql"));
+    let field = audit
+        .report
+        .datasets
+        .iter()
+        .flat_map(|d| &d.fields)
+        .find(|f| f.name == "bank_card_no")
+        .unwrap();
+    assert_eq!(card[12], field.location.line.to_string());
+}
+
+#[test]
+fn csv_snapshot() {
+    let (_dir, audit) = shop("zh-CN", None);
+    let text = render(&audit, Format::Csv);
+    // Stored without the BOM and with LF line ends for review; both are
+    // asserted above.
+    let readable = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    insta::assert_snapshot!("inventory_shop_csv", readable);
+}
+
+// ---------------------------------------------------------------- files
+
+#[test]
+fn write_all_writes_each_format_to_its_file() {
+    let (dir, audit) = shop("en", None);
+    let out = dir.path().join("out");
+    let formats = [Format::Sarif, Format::Markdown, Format::Junit, Format::Csv];
+    let written = write_all(&audit, &formats, &out).unwrap();
+    let names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "report.sarif",
+            "report.md",
+            "report.junit.xml",
+            "inventory.csv"
+        ]
+    );
+    for p in &written {
+        assert!(std::fs::metadata(p).unwrap().len() > 100, "{}", p.display());
+    }
+}
