@@ -31,6 +31,8 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List the rules of a pack.
     Rules(RulesArgs),
+    /// Print the table and column lineage of one SQL file (or `-` for stdin).
+    Lineage(LineageArgs),
 }
 
 /// Options of `piaudit scan`.
@@ -87,6 +89,80 @@ pub struct RulesArgs {
     /// Language of titles: zh-CN or en.
     #[arg(long)]
     pub lang: Option<String>,
+}
+
+/// Options of `piaudit lineage`.
+#[derive(Debug, Args)]
+pub struct LineageArgs {
+    /// The SQL file, or `-` for standard input.
+    pub file: PathBuf,
+    /// SQL dialect (default: detected from the path and content).
+    #[arg(long)]
+    pub dialect: Option<String>,
+    /// Output format: json, dot or mermaid.
+    #[arg(long, default_value = "json")]
+    pub format: String,
+}
+
+/// Output formats of `piaudit lineage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineageFormat {
+    /// The JSON of the output contract.
+    Json,
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}
+
+impl LineageArgs {
+    /// Reads the input and renders its lineage in the chosen format.
+    pub fn run(&self) -> Result<String, Error> {
+        let format = match self.format.to_ascii_lowercase().as_str() {
+            "json" => LineageFormat::Json,
+            "dot" => LineageFormat::Dot,
+            "mermaid" => LineageFormat::Mermaid,
+            other => {
+                return Err(Error::Usage(format!(
+                    "--format `{other}`: use json, dot or mermaid"
+                )))
+            }
+        };
+        let dialect = match &self.dialect {
+            Some(d) => Some(
+                d.parse::<SqlDialect>()
+                    .map_err(|e| Error::Usage(format!("--dialect: {e}")))?,
+            ),
+            None => None,
+        };
+        let (name, bytes) = if self.file.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+                .map_err(|e| Error::Usage(format!("cannot read standard input: {e}")))?;
+            ("-".to_string(), buf)
+        } else {
+            let bytes = std::fs::read(&self.file)
+                .map_err(|e| Error::Usage(format!("cannot read {}: {e}", self.file.display())))?;
+            (self.file.to_string_lossy().replace('\\', "/"), bytes)
+        };
+        let text = piaudit::discover::decode(&bytes)
+            .map_err(|_| Error::Usage(format!("{name}: not a text file")))?
+            .text;
+        let dialect = dialect.unwrap_or_else(|| SqlDialect::detect(&name, &text));
+        let l = piaudit::lineage::single::lineage_of(&text, &name, dialect);
+        Ok(match format {
+            LineageFormat::Json => {
+                let mut s = serde_json::to_string_pretty(&l).map_err(|e| Error::Render {
+                    format: "json".into(),
+                    message: e.to_string(),
+                })?;
+                s.push('\n');
+                s
+            }
+            LineageFormat::Dot => l.to_dot(),
+            LineageFormat::Mermaid => l.to_mermaid(),
+        })
+    }
 }
 
 /// The report language from a flag or the environment.
@@ -180,6 +256,23 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("--fail-on"), "{err}");
         assert!(language(Some("fr")).is_err());
+        let cli = Cli::try_parse_from(["piaudit", "lineage", "x.sql", "--format", "png"]).unwrap();
+        let Command::Lineage(args) = cli.command else {
+            panic!()
+        };
+        let err = args.run().unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--format"), "{err}");
+        let cli = Cli::try_parse_from(["piaudit", "lineage", "/nonexistent/x.sql"]).unwrap();
+        let Command::Lineage(args) = cli.command else {
+            panic!()
+        };
+        let err = args.run().unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string().contains("cannot read /nonexistent/x.sql"),
+            "{err}"
+        );
         assert_eq!(language(Some("en-US")).unwrap(), "en");
     }
 }

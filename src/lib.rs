@@ -301,6 +301,7 @@ pub fn scan_sources(
     tracing::debug!(
         datasets = assembled.datasets.len(),
         flows = assembled.flows.len(),
+        sampled_fields = assembled.samples.len(),
         "assembled facts"
     );
     scan.diagnostics.extend(assembled.diagnostics);
@@ -319,7 +320,7 @@ pub fn scan_sources(
     datasets.par_iter_mut().for_each(|d| {
         let declared_minors =
             decl.is_some_and(|x| x.datasets_for(&d.id, &d.name).iter().any(|y| y.minors));
-        classifier.classify(d, declared_minors);
+        classifier.classify(d, declared_minors, &assembled.samples);
     });
     if let Some(d) = decl {
         apply_overrides(&mut datasets, d, knowledge, false);

@@ -70,6 +70,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Lineage(args) => {
+            let out = args.run()?;
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules(args) => {
             let lang = cli::language(args.lang.as_deref())?;
             let config = piaudit::Config {

@@ -7,17 +7,17 @@ pub mod dialect;
 pub mod lineage;
 pub mod recover;
 pub mod split;
+pub mod values;
 
 pub use dialect::SqlDialect;
 
 use super::{ColumnDef, CommentOn, CommentTarget, FileFacts, TableDef, WriteLineage};
 use crate::model::{DatasetKind, Diagnostic, DiagnosticLevel, Location};
-use lineage::{object_name, Analyzer, OutItem};
+use lineage::{analyze_statement, object_name, Options, OutItem, StatementTables};
 use regex::Regex;
 use split::RawStatement;
 use sqlparser::ast::{
-    ColumnOption, CommentDef, CommentObject, CreateTableOptions, Ident, Query, SqlOption,
-    Statement, TableObject,
+    ColumnOption, CommentDef, CommentObject, CreateTableOptions, Ident, SqlOption, Statement,
 };
 use sqlparser::dialect::Dialect;
 use sqlparser::parser::Parser;
@@ -25,6 +25,18 @@ use std::sync::LazyLock;
 
 /// Reads one SQL file.
 pub fn extract(file: &str, text: &str, dialect: SqlDialect) -> FileFacts {
+    extract_with(file, text, dialect, Options::default(), |_| {})
+}
+
+/// Reads one SQL file with lineage `options`, calling `observe` with the
+/// table usage of every parsed statement, in file order.
+pub fn extract_with(
+    file: &str,
+    text: &str,
+    dialect: SqlDialect,
+    options: Options,
+    mut observe: impl FnMut(&StatementTables),
+) -> FileFacts {
     let mut out = FileFacts {
         file: file.to_string(),
         dialect: Some(dialect),
@@ -38,6 +50,16 @@ pub fn extract(file: &str, text: &str, dialect: SqlDialect) -> FileFacts {
             // Row data: its columns say nothing the DDL does not, and a full AST
             // per row would cost most of the scan time on real dumps.
             out.coverage.statements_parsed += 1;
+            // A bounded sample of the literals feeds the value validators.
+            if let Some(sample) = values::sample_insert(stmt.text) {
+                out.samples.push(sample);
+            }
+            if let Some(target) = bulk_insert_target(stmt.text) {
+                observe(&StatementTables {
+                    writes: vec![target],
+                    ..StatementTables::default()
+                });
+            }
             continue;
         }
         let parsed = parse(&*primary, stmt.text).or_else(|err| {
@@ -53,14 +75,27 @@ pub fn extract(file: &str, text: &str, dialect: SqlDialect) -> FileFacts {
                 let mut reader = StatementReader {
                     file,
                     stmt: &stmt,
-                    dialect,
+                    options,
                     out: &mut out,
                 };
                 for s in &statements {
-                    reader.statement(s);
+                    let tables = reader.statement(s);
+                    observe(&tables);
                 }
             }
-            Err(err) => not_parsed(file, &stmt, dialect, &err, &mut out),
+            Err(err) => {
+                let known = out.tables.len();
+                not_parsed(file, &stmt, dialect, &err, &mut out);
+                // A table recovered by the fallback is still a table the file writes.
+                let writes: Vec<String> =
+                    out.tables[known..].iter().map(|t| t.name.clone()).collect();
+                if !writes.is_empty() {
+                    observe(&StatementTables {
+                        writes,
+                        ..StatementTables::default()
+                    });
+                }
+            }
         }
     }
     out
@@ -151,8 +186,28 @@ fn is_bulk_insert_values(text: &str) -> bool {
         )
         .expect("valid regex")
     });
+    static SUBQUERY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)\(\s*select\b").expect("valid regex"));
     let head = &text[..split_floor(text, text.len().min(4096))];
-    BULK.is_match(head)
+    // Rows with subqueries read tables: those are parsed.
+    BULK.is_match(head) && !SUBQUERY.is_match(head)
+}
+
+/// The table a bulk `INSERT … VALUES` writes, unquoted.
+fn bulk_insert_target(text: &str) -> Option<String> {
+    static TARGET: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r#"(?is)^(?:insert|replace)\s+(?:(?:low_priority|delayed|high_priority|ignore)\s+)*(?:into\s+)?([^\s(]+)"#,
+        )
+        .expect("valid regex")
+    });
+    let head = &text[..split_floor(text, text.len().min(4096))];
+    let raw = TARGET.captures(head)?.get(1)?.as_str();
+    Some(
+        raw.chars()
+            .filter(|c| !matches!(c, '`' | '"' | '[' | ']'))
+            .collect(),
+    )
 }
 
 fn split_floor(s: &str, mut i: usize) -> usize {
@@ -165,7 +220,7 @@ fn split_floor(s: &str, mut i: usize) -> usize {
 struct StatementReader<'a, 'b> {
     file: &'a str,
     stmt: &'a RawStatement<'b>,
-    dialect: SqlDialect,
+    options: Options,
     out: &'a mut FileFacts,
 }
 
@@ -190,9 +245,38 @@ impl StatementReader<'_, '_> {
         Location::at(self.file, line, column)
     }
 
-    fn statement(&mut self, statement: &Statement) {
+    /// Records what `statement` declares and writes; returns its table usage.
+    fn statement(&mut self, statement: &Statement) -> StatementTables {
+        let lineage = analyze_statement(statement, self.options);
+        let location = self.statement_location();
+        for w in lineage.writes {
+            let mut source_tables: Vec<String> = lineage.tables.reads.clone();
+            source_tables.extend(w.items.iter().filter_map(|i| match i {
+                OutItem::Star { table } => Some(table.clone()),
+                OutItem::Column(_) => None,
+            }));
+            source_tables.sort();
+            source_tables.dedup();
+            self.out.writes.push(WriteLineage {
+                target: w.target,
+                target_kind: if w.view {
+                    DatasetKind::View
+                } else {
+                    DatasetKind::Table
+                },
+                defines_target: w.defines,
+                columns: w.columns,
+                items: w.items,
+                source_tables,
+                location: location.clone(),
+            });
+        }
         match statement {
             Statement::CreateTable(ct) => {
+                if ct.query.is_some() && ct.columns.is_empty() {
+                    // CTAS: the dataset is defined by the query's output.
+                    return lineage.tables;
+                }
                 let name = object_name(&ct.name);
                 let location = ct
                     .name
@@ -218,13 +302,6 @@ impl StatementReader<'_, '_> {
                     .as_ref()
                     .map(comment_text)
                     .or_else(|| table_option_comment(&ct.table_options));
-                if let Some(q) = &ct.query {
-                    self.write(name.clone(), DatasetKind::Table, true, Vec::new(), q);
-                    if ct.columns.is_empty() {
-                        // CTAS: the dataset is defined by the query's output.
-                        return;
-                    }
-                }
                 self.out.tables.push(TableDef {
                     name,
                     kind: DatasetKind::Table,
@@ -233,28 +310,6 @@ impl StatementReader<'_, '_> {
                     columns,
                     recovered: false,
                 });
-            }
-            Statement::CreateView(cv) => {
-                let name = object_name(&cv.name);
-                let columns = cv.columns.iter().map(|c| c.name.value.clone()).collect();
-                self.write(name, DatasetKind::View, true, columns, &cv.query);
-            }
-            Statement::Insert(ins) => {
-                let (TableObject::TableName(target), Some(source)) = (&ins.table, &ins.source)
-                else {
-                    return;
-                };
-                if matches!(*source.body, sqlparser::ast::SetExpr::Values(_)) {
-                    return;
-                }
-                let columns = ins.columns.iter().map(object_name).collect();
-                self.write(
-                    object_name(target),
-                    DatasetKind::Table,
-                    false,
-                    columns,
-                    source,
-                );
             }
             Statement::Comment {
                 object_type,
@@ -269,7 +324,7 @@ impl StatementReader<'_, '_> {
                         table: parts[..parts.len() - 1].join("."),
                         column: parts[parts.len() - 1].clone(),
                     },
-                    _ => return,
+                    _ => return lineage.tables,
                 };
                 self.out.comments.push(CommentOn {
                     target,
@@ -279,40 +334,7 @@ impl StatementReader<'_, '_> {
             }
             _ => {}
         }
-    }
-
-    fn write(
-        &mut self,
-        target: String,
-        kind: DatasetKind,
-        defines: bool,
-        columns: Vec<String>,
-        q: &Query,
-    ) {
-        let items = Analyzer::default().query(q);
-        let mut source_tables: Vec<String> = items
-            .iter()
-            .flat_map(|i| match i {
-                OutItem::Column(c) => c
-                    .sources
-                    .iter()
-                    .filter_map(|s| s.tables.first().cloned())
-                    .collect(),
-                OutItem::Star { table } => vec![table.clone()],
-            })
-            .collect();
-        source_tables.sort();
-        source_tables.dedup();
-        let _ = self.dialect;
-        self.out.writes.push(WriteLineage {
-            target,
-            target_kind: kind,
-            defines_target: defines,
-            columns,
-            items,
-            source_tables,
-            location: self.statement_location(),
-        });
+        lineage.tables
     }
 }
 
@@ -350,6 +372,9 @@ mod tests {
         assert!(!is_bulk_insert_values(
             "INSERT INTO t SELECT * FROM (VALUES (1)) v"
         ));
+        assert!(!is_bulk_insert_values(
+            "INSERT INTO t VALUES (1, ( SELECT max(id) FROM s))"
+        ));
     }
 
     #[test]
@@ -369,5 +394,64 @@ mod tests {
         let (line, msg) = relocate_error("Expected: x at Line: 1, Column: 3", &stmt);
         assert_eq!(line, 10);
         assert!(msg.ends_with("at 10:7"), "{msg}");
+    }
+
+    #[test]
+    fn writes_from_update_merge_and_with_insert() {
+        let f = extract(
+            "x.sql",
+            "WITH c AS (SELECT phone FROM member) INSERT INTO rpt (tel) SELECT phone FROM c;\n\
+             UPDATE rpt r SET tel = m.mobile FROM member m WHERE m.id = r.id;\n\
+             MERGE INTO rpt USING member m ON rpt.id = m.id WHEN MATCHED THEN UPDATE SET rpt.tel = md5(m.phone);",
+            SqlDialect::Postgres,
+        );
+        let w: Vec<(&str, u32, &[String], &[String])> = f
+            .writes
+            .iter()
+            .map(|w| {
+                (
+                    w.target.as_str(),
+                    w.location.line,
+                    w.columns.as_slice(),
+                    w.source_tables.as_slice(),
+                )
+            })
+            .collect();
+        let tel = ["tel".to_string()];
+        let member = ["member".to_string()];
+        assert_eq!(
+            w,
+            [
+                ("rpt", 1, &tel[..], &member[..]),
+                ("rpt", 2, &tel[..], &member[..]),
+                ("rpt", 3, &tel[..], &member[..])
+            ]
+        );
+        assert!(f.writes.iter().all(|w| !w.defines_target));
+    }
+
+    #[test]
+    fn observer_sees_every_statement_including_bulk_and_recovered() {
+        let mut seen = Vec::new();
+        let f = extract_with(
+            "x.sql",
+            "INSERT INTO `t` VALUES (1, 'a');\n\
+             CREATE TABLE r (id int, name varchar(10)) SOME_UNKNOWN_OPTION = 'x' ???;\n\
+             SELECT a FROM s WHERE b IN (SELECT b FROM u);",
+            SqlDialect::Mysql,
+            Options::default(),
+            |t| seen.push(t.clone()),
+        );
+        assert_eq!(f.diagnostics.len(), 1, "{:?}", f.diagnostics);
+        let io: Vec<(Vec<String>, Vec<String>)> =
+            seen.into_iter().map(|t| (t.reads, t.writes)).collect();
+        assert_eq!(
+            io,
+            [
+                (vec![], vec!["t".to_string()]),
+                (vec![], vec!["r".to_string()]),
+                (vec!["s".to_string(), "u".to_string()], vec![])
+            ]
+        );
     }
 }
