@@ -1,0 +1,332 @@
+//! The catalogues config extractors consult: third-party SDKs
+//! (`rules/catalog/sdks.yaml`) and cloud regions and endpoint hosts
+//! (`rules/catalog/regions.yaml`). They are data, so a `--rules` overlay can
+//! add a vendor without a rebuild.
+
+use crate::data::{parse_yaml, DataFiles};
+use crate::error::Error;
+use regex::Regex;
+use serde::Deserialize;
+
+/// Path of the SDK catalogue inside the rules directory.
+pub const SDKS_FILE: &str = "catalog/sdks.yaml";
+/// Path of the region catalogue inside the rules directory.
+pub const REGIONS_FILE: &str = "catalog/regions.yaml";
+
+/// Jurisdiction of an endpoint: where the data ends up, for cross-border rules.
+pub const MAINLAND: &str = "mainland";
+/// Hong Kong, Macao or Taiwan: outbound under the 2024 cross-border provisions.
+pub const HK_MO_TW: &str = "hk_mo_tw";
+/// Outside China.
+pub const ABROAD: &str = "abroad";
+/// Region not known or not in the catalogue.
+pub const UNKNOWN: &str = "unknown";
+
+/// A third-party SDK or service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sdk {
+    /// Catalogue id, e.g. `umeng`.
+    pub id: String,
+    /// Display name in both languages.
+    pub name: crate::rules::I18n,
+    /// `sms`, `push`, `analytics`, `payment`, `map`, `login`, `crash`, `ocr`.
+    pub category: String,
+    /// Vendor id.
+    pub vendor: String,
+    /// Where the vendor processes the data by default.
+    pub jurisdiction: String,
+    /// Globs over normalised config keys that configure this SDK.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// Globs over hosts the SDK talks to.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// PI categories the SDK receives by default.
+    #[serde(default)]
+    pub receives: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SdkFile {
+    #[allow(dead_code)]
+    version: u32,
+    sdks: Vec<Sdk>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegionRule {
+    #[serde(rename = "match")]
+    pattern: String,
+    jurisdiction: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Vendor {
+    id: String,
+    #[allow(dead_code)]
+    name: String,
+    regions: Vec<RegionRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostRule {
+    vendor: String,
+    service: String,
+    host: String,
+    #[serde(default)]
+    jurisdiction: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegionFile {
+    #[allow(dead_code)]
+    version: u32,
+    vendors: Vec<Vendor>,
+    hosts: Vec<HostRule>,
+}
+
+/// What a host name reveals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostInfo {
+    /// Vendor id.
+    pub vendor: String,
+    /// Service, e.g. `oss`, `cos`, `s3`.
+    pub service: String,
+    /// Region id, when the host names one.
+    pub region: Option<String>,
+    /// Jurisdiction.
+    pub jurisdiction: String,
+}
+
+/// The loaded catalogues.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    sdks: Vec<Sdk>,
+    vendors: Vec<Vendor>,
+    hosts: Vec<(HostRule, Regex)>,
+}
+
+const JURISDICTIONS: [&str; 4] = [MAINLAND, HK_MO_TW, ABROAD, UNKNOWN];
+
+impl Catalog {
+    /// Loads both catalogues; a missing file yields an empty catalogue.
+    pub fn load(files: &DataFiles) -> Result<Catalog, Error> {
+        let mut c = Catalog::default();
+        if let Some(text) = files.get(SDKS_FILE) {
+            let f: SdkFile = parse_yaml(SDKS_FILE, text)?;
+            for s in &f.sdks {
+                check_jurisdiction(SDKS_FILE, &s.id, &s.jurisdiction)?;
+            }
+            c.sdks = f.sdks;
+        }
+        if let Some(text) = files.get(REGIONS_FILE) {
+            let f: RegionFile = parse_yaml(REGIONS_FILE, text)?;
+            for v in &f.vendors {
+                for r in &v.regions {
+                    check_jurisdiction(REGIONS_FILE, &v.id, &r.jurisdiction)?;
+                }
+            }
+            for h in f.hosts {
+                if let Some(j) = &h.jurisdiction {
+                    check_jurisdiction(REGIONS_FILE, &h.vendor, j)?;
+                }
+                let re = Regex::new(&h.host).map_err(|e| Error::Rules {
+                    file: REGIONS_FILE.into(),
+                    message: format!("host pattern `{}`: {e}", h.host),
+                })?;
+                c.hosts.push((h, re));
+            }
+            c.vendors = f.vendors;
+        }
+        Ok(c)
+    }
+
+    /// The catalogues built into the binary.
+    pub fn embedded() -> Catalog {
+        Catalog::load(&DataFiles::embedded()).unwrap_or_default()
+    }
+
+    /// Jurisdiction of `region` at `vendor`; `unknown` when either is unknown.
+    pub fn jurisdiction(&self, vendor: &str, region: &str) -> &str {
+        let region = region.trim().to_ascii_lowercase();
+        self.vendors
+            .iter()
+            .find(|v| v.id == vendor)
+            .and_then(|v| v.regions.iter().find(|r| glob(&r.pattern, &region)))
+            .map_or(UNKNOWN, |r| r.jurisdiction.as_str())
+    }
+
+    /// What a host name (or URL) reveals about vendor and region.
+    pub fn host(&self, host_or_url: &str) -> Option<HostInfo> {
+        let host = host_of(host_or_url)?;
+        self.hosts.iter().find_map(|(rule, re)| {
+            let caps = re.captures(&host)?;
+            let region = caps.name("region").map(|m| m.as_str().to_string());
+            let jurisdiction = match (&rule.jurisdiction, &region) {
+                (Some(j), _) => j.clone(),
+                (None, Some(r)) => self.jurisdiction(&rule.vendor, r).to_string(),
+                (None, None) => UNKNOWN.to_string(),
+            };
+            Some(HostInfo {
+                vendor: rule.vendor.clone(),
+                service: rule.service.clone(),
+                region,
+                jurisdiction,
+            })
+        })
+    }
+
+    /// The SDK a config key configures, if any.
+    pub fn sdk_for_key(&self, key: &str) -> Option<&Sdk> {
+        let norm = normalise_key(key);
+        self.sdks
+            .iter()
+            .find(|s| s.keys.iter().any(|k| glob(k, &norm)))
+    }
+
+    /// The SDK a host (or URL) belongs to, if any.
+    pub fn sdk_for_host(&self, host_or_url: &str) -> Option<&Sdk> {
+        let host = host_of(host_or_url)?;
+        self.sdks
+            .iter()
+            .find(|s| s.hosts.iter().any(|h| glob(h, &host)))
+    }
+
+    /// Number of SDKs in the catalogue.
+    pub fn sdk_count(&self) -> usize {
+        self.sdks.len()
+    }
+}
+
+fn check_jurisdiction(file: &str, id: &str, j: &str) -> Result<(), Error> {
+    if JURISDICTIONS.contains(&j) {
+        Ok(())
+    } else {
+        Err(Error::Rules {
+            file: file.into(),
+            message: format!(
+                "`{id}`: jurisdiction `{j}` is not one of mainland, hk_mo_tw, abroad, unknown"
+            ),
+        })
+    }
+}
+
+/// Lower-cases a config key and drops `-` and `_`, so `access-key_id` and
+/// `accessKeyId` compare equal (Spring relaxed binding).
+pub fn normalise_key(key: &str) -> String {
+    key.chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The lower-cased host of a URL or `host[:port]` string, if it looks like one.
+pub fn host_of(s: &str) -> Option<String> {
+    let s = s.trim();
+    let rest = s.split_once("://").map_or(s, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let plausible = host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    plausible.then_some(host)
+}
+
+/// Glob with `*` only (any run of characters), over already-normalised text.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &text[first.len()..];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_resolve_per_vendor() {
+        let c = Catalog::embedded();
+        assert_eq!(c.jurisdiction("aliyun", "cn-hangzhou"), MAINLAND);
+        assert_eq!(c.jurisdiction("aliyun", "cn-hongkong"), HK_MO_TW);
+        assert_eq!(c.jurisdiction("aliyun", "ap-southeast-1"), ABROAD);
+        assert_eq!(c.jurisdiction("huawei", "ap-southeast-1"), HK_MO_TW);
+        assert_eq!(c.jurisdiction("tencent", "ap-taipei"), HK_MO_TW);
+        assert_eq!(c.jurisdiction("aws", "cn-northwest-1"), MAINLAND);
+        assert_eq!(c.jurisdiction("aws", "us-west-2"), ABROAD);
+        assert_eq!(c.jurisdiction("nobody", "cn-hangzhou"), UNKNOWN);
+        assert_eq!(c.jurisdiction("aliyun", "mars-1"), UNKNOWN);
+    }
+
+    #[test]
+    fn hosts_name_vendor_and_region() {
+        let c = Catalog::embedded();
+        let h = c
+            .host("https://oss-ap-southeast-1.aliyuncs.com")
+            .expect("oss host");
+        assert_eq!(
+            (
+                h.vendor.as_str(),
+                h.region.as_deref(),
+                h.jurisdiction.as_str()
+            ),
+            ("aliyun", Some("ap-southeast-1"), ABROAD)
+        );
+        let h = c
+            .host("bucket-1250000000.cos.ap-guangzhou.myqcloud.com")
+            .unwrap();
+        assert_eq!(h.jurisdiction, MAINLAND);
+        let h = c.host("acct.blob.core.windows.net").unwrap();
+        assert_eq!(h.jurisdiction, ABROAD);
+        assert!(c.host("http://10.0.0.5:9000").is_none());
+    }
+
+    #[test]
+    fn sdks_match_keys_and_hosts() {
+        let c = Catalog::embedded();
+        assert!(c.sdk_count() >= 10);
+        assert_eq!(
+            c.sdk_for_key("aliyun.sms.access-key-id").unwrap().id,
+            "aliyun-sms"
+        );
+        assert_eq!(c.sdk_for_key("wx.pay.mchId").unwrap().id, "wechat-pay");
+        assert_eq!(
+            c.sdk_for_key("wx.miniapp.appid").unwrap().id,
+            "wechat-login"
+        );
+        assert!(c.sdk_for_key("spring.datasource.url").is_none());
+        assert_eq!(
+            c.sdk_for_host("https://sms.tencentcloudapi.com")
+                .unwrap()
+                .id,
+            "tencent-sms"
+        );
+        assert!(glob("*.umeng.com", "plus.umeng.com") && !glob("*.umeng.com", "umeng.com.evil"));
+    }
+}

@@ -1,0 +1,501 @@
+//! Logback (`logback.xml`, `logback-spring.xml`) and Log4j 2 (`log4j2.xml`)
+//! configurations: effective log retention per rolling appender, loggers that
+//! print SQL parameters or requests at debug level, patterns that print
+//! request bodies or parameters, and masking converters.
+//!
+//! Retention (`log_retention`, `value_days`):
+//! - Logback `TimeBasedRollingPolicy`/`SizeAndTimeBasedRollingPolicy`:
+//!   `maxHistory` × the period of `%d{…}` in `fileNamePattern` (hourly,
+//!   daily, monthly); no `maxHistory` means files are never deleted
+//!   (`value_days` absent, value `unbounded`). `totalSizeCap` is reported in
+//!   the value: it can only shorten retention.
+//! - Log4j 2 `RollingFile`: a `Delete` action's `IfLastModified age`
+//!   (`30d`, `P30D`, `720h`); without one, nothing is deleted by age.
+
+use super::text::{line_at, line_starts};
+use super::FileFacts;
+use crate::model::{Control, Diagnostic, DiagnosticLevel, Location};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use std::collections::HashMap;
+
+/// An element with its attributes, text and children.
+#[derive(Debug, Default, Clone)]
+struct Node {
+    name: String,
+    attrs: Vec<(String, String)>,
+    text: String,
+    children: Vec<Node>,
+    line: u32,
+}
+
+impl Node {
+    fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn child(&self, name: &str) -> Option<&Node> {
+        self.children
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    fn walk<'a>(&'a self, out: &mut Vec<&'a Node>) {
+        out.push(self);
+        for c in &self.children {
+            c.walk(out);
+        }
+    }
+}
+
+fn start(e: &BytesStart<'_>, line: u32) -> Node {
+    Node {
+        name: AsRef::<str>::as_ref(&e.local_name()).to_string(),
+        attrs: e
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .map(|a| {
+                let key = AsRef::<str>::as_ref(&a.key.local_name()).to_string();
+                let value = a
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map(|v| v.into_owned())
+                    .unwrap_or_else(|_| a.value.to_string());
+                (key, value)
+            })
+            .collect(),
+        line,
+        ..Node::default()
+    }
+}
+
+/// Parses XML into a tree; malformed input gives a diagnostic and the part read.
+fn parse(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Node {
+    let starts = line_starts(text);
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_end_names = false;
+    let mut stack = vec![Node::default()];
+    loop {
+        let line = line_at(&starts, reader.buffer_position() as usize);
+        match reader.read_event() {
+            Err(err) => {
+                diagnostics.push(Diagnostic {
+                    file: file.into(),
+                    line: line_at(&starts, reader.error_position() as usize),
+                    severity: DiagnosticLevel::Warning,
+                    message: format!("logging XML is malformed, read up to here: {err}"),
+                });
+                break;
+            }
+            // Whitespace is its own Text event, so the position read before
+            // a tag is at its `<`.
+            Ok(Event::Start(e)) => stack.push(start(&e, line)),
+            Ok(Event::Empty(e)) => {
+                let n = start(&e, line);
+                if let Some(top) = stack.last_mut() {
+                    top.children.push(n);
+                }
+            }
+            Ok(Event::End(_)) => {
+                if stack.len() > 1 {
+                    let n = stack.pop().expect("len > 1");
+                    if let Some(top) = stack.last_mut() {
+                        top.children.push(n);
+                    }
+                }
+            }
+            Ok(Event::Text(t)) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t.xml10_content());
+                }
+            }
+            Ok(Event::CData(t)) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t.xml10_content());
+                }
+            }
+            Ok(Event::GeneralRef(r)) => {
+                if let Some(top) = stack.last_mut() {
+                    let s = match r.xml10_content().as_ref() {
+                        "lt" => "<".to_string(),
+                        "gt" => ">".to_string(),
+                        "amp" => "&".to_string(),
+                        "quot" => "\"".to_string(),
+                        "apos" => "'".to_string(),
+                        other => format!("&{other};"),
+                    };
+                    top.text.push_str(&s);
+                }
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+        }
+    }
+    if stack.len() > 1 && diagnostics.iter().all(|d| d.file != file) {
+        let open = &stack[stack.len() - 1];
+        diagnostics.push(Diagnostic {
+            file: file.into(),
+            line: open.line,
+            severity: DiagnosticLevel::Warning,
+            message: format!(
+                "logging XML is malformed: `<{}>` is never closed; read up to the end",
+                open.name
+            ),
+        });
+    }
+    while stack.len() > 1 {
+        let n = stack.pop().expect("len > 1");
+        if let Some(top) = stack.last_mut() {
+            top.children.push(n);
+        }
+    }
+    stack.pop().unwrap_or_default()
+}
+
+/// Reads one Logback or Log4j 2 configuration.
+pub fn extract(file: &str, text: &str) -> FileFacts {
+    let mut facts = FileFacts {
+        file: file.to_string(),
+        ..FileFacts::default()
+    };
+    let root = parse(file, text, &mut facts.diagnostics);
+    let mut all = Vec::new();
+    root.walk(&mut all);
+    let props = properties(&all);
+    let sub = |s: &str| substitute(s, &props);
+    let control = |kind: &str,
+                   line: u32,
+                   subject: Option<String>,
+                   value: Option<String>,
+                   days: Option<u32>| Control {
+        kind: kind.into(),
+        value_days: days,
+        subject,
+        location: Location::line(file, line),
+        value,
+        profile: None,
+    };
+    for n in &all {
+        let name = n.name.to_ascii_lowercase();
+        match name.as_str() {
+            "appender" => {
+                if let Some(policy) = n.child("rollingPolicy") {
+                    let (days, value) = logback_retention(policy, &sub);
+                    facts.controls.push(control(
+                        "log_retention",
+                        policy.line,
+                        n.attr("name").map(str::to_string),
+                        Some(value),
+                        days,
+                    ));
+                }
+            }
+            "rollingfile" | "rollingrandomaccessfile" => {
+                let (days, value, line) = log4j_retention(n, &sub);
+                facts.controls.push(control(
+                    "log_retention",
+                    line,
+                    n.attr("name").map(str::to_string),
+                    Some(value),
+                    days,
+                ));
+            }
+            "logger" | "asynclogger" | "root" => {
+                let level = n
+                    .attr("level")
+                    .map(|l| sub(l).to_ascii_lowercase())
+                    .unwrap_or_default();
+                let lname = n.attr("name").unwrap_or("root").to_string();
+                let lower = lname.to_ascii_lowercase();
+                let verbose = level == "debug" || level == "trace";
+                let sqlish = [
+                    "mapper",
+                    "dao",
+                    "org.hibernate.sql",
+                    "jdbc.sqlonly",
+                    "jdbc.sqltiming",
+                    "p6spy",
+                    "org.apache.ibatis",
+                ]
+                .iter()
+                .any(|w| lower.contains(w));
+                let requestish = [
+                    "requestloggingfilter",
+                    "httptrace",
+                    "requestlog",
+                    "accesslog",
+                    "org.springframework.web",
+                ]
+                .iter()
+                .any(|w| lower.contains(w));
+                if verbose && sqlish {
+                    facts.controls.push(control(
+                        "sql_logging",
+                        n.line,
+                        Some(lname),
+                        Some(format!("level={level}")),
+                        None,
+                    ));
+                } else if verbose && requestish {
+                    facts.controls.push(control(
+                        "request_logging",
+                        n.line,
+                        Some(lname),
+                        Some(format!("level={level}")),
+                        None,
+                    ));
+                }
+            }
+            "pattern" | "patternlayout" => {
+                let pat = if name == "pattern" {
+                    n.text.clone()
+                } else {
+                    n.attr("pattern").unwrap_or_default().to_string()
+                };
+                let lower = pat.to_ascii_lowercase();
+                let prints_request = regex_lite_mdc(&lower);
+                if prints_request {
+                    facts.controls.push(control(
+                        "request_logging",
+                        n.line,
+                        None,
+                        Some(pat.trim().to_string()),
+                        None,
+                    ));
+                }
+            }
+            "conversionrule" => {
+                let class = n
+                    .attr("converterClass")
+                    .or(n.attr("class"))
+                    .unwrap_or_default();
+                if is_masking(class) {
+                    facts.controls.push(control(
+                        "log_masking",
+                        n.line,
+                        n.attr("conversionWord").map(str::to_string),
+                        Some(class.to_string()),
+                        None,
+                    ));
+                }
+            }
+            _ => {
+                if let Some(class) = n.attr("class") {
+                    if (name == "encoder" || name == "layout" || name == "converter")
+                        && is_masking(class)
+                    {
+                        facts.controls.push(control(
+                            "log_masking",
+                            n.line,
+                            None,
+                            Some(class.to_string()),
+                            None,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    facts
+}
+
+fn is_masking(class: &str) -> bool {
+    let l = class.to_ascii_lowercase();
+    ["mask", "desensit", "sensitive", "tuomin"]
+        .iter()
+        .any(|w| l.contains(w))
+}
+
+/// True when a pattern prints an MDC value or message part that carries
+/// request bodies or parameters.
+fn regex_lite_mdc(lower: &str) -> bool {
+    let words = ["body", "param", "request", "payload", "args"];
+    lower
+        .match_indices("%x{")
+        .chain(lower.match_indices("%mdc{"))
+        .any(|(i, m)| {
+            let rest = &lower[i + m.len()..];
+            let key = rest.split('}').next().unwrap_or("");
+            words.iter().any(|w| key.contains(w))
+        })
+}
+
+/// `<property name=… value=…>` / Log4j `<Property name=…>text</Property>`.
+fn properties(all: &[&Node]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for n in all {
+        if n.name.eq_ignore_ascii_case("property") || n.name.eq_ignore_ascii_case("springProperty")
+        {
+            if let Some(name) = n.attr("name") {
+                let value = n
+                    .attr("value")
+                    .or(n.attr("defaultValue"))
+                    .map(str::to_string)
+                    .unwrap_or_else(|| n.text.trim().to_string());
+                out.entry(name.to_string()).or_insert(value);
+            }
+        }
+    }
+    out
+}
+
+/// Replaces `${name}`, `${name:-default}` and `${sys:name:-default}`.
+fn substitute(s: &str, props: &HashMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    let mut guard = 0;
+    while let Some(i) = rest.find("${") {
+        guard += 1;
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        let inner = &after[..end];
+        let (name, default) = inner.split_once(":-").unwrap_or((inner, ""));
+        let name = name.rsplit(':').next().unwrap_or(name);
+        let value = props.get(name).map_or(default.to_string(), Clone::clone);
+        if guard < 8 && value.contains("${") {
+            out.push_str(&substitute(&value, props));
+        } else {
+            out.push_str(&value);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Days covered by one rollover period of a `%d{…}` date pattern.
+fn period_days(file_pattern: &str) -> Option<f64> {
+    let i = file_pattern.find("%d")?;
+    let rest = &file_pattern[i + 2..];
+    let fmt = rest
+        .strip_prefix('{')
+        .and_then(|r| r.split('}').next())
+        .unwrap_or("yyyy-MM-dd");
+    let fmt = fmt.split(',').next().unwrap_or(fmt);
+    Some(if fmt.contains('m') {
+        1.0 / 1440.0
+    } else if fmt.contains('H') || fmt.contains('h') {
+        1.0 / 24.0
+    } else if fmt.contains('d') {
+        1.0
+    } else if fmt.contains('w') {
+        7.0
+    } else if fmt.contains('M') {
+        30.0
+    } else {
+        365.0
+    })
+}
+
+fn logback_retention(policy: &Node, sub: &dyn Fn(&str) -> String) -> (Option<u32>, String) {
+    let class = policy.attr("class").unwrap_or_default();
+    let text = |name: &str| policy.child(name).map(|c| sub(c.text.trim()));
+    let pattern = text("fileNamePattern").unwrap_or_default();
+    let cap = text("totalSizeCap");
+    let cap_note = cap.map_or(String::new(), |c| format!("; totalSizeCap={c}"));
+    if class.contains("FixedWindowRollingPolicy") {
+        let max = text("maxIndex").unwrap_or_else(|| "7".into());
+        return (
+            None,
+            format!("fixed window of {max} files, not time based{cap_note}"),
+        );
+    }
+    let Some(period) = period_days(&pattern) else {
+        return (
+            None,
+            format!("no %d in fileNamePattern `{pattern}`{cap_note}"),
+        );
+    };
+    match text("maxHistory").and_then(|m| m.parse::<u32>().ok()) {
+        Some(0) | None => (None, format!("unbounded: no maxHistory{cap_note}")),
+        Some(n) => {
+            let days = (f64::from(n) * period).ceil() as u32;
+            (
+                Some(days.max(1)),
+                format!("maxHistory={n} × {} day(s){cap_note}", fmt_period(period)),
+            )
+        }
+    }
+}
+
+fn fmt_period(p: f64) -> String {
+    if p >= 1.0 {
+        format!("{p}")
+    } else {
+        format!("1/{}", (1.0 / p).round())
+    }
+}
+
+/// Days of an `IfLastModified age`: `30d`, `P30D`, `720h`, `4w`.
+fn age_days(age: &str) -> Option<u32> {
+    let a = age.trim().to_ascii_lowercase();
+    let a = a
+        .strip_prefix("pt")
+        .or_else(|| a.strip_prefix('p'))
+        .unwrap_or(&a);
+    let digits: String = a.chars().take_while(char::is_ascii_digit).collect();
+    let n: f64 = digits.parse().ok()?;
+    let unit = &a[digits.len()..];
+    let days = match unit {
+        "d" | "" => n,
+        "h" => n / 24.0,
+        "m" | "min" => n / 1440.0,
+        "s" => n / 86_400.0,
+        "w" => n * 7.0,
+        _ => return None,
+    };
+    Some((days.ceil() as u32).max(1))
+}
+
+fn log4j_retention(n: &Node, sub: &dyn Fn(&str) -> String) -> (Option<u32>, String, u32) {
+    let mut all = Vec::new();
+    n.walk(&mut all);
+    if let Some(m) = all
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case("IfLastModified"))
+    {
+        let age = m.attr("age").map(sub).unwrap_or_default();
+        return (
+            age_days(&age),
+            format!("Delete IfLastModified age={age}"),
+            m.line,
+        );
+    }
+    let max = all
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case("DefaultRolloverStrategy"))
+        .and_then(|c| c.attr("max"))
+        .map_or("7".to_string(), sub);
+    (
+        None,
+        format!("unbounded by age: no Delete action (keeps {max} files per period)"),
+        n.line,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_arithmetic() {
+        assert_eq!(period_days("app.%d{yyyy-MM-dd}.%i.log"), Some(1.0));
+        assert_eq!(period_days("app.%d{yyyy-MM}.log"), Some(30.0));
+        assert_eq!(period_days("app.%d{yyyy-MM-dd_HH}.log"), Some(1.0 / 24.0));
+        assert_eq!(period_days("app.log.%i"), None);
+        assert_eq!(age_days("30d"), Some(30));
+        assert_eq!(age_days("P180D"), Some(180));
+        assert_eq!(age_days("36h"), Some(2));
+        assert_eq!(age_days("soon"), None);
+        let mut p = HashMap::new();
+        p.insert("MAX".to_string(), "60".to_string());
+        assert_eq!(substitute("${MAX}/${NONE:-7}", &p), "60/7");
+    }
+}

@@ -1,0 +1,411 @@
+//! Line-located readers shared by the config extractors: a tolerant YAML
+//! flattener (Spring-style dotted keys with the line of each value), a
+//! `.properties` reader, and offset → line helpers.
+//!
+//! serde parsers drop positions, and real config files are often not valid
+//! YAML (`@project.version@` placeholders), so the extractors read keys with
+//! these line-based readers and use serde only to report syntax errors.
+
+use crate::model::{Diagnostic, DiagnosticLevel};
+
+/// One `key = value` setting with the line it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Dotted key; list items as `key[0]`.
+    pub key: String,
+    /// Value without quotes; empty for a key that only opens a block.
+    pub value: String,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// A YAML document (`---`-separated) flattened to entries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct YamlDoc {
+    /// Entries in file order.
+    pub entries: Vec<Entry>,
+    /// Line the document starts on.
+    pub line: u32,
+}
+
+impl YamlDoc {
+    /// The value of a key (first occurrence), compared after normalising.
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        let want = super::catalog::normalise_key(key);
+        self.entries
+            .iter()
+            .find(|e| super::catalog::normalise_key(&e.key) == want)
+    }
+}
+
+/// Byte offsets at which lines start.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// 1-based line of a byte offset.
+pub fn line_at(starts: &[usize], offset: usize) -> u32 {
+    let idx = match starts.binary_search(&offset) {
+        Ok(i) => i,
+        Err(i) => i.saturating_sub(1),
+    };
+    u32::try_from(idx + 1).unwrap_or(u32::MAX)
+}
+
+/// Removes one pair of matching quotes.
+pub fn unquote(s: &str) -> &str {
+    let s = s.trim();
+    for q in ['"', '\''] {
+        if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
+            return &s[1..s.len() - 1];
+        }
+    }
+    s
+}
+
+/// Drops a ` # comment` outside quotes.
+fn strip_comment(v: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for (i, c) in v.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' && prev.is_whitespace() => return v[..i].trim_end(),
+            None => {}
+        }
+        prev = c;
+    }
+    v.trim_end()
+}
+
+/// Splits `key: value` at the first `: ` (or trailing `:`) outside quotes
+/// and brackets.
+fn split_key(line: &str) -> Option<(&str, &str)> {
+    let mut quote: Option<char> = None;
+    let mut depth = 0i32;
+    let bytes = line.as_bytes();
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' if i == 0 => quote = Some(c),
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                ':' if depth <= 0 && (i + 1 == bytes.len() || bytes[i + 1] == b' ') => {
+                    return Some((line[..i].trim(), line[i + 1..].trim()));
+                }
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+/// Flattens YAML text into documents of dotted-key entries, tolerating
+/// anything it does not understand (such lines are skipped).
+pub fn flatten_yaml(text: &str) -> Vec<YamlDoc> {
+    let mut docs = vec![YamlDoc {
+        entries: Vec::new(),
+        line: 1,
+    }];
+    // (indent, key path segment)
+    let mut stack: Vec<(usize, String)> = Vec::new();
+    // Counters for list items per parent path.
+    let mut list_index: std::collections::HashMap<String, usize> = Default::default();
+    let mut block_scalar_indent: Option<usize> = None;
+    for (n, raw) in text.lines().enumerate() {
+        let line_no = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        let trimmed = raw.trim_start();
+        let indent = raw.len() - trimmed.len();
+        if let Some(bi) = block_scalar_indent {
+            if trimmed.is_empty() || indent > bi {
+                continue;
+            }
+            block_scalar_indent = None;
+        }
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if indent == 0 && (trimmed.starts_with("---") || trimmed.starts_with("...")) {
+            docs.push(YamlDoc {
+                entries: Vec::new(),
+                line: line_no + 1,
+            });
+            stack.clear();
+            list_index.clear();
+            continue;
+        }
+        if trimmed.starts_with('%') {
+            continue;
+        }
+        // `key:` followed by `- item` at the same indent is a list under
+        // `key` (valid YAML), so a dash line keeps an equally indented key.
+        let is_item = trimmed.starts_with("- ") || trimmed == "-";
+        while stack.last().is_some_and(|(i, seg)| {
+            *i > indent || (*i == indent && (!is_item || seg.starts_with('[')))
+        }) {
+            stack.pop();
+        }
+        let mut body = strip_comment(trimmed);
+        let mut body_indent = indent;
+        // List items: `- x` or `- key: v`.
+        while let Some(rest) = body
+            .strip_prefix("- ")
+            .or(if body == "-" { Some("") } else { None })
+        {
+            let parent = path(&stack);
+            let idx = list_index.entry(parent.clone()).or_insert(0);
+            let seg = format!("[{idx}]");
+            *idx += 1;
+            stack.push((body_indent, seg));
+            body_indent += 2;
+            body = rest.trim_start();
+            if body.is_empty() {
+                break;
+            }
+        }
+        if body.is_empty() {
+            continue;
+        }
+        match split_key(body) {
+            Some((k, v)) => {
+                let key = unquote(k).to_string();
+                let full = join(&path(&stack), &key);
+                let value = v.trim();
+                let is_block = value.starts_with('|') || value.starts_with('>');
+                docs.last_mut()
+                    .expect("at least one doc")
+                    .entries
+                    .push(Entry {
+                        key: full.clone(),
+                        value: if is_block {
+                            String::new()
+                        } else {
+                            unquote(strip_tag(value)).to_string()
+                        },
+                        line: line_no,
+                    });
+                if is_block {
+                    block_scalar_indent = Some(body_indent);
+                } else if value.is_empty() || value.starts_with('!') && !value.contains(' ') {
+                    stack.push((body_indent, key));
+                }
+                // A key seen again starts its list afresh.
+                list_index.remove(&full);
+            }
+            None => {
+                // A bare scalar list item: `- value`.
+                let parent = path(&stack);
+                if parent.ends_with(']') {
+                    docs.last_mut()
+                        .expect("at least one doc")
+                        .entries
+                        .push(Entry {
+                            key: parent,
+                            value: unquote(body).to_string(),
+                            line: line_no,
+                        });
+                }
+            }
+        }
+    }
+    docs.retain(|d| !d.entries.is_empty());
+    docs
+}
+
+fn strip_tag(v: &str) -> &str {
+    if v.starts_with('!') {
+        v.split_once(' ').map_or("", |(_, r)| r)
+    } else {
+        v
+    }
+}
+
+fn path(stack: &[(usize, String)]) -> String {
+    let mut out = String::new();
+    for (_, seg) in stack {
+        if seg.starts_with('[') {
+            out.push_str(seg);
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// Checks YAML syntax with serde_yaml; a problem becomes a warning naming
+/// the line (the tolerant reader still reads what it can).
+pub fn yaml_syntax_diagnostics(file: &str, text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        if let Err(e) = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(doc) {
+            let line = e.location().map_or(1, |l| l.line() as u32);
+            out.push(Diagnostic {
+                file: file.to_string(),
+                line,
+                severity: DiagnosticLevel::Warning,
+                message: format!(
+                    "not valid YAML ({}); read line by line instead",
+                    crate::data::strip_location(&e.to_string())
+                ),
+            });
+            break;
+        }
+    }
+    out
+}
+
+/// Reads a Java `.properties` file: `#`/`!` comments, `=`, `:` or blank
+/// separators, backslash continuation lines and `\uXXXX` escapes.
+pub fn parse_properties(text: &str) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().enumerate();
+    while let Some((n, raw)) = lines.next() {
+        let first_line = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        let t = raw.trim_start();
+        if t.is_empty() || t.starts_with('#') || t.starts_with('!') {
+            continue;
+        }
+        let mut logical = String::from(t);
+        while ends_with_odd_backslashes(&logical) {
+            logical.pop();
+            match lines.next() {
+                Some((_, next)) => logical.push_str(next.trim_start()),
+                None => break,
+            }
+        }
+        let (key, value) = split_property(&logical);
+        out.push(Entry {
+            key: unescape(key),
+            value: unescape(value.trim_end()),
+            line: first_line,
+        });
+    }
+    out
+}
+
+fn ends_with_odd_backslashes(s: &str) -> bool {
+    s.chars().rev().take_while(|c| *c == '\\').count() % 2 == 1
+}
+
+fn split_property(s: &str) -> (&str, &str) {
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '=' | ':' => return (&s[..i], s[i + 1..].trim_start()),
+            c if c.is_whitespace() => {
+                let rest = s[i..].trim_start();
+                let rest = rest
+                    .strip_prefix('=')
+                    .or_else(|| rest.strip_prefix(':'))
+                    .unwrap_or(rest);
+                return (&s[..i], rest.trim_start());
+            }
+            _ => {}
+        }
+    }
+    (s, "")
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => out.push_str(&hex),
+                }
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_flattens_with_lines_lists_and_documents() {
+        let y = "spring:\n  datasource:\n    url: jdbc:mysql://db:3306/shop # main\n  profiles:\n    active: prod\nlist:\n- a\n- name: x\n  region: 'cn-hangzhou'\nmsg: |\n  hello: world\nafter: 1\n---\nspring.config.activate.on-profile: dev\n";
+        let docs = flatten_yaml(y);
+        assert_eq!(docs.len(), 2);
+        let e = &docs[0].entries;
+        let find = |k: &str| {
+            e.iter()
+                .find(|x| x.key == k)
+                .map(|x| (x.value.as_str(), x.line))
+        };
+        assert_eq!(
+            find("spring.datasource.url"),
+            Some(("jdbc:mysql://db:3306/shop", 3))
+        );
+        assert_eq!(find("spring.profiles.active"), Some(("prod", 5)));
+        assert_eq!(find("list[0]"), Some(("a", 7)));
+        assert_eq!(find("list[1].region"), Some(("cn-hangzhou", 9)));
+        assert_eq!(find("after"), Some(("1", 12)));
+        assert!(find("msg.hello").is_none());
+        assert_eq!(docs[1].entries[0].line, 14);
+    }
+
+    #[test]
+    fn properties_handle_escapes_and_continuations() {
+        let p = "# c\n! c\na.b = 1\nc:2\nd 3\nlong = x\\\n   y\nuni = \\u4e2d\\u6587\nkey\\ with\\ space = v\n";
+        let e = parse_properties(p);
+        let kv: Vec<(&str, &str, u32)> = e
+            .iter()
+            .map(|x| (x.key.as_str(), x.value.as_str(), x.line))
+            .collect();
+        assert_eq!(
+            kv,
+            [
+                ("a.b", "1", 3),
+                ("c", "2", 4),
+                ("d", "3", 5),
+                ("long", "xy", 6),
+                ("uni", "中文", 8),
+                ("key with space", "v", 9)
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_from_offsets() {
+        let s = line_starts("a\nbb\nc");
+        assert_eq!((line_at(&s, 0), line_at(&s, 3), line_at(&s, 5)), (1, 2, 3));
+    }
+}
