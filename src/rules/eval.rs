@@ -6,7 +6,9 @@ use super::predicate::Ctx;
 use super::{I18n, Pack, Rule, Scope};
 use crate::classify::taxonomy::Taxonomy;
 use crate::decl::{matches_glob, Declarations};
-use crate::model::{Dataset, Field, Finding, FindingStatus, Flow, Location, Severity};
+use crate::model::{
+    Control, Dataset, Endpoint, Field, Finding, FindingStatus, Flow, Location, Severity,
+};
 use regex::Regex;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -22,6 +24,10 @@ pub struct Subjects<'a> {
     pub datasets: &'a [Dataset],
     /// Flows.
     pub flows: &'a [Flow],
+    /// External endpoints (object stores, SDKs, HTTP APIs, …) data can reach.
+    pub endpoints: &'a [Endpoint],
+    /// Security controls found in config (log retention, encrypt rules, …).
+    pub controls: &'a [Control],
     /// Declarations, when a `piaudit.yaml` was found.
     pub decl: Option<&'a Declarations>,
     /// Taxonomy (for high-risk identifiers).
@@ -83,6 +89,7 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> DatasetView {
         "id": d.id, "kind": d.kind, "name": d.name, "comment": d.comment, "system": d.system,
         "pi_fields": pi.len(), "sensitive_fields": sensitive, "high_risk_fields": high_risk,
         "categories": categories, "has_minor": has_minor,
+        "fields": d.fields.iter().map(|f| field_brief(f, d, s.taxonomy)).collect::<Vec<_>>(),
     });
     let decl = match s.decl {
         None => json!({ "present": false }),
@@ -101,7 +108,6 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> DatasetView {
     }
 }
 
-/// Evaluates every rule of `pack` and returns findings sorted by file, line, rule.
 /// Findings plus their messages in both languages (for bilingual reports).
 #[derive(Debug, Clone, Default)]
 pub struct Evaluation {
@@ -111,9 +117,151 @@ pub struct Evaluation {
     pub messages: BTreeMap<String, I18n>,
 }
 
+/// Where project-level findings (about the declarations as a whole) point.
+pub const DECLARATIONS_FILE: &str = "piaudit.yaml";
+
+/// Jurisdictions that make a transfer outbound (CBDF treats HK/Macao/Taiwan as outbound).
+const OUTBOUND: &[&str] = &["abroad", "hk_mo_tw"];
+
+/// A compact view of a field, as listed inside datasets, endpoints and flows.
+fn field_brief(f: &Field, dataset: &Dataset, taxonomy: &Taxonomy) -> Value {
+    let cat = f.pi.as_ref().and_then(|p| taxonomy.category(&p.category));
+    json!({
+        "id": f.id, "name": f.name, "dataset": dataset.name, "type": f.data_type,
+        "comment": f.comment,
+        "pi": f.pi.is_some(),
+        "category": f.pi.as_ref().map(|p| p.category.as_str()),
+        "sensitive": f.pi.as_ref().is_some_and(|p| p.sensitive),
+        "high_risk": cat.is_some_and(|c| c.high_risk),
+        "group": cat.map(|c| c.group.as_str()),
+        "protected": !f.protection.is_empty(),
+    })
+}
+
+/// Everything rules can ask about the scan as a whole (`project.*`).
+struct ProjectView {
+    project: Value,
+    endpoints: Vec<Value>,
+    decl: Value,
+    now: Value,
+}
+
+fn now_value(today: &str) -> Value {
+    let year: i64 = today.get(..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
+    json!({
+        "today": today,
+        "year": year,
+        "previous_year": (year - 1).to_string(),
+        "jan31": format!("{year:04}-01-31"),
+    })
+}
+
+fn project_view(s: &Subjects<'_>, views: &[DatasetView]) -> ProjectView {
+    let mut field_index: HashMap<&str, (&Dataset, &Field)> = HashMap::new();
+    for d in s.datasets {
+        for f in &d.fields {
+            field_index.insert(&f.id, (d, f));
+        }
+    }
+    // Reverse edges so each endpoint can find every field that reaches it.
+    let mut into: HashMap<&str, Vec<&str>> = HashMap::new();
+    for fl in s.flows {
+        into.entry(fl.to.as_str())
+            .or_default()
+            .push(fl.from.as_str());
+    }
+    let endpoints: Vec<Value> = s
+        .endpoints
+        .iter()
+        .map(|e| {
+            let mut seen: BTreeSet<&str> = BTreeSet::new();
+            let mut stack = vec![e.id.as_str()];
+            while let Some(n) = stack.pop() {
+                for &src in into.get(n).map_or(&[][..], Vec::as_slice) {
+                    if seen.insert(src) {
+                        stack.push(src);
+                    }
+                }
+            }
+            let reaching: Vec<Value> = seen
+                .iter()
+                .filter_map(|id| field_index.get(id))
+                .filter(|(_, f)| f.pi.is_some())
+                .map(|(d, f)| field_brief(f, d, s.taxonomy))
+                .collect();
+            let count = |k: &str| reaching.iter().filter(|f| f[k] == json!(true)).count();
+            let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+            if let Value::Object(o) = &mut v {
+                o.insert(
+                    "outbound".into(),
+                    Value::Bool(OUTBOUND.contains(&e.jurisdiction.as_str())),
+                );
+                o.insert("host".into(), json!(e.id.rsplit(':').next()));
+                o.insert("pi_count".into(), json!(reaching.len()));
+                o.insert("sensitive_count".into(), json!(count("sensitive")));
+                o.insert("high_risk_count".into(), json!(count("high_risk")));
+                o.insert("pi".into(), Value::Array(reaching));
+            }
+            v
+        })
+        .collect();
+    let flows: Vec<Value> = s
+        .flows
+        .iter()
+        .map(|fl| {
+            let brief = |id: &str| {
+                field_index
+                    .get(id)
+                    .map_or(Value::Null, |(d, f)| field_brief(f, d, s.taxonomy))
+            };
+            json!({
+                "from": brief(&fl.from), "to": brief(&fl.to), "to_id": fl.to,
+                "transform": fl.transform,
+                "to_endpoint": endpoints.iter().find(|e| e["id"] == json!(fl.to)),
+            })
+        })
+        .collect();
+    let datasets: Vec<&Value> = views.iter().map(|v| &v.summary).collect();
+    let total = |k: &str| {
+        views
+            .iter()
+            .map(|v| v.summary[k].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    let categories: BTreeSet<&str> = views
+        .iter()
+        .filter_map(|v| v.summary["categories"].as_array())
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let project = json!({
+        "pi_fields": total("pi_fields"),
+        "sensitive_fields": total("sensitive_fields"),
+        "high_risk_fields": total("high_risk_fields"),
+        "has_minor": views.iter().any(|v| v.summary["has_minor"] == json!(true)),
+        "categories": categories,
+        "datasets": datasets,
+        "flows": flows,
+        "endpoints": endpoints,
+        "controls": s.controls,
+        "outbound_pi_endpoints": endpoints.iter().filter(|e| e["outbound"] == json!(true) && e["pi_count"].as_u64() > Some(0)).count(),
+    });
+    let decl = match s.decl {
+        None => json!({ "present": false }),
+        Some(all) => json!({ "present": true, "all": all }),
+    };
+    ProjectView {
+        project,
+        endpoints: endpoints.clone(),
+        decl,
+        now: now_value(s.today),
+    }
+}
+
 /// Evaluates every rule of `pack` over the subjects.
 pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
     let views: Vec<DatasetView> = s.datasets.iter().map(|d| dataset_view(d, s)).collect();
+    let pv = project_view(s, &views);
     let mut field_index: HashMap<&str, (usize, &Field)> = HashMap::new();
     for (i, d) in s.datasets.iter().enumerate() {
         for f in &d.fields {
@@ -125,6 +273,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         .and_then(|d| d.scale.as_ref())
         .and_then(|x| x.pi_subjects_total)
         .is_some_and(|n| n >= LARGE_PROCESSOR);
+    let minors_project = views.iter().any(|v| v.minors_sensitive);
     let mut out: BTreeMap<String, (Finding, I18n)> = BTreeMap::new();
     let mut emit =
         |rule: &Rule, ctx: Ctx<'_>, subjects: Vec<String>, location: &Location, minors: bool| {
@@ -133,14 +282,58 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                 .or_insert((finding, message));
         };
     for rule in pack.rules.values() {
+        let params = &rule.params;
+        let common = [
+            ("project", &pv.project),
+            ("now", &pv.now),
+            ("params", params),
+        ];
         match rule.scope {
+            Scope::Project => {
+                let mut roots = vec![("decl", &pv.decl)];
+                roots.extend(common);
+                let ctx = Ctx::new(&roots);
+                if rule.when.eval(ctx) {
+                    emit(
+                        rule,
+                        ctx,
+                        vec!["project".to_string()],
+                        &Location::line(DECLARATIONS_FILE, 1),
+                        minors_project,
+                    );
+                }
+            }
+            Scope::Endpoint => {
+                for (e, ev) in s.endpoints.iter().zip(&pv.endpoints) {
+                    let mut roots = vec![("endpoint", ev), ("decl", &pv.decl)];
+                    roots.extend(common);
+                    let ctx = Ctx::new(&roots);
+                    if rule.when.eval(ctx) {
+                        emit(rule, ctx, vec![e.id.clone()], &e.location, false);
+                    }
+                }
+            }
+            Scope::Control => {
+                for c in s.controls {
+                    let cv = serde_json::to_value(c).unwrap_or(Value::Null);
+                    let mut roots = vec![("control", &cv), ("decl", &pv.decl)];
+                    roots.extend(common);
+                    let ctx = Ctx::new(&roots);
+                    if rule.when.eval(ctx) {
+                        let id = format!(
+                            "control:{}:{}",
+                            c.kind,
+                            c.subject.as_deref().unwrap_or(&c.location.file)
+                        );
+                        emit(rule, ctx, vec![id], &c.location, false);
+                    }
+                }
+            }
             Scope::Dataset => {
                 for (d, v) in s.datasets.iter().zip(&views) {
-                    let roots = [("dataset", &v.summary), ("decl", &v.decl)];
-                    let ctx = Ctx {
-                        roots: &roots,
-                        item: None,
-                    };
+                    let mut roots = vec![("dataset", &v.summary), ("decl", &v.decl)];
+                    roots.extend(common);
+                    let ctx = Ctx::new(&roots);
                     if rule.when.eval(ctx) {
                         emit(
                             rule,
@@ -160,11 +353,10 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                             continue;
                         }
                         let fv = field_value(f, s.taxonomy);
-                        let roots = [("field", &fv), ("dataset", &v.summary), ("decl", &v.decl)];
-                        let ctx = Ctx {
-                            roots: &roots,
-                            item: None,
-                        };
+                        let mut roots =
+                            vec![("field", &fv), ("dataset", &v.summary), ("decl", &v.decl)];
+                        roots.extend(common);
+                        let ctx = Ctx::new(&roots);
                         if rule.when.eval(ctx) {
                             emit(
                                 rule,
@@ -179,25 +371,40 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
             }
             Scope::Flow => {
                 for flow in s.flows {
-                    let (Some(&(fd, ff)), Some(&(td, tf))) = (
-                        field_index.get(flow.from.as_str()),
-                        field_index.get(flow.to.as_str()),
-                    ) else {
+                    let Some(&(fd, ff)) = field_index.get(flow.from.as_str()) else {
                         continue;
                     };
+                    let to_field = field_index.get(flow.to.as_str());
                     let flow_v = serde_json::to_value(flow).unwrap_or(Value::Null);
                     let from = json!({ "field": field_value(ff, s.taxonomy), "dataset": views[fd].summary });
-                    let to = json!({ "field": field_value(tf, s.taxonomy), "dataset": views[td].summary });
-                    let roots = [
+                    let to_endpoint = pv
+                        .endpoints
+                        .iter()
+                        .find(|e| e["id"] == json!(flow.to))
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    // A flow into an endpoint has no target field; rules see `to.endpoint`.
+                    let to = match to_field {
+                        Some(&(td, tf)) => {
+                            json!({ "field": field_value(tf, s.taxonomy), "dataset": views[td].summary, "endpoint": null })
+                        }
+                        None if !to_endpoint.is_null() => {
+                            json!({ "field": null, "dataset": null, "endpoint": to_endpoint })
+                        }
+                        None => continue,
+                    };
+                    let decl = match to_field {
+                        Some(&(td, _)) => &views[td].decl,
+                        None => &pv.decl,
+                    };
+                    let mut roots = vec![
                         ("flow", &flow_v),
                         ("from", &from),
                         ("to", &to),
-                        ("decl", &views[td].decl),
+                        ("decl", decl),
                     ];
-                    let ctx = Ctx {
-                        roots: &roots,
-                        item: None,
-                    };
+                    roots.extend(common);
+                    let ctx = Ctx::new(&roots);
                     if rule.when.eval(ctx) {
                         let minors = views[fd].minors_sensitive;
                         emit(
@@ -360,10 +567,7 @@ mod tests {
     fn placeholders() {
         let f = json!({"id": "a#t.c", "pi": {"category": "contact.phone"}, "tags": ["a", "b"]});
         let roots = [("field", &f)];
-        let ctx = Ctx {
-            roots: &roots,
-            item: None,
-        };
+        let ctx = Ctx::new(&roots);
         assert_eq!(
             render(
                 "{field.id} ({field.pi.category}) {field.tags} {field.nope}",

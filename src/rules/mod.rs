@@ -3,7 +3,9 @@
 //! texts, severity and legal basis. Loading deserialises first, then
 //! compiles and validates, so evaluation only ever sees valid rules.
 
+pub mod commands;
 pub mod eval;
+pub mod fixtures;
 pub mod law;
 pub mod predicate;
 
@@ -46,6 +48,12 @@ pub enum Scope {
     Flow,
     /// Each dataset.
     Dataset,
+    /// Each external endpoint (object store, SDK, HTTP API, …).
+    Endpoint,
+    /// Each security control found in config.
+    Control,
+    /// The project as a whole, once (mostly declaration duties).
+    Project,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +68,8 @@ struct RuleSpec {
     scope: Scope,
     #[serde(default)]
     needs_declarations: bool,
+    #[serde(default)]
+    params: serde_yaml::Mapping,
     when: serde_yaml::Value,
     #[serde(default)]
     severity_if: Vec<SeverityIfSpec>,
@@ -88,6 +98,93 @@ struct PackSpec {
     as_of: String,
 }
 
+/// The line of a rule file an error is about: the first line containing a
+/// token the message names (in backticks, or the last key of a predicate path).
+fn line_hint(text: &str, message: &str) -> Option<usize> {
+    let mut needles: Vec<String> = message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    if let Some((at, _)) = message.split_once(": ") {
+        if let Some(last) = at.rsplit('.').next() {
+            needles.insert(
+                0,
+                last.trim_end_matches(|c: char| c == ']' || c.is_ascii_digit() || c == '[')
+                    .to_string(),
+            );
+        }
+    }
+    needles
+        .iter()
+        .filter(|n| n.len() > 1)
+        .find_map(|n| text.lines().position(|l| l.contains(n.as_str())))
+        .map(|i| i + 1)
+}
+
+/// Roots a predicate may read for each scope (besides `item`/`outer`).
+fn roots_of(scope: Scope) -> &'static [&'static str] {
+    match scope {
+        Scope::Field => &["field", "dataset", "decl", "project", "now", "params"],
+        Scope::Dataset => &["dataset", "decl", "project", "now", "params"],
+        Scope::Flow => &["flow", "from", "to", "decl", "project", "now", "params"],
+        Scope::Endpoint => &["endpoint", "decl", "project", "now", "params"],
+        Scope::Control => &["control", "decl", "project", "now", "params"],
+        Scope::Project => &["decl", "project", "now", "params"],
+    }
+}
+
+/// Rejects paths no subject can ever have, so a typo is an error (exit 2)
+/// instead of a rule that silently never fires.
+fn check_path(scope: Scope, path: &str, params: &serde_json::Value) -> Result<(), String> {
+    let mut parts = path.split('.');
+    let head = parts.next().unwrap_or_default();
+    if head == "item" || head == "outer" {
+        return Ok(());
+    }
+    let roots = roots_of(scope);
+    if !roots.contains(&head) {
+        return Err(format!(
+            "path `{path}`: unknown root `{head}` for scope {scope:?}; known: {}, item, outer",
+            roots.join(", ")
+        ));
+    }
+    let second = parts.next();
+    match (head, second) {
+        ("params", Some(k)) if params.get(k).is_none() => Err(format!(
+            "path `{path}`: `params.{k}` is not defined in the rule's `params`"
+        )),
+        ("decl", Some(k)) => {
+            let per_dataset = matches!(scope, Scope::Field | Scope::Dataset | Scope::Flow);
+            let known: &[&str] = if per_dataset {
+                &["present", "all", "dataset", "datasets", "consents"]
+            } else {
+                &["present", "all"]
+            };
+            if !known.contains(&k) {
+                return Err(format!(
+                    "path `{path}`: `decl.{k}` is not available for scope {scope:?}; known: {}",
+                    known.join(", ")
+                ));
+            }
+            if k == "all" {
+                if let Some(top) = parts.next() {
+                    let keys = crate::decl::Declarations::top_level_keys();
+                    if !keys.contains(&top) {
+                        return Err(format!(
+                            "path `{path}`: `{top}` is not a piaudit.yaml key; known: {}",
+                            keys.join(", ")
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -103,6 +200,8 @@ pub struct Rule {
     pub scope: Scope,
     /// Downgraded to info with a note when no `piaudit.yaml` is present.
     pub needs_declarations: bool,
+    /// Named constants (thresholds) the predicate and messages refer to as `params.*`.
+    pub params: serde_json::Value,
     /// The condition that makes a finding.
     pub when: Predicate,
     /// Severity overrides, first match wins.
@@ -160,7 +259,10 @@ impl Pack {
             }
             let raw: RuleSpec = parse_yaml(path, text)?;
             let err = |message: String| Error::Rules {
-                file: path.to_string(),
+                file: match line_hint(text, &message) {
+                    Some(line) => format!("{path}:{line}"),
+                    None => path.to_string(),
+                },
                 message,
             };
             let stem = path
@@ -193,6 +295,13 @@ impl Pack {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&err)?;
+            let params = serde_json::to_value(&raw.params).map_err(|e| err(e.to_string()))?;
+            for p in std::iter::once(&when)
+                .chain(severity_if.iter().map(|(p, _)| p))
+                .flat_map(Predicate::paths)
+            {
+                check_path(raw.scope, p, &params).map_err(&err)?;
+            }
             for h in ["## What it does", "## Why is this bad?"] {
                 if !raw.doc.contains(h) {
                     return Err(err(format!("`doc` lacks the heading `{h}`")));
@@ -205,6 +314,7 @@ impl Pack {
                 basis: raw.basis,
                 scope: raw.scope,
                 needs_declarations: raw.needs_declarations,
+                params,
                 when,
                 severity_if,
                 message: raw.message,

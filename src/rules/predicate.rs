@@ -28,17 +28,36 @@ pub enum Predicate {
     Some { path: String, cond: Box<Predicate> },
     /// No item of the list at `path` satisfies `cond`.
     None { path: String, cond: Box<Predicate> },
+    /// The number of items of the list at `path` satisfying `cond` passes `ops`.
+    Count {
+        /// List path.
+        path: String,
+        /// Condition on each item.
+        cond: Box<Predicate>,
+        /// Comparisons on the count.
+        ops: Vec<Op>,
+    },
     /// Comparisons on one path; all must hold.
     Leaf { path: String, ops: Vec<Op> },
+}
+
+/// The right-hand side of a comparison: a literal, or `{ path: … }` naming
+/// another value of the context (e.g. a rule parameter or today's date).
+#[derive(Debug, Clone)]
+pub enum Operand {
+    /// A literal value.
+    Lit(Value),
+    /// A value looked up in the context.
+    Path(String),
 }
 
 /// A comparison on a value.
 #[derive(Debug, Clone)]
 pub enum Op {
     /// Equal.
-    Eq(Value),
+    Eq(Operand),
     /// Not equal.
-    Ne(Value),
+    Ne(Operand),
     /// One of.
     In(Vec<Value>),
     /// None of.
@@ -47,23 +66,40 @@ pub enum Op {
     Exists(bool),
     /// Null, absent, empty string, list or map (`true`), or not (`false`).
     Empty(bool),
-    /// Numeric comparisons.
-    Gt(f64),
+    /// >: numbers numerically, strings (ISO dates) lexicographically.
+    Gt(Operand),
     /// ≥.
-    Gte(f64),
+    Gte(Operand),
     /// <.
-    Lt(f64),
+    Lt(Operand),
     /// ≤.
-    Lte(f64),
+    Lte(Operand),
     /// A list contains the value, or a string contains the substring.
     Contains(Value),
     /// A string matches the regex.
     Matches(Regex),
+    /// The value is a glob (from `piaudit.yaml`) matching the operand string.
+    GlobMatches(Operand),
+    /// Days from this date to the operand date, tested by the inner comparisons.
+    DaysUntil(Operand, Vec<Op>),
 }
 
 /// Names of the operators, for error messages.
 pub const OPS: &[&str] = &[
-    "eq", "ne", "in", "not_in", "exists", "empty", "gt", "gte", "lt", "lte", "contains", "matches",
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "exists",
+    "empty",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "contains",
+    "matches",
+    "glob_matches",
+    "days_until",
 ];
 
 /// Compiles a predicate from YAML; errors say where (`at`) and how to fix.
@@ -94,10 +130,10 @@ pub fn compile(v: &serde_yaml::Value, at: &str) -> Result<Predicate, String> {
                 }
             }
             "not" => Predicate::Not(Box::new(compile(val, &here)?)),
-            "some" | "none" => {
-                let m = val
-                    .as_mapping()
-                    .ok_or_else(|| format!("{here}: expected {{ path: …, where: … }}"))?;
+            "some" | "none" | "count" => {
+                let m = val.as_mapping().ok_or_else(|| {
+                    format!("{here}: expected {{ path: …, where: … }} (count also takes comparisons such as gte: 2)")
+                })?;
                 let path = m
                     .get("path")
                     .and_then(|p| p.as_str())
@@ -107,15 +143,30 @@ pub fn compile(v: &serde_yaml::Value, at: &str) -> Result<Predicate, String> {
                     Some(w) => compile(w, &format!("{here}.where"))?,
                     None => Predicate::All(Vec::new()),
                 };
-                if key == "some" {
-                    Predicate::Some {
-                        path,
-                        cond: Box::new(cond),
+                let cond = Box::new(cond);
+                let mut ops = Vec::new();
+                for (ok, ov) in m {
+                    let name = ok.as_str().unwrap_or_default();
+                    if name == "path" || name == "where" {
+                        continue;
                     }
-                } else {
-                    Predicate::None {
-                        path,
-                        cond: Box::new(cond),
+                    if key != "count" {
+                        return Err(format!(
+                            "{here}.{name}: `{key}` takes only `path` and `where`"
+                        ));
+                    }
+                    ops.push(compile_op(name, ov).map_err(|e| format!("{here}.{name}: {e}"))?);
+                }
+                match key {
+                    "some" => Predicate::Some { path, cond },
+                    "none" => Predicate::None { path, cond },
+                    _ => {
+                        if ops.is_empty() {
+                            return Err(format!(
+                                "{here}: `count` needs a comparison such as `gte: 1`"
+                            ));
+                        }
+                        Predicate::Count { path, cond, ops }
                     }
                 }
             }
@@ -150,8 +201,24 @@ fn json(v: &serde_yaml::Value) -> Result<Value, String> {
     serde_json::to_value(v).map_err(|e| e.to_string())
 }
 
-fn number(v: &serde_yaml::Value) -> Result<f64, String> {
-    v.as_f64().ok_or_else(|| "expected a number".to_string())
+/// `{ path: a.b }` is a reference; anything else a literal.
+fn operand(v: &serde_yaml::Value) -> Result<Operand, String> {
+    if let Some(m) = v.as_mapping() {
+        if m.len() == 1 {
+            if let Some(p) = m.get("path").and_then(|p| p.as_str()) {
+                return Ok(Operand::Path(p.to_string()));
+            }
+        }
+    }
+    json(v).map(Operand::Lit)
+}
+
+fn comparable(v: &serde_yaml::Value) -> Result<Operand, String> {
+    let o = operand(v)?;
+    match &o {
+        Operand::Lit(Value::Number(_)) | Operand::Lit(Value::String(_)) | Operand::Path(_) => Ok(o),
+        _ => Err("expected a number, a YYYY-MM-DD date or { path: … }".to_string()),
+    }
 }
 
 fn list(v: &serde_yaml::Value) -> Result<Vec<Value>, String> {
@@ -164,21 +231,45 @@ fn list(v: &serde_yaml::Value) -> Result<Vec<Value>, String> {
 
 fn compile_op(name: &str, v: &serde_yaml::Value) -> Result<Op, String> {
     Ok(match name {
-        "eq" => Op::Eq(json(v)?),
-        "ne" => Op::Ne(json(v)?),
+        "eq" => Op::Eq(operand(v)?),
+        "ne" => Op::Ne(operand(v)?),
         "in" => Op::In(list(v)?),
         "not_in" => Op::NotIn(list(v)?),
         "exists" => Op::Exists(v.as_bool().ok_or("expected true or false")?),
         "empty" => Op::Empty(v.as_bool().ok_or("expected true or false")?),
-        "gt" => Op::Gt(number(v)?),
-        "gte" => Op::Gte(number(v)?),
-        "lt" => Op::Lt(number(v)?),
-        "lte" => Op::Lte(number(v)?),
+        "gt" => Op::Gt(comparable(v)?),
+        "gte" => Op::Gte(comparable(v)?),
+        "lt" => Op::Lt(comparable(v)?),
+        "lte" => Op::Lte(comparable(v)?),
         "contains" => Op::Contains(json(v)?),
         "matches" => {
             let s = v.as_str().ok_or("expected a regex string")?;
             // The regex crate is linear-time: user rules cannot backtrack catastrophically.
             Op::Matches(Regex::new(s).map_err(|e| e.to_string())?)
+        }
+        "glob_matches" => Op::GlobMatches(operand(v)?),
+        "days_until" => {
+            let m = v
+                .as_mapping()
+                .ok_or("expected { to: <date or { path: … }>, lt: 1095 }")?;
+            let to = m
+                .get("to")
+                .ok_or("missing `to` (a date or { path: now.today })")?;
+            let mut ops = Vec::new();
+            for (ok, ov) in m {
+                let n = ok.as_str().unwrap_or_default();
+                if n == "to" {
+                    continue;
+                }
+                if !matches!(n, "gt" | "gte" | "lt" | "lte" | "eq" | "ne") {
+                    return Err(format!("`{n}`: days_until takes gt, gte, lt, lte, eq, ne"));
+                }
+                ops.push(compile_op(n, ov).map_err(|e| format!("{n}: {e}"))?);
+            }
+            if ops.is_empty() {
+                return Err("days_until needs a comparison such as `gt: 730`".into());
+            }
+            Op::DaysUntil(operand(to)?, ops)
         }
         other => {
             return Err(format!(
@@ -190,32 +281,60 @@ fn compile_op(name: &str, v: &serde_yaml::Value) -> Result<Op, String> {
 }
 
 /// The values a predicate is evaluated against: named roots (`field`,
-/// `dataset`, `decl`, …) plus, inside `some`/`none`, the current `item`.
+/// `dataset`, `decl`, …) plus, inside `some`/`none`/`count`, the current
+/// `item` and the enclosing quantifier's item as `outer`.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     /// Named roots.
     pub roots: &'a [(&'a str, &'a Value)],
     /// The current list item.
     pub item: Option<&'a Value>,
+    /// The item of the enclosing quantifier, if nested.
+    pub outer: Option<&'a Value>,
 }
 
 impl<'a> Ctx<'a> {
+    /// A context over named roots, outside any quantifier.
+    pub fn new(roots: &'a [(&'a str, &'a Value)]) -> Ctx<'a> {
+        Ctx {
+            roots,
+            item: None,
+            outer: None,
+        }
+    }
+
     /// Looks a dotted path up; `None` when any step is missing.
     pub fn get(&self, path: &str) -> Option<&'a Value> {
         let mut parts = path.split('.');
         let head = parts.next()?;
-        let mut cur = if head == "item" {
-            self.item?
-        } else {
-            self.roots
+        let mut cur = match head {
+            "item" => self.item?,
+            "outer" => self.outer?,
+            _ => self
+                .roots
                 .iter()
                 .find(|(n, _)| *n == head)
-                .map(|(_, v)| *v)?
+                .map(|(_, v)| *v)?,
         };
         for p in parts {
             cur = cur.get(p)?;
         }
         Some(cur)
+    }
+
+    fn with_item(self, item: &'a Value) -> Ctx<'a> {
+        Ctx {
+            roots: self.roots,
+            item: Some(item),
+            outer: self.item,
+        }
+    }
+
+    fn resolve(&self, o: &'a Operand) -> Option<&'a Value> {
+        match o {
+            Operand::Lit(v) => Some(v),
+            Operand::Path(p) => self.get(p),
+        }
     }
 }
 
@@ -236,21 +355,50 @@ impl Predicate {
             Predicate::All(ps) => ps.iter().all(|p| p.eval(ctx)),
             Predicate::Any(ps) => ps.iter().any(|p| p.eval(ctx)),
             Predicate::Not(p) => !p.eval(ctx),
-            Predicate::Some { path, cond } => items(ctx, path).iter().any(|i| {
-                cond.eval(Ctx {
-                    item: Some(i),
-                    ..ctx
-                })
-            }),
-            Predicate::None { path, cond } => !items(ctx, path).iter().any(|i| {
-                cond.eval(Ctx {
-                    item: Some(i),
-                    ..ctx
-                })
-            }),
+            Predicate::Some { path, cond } => {
+                items(ctx, path).iter().any(|i| cond.eval(ctx.with_item(i)))
+            }
+            Predicate::None { path, cond } => {
+                !items(ctx, path).iter().any(|i| cond.eval(ctx.with_item(i)))
+            }
+            Predicate::Count { path, cond, ops } => {
+                let n = items(ctx, path)
+                    .iter()
+                    .filter(|i| cond.eval(ctx.with_item(i)))
+                    .count();
+                let n = Value::from(n as u64);
+                ops.iter().all(|op| op.test(Some(&n), ctx))
+            }
             Predicate::Leaf { path, ops } => {
                 let v = ctx.get(path);
-                ops.iter().all(|op| op.test(v))
+                ops.iter().all(|op| op.test(v, ctx))
+            }
+        }
+    }
+
+    /// Every path the predicate reads (for validation against known roots).
+    pub fn paths(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_paths(&mut out);
+        out
+    }
+
+    fn collect_paths<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Predicate::All(ps) | Predicate::Any(ps) => ps.iter().for_each(|p| p.collect_paths(out)),
+            Predicate::Not(p) => p.collect_paths(out),
+            Predicate::Some { path, cond } | Predicate::None { path, cond } => {
+                out.push(path);
+                cond.collect_paths(out);
+            }
+            Predicate::Count { path, cond, ops } => {
+                out.push(path);
+                cond.collect_paths(out);
+                ops.iter().for_each(|o| o.collect_paths(out));
+            }
+            Predicate::Leaf { path, ops } => {
+                out.push(path);
+                ops.iter().for_each(|o| o.collect_paths(out));
             }
         }
     }
@@ -263,26 +411,91 @@ fn items<'a>(ctx: Ctx<'a>, path: &str) -> &'a [Value] {
     }
 }
 
+/// Orders two values when both are numbers or both are strings.
+fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (civil calendar).
+pub fn day_number(s: &str) -> Option<i64> {
+    let b = s.get(..10)?;
+    let y: i64 = b.get(..4)?.parse().ok()?;
+    let m: i64 = b.get(5..7)?.parse().ok()?;
+    let d: i64 = b.get(8..10)?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 impl Op {
-    fn test(&self, v: Option<&Value>) -> bool {
-        let num = || v.and_then(Value::as_f64);
+    fn test(&self, v: Option<&Value>, ctx: Ctx<'_>) -> bool {
+        let cmp = |o: &Operand| v.zip(ctx.resolve(o)).and_then(|(a, b)| order(a, b));
         match self {
-            Op::Eq(x) => v == Some(x),
-            Op::Ne(x) => v != Some(x),
+            Op::Eq(x) => v == ctx.resolve(x),
+            Op::Ne(x) => v != ctx.resolve(x),
             Op::In(xs) => v.is_some_and(|v| xs.contains(v)),
             Op::NotIn(xs) => !v.is_some_and(|v| xs.contains(v)),
             Op::Exists(want) => (v.is_some() && v != Some(&Value::Null)) == *want,
             Op::Empty(want) => is_empty(v) == *want,
-            Op::Gt(n) => num().is_some_and(|x| x > *n),
-            Op::Gte(n) => num().is_some_and(|x| x >= *n),
-            Op::Lt(n) => num().is_some_and(|x| x < *n),
-            Op::Lte(n) => num().is_some_and(|x| x <= *n),
+            Op::Gt(o) => cmp(o).is_some_and(|c| c.is_gt()),
+            Op::Gte(o) => cmp(o).is_some_and(|c| c.is_ge()),
+            Op::Lt(o) => cmp(o).is_some_and(|c| c.is_lt()),
+            Op::Lte(o) => cmp(o).is_some_and(|c| c.is_le()),
             Op::Contains(x) => match (v, x) {
                 (Some(Value::Array(a)), _) => a.contains(x),
                 (Some(Value::String(s)), Value::String(sub)) => s.contains(sub.as_str()),
                 _ => false,
             },
             Op::Matches(re) => v.and_then(Value::as_str).is_some_and(|s| re.is_match(s)),
+            Op::GlobMatches(o) => match (v.and_then(Value::as_str), ctx.resolve(o)) {
+                (Some(pattern), Some(Value::String(s))) => crate::decl::matches_glob(pattern, s, s),
+                _ => false,
+            },
+            Op::DaysUntil(to, ops) => {
+                let from = v.and_then(Value::as_str).and_then(day_number);
+                let to = ctx.resolve(to).and_then(Value::as_str).and_then(day_number);
+                match (from, to) {
+                    (Some(a), Some(b)) => {
+                        let days = Value::from(b - a);
+                        ops.iter().all(|op| op.test(Some(&days), ctx))
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    fn collect_paths<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Op::Eq(o)
+            | Op::Ne(o)
+            | Op::Gt(o)
+            | Op::Gte(o)
+            | Op::Lt(o)
+            | Op::Lte(o)
+            | Op::GlobMatches(o) => {
+                if let Operand::Path(p) = o {
+                    out.push(p);
+                }
+            }
+            Op::DaysUntil(o, ops) => {
+                if let Operand::Path(p) = o {
+                    out.push(p);
+                }
+                ops.iter().for_each(|x| x.collect_paths(out));
+            }
+            _ => {}
         }
     }
 }
@@ -295,10 +508,7 @@ mod tests {
     fn check(pred: &str, field: Value) -> bool {
         let p = compile(&serde_yaml::from_str(pred).unwrap(), "when").unwrap();
         let roots = [("field", &field)];
-        p.eval(Ctx {
-            roots: &roots,
-            item: None,
-        })
+        p.eval(Ctx::new(&roots))
     }
 
     #[test]
@@ -355,5 +565,47 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("matches"), "{e}");
+    }
+
+    #[test]
+    fn counts_dates_globs_and_path_operands() {
+        let f = json!({
+            "audits": [{"kind": "periodic", "date": "2023-05-01"}, {"kind": "periodic", "date": "2026-01-10"}],
+            "today": "2026-06-01", "total": 1_200_000, "limit": 1_000_000,
+            "sharing": [{"endpoint": "*jpush*"}], "host": "endpoint:sdk:api.jpush.cn",
+        });
+        assert!(check(
+            "count: { path: field.audits, where: { item.kind: { eq: periodic } }, gte: 2 }",
+            f.clone()
+        ));
+        assert!(!check(
+            "count: { path: field.audits, where: { item.kind: { eq: periodic } }, gt: 2 }",
+            f.clone()
+        ));
+        assert!(check(
+            "some: { path: field.audits, where: { item.date: { days_until: { to: { path: field.today }, gt: 730 } } } }",
+            f.clone()
+        ));
+        assert!(!check(
+            "none: { path: field.audits, where: { item.date: { days_until: { to: { path: field.today }, lte: 730 } } } }",
+            f.clone()
+        ));
+        assert!(check(
+            "field.total: { gte: { path: field.limit } }",
+            f.clone()
+        ));
+        assert!(check("field.today: { gt: '2026-01-01' }", f.clone()));
+        assert!(check(
+            "some: { path: field.sharing, where: { item.endpoint: { glob_matches: { path: field.host } } } }",
+            f.clone()
+        ));
+        assert!(compile(&serde_yaml::from_str("count: { path: x }").unwrap(), "when").is_err());
+        assert_eq!(day_number("1970-01-02"), Some(1));
+        assert_eq!(
+            day_number("2026-03-01")
+                .zip(day_number("2026-02-28"))
+                .map(|(a, b)| a - b),
+            Some(1)
+        );
     }
 }

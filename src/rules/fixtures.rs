@@ -1,0 +1,246 @@
+//! Rule fixtures (`CNPI-xxx.test.yaml`): every rule carries cases that must
+//! fire it (`invalid`) and cases that must not (`valid`). `piaudit rules test`
+//! and `cargo test` both run them through the real pipeline
+//! ([`crate::scan_sources`]), so a fixture tests extraction, classification
+//! and the predicate together.
+//!
+//! ```yaml
+//! id: CNPI-024
+//! given:                     # defaults for every case
+//!   files:
+//!     application-prod.yml: |
+//!       mybatis-plus: { configuration: { log-impl: org.apache.ibatis.logging.stdout.StdOutImpl } }
+//!   declarations: |          # piaudit.yaml text
+//!     version: 1
+//! valid:   [ { files: { application-prod.yml: "server: { port: 80 }" } } ]
+//! invalid: [ {} ]
+//! ```
+//!
+//! A case's `sql`, `files`, `declarations` and `today` replace the `given`
+//! ones; `sql: …` is shorthand for `files: { fixture.sql: … }`.
+
+use crate::data::DataFiles;
+use crate::decl::Declarations;
+use crate::discover::FileKind;
+use crate::error::Error;
+use crate::model::ScanInfo;
+use crate::{scan_sources, Config, Knowledge, Source};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Date fixtures are evaluated on, unless a case sets `today`.
+pub const FIXTURE_TODAY: &str = "2026-06-01";
+
+/// Inputs of one fixture case.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// SQL text (shorthand for one file `fixture.sql`).
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// Files by relative path; the path decides how each is read.
+    #[serde(default)]
+    pub files: Option<BTreeMap<String, String>>,
+    /// `piaudit.yaml` text.
+    #[serde(default)]
+    pub declarations: Option<String>,
+    /// Evaluation date (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub today: Option<String>,
+    /// A note saying what the case shows (not evaluated).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// One rule's fixture file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleTest {
+    /// Rule id.
+    pub id: String,
+    /// Defaults for every case.
+    #[serde(default)]
+    pub given: Case,
+    /// Cases that must not fire the rule.
+    pub valid: Vec<Case>,
+    /// Cases that must fire the rule.
+    pub invalid: Vec<Case>,
+    /// Why the `invalid` cases cannot fire yet (the facts they need are not
+    /// extracted yet): misses are then listed as pending, not hidden.
+    #[serde(default)]
+    pub pending: Option<String>,
+}
+
+/// The outcome of running every fixture of a pack.
+#[derive(Debug, Clone, Default)]
+pub struct FixtureReport {
+    /// Rules whose fixtures ran.
+    pub tested: Vec<String>,
+    /// Cases run.
+    pub cases: usize,
+    /// Problems: noisy/missing cases, rules without fixtures, bad fixture files.
+    pub failures: Vec<String>,
+    /// Missing cases of fixtures marked `pending`, with the reason.
+    pub pending: Vec<String>,
+}
+
+impl FixtureReport {
+    /// Whether everything passed.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Merges a case over the `given` defaults.
+fn merged(given: &Case, case: &Case) -> Case {
+    Case {
+        sql: case.sql.clone().or_else(|| {
+            // A case giving its own files replaces the given SQL too.
+            if case.files.is_some() {
+                None
+            } else {
+                given.sql.clone()
+            }
+        }),
+        files: case.files.clone().or_else(|| {
+            if case.sql.is_some() {
+                None
+            } else {
+                given.files.clone()
+            }
+        }),
+        declarations: case
+            .declarations
+            .clone()
+            .or_else(|| given.declarations.clone()),
+        today: case.today.clone().or_else(|| given.today.clone()),
+        note: None,
+    }
+}
+
+/// Runs one case and returns the ids of the rules that fired (any status).
+pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
+    let mut sources = Vec::new();
+    if let Some(sql) = &case.sql {
+        sources.push(Source {
+            rel: "fixture.sql".into(),
+            kind: FileKind::Sql,
+            text: sql.clone(),
+        });
+    }
+    for (path, text) in case.files.iter().flatten() {
+        let kind = FileKind::of(Path::new(path)).ok_or_else(|| {
+            format!("files: `{path}` is not a kind of file piaudit reads (use .sql, .yml, .properties, .xml, .java, …)")
+        })?;
+        sources.push(Source {
+            rel: path.clone(),
+            kind,
+            text: text.clone(),
+        });
+    }
+    let decl = match &case.declarations {
+        Some(t) => Some(Declarations::parse("piaudit.yaml", t).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let config = Config {
+        lang: "en".into(),
+        today: Some(case.today.clone().unwrap_or_else(|| FIXTURE_TODAY.into())),
+        deterministic: true,
+        ..Config::default()
+    };
+    let audit = scan_sources(k, &sources, decl.as_ref(), &config, ScanInfo::default());
+    Ok(audit
+        .report
+        .findings
+        .iter()
+        .map(|f| f.rule.clone())
+        .collect())
+}
+
+/// Runs every `*.test.yaml` under `packs/<pack>/` of `files` against `k`.
+pub fn run_pack(k: &Knowledge, files: &DataFiles) -> FixtureReport {
+    let dir = format!("packs/{}/", k.pack.id);
+    run_texts(
+        k,
+        files
+            .under(&dir)
+            .filter(|(p, _)| p.ends_with(".test.yaml"))
+            .map(|(p, t)| (p.to_string(), t.to_string())),
+    )
+}
+
+/// Runs fixture files given as (path, text) pairs.
+pub fn run_texts(
+    k: &Knowledge,
+    tests: impl IntoIterator<Item = (String, String)>,
+) -> FixtureReport {
+    let mut report = FixtureReport::default();
+    for (path, text) in tests {
+        let t: RuleTest = match crate::data::parse_yaml(&path, &text) {
+            Ok(t) => t,
+            Err(e) => {
+                report.failures.push(e.to_string());
+                continue;
+            }
+        };
+        if !k.pack.rules.contains_key(&t.id) {
+            report
+                .failures
+                .push(format!("{path}: no rule `{}` in pack {}", t.id, k.pack.id));
+            continue;
+        }
+        if t.valid.is_empty() || t.invalid.is_empty() {
+            report.failures.push(format!(
+                "{path}: needs at least one `valid` and one `invalid` case / 需要至少一个 valid 与一个 invalid 用例"
+            ));
+        }
+        for (kind, cases, want) in [("valid", &t.valid, false), ("invalid", &t.invalid, true)] {
+            for (i, case) in cases.iter().enumerate() {
+                report.cases += 1;
+                match fired(k, &merged(&t.given, case)) {
+                    Err(e) => report.failures.push(format!("{path}: {kind}[{i}]: {e}")),
+                    Ok(ids) if ids.contains(&t.id) != want => match (&t.pending, want) {
+                        (Some(why), true) => report.pending.push(format!(
+                            "Pending: {} did not fire on {kind}[{i}] ({path}): {why}",
+                            t.id
+                        )),
+                        (_, true) => report.failures.push(format!(
+                            "Missing: {} did not fire on {kind}[{i}] ({path}) / 规则未触发",
+                            t.id
+                        )),
+                        (_, false) => report.failures.push(format!(
+                            "Noisy: {} fired on {kind}[{i}] ({path}) / 规则误报",
+                            t.id
+                        )),
+                    },
+                    Ok(_) => {}
+                }
+            }
+        }
+        report.tested.push(t.id);
+    }
+    for id in k.pack.rules.keys() {
+        if !report.tested.contains(id) {
+            report.failures.push(format!(
+                "{id}: no fixture triggers this rule (add {id}.test.yaml with valid and invalid cases) / 没有任何用例触发该规则"
+            ));
+        }
+    }
+    report
+}
+
+/// Loads fixture files from a directory on disk (for `rules test DIR`).
+pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| Error::Usage(format!("{}: {e}", dir.display())))?;
+        let p = entry.path();
+        if entry.file_type().is_file() && p.to_string_lossy().ends_with(".test.yaml") {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))?;
+            out.push((p.to_string_lossy().replace('\\', "/"), text));
+        }
+    }
+    Ok(out)
+}
