@@ -227,7 +227,12 @@ fn markdown_lists_most_severe_first_and_caps_the_list() {
     assert_eq!(items.len(), 51, "50 findings and the rest line");
     let more = open_count(&audit) - 50;
     assert_eq!(items[50], format!("- … 另有 {more} 条"));
-    assert!(items[0].starts_with("- **high**"), "{}", items[0]);
+    let first = audit.report.worst_open_severity().expect("open findings");
+    assert!(
+        items[0].starts_with(&format!("- **{first}**")),
+        "{} (worst open: {first})",
+        items[0]
+    );
     assert!(md.contains("个人信息合规审计") && md.contains("| 严重程度 | 未关闭 |"));
 }
 
@@ -422,4 +427,125 @@ fn write_all_writes_each_format_to_its_file() {
     for p in &written {
         assert!(std::fs::metadata(p).unwrap().len() > 100, "{}", p.display());
     }
+}
+
+// ---------------------------------------------------------------- lineage exports
+
+/// Distinct (source, target, transform) triples of the audit's flows, as
+/// `dataset.column` names (an endpoint is `<endpoint id>.*`): what every
+/// lineage export must show.
+fn flow_triples(audit: &Audit) -> std::collections::BTreeSet<(String, String, String)> {
+    let name = |id: &str| {
+        audit
+            .report
+            .field(id)
+            .map(|(d, f)| format!("{}.{}", d.name, f.name))
+            .unwrap_or_else(|| format!("{id}.*"))
+    };
+    audit
+        .report
+        .flows
+        .iter()
+        .map(|f| (name(&f.from), name(&f.to), f.transform.as_str().to_string()))
+        .collect()
+}
+
+#[test]
+fn lineage_dot_and_mermaid_show_every_flow() {
+    let (_dir, audit) = shop("en", None);
+    let triples = flow_triples(&audit);
+    assert!(triples.len() >= 3, "the shop example has flows");
+    let dot = render(&audit, Format::Dot);
+    assert!(dot.starts_with("digraph lineage {"), "{dot}");
+    assert_eq!(dot.matches(" -> ").count(), triples.len(), "{dot}");
+    for (from, to, t) in &triples {
+        let edge = format!("\"{from}\" -> \"{to}\" [label=\"{t}\"]");
+        assert!(dot.contains(&edge), "missing {edge} in\n{dot}");
+    }
+    let mermaid = render(&audit, Format::Mermaid);
+    assert!(mermaid.starts_with("flowchart LR\n"));
+    assert_eq!(mermaid.matches(" -->|").count(), triples.len(), "{mermaid}");
+    insta::assert_snapshot!("lineage_shop_dot", dot);
+    insta::assert_snapshot!("lineage_shop_mermaid", mermaid);
+}
+
+#[test]
+fn lineage_exports_escape_hostile_names() {
+    let sql = "CREATE TABLE `a\"b` (phone CHAR(11) COMMENT '手机号');\n\
+               CREATE TABLE `c]d` (phone CHAR(11));\n\
+               INSERT INTO `c]d` (phone) SELECT phone FROM `a\"b`;\n";
+    let (_dir, audit) = shop("en", Some(sql));
+    let dot = render(&audit, Format::Dot);
+    assert!(dot.contains("\"a\\\"b.phone\" -> \"c]d.phone\""), "{dot}");
+    let mermaid = render(&audit, Format::Mermaid);
+    assert!(!mermaid.contains("[\"a\"b\"]"), "{mermaid}");
+}
+
+#[test]
+fn openlineage_event_has_the_required_keys_and_every_flow() {
+    let (_dir, audit) = shop("en", None);
+    let text = render(&audit, Format::OpenLineage);
+    assert_eq!(text, render(&audit, Format::OpenLineage), "deterministic");
+    let ev: Value = serde_json::from_str(&text).unwrap();
+    // RunEvent required keys (OpenLineage 2-0-2).
+    for key in [
+        "eventType",
+        "eventTime",
+        "run",
+        "job",
+        "producer",
+        "schemaURL",
+    ] {
+        assert!(ev.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(ev["eventType"], "COMPLETE");
+    assert_eq!(ev["eventTime"], "2026-06-01T00:00:00Z");
+    let run_id = ev["run"]["runId"].as_str().unwrap();
+    let groups: Vec<usize> = run_id.split('-').map(str::len).collect();
+    assert_eq!(groups, vec![8, 4, 4, 4, 12], "{run_id}");
+    assert!(ev["job"]["namespace"]
+        .as_str()
+        .unwrap()
+        .starts_with("piaudit://"));
+    assert!(ev["job"]["name"].is_string());
+    assert!(ev["schemaURL"]
+        .as_str()
+        .unwrap()
+        .contains("OpenLineage.json"));
+    let inputs: Vec<&str> = ev["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for out in ev["outputs"].as_array().unwrap() {
+        assert!(out["namespace"].is_string() && out["name"].is_string());
+        let cl = &out["facets"]["columnLineage"];
+        assert!(cl["_producer"].is_string(), "{cl}");
+        assert!(cl["_schemaURL"]
+            .as_str()
+            .unwrap()
+            .contains("ColumnLineageDatasetFacet"));
+        for (column, spec) in cl["fields"].as_object().unwrap() {
+            for input in spec["inputFields"].as_array().unwrap() {
+                for key in ["namespace", "name", "field"] {
+                    assert!(input[key].is_string(), "inputField without {key}: {input}");
+                }
+                let name = input["name"].as_str().unwrap();
+                assert!(inputs.contains(&name), "{name} is not an input dataset");
+                let t = &input["transformations"][0];
+                assert_eq!(t["type"], "DIRECT");
+                seen.insert((
+                    format!("{name}.{}", input["field"].as_str().unwrap()),
+                    format!("{}.{column}", out["name"].as_str().unwrap()),
+                    t["description"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    assert_eq!(seen, flow_triples(&audit));
+    // PI is named on the datasets, never with a value.
+    assert!(text.contains("piaudit_personalInformation"));
+    insta::assert_snapshot!("lineage_shop_openlineage", text);
 }

@@ -2,6 +2,7 @@
 //! rendered with tera from the templates in `reports/`, embedded at build
 //! time. A Content-Security-Policy forbids every external request.
 
+use super::audit_views;
 use crate::error::Error;
 use crate::model::{FindingStatus, Severity};
 use crate::rules::I18n;
@@ -26,6 +27,17 @@ struct FindingView<'a> {
     title: I18n,
     message: I18n,
     remediation: I18n,
+    /// Why each subject field was tagged (details never hold raw values).
+    evidence: Vec<EvidenceView>,
+}
+
+/// A subject field's classification evidence, shown as the finding's excerpt.
+#[derive(Serialize)]
+struct EvidenceView {
+    subject: String,
+    location: Value,
+    category: String,
+    items: Vec<(String, String)>,
 }
 
 /// Renders the HTML report.
@@ -89,6 +101,25 @@ fn context(audit: &Audit) -> Value {
                     .cloned()
                     .unwrap_or_else(|| both(&f.message)),
                 remediation: rule.map_or_else(|| both(&f.remediation), |x| x.remediation.clone()),
+                evidence: f
+                    .subjects
+                    .iter()
+                    .filter_map(|id| {
+                        let (_, field) = r.field(id)?;
+                        let pi = field.pi.as_ref()?;
+                        Some(EvidenceView {
+                            subject: id.clone(),
+                            location: json!({ "file": field.location.file, "line": field.location.line }),
+                            category: pi.category.clone(),
+                            items: pi
+                                .evidence
+                                .iter()
+                                .take(4)
+                                .map(|e| (e.kind.clone(), e.detail.clone()))
+                                .collect(),
+                        })
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -116,6 +147,7 @@ fn context(audit: &Audit) -> Value {
     for d in &r.datasets {
         for f in &d.fields {
             let Some(pi) = &f.pi else { continue };
+            let system = d.system.clone().unwrap_or_default();
             let (zh, en) = audit
                 .categories
                 .get(&pi.category)
@@ -125,7 +157,7 @@ fn context(audit: &Audit) -> Value {
                 "dataset": d.name, "field": f.name, "field_id": f.id, "type": f.data_type, "comment": f.comment,
                 "category": pi.category, "category_zh": zh, "category_en": en, "sensitive": pi.sensitive,
                 "confidence": pi.confidence, "location": { "file": f.location.file, "line": f.location.line },
-                "protection": f.protection,
+                "protection": f.protection, "system": system,
             }));
         }
     }
@@ -144,6 +176,14 @@ fn context(audit: &Audit) -> Value {
             )
         })
         .collect();
+    let obligations = audit_views::obligations(audit);
+    let assessments = audit_views::impact_assessments(audit);
+    let systems: std::collections::BTreeSet<String> = r
+        .datasets
+        .iter()
+        .filter(|d| d.fields.iter().any(|f| f.pi.is_some()))
+        .filter_map(|d| d.system.clone())
+        .collect();
     json!({
         "report": r,
         "lang": if audit.lang.starts_with("zh") { "zh-CN" } else { "en" },
@@ -155,5 +195,15 @@ fn context(audit: &Audit) -> Value {
         "pi_inventory": inventory,
         "pi_flows": pi_flows,
         "rules_applied": audit.rules_applied,
+        "date": audit.date,
+        "obligations": obligations,
+        "obligation_counts": audit_views::obligation_counts(&obligations),
+        "lineage_json": serde_json::to_string(&audit_views::lineage_view(r)).unwrap_or_default(),
+        "assessments": assessments.iter().take(audit_views::MAX_ASSESSMENTS).collect::<Vec<_>>(),
+        "assessments_total": assessments.len(),
+        "outbound": audit_views::outbound_endpoints(audit),
+        "closed_findings": views.iter().filter(|v| v.status != FindingStatus::Open).collect::<Vec<_>>(),
+        "top_open": views.iter().filter(|v| v.status == FindingStatus::Open).take(5).collect::<Vec<_>>(),
+        "systems": systems,
     })
 }

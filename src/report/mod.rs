@@ -1,5 +1,6 @@
 //! Report: renderers read the evaluated [`Audit`] and never recompute it.
 
+pub mod audit_views;
 pub mod csv;
 pub mod html;
 pub mod json;
@@ -28,10 +29,17 @@ pub enum Format {
     Junit,
     /// `inventory.csv`, the PI inventory for spreadsheets.
     Csv,
+    /// `lineage.dot`, the column lineage as Graphviz DOT.
+    Dot,
+    /// `lineage.mmd`, the column lineage as a Mermaid flowchart.
+    Mermaid,
+    /// `lineage.openlineage.json`, an OpenLineage run event with column lineage.
+    OpenLineage,
 }
 
 /// The names `--format` accepts, as listed in its help and errors.
-pub const FORMAT_NAMES: &str = "json, html, sarif, md (markdown), junit, csv";
+pub const FORMAT_NAMES: &str =
+    "json, html, sarif, md (markdown), junit, csv, dot, mermaid, openlineage";
 
 impl Format {
     /// File name inside the output directory.
@@ -43,6 +51,9 @@ impl Format {
             Format::Markdown => "report.md",
             Format::Junit => "report.junit.xml",
             Format::Csv => "inventory.csv",
+            Format::Dot => "lineage.dot",
+            Format::Mermaid => "lineage.mmd",
+            Format::OpenLineage => "lineage.openlineage.json",
         }
     }
 
@@ -55,6 +66,18 @@ impl Format {
             Format::Markdown => markdown::render(audit),
             Format::Junit => junit::render(audit),
             Format::Csv => csv::render(audit),
+            Format::Dot => Ok(crate::lineage::export::to_dot(audit)),
+            Format::Mermaid => Ok(crate::lineage::export::to_mermaid(audit)),
+            Format::OpenLineage => {
+                let mut s =
+                    serde_json::to_string_pretty(&crate::lineage::export::openlineage(audit))
+                        .map_err(|e| Error::Render {
+                            format: "openlineage".into(),
+                            message: e.to_string(),
+                        })?;
+                s.push('\n');
+                Ok(s)
+            }
         }
     }
 }
@@ -69,6 +92,9 @@ impl FromStr for Format {
             "md" | "markdown" => Ok(Format::Markdown),
             "junit" => Ok(Format::Junit),
             "csv" => Ok(Format::Csv),
+            "dot" | "graphviz" => Ok(Format::Dot),
+            "mermaid" | "mmd" => Ok(Format::Mermaid),
+            "openlineage" => Ok(Format::OpenLineage),
             other => Err(format!("unknown format `{other}`; known: {FORMAT_NAMES}")),
         }
     }
@@ -107,13 +133,31 @@ mod tests {
             ("markdown", Format::Markdown, "report.md"),
             (" junit ", Format::Junit, "report.junit.xml"),
             ("csv", Format::Csv, "inventory.csv"),
+            ("dot", Format::Dot, "lineage.dot"),
+            ("mermaid", Format::Mermaid, "lineage.mmd"),
+            (
+                "OpenLineage",
+                Format::OpenLineage,
+                "lineage.openlineage.json",
+            ),
         ];
         for (name, format, file) in all {
             assert_eq!(name.parse::<Format>(), Ok(format), "{name}");
             assert_eq!(format.file_name(), file);
         }
         let err = "xlsx".parse::<Format>().unwrap_err();
-        for known in ["json", "html", "sarif", "md", "markdown", "junit", "csv"] {
+        for known in [
+            "json",
+            "html",
+            "sarif",
+            "md",
+            "markdown",
+            "junit",
+            "csv",
+            "dot",
+            "mermaid",
+            "openlineage",
+        ] {
             assert!(err.contains(known), "{err}");
         }
     }

@@ -77,3 +77,116 @@ pub fn summary(audit: &Audit, max_findings: usize) -> String {
     }
     s
 }
+
+/// Display width of terminal text: CJK and other wide characters count 2.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let wide = matches!(c as u32,
+                0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
+                | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+                | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6);
+            if wide {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// `s` padded with spaces to `width` columns (left-aligned, or right-aligned).
+fn pad(s: &str, width: usize, right: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(display_width(s)));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+/// The ANSI style of a severity in the terminal.
+pub fn severity_style(sev: Severity) -> anstyle::Style {
+    use anstyle::{AnsiColor, Style};
+    match sev {
+        Severity::Critical => Style::new()
+            .bold()
+            .fg_color(Some(AnsiColor::BrightRed.into())),
+        Severity::High => Style::new().fg_color(Some(AnsiColor::Red.into())),
+        Severity::Medium => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        Severity::Low => Style::new().fg_color(Some(AnsiColor::Blue.into())),
+        Severity::Info => Style::new().dimmed(),
+    }
+}
+
+/// Findings per severity as a table (open, waived, baselined), with ANSI
+/// styles. Write it through `anstream`, which drops the styles when the
+/// stream is not a terminal or `NO_COLOR` is set.
+pub fn severity_table(audit: &Audit) -> String {
+    let zh = audit.lang.starts_with("zh");
+    let headers: [&str; 4] = if zh {
+        ["严重程度", "待整改", "已豁免", "已纳入基线"]
+    } else {
+        ["severity", "open", "waived", "baselined"]
+    };
+    let names = |sev: Severity| -> &'static str {
+        match (zh, sev) {
+            (true, Severity::Critical) => "严重",
+            (true, Severity::High) => "高危",
+            (true, Severity::Medium) => "中危",
+            (true, Severity::Low) => "低危",
+            (true, Severity::Info) => "提示",
+            (false, s) => s.as_str(),
+        }
+    };
+    let widths: Vec<usize> = headers.iter().map(|h| display_width(h).max(8)).collect();
+    let bold = anstyle::Style::new().bold();
+    let mut s = String::new();
+    let head: Vec<String> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| pad(h, widths[i], i > 0))
+        .collect();
+    let _ = writeln!(s, "{bold}{}{bold:#}", head.join("  "));
+    for sev in Severity::DESCENDING {
+        let count = |status: FindingStatus| {
+            audit
+                .report
+                .findings
+                .iter()
+                .filter(|f| f.severity == sev && f.status == status)
+                .count()
+        };
+        let open = count(FindingStatus::Open);
+        let style = if open > 0 {
+            severity_style(sev)
+        } else {
+            anstyle::Style::new().dimmed()
+        };
+        let cells = [
+            pad(names(sev), widths[0], false),
+            pad(&open.to_string(), widths[1], true),
+            pad(&count(FindingStatus::Waived).to_string(), widths[2], true),
+            pad(
+                &count(FindingStatus::Baselined).to_string(),
+                widths[3],
+                true,
+            ),
+        ];
+        let _ = writeln!(s, "{style}{}{style:#}", cells.join("  "));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("严重"), 4);
+        assert_eq!(pad("高危", 6, false), "高危  ");
+        assert_eq!(pad("7", 3, true), "  7");
+    }
+}

@@ -1,0 +1,56 @@
+//! Terminal output of the `piaudit` binary: the progress bar of long scans
+//! and the coloured summary. Both go to stderr; colours and the bar appear
+//! only on a terminal (anstream honours NO_COLOR and CLICOLOR), never with
+//! `--quiet`.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use piaudit::progress::{Progress, ProgressEvent};
+use piaudit::{report, Audit};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Files below which no bar is drawn: short scans finish before it helps.
+const MIN_FILES_FOR_BAR: u64 = 20;
+
+/// A progress sink drawing an indicatif bar on stderr, or `None` when
+/// stderr is not a terminal or the user asked for quiet.
+pub fn progress_bar(quiet: bool) -> Option<(ProgressBar, Progress)> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:8} [{bar:40}] {pos}/{len} files ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let handle = bar.clone();
+    let sink = Progress::new(move |event| match event {
+        ProgressEvent::Start { stage, total } => {
+            handle.reset();
+            handle.set_length(total);
+            handle.set_message(stage);
+            if total < MIN_FILES_FOR_BAR {
+                handle.set_draw_target(ProgressDrawTarget::hidden());
+            }
+        }
+        ProgressEvent::Advance => handle.inc(1),
+        ProgressEvent::Finish => handle.finish_and_clear(),
+    });
+    Some((bar, sink))
+}
+
+/// Prints the scan summary, the severity table and the report paths.
+pub fn print_summary(audit: &Audit, written: &[PathBuf]) {
+    let mut err = anstream::stderr().lock();
+    let _ = write!(err, "{}", report::text::summary(audit, 10));
+    let _ = write!(err, "{}", report::text::severity_table(audit));
+    let label = if audit.lang.starts_with("zh") {
+        "报告："
+    } else {
+        "report:"
+    };
+    for p in written {
+        let _ = writeln!(err, "{label} {}", p.display());
+    }
+}

@@ -1,0 +1,167 @@
+//! The binary's terminal output (severity table, no colour or progress bar
+//! off a terminal, `--quiet`) and `piaudit init --ci`.
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::Path;
+
+fn piaudit() -> Command {
+    let mut c = Command::cargo_bin("piaudit").unwrap();
+    c.env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("NO_COLOR");
+    c
+}
+
+fn shop() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop")
+}
+
+#[test]
+fn summary_table_is_plain_text_off_a_terminal() {
+    let out = tempfile::tempdir().unwrap();
+    let run = piaudit()
+        .args(["scan", "--lang", "en", "--format", "json", "--out"])
+        .arg(out.path())
+        .arg(shop())
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "ANSI escape off a terminal:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("files ("),
+        "no progress bar off a terminal"
+    );
+    let header = stderr
+        .lines()
+        .find(|l| l.starts_with("severity"))
+        .unwrap_or_else(|| panic!("no severity table:\n{stderr}"));
+    for col in ["open", "waived", "baselined"] {
+        assert!(header.contains(col), "{header}");
+    }
+    // One row per severity; the open counts match report.json.
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
+    for sev in ["critical", "high", "medium", "low", "info"] {
+        let row = stderr
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(sev))
+            .unwrap_or_else(|| panic!("no {sev} row:\n{stderr}"));
+        let open: u64 = row.split_whitespace().nth(1).unwrap().parse().unwrap();
+        assert_eq!(
+            open,
+            report["summary"]["findings_by_severity"][sev]
+                .as_u64()
+                .unwrap(),
+            "{sev}"
+        );
+    }
+}
+
+#[test]
+fn chinese_table_and_quiet() {
+    let out = tempfile::tempdir().unwrap();
+    let run = piaudit()
+        .args(["scan", "--lang", "zh-CN", "--format", "json", "--out"])
+        .arg(out.path())
+        .arg(shop())
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("严重程度") && stderr.contains("高危"),
+        "{stderr}"
+    );
+    let quiet = piaudit()
+        .args(["scan", "--quiet", "--format", "json", "--out"])
+        .arg(out.path())
+        .arg(shop())
+        .assert()
+        .code(1);
+    assert!(
+        quiet.get_output().stderr.is_empty(),
+        "--quiet printed: {}",
+        String::from_utf8_lossy(&quiet.get_output().stderr)
+    );
+}
+
+#[test]
+fn every_format_is_written() {
+    let out = tempfile::tempdir().unwrap();
+    piaudit()
+        .args([
+            "scan",
+            "--quiet",
+            "--format",
+            "html,json,sarif,md,junit,csv,dot,mermaid,openlineage",
+            "--out",
+        ])
+        .arg(out.path())
+        .arg(shop())
+        .assert()
+        .code(1);
+    for f in [
+        "report.html",
+        "report.json",
+        "report.sarif",
+        "report.md",
+        "report.junit.xml",
+        "inventory.csv",
+        "lineage.dot",
+        "lineage.mmd",
+        "lineage.openlineage.json",
+    ] {
+        let len = fs::metadata(out.path().join(f))
+            .unwrap_or_else(|_| panic!("{f} missing"))
+            .len();
+        assert!(len > 0, "{f} empty");
+    }
+}
+
+#[test]
+fn init_ci_writes_each_snippet_and_needs_force_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    for (ci, file, marker) in [
+        ("github", ".github/workflows/piaudit.yml", "upload-sarif"),
+        ("gitlab", ".gitlab/piaudit.gitlab-ci.yml", "junit:"),
+        ("jenkins", "Jenkinsfile.piaudit", "recordIssues"),
+    ] {
+        piaudit()
+            .args(["init", "--ci", ci])
+            .arg(dir.path())
+            .assert()
+            .code(0);
+        let text = fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(
+            text.contains(marker) && text.contains("--fail-on high"),
+            "{ci}"
+        );
+        // A second run refuses to overwrite a (possibly edited) file…
+        fs::write(dir.path().join(file), "edited").unwrap();
+        let again = piaudit()
+            .args(["init", "--ci", ci])
+            .arg(dir.path())
+            .assert()
+            .code(2);
+        assert!(String::from_utf8_lossy(&again.get_output().stderr).contains("--force"));
+        assert_eq!(fs::read_to_string(dir.path().join(file)).unwrap(), "edited");
+        // …unless told to.
+        piaudit()
+            .args(["init", "--force", "--ci", ci])
+            .arg(dir.path())
+            .assert()
+            .code(0);
+        assert!(fs::read_to_string(dir.path().join(file))
+            .unwrap()
+            .contains(marker));
+    }
+    let bad = piaudit()
+        .args(["init", "--ci", "travis"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&bad.get_output().stderr).contains("github"));
+}
