@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# piaudit benchmark suite: one run reports
+#   1. `piaudit scan` end to end on the whole shared corpus and on the _perf
+#      dumps: wall time, MB/s, files/s, peak RSS (GNU time);
+#   2. SQL extraction alone (examples/bench.rs `extract`) on the same inputs;
+#   3. a scaling curve over synthetic repos at 1x, 4x, 16x (scripts/gen_repo.py);
+#   4. the sqllineage test cases timed for piaudit, sqllineage 1.5.x and
+#      sqlglot (installed from PyPI into target/bench-venv), as cases/s and ratios.
+# Speed is measured here only, never asserted in unit tests.
+#
+# Usage: scripts/bench.sh [CORPUS_DIR]     (default: ../shared/corpus)
+# Env:   REPS=3 (runs per scan measurement; the median is reported, with
+#        min-max as the noise band), SKIP_PEERS=1 (no Python peers),
+#        PYTHON=python3, NO_BUILD=1 (use the release binaries as built).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CORPUS=${1:-$ROOT/../shared/corpus}
+CORPUS=$(cd "$CORPUS" && pwd)
+REPS=${REPS:-3}
+PYTHON=${PYTHON:-python3}
+WORK=$ROOT/target/bench
+BIN=$ROOT/target/release/piaudit
+BENCH=$ROOT/target/release/examples/bench
+CASES=$CORPUS/sqllineage/_extracted_cases.json
+mkdir -p "$WORK"
+
+TIME=/usr/bin/time
+if ! "$TIME" -f %M true >/dev/null 2>&1; then
+  echo "bench: GNU time is missing (Debian: apt-get install time)" >&2
+  exit 2
+fi
+
+if [ "${NO_BUILD:-0}" != 1 ]; then
+  echo "== build (release)" >&2
+  cargo build --release --quiet --bin piaudit --example bench
+fi
+
+# run_scan LABEL BYTES PATH...: REPS scans; prints a result line.
+run_scan() {
+  local label=$1 bytes=$2
+  shift 2
+  local times=() rss=0 files=0
+  for _ in $(seq "$REPS"); do
+    rm -rf "$WORK/out"
+    # Exit status 1 means "findings at or above --fail-on": not a failure here.
+    "$TIME" -f '%e %M' -o "$WORK/time.txt" \
+      "$BIN" scan "$@" --out "$WORK/out" --format json --deterministic --fail-on critical -q || [ $? -eq 1 ]
+    # GNU time may put "Command exited with non-zero status 1" first.
+    read -r wall kb < <(tail -n 1 "$WORK/time.txt")
+    times+=("$wall")
+    [ "$kb" -gt "$rss" ] && rss=$kb
+  done
+  files=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["scan"]["files_scanned"])' "$WORK/out/report.json")
+  "$PYTHON" - "$label" "$bytes" "$files" "$rss" "${times[@]}" <<'EOF'
+import statistics, sys
+label, size, files, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+t = sorted(float(x) for x in sys.argv[5:])
+med = statistics.median(t)
+print(f"scan  {label:<28} {size/1e6:8.1f} MB {files:6d} files  wall {med:6.2f} s "
+      f"(min {t[0]:.2f}, max {t[-1]:.2f})  {size/1e6/med:7.1f} MB/s  {files/med:7.0f} files/s  "
+      f"peak RSS {rss/1024:6.0f} MB")
+EOF
+}
+
+# run_extract LABEL PATH...: SQL extraction alone (median of REPS).
+run_extract() {
+  local label=$1
+  shift
+  local outs=()
+  for _ in $(seq "$REPS"); do
+    outs+=("$("$BENCH" extract "$@")")
+  done
+  "$PYTHON" - "$label" "${outs[@]}" <<'EOF'
+import json, statistics, sys
+runs = [json.loads(x) for x in sys.argv[2:]]
+med = statistics.median(r["seconds"] for r in runs)
+r = runs[0]
+print(f"extract {sys.argv[1]:<26} {r['bytes']/1e6:8.1f} MB {r['files']:6d} SQL files wall {med:6.2f} s  "
+      f"{r['bytes']/1e6/med:7.1f} MB/s  {r['files']/med:7.0f} files/s")
+EOF
+}
+
+bytes_of() { find "$@" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
+
+echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+echo "== 1. end to end and extraction alone"
+run_scan "corpus (all)" "$(bytes_of "$CORPUS")" "$CORPUS"
+run_scan "_perf/*.sql" "$(bytes_of "$CORPUS"/_perf/*.sql)" "$CORPUS"/_perf/*.sql
+for f in "$CORPUS"/_perf/*.sql; do
+  run_scan "_perf/$(basename "$f")" "$(bytes_of "$f")" "$f"
+done
+run_extract "corpus (all)" "$CORPUS"
+run_extract "_perf/*.sql" "$CORPUS"/_perf/*.sql
+
+echo "== 2. scaling (synthetic repos; 1x = 8 services)"
+declare -A SCALE_TIME
+for x in 1 4 16; do
+  dir=$WORK/gen-$x
+  if [ ! -f "$dir/.done" ]; then
+    rm -rf "$dir"
+    "$PYTHON" scripts/gen_repo.py --scale $((8 * x)) --out "$dir" >/dev/null
+    touch "$dir/.done"
+  fi
+  line=$(run_scan "synthetic ${x}x" "$(bytes_of "$dir")" "$dir")
+  echo "$line"
+  SCALE_TIME[$x]=$(echo "$line" | sed -E 's/.* wall +([0-9.]+) s.*/\1/')
+done
+"$PYTHON" -c 'import sys; t1, t4, t16 = map(float, sys.argv[1:]); print(f"scaling: 4x input = {t4/t1:.2f}x time, 16x input = {t16/t1:.2f}x time (target <= 17x)")' \
+  "${SCALE_TIME[1]}" "${SCALE_TIME[4]}" "${SCALE_TIME[16]}"
+
+echo "== 3. sqllineage cases: piaudit vs sqllineage vs sqlglot"
+if [ ! -f "$CASES" ]; then
+  echo "skipping: $CASES not present"
+  exit 0
+fi
+PIA=$("$BENCH" lineage "$CASES" 50)
+echo "piaudit    $PIA"
+if [ "${SKIP_PEERS:-0}" = 1 ]; then
+  exit 0
+fi
+VENV=$ROOT/target/bench-venv
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet 'sqllineage>=1.5,<1.6' 'sqlglot'
+fi
+echo "versions:  $("$VENV/bin/pip" list 2>/dev/null | grep -Ei '^(sqllineage|sqlglot) ' | tr -s ' ' | paste -sd, -)"
+SQLGLOT=$("$VENV/bin/python" scripts/bench_peers.py sqlglot "$CASES" 5)
+echo "sqlglot    $SQLGLOT"
+SQLLINEAGE=$("$VENV/bin/python" scripts/bench_peers.py sqllineage "$CASES" 1)
+echo "sqllineage $SQLLINEAGE"
+"$PYTHON" - "$PIA" "$SQLGLOT" "$SQLLINEAGE" <<'EOF'
+import json, sys
+p, g, l = (json.loads(x)["cases_per_s"] for x in sys.argv[1:])
+print(f"cases/s: piaudit {p:.0f}, sqlglot {g:.0f}, sqllineage {l:.1f}")
+print(f"ratio: {p/l:.0f}x sqllineage (target >= 100x), {p/g:.1f}x sqlglot (target >= 10x)")
+EOF
