@@ -22,6 +22,9 @@ pub struct Cli {
     /// Print nothing but errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Worker threads (default: one per CPU). Reports are identical for any N.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 /// Subcommands.
@@ -33,6 +36,58 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the table and column lineage of one SQL file (or `-` for stdin).
     Lineage(LineageArgs),
+    /// Audit live databases (read-only): `piaudit db --url postgres://…|mysql://…`.
+    /// Takes the options of `scan`; to add files, use `scan PATH --db URL`.
+    Db(Box<ScanArgs>),
+    /// Explain why a field was tagged as PI (or not): every cue and its weight.
+    Explain(ExplainArgs),
+    /// Measure the classifier against a labelled CSV: precision, recall, F1.
+    Eval(EvalArgs),
+    /// Set a project up: with `--ci`, write a CI pipeline snippet.
+    Init(InitArgs),
+}
+
+/// Options of `piaudit init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Project directory to write into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Write a pipeline snippet for this CI system: github, gitlab or jenkins.
+    #[arg(long)]
+    pub ci: Option<String>,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl InitArgs {
+    /// Writes what was asked for; returns the paths written.
+    pub fn run(&self) -> Result<Vec<PathBuf>, Error> {
+        match &self.ci {
+            Some(name) => {
+                let ci: piaudit::ci::CiSystem = name
+                    .parse()
+                    .map_err(|e| Error::Usage(format!("--ci: {e}")))?;
+                Ok(vec![piaudit::ci::write_snippet(&self.dir, ci, self.force)?])
+            }
+            None => self.write_declarations_template(),
+        }
+    }
+
+    /// `piaudit init` without `--ci`: writes the `piaudit.yaml` template.
+    fn write_declarations_template(&self) -> Result<Vec<PathBuf>, Error> {
+        let path = self.dir.join("piaudit.yaml");
+        if path.exists() && !self.force {
+            return Err(Error::Usage(format!(
+                "{} already exists; use --force to overwrite / 文件已存在，如需覆盖请加 --force",
+                path.display()
+            )));
+        }
+        std::fs::write(&path, piaudit::decl::TEMPLATE)
+            .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;
+        Ok(vec![path])
+    }
 }
 
 /// Options of `piaudit scan`.
@@ -41,7 +96,8 @@ pub struct ScanArgs {
     /// Files or directories to scan.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Report formats, comma-separated: json, html.
+    /// Report formats, comma-separated: html, json, sarif, md, junit, csv,
+    /// dot, mermaid, openlineage (lineage of the whole audit).
     #[arg(long, default_value = "html,json", value_delimiter = ',')]
     pub format: Vec<String>,
     /// Directory the reports are written to.
@@ -78,17 +134,175 @@ pub struct ScanArgs {
     /// Date for waiver expiry checks (YYYY-MM-DD); default: today.
     #[arg(long)]
     pub as_of: Option<String>,
+    /// Live databases audited into the same report.
+    #[command(flatten)]
+    pub live: DbArgs,
+}
+
+/// Live-database options of `scan` and `db` (see docs/db.md).
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// Also audit this live database, read-only (repeatable):
+    /// postgres://user@host:port/db or mysql://user@host:port/db;
+    /// `${VAR}` is read from the environment.
+    #[arg(long = "db", visible_alias = "url", value_name = "URL")]
+    pub urls: Vec<String>,
+    /// Environment variable holding the password of the --db databases.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Read only these schemas (PostgreSQL schemas, MySQL databases; repeatable).
+    #[arg(long = "schema", value_name = "SCHEMA")]
+    pub schemas: Vec<String>,
+    /// Sample up to N rows (at most 50) per table to check values; off by default.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub sample: u32,
+    /// Bytes of sampled values read per database at most.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    pub sample_max_bytes: u64,
+    /// Timeout of each database statement, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub statement_timeout_ms: u64,
+}
+
+impl DbArgs {
+    /// Validates the options into the library's database configuration.
+    pub fn to_config(&self) -> Result<piaudit::db::DbConfig, Error> {
+        if self.sample > piaudit::db::MAX_SAMPLE_ROWS {
+            return Err(Error::Usage(format!(
+                "--sample {}: at most {} rows per table are sampled",
+                self.sample,
+                piaudit::db::MAX_SAMPLE_ROWS
+            )));
+        }
+        if self.statement_timeout_ms == 0 {
+            return Err(Error::Usage(
+                "--statement-timeout-ms must be above 0".into(),
+            ));
+        }
+        let targets = self
+            .urls
+            .iter()
+            .map(|url| piaudit::db::DbTarget {
+                url: url.clone(),
+                password_env: self.password_env.clone(),
+                schemas: self.schemas.clone(),
+            })
+            .collect();
+        Ok(piaudit::db::DbConfig {
+            targets,
+            sample_rows: self.sample,
+            sample_max_bytes: self.sample_max_bytes,
+            statement_timeout_ms: self.statement_timeout_ms,
+        })
+    }
+}
+
+/// Checks `piaudit db` arguments and turns them into a scan of databases
+/// only (no file paths).
+pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
+    if args.paths != [PathBuf::from(".")] {
+        return Err(Error::Usage(
+            "`piaudit db` reads databases only; to add files use `piaudit scan PATH --db URL`"
+                .into(),
+        ));
+    }
+    if args.live.urls.is_empty() && args.config.is_none() {
+        return Err(Error::Usage(
+            "`piaudit db` needs --url URL (or --config with a `databases:` list)".into(),
+        ));
+    }
+    args.paths.clear();
+    Ok(args)
 }
 
 /// Options of `piaudit rules`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
+    /// What to do (default: list).
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
     /// Rule pack.
-    #[arg(long, default_value = "cn-2026")]
+    #[arg(long, global = true, default_value = "cn-2026")]
     pub pack: String,
     /// Language of titles: zh-CN or en.
+    #[arg(long, global = true)]
+    pub lang: Option<String>,
+    /// Directory of extra rule data overlaying the built-in `rules/`
+    /// (default: `.piaudit/rules` when it exists).
+    #[arg(long, global = true)]
+    pub rules: Option<PathBuf>,
+}
+
+/// `piaudit rules` actions.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Table of rules: id, severity, basis, title.
+    List,
+    /// Full text of one rule, its basis and its fixtures.
+    Show {
+        /// Rule id, e.g. CNPI-020.
+        id: String,
+    },
+    /// Run every rule's fixtures (or the `*.test.yaml` files under DIR).
+    Test {
+        /// Directory of fixture files; default: the pack's own.
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Options of `piaudit explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The field: `table.column`, `schema.table.column`, or `column`
+    /// (case-insensitive; `*` matches any table).
+    pub field: String,
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Declarations file (default: piaudit.yaml in the scanned root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Sensitivity profile: gbt45574 (default of cn-2026) or gbt35273.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Output language: zh-CN or en (default: from LANG, else zh-CN).
     #[arg(long)]
     pub lang: Option<String>,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+}
+
+/// Options of `piaudit eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Labels CSV: `repo,file,table,column,is_pi,category,sensitive`
+    /// (see tests/fixtures/classify/README.md).
+    #[arg(long)]
+    pub labels: PathBuf,
+    /// Files or directories holding the labelled schemas.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Sensitivity profile the `sensitive` labels are written for.
+    #[arg(long, default_value = "gbt45574")]
+    pub profile: String,
+    /// How many misclassified columns to list.
+    #[arg(long, default_value_t = 40)]
+    pub errors: usize,
+}
+
+impl ExplainArgs {
+    /// The scan configuration for the explained paths.
+    pub fn config(&self) -> Result<Config, Error> {
+        Ok(Config {
+            roots: self.paths.clone(),
+            declarations: self.config.clone(),
+            profile: self.profile.clone(),
+            lang: language(self.lang.as_deref())?,
+            deterministic: true,
+            ..Config::default()
+        })
+    }
 }
 
 /// Options of `piaudit lineage`.
@@ -231,6 +445,8 @@ impl ScanArgs {
             max_file_size: self.max_file_size,
             deterministic: self.deterministic,
             today: self.as_of,
+            databases: self.live.to_config()?,
+            progress: None,
         };
         Ok((config, formats, fail_on))
     }

@@ -99,6 +99,12 @@ impl DataFiles {
 /// Parses a YAML data file with `deny_unknown_fields` structs, turning an
 /// error into one that names the file, line and key path.
 pub fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, Error> {
+    if let Err(deep) = check_yaml_nesting(text) {
+        return Err(Error::Rules {
+            file: format!("{file}:{}:1", deep.line),
+            message: deep.to_string(),
+        });
+    }
     let de = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -113,11 +119,82 @@ pub fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Res
     })
 }
 
+/// Deepest flow-collection nesting (`[` / `{`) a YAML text may have.
+///
+/// serde_yaml refuses documents deeper than 128 levels anyway, but only after
+/// its parser has run, and that parser is quadratic in flow nesting: a 200 kB
+/// line of `[` takes minutes. Counting brackets first keeps hostile YAML cheap.
+pub const MAX_YAML_NESTING: usize = 256;
+
+/// A YAML text nested deeper than [`MAX_YAML_NESTING`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooDeep {
+    /// 1-based line where the limit was crossed.
+    pub line: usize,
+}
+
+impl std::fmt::Display for TooDeep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "YAML nested deeper than {MAX_YAML_NESTING} levels; not parsed / YAML 嵌套超过 {MAX_YAML_NESTING} 层，未解析"
+        )
+    }
+}
+
+/// Refuses YAML whose `[`/`{` nesting exceeds [`MAX_YAML_NESTING`].
+///
+/// Brackets are counted everywhere, quoted or not: a false alarm needs
+/// hundreds of unbalanced brackets inside strings, which no real file has,
+/// while a quote-aware count could be fooled into not counting at all.
+/// Block nesting (`- - - x`) parses in linear time and is left to
+/// serde_yaml's own recursion limit.
+pub fn check_yaml_nesting(text: &str) -> Result<(), TooDeep> {
+    let mut depth = 0usize;
+    let mut line = 1;
+    for b in text.bytes() {
+        match b {
+            b'\n' => line += 1,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_YAML_NESTING {
+                    return Err(TooDeep { line });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// serde_yaml appends " at line L column C" to messages; the location is
 /// reported separately.
 pub(crate) fn strip_location(msg: &str) -> String {
     match msg.find(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let ok = format!(
+            "a: {}{}\n",
+            "[".repeat(MAX_YAML_NESTING),
+            "]".repeat(MAX_YAML_NESTING)
+        );
+        assert_eq!(check_yaml_nesting(&ok), Ok(()));
+        // Closing brackets in between keep the depth low.
+        assert_eq!(check_yaml_nesting(&"[]{}".repeat(10_000)), Ok(()));
+        let deep = format!("x: 1\nwhen: {}\n", "{a: [".repeat(MAX_YAML_NESTING));
+        assert_eq!(check_yaml_nesting(&deep), Err(TooDeep { line: 2 }));
+        let err = parse_yaml::<serde_yaml::Value>("r.yaml", &deep).unwrap_err();
+        assert!(err.to_string().contains("r.yaml:2:1"), "{err}");
+        assert!(err.to_string().contains("256"), "{err}");
     }
 }

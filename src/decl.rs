@@ -110,6 +110,37 @@ pub struct Declarations {
     /// Extra cue words, merged into the built-in dictionaries.
     #[serde(default)]
     pub cues: Vec<CustomCue>,
+    /// Organisation-specific PI categories (a loyalty-card number, an
+    /// internal staff credential), usable in `cues` and `overrides`.
+    #[serde(default)]
+    pub categories: Vec<CustomCategory>,
+    /// Live databases audited with every scan (read-only); passwords come
+    /// from environment variables, never from this file.
+    #[serde(default)]
+    pub databases: Vec<crate::db::DbTarget>,
+    /// SQL dialect by path glob (`"db/dm/**": dm`), overriding detection;
+    /// `--dialect` overrides both. When several globs match, the first in
+    /// sorted order wins.
+    #[serde(default)]
+    pub dialects: BTreeMap<String, crate::extract::sql::SqlDialect>,
+}
+
+/// An organisation-specific PI category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomCategory {
+    /// Dotted id, e.g. `custom.loyalty_card`; must not clash with a built-in id.
+    pub id: String,
+    /// Chinese name.
+    pub zh: String,
+    /// English name.
+    pub en: String,
+    /// Sensitive PI under every profile.
+    #[serde(default)]
+    pub sensitive: bool,
+    /// A high-risk identifier (protected whatever the profile says).
+    #[serde(default)]
+    pub high_risk: bool,
 }
 
 /// Organisation-specific cue words for one category.
@@ -440,6 +471,15 @@ pub struct Waiver {
 impl Declarations {
     /// Parses and validates `piaudit.yaml`; errors name file, line and key.
     pub fn parse(file: &str, text: &str) -> Result<Declarations, Error> {
+        if let Err(deep) = crate::data::check_yaml_nesting(text) {
+            return Err(Error::Declarations {
+                file: file.to_string(),
+                line: deep.line,
+                column: 1,
+                key: "(document)".into(),
+                message: deep.to_string(),
+            });
+        }
         let de = serde_yaml::Deserializer::from_str(text);
         let decl: Declarations = serde_path_to_error::deserialize(de).map_err(|e| {
             let key = e.path().to_string();
@@ -472,6 +512,11 @@ impl Declarations {
             })?;
         }
         Ok(decl)
+    }
+
+    /// The top-level keys of `piaudit.yaml` (rules may read `decl.all.<key>`).
+    pub fn top_level_keys() -> Vec<&'static str> {
+        DECLARATION_KEYS.to_vec()
     }
 
     /// Checks taxonomy ids used in `overrides` and `cues`.
@@ -534,6 +579,37 @@ impl Declarations {
     }
 }
 
+/// Every top-level key of [`Declarations`], in schema order.
+const DECLARATION_KEYS: &[&str] = &[
+    "version",
+    "organisation",
+    "scale",
+    "pi_officer",
+    "network_data_security_officer",
+    "datasets",
+    "consents",
+    "minors",
+    "biometric",
+    "automated_decision",
+    "sharing",
+    "cross_border",
+    "foreign_requests",
+    "pia",
+    "audits",
+    "risk_assessments",
+    "incident",
+    "platform",
+    "log_retention_days",
+    "profile_reason",
+    "catalog_overrides",
+    "waivers",
+    "overrides",
+    "cues",
+];
+
+/// The commented bilingual `piaudit.yaml` that `piaudit init` writes.
+pub const TEMPLATE: &str = include_str!("piaudit.template.yaml");
+
 /// The override value meaning "this field is not personal information".
 pub const NOT_PI: &str = "not_pi";
 
@@ -541,6 +617,16 @@ fn glob(pattern: &str) -> Result<GlobMatcher, String> {
     Glob::new(pattern)
         .map(|g| g.compile_matcher())
         .map_err(|e| format!("invalid glob `{pattern}`: {e}"))
+}
+
+impl Declarations {
+    /// The dialect `dialects` sets for a file path, if any glob matches.
+    pub fn dialect_for(&self, path: &str) -> Option<crate::extract::sql::SqlDialect> {
+        self.dialects
+            .iter()
+            .find(|(pattern, _)| matches_glob(pattern, path, path))
+            .map(|(_, d)| *d)
+    }
 }
 
 /// Whether a declaration glob matches an object by id or by name
@@ -615,6 +701,13 @@ mod tests {
             e.to_string().contains("overrides.orders.refund_amount"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_init_template_is_valid() {
+        let d = Declarations::parse("piaudit.yaml", TEMPLATE).unwrap();
+        assert_eq!(d.datasets.len(), 1);
+        assert!(TEMPLATE.contains("个人信息") && TEMPLATE.contains("declarations"));
     }
 
     #[test]

@@ -10,8 +10,10 @@
 //! [`scan`] runs it over paths on disk; [`scan_sources`] over in-memory
 //! sources (used by the rule fixture tests).
 
+pub mod ci;
 pub mod classify;
 pub mod data;
+pub mod db;
 pub mod decl;
 pub mod discover;
 pub mod error;
@@ -19,6 +21,7 @@ pub mod extract;
 pub mod facts;
 pub mod lineage;
 pub mod model;
+pub mod progress;
 pub mod report;
 pub mod rules;
 
@@ -66,6 +69,10 @@ pub struct Config {
     pub deterministic: bool,
     /// Date used for waiver expiry (`YYYY-MM-DD`); default: today.
     pub today: Option<String>,
+    /// Live databases to introspect (read-only) into the same audit.
+    pub databases: db::DbConfig,
+    /// Receives scan progress (the CLI's progress bar); `None`: silent.
+    pub progress: Option<progress::Progress>,
 }
 
 impl Default for Config {
@@ -81,6 +88,8 @@ impl Default for Config {
             max_file_size: WalkOptions::default().max_file_size,
             deterministic: false,
             today: None,
+            databases: db::DbConfig::default(),
+            progress: None,
         }
     }
 }
@@ -96,11 +105,28 @@ pub struct Knowledge {
     pub law: Law,
     /// Rule pack.
     pub pack: Pack,
+    /// SDK and cloud-region catalogues for the config extractors.
+    pub catalog: extract::catalog::Catalog,
     /// Selected profile id.
     pub profile: String,
 }
 
 impl Knowledge {
+    /// Adds what the declarations define on top of the built-in data: the
+    /// organisation's own PI categories. `file` names the declarations in
+    /// errors.
+    pub fn extend_with(&mut self, decl: &Declarations, file: &str) -> Result<(), Error> {
+        self.taxonomy
+            .add_custom(&decl.categories)
+            .map_err(|message| Error::Declarations {
+                file: file.to_string(),
+                line: 1,
+                column: 1,
+                key: "categories".into(),
+                message,
+            })
+    }
+
     /// Loads and validates the data for a pack and profile.
     pub fn load(files: &DataFiles, pack: &str, profile: Option<&str>) -> Result<Knowledge, Error> {
         let taxonomy = Taxonomy::load("taxonomy.yaml", files.require("taxonomy.yaml")?)?;
@@ -109,11 +135,13 @@ impl Knowledge {
         let pack = Pack::load(files, pack, &law)?;
         let profile = profile.unwrap_or(&pack.default_profile).to_string();
         taxonomy.check_profile(&profile)?;
+        let catalog = extract::catalog::Catalog::load(files)?;
         Ok(Knowledge {
             taxonomy,
             cues,
             law,
             pack,
+            catalog,
             profile,
         })
     }
@@ -146,6 +174,10 @@ pub struct RuleSummary {
     pub id: String,
     /// Base severity.
     pub severity: model::Severity,
+    /// Legal basis codes (see `rules/law.yaml`).
+    pub basis: Vec<String>,
+    /// What the rule is evaluated over.
+    pub scope: rules::Scope,
     /// Title in both languages.
     pub title: rules::I18n,
     /// Remediation in both languages.
@@ -159,6 +191,8 @@ pub struct Audit {
     pub report: Report,
     /// Report language.
     pub lang: String,
+    /// Audit date (`YYYY-MM-DD`): `--as-of`, else today (UTC).
+    pub date: String,
     /// Organisation name from the declarations.
     pub organisation: Option<String>,
     /// Rules evaluated.
@@ -174,7 +208,7 @@ pub struct Audit {
 /// Scans the configured roots.
 pub fn scan(config: &Config) -> Result<Audit, Error> {
     let started = Instant::now();
-    let knowledge = Knowledge::for_config(config)?;
+    let mut knowledge = Knowledge::for_config(config)?;
     let found = discover::discover(
         &config.roots,
         &WalkOptions {
@@ -263,15 +297,44 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
             }
         }
     };
+    // Where project-level findings point: the declarations file read, or
+    // the one to create at the (first) root.
+    let decl_file = match &config.declarations {
+        Some(p) => p.display().to_string().replace('\\', "/"),
+        None => found
+            .files
+            .iter()
+            .find(|f| f.kind == FileKind::Declarations && f.at_root)
+            .map(|f| f.rel.clone())
+            .unwrap_or_else(|| match config.roots.as_slice() {
+                [_] | [] => rules::eval::DECLARATIONS_FILE.to_string(),
+                [first, ..] => format!(
+                    "{}/{}",
+                    discover::display_root(first),
+                    rules::eval::DECLARATIONS_FILE
+                ),
+            }),
+    };
     if let Some(d) = &decl {
-        let file = config
-            .declarations
-            .as_ref()
-            .map_or_else(|| "piaudit.yaml".to_string(), |p| p.display().to_string());
+        let file = decl_file.clone();
+        knowledge.extend_with(d, &file)?;
         d.check_categories(&file, |id| knowledge.taxonomy.category(id).is_some())?;
     }
-    let mut audit = scan_sources(&knowledge, &sources, decl.as_ref(), config, scan);
+    let live = db::introspect_for_scan(
+        &config.databases,
+        decl.as_ref(),
+        &mut scan,
+        !sources.is_empty(),
+    )?;
+    let mut audit = scan_sources_live(&knowledge, &sources, &live, decl.as_ref(), config, scan);
     audit.report.scan.files_skipped.sort();
+    if decl_file != rules::eval::DECLARATIONS_FILE {
+        for f in &mut audit.report.findings {
+            if f.location.file == rules::eval::DECLARATIONS_FILE {
+                f.location.file.clone_from(&decl_file);
+            }
+        }
+    }
     if !config.deterministic {
         audit.report.scan.duration_ms = Some(started.elapsed().as_millis() as u64);
     }
@@ -284,20 +347,79 @@ pub fn scan_sources(
     sources: &[Source],
     decl: Option<&Declarations>,
     config: &Config,
+    scan: ScanInfo,
+) -> Audit {
+    scan_sources_live(knowledge, sources, &[], decl, config, scan)
+}
+
+/// [`scan_sources`] plus the facts read from live databases, merged into
+/// the same audit.
+pub fn scan_sources_live(
+    knowledge: &Knowledge,
+    sources: &[Source],
+    live: &[db::LiveFacts],
+    decl: Option<&Declarations>,
+    config: &Config,
     mut scan: ScanInfo,
 ) -> Audit {
-    let extracted: Vec<FileFacts> = sources
+    // `--dialect`, else the piaudit.yaml glob, else detection per file.
+    let dialect_of = |rel: &str| {
+        config
+            .dialect
+            .or_else(|| decl.and_then(|d| d.dialect_for(rel)))
+    };
+    // MyBatis mappers are read together: an <include> may name another mapper's <sql>.
+    let mappers = extract::mybatis::extract_all(
+        sources
+            .iter()
+            .filter(|s| s.kind == FileKind::Mapper)
+            .map(|s| (s.rel.as_str(), s.text.as_str())),
+        dialect_of,
+    );
+    let to_extract = sources
+        .iter()
+        .filter(|s| s.kind != FileKind::Declarations)
+        .count() as u64;
+    let progress = config.progress.as_ref();
+    progress::report(
+        progress,
+        progress::ProgressEvent::Start {
+            stage: "extract",
+            total: to_extract,
+        },
+    );
+    let mut extracted: Vec<FileFacts> = sources
         .par_iter()
-        .filter(|s| s.kind == FileKind::Sql)
-        .map(|s| extract_one(s, config.dialect))
+        .filter(|s| s.kind != FileKind::Declarations)
+        .map(|s| {
+            let facts = match mappers.get(&s.rel) {
+                Some(f) => f.clone(),
+                None => extract_one(s, dialect_of(&s.rel), &knowledge.catalog),
+            };
+            progress::report(progress, progress::ProgressEvent::Advance);
+            facts
+        })
         .collect();
+    progress::report(progress, progress::ProgressEvent::Finish);
+    // Live facts come last; their diagnostics were already reported.
+    let code_files = extracted.len();
+    extracted.extend(live.iter().map(|l| l.facts.clone()));
     scan.files_scanned = sources.len() as u64;
-    for f in &extracted {
+    for f in &extracted[..code_files] {
         scan.coverage.add(f.coverage);
+        if f.dialect.is_some() || f.coverage.statements_total > 0 {
+            let mut coverage = f.coverage;
+            coverage.statements_lost = coverage.lost();
+            scan.files.push(model::FileCoverage {
+                file: f.file.clone(),
+                dialect: f.dialect.map(|d| d.name().to_string()),
+                coverage,
+            });
+        }
         scan.diagnostics.extend(f.diagnostics.iter().cloned());
     }
-    tracing::debug!(files = extracted.len(), "extracted SQL facts");
-    let assembled = facts::assemble(&extracted);
+    tracing::debug!(files = extracted.len(), "extracted facts");
+    let mut assembled = facts::assemble(&extracted);
     tracing::debug!(
         datasets = assembled.datasets.len(),
         flows = assembled.flows.len(),
@@ -331,6 +453,10 @@ pub fn scan_sources(
         // A field declared not PI stays so even when PI flows into it.
         apply_overrides(&mut datasets, d, knowledge, true);
     }
+    if !live.is_empty() {
+        db::add_grant_controls(live, &datasets, &assembled.aliases, &mut assembled.controls);
+    }
+    let paths = lineage::paths::pi_paths(&datasets, &assembled.flows, &assembled.endpoints);
     tracing::debug!("classified fields and propagated lineage");
     let today = config.today.clone().unwrap_or_else(today_utc);
     let evaluation = rules::eval::evaluate(
@@ -338,6 +464,8 @@ pub fn scan_sources(
         &rules::eval::Subjects {
             datasets: &datasets,
             flows: &assembled.flows,
+            endpoints: &assembled.endpoints,
+            controls: &assembled.controls,
             decl,
             taxonomy: &knowledge.taxonomy,
             lang: &config.lang,
@@ -372,15 +500,17 @@ pub fn scan_sources(
         },
         scan,
         datasets,
-        endpoints: Vec::new(),
+        endpoints: assembled.endpoints,
         flows: assembled.flows,
-        controls: Vec::new(),
+        controls: assembled.controls,
+        paths,
         findings: evaluation.findings,
         summary,
     };
     Audit {
         report,
         lang: config.lang.clone(),
+        date: today.clone(),
         organisation: decl
             .and_then(|d| d.organisation.as_ref())
             .and_then(|o| o.name.clone()),
@@ -391,6 +521,8 @@ pub fn scan_sources(
             .map(|r| RuleSummary {
                 id: r.id.clone(),
                 severity: r.severity,
+                basis: r.basis.clone(),
+                scope: r.scope,
                 title: r.title.clone(),
                 remediation: r.remediation.clone(),
             })
@@ -437,18 +569,56 @@ fn apply_overrides(
     }
 }
 
-/// Extracts one SQL source, turning a panic inside an extractor into a
-/// diagnostic so one hostile file never stops the audit.
-fn extract_one(s: &Source, dialect: Option<SqlDialect>) -> FileFacts {
-    let dialect = dialect.unwrap_or_else(|| SqlDialect::detect(&s.rel, &s.text));
-    std::panic::catch_unwind(|| extract::sql::extract(&s.rel, &s.text, dialect)).unwrap_or_else(|_| FileFacts {
+/// Extracts one source with the extractor of its kind, turning a panic
+/// inside an extractor into a diagnostic so one hostile file never stops
+/// the audit.
+fn extract_one(
+    s: &Source,
+    dialect: Option<SqlDialect>,
+    catalog: &extract::catalog::Catalog,
+) -> FileFacts {
+    let sql_dialect = (s.kind == FileKind::Sql)
+        .then(|| dialect.unwrap_or_else(|| SqlDialect::detect(&s.rel, &s.text)));
+    let what = match sql_dialect {
+        Some(d) => format!("{d} SQL"),
+        None => format!("{:?}", s.kind),
+    };
+    guarded(s, sql_dialect, &what, || match (s.kind, sql_dialect) {
+        (FileKind::Sql, Some(d)) => {
+            let mut facts = extract::sql::extract(&s.rel, &s.text, d);
+            extract::flink::read(&s.rel, &s.text, catalog, &mut facts);
+            facts
+        }
+        (FileKind::Config, _) => extract::spring::extract(&s.rel, &s.text, catalog),
+        (FileKind::LogConfig, _) => extract::logging::extract(&s.rel, &s.text),
+        (FileKind::Json, _) => extract::datax::extract(&s.rel, &s.text, catalog),
+        (FileKind::Hocon, _) => extract::seatunnel::extract(&s.rel, &s.text, catalog),
+        (FileKind::Java, _) => extract::java::extract(&s.rel, &s.text, catalog),
+        _ => FileFacts {
+            file: s.rel.clone(),
+            ..FileFacts::default()
+        },
+    })
+}
+
+/// Runs one extractor; a panic becomes an error diagnostic on the file and
+/// empty facts, so the other files are still audited.
+fn guarded(
+    s: &Source,
+    sql_dialect: Option<SqlDialect>,
+    what: &str,
+    extractor: impl FnOnce() -> FileFacts,
+) -> FileFacts {
+    // Unwind safety: whatever the extractor built is dropped with the panic;
+    // it only reads shared data.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(extractor)).unwrap_or_else(|_| FileFacts {
         file: s.rel.clone(),
-        dialect: Some(dialect),
+        dialect: sql_dialect,
         diagnostics: vec![Diagnostic {
             file: s.rel.clone(),
             line: 1,
             severity: DiagnosticLevel::Error,
-            message: format!("internal error while reading this file as {dialect} SQL; the file was skipped (please report it)"),
+            message: format!("internal error while reading this file as {what}; the file was skipped (please report it)"),
         }],
         ..FileFacts::default()
     })
@@ -469,4 +639,39 @@ pub fn today_utc() -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_extractor_becomes_a_diagnostic_and_the_next_file_is_read() {
+        let source = |rel: &str, text: &str| Source {
+            rel: rel.into(),
+            kind: FileKind::Sql,
+            text: text.into(),
+        };
+        let bad = source("bad.sql", "CREATE TABLE a (x INT);");
+        let facts = guarded(&bad, Some(SqlDialect::Mysql), "mysql SQL", || {
+            panic!("extractor bug")
+        });
+        assert!(facts.tables.is_empty());
+        assert_eq!(facts.diagnostics.len(), 1);
+        let d = &facts.diagnostics[0];
+        assert_eq!(
+            (d.file.as_str(), d.line, d.severity),
+            ("bad.sql", 1, DiagnosticLevel::Error)
+        );
+        assert!(
+            d.message.contains("internal error") && d.message.contains("mysql SQL"),
+            "{d:?}"
+        );
+        let good = source("good.sql", "CREATE TABLE b (y INT);");
+        let facts = guarded(&good, Some(SqlDialect::Mysql), "mysql SQL", || {
+            extract::sql::extract(&good.rel, &good.text, SqlDialect::Mysql)
+        });
+        assert_eq!(facts.tables.len(), 1);
+        assert!(facts.diagnostics.is_empty());
+    }
 }

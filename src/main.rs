@@ -3,6 +3,7 @@
 //! 2 usage/configuration/rule error, 3 scan could not complete).
 
 mod cli;
+mod terminal;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -11,6 +12,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_panics();
     let cli = Cli::parse();
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
@@ -27,6 +29,16 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .without_time()
         .init();
+    if let Some(n) = cli.threads {
+        // Before any parallel work: the global pool can be built only once.
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build_global()
+        {
+            eprintln!("piaudit: error: --threads: {e}");
+            return ExitCode::from(2);
+        }
+    }
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -36,29 +48,45 @@ fn main() -> ExitCode {
     }
 }
 
+/// A panic inside an extractor is caught and reported per file, but the
+/// default hook would first print its message to stderr, and messages of
+/// slicing and parsing panics quote the input text (which may be PI). Print
+/// only where it happened, unless RUST_BACKTRACE asks for the full story.
+fn quiet_panics() {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!(
+            "piaudit: internal error{at} (message withheld as it may quote input data; \
+             set RUST_BACKTRACE=1 to see it)"
+        );
+    }));
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Error> {
-    match cli.command {
+    let command = match cli.command {
+        Command::Db(args) => Command::Scan(cli::db_only(args)?),
+        other => other,
+    };
+    match command {
         Command::Scan(args) => {
             let out = args.out.clone();
-            let (config, formats, fail_on) = args.into_config()?;
+            let (mut config, formats, fail_on) = args.into_config()?;
             tracing::info!(roots = ?config.roots, pack = %config.pack, "scanning");
-            let audit = piaudit::scan(&config)?;
+            let bar = terminal::progress_bar(cli.quiet);
+            config.progress = bar.as_ref().map(|(_, sink)| sink.clone());
+            let scanned = piaudit::scan(&config);
+            if let Some((bar, _)) = &bar {
+                bar.finish_and_clear();
+            }
+            let audit = scanned?;
             let written = report::write_all(&audit, &formats, &out)?;
             if !cli.quiet {
-                let mut err = std::io::stderr().lock();
-                let _ = write!(err, "{}", report::text::summary(&audit, 10));
-                for p in &written {
-                    let _ = writeln!(
-                        err,
-                        "{} {}",
-                        if audit.lang.starts_with("zh") {
-                            "报告："
-                        } else {
-                            "report:"
-                        },
-                        p.display()
-                    );
-                }
+                terminal::print_summary(&audit, &written);
             }
             let failing = audit
                 .report
@@ -70,28 +98,109 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Db(_) => Err(Error::Usage(
+            "internal: `db` is run as a scan of databases".into(),
+        )),
+        Command::Init(args) => {
+            for p in args.run()? {
+                if !cli.quiet {
+                    eprintln!("piaudit: wrote {}", p.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Lineage(args) => {
             let out = args.run()?;
             let _ = std::io::stdout().lock().write_all(out.as_bytes());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Rules(args) => {
-            let lang = cli::language(args.lang.as_deref())?;
+        Command::Explain(args) => {
+            let config = args.config()?;
+            let knowledge = piaudit::Knowledge::for_config(&config)?;
+            let audit = piaudit::scan(&config)?;
+            let items = piaudit::classify::explain::explain(&audit, &knowledge, &args.field);
+            if items.is_empty() {
+                return Err(Error::Usage(format!(
+                    "no field matches `{}` in the scanned paths",
+                    args.field
+                )));
+            }
+            let text = match args.format.as_str() {
+                "json" => serde_json::to_string_pretty(&items).unwrap_or_default() + "\n",
+                "text" => piaudit::classify::explain::render_text(
+                    &items,
+                    &audit,
+                    &knowledge.profile,
+                    &config.lang,
+                ),
+                other => {
+                    return Err(Error::Usage(format!(
+                        "--format `{other}`: use text or json"
+                    )))
+                }
+            };
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(args) => {
+            let labels_text = std::fs::read_to_string(&args.labels).map_err(|e| {
+                Error::Usage(format!(
+                    "cannot read --labels {}: {e}",
+                    args.labels.display()
+                ))
+            })?;
+            let labels = piaudit::classify::eval::parse_labels(&labels_text, &args.profile)
+                .map_err(|e| Error::Usage(format!("{}: {e}", args.labels.display())))?;
             let config = piaudit::Config {
-                pack: args.pack,
+                roots: args.paths.clone(),
+                profile: Some(args.profile.clone()),
+                deterministic: true,
                 ..piaudit::Config::default()
             };
-            let k = piaudit::Knowledge::for_config(&config)?;
+            let audit = piaudit::scan(&config)?;
+            let m = piaudit::classify::eval::evaluate(&audit.report, &labels);
             let mut out = std::io::stdout().lock();
-            for r in k.pack.rules.values() {
+            let _ = writeln!(out, "{m}");
+            for e in m.errors.iter().take(args.errors) {
+                let _ = writeln!(out, "  {e}");
+            }
+            if !m.missing.is_empty() {
                 let _ = writeln!(
                     out,
-                    "{}\t{}\t{}\t{}",
-                    r.id,
-                    r.severity,
-                    r.basis.join(","),
-                    r.title.get(&lang)
+                    "{} labelled columns not found in the scan, e.g. {:?}",
+                    m.missing.len(),
+                    m.missing.iter().take(5).collect::<Vec<_>>()
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules(args) => {
+            let lang = cli::language(args.lang.as_deref())?;
+            let rules_dir = args.rules.clone().or_else(|| {
+                let user = std::path::PathBuf::from(".piaudit/rules");
+                user.is_dir().then_some(user)
+            });
+            let files = match &rules_dir {
+                Some(dir) => piaudit::data::DataFiles::embedded_with_overlay(dir)?,
+                None => piaudit::data::DataFiles::embedded(),
+            };
+            let k = piaudit::Knowledge::load(&files, &args.pack, None)?;
+            let mut out = std::io::stdout().lock();
+            match &args.action {
+                None | Some(cli::RulesAction::List) => {
+                    let _ = write!(out, "{}", piaudit::rules::commands::list(&k, &lang));
+                }
+                Some(cli::RulesAction::Show { id }) => {
+                    let _ = write!(out, "{}", piaudit::rules::commands::show(&k, &files, id)?);
+                }
+                Some(cli::RulesAction::Test { dir }) => {
+                    let (text, passed) =
+                        piaudit::rules::commands::test(&k, &files, dir.as_deref())?;
+                    let _ = write!(out, "{text}");
+                    if !passed {
+                        return Ok(ExitCode::from(1));
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

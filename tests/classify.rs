@@ -168,3 +168,149 @@ fn seed_rows_are_validated_and_shown_masked_only() {
         assert!(!json.contains(raw), "raw value {raw} leaked");
     }
 }
+
+#[test]
+fn comment_head_is_the_last_keyword() {
+    let a = run(
+        "CREATE TABLE sys_dept (id BIGINT, leader_phone VARCHAR(20) COMMENT '负责人电话', \
+         leader VARCHAR(20) COMMENT '负责人');",
+        None,
+    );
+    assert_eq!(
+        tag(&a, "sys_dept", "leader_phone").map(|t| t.category.as_str()),
+        Some("contact.phone"),
+        "负责人电话 holds a phone number, not a name"
+    );
+    assert_eq!(
+        tag(&a, "sys_dept", "leader").map(|t| t.category.as_str()),
+        Some("name")
+    );
+}
+
+#[test]
+fn bracketed_aside_does_not_replace_the_head() {
+    let a = run(
+        "CREATE TABLE voice_profile (id BIGINT, feature BLOB COMMENT '声纹特征(用于识别家庭成员)');",
+        None,
+    );
+    assert_eq!(
+        tag(&a, "voice_profile", "feature").map(|t| t.category.as_str()),
+        Some("biometric.voiceprint")
+    );
+}
+
+#[test]
+fn table_scoped_cues_need_their_table() {
+    let a = run(
+        "CREATE TABLE oms_order (id BIGINT, member_id BIGINT, total_amount DECIMAL(10,2));\n\
+         CREATE TABLE fin_loan (id BIGINT, customer_id BIGINT, principal DECIMAL(12,2));\n\
+         CREATE TABLE pms_product (id BIGINT, total_amount DECIMAL(10,2), principal VARCHAR(20));",
+        None,
+    );
+    assert_eq!(
+        tag(&a, "oms_order", "total_amount").map(|t| t.category.as_str()),
+        Some("finance.transaction")
+    );
+    assert_eq!(
+        tag(&a, "fin_loan", "principal").map(|t| t.category.as_str()),
+        Some("finance.credit")
+    );
+    assert!(tag(&a, "pms_product", "total_amount").is_none());
+    assert!(tag(&a, "pms_product", "principal").is_none());
+}
+
+#[test]
+fn person_table_is_decided_by_its_head_token() {
+    // `shop` is a module prefix: shop_member is a table of persons, while
+    // member_level is a table of levels.
+    let a = run(
+        "CREATE TABLE shop_member (id BIGINT, name VARCHAR(30));\n\
+         CREATE TABLE member_level (id BIGINT, name VARCHAR(30));",
+        None,
+    );
+    assert!(tag(&a, "shop_member", "name").is_some());
+    assert!(tag(&a, "member_level", "name").is_none());
+}
+
+#[test]
+fn evidence_carries_weights_and_explain_traces_rejections() {
+    use piaudit::classify::explain::{explain, render_text};
+    let k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
+    let a = run(
+        "CREATE TABLE sys_config (id BIGINT, mobile_template VARCHAR(200), \
+         phone VARCHAR(11) COMMENT '手机号码');",
+        None,
+    );
+    let phone = tag(&a, "sys_config", "phone").expect("phone tagged");
+    assert!(
+        phone
+            .evidence
+            .iter()
+            .all(|e| e.detail.contains("weight 0.")),
+        "{:?}",
+        phone.evidence
+    );
+    let items = explain(&a, &k, "sys_config.mobile_template");
+    assert_eq!(items.len(), 1);
+    assert!(items[0].pi.is_none());
+    assert!(
+        items[0]
+            .cues
+            .ignored
+            .iter()
+            .any(|w| w.contains("negative token `template`")),
+        "{:?}",
+        items[0].cues
+    );
+    let text = render_text(&items, &a, "gbt45574", "en");
+    assert!(text.contains("not PI"), "{text}");
+    assert!(text.contains("ignored"), "{text}");
+    assert!(explain(&a, &k, "SYS_CONFIG.PHONE").len() == 1);
+    assert!(explain(&a, &k, "nope.phone").is_empty());
+}
+
+#[test]
+fn custom_categories_from_declarations() {
+    let decl = Declarations::parse(
+        "piaudit.yaml",
+        "version: 1\ncategories:\n  - id: custom.loyalty_card\n    zh: 会员卡号\n    en: Loyalty card number\n    sensitive: true\ncues:\n  - category: custom.loyalty_card\n    names: [vip_card_no]\n    comments: [会员卡号]\n",
+    )
+    .unwrap();
+    let mut k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
+    assert!(
+        decl.check_categories("piaudit.yaml", |id| k.taxonomy.category(id).is_some())
+            .is_err(),
+        "unknown before the taxonomy is extended"
+    );
+    k.extend_with(&decl, "piaudit.yaml").unwrap();
+    decl.check_categories("piaudit.yaml", |id| k.taxonomy.category(id).is_some())
+        .unwrap();
+    let sources = vec![Source {
+        rel: "t.sql".into(),
+        kind: FileKind::Sql,
+        text: "CREATE TABLE shop_member (id BIGINT, vip_card_no VARCHAR(20), card VARCHAR(20) COMMENT '会员卡号');".into(),
+    }];
+    let config = Config {
+        lang: "en".into(),
+        ..Config::default()
+    };
+    let a = scan_sources(&k, &sources, Some(&decl), &config, ScanInfo::default());
+    for col in ["vip_card_no", "card"] {
+        let t = tag(&a, "shop_member", col).expect(col);
+        assert_eq!(t.category, "custom.loyalty_card");
+        assert!(t.sensitive, "declared sensitive");
+    }
+    assert_eq!(
+        a.categories
+            .get("custom.loyalty_card")
+            .map(|c| c.1.as_str()),
+        Some("Loyalty card number")
+    );
+    // A custom id may not shadow a built-in category.
+    let clash = Declarations::parse(
+        "piaudit.yaml",
+        "version: 1\ncategories:\n  - id: contact.phone\n    zh: 电话\n    en: Phone\n",
+    )
+    .unwrap();
+    assert!(k.extend_with(&clash, "piaudit.yaml").is_err());
+}

@@ -150,11 +150,24 @@ fn unparsable_statements_are_diagnostics_not_failures() {
 fn rules_command_lists_the_pack() {
     let a = piaudit().args(["rules", "--lang", "en"]).assert().code(0);
     let out = String::from_utf8_lossy(&a.get_output().stdout).to_string();
-    assert!(
-        out.lines()
-            .any(|l| l.starts_with("CNPI-020\thigh\tPIPL-51")),
-        "{out}"
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("CNPI-020 "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        &cols[..3],
+        ["CNPI-020", "high", "PIPL-51,CSL-44,GBT35273-6.3"],
+        "{row}"
     );
+    assert!(out.lines().count() > 40, "{out}");
+    let a = piaudit().args(["rules", "test"]).assert().code(0);
+    let out = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(out.contains("0 failures"), "{out}");
+    piaudit()
+        .args(["rules", "show", "CNPI-999"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -174,4 +187,79 @@ fn literal_pi_in_sql_never_reaches_the_reports() {
             assert!(!text.contains(value), "{f} leaks `{value}`");
         }
     }
+}
+
+#[test]
+fn explain_prints_cues_in_both_languages_and_errs_on_unknown_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.sql"),
+        "CREATE TABLE member (id INT, sjhm CHAR(11) COMMENT '手机号码', level_flag TINYINT);",
+    )
+    .unwrap();
+    let out = piaudit()
+        .args(["explain", "member.sjhm", "--lang", "en"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("tagged contact.phone"), "{text}");
+    assert!(text.contains("pinyin cue 'sjhm'"), "{text}");
+    assert!(text.contains("weight 0.90"), "{text}");
+    let out = piaudit()
+        .args(["explain", "member.sjhm", "--lang", "zh-CN"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("标记为 contact.phone"), "{text}");
+    let out = piaudit()
+        .args(["explain", "member.sjhm", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["pi"]["category"], "contact.phone");
+    assert!(!v[0]["cues"]["counted"].as_array().unwrap().is_empty());
+    piaudit()
+        .args(["explain", "member.nope"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn eval_prints_precision_recall_f1() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.sql"),
+        "CREATE TABLE member (id INT, sjhm CHAR(11) COMMENT '手机号码', remark VARCHAR(200));",
+    )
+    .unwrap();
+    let labels = dir.path().join("labels.csv");
+    fs::write(
+        &labels,
+        "repo,file,table,column,is_pi,category,sensitive\n\
+         x,a.sql,member,id,no,,no\n\
+         x,a.sql,member,sjhm,yes,contact.phone,no\n\
+         x,a.sql,member,remark,yes,name,no\n",
+    )
+    .unwrap();
+    let out = piaudit()
+        .args(["eval", "--labels"])
+        .arg(&labels)
+        .arg(dir.path().join("a.sql"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    // One true positive (sjhm), one false negative (remark): R = 0.5.
+    assert!(text.contains("R 0.500"), "{text}");
+    assert!(text.contains("P 1.000"), "{text}");
+    assert!(text.contains("member.remark"), "{text}");
 }

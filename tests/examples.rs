@@ -108,12 +108,20 @@ fn shop_report_matches_contract_and_expectations() {
         .flat_map(|d| d["fields"].as_array().unwrap())
         .map(|f| f["id"].as_str().unwrap())
         .collect();
+    // Flows end at fields or at endpoints (the contract allows both).
+    let endpoint_ids: BTreeSet<&str> = report["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
     let flows = report["flows"].as_array().unwrap();
     assert!(!flows.is_empty());
     for f in flows {
+        let to = f["to"].as_str().unwrap();
         assert!(
             field_ids.contains(f["from"].as_str().unwrap())
-                && field_ids.contains(f["to"].as_str().unwrap()),
+                && (field_ids.contains(to) || endpoint_ids.contains(to)),
             "{f}"
         );
     }

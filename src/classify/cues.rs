@@ -25,6 +25,11 @@ struct CueSpec {
     ambiguous: Vec<String>,
     #[serde(default)]
     comments: Vec<String>,
+    /// When set, the name cues of this entry count only in tables whose
+    /// name has one of these tokens (amounts in `order` tables are
+    /// transactions, in `loan` tables credit).
+    #[serde(default)]
+    tables: Vec<String>,
 }
 
 /// The negative cues of `rules/cues/negative.yaml`.
@@ -77,6 +82,8 @@ pub struct NameCue {
     pub strength: Strength,
     /// Dictionary it came from (`en`, `pinyin`, `nhsa`, …).
     pub source: String,
+    /// Table-name tokens the cue is limited to; empty = any table.
+    pub tables: Vec<String>,
 }
 
 /// One comment keyword.
@@ -139,6 +146,7 @@ impl Cues {
                             tokens,
                             strength,
                             source: source.clone(),
+                            tables: spec.tables.iter().map(|t| t.to_lowercase()).collect(),
                         });
                     }
                 }
@@ -172,6 +180,7 @@ impl Cues {
                     tokens,
                     strength: Strength::Plain,
                     source: "custom".into(),
+                    tables: Vec::new(),
                 });
             }
             for kw in &c.comments {

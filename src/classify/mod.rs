@@ -3,14 +3,16 @@
 //! (English, pinyin, NHSA codes), comment keywords, the column type and the
 //! table it sits in. Taxonomy and cues are data (`rules/`), not code.
 
+mod cue_index;
 pub mod cues;
 pub mod eval;
+pub mod explain;
 mod samples;
 pub mod taxonomy;
 pub mod tokens;
 pub mod validators;
 
-use crate::model::{Dataset, Evidence, PiTag};
+use crate::model::{Dataset, Evidence, Field, PiTag};
 use cues::{Cues, Strength};
 use std::collections::BTreeMap;
 use taxonomy::Taxonomy;
@@ -41,6 +43,11 @@ pub struct Classifier<'a> {
     taxonomy: &'a Taxonomy,
     cues: &'a Cues,
     profile: &'a str,
+    /// Which name cues can match a column, so each column is tested
+    /// against a few cues rather than all of them.
+    name_index: cue_index::NameCueIndex<'a>,
+    /// All comment keywords in one automaton.
+    comment_index: cue_index::CommentCueIndex,
 }
 
 /// How a name cue matched a column name.
@@ -66,6 +73,32 @@ fn is_compound_pinyin(token: &str, cue: &cues::NameCue) -> bool {
         && token.ends_with(cue.joined.as_str())
 }
 
+/// One cue of a [`CueTrace`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TracedCue {
+    /// Taxonomy id the cue votes for.
+    pub category: String,
+    /// Its weight (confidence) before combination.
+    pub weight: f64,
+    /// What matched.
+    pub detail: String,
+}
+
+/// What the cues of one field said, for `piaudit explain`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CueTrace {
+    /// Whether the table reads as a table of persons (enables contextual cues).
+    pub person_like_table: bool,
+    /// Cues counted; per category they combine as 1 − Π(1 − weight).
+    pub counted: Vec<TracedCue>,
+    /// Ambiguous short cues, counted (at 0.6) only beside other PI columns.
+    pub ambiguous: Vec<TracedCue>,
+    /// Cues that matched but were not counted, and why.
+    pub ignored: Vec<String>,
+    /// Other PI columns in the same table.
+    pub pi_siblings: usize,
+}
+
 /// One scored reason for a category.
 #[derive(Debug, Clone)]
 struct Vote {
@@ -81,6 +114,8 @@ impl<'a> Classifier<'a> {
             taxonomy,
             cues,
             profile,
+            name_index: cue_index::NameCueIndex::new(&cues.names),
+            comment_index: cue_index::CommentCueIndex::new(&cues.comments),
         }
     }
 
@@ -88,8 +123,15 @@ impl<'a> Classifier<'a> {
     pub fn person_like(&self, ds: &Dataset) -> bool {
         let neg = &self.cues.negative;
         let toks = tokenize(ds.name.rsplit('.').next().unwrap_or(&ds.name));
-        let person = toks.iter().any(|t| neg.person_tables.contains(t));
-        let non_person = toks.iter().any(|t| neg.non_person_tables.contains(t));
+        // Table names are head-final with module prefixes (`shop_member`,
+        // `sys_user`, `member_level`): the last person or non-person token
+        // decides.
+        let decisive = toks
+            .iter()
+            .rev()
+            .find(|t| neg.person_tables.contains(*t) || neg.non_person_tables.contains(*t));
+        let person = decisive.is_some_and(|t| neg.person_tables.contains(t));
+        let non_person = decisive.is_some_and(|t| neg.non_person_tables.contains(t));
         let by_comment = ds
             .comment
             .as_deref()
@@ -158,6 +200,7 @@ impl<'a> Classifier<'a> {
 
     fn tag_fields(&self, ds: &mut Dataset) {
         let person_like = self.person_like(ds);
+        let table_tokens = tokenize(ds.name.rsplit('.').next().unwrap_or(&ds.name));
         let mut ambiguous: Vec<(usize, Vec<Vote>)> = Vec::new();
         for (i, field) in ds.fields.iter_mut().enumerate() {
             if field.pi.is_some() {
@@ -168,6 +211,8 @@ impl<'a> Classifier<'a> {
                 field.comment.as_deref(),
                 field.data_type.as_deref(),
                 person_like,
+                &table_tokens,
+                None,
             );
             field.pi = self.decide(strong);
             if field.pi.is_none() && !weak.is_empty() {
@@ -190,18 +235,30 @@ impl<'a> Classifier<'a> {
         }
     }
 
-    /// Strong and ambiguous votes for one column.
+    /// Strong and ambiguous votes for one column. `trace`, when given,
+    /// receives every cue that matched but was not counted, and why (for
+    /// `piaudit explain`).
     fn votes(
         &self,
         name: &str,
         comment: Option<&str>,
         data_type: Option<&str>,
         person_like: bool,
+        table_tokens: &[String],
+        mut trace: Option<&mut Vec<String>>,
     ) -> (Vec<Vote>, Vec<Vote>) {
+        let mut note = |s: String| {
+            if let Some(t) = trace.as_deref_mut() {
+                t.push(s);
+            }
+        };
         let neg = &self.cues.negative;
         let tokens = tokenize(name);
         let joined_us = tokens.join("_");
         if tokens.is_empty() || neg.not_pi_names.contains(&joined_us) {
+            note(format!(
+                "name `{joined_us}` is on the not-PI list (rules/cues/negative.yaml)"
+            ));
             return (Vec::new(), Vec::new());
         }
         let joined = tokens.concat();
@@ -210,7 +267,12 @@ impl<'a> Classifier<'a> {
         // Best name cue per category: the longest match.
         let mut best: BTreeMap<&str, (usize, &cues::NameCue, Match)> = BTreeMap::new();
         let last = tokens.last().map_or("", String::as_str);
-        for cue in &self.cues.names {
+        for cue in self
+            .name_index
+            .candidates(&tokens, &joined)
+            .into_iter()
+            .map(|i| &self.cues.names[i])
+        {
             let (run, how) = if joined == cue.joined {
                 ((0, tokens.len()), Match::Full)
             } else if let Some(r) = find_run(&tokens, &cue.tokens) {
@@ -228,8 +290,24 @@ impl<'a> Classifier<'a> {
             } else {
                 continue;
             };
+            if !cue.tables.is_empty() && !cue.tables.iter().any(|t| table_tokens.contains(t)) {
+                if how == Match::Full {
+                    note(format!(
+                        "cue '{}' ({}) → {} counts only in tables named with {}",
+                        cue.text,
+                        cue.source,
+                        cue.category,
+                        cue.tables.join("/")
+                    ));
+                }
+                continue;
+            }
             let outside = tokens[..run.0].iter().chain(&tokens[run.0 + run.1..]);
-            if outside.clone().any(|t| neg.name_tokens.contains(t)) {
+            if let Some(t) = outside.clone().find(|t| neg.name_tokens.contains(*t)) {
+                note(format!(
+                    "cue '{}' ({}) → {} cancelled by negative token `{t}`",
+                    cue.text, cue.source, cue.category
+                ));
                 continue;
             }
             let len = cue.joined.len();
@@ -261,13 +339,18 @@ impl<'a> Classifier<'a> {
                 Strength::Contextual if person_like => {
                     strong.push(vote(0.7, "; person-like table"))
                 }
-                Strength::Contextual => {}
+                Strength::Contextual => note(format!(
+                    "cue '{}' ({}) → {category} counts only in a person-like table",
+                    cue.text, cue.source
+                )),
                 Strength::Ambiguous => weak.push(vote(0.45, "; ambiguous")),
             }
         }
         if let Some(c) = comment {
-            if let Some(v) = self.comment_vote(c) {
-                strong.push(v);
+            match self.comment_vote(c) {
+                Ok(Some(v)) => strong.push(v),
+                Ok(None) => {}
+                Err(why) => note(why),
             }
         }
         // Type fit: a date, time or boolean column cannot hold a text-only category.
@@ -294,6 +377,12 @@ impl<'a> Classifier<'a> {
                         .category(&v.category)
                         .is_some_and(|c| c.text_only)
                 };
+                for v in strong.iter().chain(&weak).filter(|v| !keep(v)) {
+                    note(format!(
+                        "{} dropped: type {t} cannot hold this text-only category",
+                        v.category
+                    ));
+                }
                 strong.retain(keep);
                 weak.retain(keep);
             }
@@ -314,41 +403,92 @@ impl<'a> Classifier<'a> {
         (strong, weak)
     }
 
-    fn comment_vote(&self, comment: &str) -> Option<Vote> {
+    /// The comment's vote; `Err` says why a matching keyword was not counted.
+    fn comment_vote(&self, comment: &str) -> Result<Option<Vote>, String> {
         let neg = &self.cues.negative;
         let lower = comment.to_lowercase();
-        let cue = self
-            .cues
-            .comments
-            .iter()
-            .find(|c| lower.contains(&c.keyword))?;
-        let pos = lower.find(&cue.keyword)?;
+        // Chinese noun phrases are head-final: in “负责人电话” the phone, not
+        // the person, is what the column holds. The keyword ending last
+        // wins; at the same end, the longest (“IP地址” over “地址”).
+        // A bracketed aside (“声纹特征(用于识别家庭成员)”) explains the head
+        // rather than replacing it: it is searched only when the text before
+        // it has no keyword.
+        let head_end = lower.find(['(', '（', '[', '【']).unwrap_or(lower.len());
+        let Some((pos, cue)) = self
+            .comment_index
+            .last_match(&self.cues.comments, &lower[..head_end])
+            .or_else(|| self.comment_index.last_match(&self.cues.comments, &lower))
+            .map(|(p, i)| (p, &self.cues.comments[i]))
+        else {
+            return Ok(None);
+        };
         let after = &lower[pos + cue.keyword.len()..];
         let before = &lower[..pos];
-        if neg.comment_words.iter().any(|w| after.contains(w.as_str()))
-            || neg
-                .comment_prefix_words
-                .iter()
-                .any(|w| before.contains(w.as_str()))
+        if let Some(w) = neg
+            .comment_words
+            .iter()
+            .find(|w| after.contains(w.as_str()))
+            .or_else(|| {
+                neg.comment_prefix_words
+                    .iter()
+                    .find(|w| before.contains(w.as_str()))
+            })
         {
-            return None;
+            return Err(format!(
+                "comment keyword “{}” → {} cancelled by “{w}”",
+                cue.keyword, cue.category
+            ));
         }
-        Some(Vote {
+        Ok(Some(Vote {
             category: cue.category.clone(),
             confidence: 0.9,
             evidence: Evidence {
                 kind: "comment".into(),
                 detail: format!("注释含“{}”", cue.keyword),
             },
-        })
+        }))
+    }
+
+    /// Every cue that matched one field's name, comment and type, counted or
+    /// not, with weights: the part of `piaudit explain` that says *why*.
+    pub fn trace(&self, ds: &Dataset, field: &Field) -> CueTrace {
+        let person_like_table = self.person_like(ds);
+        let mut ignored = Vec::new();
+        let (strong, weak) = self.votes(
+            &field.name,
+            field.comment.as_deref(),
+            field.data_type.as_deref(),
+            person_like_table,
+            &tokenize(ds.name.rsplit('.').next().unwrap_or(&ds.name)),
+            Some(&mut ignored),
+        );
+        let row = |v: &Vote| TracedCue {
+            category: v.category.clone(),
+            weight: v.confidence,
+            detail: v.evidence.detail.clone(),
+        };
+        CueTrace {
+            person_like_table,
+            counted: strong.iter().map(row).collect(),
+            ambiguous: weak.iter().map(row).collect(),
+            ignored,
+            pi_siblings: ds
+                .fields
+                .iter()
+                .filter(|f| f.id != field.id && f.pi.is_some())
+                .count(),
+        }
     }
 
     /// Combines votes per category (noisy-or) and keeps the best above threshold.
     fn decide(&self, votes: Vec<Vote>) -> Option<PiTag> {
         let mut by_cat: BTreeMap<String, (f64, Vec<Evidence>)> = BTreeMap::new();
-        for v in votes {
+        for mut v in votes {
             let e = by_cat.entry(v.category).or_insert((1.0, Vec::new()));
             e.0 *= 1.0 - v.confidence;
+            v.evidence
+                .detail
+                .push_str(&format!(" (weight {:.2})", v.confidence));
             e.1.push(v.evidence);
         }
         let (category, (miss, mut evidence)) = by_cat.into_iter().max_by(|a, b| {

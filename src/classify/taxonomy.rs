@@ -111,6 +111,43 @@ impl Taxonomy {
         })
     }
 
+    /// Adds the organisation's own categories from `piaudit.yaml`; an id
+    /// that is already a category is an error (returned as its message).
+    pub fn add_custom(&mut self, custom: &[crate::decl::CustomCategory]) -> Result<(), String> {
+        for c in custom {
+            if self.categories.contains_key(&c.id) {
+                return Err(format!(
+                    "category `{}` already exists in the taxonomy; choose another id",
+                    c.id
+                ));
+            }
+            let level = if c.sensitive {
+                Sensitivity::Yes
+            } else {
+                Sensitivity::No
+            };
+            self.categories.insert(
+                c.id.clone(),
+                Category {
+                    id: c.id.clone(),
+                    zh: c.zh.clone(),
+                    en: c.en.clone(),
+                    group: "custom".into(),
+                    anchor: Vec::new(),
+                    sensitive: self
+                        .profiles
+                        .iter()
+                        .map(|p| (p.id.clone(), level))
+                        .collect(),
+                    unverified: Vec::new(),
+                    high_risk: c.high_risk,
+                    text_only: false,
+                },
+            );
+        }
+        Ok(())
+    }
+
     /// A category by id.
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.get(id)

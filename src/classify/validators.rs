@@ -229,6 +229,40 @@ fn precise_in(s: &str, lo: f64, hi: f64) -> bool {
     decimals >= 4 && t.parse::<f64>().is_ok_and(|v| (lo..=hi).contains(&v))
 }
 
+/// Masks, inside free text, every digit run that validates as a resident
+/// ID, mainland mobile number or bank card; other text is left as it is.
+pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j < b.len() && (b[j] == b'X' || b[j] == b'x') {
+            j += 1;
+        }
+        let run = &text[i..j];
+        if is_resident_id(run) || is_cn_mobile(run) || is_bank_card(run) {
+            out.push_str(&text[copied..i]);
+            out.push_str(&mask(run));
+            copied = j;
+        }
+        i = j;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Masks a value for display: keeps a short head and tail only
 /// (`138****5678`, `1101**********1234`); short values are fully masked.
 pub fn mask(s: &str) -> String {
@@ -260,6 +294,19 @@ mod tests {
             .map(|(d, w)| u32::from(d - b'0') * w)
             .sum();
         format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    }
+
+    #[test]
+    fn redact_masks_valid_values_inside_text_only() {
+        let id = with_check("11010519491231002");
+        let text =
+            format!("身份证号 如{id}，手机 13800138000；订单 12345678901 卡6222020200112233440");
+        let r = redact(&text);
+        assert!(!r.contains(&id) && !r.contains("13800138000"), "{r}");
+        assert!(r.contains(&mask(&id)) && r.contains("138****8000"), "{r}");
+        // An 11-digit run that is no mobile number stays.
+        assert!(r.contains("12345678901"), "{r}");
+        assert!(matches!(redact("手机号码"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

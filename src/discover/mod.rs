@@ -16,6 +16,19 @@ pub enum FileKind {
     Sql,
     /// The project's `piaudit.yaml` declarations.
     Declarations,
+    /// YAML or `.properties` configuration (Spring Boot, ShardingSphere, Canal).
+    Config,
+    /// Logback or Log4j 2 XML configuration.
+    LogConfig,
+    /// JSON file; read as a DataX job when it has `job.content`.
+    Json,
+    /// HOCON-style `.conf` file; read as a SeaTunnel job when it has `source`/`sink` blocks.
+    Hocon,
+    /// Java source, for `@EncryptField`-style annotations and type handlers.
+    Java,
+    /// XML named or placed like a MyBatis mapper (`*Mapper.xml`, `*Dao.xml`,
+    /// `mapper/`, `mybatis/`…); read as one when it has a `<mapper>` element.
+    Mapper,
 }
 
 impl FileKind {
@@ -25,12 +38,37 @@ impl FileKind {
         if name == "piaudit.yaml" || name == "piaudit.yml" {
             return Some(FileKind::Declarations);
         }
-        let ext = name.rsplit_once('.')?.1;
+        let (stem, ext) = name.rsplit_once('.')?;
         match ext {
             "sql" | "ddl" => Some(FileKind::Sql),
+            "yml" | "yaml" | "properties" => Some(FileKind::Config),
+            "xml" if stem.starts_with("logback") || stem.starts_with("log4j") => {
+                Some(FileKind::LogConfig)
+            }
+            "xml" if looks_like_mapper(path, stem) => Some(FileKind::Mapper),
+            "json" => Some(FileKind::Json),
+            "conf" | "hocon" => Some(FileKind::Hocon),
+            "java" => Some(FileKind::Java),
             _ => None,
         }
     }
+}
+
+/// MyBatis mappers are found by name or folder: `.xml` is too common
+/// (`pom.xml`, Spring contexts) to read every file as a mapper.
+fn looks_like_mapper(path: &Path, stem: &str) -> bool {
+    const DIRS: &[&str] = &[
+        "mapper", "mappers", "mybatis", "dao", "sqlmap", "sqlmaps", "mapping",
+    ];
+    ["mapper", "dao", "sqlmap"]
+        .iter()
+        .any(|s| stem.ends_with(s))
+        || path.parent().is_some_and(|p| {
+            p.components().any(|c| {
+                let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+                DIRS.contains(&c.as_str())
+            })
+        })
 }
 
 /// A file found under a root, not yet read.
@@ -153,7 +191,8 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
     Ok(out)
 }
 
-fn display_root(root: &Path) -> String {
+/// A root as shown in reports: `/`-separated, without `./` or a trailing `/`.
+pub fn display_root(root: &Path) -> String {
     let s = root.to_string_lossy().replace('\\', "/");
     let s = s.trim_start_matches("./").trim_end_matches('/');
     if s.is_empty() {
@@ -206,7 +245,30 @@ mod tests {
             FileKind::of(Path::new("piaudit.yaml")),
             Some(FileKind::Declarations)
         );
-        assert_eq!(FileKind::of(Path::new("x.java")), None);
+        assert_eq!(FileKind::of(Path::new("x.java")), Some(FileKind::Java));
+        assert_eq!(
+            FileKind::of(Path::new("application-prod.yml")),
+            Some(FileKind::Config)
+        );
+        assert_eq!(
+            FileKind::of(Path::new("logback-spring.xml")),
+            Some(FileKind::LogConfig)
+        );
+        assert_eq!(FileKind::of(Path::new("pom.xml")), None);
+        assert_eq!(
+            FileKind::of(Path::new(
+                "src/main/resources/mapper/system/SysUserMapper.xml"
+            )),
+            Some(FileKind::Mapper)
+        );
+        assert_eq!(
+            FileKind::of(Path::new("dao/PmsProductDao.xml")),
+            Some(FileKind::Mapper)
+        );
+        assert_eq!(
+            FileKind::of(Path::new("src/main/resources/spring.xml")),
+            None
+        );
         assert_eq!(FileKind::of(Path::new("Makefile")), None);
     }
 

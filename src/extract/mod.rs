@@ -4,9 +4,22 @@
 //! [`FileFacts`], still names tables as written; `facts::assemble` resolves
 //! the names across files into the IR of [`crate::model`].
 
+pub mod canal;
+pub mod catalog;
+pub mod datax;
+pub mod flink;
+pub mod java;
+pub mod logging;
+pub mod mybatis;
+pub mod seatunnel;
+pub mod sharding;
+pub mod spring;
 pub mod sql;
+pub mod text;
 
-use crate::model::{Coverage, DatasetKind, Diagnostic, Location};
+use crate::model::{
+    Control, Coverage, DatasetKind, Diagnostic, Endpoint, Location, Protection, Transform,
+};
 pub use sql::lineage::{OutColumn, OutItem, SourceColumn};
 
 /// Everything one file contributed.
@@ -28,6 +41,46 @@ pub struct FileFacts {
     pub diagnostics: Vec<Diagnostic>,
     /// Statement coverage.
     pub coverage: Coverage,
+    /// External systems configured in the file (object stores, SDKs, queues…).
+    pub endpoints: Vec<Endpoint>,
+    /// Jobs moving a table's columns to an endpoint (DataX, SeaTunnel, Flink sinks).
+    pub endpoint_flows: Vec<EndpointFlow>,
+    /// Security-relevant settings (log retention, log-impl, exposure, secrets…).
+    /// A `subject` here is a name as written; `facts::assemble` keeps it.
+    pub controls: Vec<Control>,
+    /// Columns a config or annotation declares encrypted or masked.
+    pub protections: Vec<ProtectionRule>,
+}
+
+/// Columns of a table sent to an [`Endpoint`] by a job or sink.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointFlow {
+    /// Source table, as written.
+    pub table: String,
+    /// Columns sent; empty means every known column of the table.
+    pub columns: Vec<String>,
+    /// Id of the receiving endpoint (one of the file's `endpoints`).
+    pub endpoint: String,
+    /// What happens to the values.
+    pub transform: Transform,
+    /// The job or statement causing the flow.
+    pub location: Location,
+}
+
+/// A column declared protected by configuration or code (ShardingSphere
+/// encrypt/mask rule, encrypting type handler, `@EncryptField`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectionRule {
+    /// Table as written; `None` when only the column name is known.
+    pub table: Option<String>,
+    /// Column name.
+    pub column: String,
+    /// Protection applied.
+    pub protection: Protection,
+    /// Control kind reported for it: `encrypt_rule`, `mask_rule`, `type_handler`, `encrypt_annotation`.
+    pub kind: String,
+    /// Where it is declared.
+    pub location: Location,
 }
 
 /// A declared table or view.

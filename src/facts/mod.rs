@@ -4,9 +4,12 @@
 
 use crate::extract::{CommentTarget, FileFacts, OutColumn, OutItem, TableDef, WriteLineage};
 use crate::model::{
-    Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Field, Flow, Location, Protection, Transform,
+    Control, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Endpoint, Field, Flow, Location,
+    Protection, Transform,
 };
 use std::collections::{BTreeSet, HashMap};
+
+mod live;
 
 /// The assembled IR of all files.
 #[derive(Debug, Default)]
@@ -19,6 +22,13 @@ pub struct Assembled {
     pub diagnostics: Vec<Diagnostic>,
     /// Sampled literal values by field id (seed data); never reported raw.
     pub samples: HashMap<String, Vec<String>>,
+    /// Endpoints, one per id (first configured wins), sorted by id.
+    pub endpoints: Vec<Endpoint>,
+    /// Controls, sorted by file, line, kind; protection rules appear here
+    /// with the protected field's id as subject.
+    pub controls: Vec<Control>,
+    /// Live database table id → id of the code dataset it was merged into.
+    pub aliases: HashMap<String, String>,
 }
 
 /// Comment words that document a protected (encrypted or masked) column.
@@ -29,7 +39,8 @@ const HASHED_WORDS: &[&str] = &["哈希", "散列", "bcrypt", "argon2", "scrypt"
 /// Builds the IR from per-file facts (files in path order).
 pub fn assemble(files: &[FileFacts]) -> Assembled {
     let mut b = Builder::default();
-    for f in files {
+    // Code first, so a live database table merges into the table the code declares.
+    for f in files.iter().filter(|f| !live::is_live(&f.file)) {
         for t in &f.tables {
             b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
         }
@@ -37,6 +48,12 @@ pub fn assemble(files: &[FileFacts]) -> Assembled {
     for f in files {
         for c in &f.comments {
             b.apply_comment(&f.file, c);
+        }
+    }
+    // After the code's `COMMENT ON`, so comment drift compares final comments.
+    for f in files.iter().filter(|f| live::is_live(&f.file)) {
+        for t in &f.tables {
+            b.define_live(&f.file, t, f.dialect.map(|d| d.name().to_string()));
         }
     }
     for f in files {
@@ -49,9 +66,37 @@ pub fn assemble(files: &[FileFacts]) -> Assembled {
             b.sample(&f.file, s);
         }
     }
+    let mut endpoints: Vec<Endpoint> = Vec::new();
+    let mut controls: Vec<Control> = Vec::new();
+    for f in files {
+        endpoints.extend(f.endpoints.iter().cloned());
+        controls.extend(f.controls.iter().cloned());
+    }
+    endpoints.sort_by(|a, b| (&a.id, &a.location).cmp(&(&b.id, &b.location)));
+    endpoints.dedup_by(|a, b| a.id == b.id);
+    for f in files {
+        for p in &f.protections {
+            if let Some(c) = b.protect(&f.file, p) {
+                controls.push(c);
+            }
+        }
+        for ef in &f.endpoint_flows {
+            if endpoints.iter().any(|e| e.id == ef.endpoint) {
+                b.flow_to_endpoint(&f.file, ef);
+            }
+        }
+    }
+    controls.sort_by(|a, b| {
+        (&a.location, &a.kind, &a.subject).cmp(&(&b.location, &b.kind, &b.subject))
+    });
+    controls.dedup();
     let mut datasets = b.datasets;
     for d in &mut datasets {
+        // Comments are copied into every report: example values in them
+        // ("身份证号 如 110105…") must leave masked, like sampled values.
+        redact_comment(&mut d.comment);
         for field in &mut d.fields {
+            redact_comment(&mut field.comment);
             if let Some(p) = field.comment.as_deref().and_then(protection_from_comment) {
                 if !field.protection.contains(&p) {
                     field.protection.push(p);
@@ -84,6 +129,17 @@ pub fn assemble(files: &[FileFacts]) -> Assembled {
         flows,
         diagnostics: b.diagnostics,
         samples: b.samples,
+        endpoints,
+        controls,
+        aliases: b.aliases,
+    }
+}
+
+fn redact_comment(comment: &mut Option<String>) {
+    if let Some(c) = comment {
+        if let std::borrow::Cow::Owned(r) = crate::classify::validators::redact(c) {
+            *c = r;
+        }
     }
 }
 
@@ -114,6 +170,7 @@ struct Builder {
     flows: BTreeSet<Flow>,
     diagnostics: Vec<Diagnostic>,
     samples: HashMap<String, Vec<String>>,
+    aliases: HashMap<String, String>,
 }
 
 fn last_part(name: &str) -> &str {
@@ -317,6 +374,77 @@ impl Builder {
                     }
                 }
             }
+        }
+    }
+
+    /// Marks the column a protection rule names; the rule becomes a control
+    /// whose subject is the field id (or the name as written when the table
+    /// is not among the scanned datasets).
+    fn protect(&mut self, file: &str, p: &crate::extract::ProtectionRule) -> Option<Control> {
+        let mut subject = match &p.table {
+            Some(t) => format!("{t}.{}", p.column),
+            None => p.column.clone(),
+        };
+        let candidates: Vec<usize> = match &p.table {
+            Some(t) => self.resolve(t, file).into_iter().collect(),
+            // Only the column is known (an annotated entity field): every
+            // table with that column, when there is exactly one.
+            None => {
+                let with: Vec<usize> = (0..self.datasets.len())
+                    .filter(|&i| self.has_field(i, &p.column))
+                    .collect();
+                if with.len() == 1 {
+                    with
+                } else {
+                    Vec::new()
+                }
+            }
+        };
+        for ds in candidates {
+            if let Some(f) = self.datasets[ds]
+                .fields
+                .iter_mut()
+                .find(|f| f.name.eq_ignore_ascii_case(&p.column))
+            {
+                if !f.protection.contains(&p.protection) {
+                    f.protection.push(p.protection);
+                    f.protection.sort();
+                }
+                subject = f.id.clone();
+            }
+        }
+        Some(Control {
+            kind: p.kind.clone(),
+            value_days: None,
+            subject: Some(subject),
+            location: p.location.clone(),
+            value: None,
+            profile: None,
+        })
+    }
+
+    /// Flows from a table's columns (all known ones when none are named) to
+    /// an endpoint.
+    fn flow_to_endpoint(&mut self, file: &str, ef: &crate::extract::EndpointFlow) {
+        let at = &ef.location;
+        let ds = self.resolve_or_create(&ef.table, file, DatasetKind::Table, at, &None);
+        let columns: Vec<String> = if ef.columns.is_empty() {
+            self.datasets[ds]
+                .fields
+                .iter()
+                .map(|f| f.name.clone())
+                .collect()
+        } else {
+            ef.columns.clone()
+        };
+        for c in columns {
+            let from = self.field(ds, &c, at);
+            self.flows.insert(Flow {
+                from,
+                to: ef.endpoint.clone(),
+                transform: ef.transform,
+                location: Location::line(at.file.clone(), at.line),
+            });
         }
     }
 

@@ -4,6 +4,8 @@
 //! anonymous); aggregates do not carry a person's value. A field fed only
 //! through protecting transforms gains that protection.
 
+pub mod export;
+pub mod paths;
 pub mod single;
 
 use crate::model::{Dataset, Evidence, Flow, PiTag, Protection, Transform};

@@ -184,6 +184,20 @@ pub struct Endpoint {
     pub jurisdiction: String,
     /// Where the endpoint is configured.
     pub location: Location,
+    /// Host, bucket, topic or SDK name as configured (never a credential).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// True when a party other than the organisation receives the data
+    /// (SDK vendors, SMS/push/map/payment services).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub third_party: bool,
+    /// Spring profile of the configuring file (`prod`, `dev`…), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// PI categories (taxonomy ids) the service receives by default, from the
+    /// SDK catalogue (`rules/catalog/sdks.yaml`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receives: Vec<String>,
 }
 
 /// A security control found in the scanned sources.
@@ -199,4 +213,25 @@ pub struct Control {
     pub subject: Option<String>,
     /// Where the control is configured.
     pub location: Location,
+    /// The configured setting, e.g. the log-impl class or the exposed
+    /// actuator endpoints; never a secret's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Spring profile of the configuring file (`prod`, `dev`…), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+}
+
+/// A lineage path from a PI field to an endpoint abroad (or in Hong Kong,
+/// Macao, Taiwan) or run by a third party.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PiPath {
+    /// The PI field the path starts at.
+    pub from: String,
+    /// The endpoint it reaches.
+    pub to: String,
+    /// Ids along the path, `from` first and `to` last.
+    pub nodes: Vec<String>,
+    /// Location of each hop (one per edge, in order).
+    pub hops: Vec<Location>,
 }

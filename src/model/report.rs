@@ -1,14 +1,14 @@
 //! The evaluated audit: what every renderer reads. Serialises to the JSON
-//! report contract (`schema_version` 1.0).
+//! report contract (`schema_version` 1.1).
 
-use super::{Control, Dataset, Endpoint, Flow, Location};
+use super::{Control, Dataset, Endpoint, Flow, Location, PiPath};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 /// Version of the JSON report shape; see `reports/report.schema.json`.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// Severity of a finding, ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -137,6 +137,10 @@ pub struct Coverage {
     /// Statements not parsed whose table and columns were recovered by the fallback.
     #[serde(default)]
     pub statements_recovered: u64,
+    /// Statements neither parsed nor recovered (see [`Coverage::lost`]);
+    /// filled when the figures are reported.
+    #[serde(default)]
+    pub statements_lost: u64,
 }
 
 impl Coverage {
@@ -145,7 +149,27 @@ impl Coverage {
         self.statements_total += other.statements_total;
         self.statements_parsed += other.statements_parsed;
         self.statements_recovered += other.statements_recovered;
+        self.statements_lost = self.lost();
     }
+
+    /// Statements neither parsed nor recovered.
+    pub fn lost(&self) -> u64 {
+        self.statements_total
+            .saturating_sub(self.statements_parsed + self.statements_recovered)
+    }
+}
+
+/// How one file was read: the SQL dialect and its statement coverage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCoverage {
+    /// Path as reported.
+    pub file: String,
+    /// SQL dialect the file was read with (SQL files and MyBatis mappers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
+    /// Statement figures of this file.
+    #[serde(flatten)]
+    pub coverage: Coverage,
 }
 
 /// What was scanned and how well.
@@ -161,6 +185,9 @@ pub struct ScanInfo {
     pub diagnostics: Vec<Diagnostic>,
     /// Statement coverage.
     pub coverage: Coverage,
+    /// Dialect and coverage of each file that holds SQL, in path order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileCoverage>,
     /// Wall time; omitted in deterministic mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
@@ -231,6 +258,9 @@ pub struct Report {
     pub flows: Vec<Flow>,
     /// Security controls.
     pub controls: Vec<Control>,
+    /// Lineage paths from PI fields to endpoints abroad or of third parties.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<PiPath>,
     /// Rule violations.
     pub findings: Vec<Finding>,
     /// Counts.

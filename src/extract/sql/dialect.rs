@@ -2,13 +2,13 @@
 //! sqlparser's dialects (through `dialect_from_str`, and nowhere else).
 
 use super::split::SplitOptions;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use sqlparser::dialect::{dialect_from_str, Dialect, GenericDialect};
 use std::fmt;
 use std::str::FromStr;
 
 /// A SQL dialect family piaudit reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SqlDialect {
     /// MySQL and MySQL-compatible (MariaDB, TiDB, OceanBase, PolarDB).
@@ -81,56 +81,44 @@ impl SqlDialect {
     /// token); content markers decide otherwise; MySQL is the default because
     /// it dominates Chinese enterprise schemas.
     pub fn detect(path: &str, text: &str) -> SqlDialect {
-        let p = path.to_ascii_lowercase();
-        let hints: [(&[&str], SqlDialect); 7] = [
-            (
-                &[
-                    "postgres",
-                    "pgsql",
-                    "opengauss",
-                    "kingbase",
-                    "highgo",
-                    "gauss",
-                    "/pg/",
-                    "_pg",
-                    "pg_",
-                ],
-                SqlDialect::Postgres,
-            ),
-            (
-                &["mysql", "mariadb", "tidb", "oceanbase", "polardb"],
-                SqlDialect::Mysql,
-            ),
-            (
-                &["oracle", "/dm/", "dameng", "_dm", "dm8"],
-                SqlDialect::Oracle,
-            ),
-            (
-                &["sqlserver", "mssql", "sql_server", "tsql"],
-                SqlDialect::Mssql,
-            ),
-            (&["sqlite"], SqlDialect::Sqlite),
-            (&["hive", "spark"], SqlDialect::Hive),
-            (&["clickhouse"], SqlDialect::Clickhouse),
-        ];
-        for (needles, dialect) in hints {
-            if needles.iter().any(|n| p.contains(n)) {
-                return dialect;
-            }
+        if let Some(d) = Self::from_path(path) {
+            return d;
         }
         let head = &text[..floor_char_boundary(text, text.len().min(64 * 1024))];
-        let mysql = [
+        let count = |markers: &[&str]| markers.iter().filter(|m| head.contains(*m)).count();
+        // Engine-specific DDL outweighs markers several dialects share.
+        let clickhouse = 3 * count(&["MergeTree", "LowCardinality(", "ENGINE = Log", "ENGINE=Log"])
+            + count(&[
+                "Nullable(",
+                "DateTime64",
+                "UInt32",
+                "UInt64",
+                "ORDER BY tuple()",
+            ]);
+        let hive = 3 * count(&[
+            "STORED AS ",
+            "ROW FORMAT ",
+            "TBLPROPERTIES",
+            "USING parquet",
+            "USING delta",
+        ]) + count(&[
+            "PARTITIONED BY",
+            "LOCATION 'hdfs",
+            "INSERT OVERWRITE",
+            "LATERAL VIEW",
+        ]);
+        let sqlite =
+            3 * count(&["AUTOINCREMENT", "sqlite_sequence", "PRAGMA "]) + count(&["WITHOUT ROWID"]);
+        let mysql = count(&[
             "`",
-            "ENGINE=",
-            "ENGINE =",
+            "ENGINE=InnoDB",
+            "ENGINE = InnoDB",
+            "ENGINE=MyISAM",
             "AUTO_INCREMENT",
             "CHARSET=",
             "unsigned",
-        ]
-        .iter()
-        .filter(|m| head.contains(*m))
-        .count();
-        let postgres = [
+        ]);
+        let postgres = count(&[
             "COMMENT ON ",
             "::",
             "SERIAL",
@@ -139,28 +127,94 @@ impl SqlDialect {
             "CREATE EXTENSION",
             "OWNER TO",
             "nextval(",
-        ]
-        .iter()
-        .filter(|m| head.contains(*m))
-        .count();
-        let oracle = ["VARCHAR2", "NUMBER(", "NVARCHAR2", "TABLESPACE"]
-            .iter()
-            .filter(|m| head.contains(*m))
-            .count();
-        let mssql = ["[dbo]", "NVARCHAR(MAX)", "\nGO\n", "IDENTITY("]
-            .iter()
-            .filter(|m| head.contains(*m))
-            .count();
+        ]);
+        let oracle = count(&[
+            "VARCHAR2",
+            "NUMBER(",
+            "NVARCHAR2",
+            "TABLESPACE",
+            "SYSDATE",
+            "NVL(",
+            "CLOB",
+        ]);
+        let mssql = count(&["[dbo]", "NVARCHAR(MAX)", "\nGO\n", "IDENTITY(", "\nGO\r\n"]);
         let best = [
             (mysql, SqlDialect::Mysql),
             (postgres, SqlDialect::Postgres),
             (oracle, SqlDialect::Oracle),
             (mssql, SqlDialect::Mssql),
+            (hive, SqlDialect::Hive),
+            (clickhouse, SqlDialect::Clickhouse),
+            (sqlite, SqlDialect::Sqlite),
         ]
         .into_iter()
-        .max_by_key(|(n, _)| *n)
-        .filter(|(n, _)| *n > 0);
-        best.map_or(SqlDialect::Mysql, |(_, d)| d)
+        // Ties go to the earlier (more common) dialect.
+        .fold(
+            (0, None),
+            |acc, (n, d)| if n > acc.0 { (n, Some(d)) } else { acc },
+        );
+        best.1.unwrap_or(SqlDialect::Mysql)
+    }
+
+    /// The dialect a path names: a folder or file word such as `postgresql`,
+    /// `kingbase8`, `dm`, `oceanbase`. Words are matched whole or as
+    /// prefixes, so `archive/` does not read as Hive.
+    pub fn from_path(path: &str) -> Option<SqlDialect> {
+        let p = path.to_ascii_lowercase();
+        let words: Vec<&str> = p
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let hints: [(&[&str], &[&str], SqlDialect); 7] = [
+            (
+                &[
+                    "postgres",
+                    "pgsql",
+                    "opengauss",
+                    "kingbase",
+                    "highgo",
+                    "gaussdb",
+                    "vastbase",
+                    "greenplum",
+                ],
+                &["pg", "gauss", "hgdb"],
+                SqlDialect::Postgres,
+            ),
+            (
+                &[
+                    "mysql",
+                    "mariadb",
+                    "tidb",
+                    "oceanbase",
+                    "polardb",
+                    "goldendb",
+                ],
+                &[],
+                SqlDialect::Mysql,
+            ),
+            (
+                &["oracle", "dameng", "oscar", "shentong"],
+                &["dm", "dm7", "dm8", "ora"],
+                SqlDialect::Oracle,
+            ),
+            (
+                &["sqlserver", "mssql", "tsql"],
+                &["sqlsrv"],
+                SqlDialect::Mssql,
+            ),
+            (&["sqlite"], &[], SqlDialect::Sqlite),
+            (&["hive", "spark", "impala"], &["hql"], SqlDialect::Hive),
+            (&["clickhouse"], &[], SqlDialect::Clickhouse),
+        ];
+        if p.contains("sql_server") || p.contains("sql-server") {
+            return Some(SqlDialect::Mssql);
+        }
+        hints.into_iter().find_map(|(prefixes, exact, dialect)| {
+            words
+                .iter()
+                .any(|w| prefixes.iter().any(|n| w.starts_with(n)) || exact.contains(w))
+                .then_some(dialect)
+        })
     }
 }
 
@@ -174,6 +228,14 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 impl fmt::Display for SqlDialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// Accepts every name `--dialect` accepts (`dm`, `kingbase`, `tidb`…).
+impl<'de> Deserialize<'de> for SqlDialect {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -238,6 +300,61 @@ mod tests {
             SqlDialect::Oracle
         );
         assert_eq!(SqlDialect::detect("a.sql", "select 1"), SqlDialect::Mysql);
+        assert_eq!(
+            SqlDialect::detect(
+                "a.sql",
+                "CREATE TABLE t (id UInt64, phone String) ENGINE = MergeTree ORDER BY id;"
+            ),
+            SqlDialect::Clickhouse
+        );
+        assert_eq!(
+            SqlDialect::detect(
+                "a.sql",
+                "CREATE TABLE t (id int) PARTITIONED BY (dt string) STORED AS ORC;"
+            ),
+            SqlDialect::Hive
+        );
+        assert_eq!(
+            SqlDialect::detect(
+                "a.sql",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT);"
+            ),
+            SqlDialect::Sqlite
+        );
+    }
+
+    #[test]
+    fn path_words_not_substrings() {
+        assert_eq!(SqlDialect::from_path("archive/init.sql"), None);
+        assert_eq!(
+            SqlDialect::from_path("script/kingbase8/a.sql"),
+            Some(SqlDialect::Postgres)
+        );
+        assert_eq!(
+            SqlDialect::from_path("sql/dm/ruoyi.sql"),
+            Some(SqlDialect::Oracle)
+        );
+        assert_eq!(
+            SqlDialect::from_path("sql/DM8_init.sql"),
+            Some(SqlDialect::Oracle)
+        );
+        assert_eq!(
+            SqlDialect::from_path("db/OceanBase/x.sql"),
+            Some(SqlDialect::Mysql)
+        );
+        assert_eq!(
+            SqlDialect::from_path("db/opengauss/x.sql"),
+            Some(SqlDialect::Postgres)
+        );
+        assert_eq!(
+            SqlDialect::from_path("db/sql_server/x.sql"),
+            Some(SqlDialect::Mssql)
+        );
+        assert_eq!(
+            SqlDialect::from_path("warehouse/hive/ods.hql"),
+            Some(SqlDialect::Hive)
+        );
+        assert_eq!(SqlDialect::from_path("admin/random.sql"), None);
     }
 
     #[test]

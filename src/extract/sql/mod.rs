@@ -44,7 +44,19 @@ pub fn extract_with(
     };
     let primary = dialect.parser_dialect();
     let fallback = SqlDialect::Generic.parser_dialect();
-    for stmt in split::split(text, dialect.split_options()) {
+    let (statements, unterminated) = split::split_checked(text, dialect.split_options());
+    if let Some(open) = unterminated {
+        out.diagnostics.push(Diagnostic {
+            file: file.to_string(),
+            line: open.line,
+            severity: DiagnosticLevel::Warning,
+            message: format!(
+                "unterminated {} runs to the end of the file; what follows it was not read / 未闭合，其后内容未读取",
+                open.what
+            ),
+        });
+    }
+    for stmt in statements {
         out.coverage.statements_total += 1;
         if is_bulk_insert_values(stmt.text) {
             // Row data: its columns say nothing the DDL does not, and a full AST
