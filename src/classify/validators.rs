@@ -81,16 +81,27 @@ pub fn is_cn_mobile(s: &str) -> bool {
 
 /// Luhn checksum over an all-digit string.
 pub fn luhn(s: &str) -> bool {
-    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
-        return false;
+    let mut chars = s.chars();
+    match chars.next_back() {
+        Some(last) => luhn_check_digit(chars.as_str()) == Some(last),
+        None => false,
     }
-    let sum: u32 = s
+}
+
+/// The Luhn check digit that completes `body` (all digits), or `None` when
+/// `body` is empty or not all digits. Used to validate card numbers and, in
+/// tests, to make valid ones.
+pub fn luhn_check_digit(body: &str) -> Option<char> {
+    if body.is_empty() || !body.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let sum: u32 = body
         .bytes()
         .rev()
         .enumerate()
         .map(|(i, c)| {
             let d = u32::from(c - b'0');
-            if i % 2 == 1 {
+            if i % 2 == 0 {
                 let x = d * 2;
                 if x > 9 {
                     x - 9
@@ -102,7 +113,7 @@ pub fn luhn(s: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    char::from_digit((10 - sum % 10) % 10, 10)
 }
 
 /// Bank card number (PAN): 16–19 digits, Luhn-valid.
