@@ -14,7 +14,7 @@ use super::catalog::{self, Catalog};
 use super::sql::SqlDialect;
 use super::text::{line_at, line_starts};
 use super::{EndpointFlow, FileFacts};
-use crate::model::{Diagnostic, DiagnosticLevel, Endpoint, Location, Transform};
+use crate::model::{Diagnostic, DiagnosticLevel, Endpoint, Location};
 use serde_json::Value;
 
 /// Relational plugins (`<name>reader` / `<name>writer`): tables and columns.
@@ -343,31 +343,11 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
                 let sql = format!("INSERT INTO piaudit_datax_sink {select}");
                 let parsed = super::sql::extract(file, &sql, dialect);
                 for w in parsed.writes {
-                    let mut by_table: Vec<(String, Vec<String>)> = Vec::new();
-                    for item in &w.items {
-                        let super::OutItem::Column(c) = item else {
-                            if let super::OutItem::Star { table } = item {
-                                by_table.push((table.clone(), Vec::new()));
-                            }
-                            continue;
-                        };
-                        for s in &c.sources {
-                            let Some(t) = s.tables.first() else { continue };
-                            match by_table.iter_mut().find(|(x, _)| x == t) {
-                                Some((_, cols)) => cols.push(s.column.clone()),
-                                None => by_table.push((t.clone(), vec![s.column.clone()])),
-                            }
-                        }
-                    }
-                    for (table, columns) in by_table {
-                        facts.endpoint_flows.push(EndpointFlow {
-                            table,
-                            columns,
-                            endpoint: ep.id.clone(),
-                            transform: Transform::Copy,
-                            location: Location::line(file, wline),
-                        });
-                    }
+                    facts.endpoint_flows.extend(EndpointFlow::from_items(
+                        &w.items,
+                        &ep.id,
+                        &Location::line(file, wline),
+                    ));
                 }
             }
         }

@@ -67,6 +67,39 @@ pub struct EndpointFlow {
     pub location: Location,
 }
 
+impl EndpointFlow {
+    /// The flows a job query's output items send to `endpoint`: one per
+    /// source table, with its columns in first-seen order (`t.*` sends every
+    /// column of `t`, written as no column).
+    pub fn from_items(items: &[OutItem], endpoint: &str, location: &Location) -> Vec<EndpointFlow> {
+        let mut by_table: Vec<(String, Vec<String>)> = Vec::new();
+        for item in items {
+            match item {
+                OutItem::Star { table } => by_table.push((table.clone(), Vec::new())),
+                OutItem::Column(c) => {
+                    for s in &c.sources {
+                        let Some(t) = s.tables.first() else { continue };
+                        match by_table.iter_mut().find(|(x, _)| x == t) {
+                            Some((_, cols)) => cols.push(s.column.clone()),
+                            None => by_table.push((t.clone(), vec![s.column.clone()])),
+                        }
+                    }
+                }
+            }
+        }
+        by_table
+            .into_iter()
+            .map(|(table, columns)| EndpointFlow {
+                table,
+                columns,
+                endpoint: endpoint.to_string(),
+                transform: Transform::Copy,
+                location: location.clone(),
+            })
+            .collect()
+    }
+}
+
 /// A column declared protected by configuration or code (ShardingSphere
 /// encrypt/mask rule, encrypting type handler, `@EncryptField`).
 #[derive(Debug, Clone, PartialEq)]

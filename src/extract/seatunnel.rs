@@ -11,8 +11,8 @@
 
 use super::catalog::{self, Catalog};
 use super::sql::SqlDialect;
-use super::{EndpointFlow, FileFacts, OutItem};
-use crate::model::{Diagnostic, DiagnosticLevel, Endpoint, Location, Transform};
+use super::{EndpointFlow, FileFacts};
+use crate::model::{Diagnostic, DiagnosticLevel, Endpoint, Location};
 
 /// One plugin block: `Jdbc { … }` inside `source { … }`.
 #[derive(Debug, Clone, Default)]
@@ -192,30 +192,9 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
                 SqlDialect::Mysql,
             );
             for w in parsed.writes {
-                let mut by_table: Vec<(String, Vec<String>)> = Vec::new();
-                for item in &w.items {
-                    match item {
-                        OutItem::Star { table } => by_table.push((table.clone(), Vec::new())),
-                        OutItem::Column(c) => {
-                            for s in &c.sources {
-                                let Some(t) = s.tables.first() else { continue };
-                                match by_table.iter_mut().find(|(x, _)| x == t) {
-                                    Some((_, cols)) => cols.push(s.column.clone()),
-                                    None => by_table.push((t.clone(), vec![s.column.clone()])),
-                                }
-                            }
-                        }
-                    }
-                }
-                for (table, columns) in by_table {
-                    facts.endpoint_flows.push(EndpointFlow {
-                        table,
-                        columns,
-                        endpoint: ep.id.clone(),
-                        transform: Transform::Copy,
-                        location: at.clone(),
-                    });
-                }
+                facts
+                    .endpoint_flows
+                    .extend(EndpointFlow::from_items(&w.items, &ep.id, &at));
             }
         }
         facts.endpoints.push(ep);
