@@ -72,7 +72,7 @@ impl<'a> NameCueIndex<'a> {
 #[derive(Debug)]
 pub(crate) struct CommentCueIndex {
     /// `None` when there are no keywords (or they cannot be compiled; then
-    /// [`CommentCueIndex::first_match`] falls back to a plain scan).
+    /// [`CommentCueIndex::last_match`] falls back to a plain scan).
     automaton: Option<AhoCorasick>,
 }
 
