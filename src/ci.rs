@@ -3,8 +3,10 @@
 //! keep the HTML report as an artefact and fail the build on high findings.
 //!
 //! The snippets call `piaudit scan . --format sarif,html,json,junit,md
-//! --fail-on high`; accepted findings are kept in `piaudit.yaml` (`waivers`)
-//! and a baseline file when the project has one (see docs/ci.md).
+//! --baseline .piaudit/baseline.json --fail-on high`, adding `--diff-base`
+//! with the target branch on pull/merge requests. Accepted findings are the
+//! committed baseline (written once by `piaudit baseline`) and the `waivers`
+//! of `piaudit.yaml` (see docs/ci.md).
 
 use crate::error::Error;
 use std::path::{Path, PathBuf};
@@ -82,8 +84,13 @@ pub fn write_snippet(root: &Path, ci: CiSystem, force: bool) -> Result<PathBuf, 
 const GITHUB: &str = r#"# piaudit — personal-information compliance audit (个人信息合规审计)
 # Written by `piaudit init --ci github`. Docs: docs/ci.md.
 # Uploads report.sarif to GitHub code scanning, keeps the HTML report as an
-# artefact, and fails the job when an open finding is high or critical.
-# Accepted findings: `waivers` in piaudit.yaml (with approver and expiry).
+# artefact, and fails the job when a new (open) finding is high or critical.
+# Once, before enabling it: run `piaudit baseline` (writes
+# .piaudit/baseline.json, the findings accepted as they are) and commit that
+# file; fixed findings drop out the next time you run it.
+# On pull requests only findings on subjects the change touches count
+# (--diff-base, hence fetch-depth: 0).
+# Other accepted findings: `waivers` in piaudit.yaml (with approver and expiry).
 name: piaudit
 on:
   pull_request:
@@ -97,12 +104,19 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # --diff-base needs the base branch's history
       - uses: dtolnay/rust-toolchain@stable
       - name: Install piaudit
         run: cargo install --locked piaudit
       - name: Audit
         id: audit
-        run: piaudit scan . --format sarif,html,json,junit,md --out piaudit-report --fail-on high --deterministic --quiet
+        env:
+          DIFF_BASE: ${{ github.event_name == 'pull_request' && format('origin/{0}', github.base_ref) || '' }}
+        run: >-
+          piaudit scan . --format sarif,html,json,junit,md --out piaudit-report
+          --baseline .piaudit/baseline.json --fail-on high --deterministic --quiet
+          ${DIFF_BASE:+--diff-base "$DIFF_BASE"}
       - name: Upload SARIF to code scanning
         if: always()
         uses: github/codeql-action/upload-sarif@v3
@@ -127,13 +141,25 @@ const GITLAB: &str = r#"# piaudit — personal-information compliance audit (个
 #     - local: .gitlab/piaudit.gitlab-ci.yml
 # piaudit-report/report.sarif is kept as an artefact (GitLab's security
 # dashboard does not read SARIF), JUnit feeds the merge request's test tab, and the job fails when
-# an open finding is high or critical. Accepted findings: `waivers` in piaudit.yaml.
+# a new (open) finding is high or critical. Once, before enabling it: run
+# `piaudit baseline` and commit .piaudit/baseline.json (the accepted findings).
+# In merge requests only findings on subjects the change touches count
+# (--diff-base with the target branch). Other accepted findings: `waivers` in piaudit.yaml.
 piaudit:
   stage: test
   image: rust:latest
+  variables:
+    GIT_DEPTH: 0   # --diff-base needs the target branch's history
   script:
     - cargo install --locked piaudit
-    - piaudit scan . --format sarif,html,json,junit,md --out piaudit-report --fail-on high --deterministic --quiet
+    - |
+      DIFF_BASE=""
+      if [ -n "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" ]; then
+        git fetch --quiet origin "+refs/heads/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME:refs/remotes/origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+        DIFF_BASE="--diff-base origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+      fi
+      piaudit scan . --format sarif,html,json,junit,md --out piaudit-report \
+        --baseline .piaudit/baseline.json --fail-on high --deterministic --quiet $DIFF_BASE
   artifacts:
     when: always
     expose_as: piaudit report
@@ -149,15 +175,26 @@ piaudit:
 const JENKINS: &str = r#"// piaudit — personal-information compliance audit (个人信息合规审计)
 // Written by `piaudit init --ci jenkins`. Docs: docs/ci.md.
 // Needs the Warnings Next Generation plugin (recordIssues, reads SARIF) and the
-// JUnit plugin. The build fails when an open finding is high or critical;
-// accepted findings: `waivers` in piaudit.yaml.
+// JUnit plugin. The build fails when a new (open) finding is high or critical.
+// Once, before enabling it: run `piaudit baseline` and commit
+// .piaudit/baseline.json (the accepted findings). In pull-request builds of a
+// multibranch pipeline (CHANGE_TARGET set) only findings on subjects the change
+// touches count (--diff-base). Other accepted findings: `waivers` in piaudit.yaml.
 pipeline {
   agent any
   stages {
     stage('piaudit') {
       steps {
         sh 'command -v piaudit || cargo install --locked piaudit'
-        sh 'piaudit scan . --format sarif,html,json,junit,md --out piaudit-report --fail-on high --deterministic --quiet'
+        sh '''
+          DIFF_BASE=""
+          if [ -n "$CHANGE_TARGET" ]; then
+            git fetch --quiet origin "+refs/heads/$CHANGE_TARGET:refs/remotes/origin/$CHANGE_TARGET"
+            DIFF_BASE="--diff-base origin/$CHANGE_TARGET"
+          fi
+          piaudit scan . --format sarif,html,json,junit,md --out piaudit-report \\
+            --baseline .piaudit/baseline.json --fail-on high --deterministic --quiet $DIFF_BASE
+        '''
       }
       post {
         always {
@@ -182,6 +219,9 @@ mod tests {
             assert!(s.contains("--fail-on high"), "{ci:?}");
             assert!(s.contains("report.sarif"), "{ci:?}");
             assert!(s.contains("waivers"), "{ci:?}");
+            assert!(s.contains("--baseline .piaudit/baseline.json"), "{ci:?}");
+            assert!(s.contains("piaudit baseline"), "{ci:?}");
+            assert!(s.contains("--diff-base"), "{ci:?}");
         }
         assert!(CiSystem::Github.snippet().contains("upload-sarif"));
         assert!(CiSystem::Jenkins.snippet().contains("recordIssues"));

@@ -1,0 +1,302 @@
+//! Baselines: the findings a team has accepted as the starting point, so CI
+//! fails only on new ones (`piaudit baseline`, `scan --baseline FILE`).
+//!
+//! A baseline holds each accepted finding's fingerprint — a hash of the rule
+//! and its subjects, never of lines — so a finding stays baselined when its
+//! file gains lines above it or its `CREATE TABLE` is reformatted. The rule,
+//! subjects and file are stored beside it only for reviewers of the committed
+//! file; matching uses the fingerprint alone. No PI value is ever written:
+//! subjects are ids such as `db/user.sql#user.phone`.
+
+use crate::error::Error;
+use crate::model::{empty_severity_counts, FindingStatus, Report};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Version of the baseline file's shape.
+pub const BASELINE_SCHEMA_VERSION: u32 = 1;
+
+/// Where `piaudit baseline` writes when neither `--out` nor piaudit.yaml's
+/// `baseline:` says otherwise, relative to the scanned root. Hidden, so the
+/// scan that reads the root never reads the baseline as an input.
+pub const DEFAULT_BASELINE_FILE: &str = ".piaudit/baseline.json";
+
+/// One accepted finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    /// File of the finding as reported (for reviewers; not matched).
+    #[serde(default)]
+    pub file: String,
+    /// Rule id (for reviewers; not matched).
+    #[serde(default)]
+    pub rule: String,
+    /// Subject ids (for reviewers; not matched).
+    #[serde(default)]
+    pub subjects: Vec<String>,
+    /// The finding's fingerprint: what is matched.
+    pub fingerprint: String,
+}
+
+/// The baseline file (`.piaudit/baseline.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// Shape version, [`BASELINE_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Rule pack the fingerprints were computed under.
+    #[serde(default)]
+    pub pack: String,
+    /// Accepted findings, sorted by file, rule, subjects and fingerprint.
+    pub findings: Vec<BaselineEntry>,
+}
+
+impl Baseline {
+    /// The baseline of a report: its open and already baselined findings.
+    /// Waived findings are left out so that an expired waiver re-opens its
+    /// finding instead of the baseline silently keeping it.
+    pub fn of(report: &Report) -> Baseline {
+        let mut findings: Vec<BaselineEntry> = report
+            .findings
+            .iter()
+            .filter(|f| f.status != FindingStatus::Waived)
+            .map(|f| BaselineEntry {
+                file: f.location.file.clone(),
+                rule: f.rule.clone(),
+                subjects: f.subjects.clone(),
+                fingerprint: f.fingerprint.clone(),
+            })
+            .collect();
+        findings.sort();
+        findings.dedup();
+        Baseline {
+            schema_version: BASELINE_SCHEMA_VERSION,
+            pack: report.tool.pack.clone(),
+            findings,
+        }
+    }
+
+    /// Parses a baseline; `file` names it in errors, which carry the line
+    /// and column of JSON syntax errors.
+    pub fn parse(file: &str, text: &str) -> Result<Baseline, Error> {
+        let b: Baseline = serde_json::from_str(text).map_err(|e| {
+            Error::Usage(format!(
+                "{file}:{}:{}: invalid baseline file: {e} / 基线文件格式错误",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        if b.schema_version != BASELINE_SCHEMA_VERSION {
+            return Err(Error::Usage(format!(
+                "{file}: baseline schema_version {} is not supported (expected {}); \
+                 write it again with `piaudit baseline` / 不支持的基线版本，请用 `piaudit baseline` 重新生成",
+                b.schema_version, BASELINE_SCHEMA_VERSION
+            )));
+        }
+        if let Some((i, e)) = b.findings.iter().enumerate().find(|(_, e)| {
+            e.fingerprint.len() != 32 || !e.fingerprint.bytes().all(|c| c.is_ascii_hexdigit())
+        }) {
+            return Err(Error::Usage(format!(
+                "{file}: findings[{i}].fingerprint `{}` is not a piaudit fingerprint \
+                 (32 hex digits) / 基线第 {i} 项的指纹无效",
+                e.fingerprint.chars().take(40).collect::<String>()
+            )));
+        }
+        Ok(b)
+    }
+
+    /// Reads and parses a baseline file; a missing or unreadable file is a
+    /// usage error (exit 2) naming it.
+    pub fn load(path: &Path) -> Result<Baseline, Error> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Usage(format!(
+                "cannot read baseline file {name}: {e}; create it with `piaudit baseline` \
+                 / 无法读取基线文件 {name}，请先运行 `piaudit baseline` 生成"
+            ))
+        })?;
+        Baseline::parse(&name, &text)
+    }
+
+    /// The file's text: pretty JSON, one key order, ending in a newline, so
+    /// two runs over the same sources give identical bytes.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Writes the baseline to `path`, creating its directory.
+    pub fn write(&self, path: &Path) -> Result<(), Error> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Output {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(path, self.to_json()).map_err(|source| Error::Output {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Marks the report's open findings whose fingerprint is in the
+    /// baseline as baselined and recounts the summary; returns how many
+    /// were marked. Waived findings stay waived.
+    pub fn apply(&self, report: &mut Report) -> usize {
+        let known: BTreeSet<&str> = self
+            .findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect();
+        let mut marked = 0;
+        for f in &mut report.findings {
+            if f.status == FindingStatus::Open && known.contains(f.fingerprint.as_str()) {
+                f.status = FindingStatus::Baselined;
+                marked += 1;
+            }
+        }
+        recount(report);
+        marked
+    }
+}
+
+/// Recomputes the open-finding counts of the summary after statuses changed
+/// or findings were left out.
+pub fn recount(report: &mut Report) {
+    let mut counts = empty_severity_counts();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Open)
+    {
+        *counts.entry(f.severity).or_default() += 1;
+    }
+    report.summary.findings_by_severity = counts;
+}
+
+/// Where the baseline goes by default for a scan of `roots`: under the
+/// first root (its directory when the root is a file).
+pub fn default_path(roots: &[PathBuf]) -> PathBuf {
+    match roots.first() {
+        Some(r) if r.is_dir() && crate::discover::display_root(r) == "." => {
+            PathBuf::from(DEFAULT_BASELINE_FILE)
+        }
+        Some(r) if r.is_dir() => r.join(DEFAULT_BASELINE_FILE),
+        Some(r) => r
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(
+                || PathBuf::from(DEFAULT_BASELINE_FILE),
+                |p| p.join(DEFAULT_BASELINE_FILE),
+            ),
+        None => PathBuf::from(DEFAULT_BASELINE_FILE),
+    }
+}
+
+/// What was done to the findings beyond the rules: the baseline applied and
+/// what `--diff-base` left out (the terminal summary reports it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gate {
+    /// The baseline file applied; when the scan applies none
+    /// ([`crate::Config::skip_baseline`]), the one piaudit.yaml names.
+    pub baseline: Option<PathBuf>,
+    /// Findings marked baselined.
+    pub baselined: usize,
+    /// The `--diff-base` ref.
+    pub diff_base: Option<String>,
+    /// Findings left out by `--diff-base`.
+    pub left_out: usize,
+}
+
+/// Applies `--diff-base` and the baseline (`--baseline`, else `declared`,
+/// the `baseline:` of piaudit.yaml resolved against its directory) to a
+/// finished audit.
+pub fn apply_gates(
+    audit: &mut crate::Audit,
+    config: &crate::Config,
+    declared: Option<PathBuf>,
+) -> Result<(), Error> {
+    let mut gate = Gate::default();
+    if let Some(git_ref) = &config.diff_base {
+        let touched = crate::diff_base::touched_files(&config.roots, git_ref)?;
+        gate.left_out = crate::diff_base::limit(&mut audit.report, &touched);
+        let kept: BTreeSet<&str> = audit
+            .report
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        audit.messages.retain(|fp, _| kept.contains(fp.as_str()));
+        audit
+            .inline_waivers
+            .retain(|fp, _| kept.contains(fp.as_str()));
+        gate.diff_base = Some(git_ref.clone());
+    }
+    gate.baseline = config.baseline.clone().or(declared);
+    if !config.skip_baseline {
+        if let Some(path) = &gate.baseline {
+            gate.baselined = Baseline::load(path)?.apply(&mut audit.report);
+        }
+    }
+    audit.gate = gate;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FP: &str = "0123456789abcdef0123456789abcdef";
+
+    fn sample() -> Baseline {
+        Baseline {
+            schema_version: 1,
+            pack: "cn-2026".into(),
+            findings: vec![BaselineEntry {
+                file: "a.sql".into(),
+                rule: "CNPI-020".into(),
+                subjects: vec!["a.sql#t.phone".into()],
+                fingerprint: FP.into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let b = sample();
+        assert_eq!(Baseline::parse("b.json", &b.to_json()).unwrap(), b);
+        assert!(b.to_json().ends_with("}\n"));
+    }
+
+    #[test]
+    fn syntax_errors_name_file_and_line() {
+        let err = Baseline::parse(
+            "b.json",
+            "{\n  \"schema_version\": 1,\n  \"findings\": [,]\n}",
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let msg = err.to_string();
+        assert!(msg.starts_with("b.json:3:"), "{msg}");
+        assert!(msg.contains("基线"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_version_and_bad_fingerprints_are_rejected() {
+        let mut b = sample();
+        b.schema_version = 9;
+        let err = Baseline::parse("b.json", &b.to_json()).unwrap_err();
+        assert!(err.to_string().contains("schema_version 9"), "{err}");
+        let mut b = sample();
+        b.findings[0].fingerprint = "not-hex".into();
+        let err = Baseline::parse("b.json", &b.to_json()).unwrap_err();
+        assert!(err.to_string().contains("findings[0].fingerprint"), "{err}");
+    }
+
+    #[test]
+    fn missing_file_is_a_usage_error_naming_it() {
+        let err = Baseline::load(Path::new("/nonexistent/base.json")).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("/nonexistent/base.json"), "{err}");
+    }
+}
