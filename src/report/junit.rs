@@ -171,16 +171,23 @@ fn write_case(s: &mut String, audit: &Audit, f: &Finding) {
             );
         }
         FindingStatus::Waived | FindingStatus::Baselined => {
-            let why = match (f.status, zh) {
-                (FindingStatus::Waived, true) => "已豁免（piaudit.yaml waivers）",
-                (FindingStatus::Waived, false) => "waived (piaudit.yaml waivers)",
-                (_, true) => "已纳入基线",
-                (_, false) => "baselined",
+            let inline = audit.inline_waivers.get(&f.fingerprint);
+            let why = match (f.status, zh, inline) {
+                (FindingStatus::Waived, true, Some(w)) => {
+                    format!("已由行内注释豁免（{}）", w.location)
+                }
+                (FindingStatus::Waived, false, Some(w)) => {
+                    format!("waived inline (piaudit:ignore at {})", w.location)
+                }
+                (FindingStatus::Waived, true, None) => "已豁免（piaudit.yaml waivers）".into(),
+                (FindingStatus::Waived, false, None) => "waived (piaudit.yaml waivers)".into(),
+                (_, true, _) => "已纳入基线".into(),
+                (_, false, _) => "baselined".into(),
             };
             let _ = writeln!(
                 s,
                 "      <skipped message=\"{}: {}\"/>",
-                escape(why),
+                escape(&why),
                 escape(message)
             );
         }

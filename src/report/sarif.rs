@@ -355,10 +355,18 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
             let (en, zh) = finding_message(audit, f);
             let suppressions = match f.status {
                 FindingStatus::Open => Vec::new(),
-                FindingStatus::Waived => vec![Suppression {
-                    kind: "external",
-                    status: "accepted",
-                    justification: "waived in piaudit.yaml (waivers)".into(),
+                FindingStatus::Waived => vec![match audit.inline_waivers.get(&f.fingerprint) {
+                    // An inline `piaudit:ignore` comment is SARIF's in-source suppression.
+                    Some(w) => Suppression {
+                        kind: "inSource",
+                        status: "accepted",
+                        justification: format!("piaudit:ignore at {}: {}", w.location, w.reason),
+                    },
+                    None => Suppression {
+                        kind: "external",
+                        status: "accepted",
+                        justification: "waived in piaudit.yaml (waivers)".into(),
+                    },
                 }],
                 FindingStatus::Baselined => vec![Suppression {
                     kind: "external",

@@ -1,0 +1,229 @@
+//! Inline `piaudit:ignore RULE reason` comments, end to end: the fixture
+//! under `tests/fixtures/suppress/` holds one suppression per comment syntax
+//! (SQL `--`, `#`, `/* */`; mapper and Logback `<!-- -->`; YAML `#`;
+//! `.properties` `!`; Java `//`) next to findings that must stay open.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+const FIXTURE: &str = "tests/fixtures/suppress";
+const YML: &str = "src/main/resources/application-prod.yml";
+const PROPS: &str = "src/main/resources/application.properties";
+const LOGBACK: &str = "src/main/resources/logback.xml";
+const MAPPER: &str = "src/main/resources/mapper/MemberMapper.xml";
+const JAVA: &str = "src/main/java/com/example/MemberService.java";
+
+fn piaudit() -> Command {
+    let mut c = Command::cargo_bin("piaudit").unwrap();
+    c.env_remove("LANG").env_remove("LC_ALL");
+    c
+}
+
+/// Scans `root` in English and returns the output directory.
+fn scan(root: &Path, formats: &str, extra: &[&str]) -> (tempfile::TempDir, i32) {
+    let out = tempfile::tempdir().unwrap();
+    let a = piaudit()
+        .args([
+            "scan",
+            "--deterministic",
+            "--lang",
+            "en",
+            "--format",
+            formats,
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(out.path())
+        .arg(root)
+        .assert();
+    let code = a.get_output().status.code().unwrap();
+    (out, code)
+}
+
+fn report(out: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+/// The findings of `rule` at `file:line`.
+fn at<'a>(r: &'a Value, file: &str, line: u64, rule: &str) -> Vec<&'a Value> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["rule"] == rule && f["location"]["file"] == file && f["location"]["line"] == line
+        })
+        .collect()
+}
+
+fn fixture_report() -> Value {
+    let (out, code) = scan(Path::new(FIXTURE), "json", &[]);
+    assert_eq!(code, 1, "open findings remain");
+    report(out.path())
+}
+
+#[test]
+fn each_comment_syntax_waives_its_finding_with_the_reason() {
+    let r = fixture_report();
+    // (file, finding line, rule, comment line, reason)
+    let cases = [
+        ("schema.sql", 3, "CNPI-002", 2, "legal basis is recorded"),
+        ("schema.sql", 7, "CNPI-020", 5, "tokenised by the vault"),
+        ("schema.sql", 8, "CNPI-020", 8, "masked by the gateway"),
+        (
+            "schema.sql",
+            15,
+            "CNPI-031",
+            13,
+            "enforced by the archive job",
+        ),
+        (YML, 5, "CNPI-022", 4, "rotated weekly"),
+        (YML, 10, "CNPI-025", 10, "intranet-only API docs"),
+        (PROPS, 4, "CNPI-022", 3, "local canal password"),
+        (LOGBACK, 5, "CNPI-030", 3, "shipped to the SIEM"),
+        (MAPPER, 5, "CNPI-026", 4, "same system of record"),
+        (JAVA, 8, "CNPI-023", 7, "removed in the next release"),
+    ];
+    for (file, line, rule, comment, reason) in cases {
+        let found = at(&r, file, line, rule);
+        assert!(!found.is_empty(), "no {rule} at {file}:{line}");
+        for f in found {
+            assert_eq!(f["status"], "waived", "{rule} at {file}:{line}: {f}");
+            let m = f["message"].as_str().unwrap();
+            assert!(
+                m.contains(&format!("[waived inline at {file}:{comment}: ")) && m.contains(reason),
+                "{rule} at {file}:{line}: {m}"
+            );
+        }
+    }
+}
+
+#[test]
+fn neighbouring_findings_stay_open() {
+    let r = fixture_report();
+    let open = [
+        // Another rule on the suppressed line.
+        ("schema.sql", 3, "CNPI-001"),
+        (MAPPER, 5, "CNPI-020"),
+        // The same rule on the next line or the next element.
+        ("schema.sql", 9, "CNPI-020"),
+        (YML, 11, "CNPI-025"),
+        (YML, 8, "CNPI-025"),
+        (LOGBACK, 11, "CNPI-030"),
+        (MAPPER, 10, "CNPI-026"),
+        (JAVA, 9, "CNPI-023"),
+        (PROPS, 5, "CNPI-040"),
+    ];
+    for (file, line, rule) in open {
+        let found = at(&r, file, line, rule);
+        assert!(!found.is_empty(), "no {rule} at {file}:{line}");
+        assert!(
+            found.iter().all(|f| f["status"] == "open"),
+            "{rule} at {file}:{line}: {found:?}"
+        );
+    }
+    // The summary counts open findings only.
+    let open_high = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "high" && f["status"] == "open")
+        .count();
+    assert_eq!(r["summary"]["findings_by_severity"]["high"], open_high);
+}
+
+#[test]
+fn malformed_suppressions_are_diagnostics_and_not_applied() {
+    let r = fixture_report();
+    let diags = r["scan"]["diagnostics"].as_array().unwrap();
+    let diag = |line: u64| {
+        diags
+            .iter()
+            .find(|d| d["file"] == "schema.sql" && d["line"] == line)
+            .unwrap_or_else(|| panic!("no diagnostic at schema.sql:{line}: {diags:?}"))
+    };
+    let no_reason = diag(17);
+    assert_eq!(no_reason["severity"], "warning");
+    assert!(no_reason["message"].as_str().unwrap().contains("no reason"));
+    let unknown = diag(14);
+    assert_eq!(unknown["severity"], "warning");
+    assert!(unknown["message"].as_str().unwrap().contains("CNPI-999"));
+    // The suppression without a reason sits right above this finding.
+    assert!(at(&r, "schema.sql", 18, "CNPI-020")
+        .iter()
+        .all(|f| f["status"] == "open"));
+}
+
+#[test]
+fn a_marker_in_a_string_literal_is_not_a_suppression() {
+    let r = fixture_report();
+    for (file, line, rule) in [("schema.sql", 9, "CNPI-020"), (JAVA, 10, "CNPI-023")] {
+        let found = at(&r, file, line, rule);
+        assert!(!found.is_empty(), "no {rule} at {file}:{line}");
+        assert!(found.iter().all(|f| f["status"] == "open"), "{found:?}");
+        let d = r["scan"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["file"] == file && d["line"] == line)
+            .expect("an info diagnostic names the ignored marker");
+        assert_eq!(d["severity"], "info");
+        assert!(d["message"].as_str().unwrap().contains("outside a comment"));
+    }
+}
+
+#[test]
+fn waived_findings_do_not_count_towards_fail_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let table =
+        "CREATE TABLE member (\n  id BIGINT,\n  id_card VARCHAR(18) COMMENT '身份证号'\n);\n";
+    fs::write(dir.path().join("a.sql"), table).unwrap();
+    let (_, code) = scan(dir.path(), "json", &["--fail-on", "high"]);
+    assert_eq!(code, 1, "the clear-text ID number is a high finding");
+    let suppressed = table.replace(
+        "  id_card",
+        "  -- piaudit:ignore CNPI-020 tokenised before insert\n  id_card",
+    );
+    fs::write(dir.path().join("a.sql"), suppressed).unwrap();
+    let (out, code) = scan(dir.path(), "json", &["--fail-on", "high"]);
+    assert_eq!(code, 0);
+    let r = report(out.path());
+    let f = at(&r, "a.sql", 4, "CNPI-020");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["status"], "waived");
+}
+
+#[test]
+fn sarif_junit_and_html_name_the_inline_suppression() {
+    let (out, _) = scan(Path::new(FIXTURE), "sarif,junit,html", &[]);
+    let sarif: Value =
+        serde_json::from_str(&fs::read_to_string(out.path().join("report.sarif")).unwrap())
+            .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let waived: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "CNPI-030")
+        .filter(|r| r["suppressions"].as_array().is_some_and(|s| !s.is_empty()))
+        .collect();
+    assert_eq!(waived.len(), 1, "{results:?}");
+    let s = &waived[0]["suppressions"][0];
+    assert_eq!(s["kind"], "inSource");
+    assert_eq!(s["status"], "accepted");
+    assert_eq!(
+        s["justification"],
+        format!(
+            "piaudit:ignore at {LOGBACK}:3: access logs are shipped to the SIEM, kept 1 year there"
+        )
+    );
+    let junit = fs::read_to_string(out.path().join("report.junit.xml")).unwrap();
+    assert!(
+        junit.contains(&format!("waived inline (piaudit:ignore at {JAVA}:7)")),
+        "{junit}"
+    );
+    let html = fs::read_to_string(out.path().join("report.html")).unwrap();
+    // Both languages of the message, whatever the report language.
+    assert!(html.contains("已由行内注释豁免（schema.sql:5）"));
+    assert!(html.contains("[waived inline at schema.sql:5: "));
+}
