@@ -1,0 +1,769 @@
+//! `piaudit merge`: several JSON reports (one per repository or database)
+//! combined into one organisation-wide audit.
+//!
+//! The JSON report already holds the facts the rules read (datasets with
+//! their classified fields, flows, endpoints, controls), so merging re-reads
+//! the reports into that model instead of re-scanning sources:
+//!
+//! 1. each report gets a label (from its scan roots) that prefixes every
+//!    path and id it holds, so `schema.sql` of two repositories stay apart
+//!    and every fact keeps its provenance;
+//! 2. datasets of different reports with the same (case-insensitive,
+//!    qualified) name become one dataset: that is what joins an ETL job in
+//!    one repository to the table another repository defines;
+//! 3. tags that only came from lineage are dropped and lineage is propagated
+//!    again over the merged graph, so PI follows the cross-repository edges;
+//! 4. the rules are evaluated again and every report format is rendered.
+//!
+//! What the JSON does not hold cannot be redone: `*` and positional
+//! `INSERT` columns are expanded only against the tables the source scan
+//! knew, sampled values are not in the report (the classifier is not re-run),
+//! and per-repository `piaudit.yaml` declarations are not in it (give
+//! organisation-wide ones with `--config`; waived or baselined findings keep
+//! their status when every source report that has them agrees).
+
+use crate::decl::Declarations;
+use crate::error::Error;
+use crate::model::{
+    self, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Field, FindingStatus, Report, ScanInfo,
+};
+use crate::{Audit, Config, Facts, Knowledge};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// What a merge needs besides the reports (the CLI builds it).
+#[derive(Debug, Clone)]
+pub struct MergeOptions {
+    /// Organisation-wide declarations (`--config`), if any.
+    pub declarations: Option<PathBuf>,
+    /// Rule pack id.
+    pub pack: String,
+    /// Sensitivity profile; default: the one every report used, else the pack's.
+    pub profile: Option<String>,
+    /// Report language.
+    pub lang: String,
+    /// Directory overlaying the built-in `rules/` data.
+    pub rules_dir: Option<PathBuf>,
+    /// Date for waiver expiry (`YYYY-MM-DD`); default: today.
+    pub today: Option<String>,
+}
+
+impl Default for MergeOptions {
+    fn default() -> Self {
+        let c = Config::default();
+        MergeOptions {
+            declarations: None,
+            pack: c.pack,
+            profile: None,
+            lang: c.lang,
+            rules_dir: None,
+            today: None,
+        }
+    }
+}
+
+/// One report to merge, as read from disk.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Path as given, for error messages and the label fallback.
+    pub path: String,
+    /// The parsed report.
+    pub report: Report,
+}
+
+/// Reads and checks one `report.json`. A missing file, a JSON syntax error
+/// (with line and column), a shape error or a schema version this build
+/// cannot read is a usage error (exit 2) naming the file.
+pub fn load(path: &Path) -> Result<Input, Error> {
+    let shown = path.display().to_string().replace('\\', "/");
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Usage(format!("cannot read report {shown}: {e}")))?;
+    parse(&shown, &text)
+}
+
+/// [`load`] for text already read; `shown` names it in errors.
+pub fn parse(shown: &str, text: &str) -> Result<Input, Error> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: Option<String>,
+    }
+    let at = |e: &serde_json::Error| format!("{shown}:{}:{}", e.line(), e.column());
+    // First only the version: a report of another major version may not
+    // match today's shape, and "incompatible version" is the useful error.
+    let version: Version = serde_json::from_str(text)
+        .map_err(|e| Error::Usage(format!("{}: not a valid JSON report: {e}", at(&e))))?;
+    let Some(v) = version.schema_version else {
+        return Err(Error::Usage(format!(
+            "{shown}: no `schema_version`: not a piaudit JSON report"
+        )));
+    };
+    if !compatible(&v) {
+        return Err(Error::Usage(format!(
+            "{shown}: schema_version {v} is not supported (this piaudit reads 1.0 to {}); \
+             re-run the scan with this version",
+            model::SCHEMA_VERSION
+        )));
+    }
+    let report: Report = serde_json::from_str(text)
+        .map_err(|e| Error::Usage(format!("{}: not a valid piaudit report: {e}", at(&e))))?;
+    Ok(Input {
+        path: shown.to_string(),
+        report,
+    })
+}
+
+/// Same major version and a minor version no newer than ours (minor
+/// versions only add optional keys).
+fn compatible(v: &str) -> bool {
+    let split = |s: &str| -> Option<(u32, u32)> {
+        let (a, b) = s.split_once('.')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    match (split(v), split(model::SCHEMA_VERSION)) {
+        (Some((major, minor)), Some((our_major, our_minor))) => {
+            major == our_major && minor <= our_minor
+        }
+        _ => false,
+    }
+}
+
+/// Reads the reports at `paths` and merges them.
+pub fn merge_files(paths: &[PathBuf], options: &MergeOptions) -> Result<Audit, Error> {
+    let inputs = paths
+        .iter()
+        .map(|p| load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    merge(inputs, options)
+}
+
+/// A report with its label, ids and paths already prefixed.
+struct Part {
+    label: String,
+    report: Report,
+}
+
+/// Merges reports into one audit. The result does not depend on the order
+/// of `inputs`: they are sorted by label and content first.
+pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error> {
+    if inputs.is_empty() {
+        return Err(Error::Usage("merge: give at least one report.json".into()));
+    }
+    let mut keyed: Vec<(String, String, Input)> = inputs
+        .into_iter()
+        .map(|i| {
+            let content = serde_json::to_string(&i.report).unwrap_or_default();
+            (base_label(&i), content, i)
+        })
+        .collect();
+    keyed.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    // The same report given twice is read once.
+    keyed.dedup_by(|a, b| a.1 == b.1);
+    let mut parts = Vec::new();
+    let mut used: BTreeMap<String, usize> = BTreeMap::new();
+    for (base, _, input) in keyed {
+        let n = used.entry(base.clone()).or_default();
+        *n += 1;
+        let label = if *n == 1 { base } else { format!("{base}~{n}") };
+        parts.push(Part {
+            report: prefixed(input.report, &label),
+            label,
+        });
+    }
+
+    let profile = options.profile.clone().or_else(|| {
+        let all: BTreeSet<&str> = parts
+            .iter()
+            .map(|p| p.report.tool.profile.as_str())
+            .collect();
+        (all.len() == 1).then(|| all.into_iter().next().unwrap_or_default().to_string())
+    });
+    let config = Config {
+        roots: Vec::new(),
+        declarations: options.declarations.clone(),
+        pack: options.pack.clone(),
+        profile,
+        lang: options.lang.clone(),
+        rules_dir: options.rules_dir.clone(),
+        deterministic: true,
+        today: options.today.clone(),
+        ..Config::default()
+    };
+    let mut knowledge = Knowledge::for_config(&config)?;
+    let decl = match &options.declarations {
+        Some(p) => {
+            let shown = p.display().to_string().replace('\\', "/");
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Error::Usage(format!("cannot read --config {shown}: {e}")))?;
+            let d = Declarations::parse(&shown, &text)?;
+            knowledge.extend_with(&d, &shown)?;
+            d.check_categories(&shown, |id| knowledge.taxonomy.category(id).is_some())?;
+            Some(d)
+        }
+        None => None,
+    };
+
+    let mut scan = ScanInfo::default();
+    let mut diagnostics = Vec::new();
+    for p in &parts {
+        let s = &p.report.scan;
+        scan.roots.extend(s.roots.iter().cloned());
+        scan.files_scanned += s.files_scanned;
+        scan.files_skipped.extend(s.files_skipped.iter().cloned());
+        diagnostics.extend(s.diagnostics.iter().cloned());
+        scan.coverage.add(s.coverage);
+        scan.files.extend(s.files.iter().cloned());
+        let t = &p.report.tool;
+        diagnostics.push(Diagnostic {
+            file: p.label.clone(),
+            line: 1,
+            severity: DiagnosticLevel::Info,
+            message: format!(
+                "merged report of {} (piaudit {}, pack {}, profile {}, schema {}); its paths are prefixed with `{}/`",
+                if s.roots.is_empty() {
+                    "?".to_string()
+                } else {
+                    s.roots.join(", ")
+                },
+                t.version,
+                t.pack,
+                t.profile,
+                p.report.schema_version,
+                p.label
+            ),
+        });
+    }
+    scan.roots.sort();
+    scan.roots.dedup();
+    scan.files_skipped.sort();
+    scan.files.sort_by(|a, b| a.file.cmp(&b.file));
+
+    let (datasets, ids, unify_notes) = unify(&parts);
+    diagnostics.extend(unify_notes);
+    let mut datasets = datasets;
+    let remap = |id: &str| ids.get(id).cloned().unwrap_or_else(|| id.to_string());
+
+    let mut flows = BTreeSet::new();
+    let mut endpoints = Vec::new();
+    let mut controls = Vec::new();
+    for p in &parts {
+        for f in &p.report.flows {
+            let (from, to) = (remap(&f.from), remap(&f.to));
+            if from != to {
+                flows.insert(model::Flow {
+                    from,
+                    to,
+                    transform: f.transform,
+                    location: f.location.clone(),
+                });
+            }
+        }
+        endpoints.extend(p.report.endpoints.iter().cloned());
+        for c in &p.report.controls {
+            let mut c = c.clone();
+            c.subject = c.subject.as_deref().map(remap);
+            controls.push(c);
+        }
+    }
+    let mut flows: Vec<model::Flow> = flows.into_iter().collect();
+    flows.sort_by(|a, b| {
+        (
+            &a.location.file,
+            a.location.line,
+            &a.from,
+            &a.to,
+            a.transform,
+        )
+            .cmp(&(
+                &b.location.file,
+                b.location.line,
+                &b.from,
+                &b.to,
+                b.transform,
+            ))
+    });
+    // The same endpoint configured in two repositories is one external system.
+    endpoints.sort_by(|a, b| (&a.id, &a.location).cmp(&(&b.id, &b.location)));
+    endpoints.dedup_by(|a, b| a.id == b.id);
+    controls.sort_by(|a, b| {
+        (&a.location, &a.kind, &a.subject).cmp(&(&b.location, &b.kind, &b.subject))
+    });
+    controls.dedup();
+
+    // Sensitivity is a property of the profile: re-derive it when a report
+    // was written under another one (categories unknown here keep theirs).
+    let profiles: HashMap<&str, &str> = parts
+        .iter()
+        .map(|p| (p.label.as_str(), p.report.tool.profile.as_str()))
+        .collect();
+    for d in &mut datasets {
+        let own = profiles.get(label_of(&d.id)).copied();
+        for f in &mut d.fields {
+            if let Some(tag) = &mut f.pi {
+                if own != Some(knowledge.profile.as_str())
+                    && knowledge.taxonomy.category(&tag.category).is_some()
+                {
+                    tag.sensitive = knowledge
+                        .taxonomy
+                        .is_sensitive(&tag.category, &knowledge.profile);
+                }
+            }
+        }
+    }
+    if let Some(d) = &decl {
+        crate::apply_overrides(&mut datasets, d, &knowledge, false);
+    }
+    crate::lineage::LineageGraph::build(&flows).propagate(&mut datasets);
+    if let Some(d) = &decl {
+        crate::apply_overrides(&mut datasets, d, &knowledge, true);
+    }
+    datasets.sort_by(|a, b| {
+        (&a.location.file, a.location.line, &a.id).cmp(&(&b.location.file, b.location.line, &b.id))
+    });
+    scan.diagnostics = diagnostics;
+
+    let mut audit = crate::evaluate_audit(
+        &knowledge,
+        Facts {
+            datasets,
+            flows,
+            endpoints,
+            controls,
+        },
+        decl.as_ref(),
+        &config,
+        scan,
+    );
+    if let Some(p) = &options.declarations {
+        let shown = p.display().to_string().replace('\\', "/");
+        for f in &mut audit.report.findings {
+            if f.location.file == crate::rules::eval::DECLARATIONS_FILE {
+                f.location.file.clone_from(&shown);
+            }
+        }
+    }
+    carry_statuses(&mut audit, &parts, &ids);
+    Ok(audit)
+}
+
+/// The label a report's paths are prefixed with: the last part of its scan
+/// roots, else the report file's name (or its directory's, for the default
+/// `report.json`). `#` and `/` are replaced, as ids use them.
+fn base_label(input: &Input) -> String {
+    let last = |s: &str| -> Option<String> {
+        s.replace('\\', "/")
+            .split('/')
+            .rfind(|c| !c.is_empty() && *c != "." && *c != "..")
+            .map(str::to_string)
+    };
+    let from_roots: Vec<String> = input
+        .report
+        .scan
+        .roots
+        .iter()
+        .filter_map(|r| last(r))
+        .collect();
+    let label = if !from_roots.is_empty() {
+        from_roots.join("+")
+    } else {
+        let path = Path::new(&input.path);
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| s != "report");
+        stem.or_else(|| {
+            path.parent()
+                .and_then(|p| p.file_name())
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "report".into())
+    };
+    label.replace(['#', '/', ' '], "_")
+}
+
+/// The label an id or path was prefixed with (everything before the first `/`).
+fn label_of(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(l, _)| l)
+}
+
+/// Whether an id or path is global rather than relative to a scan root:
+/// endpoints (`endpoint:…`) and live-database sources (`db:…`) name the
+/// same thing in every report.
+fn is_global(s: &str) -> bool {
+    s.is_empty() || s.starts_with("endpoint:") || s.starts_with(crate::db::SOURCE_PREFIX)
+}
+
+fn prefix(label: &str, s: &str) -> String {
+    if is_global(s) {
+        s.to_string()
+    } else {
+        format!("{label}/{s}")
+    }
+}
+
+/// Prefixes every path and id of a report with its label.
+fn prefixed(mut r: Report, label: &str) -> Report {
+    let loc = |l: &mut model::Location| l.file = prefix(label, &l.file);
+    let mut known: BTreeSet<String> = BTreeSet::new();
+    for d in &mut r.datasets {
+        known.insert(d.id.clone());
+        d.id = prefix(label, &d.id);
+        loc(&mut d.location);
+        for f in &mut d.fields {
+            known.insert(f.id.clone());
+            f.id = prefix(label, &f.id);
+            loc(&mut f.location);
+        }
+    }
+    for f in &mut r.flows {
+        f.from = prefix(label, &f.from);
+        f.to = prefix(label, &f.to);
+        loc(&mut f.location);
+    }
+    for e in &mut r.endpoints {
+        loc(&mut e.location);
+    }
+    for c in &mut r.controls {
+        // Subjects not among the datasets are names as written: left as is.
+        if let Some(s) = &mut c.subject {
+            if known.contains(s.as_str()) {
+                *s = prefix(label, s);
+            }
+        }
+        loc(&mut c.location);
+    }
+    for f in &mut r.findings {
+        for s in &mut f.subjects {
+            if known.contains(s.as_str()) {
+                *s = prefix(label, s);
+            }
+        }
+        loc(&mut f.location);
+    }
+    let s = &mut r.scan;
+    for x in &mut s.files_skipped {
+        x.file = prefix(label, &x.file);
+    }
+    for x in &mut s.diagnostics {
+        x.file = prefix(label, &x.file);
+    }
+    for x in &mut s.files {
+        x.file = prefix(label, &x.file);
+    }
+    r.paths.clear();
+    r
+}
+
+/// A dataset with what the scan says about it: declared (typed columns, a
+/// view or an entity) or only referenced by a job or query.
+fn is_definition(d: &Dataset) -> bool {
+    matches!(d.kind, DatasetKind::View | DatasetKind::Entity)
+        || d.fields.iter().any(|f| f.data_type.is_some())
+}
+
+/// A tag that only came from lineage: dropped before propagating again over
+/// the merged graph (which re-derives it, and the cross-repository ones).
+fn lineage_only(f: &Field) -> bool {
+    f.pi.as_ref()
+        .is_some_and(|t| !t.evidence.is_empty() && t.evidence.iter().all(|e| e.kind == "lineage"))
+}
+
+type Unified = (Vec<Dataset>, HashMap<String, String>, Vec<Diagnostic>);
+
+/// Joins same-named datasets of different reports. Per report only the
+/// first dataset of a name takes part (the one the scan itself resolved
+/// the name to). Identical definitions (same column names) and references
+/// join into one dataset; when reports define a name differently, each
+/// definition stays apart and references join the first one.
+/// Returns the datasets, old id → new id for merged datasets and fields,
+/// and a note per name defined differently.
+fn unify(parts: &[Part]) -> Unified {
+    let mut datasets: Vec<Dataset> = Vec::new();
+    let mut first_of: Vec<(usize, String, usize)> = Vec::new(); // (part, name, index)
+    for (pi, p) in parts.iter().enumerate() {
+        let mut seen = BTreeSet::new();
+        for d in &p.report.datasets {
+            let mut d = d.clone();
+            for f in &mut d.fields {
+                if lineage_only(f) {
+                    f.pi = None;
+                }
+            }
+            let name = d.name.to_lowercase();
+            if seen.insert(name.clone()) {
+                first_of.push((pi, name, datasets.len()));
+            }
+            datasets.push(d);
+        }
+    }
+    let mut groups: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for (pi, name, idx) in first_of {
+        groups.entry(name).or_default().push((pi, idx));
+    }
+    let mut ids = HashMap::new();
+    let mut notes = Vec::new();
+    let mut gone = vec![false; datasets.len()];
+    for (name, members) in groups {
+        if members.len() < 2 {
+            continue;
+        }
+        // Definitions grouped by their column names, in report order.
+        let mut variants: Vec<(BTreeSet<String>, Vec<usize>)> = Vec::new();
+        let mut refs = Vec::new();
+        for &(_, idx) in &members {
+            let d = &datasets[idx];
+            if is_definition(d) {
+                let cols: BTreeSet<String> =
+                    d.fields.iter().map(|f| f.name.to_lowercase()).collect();
+                match variants.iter_mut().find(|(c, _)| *c == cols) {
+                    Some((_, v)) => v.push(idx),
+                    None => variants.push((cols, vec![idx])),
+                }
+            } else {
+                refs.push(idx);
+            }
+        }
+        if variants.len() > 1 {
+            let places: Vec<String> = variants
+                .iter()
+                .map(|(_, v)| datasets[v[0]].location.to_string())
+                .collect();
+            notes.push(Diagnostic {
+                file: datasets[variants[0].1[0]].location.file.clone(),
+                line: datasets[variants[0].1[0]].location.line,
+                severity: DiagnosticLevel::Info,
+                message: format!(
+                    "table `{name}` is defined with different columns in {}; the definitions are kept apart and references from other reports join the first",
+                    places.join(", ")
+                ),
+            });
+        }
+        let mut joins: Vec<(usize, Vec<usize>)> = variants
+            .iter()
+            .map(|(_, v)| (v[0], v[1..].to_vec()))
+            .collect();
+        match joins.first_mut() {
+            Some((_, rest)) => rest.extend(refs),
+            None => joins.push((refs[0], refs[1..].to_vec())),
+        }
+        for (canon, others) in joins {
+            for other in others {
+                join(&mut datasets, canon, other, &mut ids);
+                gone[other] = true;
+            }
+        }
+    }
+    let kept = datasets
+        .into_iter()
+        .zip(gone)
+        .filter_map(|(d, g)| (!g).then_some(d))
+        .collect();
+    (kept, ids, notes)
+}
+
+/// Moves dataset `other` into `canon`: same-named fields become one (the
+/// canonical keeps its own tag, type and comment, and gains what it lacks),
+/// other fields are added under the canonical id.
+fn join(datasets: &mut [Dataset], canon: usize, other: usize, ids: &mut HashMap<String, String>) {
+    let moved = std::mem::replace(
+        &mut datasets[other],
+        Dataset {
+            id: String::new(),
+            kind: DatasetKind::Table,
+            name: String::new(),
+            system: None,
+            comment: None,
+            location: model::Location::line("", 1),
+            fields: Vec::new(),
+        },
+    );
+    let c = &mut datasets[canon];
+    ids.insert(moved.id.clone(), c.id.clone());
+    if c.comment.is_none() {
+        c.comment = moved.comment;
+    }
+    if c.system.is_none() {
+        c.system = moved.system;
+    }
+    for f in moved.fields {
+        match c
+            .fields
+            .iter_mut()
+            .find(|x| x.name.eq_ignore_ascii_case(&f.name))
+        {
+            Some(x) => {
+                ids.insert(f.id.clone(), x.id.clone());
+                if x.pi.is_none() {
+                    x.pi = f.pi;
+                }
+                if x.data_type.is_none() {
+                    x.data_type = f.data_type;
+                }
+                if x.comment.is_none() {
+                    x.comment = f.comment;
+                }
+                for p in f.protection {
+                    if !x.protection.contains(&p) {
+                        x.protection.push(p);
+                    }
+                }
+                x.protection.sort();
+            }
+            None => {
+                let id = format!("{}.{}", c.id, f.name);
+                ids.insert(f.id.clone(), id.clone());
+                c.fields.push(Field { id, ..f });
+            }
+        }
+    }
+}
+
+/// A waived or baselined finding of a source report stays so in the merged
+/// audit when every source report that has the same finding (rule and
+/// subjects, after merging) gives it the same status.
+fn carry_statuses(audit: &mut Audit, parts: &[Part], ids: &HashMap<String, String>) {
+    let mut statuses: HashMap<(String, Vec<String>), BTreeSet<FindingStatus>> = HashMap::new();
+    for p in parts {
+        for f in &p.report.findings {
+            let mut subjects: Vec<String> = f
+                .subjects
+                .iter()
+                .map(|s| ids.get(s).cloned().unwrap_or_else(|| s.clone()))
+                .collect();
+            subjects.sort();
+            statuses
+                .entry((f.rule.clone(), subjects))
+                .or_default()
+                .insert(f.status);
+        }
+    }
+    let report = &mut audit.report;
+    for f in &mut report.findings {
+        let mut subjects = f.subjects.clone();
+        subjects.sort();
+        let Some(set) = statuses.get(&(f.rule.clone(), subjects)) else {
+            continue;
+        };
+        if f.status == FindingStatus::Open && set.len() == 1 {
+            if let Some(&s) = set.iter().next().filter(|s| **s != FindingStatus::Open) {
+                f.status = s;
+            }
+        }
+    }
+    let mut counts = model::empty_severity_counts();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Open)
+    {
+        *counts.entry(f.severity).or_default() += 1;
+    }
+    report.summary.findings_by_severity = counts;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_json(roots: &[&str], datasets: &str, flows: &str) -> String {
+        format!(
+            r#"{{"schema_version":"1.1","tool":{{"name":"piaudit","version":"0","pack":"cn-2026","profile":"gbt45574"}},
+"scan":{{"roots":{roots:?},"files_scanned":1,"files_skipped":[],"diagnostics":[],"coverage":{{"statements_total":1,"statements_parsed":1}}}},
+"datasets":[{datasets}],"endpoints":[],"flows":[{flows}],"controls":[],"findings":[],
+"summary":{{"pi_fields":0,"sensitive_fields":0,"findings_by_severity":{{}}}}}}"#
+        )
+    }
+
+    fn field(ds: &str, name: &str, ty: Option<&str>) -> String {
+        let ty = ty.map_or(String::new(), |t| format!(r#","type":"{t}""#));
+        format!(
+            r#"{{"id":"{ds}.{name}","name":"{name}"{ty},"location":{{"file":"x","line":1}},"pi":null}}"#
+        )
+    }
+
+    fn dataset(file: &str, name: &str, fields: &[(&str, Option<&str>)]) -> String {
+        let id = format!("{file}#{name}");
+        let fs: Vec<String> = fields.iter().map(|(n, t)| field(&id, n, *t)).collect();
+        format!(
+            r#"{{"id":"{id}","kind":"table","name":"{name}","location":{{"file":"{file}","line":1}},"fields":[{}]}}"#,
+            fs.join(",")
+        )
+    }
+
+    #[test]
+    fn versions_and_syntax_errors_name_the_file() {
+        let bad = parse("a.json", "{\n  \"schema_version\": \"1.1\",\n  oops").unwrap_err();
+        assert_eq!(bad.exit_code(), 2);
+        assert!(bad.to_string().starts_with("a.json:3:"), "{bad}");
+        let newer = parse("b.json", r#"{"schema_version":"2.0"}"#).unwrap_err();
+        assert!(
+            newer.to_string().contains("b.json") && newer.to_string().contains("2.0"),
+            "{newer}"
+        );
+        assert!(compatible("1.0") && compatible("1.1"));
+        assert!(!compatible("1.9") && !compatible("0.1") && !compatible("x"));
+        let shape = parse("c.json", r#"{"schema_version":"1.1","tool":3}"#).unwrap_err();
+        assert!(shape.to_string().starts_with("c.json:1:"), "{shape}");
+    }
+
+    #[test]
+    fn a_reference_joins_the_definition_of_another_report() {
+        let a = report_json(
+            &["repos/a"],
+            &dataset(
+                "s.sql",
+                "dw.u",
+                &[("id", Some("int")), ("x", Some("varchar(18)"))],
+            ),
+            "",
+        );
+        let b = report_json(
+            &["b"],
+            &format!(
+                "{},{}",
+                dataset("s.sql", "DW.U", &[("x", None)]),
+                dataset("s.sql", "rpt", &[("x", None)])
+            ),
+            r#"{"from":"s.sql#DW.U.x","to":"s.sql#rpt.x","transform":"copy","location":{"file":"s.sql","line":3}}"#,
+        );
+        let parts: Vec<Part> = [("a.json", a), ("b.json", b)]
+            .iter()
+            .map(|(p, t)| {
+                let i = parse(p, t).unwrap();
+                let label = base_label(&i);
+                Part {
+                    report: prefixed(i.report, &label),
+                    label,
+                }
+            })
+            .collect();
+        assert_eq!(parts[0].label, "a");
+        let (datasets, ids, notes) = unify(&parts);
+        assert!(notes.is_empty());
+        let names: Vec<&str> = datasets.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(names, ["a/s.sql#dw.u", "b/s.sql#rpt"]);
+        assert_eq!(ids["b/s.sql#DW.U.x"], "a/s.sql#dw.u.x");
+        assert_eq!(ids["b/s.sql#DW.U"], "a/s.sql#dw.u");
+    }
+
+    #[test]
+    fn different_definitions_stay_apart() {
+        let a = report_json(&["a"], &dataset("s.sql", "t", &[("x", Some("int"))]), "");
+        let b = report_json(&["b"], &dataset("s.sql", "t", &[("y", Some("int"))]), "");
+        let parts: Vec<Part> = [("a.json", a), ("b.json", b)]
+            .iter()
+            .map(|(p, t)| {
+                let i = parse(p, t).unwrap();
+                let label = base_label(&i);
+                Part {
+                    report: prefixed(i.report, &label),
+                    label,
+                }
+            })
+            .collect();
+        let (datasets, ids, notes) = unify(&parts);
+        assert_eq!(datasets.len(), 2);
+        assert!(ids.is_empty());
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].message.contains("different columns"));
+    }
+}
