@@ -29,6 +29,11 @@ pub enum FileKind {
     /// XML named or placed like a MyBatis mapper (`*Mapper.xml`, `*Dao.xml`,
     /// `mapper/`, `mybatis/`…); read as one when it has a `<mapper>` element.
     Mapper,
+    /// A file of a dbt project (a directory with `dbt_project.yml`): the
+    /// project file, models, snapshots, their YAML and seed CSVs. Never
+    /// returned by [`FileKind::of`]: the walk assigns it once it knows the
+    /// projects.
+    Dbt,
 }
 
 impl FileKind {
@@ -163,11 +168,17 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
                 continue;
             }
             let path = entry.path();
-            let Some(kind) = FileKind::of(path) else {
+            // CSVs are candidates only as dbt seeds, decided after the walk.
+            let Some(kind) = FileKind::of(path).or_else(|| is_csv(path).then_some(FileKind::Dbt))
+            else {
                 continue;
             };
             let rel = relative(path, root, &root_label, prefix_roots);
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            if size > opts.max_file_size && kind == FileKind::Dbt {
+                // An oversized CSV: no seed worth reading, no noise either.
+                continue;
+            }
             if size > opts.max_file_size {
                 out.skipped.push(SkippedFile {
                     file: rel,
@@ -186,9 +197,63 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
             });
         }
     }
+    claim_dbt_files(&mut out);
     out.files.sort();
     out.skipped.sort();
     Ok(out)
+}
+
+fn is_csv(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+/// Gives the files of dbt projects to the dbt extractor alone (their
+/// Jinja would not parse as plain SQL), lists macro/test/analysis templates
+/// as skipped and drops CSVs that are no seed. A file belongs to the
+/// deepest project directory above it.
+fn claim_dbt_files(out: &mut Discovery) {
+    use crate::extract::dbt::{Project, Role, PROJECT_FILE};
+    let projects: Vec<(PathBuf, Project)> = out
+        .files
+        .iter()
+        .filter(|f| f.path.file_name().is_some_and(|n| n == PROJECT_FILE))
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(&f.path).ok()?;
+            Some((f.path.parent()?.to_path_buf(), Project::parse(&text)))
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(out.files.len());
+    for mut f in std::mem::take(&mut out.files) {
+        let owner = projects
+            .iter()
+            .filter(|(dir, _)| f.path.starts_with(dir))
+            .max_by_key(|(dir, _)| dir.components().count());
+        let role = owner.map_or(Role::Other, |(dir, p)| {
+            let rel = f
+                .path
+                .strip_prefix(dir)
+                .unwrap_or(&f.path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            p.role(&rel)
+        });
+        match role {
+            Role::Read => {
+                f.kind = FileKind::Dbt;
+                kept.push(f);
+            }
+            Role::Skip => out.skipped.push(SkippedFile {
+                file: f.rel,
+                reason: "dbt macro, test or analysis template: not a model".into(),
+            }),
+            Role::Other if f.kind == FileKind::Dbt => {}
+            Role::Other => kept.push(f),
+        }
+    }
+    out.files = kept;
 }
 
 /// A root as shown in reports: `/`-separated, without `./` or a trailing `/`.
@@ -293,6 +358,42 @@ mod tests {
             "{:?}",
             d.skipped
         );
+    }
+
+    #[test]
+    fn dbt_project_files_have_one_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (path, text) in [
+            ("dbt_project.yml", "name: p\nmacro-paths: [macros]\n"),
+            ("models/a.sql", "select * from {{ ref('b') }}"),
+            ("models/schema.yml", "models: []\n"),
+            ("macros/m.sql", "{% macro m() %}1{% endmacro %}"),
+            ("seeds/s.csv", "a,b\n"),
+            ("data/other.csv", "a,b\n"),
+            ("scripts/plain.sql", "select 1;"),
+            ("profiles.yml", "p: {}\n"),
+        ] {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let d = discover(&[root.to_path_buf()], &WalkOptions::default()).unwrap();
+        let kinds: Vec<(&str, FileKind)> =
+            d.files.iter().map(|f| (f.rel.as_str(), f.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("dbt_project.yml", FileKind::Dbt),
+                ("models/a.sql", FileKind::Dbt),
+                ("models/schema.yml", FileKind::Dbt),
+                ("profiles.yml", FileKind::Config),
+                ("scripts/plain.sql", FileKind::Sql),
+                ("seeds/s.csv", FileKind::Dbt),
+            ]
+        );
+        assert_eq!(d.skipped.len(), 1);
+        assert_eq!(d.skipped[0].file, "macros/m.sql");
     }
 
     #[test]

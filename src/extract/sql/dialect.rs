@@ -81,8 +81,17 @@ impl SqlDialect {
     /// token); content markers decide otherwise; MySQL is the default because
     /// it dominates Chinese enterprise schemas.
     pub fn detect(path: &str, text: &str) -> SqlDialect {
+        // Plain .sql files in Chinese enterprise repos are MySQL dumps more
+        // often than anything else, so an unmarked file is read as MySQL.
+        Self::detect_marked(path, text).unwrap_or(SqlDialect::Mysql)
+    }
+
+    /// The dialect a path hint or content markers point to, or `None` when
+    /// nothing in the file marks one (the caller picks its own default:
+    /// dbt models, say, are ANSI-ish and must not get MySQL's `--` rule).
+    pub fn detect_marked(path: &str, text: &str) -> Option<SqlDialect> {
         if let Some(d) = Self::from_path(path) {
-            return d;
+            return Some(d);
         }
         let head = &text[..floor_char_boundary(text, text.len().min(64 * 1024))];
         let count = |markers: &[&str]| markers.iter().filter(|m| head.contains(*m)).count();
@@ -153,7 +162,7 @@ impl SqlDialect {
             (0, None),
             |acc, (n, d)| if n > acc.0 { (n, Some(d)) } else { acc },
         );
-        best.1.unwrap_or(SqlDialect::Mysql)
+        best.1
     }
 
     /// The dialect a path names: a folder or file word such as `postgresql`,
