@@ -4,7 +4,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 c=fuzz/corpus
-mkdir -p "$c/sql_extract" "$c/sql_split" "$c/insert_values" "$c/decl" "$c/rule_pack" "$c/decode"
+mkdir -p "$c/sql_extract" "$c/sql_split" "$c/insert_values" "$c/decl" "$c/rule_pack" "$c/decode" \
+  "$c/spring_config" "$c/logging_xml" "$c/etl_job" "$c/mybatis"
+# Writes selector byte $1 followed by file $2 to $3 (the targets whose first
+# byte picks a dialect, file name or reader).
+with_selector() {
+  { printf "\\$(printf %03o "$1")"; cat "$2"; } > "$3"
+}
 i=0
 for f in $(find tests/fixtures examples -name '*.sql' -size -64k | sort); do
   i=$((i + 1))
@@ -26,5 +32,32 @@ for f in rules/packs/*/*.yaml; do
   case "$f" in *.test.yaml|*/pack.yaml) continue ;; esac
   # The target replaces CNPI-001.yaml, so seeds carry that id.
   sed 's/^id: .*/id: CNPI-001/' "$f" > "$c/rule_pack/$(basename "$f")"
+done
+# Config and ETL fronts. Selectors: spring_config 0 = application.yml,
+# 2 = application.properties; etl_job 0 = DataX, 1 = SeaTunnel, 2 = Flink SQL;
+# mybatis 0 = MySQL, 8 (SqlDialect::ALL.len()) = detect the dialect.
+for f in $(find tests/fixtures examples -name '*.yml' -o -name '*.yaml' -o -name '*.properties' | sort); do
+  case "$f" in */piaudit.y*ml|*.decl.yaml) continue ;; esac
+  n=$(echo "$f" | tr / _)
+  case "$f" in
+    *.properties) with_selector 2 "$f" "$c/spring_config/$n" ;;
+    *) with_selector 0 "$f" "$c/spring_config/$n" ;;
+  esac
+done
+for f in $(find tests/fixtures examples -name '*.xml' | sort); do
+  n=$(echo "$f" | tr / _)
+  case "$(basename "$f")" in
+    logback*|log4j*) cp "$f" "$c/logging_xml/$n" ;;
+    *) for sel in 0 8; do with_selector "$sel" "$f" "$c/mybatis/$n-$sel"; done ;;
+  esac
+done
+for f in $(find tests/fixtures examples -name '*.json' | sort); do
+  with_selector 0 "$f" "$c/etl_job/$(echo "$f" | tr / _)"
+done
+for f in $(find tests/fixtures examples -name '*.conf' -o -name '*.hocon' | sort); do
+  with_selector 1 "$f" "$c/etl_job/$(echo "$f" | tr / _)"
+done
+for f in $(grep -l -i -r --include='*.sql' connector tests/fixtures examples | sort); do
+  with_selector 2 "$f" "$c/etl_job/$(echo "$f" | tr / _)"
 done
 echo "seeded: $(find $c -type f | wc -l) files"

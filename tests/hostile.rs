@@ -415,3 +415,103 @@ fn yaml_bombs_and_hostile_regexes_in_rule_packs_are_handled() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("CNPI-001.yaml"), "{stderr}");
 }
+
+#[test]
+fn yaml_bombs_and_deep_xml_in_scanned_config_become_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    fs::write(r.join("good.sql"), SCHEMA_ZH).unwrap();
+    fs::write(
+        r.join("application.yml"),
+        format!("server:\n  port: 8080\n{}", deep_yaml("spring", 100_000)),
+    )
+    .unwrap();
+    fs::write(
+        r.join("bootstrap.yml"),
+        format!("server:\n  port: 8080\n{}", alias_bomb("spring")),
+    )
+    .unwrap();
+    // 400,000 list levels on one line.
+    fs::write(
+        r.join("lists.yml"),
+        format!("a:\n{}x: 1\n", "- ".repeat(400_000)),
+    )
+    .unwrap();
+    // Nested tags and a property defined by itself: both recursed until the
+    // stack overflowed, an abort that takes the whole scan down.
+    let depth = 1_000_000;
+    fs::write(
+        r.join("logback.xml"),
+        format!(
+            "<configuration>\n<property name=\"a\" value=\"x${{a}}\"/>\n{}{}\n\
+             <appender name=\"${{a}}\"><file>${{a}}</file></appender></configuration>\n",
+            "<a>".repeat(depth),
+            "</a>".repeat(depth)
+        ),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let a = piaudit()
+        .args(["scan", "--format", "json", "--deterministic", "--out"])
+        .arg(out.path())
+        .arg(r)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert();
+    let o = a.get_output();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{stderr}");
+    let report: Value =
+        serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    assert!(
+        field_names(&report).contains(&"member.mobile".to_string()),
+        "{stderr}"
+    );
+    let has = |file: &str, line: u64, text: &str| {
+        let d = diagnostics_of(&report, file);
+        assert!(
+            d.iter()
+                .any(|d| d["line"] == line && d["message"].as_str().unwrap().contains(text)),
+            "{file}: no diagnostic at line {line} containing {text:?}: {d:?}"
+        );
+    };
+    has("application.yml", 3, "nested deeper than 256");
+    has("bootstrap.yml", 1, "repetition limit");
+    has("logback.xml", 3, "nested deeper than 64");
+}
+
+#[test]
+fn exit_3_only_when_every_candidate_file_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    let mut bin = b"SQLite format 3\0".to_vec();
+    bin.extend((0..4096u32).map(|i| (i * 7 % 256) as u8));
+    fs::write(r.join("binary.sql"), &bin).unwrap();
+    fs::write(r.join("big.sql"), "-- padding\n".repeat(1000)).unwrap();
+    let run = || {
+        let out = tempfile::tempdir().unwrap();
+        let a = piaudit()
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--max-file-size",
+                "5000",
+                "--out",
+            ])
+            .arg(out.path())
+            .arg(r)
+            .assert();
+        let o = a.get_output();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run();
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("skipped"), "{stderr}");
+    // One readable file among the skipped ones: the scan reports.
+    fs::write(r.join("good.sql"), SCHEMA_ZH).unwrap();
+    let (code, stderr) = run();
+    assert!(matches!(code, Some(0 | 1)), "{stderr}");
+}

@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
     let facts = extract("fuzz.sql", text, dialect);
     let lines = text.lines().count().max(1) as u32 + 1;
     for d in &facts.diagnostics {
-        assert!(d.line >= 1 && d.line <= lines, "diagnostic line {} of {lines}", d.line);
+        assert!(
+            d.line >= 1 && d.line <= lines,
+            "diagnostic line {} of {lines}",
+            d.line
+        );
     }
     let _ = lineage_of(text, "fuzz.sql", dialect);
     let _ = SqlDialect::detect("fuzz.sql", text);

@@ -72,15 +72,54 @@ fn start(e: &BytesStart<'_>, line: u32) -> Node {
     }
 }
 
+/// Deepest element nesting kept. The tree is walked and dropped
+/// recursively, so a hostile file of 10^6 nested tags would overflow the
+/// stack (an abort, not a panic the scan could survive); real logging
+/// configurations are a handful of levels deep.
+const MAX_DEPTH: usize = 64;
+
 /// Parses XML into a tree; malformed input gives a diagnostic and the part read.
 fn parse(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Node {
     let starts = line_starts(text);
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = false;
     let mut stack = vec![Node::default()];
+    // Start tags not kept because they are nested too deep, still open.
+    let mut flattened = 0usize;
+    let mut warned_depth = false;
     loop {
         let line = line_at(&starts, reader.buffer_position() as usize);
-        match reader.read_event() {
+        let event = reader.read_event();
+        if flattened > 0 || stack.len() > MAX_DEPTH {
+            let deeper = match &event {
+                Ok(Event::Start(_)) => {
+                    flattened += 1;
+                    true
+                }
+                Ok(Event::Empty(_)) => true,
+                Ok(Event::End(_)) if flattened > 0 => {
+                    flattened -= 1;
+                    continue;
+                }
+                Ok(Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) => flattened > 0,
+                _ => false,
+            };
+            if deeper && !warned_depth {
+                warned_depth = true;
+                diagnostics.push(Diagnostic {
+                    file: file.into(),
+                    line,
+                    severity: DiagnosticLevel::Warning,
+                    message: format!(
+                        "logging XML nested deeper than {MAX_DEPTH} elements; the inner ones are not read"
+                    ),
+                });
+            }
+            if deeper {
+                continue;
+            }
+        }
+        match event {
             Err(err) => {
                 diagnostics.push(Diagnostic {
                     file: file.into(),
@@ -342,32 +381,56 @@ fn properties(all: &[&Node]) -> HashMap<String, String> {
     out
 }
 
+/// How deep property values may refer to other properties.
+const MAX_SUBSTITUTION_DEPTH: usize = 8;
+
+/// Longest text substitution may produce: `a = ${b}${b}`, `b = ${c}${c}`…
+/// doubles at each level, and a logging value worth reading is short.
+const MAX_SUBSTITUTED_LEN: usize = 64 * 1024;
+
 /// Replaces `${name}`, `${name:-default}` and `${sys:name:-default}`.
+/// Self-referring (`a = ${a}`) and exploding definitions are cut off at
+/// [`MAX_SUBSTITUTION_DEPTH`] and [`MAX_SUBSTITUTED_LEN`].
 fn substitute(s: &str, props: &HashMap<String, String>) -> String {
     let mut out = String::new();
+    expand(s, props, 0, &mut out);
+    out
+}
+
+fn expand(s: &str, props: &HashMap<String, String>, depth: usize, out: &mut String) {
     let mut rest = s;
-    let mut guard = 0;
     while let Some(i) = rest.find("${") {
-        guard += 1;
-        out.push_str(&rest[..i]);
+        push_bounded(out, &rest[..i]);
         let after = &rest[i + 2..];
         let Some(end) = after.find('}') else {
-            out.push_str(&rest[i..]);
-            return out;
+            rest = &rest[i..];
+            break;
         };
         let inner = &after[..end];
         let (name, default) = inner.split_once(":-").unwrap_or((inner, ""));
         let name = name.rsplit(':').next().unwrap_or(name);
-        let value = props.get(name).map_or(default.to_string(), Clone::clone);
-        if guard < 8 && value.contains("${") {
-            out.push_str(&substitute(&value, props));
+        let value = props.get(name).map_or(default, String::as_str);
+        if depth < MAX_SUBSTITUTION_DEPTH && value.contains("${") {
+            expand(value, props, depth + 1, out);
         } else {
-            out.push_str(&value);
+            push_bounded(out, value);
+        }
+        if out.len() >= MAX_SUBSTITUTED_LEN {
+            return;
         }
         rest = &after[end + 1..];
     }
-    out.push_str(rest);
-    out
+    push_bounded(out, rest);
+}
+
+/// Appends as much of `s` as [`MAX_SUBSTITUTED_LEN`] leaves room for.
+fn push_bounded(out: &mut String, s: &str) {
+    let room = MAX_SUBSTITUTED_LEN.saturating_sub(out.len());
+    let mut take = s.len().min(room);
+    while !s.is_char_boundary(take) {
+        take -= 1;
+    }
+    out.push_str(&s[..take]);
 }
 
 /// Days covered by one rollover period of a `%d{…}` date pattern.
@@ -497,5 +560,52 @@ mod tests {
         let mut p = HashMap::new();
         p.insert("MAX".to_string(), "60".to_string());
         assert_eq!(substitute("${MAX}/${NONE:-7}", &p), "60/7");
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_off_and_what_follows_is_read() {
+        // 100,000 levels overflowed the stack when the tree was walked or dropped.
+        let depth = 100_000;
+        let xml = format!(
+            "<configuration>\n{}x{}\n<appender name=\"F\"><rollingPolicy>\
+             <maxHistory>30</maxHistory></rollingPolicy></appender></configuration>",
+            "<a>".repeat(depth),
+            "</a>".repeat(depth)
+        );
+        let f = extract("logback.xml", &xml);
+        assert_eq!(f.diagnostics.len(), 1, "{:?}", f.diagnostics);
+        assert_eq!(f.diagnostics[0].line, 2);
+        assert!(f.diagnostics[0].message.contains("deeper than 64"));
+        let kinds: Vec<(&str, u32)> = f
+            .controls
+            .iter()
+            .map(|c| (c.kind.as_str(), c.location.line))
+            .collect();
+        assert!(kinds.contains(&("log_retention", 3)), "{kinds:?}");
+    }
+
+    #[test]
+    fn self_referring_and_exploding_properties_are_cut_off() {
+        // Found by the logging_xml fuzz target: `a = ${a}` recursed until
+        // the stack overflowed, which no catch_unwind can turn into a diagnostic.
+        let xml = "<configuration><property name=\"a\" value=\"x${a}\"/>\n\
+                   <appender name=\"${a}\"><file>${a}</file></appender></configuration>";
+        let f = extract("logback.xml", xml);
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        let mut p = HashMap::new();
+        p.insert("a".to_string(), "x${a}".to_string());
+        assert_eq!(
+            substitute("${a}", &p),
+            format!("{}${{a}}", "x".repeat(MAX_SUBSTITUTION_DEPTH + 1))
+        );
+        // Each level refers to the next 50 times: 50^8 * 1000 bytes unbounded.
+        let mut p = HashMap::new();
+        for i in 0..MAX_SUBSTITUTION_DEPTH {
+            p.insert(format!("p{i}"), format!("${{p{}}}", i + 1).repeat(50));
+        }
+        p.insert(format!("p{MAX_SUBSTITUTION_DEPTH}"), "y".repeat(1000));
+        let out = substitute("${p0}", &p);
+        assert!(out.len() <= MAX_SUBSTITUTED_LEN, "{}", out.len());
+        assert!(out.starts_with("yyyy"));
     }
 }

@@ -106,6 +106,10 @@ fn split_key(line: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// Deepest key path [`flatten_yaml`] follows; real configuration stays
+/// under a dozen levels.
+const MAX_DEPTH: usize = crate::data::MAX_YAML_NESTING;
+
 /// Flattens YAML text into documents of dotted-key entries, tolerating
 /// anything it does not understand (such lines are skipped).
 pub fn flatten_yaml(text: &str) -> Vec<YamlDoc> {
@@ -151,6 +155,12 @@ pub fn flatten_yaml(text: &str) -> Vec<YamlDoc> {
         }) {
             stack.pop();
         }
+        // Each level costs a copy of the key path, so nesting is bounded
+        // (`- - - …` nests once per two bytes of one line); what lies deeper
+        // is skipped.
+        if stack.len() >= MAX_DEPTH {
+            continue;
+        }
         let mut body = strip_comment(trimmed);
         let mut body_indent = indent;
         // List items: `- x` or `- key: v`.
@@ -158,6 +168,10 @@ pub fn flatten_yaml(text: &str) -> Vec<YamlDoc> {
             .strip_prefix("- ")
             .or(if body == "-" { Some("") } else { None })
         {
+            if stack.len() >= MAX_DEPTH {
+                body = "";
+                break;
+            }
             let parent = path(&stack);
             let idx = list_index.entry(parent.clone()).or_insert(0);
             let seg = format!("[{idx}]");
@@ -251,11 +265,30 @@ fn join(parent: &str, key: &str) -> String {
 
 /// Checks YAML syntax with serde_yaml; a problem becomes a warning naming
 /// the line (the tolerant reader still reads what it can).
+///
+/// Flow nesting is counted first: serde_yaml's parser is quadratic in it, so
+/// a scanned file of a few hundred kB of `[` would stall the scan. Alias
+/// bombs end in serde_yaml's repetition limit, reported like any other error.
 pub fn yaml_syntax_diagnostics(file: &str, text: &str) -> Vec<Diagnostic> {
+    if let Err(deep) = crate::data::check_yaml_nesting(text) {
+        return vec![Diagnostic {
+            file: file.to_string(),
+            line: u32::try_from(deep.line).unwrap_or(u32::MAX),
+            severity: DiagnosticLevel::Warning,
+            message: format!(
+                "YAML nested deeper than {} levels; not checked as YAML, read line by line instead",
+                crate::data::MAX_YAML_NESTING
+            ),
+        }];
+    }
     let mut out = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
-        if let Err(e) = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(doc) {
-            let line = e.location().map_or(1, |l| l.line() as u32);
+        if let Err(e) = <Walk as serde::Deserialize>::deserialize(doc) {
+            // libyaml puts an error at the end of a file without a final
+            // newline on the line after the last one.
+            let last = text.bytes().filter(|b| *b == b'\n').count() + 1;
+            let line = e.location().map_or(1, |l| l.line().clamp(1, last));
+            let line = u32::try_from(line).unwrap_or(u32::MAX);
             out.push(Diagnostic {
                 file: file.to_string(),
                 line,
@@ -269,6 +302,77 @@ pub fn yaml_syntax_diagnostics(file: &str, text: &str) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// A YAML value visited node by node, aliases followed, nothing kept.
+///
+/// `serde::de::IgnoredAny` skips an alias without expanding it, so an alias
+/// bomb would pass as valid; visiting every node makes it meet serde_yaml's
+/// repetition limit (at most 100 times the document's events), which is
+/// reported like any syntax error.
+struct Walk;
+
+impl<'de> serde::Deserialize<'de> for Walk {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Walk)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk {
+    type Value = Walk;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_unit<E>(self) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_none<E>(self) -> Result<Walk, E> {
+        Ok(Walk)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Walk, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, d: D) -> Result<Walk, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Walk, A::Error> {
+        while a.next_element::<Walk>()?.is_some() {}
+        Ok(Walk)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Walk, A::Error> {
+        while a.next_entry::<Walk, Walk>()?.is_some() {}
+        Ok(Walk)
+    }
+    /// A tagged node (`!Tag value`).
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, a: A) -> Result<Walk, A::Error> {
+        let (Walk, value) = a.variant::<Walk>()?;
+        serde::de::VariantAccess::newtype_variant::<Walk>(value)
+    }
 }
 
 /// Reads a Java `.properties` file: `#`/`!` comments, `=`, `:` or blank
@@ -380,6 +484,58 @@ mod tests {
         assert_eq!(find("after"), Some(("1", 12)));
         assert!(find("msg.hello").is_none());
         assert_eq!(docs[1].entries[0].line, 14);
+    }
+
+    #[test]
+    fn yaml_errors_at_the_end_of_a_file_stay_inside_it() {
+        // Found by the spring_config fuzz target (minimised): line 3 of 2.
+        let d = yaml_syntax_diagnostics("a.yml", "-\nx");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].line, 2);
+        let d = yaml_syntax_diagnostics("a.yml", "a:\n  b: 1\n  x y ");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].line, 3);
+        let d = yaml_syntax_diagnostics("a.yml", "a:\n  b: 1\n  x y \n");
+        assert!(d.iter().all(|d| d.line <= 4), "{d:?}");
+    }
+
+    #[test]
+    fn alias_bombs_and_deep_flow_nesting_are_reported_not_expanded() {
+        let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+        for (n, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+            .iter()
+            .zip("abcdefgh".chars())
+        {
+            bomb.push_str(&format!(
+                "{n}: &{n} [{}]\n",
+                vec![format!("*{prev}"); 9].join(",")
+            ));
+        }
+        let d = yaml_syntax_diagnostics("a.yml", &bomb);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("repetition limit"), "{d:?}");
+        let deep = format!("a: 1\nb: {}\n", "[".repeat(100_000));
+        let d = yaml_syntax_diagnostics("a.yml", &deep);
+        assert_eq!((d.len(), d[0].line), (1, 2), "{d:?}");
+        assert!(d[0].message.contains("deeper than 256"), "{d:?}");
+        // Tags, anchors and aliases used sparingly are valid.
+        let ok = "a: &x !Thing {b: 1}\nc: *x\nd: !!str 2\n";
+        assert!(yaml_syntax_diagnostics("a.yml", ok).is_empty());
+    }
+
+    #[test]
+    fn deep_list_nesting_on_one_line_is_cut_off_in_linear_time() {
+        // 400,000 levels: following each one copied the whole key path.
+        let y = format!("a:\n{}x: 1\nb: 2\n", "- ".repeat(400_000));
+        let start = std::time::Instant::now();
+        let docs = flatten_yaml(&y);
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+        let keys: Vec<&str> = docs[0].entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["a", "b"]);
+        // Within the bound, nesting is still read.
+        let ok = format!("a:\n{}x: 1\n", "- ".repeat(10));
+        let docs = flatten_yaml(&ok);
+        assert_eq!(docs[0].entries[1].key, format!("a{}.x", "[0]".repeat(10)));
     }
 
     #[test]
