@@ -48,6 +48,17 @@ pub struct Negative {
     /// Whole column names (tokens joined by `_`) that are never PI.
     #[serde(default)]
     pub not_pi_names: Vec<String>,
+    /// Comment words calling a column a key (主键, 外键): with no PI keyword
+    /// in the comment, name cues do not count (`deviceId` “app_device 表主键”).
+    #[serde(default)]
+    pub key_comment_words: Vec<String>,
+    /// Categories a yes/no flag reveals (是否低保, 是否近视): for them the
+    /// `flag_prefix_words` do not veto a comment keyword.
+    #[serde(default)]
+    pub flag_categories: Vec<String>,
+    /// Prefix words of a yes/no flag (是否).
+    #[serde(default)]
+    pub flag_prefix_words: Vec<String>,
     /// Table-name tokens that make a table person-like.
     #[serde(default)]
     pub person_tables: Vec<String>,
@@ -104,6 +115,8 @@ pub struct Cues {
     pub comments: Vec<CommentCue>,
     /// Vetoes and table context.
     pub negative: Negative,
+    /// Schema context: K-12 school systems (children's data).
+    pub context: super::context::ContextCues,
 }
 
 impl Cues {
@@ -113,6 +126,11 @@ impl Cues {
         for (path, text) in files.under("cues/") {
             if path == "cues/negative.yaml" {
                 cues.negative = parse_yaml(path, text)?;
+                continue;
+            }
+            if path == "cues/context.yaml" {
+                let spec: super::context::ContextSpec = parse_yaml(path, text)?;
+                cues.context = spec.into();
                 continue;
             }
             let source = path

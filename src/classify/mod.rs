@@ -3,6 +3,7 @@
 //! (English, pinyin, NHSA codes), comment keywords, the column type and the
 //! table it sits in. Taxonomy and cues are data (`rules/`), not code.
 
+pub mod context;
 mod cue_index;
 pub mod cues;
 pub mod eval;
@@ -149,8 +150,74 @@ impl<'a> Classifier<'a> {
         samples: &std::collections::HashMap<String, Vec<String>>,
     ) {
         self.tag_fields(ds);
+        self.apply_table_role(ds);
         self.apply_samples(ds, samples);
         self.apply_children_context(ds, declared_minors);
+    }
+
+    /// Whether a table's rows are about persons: a person-like table, a
+    /// column referring to a person (`emp_id`), or a person anchor column
+    /// (an ID number, a phone). `Err` says why not.
+    fn about_persons(&self, ds: &Dataset) -> Result<String, String> {
+        if self.person_like(ds) {
+            return Ok("person-like table".into());
+        }
+        let ctx = &self.cues.context;
+        if let Some(r) = ctx.person_ref(ds) {
+            return Ok(format!("column `{r}` refers to a person"));
+        }
+        let anchor = ds.fields.iter().find(|f| {
+            f.pi.as_ref()
+                .is_some_and(|p| ctx.person_anchor_categories.contains(&p.category))
+        });
+        match anchor {
+            Some(f) => Ok(format!("person anchor column `{}`", f.name)),
+            None => Err("the table's rows are not persons (no person-like name, no column referring to a person, no ID or phone column)".into()),
+        }
+    }
+
+    /// Attributes that describe a person (a salary, a school grade,
+    /// coordinates) count only in a table about persons: a salary band's
+    /// bounds, a class's grade, a weather station's coordinates are not PI.
+    /// In a table of events of a person (a person reference and an event
+    /// time), precise coordinates are the person's trajectory.
+    fn apply_table_role(&self, ds: &mut Dataset) {
+        let ctx = &self.cues.context;
+        if !ds.fields.iter().any(|f| {
+            f.pi.as_ref()
+                .is_some_and(|p| ctx.person_attribute_categories.contains(&p.category))
+        }) {
+            return;
+        }
+        let about = self.about_persons(ds);
+        let trajectory = ctx.person_ref(ds).filter(|_| ctx.has_event_time(ds));
+        for f in &mut ds.fields {
+            let Some(p) = &mut f.pi else { continue };
+            if !ctx.person_attribute_categories.contains(&p.category) {
+                continue;
+            }
+            if about.is_err() {
+                f.pi = None;
+                continue;
+            }
+            if let (Some(r), "location.precise") = (&trajectory, p.category.as_str()) {
+                p.category = "location.trajectory".into();
+                p.sensitive = self.taxonomy.is_sensitive(&p.category, self.profile);
+                p.evidence.push(Evidence {
+                    kind: "context".into(),
+                    detail: format!(
+                        "coordinates in a table of events of a person (`{r}`, event time): trajectory"
+                    ),
+                });
+            }
+        }
+    }
+
+    /// Schema-level context, after every dataset is classified: all PI in
+    /// the pupils' tables of a K-12 school schema is sensitive (PIPL Art. 31),
+    /// even when no single table says "minor".
+    pub fn apply_schema_context(&self, datasets: &mut [Dataset]) {
+        context::apply_school(&self.cues.context, datasets, |d| self.person_like(d));
     }
 
     /// PI of children under 14 is sensitive (PIPL Art. 31): when a dataset
@@ -255,12 +322,37 @@ impl<'a> Classifier<'a> {
         let neg = &self.cues.negative;
         let tokens = tokenize(name);
         let joined_us = tokens.join("_");
-        if tokens.is_empty() || neg.not_pi_names.contains(&joined_us) {
+        if tokens.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        // A name on the not-PI list stays so, unless a table-scoped cue names
+        // it (`product_name` of an order line is part of a transaction).
+        let not_pi = neg.not_pi_names.contains(&joined_us);
+        if not_pi {
             note(format!(
                 "name `{joined_us}` is on the not-PI list (rules/cues/negative.yaml)"
             ));
-            return (Vec::new(), Vec::new());
         }
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        let comment_result = comment.map(|c| self.comment_vote(c));
+        // A comment that names something else overrules guesses from the
+        // name: the tail of concatenated pinyin (`jsbh` 教室编号 is not `sbh`
+        // 设备号) and ambiguous short tokens (`jd` 办理进度); a comment calling
+        // the column a key (“app_device 表主键”) overrules every name cue.
+        let comment_silent = match (&comment_result, comment) {
+            (Some(Err(_)), _) => true,
+            // “手机” for `sj` or “考号” for `kh` merely spells the
+            // abbreviation out; a comment naming a non-PI thing (教室编号,
+            // 报告单号, 办理进度) contradicts it.
+            (Some(Ok(None)), Some(c)) => {
+                let c = c.to_lowercase();
+                neg.comment_words.iter().any(|w| c.contains(w.as_str()))
+            }
+            _ => false,
+        };
+        let comment_says_key = matches!(comment_result, Some(Ok(None)))
+            && comment
+                .is_some_and(|c| neg.key_comment_words.iter().any(|w| c.contains(w.as_str())));
         let joined = tokens.concat();
         let mut strong = Vec::new();
         let mut weak = Vec::new();
@@ -290,6 +382,23 @@ impl<'a> Classifier<'a> {
             } else {
                 continue;
             };
+            if not_pi && (cue.tables.is_empty() || how != Match::Full) {
+                continue;
+            }
+            if comment_says_key {
+                note(format!(
+                    "cue '{}' ({}) → {} overruled: the comment calls the column a key",
+                    cue.text, cue.source, cue.category
+                ));
+                continue;
+            }
+            if comment_silent && (how == Match::Compound || cue.strength == Strength::Ambiguous) {
+                note(format!(
+                    "cue '{}' ({}) → {} overruled: the comment names no personal information",
+                    cue.text, cue.source, cue.category
+                ));
+                continue;
+            }
             if !cue.tables.is_empty() && !cue.tables.iter().any(|t| table_tokens.contains(t)) {
                 if how == Match::Full {
                     note(format!(
@@ -346,12 +455,10 @@ impl<'a> Classifier<'a> {
                 Strength::Ambiguous => weak.push(vote(0.45, "; ambiguous")),
             }
         }
-        if let Some(c) = comment {
-            match self.comment_vote(c) {
-                Ok(Some(v)) => strong.push(v),
-                Ok(None) => {}
-                Err(why) => note(why),
-            }
+        match comment_result {
+            Some(Ok(Some(v))) if !not_pi => strong.push(v),
+            Some(Err(why)) => note(why),
+            _ => {}
         }
         // Type fit: a date, time or boolean column cannot hold a text-only category.
         if let Some(t) = data_type {
@@ -406,7 +513,11 @@ impl<'a> Classifier<'a> {
     /// The comment's vote; `Err` says why a matching keyword was not counted.
     fn comment_vote(&self, comment: &str) -> Result<Option<Vote>, String> {
         let neg = &self.cues.negative;
-        let lower = comment.to_lowercase();
+        let full = comment.to_lowercase();
+        // A list of coded values (“状态(0已挂号 1已就诊)”, “1指纹 2密码 3人脸”,
+        // “gps/wifi/cell”) names what a value means, not what the column
+        // holds: only the text before it is read.
+        let lower = &full[..value_list_start(&full)];
         // Chinese noun phrases are head-final: in “负责人电话” the phone, not
         // the person, is what the column holds. The keyword ending last
         // wins; at the same end, the longest (“IP地址” over “地址”).
@@ -417,13 +528,20 @@ impl<'a> Classifier<'a> {
         let Some((pos, cue)) = self
             .comment_index
             .last_match(&self.cues.comments, &lower[..head_end])
-            .or_else(|| self.comment_index.last_match(&self.cues.comments, &lower))
+            .or_else(|| self.comment_index.last_match(&self.cues.comments, lower))
             .map(|(p, i)| (p, &self.cues.comments[i]))
         else {
             return Ok(None);
         };
+        // Veto words after the keyword count up to the next bracket: an
+        // aside (“发送内容(含验证码/姓名)”) does not turn the head into a
+        // verification code.
         let after = &lower[pos + cue.keyword.len()..];
+        let after = &after[..after.find(['(', '（', '[', '【']).unwrap_or(after.len())];
         let before = &lower[..pos];
+        // “是否低保”, “是否近视”: a yes/no flag about such a category
+        // reveals it, so the flag prefix does not veto it.
+        let flag_ok = neg.flag_categories.contains(&cue.category);
         if let Some(w) = neg
             .comment_words
             .iter()
@@ -431,6 +549,7 @@ impl<'a> Classifier<'a> {
             .or_else(|| {
                 neg.comment_prefix_words
                     .iter()
+                    .filter(|w| !(flag_ok && neg.flag_prefix_words.contains(w)))
                     .find(|w| before.contains(w.as_str()))
             })
         {
@@ -462,6 +581,12 @@ impl<'a> Classifier<'a> {
             &tokenize(ds.name.rsplit('.').next().unwrap_or(&ds.name)),
             Some(&mut ignored),
         );
+        let attributes = &self.cues.context.person_attribute_categories;
+        if let Some(v) = strong.iter().find(|v| attributes.contains(&v.category)) {
+            if let Err(why) = self.about_persons(ds) {
+                ignored.push(format!("{} dropped: {why}", v.category));
+            }
+        }
         let row = |v: &Vote| TracedCue {
             category: v.category.clone(),
             weight: v.confidence,
@@ -478,6 +603,49 @@ impl<'a> Classifier<'a> {
                 .filter(|f| f.id != field.id && f.pi.is_some())
                 .count(),
         }
+    }
+
+    /// Tags an identifier printed by code (a variable or property, not a
+    /// column), e.g. the `idCard` of `user.getIdCard()` in a log call.
+    /// `owner` is the object it is read from (`user`): like a table name, it
+    /// decides whether contextual cues (`name`) count.
+    pub fn tag_identifier(&self, name: &str, owner: Option<&str>) -> Option<PiTag> {
+        let owner_ds = Dataset {
+            id: String::new(),
+            kind: crate::model::DatasetKind::Entity,
+            name: owner.unwrap_or_default().to_string(),
+            system: None,
+            comment: None,
+            location: crate::model::Location::line("", 0),
+            fields: Vec::new(),
+        };
+        let (strong, _) = self.votes(
+            name,
+            None,
+            None,
+            owner.is_some() && self.person_like(&owner_ds),
+            &tokenize(owner.unwrap_or_default()),
+            None,
+        );
+        self.decide(strong)
+    }
+
+    /// Whether a variable names a whole person record (`user`, `memberDTO`,
+    /// `loginUser`, `userInfo`): its head token, past carrier suffixes like
+    /// DTO/VO/info, is a person word of `negative.yaml` (`userId` is not:
+    /// its head is `id`).
+    pub fn person_object(&self, name: &str) -> bool {
+        const CARRIERS: &[&str] = &[
+            "dto", "vo", "bo", "po", "do", "entity", "info", "detail", "details", "req", "request",
+            "resp", "response", "param", "params", "form", "data", "obj", "model", "record",
+            "list", "bean",
+        ];
+        let tokens = tokenize(name);
+        tokens
+            .iter()
+            .rev()
+            .find(|t| !CARRIERS.contains(&t.as_str()))
+            .is_some_and(|t| self.cues.negative.person_tables.contains(t))
     }
 
     /// Combines votes per category (noisy-or) and keeps the best above threshold.
@@ -507,5 +675,68 @@ impl<'a> Classifier<'a> {
             confidence,
             evidence,
         })
+    }
+}
+
+/// Byte offset where a list of coded values starts in a lower-cased comment
+/// (`状态(0已挂号 1已就诊 2退号)`, `1指纹 2密码 3人脸`, `gps/wifi/cell`), or
+/// the comment's length. A coded value is a segment that starts with digits
+/// followed by a letter (`0已挂号`, `01身份证`); a list needs two of them,
+/// so “1寸照片” alone is not one. A segment with two slashes is a list of
+/// alternatives.
+fn value_list_start(comment: &str) -> usize {
+    let is_sep = |c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '(' | ')' | '（' | '）' | ',' | '，' | '、' | ';' | '；' | ':' | '：' | '[' | ']'
+            )
+    };
+    let mut coded = Vec::new();
+    let mut start = None;
+    for (i, c) in comment.char_indices().chain([(comment.len(), ' ')]) {
+        if !is_sep(c) {
+            start.get_or_insert(i);
+            continue;
+        }
+        let Some(s) = start.take() else { continue };
+        let seg = &comment[s..i];
+        if seg.matches('/').count() >= 2 {
+            return coded.first().copied().unwrap_or(s);
+        }
+        let digits = seg.len() - seg.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0
+            && seg[digits..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphabetic)
+        {
+            coded.push(s);
+        }
+    }
+    if coded.len() >= 2 {
+        coded[0]
+    } else {
+        comment.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_list_start;
+
+    #[test]
+    fn value_lists_are_cut_off() {
+        let c = "状态(0已挂号 1已就诊 2退号)";
+        assert_eq!(&c[..value_list_start(c)], "状态(");
+        let c = "1指纹 2密码 3人脸";
+        assert_eq!(value_list_start(c), 0);
+        assert_eq!(value_list_start("gps/wifi/cell"), 0);
+        let c = "地址标签 家/公司/学校";
+        assert_eq!(&c[..value_list_start(c)], "地址标签 ");
+        // One coded value is not a list; one slash is not a list of alternatives.
+        for c in ["1寸照片", "国籍/地区", "证件类型 01身份证", "身高(cm)"] {
+            assert_eq!(value_list_start(c), c.len(), "{c}");
+        }
     }
 }
