@@ -74,13 +74,23 @@ pub fn extract_with(
             }
             continue;
         }
-        let parsed = parse(&*primary, stmt.text).or_else(|err| {
-            if dialect == SqlDialect::Generic {
-                Err(err)
-            } else {
-                parse(&*fallback, stmt.text).map_err(|_| err)
-            }
-        });
+        let parsed = parse(&*primary, stmt.text)
+            .or_else(|err| {
+                if dialect == SqlDialect::Generic {
+                    Err(err)
+                } else {
+                    parse(&*fallback, stmt.text).map_err(|_| err)
+                }
+            })
+            .or_else(|err| {
+                // Forms other dialects accept, spelled the way sqlparser reads them.
+                let Some(fixed) = respelled(stmt.text) else {
+                    return Err(err);
+                };
+                parse(&*primary, &fixed)
+                    .or_else(|_| parse(&*fallback, &fixed))
+                    .map_err(|_| err)
+            });
         match parsed {
             Ok(statements) => {
                 out.coverage.statements_parsed += 1;
@@ -98,6 +108,22 @@ pub fn extract_with(
             Err(err) => {
                 let known = out.tables.len();
                 not_parsed(file, &stmt, dialect, &err, &mut out);
+                // The DML inside a block sqlparser cannot read still moves data.
+                for inner in embedded_dml(&stmt) {
+                    let parsed =
+                        parse(&*primary, inner.text).or_else(|_| parse(&*fallback, inner.text));
+                    let Ok(statements) = parsed else { continue };
+                    let mut reader = StatementReader {
+                        file,
+                        stmt: &inner,
+                        options,
+                        out: &mut out,
+                    };
+                    for s in &statements {
+                        let tables = reader.statement(s);
+                        observe(&tables);
+                    }
+                }
                 // A table recovered by the fallback is still a table the file writes.
                 let writes: Vec<String> =
                     out.tables[known..].iter().map(|t| t.name.clone()).collect();
@@ -109,6 +135,73 @@ pub fn extract_with(
                 }
             }
         }
+    }
+    out
+}
+
+/// `stmt` rewritten into a form sqlparser reads, for two spellings it
+/// rejects: `INSERT INTO t (SELECT …)` / `(WITH … SELECT …)` (a parenthesised
+/// query as the source, as Oracle and Teradata allow) and MySQL's
+/// `CREATE TABLE t SELECT …` (CTAS without `AS`). None when neither applies.
+fn respelled(stmt: &str) -> Option<String> {
+    static INSERT_PAREN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?is)^(insert\s+(?:into\s+)?[^\s(]+\s*)\((\s*(?:with|select)\b.*)\)\s*$")
+            .expect("valid regex")
+    });
+    static CTAS_NO_AS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?is)^(create\s+(?:(?:temporary|temp)\s+)?table\s+(?:if\s+not\s+exists\s+)?[^\s(]+\s+)(select\b.*)$")
+            .expect("valid regex")
+    });
+    if let Some(c) = INSERT_PAREN.captures(stmt) {
+        return Some(format!("{}{}", &c[1], &c[2]));
+    }
+    CTAS_NO_AS
+        .captures(stmt)
+        .map(|c| format!("{}AS {}", &c[1], &c[2]))
+}
+
+/// The data-moving statements inside a procedure, function, trigger or
+/// anonymous block (`CREATE PROCEDURE … BEGIN … END`, `DECLARE … BEGIN …`)
+/// that did not parse as a whole: PL/SQL and other procedural bodies are
+/// beyond sqlparser, but the `INSERT … SELECT`, `UPDATE`, `MERGE` and
+/// `CREATE TABLE … AS` they run are plain SQL. Each `;`-separated piece of
+/// the block is cut at its first such statement keyword (dropping the
+/// control flow before it: `LOOP`, `IF … THEN`, `BEGIN`) and kept with its
+/// own file position.
+fn embedded_dml<'a>(stmt: &RawStatement<'a>) -> Vec<RawStatement<'a>> {
+    static BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?is)^(?:create\s+(?:or\s+(?:replace|alter)\s+)?(?:(?:editionable|noneditionable|definer\s*=\s*\S+)\s+)?(?:procedure|function|trigger|package)\b|declare\b|begin\b)",
+        )
+        .expect("valid regex")
+    });
+    static DML: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?is)\b(?:insert\s+(?:into|overwrite)\b|update\s+\S+(?:\s+\S+)?\s+set\b|merge\s+into\b|create\s+(?:(?:global\s+|local\s+)?(?:temporary|temp)\s+)?table\s+\S+\s+as\b)",
+        )
+        .expect("valid regex")
+    });
+    if !BLOCK.is_match(stmt.text) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for piece in split::split(stmt.text, split::SplitOptions::default()) {
+        let Some(m) = DML.find(piece.text) else {
+            continue;
+        };
+        let at = piece.offset + m.start();
+        let before = &stmt.text[..at];
+        let newlines = before.matches('\n').count() as u32;
+        let column = match before.rfind('\n') {
+            Some(i) => before[i + 1..].chars().count() as u32 + 1,
+            None => stmt.column + before.chars().count() as u32,
+        };
+        out.push(RawStatement {
+            text: &piece.text[m.start()..],
+            offset: stmt.offset + at,
+            line: stmt.line + newlines,
+            column,
+        });
     }
     out
 }
@@ -257,6 +350,33 @@ impl StatementReader<'_, '_> {
         Location::at(self.file, line, column)
     }
 
+    /// The `--` comment on each column's line (`phone varchar(11), -- 手机号`),
+    /// used as its documentation when it has no `COMMENT` clause; see
+    /// [`recover::item_line_comments`] for which comments count.
+    fn column_line_comments(&self, columns: &[sqlparser::ast::ColumnDef]) -> Vec<Option<String>> {
+        let text = self.stmt.text;
+        let offsets: Vec<Option<usize>> = columns
+            .iter()
+            .map(|c| offset_at(text, c.name.span.start.line, c.name.span.start.column))
+            .collect();
+        let none = vec![None; columns.len()];
+        if !text.contains("--") {
+            return none;
+        }
+        // The list's `(` is the last one before the first column's name.
+        let Some(Some(first)) = offsets.first() else {
+            return none;
+        };
+        let Some(open) = text[..*first].rfind('(') else {
+            return none;
+        };
+        let items = recover::item_line_comments(text, open);
+        offsets
+            .iter()
+            .map(|o| o.and_then(|at| recover::line_comment_at(&items, text, at)))
+            .collect()
+    }
+
     /// Records what `statement` declares and writes; returns its table usage.
     fn statement(&mut self, statement: &Statement) -> StatementTables {
         let lineage = analyze_statement(statement, self.options);
@@ -296,16 +416,22 @@ impl StatementReader<'_, '_> {
                     .last()
                     .and_then(|p| p.as_ident())
                     .map_or_else(|| self.statement_location(), |i| self.ident_location(i));
+                let line_comments = self.column_line_comments(&ct.columns);
                 let columns = ct
                     .columns
                     .iter()
-                    .map(|c| ColumnDef {
+                    .zip(line_comments)
+                    .map(|(c, line_comment)| ColumnDef {
                         name: c.name.value.clone(),
                         data_type: Some(c.data_type.to_string().to_lowercase()),
-                        comment: c.options.iter().find_map(|o| match &o.option {
-                            ColumnOption::Comment(s) => Some(s.clone()),
-                            _ => None,
-                        }),
+                        comment: c
+                            .options
+                            .iter()
+                            .find_map(|o| match &o.option {
+                                ColumnOption::Comment(s) => Some(s.clone()),
+                                _ => None,
+                            })
+                            .or(line_comment),
                         location: self.ident_location(&c.name),
                     })
                     .collect();
@@ -350,6 +476,20 @@ impl StatementReader<'_, '_> {
     }
 }
 
+/// Byte offset of a 1-based (line, column in characters) position in `text`.
+fn offset_at(text: &str, line: u64, column: u64) -> Option<usize> {
+    if line == 0 || column == 0 {
+        return None;
+    }
+    let mut start = 0;
+    for _ in 1..line {
+        start += text[start..].find('\n')? + 1;
+    }
+    let rest = &text[start..];
+    let col = usize::try_from(column - 1).ok()?;
+    rest.char_indices().nth(col).map(|(i, _)| start + i)
+}
+
 fn comment_text(c: &CommentDef) -> String {
     match c {
         CommentDef::WithEq(s) | CommentDef::WithoutEq(s) => s.clone(),
@@ -373,6 +513,82 @@ fn table_option_comment(opts: &CreateTableOptions) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_comments_document_columns_without_a_comment_clause() {
+        let f = extract(
+            "t.sql",
+            "CREATE TABLE member (\n  id bigint, -- 主键\n  phone varchar(11) -- 手机号\n  , `nick` varchar(20) COMMENT '昵称', -- 旧说明\n  -- 证件信息\n  id_card varchar(18),\n  PRIMARY KEY (id), -- 主键约束\n  addr text,\n  email text -- 邮箱\n) ENGINE=InnoDB",
+            SqlDialect::Mysql,
+        );
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        let got: Vec<(&str, Option<&str>)> = f.tables[0]
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.comment.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("id", Some("主键")),
+                ("phone", Some("手机号")),
+                ("nick", Some("昵称")),
+                ("id_card", None),
+                ("addr", None),
+                ("email", Some("邮箱"))
+            ]
+        );
+    }
+
+    #[test]
+    fn dml_inside_an_unparsed_block_is_read() {
+        let sql = "SELECT 1;\nCREATE OR REPLACE PROCEDURE p_sync(n NUMBER) AS\nBEGIN\n  v := 0;\n  LOOP\n    IF n > 0 THEN INSERT INTO rpt (tel)\n      SELECT phone FROM member WHERE id > v;\n    END IF;\n    UPDATE rpt r SET name = 'x';\n    EXIT WHEN v > n;\n  END LOOP;\nEND;\n/\n";
+        let f = extract("p.sql", sql, SqlDialect::Oracle);
+        assert_eq!(f.diagnostics.len(), 1, "{:?}", f.diagnostics);
+        let w: Vec<(&str, u32, Option<u32>, &[String])> = f
+            .writes
+            .iter()
+            .map(|w| {
+                (
+                    w.target.as_str(),
+                    w.location.line,
+                    w.location.column,
+                    w.source_tables.as_slice(),
+                )
+            })
+            .collect();
+        assert_eq!(w, [("rpt", 6, Some(19), &["member".to_string()][..])]);
+        // Not a block: a statement that fails to parse yields nothing more.
+        let f = extract(
+            "q.sql",
+            "FOO BAR; INSERT INTO t SELECT a FROM s ???",
+            SqlDialect::Generic,
+        );
+        assert!(f.writes.is_empty());
+    }
+
+    #[test]
+    fn parenthesised_insert_source_and_ctas_without_as_are_read() {
+        assert_eq!(
+            respelled("INSERT INTO t (WITH c AS (SELECT a FROM s) SELECT a FROM c)").as_deref(),
+            Some("INSERT INTO t WITH c AS (SELECT a FROM s) SELECT a FROM c")
+        );
+        assert_eq!(
+            respelled("create table t select * from s").as_deref(),
+            Some("create table t AS select * from s")
+        );
+        // A column list is not a query.
+        assert_eq!(respelled("INSERT INTO t (a, b) SELECT 1, 2 ???"), None);
+        let f = extract(
+            "x.sql",
+            "INSERT INTO rpt (SELECT phone FROM member);\nCREATE TABLE bak SELECT id FROM member;",
+            SqlDialect::Generic,
+        );
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        let targets: Vec<&str> = f.writes.iter().map(|w| w.target.as_str()).collect();
+        assert_eq!(targets, ["rpt", "bak"]);
+        assert_eq!(f.coverage.statements_parsed, 2);
+    }
 
     #[test]
     fn bulk_insert_detection() {

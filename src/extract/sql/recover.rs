@@ -22,7 +22,7 @@ pub enum Recovered {
 
 static CREATE_TABLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?is)^create\s+(?:(?:or\s+replace|global|local|temporary|temp|unlogged|external|column|huge|row)\s+)*table\s+(?:if\s+not\s+exists\s+)?([^(]+?)\s*\(",
+        r#"(?is)^create\s+(?:(?:or\s+replace|global|local|temporary|temp|unlogged|external|column|huge|row)\s+)*table\s+(?:if\s+not\s+exists\s+)?((?:"[^"]*"|`[^`]*`|\[[^\]]*\]|[^\s(."`\[]+)(?:\s*\.\s*(?:"[^"]*"|`[^`]*`|\[[^\]]*\]|[^\s(."`\[]+))*)\s*\("#,
     )
     .expect("valid regex")
 });
@@ -107,9 +107,13 @@ pub fn recover(file: &str, stmt: &RawStatement) -> Option<Recovered> {
     let close = matching_paren(text, open)?;
     let body = &text[open + 1..close];
     let mut columns = Vec::new();
+    let line_comments = item_line_comments(text, open);
     for (item_off, item) in split_top_level(body) {
-        let trimmed = item.trim_start();
-        let lead = item.len() - trimmed.len();
+        // A comment after the previous item's comma leads this item's text.
+        let item_start = skip_leading_comments(item);
+        let lead = item.len() - item_start.len();
+        let code = without_line_comments(item_start);
+        let trimmed = code.as_str();
         let mut words = trimmed.split_whitespace();
         let Some(first) = words.next() else { continue };
         if CONSTRAINT_WORDS.contains(&first.to_ascii_lowercase().as_str()) {
@@ -121,10 +125,11 @@ pub fn recover(file: &str, stmt: &RawStatement) -> Option<Recovered> {
         }
         let rest = trimmed[first.len()..].trim_start();
         let data_type = read_type(rest);
+        let at = open + 1 + item_off + lead;
         let comment = COMMENT_OPT
             .captures(trimmed)
-            .map(|m| m[1].replace("''", "'").replace("\\'", "'"));
-        let at = open + 1 + item_off + lead;
+            .map(|m| m[1].replace("''", "'").replace("\\'", "'"))
+            .or_else(|| line_comment_at(&line_comments, text, at));
         columns.push(ColumnDef {
             name: col_name,
             data_type,
@@ -237,6 +242,127 @@ fn skip_quote(bytes: &[u8], start: usize, q: u8) -> usize {
     bytes.len()
 }
 
+/// The `--` comments that document the items of a parenthesised column
+/// list, as in `phone varchar(11), -- 手机号`. `open` is the offset of the
+/// list's `(` in `text`. Returns every top-level item as (offset of its first
+/// token, comment): an item's comment is the first `--` comment that follows
+/// code on a line of that item, whether it stands before or after the item's
+/// comma. A comment alone on its line documents nothing: in DDL such lines
+/// are usually headings of a group of columns (`-- 联系方式`), and taking
+/// them for the next column's documentation would mislabel it.
+pub(super) fn item_line_comments(text: &str, open: usize) -> Vec<(usize, Option<String>)> {
+    let bytes = text.as_bytes();
+    let mut items: Vec<(usize, Option<String>)> = Vec::new();
+    let mut depth = 0usize;
+    let mut expect_item = false;
+    let mut i = open;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'-' && bytes.get(i + 1) == Some(&b'-') {
+            let end = text[i..].find('\n').map_or(text.len(), |e| i + e);
+            let line_start = text[..i].rfind('\n').map_or(0, |s| s + 1);
+            if !text[line_start..i].trim().is_empty() {
+                if let Some((_, c @ None)) = items.last_mut() {
+                    let t = text[i..end].trim_start_matches('-').trim();
+                    if !t.is_empty() {
+                        *c = Some(t.to_string());
+                    }
+                }
+            }
+            i = end;
+            continue;
+        }
+        if b == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            i = text[i + 2..]
+                .find("*/")
+                .map_or(text.len(), |e| i + 2 + e + 2);
+            continue;
+        }
+        if b.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if depth == 1 && expect_item && b != b',' && b != b')' {
+            items.push((i, None));
+            expect_item = false;
+        }
+        match b {
+            b'(' => {
+                depth += 1;
+                expect_item |= depth == 1;
+            }
+            b')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            b',' if depth == 1 => expect_item = true,
+            q @ (b'\'' | b'"' | b'`') => i = skip_quote(bytes, i, q),
+            _ => {}
+        }
+        i += 1;
+    }
+    items
+}
+
+/// The line comment [`item_line_comments`] found for the item that starts at
+/// `at` (the item's first token; a quote before a name is allowed).
+pub(super) fn line_comment_at(
+    items: &[(usize, Option<String>)],
+    text: &str,
+    at: usize,
+) -> Option<String> {
+    let (start, comment) = items.iter().rev().find(|(s, _)| *s <= at)?;
+    let between = text.get(*start..at)?;
+    if between.chars().all(|c| matches!(c, '"' | '`' | '[')) {
+        comment.clone()
+    } else {
+        None
+    }
+}
+
+/// `item` without the comments before its first token.
+fn skip_leading_comments(item: &str) -> &str {
+    let mut rest = item.trim_start();
+    loop {
+        if rest.starts_with("--") {
+            rest = rest.find('\n').map_or("", |e| &rest[e + 1..]).trim_start();
+        } else if rest.starts_with("/*") {
+            rest = rest[2..]
+                .find("*/")
+                .map_or("", |e| &rest[2 + e + 2..])
+                .trim_start();
+        } else {
+            return rest;
+        }
+    }
+}
+
+/// `item` with its `--` comments cut out (quotes respected), so that a
+/// comment's words are not read as part of the column's type.
+fn without_line_comments(item: &str) -> String {
+    let bytes = item.as_bytes();
+    let mut out = String::with_capacity(item.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                out.push_str(&item[copied..i]);
+                i = item[i..].find('\n').map_or(item.len(), |e| i + e);
+                copied = i;
+                continue;
+            }
+            q @ (b'\'' | b'"' | b'`') => i = skip_quote(bytes, i, q),
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&item[copied.min(item.len())..]);
+    out
+}
+
 /// Items separated by top-level commas, with their byte offsets.
 fn split_top_level(body: &str) -> Vec<(usize, &str)> {
     let bytes = body.as_bytes();
@@ -293,6 +419,49 @@ mod tests {
         assert_eq!(names, ["ID", "SFZH"]);
         assert_eq!(t.columns[1].data_type.as_deref(), Some("varchar2(18 char)"));
         assert_eq!(t.columns[1].comment.as_deref(), Some("身份证号, 加密"));
+        assert_eq!(t.columns[1].location.line, 8);
+    }
+
+    #[test]
+    fn ctas_is_not_mistaken_for_a_column_list() {
+        // The name is one (possibly qualified, quoted) identifier: a CTAS
+        // whose query starts with a CTE must not yield a table named
+        // `x AS with days as`.
+        let sql = "CREATE TABLE x AS with\n\ndays as (select 1 as d) select d from days";
+        assert!(recover("a.sql", &stmt(sql)).is_none());
+        let sql = "CREATE TABLE [dbo] . [my table] (id INT)";
+        let Some(Recovered::Table(t)) = recover("a.sql", &stmt(sql)) else {
+            panic!()
+        };
+        assert_eq!(t.name, "dbo.my table");
+    }
+
+    #[test]
+    fn recovered_columns_take_line_comments() {
+        let sql = "CREATE TABLE t_user (\n  id BIGINT, -- 主键\n  -- 联系方式\n  phone VARCHAR2(11) -- 手机号\n  , email TEXT COMMENT '邮箱' -- 旧\n  , addr TEXT\n) STORAGE(ON \"MAIN\")";
+        let Some(Recovered::Table(t)) = recover("a.sql", &stmt(sql)) else {
+            panic!()
+        };
+        let got: Vec<(&str, Option<&str>, Option<&str>)> = t
+            .columns
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.data_type.as_deref(),
+                    c.comment.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("id", Some("bigint"), Some("主键")),
+                ("phone", Some("varchar2(11)"), Some("手机号")),
+                ("email", Some("text"), Some("邮箱")),
+                ("addr", Some("text"), None)
+            ]
+        );
         assert_eq!(t.columns[1].location.line, 8);
     }
 
