@@ -72,7 +72,7 @@ pub struct Declarations {
     pub sharing: Vec<Sharing>,
     /// Cross-border mechanism.
     #[serde(default)]
-    pub cross_border: Option<serde_yaml::Value>,
+    pub cross_border: Option<CrossBorder>,
     /// Procedure for foreign judicial requests.
     #[serde(default)]
     pub foreign_requests: Option<ForeignRequests>,
@@ -99,7 +99,7 @@ pub struct Declarations {
     pub profile_reason: Option<String>,
     /// Catalogue overrides (SDKs, regions).
     #[serde(default)]
-    pub catalog_overrides: Option<serde_yaml::Value>,
+    pub catalog_overrides: Option<CatalogOverrides>,
     /// Accepted findings with expiry.
     #[serde(default)]
     pub waivers: Vec<Waiver>,
@@ -123,6 +123,10 @@ pub struct Declarations {
     /// sorted order wins.
     #[serde(default)]
     pub dialects: BTreeMap<String, crate::extract::sql::SqlDialect>,
+    /// Baseline file of accepted findings (see `piaudit baseline`), relative
+    /// to this file's directory; `scan --baseline` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
 }
 
 /// An organisation-specific PI category.
@@ -374,6 +378,166 @@ pub struct Sharing {
     pub record_retention_days: Option<u32>,
 }
 
+/// How PI leaves China (PIPL-38/40, CBDF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrossBorderMechanism {
+    /// No transfer abroad.
+    None,
+    /// Exempt: necessary to conclude or perform a contract with the individual.
+    ExemptContract,
+    /// Exempt: cross-border human-resources management.
+    ExemptHr,
+    /// Exempt: protecting life, health or property in an emergency.
+    ExemptEmergency,
+    /// Exempt: under the yearly volume thresholds.
+    ExemptSmall,
+    /// Not on a free-trade-zone negative list.
+    FtzNegativeList,
+    /// Standard contract filed (标准合同备案).
+    StandardContract,
+    /// PI protection certification.
+    Certification,
+    /// CAC security assessment (安全评估).
+    SecurityAssessment,
+}
+
+/// One year's outbound volume.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossBorderCount {
+    /// Calendar year.
+    pub year: i32,
+    /// Persons whose PI was sent abroad.
+    pub persons: Option<u64>,
+    /// Persons whose sensitive PI was sent abroad.
+    pub sensitive_persons: Option<u64>,
+    /// Whether important data was sent.
+    #[serde(default)]
+    pub important_data: bool,
+}
+
+/// An overseas recipient.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossBorderRecipient {
+    /// Recipient name.
+    pub name: String,
+    /// Country or region.
+    pub country: Option<String>,
+    /// Glob over endpoint ids it receives through.
+    pub endpoint: Option<String>,
+}
+
+/// The `cross_border` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossBorder {
+    /// Export mechanism.
+    pub mechanism: Option<CrossBorderMechanism>,
+    /// Filing or approval number.
+    pub filing_ref: Option<String>,
+    /// When approved or filed.
+    pub approved_on: Option<Date>,
+    /// Until when the approval is valid.
+    pub valid_until: Option<Date>,
+    /// Separate consent obtained for the transfer (PIPL-39).
+    #[serde(default)]
+    pub separate_consent: bool,
+    /// Yearly volumes.
+    #[serde(default)]
+    pub counts: Vec<CrossBorderCount>,
+    /// Overseas recipients.
+    #[serde(default)]
+    pub recipients: Vec<CrossBorderRecipient>,
+}
+
+/// Where an endpoint's data ends up, as declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Jurisdiction {
+    /// Mainland China.
+    Mainland,
+    /// Hong Kong, Macao or Taiwan (outbound for CBDF).
+    HkMoTw,
+    /// Outside China.
+    Abroad,
+}
+
+impl Jurisdiction {
+    /// The id used in endpoints and the region catalogue.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Jurisdiction::Mainland => "mainland",
+            Jurisdiction::HkMoTw => "hk_mo_tw",
+            Jurisdiction::Abroad => "abroad",
+        }
+    }
+}
+
+/// A third-party SDK or service the built-in catalogue misses, known by
+/// the hosts it talks to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdkOverride {
+    /// Catalogue id (`umeng`) to add hosts to, or a new service's name.
+    pub name: String,
+    /// Host globs (`*.push.example.com`).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+}
+
+/// Where hosts matching a glob really are (a private deployment, a proxy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionOverride {
+    /// Host glob.
+    pub host: String,
+    /// Jurisdiction of those hosts.
+    pub jurisdiction: Jurisdiction,
+}
+
+/// Additions to `rules/catalog/*.yaml` for this organisation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogOverrides {
+    /// SDKs and services.
+    #[serde(default)]
+    pub sdk: Vec<SdkOverride>,
+    /// Host jurisdictions, checked before the built-in region catalogue.
+    #[serde(default)]
+    pub regions: Vec<RegionOverride>,
+}
+
+impl CatalogOverrides {
+    /// Sets the jurisdiction of every endpoint whose host matches a declared
+    /// region, whichever extractor found it.
+    pub fn apply_regions(&self, endpoints: &mut [crate::model::Endpoint]) {
+        if self.regions.is_empty() {
+            return;
+        }
+        for e in endpoints {
+            let from_name = e.name.as_deref().and_then(crate::extract::catalog::host_of);
+            let from_id = e.id.rsplit(':').next().map(str::to_ascii_lowercase);
+            if let Some(j) = from_name
+                .iter()
+                .chain(from_id.iter())
+                .find_map(|h| self.jurisdiction_of(h))
+            {
+                e.jurisdiction = j.as_str().to_string();
+            }
+        }
+    }
+
+    /// The declared jurisdiction of a host (lower-case), first matching glob.
+    pub fn jurisdiction_of(&self, host: &str) -> Option<Jurisdiction> {
+        self.regions
+            .iter()
+            .find(|r| crate::extract::catalog::glob(&r.host.to_ascii_lowercase(), host))
+            .map(|r| r.jurisdiction)
+    }
+}
+
 /// Foreign judicial request procedure.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -511,7 +675,50 @@ impl Declarations {
                 message,
             })?;
         }
+        // Globs are plain strings to serde: find their line for the error.
+        let at = |key: String, pattern: &str| {
+            let line = text
+                .lines()
+                .position(|l| l.contains(pattern))
+                .map_or(1, |i| i + 1);
+            move |message: String| Error::Declarations {
+                file: file.to_string(),
+                line,
+                column: 1,
+                key,
+                message,
+            }
+        };
+        for g in decl.log_retention_days.keys() {
+            glob(g).map_err(at(format!("log_retention_days.{g}"), g))?;
+        }
+        if let Some(o) = &decl.catalog_overrides {
+            for (i, r) in o.regions.iter().enumerate() {
+                glob(&r.host)
+                    .map_err(at(format!("catalog_overrides.regions[{i}].host"), &r.host))?;
+            }
+            for (i, sdk) in o.sdk.iter().enumerate() {
+                if sdk.hosts.is_empty() {
+                    return Err(at(format!("catalog_overrides.sdk[{i}].hosts"), &sdk.name)(
+                        "list at least one host glob the service talks to".into(),
+                    ));
+                }
+                for (j, h) in sdk.hosts.iter().enumerate() {
+                    glob(h).map_err(at(format!("catalog_overrides.sdk[{i}].hosts[{j}]"), h))?;
+                }
+            }
+        }
         Ok(decl)
+    }
+
+    /// Days of log retention declared for an appender or log name (the
+    /// longest matching glob of `log_retention_days`).
+    pub fn log_retention_for(&self, subject: &str) -> Option<u32> {
+        self.log_retention_days
+            .iter()
+            .filter(|(g, _)| matches_glob(g, subject, subject))
+            .max_by_key(|(g, _)| g.len())
+            .map(|(_, d)| *d)
     }
 
     /// The top-level keys of `piaudit.yaml` (rules may read `decl.all.<key>`).
@@ -719,5 +926,44 @@ mod tests {
         .unwrap();
         assert_eq!(d.datasets_for("etl/x.sql#ods_user", "ods_user").len(), 1);
         assert!(d.datasets_for("a.sql#user", "user").is_empty());
+    }
+
+    #[test]
+    fn typed_cross_border_and_catalog_overrides_report_the_line() {
+        let ok = Declarations::parse(
+            "piaudit.yaml",
+            "version: 1\ncross_border:\n  mechanism: standard_contract\n  valid_until: \"2027-01-01\"\n  counts: [{year: 2025, persons: 12000}]\ncatalog_overrides:\n  regions: [{host: \"*.corp.example.com\", jurisdiction: mainland}]\nlog_retention_days: {\"ACCESS*\": 365}\nprofile_reason: 合同要求\n",
+        )
+        .unwrap();
+        let cb = ok.cross_border.as_ref().unwrap();
+        assert_eq!(cb.mechanism, Some(CrossBorderMechanism::StandardContract));
+        assert_eq!(cb.counts[0].persons, Some(12000));
+        assert_eq!(ok.log_retention_for("ACCESS_LOG"), Some(365));
+        assert_eq!(ok.log_retention_for("DEBUG"), None);
+        let cases = [
+            (
+                "version: 1\ncross_border:\n  mechanism: standard_contracts\n",
+                3,
+                "cross_border.mechanism",
+            ),
+            (
+                "version: 1\ncatalog_overrides:\n  regions:\n    - host: \"*.x.com\"\n      jurisdiction: overseas\n",
+                5,
+                "catalog_overrides.regions[0].jurisdiction",
+            ),
+            (
+                "version: 1\ncatalog_overrides:\n  sdk:\n    - name: PushHub\n      hosts: [\"[bad\"]\n",
+                5,
+                "catalog_overrides.sdk[0].hosts[0]",
+            ),
+            ("version: 1\nlog_retention_days:\n  ACCESS: many\n", 3, "log_retention_days.ACCESS"),
+        ];
+        for (text, want_line, want_key) in cases {
+            let err = Declarations::parse("piaudit.yaml", text).unwrap_err();
+            let Error::Declarations { line, key, .. } = &err else {
+                panic!("{err}")
+            };
+            assert_eq!((*line, key.as_str()), (want_line, want_key), "{err}");
+        }
     }
 }

@@ -23,6 +23,81 @@ fn every_rule_passes_its_fixtures() {
     );
 }
 
+/// A fixture whose `invalid` cases cannot fire: built-in packs may not
+/// excuse it with `pending`, and in a user's pack `pending` still cannot
+/// hide a rule that fires on nothing.
+#[test]
+fn pending_never_hides_a_rule_that_nothing_triggers() {
+    let never = r#"
+id: CNPI-023
+pending: "not extracted yet"
+given:
+  sql: "CREATE TABLE product (id BIGINT);"
+valid: [ {} ]
+invalid: [ {} ]
+"#;
+    let files = DataFiles::embedded();
+    let k = Knowledge::load(&files, "cn-2026", None).unwrap();
+    let user = fixtures::run_texts(&k, [("CNPI-023.test.yaml".to_string(), never.to_string())]);
+    assert!(
+        user.failures
+            .iter()
+            .any(|f| f.starts_with("Never fires: CNPI-023")),
+        "{:?}",
+        user.failures
+    );
+    assert!(user
+        .pending
+        .iter()
+        .any(|p| p.starts_with("WARNING pending")));
+
+    let mut pairs: Vec<(String, String)> = files
+        .under("")
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    let fixture = pairs
+        .iter_mut()
+        .find(|(p, _)| p == "packs/cn-2026/CNPI-023.test.yaml")
+        .unwrap();
+    fixture.1 = fixture
+        .1
+        .replacen("given:", "pending: \"later\"\ngiven:", 1);
+    let builtin = DataFiles::from_pairs(pairs.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let report = fixtures::run_pack(&k, &builtin);
+    assert!(
+        report
+            .failures
+            .iter()
+            .any(|f| f.contains("CNPI-023.test.yaml: built-in rules may not be `pending`")),
+        "{:?}",
+        report.failures
+    );
+}
+
+/// Without piaudit.yaml, project-level duties (PIA, incident plan) are
+/// reported once per scan as needs-declaration, however many tables hold PI.
+#[test]
+fn missing_declarations_are_reported_once_per_scan() {
+    let files = DataFiles::embedded();
+    let k = Knowledge::load(&files, "cn-2026", None).unwrap();
+    let case = fixtures::Case {
+        sql: Some(
+            "CREATE TABLE member (id BIGINT, id_card VARCHAR(18) COMMENT '身份证号', mobile VARCHAR(11) COMMENT '手机号');\n\
+             CREATE TABLE patient (id BIGINT, diagnosis VARCHAR(200) COMMENT '诊断结果', phone VARCHAR(11) COMMENT '电话');"
+                .into(),
+        ),
+        ..fixtures::Case::default()
+    };
+    let ids = fixtures::fired(&k, &case).unwrap();
+    for rule in ["CNPI-060", "CNPI-066"] {
+        assert_eq!(
+            ids.iter().filter(|id| *id == rule).count(),
+            1,
+            "{rule}: {ids:?}"
+        );
+    }
+}
+
 #[test]
 fn every_basis_code_resolves_and_unverified_ones_are_marked() {
     let files = DataFiles::embedded();

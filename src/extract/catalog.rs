@@ -110,6 +110,8 @@ pub struct Catalog {
     sdks: Vec<Sdk>,
     vendors: Vec<Vendor>,
     hosts: Vec<(HostRule, Regex)>,
+    /// Declared host globs and their jurisdiction (`catalog_overrides.regions`).
+    declared_regions: Vec<(String, String)>,
 }
 
 const JURISDICTIONS: [&str; 4] = [MAINLAND, HK_MO_TW, ABROAD, UNKNOWN];
@@ -165,8 +167,31 @@ impl Catalog {
     /// What a host name (or URL) reveals about vendor and region.
     pub fn host(&self, host_or_url: &str) -> Option<HostInfo> {
         let host = host_of(host_or_url)?;
+        let declared = self
+            .declared_regions
+            .iter()
+            .find(|(g, _)| glob(g, &host))
+            .map(|(_, j)| j.clone());
+        let found = self.builtin_host(&host);
+        match (found, declared) {
+            (Some(info), Some(j)) => Some(HostInfo {
+                jurisdiction: j,
+                ..info
+            }),
+            // A host only the declarations know: its service is the host.
+            (None, Some(j)) => Some(HostInfo {
+                vendor: "declared".into(),
+                service: host,
+                region: None,
+                jurisdiction: j,
+            }),
+            (found, None) => found,
+        }
+    }
+
+    fn builtin_host(&self, host: &str) -> Option<HostInfo> {
         self.hosts.iter().find_map(|(rule, re)| {
-            let caps = re.captures(&host)?;
+            let caps = re.captures(host)?;
             let region = caps.name("region").map(|m| m.as_str().to_string());
             let jurisdiction = match (&rule.jurisdiction, &region) {
                 (Some(j), _) => j.clone(),
@@ -196,6 +221,54 @@ impl Catalog {
         self.sdks
             .iter()
             .find(|s| s.hosts.iter().any(|h| glob(h, &host)))
+    }
+
+    /// This catalogue plus the organisation's `catalog_overrides`: declared
+    /// host jurisdictions win over the region catalogue; SDK hosts are
+    /// added to a known SDK (matched by id or name), or make a new third-party
+    /// service whose jurisdiction is the declared region of its hosts, else
+    /// `unknown`.
+    pub fn with_overrides(&self, o: &crate::decl::CatalogOverrides) -> Catalog {
+        let mut c = self.clone();
+        c.declared_regions = o
+            .regions
+            .iter()
+            .map(|r| {
+                (
+                    r.host.to_ascii_lowercase(),
+                    r.jurisdiction.as_str().to_string(),
+                )
+            })
+            .collect();
+        for s in &o.sdk {
+            let hosts: Vec<String> = s.hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+            if let Some(known) = c
+                .sdks
+                .iter_mut()
+                .find(|x| x.id == s.name || x.name.en == s.name || x.name.zh == s.name)
+            {
+                known.hosts.extend(hosts);
+                continue;
+            }
+            let jurisdiction = hosts
+                .iter()
+                .find_map(|h| o.jurisdiction_of(&h.replace('*', "x")))
+                .map_or(UNKNOWN, |j| j.as_str());
+            c.sdks.push(Sdk {
+                id: s.name.clone(),
+                name: crate::rules::I18n {
+                    zh: s.name.clone(),
+                    en: s.name.clone(),
+                },
+                category: "declared".into(),
+                vendor: s.name.clone(),
+                jurisdiction: jurisdiction.to_string(),
+                keys: Vec::new(),
+                hosts,
+                receives: Vec::new(),
+            });
+        }
+        c
     }
 
     /// Number of SDKs in the catalogue.
@@ -328,5 +401,34 @@ mod tests {
             "tencent-sms"
         );
         assert!(glob("*.umeng.com", "plus.umeng.com") && !glob("*.umeng.com", "umeng.com.evil"));
+    }
+
+    #[test]
+    fn declared_overrides_place_hosts_and_extend_sdks() {
+        let o: crate::decl::CatalogOverrides = serde_yaml::from_str(
+            "regions:\n  - { host: '*.files.example.com', jurisdiction: mainland }\n  - { host: 'oss-ap-southeast-1.aliyuncs.com', jurisdiction: hk_mo_tw }\nsdk:\n  - { name: jpush, hosts: ['*.relay.example.com'] }\n  - { name: PushHub, hosts: ['*.files.example.com'] }\n",
+        )
+        .unwrap();
+        let c = Catalog::embedded().with_overrides(&o);
+        let h = c.host("http://oss.files.example.com").unwrap();
+        assert_eq!(
+            (h.vendor.as_str(), h.jurisdiction.as_str()),
+            ("declared", MAINLAND)
+        );
+        let h = c.host("oss-ap-southeast-1.aliyuncs.com").unwrap();
+        assert_eq!(
+            (h.vendor.as_str(), h.jurisdiction.as_str()),
+            ("aliyun", HK_MO_TW)
+        );
+        assert_eq!(
+            c.sdk_for_host("https://a.relay.example.com/x").unwrap().id,
+            "jpush"
+        );
+        let new = c.sdk_for_host("x.files.example.com").unwrap();
+        assert_eq!(
+            (new.id.as_str(), new.jurisdiction.as_str()),
+            ("PushHub", MAINLAND)
+        );
+        assert!(Catalog::embedded().host("oss.files.example.com").is_none());
     }
 }

@@ -7,6 +7,7 @@
 pub mod canal;
 pub mod catalog;
 pub mod datax;
+pub mod dbt;
 pub mod flink;
 pub mod java;
 pub mod logging;
@@ -50,6 +51,9 @@ pub struct FileFacts {
     pub controls: Vec<Control>,
     /// Columns a config or annotation declares encrypted or masked.
     pub protections: Vec<ProtectionRule>,
+    /// Log statements and the values they print (Java); whether a value is
+    /// PI is decided after classification ([`java::pi_logged`]).
+    pub log_calls: Vec<java::LogCall>,
 }
 
 /// Columns of a table sent to an [`Endpoint`] by a job or sink.

@@ -36,6 +36,20 @@ pub struct Subjects<'a> {
     pub lang: &'a str,
     /// Today, `YYYY-MM-DD`, for waiver expiry.
     pub today: &'a str,
+    /// Sensitivity profile the scan runs with (`--profile`, else the pack's).
+    pub profile: &'a str,
+}
+
+/// How the scan itself is run (`scan.*`): pack, its law date, the profile
+/// and the scan date, so rules can question the choice of pack or profile.
+fn scan_value(pack: &Pack, s: &Subjects<'_>) -> Value {
+    json!({
+        "pack": pack.id,
+        "pack_as_of": pack.as_of,
+        "profile": s.profile,
+        "default_profile": pack.default_profile,
+        "date": s.today,
+    })
 }
 
 struct DatasetView {
@@ -119,6 +133,9 @@ pub struct Evaluation {
 
 /// Where project-level findings (about the declarations as a whole) point.
 pub const DECLARATIONS_FILE: &str = "piaudit.yaml";
+
+/// The value of an absent `to.field`, `to.dataset` or `to.endpoint`.
+static NULL: Value = Value::Null;
 
 /// Jurisdictions that make a transfer outbound (CBDF treats HK/Macao/Taiwan as outbound).
 const OUTBOUND: &[&str] = &["abroad", "hk_mo_tw"];
@@ -205,6 +222,13 @@ fn project_view(s: &Subjects<'_>, views: &[DatasetView]) -> ProjectView {
             v
         })
         .collect();
+    // By id: a linear search per flow made evaluation quadratic in the estate.
+    let endpoint_at: HashMap<&str, &Value> = s
+        .endpoints
+        .iter()
+        .map(|e| e.id.as_str())
+        .zip(&endpoints)
+        .collect();
     let flows: Vec<Value> = s
         .flows
         .iter()
@@ -217,7 +241,7 @@ fn project_view(s: &Subjects<'_>, views: &[DatasetView]) -> ProjectView {
             json!({
                 "from": brief(&fl.from), "to": brief(&fl.to), "to_id": fl.to,
                 "transform": fl.transform,
-                "to_endpoint": endpoints.iter().find(|e| e["id"] == json!(fl.to)),
+                "to_endpoint": endpoint_at.get(fl.to.as_str()),
             })
         })
         .collect();
@@ -262,6 +286,7 @@ fn project_view(s: &Subjects<'_>, views: &[DatasetView]) -> ProjectView {
 pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
     let views: Vec<DatasetView> = s.datasets.iter().map(|d| dataset_view(d, s)).collect();
     let pv = project_view(s, &views);
+    let scan = scan_value(pack, s);
     let mut field_index: HashMap<&str, (usize, &Field)> = HashMap::new();
     for (i, d) in s.datasets.iter().enumerate() {
         for f in &d.fields {
@@ -274,6 +299,12 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         .and_then(|x| x.pi_subjects_total)
         .is_some_and(|n| n >= LARGE_PROCESSOR);
     let minors_project = views.iter().any(|v| v.minors_sensitive);
+    let endpoint_at: HashMap<&str, &Value> = s
+        .endpoints
+        .iter()
+        .map(|e| e.id.as_str())
+        .zip(&pv.endpoints)
+        .collect();
     let mut out: BTreeMap<String, (Finding, I18n)> = BTreeMap::new();
     let mut emit =
         |rule: &Rule, ctx: Ctx<'_>, subjects: Vec<String>, location: &Location, minors: bool| {
@@ -286,6 +317,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         let common = [
             ("project", &pv.project),
             ("now", &pv.now),
+            ("scan", &scan),
             ("params", params),
         ];
         match rule.scope {
@@ -315,7 +347,14 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
             }
             Scope::Control => {
                 for c in s.controls {
-                    let cv = serde_json::to_value(c).unwrap_or(Value::Null);
+                    let mut cv = serde_json::to_value(c).unwrap_or(Value::Null);
+                    // Retention enforced outside the repository, declared per
+                    // appender glob (`log_retention_days`).
+                    if let (Some(d), Some(sub), Value::Object(o)) = (s.decl, &c.subject, &mut cv) {
+                        if let Some(days) = d.log_retention_for(sub) {
+                            o.insert("declared_days".into(), json!(days));
+                        }
+                    }
                     let mut roots = vec![("control", &cv), ("decl", &pv.decl)];
                     roots.extend(common);
                     let ctx = Ctx::new(&roots);
@@ -376,22 +415,17 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                     };
                     let to_field = field_index.get(flow.to.as_str());
                     let flow_v = serde_json::to_value(flow).unwrap_or(Value::Null);
-                    let from = json!({ "field": field_value(ff, s.taxonomy), "dataset": views[fd].summary });
-                    let to_endpoint = pv
-                        .endpoints
-                        .iter()
-                        .find(|e| e["id"] == json!(flow.to))
-                        .cloned()
-                        .unwrap_or(Value::Null);
+                    let from_field = field_value(ff, s.taxonomy);
                     // A flow into an endpoint has no target field; rules see `to.endpoint`.
-                    let to = match to_field {
-                        Some(&(td, tf)) => {
-                            json!({ "field": field_value(tf, s.taxonomy), "dataset": views[td].summary, "endpoint": null })
-                        }
-                        None if !to_endpoint.is_null() => {
-                            json!({ "field": null, "dataset": null, "endpoint": to_endpoint })
-                        }
-                        None => continue,
+                    // `from.*` and `to.*` are two-part roots over borrowed
+                    // values: cloning each dataset summary into every flow's
+                    // context dominated the run on large estates.
+                    let (to_field_v, to_dataset, to_endpoint) = match to_field {
+                        Some(&(td, tf)) => (field_value(tf, s.taxonomy), &views[td].summary, &NULL),
+                        None => match endpoint_at.get(flow.to.as_str()) {
+                            Some(&e) => (Value::Null, &NULL, e),
+                            None => continue,
+                        },
                     };
                     let decl = match to_field {
                         Some(&(td, _)) => &views[td].decl,
@@ -399,8 +433,11 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                     };
                     let mut roots = vec![
                         ("flow", &flow_v),
-                        ("from", &from),
-                        ("to", &to),
+                        ("from.field", &from_field),
+                        ("from.dataset", &views[fd].summary),
+                        ("to.field", &to_field_v),
+                        ("to.dataset", to_dataset),
+                        ("to.endpoint", to_endpoint),
                         ("decl", decl),
                     ];
                     roots.extend(common);
@@ -495,16 +532,13 @@ fn make_finding(
                 continue;
             }
             if w.expires.0.as_str() >= s.today {
-                status = FindingStatus::Waived;
                 let e = &w.expires.0;
-                message.zh.push_str(&format!(
-                    "〔已豁免至 {e}，批准人 {}：{}〕",
-                    w.approver, w.reason
-                ));
-                message.en.push_str(&format!(
-                    " [waived until {e} by {}: {}]",
-                    w.approver, w.reason
-                ));
+                waive(
+                    &mut status,
+                    &mut message,
+                    &format!("〔已豁免至 {e}，批准人 {}：{}〕", w.approver, w.reason),
+                    &format!(" [waived until {e} by {}: {}]", w.approver, w.reason),
+                );
             } else {
                 let e = &w.expires.0;
                 message
@@ -530,6 +564,16 @@ fn make_finding(
         status,
     };
     (finding, message)
+}
+
+/// Marks a finding waived and appends why to its message in both
+/// languages. The one place a waiver takes effect, whether it comes from
+/// `piaudit.yaml` or from an inline `piaudit:ignore` comment
+/// ([`crate::suppress`]): the finding is never dropped, only its status changes.
+pub fn waive(status: &mut FindingStatus, message: &mut I18n, zh: &str, en: &str) {
+    *status = FindingStatus::Waived;
+    message.zh.push_str(zh);
+    message.en.push_str(en);
 }
 
 /// Fills `{path}` placeholders from the context.

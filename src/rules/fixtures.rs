@@ -16,8 +16,8 @@
 //! invalid: [ {} ]
 //! ```
 //!
-//! A case's `sql`, `files`, `declarations` and `today` replace the `given`
-//! ones; `sql: …` is shorthand for `files: { fixture.sql: … }`.
+//! A case's `sql`, `files`, `declarations`, `today` and `profile` replace
+//! the `given` ones; `sql: …` is shorthand for `files: { fixture.sql: … }`.
 
 use crate::data::DataFiles;
 use crate::decl::Declarations;
@@ -48,6 +48,9 @@ pub struct Case {
     /// Evaluation date (`YYYY-MM-DD`).
     #[serde(default)]
     pub today: Option<String>,
+    /// Sensitivity profile (`--profile`); default: the pack's.
+    #[serde(default)]
+    pub profile: Option<String>,
     /// A note saying what the case shows (not evaluated).
     #[serde(default)]
     pub note: Option<String>,
@@ -66,8 +69,9 @@ pub struct RuleTest {
     pub valid: Vec<Case>,
     /// Cases that must fire the rule.
     pub invalid: Vec<Case>,
-    /// Why the `invalid` cases cannot fire yet (the facts they need are not
-    /// extracted yet): misses are then listed as pending, not hidden.
+    /// Why some `invalid` cases cannot fire yet (the facts they need are not
+    /// extracted yet): their misses are listed as pending, loudly. Only user
+    /// packs may use it; a rule must still fire on at least one case.
     #[serde(default)]
     pub pending: Option<String>,
 }
@@ -115,12 +119,24 @@ fn merged(given: &Case, case: &Case) -> Case {
             .clone()
             .or_else(|| given.declarations.clone()),
         today: case.today.clone().or_else(|| given.today.clone()),
+        profile: case.profile.clone().or_else(|| given.profile.clone()),
         note: None,
     }
 }
 
 /// Runs one case and returns the ids of the rules that fired (any status).
 pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
+    let with_profile;
+    let k = match &case.profile {
+        Some(p) if *p != k.profile => {
+            k.taxonomy.check_profile(p).map_err(|e| e.to_string())?;
+            let mut k2 = k.clone();
+            k2.profile.clone_from(p);
+            with_profile = k2;
+            &with_profile
+        }
+        _ => k,
+    };
     let mut sources = Vec::new();
     if let Some(sql) = &case.sql {
         sources.push(Source {
@@ -159,21 +175,39 @@ pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
 }
 
 /// Runs every `*.test.yaml` under `packs/<pack>/` of `files` against `k`.
+/// A pack shipped with piaudit may not mark fixtures `pending`: every
+/// built-in rule must be shown to fire.
 pub fn run_pack(k: &Knowledge, files: &DataFiles) -> FixtureReport {
     let dir = format!("packs/{}/", k.pack.id);
-    run_texts(
+    let builtin = DataFiles::embedded()
+        .get(&format!("{dir}pack.yaml"))
+        .is_some();
+    run_fixtures(
         k,
         files
             .under(&dir)
             .filter(|(p, _)| p.ends_with(".test.yaml"))
             .map(|(p, t)| (p.to_string(), t.to_string())),
+        !builtin,
     )
 }
 
-/// Runs fixture files given as (path, text) pairs.
+/// Runs fixture files given as (path, text) pairs (a user's pack: `pending`
+/// is allowed).
 pub fn run_texts(
     k: &Knowledge,
     tests: impl IntoIterator<Item = (String, String)>,
+) -> FixtureReport {
+    run_fixtures(k, tests, true)
+}
+
+/// Runs fixture files; `allow_pending` says whether `pending` may excuse
+/// cases that do not fire. A rule that fires on none of its `invalid`
+/// cases fails either way: a rule nothing triggers is untested.
+fn run_fixtures(
+    k: &Knowledge,
+    tests: impl IntoIterator<Item = (String, String)>,
+    allow_pending: bool,
 ) -> FixtureReport {
     let mut report = FixtureReport::default();
     for (path, text) in tests {
@@ -195,14 +229,21 @@ pub fn run_texts(
                 "{path}: needs at least one `valid` and one `invalid` case / 需要至少一个 valid 与一个 invalid 用例"
             ));
         }
+        if t.pending.is_some() && !allow_pending {
+            report.failures.push(format!(
+                "{path}: built-in rules may not be `pending`; every rule shipped must fire on its fixtures / 内置规则不得标记 pending"
+            ));
+        }
+        let pending = t.pending.as_ref().filter(|_| allow_pending);
+        let mut fires = 0usize;
         for (kind, cases, want) in [("valid", &t.valid, false), ("invalid", &t.invalid, true)] {
             for (i, case) in cases.iter().enumerate() {
                 report.cases += 1;
                 match fired(k, &merged(&t.given, case)) {
                     Err(e) => report.failures.push(format!("{path}: {kind}[{i}]: {e}")),
-                    Ok(ids) if ids.contains(&t.id) != want => match (&t.pending, want) {
+                    Ok(ids) if ids.contains(&t.id) != want => match (pending, want) {
                         (Some(why), true) => report.pending.push(format!(
-                            "Pending: {} did not fire on {kind}[{i}] ({path}): {why}",
+                            "WARNING pending / 警告 待定: {} did not fire on {kind}[{i}] ({path}): {why}",
                             t.id
                         )),
                         (_, true) => report.failures.push(format!(
@@ -214,9 +255,15 @@ pub fn run_texts(
                             t.id
                         )),
                     },
-                    Ok(_) => {}
+                    Ok(_) => fires += usize::from(want),
                 }
             }
+        }
+        if fires == 0 && !t.invalid.is_empty() && pending.is_some() {
+            report.failures.push(format!(
+                "Never fires: {} fired on none of its invalid cases ({path}); pending cannot cover a rule nothing triggers / 规则在所有 invalid 用例上均未触发",
+                t.id
+            ));
         }
         report.tested.push(t.id);
     }

@@ -126,12 +126,16 @@ fn line_hint(text: &str, message: &str) -> Option<usize> {
 /// Roots a predicate may read for each scope (besides `item`/`outer`).
 fn roots_of(scope: Scope) -> &'static [&'static str] {
     match scope {
-        Scope::Field => &["field", "dataset", "decl", "project", "now", "params"],
-        Scope::Dataset => &["dataset", "decl", "project", "now", "params"],
-        Scope::Flow => &["flow", "from", "to", "decl", "project", "now", "params"],
-        Scope::Endpoint => &["endpoint", "decl", "project", "now", "params"],
-        Scope::Control => &["control", "decl", "project", "now", "params"],
-        Scope::Project => &["decl", "project", "now", "params"],
+        Scope::Field => &[
+            "field", "dataset", "decl", "project", "now", "scan", "params",
+        ],
+        Scope::Dataset => &["dataset", "decl", "project", "now", "scan", "params"],
+        Scope::Flow => &[
+            "flow", "from", "to", "decl", "project", "now", "scan", "params",
+        ],
+        Scope::Endpoint => &["endpoint", "decl", "project", "now", "scan", "params"],
+        Scope::Control => &["control", "decl", "project", "now", "scan", "params"],
+        Scope::Project => &["decl", "project", "now", "scan", "params"],
     }
 }
 
@@ -152,6 +156,13 @@ fn check_path(scope: Scope, path: &str, params: &serde_json::Value) -> Result<()
     }
     let second = parts.next();
     match (head, second) {
+        ("scan", Some(k))
+            if !["pack", "pack_as_of", "profile", "default_profile", "date"].contains(&k) =>
+        {
+            Err(format!(
+                "path `{path}`: `scan.{k}` is unknown; known: pack, pack_as_of, profile, default_profile, date"
+            ))
+        }
         ("params", Some(k)) if params.get(k).is_none() => Err(format!(
             "path `{path}`: `params.{k}` is not defined in the rule's `params`"
         )),

@@ -310,11 +310,20 @@ impl<'a> Ctx<'a> {
         let mut cur = match head {
             "item" => self.item?,
             "outer" => self.outer?,
-            _ => self
-                .roots
-                .iter()
-                .find(|(n, _)| *n == head)
-                .map(|(_, v)| *v)?,
+            _ => match self.roots.iter().find(|(n, _)| *n == head) {
+                Some((_, v)) => *v,
+                // A two-part root such as `from.dataset`: lets the evaluator
+                // lend existing values instead of cloning them into a new
+                // `from` object for every flow.
+                None => {
+                    let second = parts.next()?;
+                    let name = &path[..head.len() + 1 + second.len()];
+                    self.roots
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, v)| *v)?
+                }
+            },
         };
         for p in parts {
             cur = cur.get(p)?;
