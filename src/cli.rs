@@ -39,6 +39,14 @@ pub enum Command {
     /// Audit live databases (read-only): `piaudit db --url postgres://…|mysql://…`.
     /// Takes the options of `scan`; to add files, use `scan PATH --db URL`.
     Db(Box<ScanArgs>),
+    /// Record the current findings as accepted: writes their fingerprints to
+    /// `--out` (default: `.piaudit/baseline.json` under the scanned root, or
+    /// the `baseline:` of piaudit.yaml). Takes the options of `scan`; later
+    /// scans with `--baseline FILE` fail only on new findings.
+    Baseline(Box<ScanArgs>),
+    /// Combine the JSON reports of several scans (repositories, databases)
+    /// into one organisation-wide audit: lineage across them, rules re-evaluated.
+    Merge(Box<MergeArgs>),
     /// Explain why a field was tagged as PI (or not): every cue and its weight.
     Explain(ExplainArgs),
     /// Measure the classifier against a labelled CSV: precision, recall, F1.
@@ -100,9 +108,10 @@ pub struct ScanArgs {
     /// dot, mermaid, openlineage (lineage of the whole audit).
     #[arg(long, default_value = "html,json", value_delimiter = ',')]
     pub format: Vec<String>,
-    /// Directory the reports are written to.
-    #[arg(long, default_value = "piaudit-report")]
-    pub out: PathBuf,
+    /// Directory the reports are written to (default: piaudit-report);
+    /// for `piaudit baseline`, the baseline file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Exit 1 when an open finding is at or above this severity
     /// (critical, high, medium, low, info).
     #[arg(long, default_value = "low")]
@@ -110,6 +119,15 @@ pub struct ScanArgs {
     /// Declarations file (default: piaudit.yaml in the scanned root).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Baseline file written by `piaudit baseline`: the findings it lists
+    /// are marked baselined and never fail the build (default: the
+    /// `baseline:` of piaudit.yaml, if any).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Keep only findings on subjects touched since this git ref (files
+    /// changed since the merge base, plus untracked files), e.g. origin/main.
+    #[arg(long, value_name = "GITREF")]
+    pub diff_base: Option<String>,
     /// Rule pack.
     #[arg(long, default_value = "cn-2026")]
     pub pack: String,
@@ -213,6 +231,110 @@ pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
     }
     args.paths.clear();
     Ok(args)
+}
+
+/// Checks `piaudit baseline` arguments and turns them into the scan whose
+/// findings are recorded, plus the `--out` file. The old baseline is not
+/// applied, so a missing file is no error and fixed findings drop out.
+pub fn baseline_config(args: Box<ScanArgs>) -> Result<(Config, Option<PathBuf>), Error> {
+    if args.baseline.is_some() || args.diff_base.is_some() {
+        return Err(Error::Usage(
+            "`piaudit baseline` records every current finding: --baseline and --diff-base \
+             belong to `piaudit scan`; name the file with --out / \
+             `piaudit baseline` 记录当前全部问题，--baseline 与 --diff-base 仅用于 `piaudit scan`，输出文件请用 --out"
+                .into(),
+        ));
+    }
+    let out = args.out.clone();
+    let (mut config, _, _) = args.into_config()?;
+    config.skip_baseline = true;
+    // Baselines must not depend on timings or a report format.
+    config.deterministic = true;
+    Ok((config, out))
+}
+
+/// Options of `piaudit merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// `report.json` files written by `piaudit scan --format json`.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Report formats, comma-separated (as for `scan`).
+    #[arg(long, default_value = "html,json", value_delimiter = ',')]
+    pub format: Vec<String>,
+    /// Directory the merged reports are written to.
+    #[arg(long, default_value = "piaudit-report")]
+    pub out: PathBuf,
+    /// Exit 1 when an open finding is at or above this severity.
+    #[arg(long, default_value = "low")]
+    pub fail_on: String,
+    /// Organisation-wide declarations file (piaudit.yaml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Rule pack.
+    #[arg(long, default_value = "cn-2026")]
+    pub pack: String,
+    /// Sensitivity profile (default: the reports' if they agree, else the pack's).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Report language: zh-CN or en (default: from LANG, else zh-CN).
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Directory whose YAML files overlay the built-in rules/ data.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Date for waiver expiry checks (YYYY-MM-DD); default: today.
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+impl MergeArgs {
+    /// Validates the options into the library's merge options, formats and
+    /// `--fail-on` threshold.
+    pub fn into_options(
+        self,
+    ) -> Result<(piaudit::merge::MergeOptions, Vec<Format>, Severity), Error> {
+        let mut formats = Vec::new();
+        for f in &self.format {
+            let f: Format = f.parse().map_err(Error::Usage)?;
+            if !formats.contains(&f) {
+                formats.push(f);
+            }
+        }
+        let fail_on: Severity = self
+            .fail_on
+            .parse()
+            .map_err(|e| Error::Usage(format!("--fail-on: {e}")))?;
+        if let Some(d) = &self.as_of {
+            check_as_of(d)?;
+        }
+        let options = piaudit::merge::MergeOptions {
+            declarations: self.config,
+            pack: self.pack,
+            profile: self.profile,
+            lang: language(self.lang.as_deref())?,
+            rules_dir: self.rules,
+            today: self.as_of,
+        };
+        Ok((options, formats, fail_on))
+    }
+}
+
+/// `--as-of` must be a `YYYY-MM-DD` date.
+fn check_as_of(d: &str) -> Result<(), Error> {
+    let ok = d.len() == 10
+        && d.chars().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!("--as-of `{d}`: write YYYY-MM-DD")))
+    }
 }
 
 /// Options of `piaudit rules`.
@@ -422,17 +544,7 @@ impl ScanArgs {
             None => None,
         };
         if let Some(d) = &self.as_of {
-            let ok = d.len() == 10
-                && d.chars().enumerate().all(|(i, c)| {
-                    if i == 4 || i == 7 {
-                        c == '-'
-                    } else {
-                        c.is_ascii_digit()
-                    }
-                });
-            if !ok {
-                return Err(Error::Usage(format!("--as-of `{d}`: write YYYY-MM-DD")));
-            }
+            check_as_of(d)?;
         }
         let config = Config {
             roots: self.paths,
@@ -447,6 +559,9 @@ impl ScanArgs {
             today: self.as_of,
             databases: self.live.to_config()?,
             progress: None,
+            baseline: self.baseline,
+            skip_baseline: false,
+            diff_base: self.diff_base,
         };
         Ok((config, formats, fail_on))
     }

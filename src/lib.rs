@@ -10,20 +10,24 @@
 //! [`scan`] runs it over paths on disk; [`scan_sources`] over in-memory
 //! sources (used by the rule fixture tests).
 
+pub mod baseline;
 pub mod ci;
 pub mod classify;
 pub mod data;
 pub mod db;
 pub mod decl;
+pub mod diff_base;
 pub mod discover;
 pub mod error;
 pub mod extract;
 pub mod facts;
 pub mod lineage;
+pub mod merge;
 pub mod model;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod suppress;
 
 pub use error::Error;
 
@@ -73,6 +77,15 @@ pub struct Config {
     pub databases: db::DbConfig,
     /// Receives scan progress (the CLI's progress bar); `None`: silent.
     pub progress: Option<progress::Progress>,
+    /// Baseline file (`--baseline`): open findings it lists become
+    /// baselined. `None`: the `baseline:` of piaudit.yaml, if any.
+    pub baseline: Option<PathBuf>,
+    /// Apply no baseline, not even piaudit.yaml's (`piaudit baseline`
+    /// writes a fresh one and must not need the old one to exist).
+    pub skip_baseline: bool,
+    /// Git ref (`--diff-base`): only findings on subjects touched since it
+    /// are kept (see [`diff_base`]).
+    pub diff_base: Option<String>,
 }
 
 impl Default for Config {
@@ -90,6 +103,9 @@ impl Default for Config {
             today: None,
             databases: db::DbConfig::default(),
             progress: None,
+            baseline: None,
+            skip_baseline: false,
+            diff_base: None,
         }
     }
 }
@@ -203,6 +219,10 @@ pub struct Audit {
     pub messages: BTreeMap<String, rules::I18n>,
     /// Category names: id → (zh, en).
     pub categories: BTreeMap<String, (String, String)>,
+    /// Baseline and `--diff-base` applied after evaluation.
+    pub gate: baseline::Gate,
+    /// Findings waived by an inline `piaudit:ignore` comment, by fingerprint.
+    pub inline_waivers: BTreeMap<String, suppress::InlineWaiver>,
 }
 
 /// Scans the configured roots.
@@ -335,6 +355,19 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
             }
         }
     }
+    // Relative to the declarations file, like every path it holds.
+    let declared_baseline = decl.as_ref().and_then(|d| d.baseline.as_deref()).map(|b| {
+        let dir = match &config.declarations {
+            Some(p) => p.parent().map(std::path::Path::to_path_buf),
+            None => found
+                .files
+                .iter()
+                .find(|f| f.kind == FileKind::Declarations && f.at_root)
+                .and_then(|f| f.path.parent().map(std::path::Path::to_path_buf)),
+        };
+        dir.unwrap_or_default().join(b)
+    });
+    baseline::apply_gates(&mut audit, config, declared_baseline)?;
     if !config.deterministic {
         audit.report.scan.duration_ms = Some(started.elapsed().as_millis() as u64);
     }
@@ -376,10 +409,26 @@ pub fn scan_sources_live(
             .map(|s| (s.rel.as_str(), s.text.as_str())),
         dialect_of,
     );
+    // dbt projects are read together: a model's `source()` and columns are
+    // documented in the project's YAML files.
+    let dbt = extract::dbt::extract_all(
+        sources
+            .iter()
+            .filter(|s| s.kind == FileKind::Dbt)
+            .map(|s| (s.rel.as_str(), s.text.as_str())),
+        dialect_of,
+    );
     let to_extract = sources
         .iter()
         .filter(|s| s.kind != FileKind::Declarations)
         .count() as u64;
+    // The organisation's catalogue overrides (SDK hosts, host regions) apply
+    // while extracting.
+    let overrides = decl.and_then(|d| d.catalog_overrides.as_ref());
+    let catalog_with_overrides = overrides.map(|o| knowledge.catalog.with_overrides(o));
+    let catalog = catalog_with_overrides
+        .as_ref()
+        .unwrap_or(&knowledge.catalog);
     let progress = config.progress.as_ref();
     progress::report(
         progress,
@@ -392,9 +441,9 @@ pub fn scan_sources_live(
         .par_iter()
         .filter(|s| s.kind != FileKind::Declarations)
         .map(|s| {
-            let facts = match mappers.get(&s.rel) {
+            let facts = match mappers.get(&s.rel).or_else(|| dbt.get(&s.rel)) {
                 Some(f) => f.clone(),
-                None => extract_one(s, dialect_of(&s.rel), &knowledge.catalog),
+                None => extract_one(s, dialect_of(&s.rel), catalog),
             };
             progress::report(progress, progress::ProgressEvent::Advance);
             facts
@@ -420,6 +469,9 @@ pub fn scan_sources_live(
     }
     tracing::debug!(files = extracted.len(), "extracted facts");
     let mut assembled = facts::assemble(&extracted);
+    if let Some(o) = overrides {
+        o.apply_regions(&mut assembled.endpoints);
+    }
     tracing::debug!(
         datasets = assembled.datasets.len(),
         flows = assembled.flows.len(),
@@ -444,6 +496,13 @@ pub fn scan_sources_live(
             decl.is_some_and(|x| x.datasets_for(&d.id, &d.name).iter().any(|y| y.minors));
         classifier.classify(d, declared_minors, &assembled.samples);
     });
+    // Schema-level context (a K-12 school schema) needs every table classified.
+    classifier.apply_schema_context(&mut datasets);
+    extract::java::pi_logged(
+        &extracted[..code_files],
+        &classifier,
+        &mut assembled.controls,
+    );
     if let Some(d) = decl {
         apply_overrides(&mut datasets, d, knowledge, false);
     }
@@ -456,20 +515,69 @@ pub fn scan_sources_live(
     if !live.is_empty() {
         db::add_grant_controls(live, &datasets, &assembled.aliases, &mut assembled.controls);
     }
-    let paths = lineage::paths::pi_paths(&datasets, &assembled.flows, &assembled.endpoints);
     tracing::debug!("classified fields and propagated lineage");
+    // Inline `piaudit:ignore` comments: read here, applied to the findings.
+    let inline = suppress::collect(sources, &knowledge.pack);
+    scan.diagnostics.extend(inline.diagnostics.iter().cloned());
+    let mut audit = evaluate_audit(
+        knowledge,
+        Facts {
+            datasets,
+            flows: assembled.flows,
+            endpoints: assembled.endpoints,
+            controls: assembled.controls,
+        },
+        decl,
+        config,
+        scan,
+    );
+    suppress::apply(&inline, &mut audit);
+    audit
+}
+
+/// The classified, propagated facts an audit is evaluated over (from a scan
+/// or from merged reports).
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Classified datasets.
+    pub datasets: Vec<model::Dataset>,
+    /// Flows between field and endpoint ids.
+    pub flows: Vec<model::Flow>,
+    /// External endpoints.
+    pub endpoints: Vec<model::Endpoint>,
+    /// Security controls.
+    pub controls: Vec<model::Control>,
+}
+
+/// Evaluate → report: PI paths, rules, summary and the [`Audit`] renderers
+/// read. Shared by [`scan`] and [`merge`] so both give the same report shape.
+pub fn evaluate_audit(
+    knowledge: &Knowledge,
+    facts: Facts,
+    decl: Option<&Declarations>,
+    config: &Config,
+    mut scan: ScanInfo,
+) -> Audit {
+    let Facts {
+        datasets,
+        flows,
+        endpoints,
+        controls,
+    } = facts;
+    let paths = lineage::paths::pi_paths(&datasets, &flows, &endpoints);
     let today = config.today.clone().unwrap_or_else(today_utc);
     let evaluation = rules::eval::evaluate(
         &knowledge.pack,
         &rules::eval::Subjects {
             datasets: &datasets,
-            flows: &assembled.flows,
-            endpoints: &assembled.endpoints,
-            controls: &assembled.controls,
+            flows: &flows,
+            endpoints: &endpoints,
+            controls: &controls,
             decl,
             taxonomy: &knowledge.taxonomy,
             lang: &config.lang,
             today: &today,
+            profile: &knowledge.profile,
         },
     );
     scan.diagnostics.sort();
@@ -500,9 +608,9 @@ pub fn scan_sources_live(
         },
         scan,
         datasets,
-        endpoints: assembled.endpoints,
-        flows: assembled.flows,
-        controls: assembled.controls,
+        endpoints,
+        flows,
+        controls,
         paths,
         findings: evaluation.findings,
         summary,
@@ -534,12 +642,14 @@ pub fn scan_sources_live(
             .categories()
             .map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone())))
             .collect(),
+        gate: baseline::Gate::default(),
+        inline_waivers: BTreeMap::new(),
     }
 }
 
 /// Applies `overrides` from the declarations: forced categories (unless
 /// `only_not_pi`) and "not PI" decisions.
-fn apply_overrides(
+pub(crate) fn apply_overrides(
     datasets: &mut [model::Dataset],
     decl: &Declarations,
     k: &Knowledge,

@@ -74,7 +74,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     };
     match command {
         Command::Scan(args) => {
-            let out = args.out.clone();
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| std::path::PathBuf::from("piaudit-report"));
             let (mut config, formats, fail_on) = args.into_config()?;
             tracing::info!(roots = ?config.roots, pack = %config.pack, "scanning");
             let bar = terminal::progress_bar(cli.quiet);
@@ -97,6 +100,36 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Baseline(args) => {
+            let (config, out) = cli::baseline_config(args)?;
+            let audit = piaudit::scan(&config)?;
+            let path = out
+                .or_else(|| audit.gate.baseline.clone())
+                .unwrap_or_else(|| piaudit::baseline::default_path(&config.roots));
+            let baseline = piaudit::baseline::Baseline::of(&audit.report);
+            baseline.write(&path)?;
+            if !cli.quiet {
+                let n = baseline.findings.len();
+                eprintln!(
+                    "piaudit: wrote {} ({n} findings) / 已写入基线（{n} 条问题）",
+                    path.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge(args) => {
+            let (options, formats, fail_on) = args.clone().into_options()?;
+            let audit = piaudit::merge::merge_files(&args.reports, &options)?;
+            let written = report::write_all(&audit, &formats, &args.out)?;
+            if !cli.quiet {
+                terminal::print_summary(&audit, &written);
+            }
+            let failing = audit
+                .report
+                .worst_open_severity()
+                .is_some_and(|s| s >= fail_on);
+            Ok(ExitCode::from(u8::from(failing)))
         }
         Command::Db(_) => Err(Error::Usage(
             "internal: `db` is run as a scan of databases".into(),

@@ -45,6 +45,41 @@ pub fn print_summary(audit: &Audit, written: &[PathBuf]) {
     let mut err = anstream::stderr().lock();
     let _ = write!(err, "{}", report::text::summary(audit, 10));
     let _ = write!(err, "{}", report::text::severity_table(audit));
+    let zh = audit.lang.starts_with("zh");
+    let gate = &audit.gate;
+    if let Some(git_ref) = &gate.diff_base {
+        let _ = writeln!(
+            err,
+            "{}",
+            if zh {
+                format!(
+                    "--diff-base {git_ref}：{} 条问题不涉及自该版本以来改动的对象，未列入",
+                    gate.left_out
+                )
+            } else {
+                format!("--diff-base {git_ref}: {} findings on subjects not touched since it were left out", gate.left_out)
+            }
+        );
+    }
+    if let Some(path) = &gate.baseline {
+        let _ = writeln!(
+            err,
+            "{}",
+            if zh {
+                format!(
+                    "基线 {}：{} 条问题已纳入基线",
+                    path.display(),
+                    gate.baselined
+                )
+            } else {
+                format!(
+                    "baseline {}: {} findings baselined",
+                    path.display(),
+                    gate.baselined
+                )
+            }
+        );
+    }
     let label = if audit.lang.starts_with("zh") {
         "报告："
     } else {
