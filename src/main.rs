@@ -67,6 +67,26 @@ fn quiet_panics() {
     }));
 }
 
+/// Writes the reports of a scan or merge, prints the summary, and gives exit 1
+/// when an open finding reaches `fail_on` (waived and baselined ones never do).
+fn finish(
+    audit: &piaudit::Audit,
+    formats: &[report::Format],
+    out: &std::path::Path,
+    fail_on: piaudit::model::Severity,
+    quiet: bool,
+) -> Result<ExitCode, Error> {
+    let written = report::write_all(audit, formats, out)?;
+    if !quiet {
+        terminal::print_summary(audit, &written);
+    }
+    let failing = audit
+        .report
+        .worst_open_severity()
+        .is_some_and(|s| s >= fail_on);
+    Ok(ExitCode::from(u8::from(failing)))
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     let command = match cli.command {
         Command::Db(args) => Command::Scan(cli::db_only(args)?),
@@ -86,20 +106,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             if let Some((bar, _)) = &bar {
                 bar.finish_and_clear();
             }
-            let audit = scanned?;
-            let written = report::write_all(&audit, &formats, &out)?;
-            if !cli.quiet {
-                terminal::print_summary(&audit, &written);
-            }
-            let failing = audit
-                .report
-                .worst_open_severity()
-                .is_some_and(|s| s >= fail_on);
-            Ok(if failing {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            finish(&scanned?, &formats, &out, fail_on, cli.quiet)
         }
         Command::Baseline(args) => {
             let (config, out) = cli::baseline_config(args)?;
@@ -121,15 +128,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Merge(args) => {
             let (options, formats, fail_on) = args.clone().into_options()?;
             let audit = piaudit::merge::merge_files(&args.reports, &options)?;
-            let written = report::write_all(&audit, &formats, &args.out)?;
-            if !cli.quiet {
-                terminal::print_summary(&audit, &written);
-            }
-            let failing = audit
-                .report
-                .worst_open_severity()
-                .is_some_and(|s| s >= fail_on);
-            Ok(ExitCode::from(u8::from(failing)))
+            finish(&audit, &formats, &args.out, fail_on, cli.quiet)
         }
         Command::Db(_) => Err(Error::Usage(
             "internal: `db` is run as a scan of databases".into(),

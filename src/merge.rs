@@ -265,22 +265,7 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
         }
     }
     let mut flows: Vec<model::Flow> = flows.into_iter().collect();
-    flows.sort_by(|a, b| {
-        (
-            &a.location.file,
-            a.location.line,
-            &a.from,
-            &a.to,
-            a.transform,
-        )
-            .cmp(&(
-                &b.location.file,
-                b.location.line,
-                &b.from,
-                &b.to,
-                b.transform,
-            ))
-    });
+    flows.sort_by(|a, b| a.report_order().cmp(&b.report_order()));
     // The same endpoint configured in two repositories is one external system.
     endpoints.sort_by(|a, b| (&a.id, &a.location).cmp(&(&b.id, &b.location)));
     endpoints.dedup_by(|a, b| a.id == b.id);

@@ -108,22 +108,7 @@ pub fn assemble(files: &[FileFacts]) -> Assembled {
         (&a.location.file, a.location.line, &a.id).cmp(&(&b.location.file, b.location.line, &b.id))
     });
     let mut flows: Vec<Flow> = b.flows.into_iter().collect();
-    flows.sort_by(|a, b| {
-        (
-            &a.location.file,
-            a.location.line,
-            &a.from,
-            &a.to,
-            a.transform,
-        )
-            .cmp(&(
-                &b.location.file,
-                b.location.line,
-                &b.from,
-                &b.to,
-                b.transform,
-            ))
-    });
+    flows.sort_by(|a, b| a.report_order().cmp(&b.report_order()));
     Assembled {
         datasets,
         flows,

@@ -167,6 +167,20 @@ pub struct Flow {
     pub location: Location,
 }
 
+impl Flow {
+    /// Report order: by place in the source (file, line), then by ends and
+    /// transform, so reports read top to bottom and never depend on hashing.
+    pub fn report_order(&self) -> (&str, u32, &str, &str, Transform) {
+        (
+            &self.location.file,
+            self.location.line,
+            &self.from,
+            &self.to,
+            self.transform,
+        )
+    }
+}
+
 /// An external system data can reach.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Endpoint {
