@@ -180,11 +180,11 @@ pub fn evaluate(report: &Report, labels: &[Label]) -> Metrics {
         let actual = got.map_or("-", |p| p.category.as_str());
         if let (Some(p), true) = (got, l.is_pi) {
             m.both_pi += 1;
-            if l.category.as_deref() == Some(p.category.as_str()) {
+            if category_agrees(expected, actual) {
                 m.category_ok += 1;
             }
         }
-        if expected != actual || got.is_some_and(|p| p.sensitive) != l.sensitive {
+        if !category_agrees(expected, actual) || got.is_some_and(|p| p.sensitive) != l.sensitive {
             m.errors.push(format!(
                 "{where_}: expected {expected}{} → got {actual}{}",
                 if l.sensitive { " (sensitive)" } else { "" },
@@ -197,6 +197,16 @@ pub fn evaluate(report: &Report, labels: &[Label]) -> Metrics {
         }
     }
     m
+}
+
+/// A label agrees with the tag when it names the same category or one of its
+/// ancestors: a label set written with coarse ids (`demographic`) is not
+/// contradicted by the finer leaf the taxonomy has (`demographic.marital`).
+fn category_agrees(label: &str, tag: &str) -> bool {
+    tag == label
+        || tag
+            .strip_prefix(label)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 impl fmt::Display for Metrics {
@@ -251,5 +261,14 @@ mod tests {
         assert!(!parse_labels(csv, "gbt45574").unwrap()[0].sensitive);
         assert_eq!(parse_labels(csv, "gbt45574").unwrap()[0].table, "t");
         assert!(parse_labels("a,b\n", "x").unwrap_err().contains("`file`"));
+    }
+
+    #[test]
+    fn coarse_labels_accept_finer_tags_but_not_siblings() {
+        assert!(category_agrees("demographic", "demographic.marital"));
+        assert!(category_agrees("name", "name"));
+        assert!(!category_agrees("demographic.marital", "demographic"));
+        assert!(!category_agrees("demo", "demographic.marital"));
+        assert!(!category_agrees("employment", "education"));
     }
 }
