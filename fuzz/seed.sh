@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 c=fuzz/corpus
-mkdir -p "$c/sql_extract" "$c/sql_split" "$c/insert_values" "$c/decl" "$c/rule_pack" "$c/decode" \
+mkdir -p "$c/sql_extract" "$c/sql_split" "$c/insert_values" "$c/decl" "$c/rule_pack" "$c/rule_file" "$c/decode" \
   "$c/spring_config" "$c/logging_xml" "$c/etl_job" "$c/mybatis"
 # Writes selector byte $1 followed by file $2 to $3 (the targets whose first
 # byte picks a dialect, file name or reader).
@@ -32,6 +32,8 @@ for f in rules/packs/*/*.yaml; do
   case "$f" in *.test.yaml|*/pack.yaml) continue ;; esac
   # The target replaces CNPI-001.yaml, so seeds carry that id.
   sed 's/^id: .*/id: CNPI-001/' "$f" > "$c/rule_pack/$(basename "$f")"
+  # rule_file names the file after the input's own id.
+  cp "$f" "$c/rule_file/"
 done
 # Config and ETL fronts. Selectors: spring_config 0 = application.yml,
 # 2 = application.properties; etl_job 0 = DataX, 1 = SeaTunnel, 2 = Flink SQL;
