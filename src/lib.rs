@@ -129,8 +129,8 @@ pub struct Knowledge {
 
 impl Knowledge {
     /// Adds what the declarations define on top of the built-in data: the
-    /// organisation's own PI categories. `file` names the declarations in
-    /// errors.
+    /// organisation's own PI categories and the built-in ones it treats as
+    /// sensitive. `file` names the declarations in errors.
     pub fn extend_with(&mut self, decl: &Declarations, file: &str) -> Result<(), Error> {
         self.taxonomy
             .add_custom(&decl.categories)
@@ -140,7 +140,9 @@ impl Knowledge {
                 column: 1,
                 key: "categories".into(),
                 message,
-            })
+            })?;
+        self.taxonomy.raise_sensitive(&decl.sensitive_categories);
+        Ok(())
     }
 
     /// Loads and validates the data for a pack and profile.
@@ -244,57 +246,24 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
         files_skipped: found.skipped,
         ..ScanInfo::default()
     };
-    let read: Vec<Result<(Source, Option<&'static str>), model::SkippedFile>> = found
+    // Files read together (MyBatis mappers, dbt projects) and the
+    // declarations are kept as text; every other file is read, extracted
+    // and scanned for inline suppressions in one step and its text dropped
+    // at once, so peak memory follows the largest file, not the estate.
+    let kept_together =
+        |k: FileKind| matches!(k, FileKind::Declarations | FileKind::Mapper | FileKind::Dbt);
+    let mut kept: Vec<Option<ReadFile>> = found
         .files
         .par_iter()
-        .map(|f| {
-            let bytes = std::fs::read(&f.path).map_err(|e| model::SkippedFile {
-                file: f.rel.clone(),
-                reason: format!("unreadable: {e}"),
-            })?;
-            let decoded = discover::decode(&bytes).map_err(|_| model::SkippedFile {
-                file: f.rel.clone(),
-                reason: "binary".into(),
-            })?;
-            Ok((
-                Source {
-                    rel: f.rel.clone(),
-                    kind: f.kind,
-                    text: decoded.text,
-                },
-                decoded.encoding,
-            ))
+        .map(|f| kept_together(f.kind).then(|| read_source(f)))
+        .collect();
+    let sources: Vec<Source> = kept
+        .iter()
+        .filter_map(|r| match r {
+            Some(Ok((s, _))) => Some(s.clone()),
+            _ => None,
         })
         .collect();
-    tracing::debug!(
-        files = found.files.len(),
-        skipped = scan.files_skipped.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "discovered and read inputs"
-    );
-    let mut sources = Vec::new();
-    for r in read {
-        match r {
-            Ok((s, enc)) => {
-                if let Some(enc) = enc {
-                    scan.diagnostics.push(Diagnostic {
-                        file: s.rel.clone(),
-                        line: 1,
-                        severity: DiagnosticLevel::Info,
-                        message: format!("decoded as {enc}"),
-                    });
-                }
-                sources.push(s);
-            }
-            Err(skip) => scan.files_skipped.push(skip),
-        }
-    }
-    if sources.is_empty() && !scan.files_skipped.is_empty() {
-        return Err(Error::NothingScanned(format!(
-            "all {} candidate files were skipped",
-            scan.files_skipped.len()
-        )));
-    }
     // Declarations: --config, else piaudit.yaml at a root.
     let decl = match &config.declarations {
         Some(p) => {
@@ -340,13 +309,106 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
         knowledge.extend_with(d, &file)?;
         d.check_categories(&file, |id| knowledge.taxonomy.category(id).is_some())?;
     }
+    let dialect_of = |rel: &str| dialect_for(config, decl.as_ref(), rel);
+    let overrides = decl.as_ref().and_then(|d| d.catalog_overrides.as_ref());
+    let catalog_with_overrides = overrides.map(|o| knowledge.catalog.with_overrides(o));
+    let catalog = catalog_with_overrides
+        .as_ref()
+        .unwrap_or(&knowledge.catalog);
+    let (mappers, dbt) = read_together(&sources, &dialect_of);
+    drop(sources);
+    let progress = config.progress.as_ref();
+    progress::report(
+        progress,
+        progress::ProgressEvent::Start {
+            stage: "extract",
+            total: found
+                .files
+                .iter()
+                .filter(|f| f.kind != FileKind::Declarations)
+                .count() as u64,
+        },
+    );
+    // One file at a time per worker: read, decode, extract, find its
+    // inline suppressions, drop the text.
+    let streamed: Vec<Option<StreamedFile>> = found
+        .files
+        .par_iter()
+        .map(|f| {
+            if kept_together(f.kind) {
+                return None;
+            }
+            let done = read_source(f).map(|(s, enc)| {
+                let mut facts = extract_one(&s, dialect_of(&s.rel), catalog);
+                facts::trim_samples(&mut facts);
+                let inline = suppress::scan_source(&s.rel, s.kind, &s.text, &knowledge.pack);
+                (facts, inline, enc, s.rel)
+            });
+            progress::report(progress, progress::ProgressEvent::Advance);
+            Some(done)
+        })
+        .collect();
+    let mut extracted = Vec::new();
+    let mut inline = suppress::Inline::default();
+    let mut files_scanned = 0u64;
+    for (kept, streamed) in kept.iter_mut().zip(streamed) {
+        let (facts, file_inline, enc, rel) = match (kept.take(), streamed) {
+            (Some(Ok((s, enc))), _) => {
+                let file_inline = suppress::scan_source(&s.rel, s.kind, &s.text, &knowledge.pack);
+                let facts = (s.kind != FileKind::Declarations).then(|| {
+                    progress::report(progress, progress::ProgressEvent::Advance);
+                    match mappers.get(&s.rel).or_else(|| dbt.get(&s.rel)) {
+                        Some(f) => f.clone(),
+                        None => extract_one(&s, dialect_of(&s.rel), catalog),
+                    }
+                });
+                (facts, file_inline, enc, s.rel)
+            }
+            (Some(Err(skip)), _) | (None, Some(Err(skip))) => {
+                scan.files_skipped.push(skip);
+                continue;
+            }
+            (None, Some(Ok((facts, file_inline, enc, rel)))) => {
+                (Some(facts), file_inline, enc, rel)
+            }
+            (None, None) => continue,
+        };
+        files_scanned += 1;
+        if let Some(enc) = enc {
+            scan.diagnostics.push(Diagnostic {
+                file: rel,
+                line: 1,
+                severity: DiagnosticLevel::Info,
+                message: format!("decoded as {enc}"),
+            });
+        }
+        extracted.extend(facts);
+        inline.ignores.extend(file_inline.ignores);
+        inline.diagnostics.extend(file_inline.diagnostics);
+    }
+    progress::report(progress, progress::ProgressEvent::Finish);
+    if files_scanned == 0 && !scan.files_skipped.is_empty() {
+        return Err(Error::NothingScanned(format!(
+            "all {} candidate files were skipped",
+            scan.files_skipped.len()
+        )));
+    }
     let live = db::introspect_for_scan(
         &config.databases,
         decl.as_ref(),
         &mut scan,
-        !sources.is_empty(),
+        files_scanned > 0,
     )?;
-    let mut audit = scan_sources_live(&knowledge, &sources, &live, decl.as_ref(), config, scan);
+    scan.files_scanned = files_scanned;
+    let mut audit = finish_scan(
+        &knowledge,
+        extracted,
+        inline,
+        &live,
+        decl.as_ref(),
+        config,
+        scan,
+    );
     audit.report.scan.files_skipped.sort();
     if decl_file != rules::eval::DECLARATIONS_FILE {
         for f in &mut audit.report.findings {
@@ -395,29 +457,8 @@ pub fn scan_sources_live(
     config: &Config,
     mut scan: ScanInfo,
 ) -> Audit {
-    // `--dialect`, else the piaudit.yaml glob, else detection per file.
-    let dialect_of = |rel: &str| {
-        config
-            .dialect
-            .or_else(|| decl.and_then(|d| d.dialect_for(rel)))
-    };
-    // MyBatis mappers are read together: an <include> may name another mapper's <sql>.
-    let mappers = extract::mybatis::extract_all(
-        sources
-            .iter()
-            .filter(|s| s.kind == FileKind::Mapper)
-            .map(|s| (s.rel.as_str(), s.text.as_str())),
-        dialect_of,
-    );
-    // dbt projects are read together: a model's `source()` and columns are
-    // documented in the project's YAML files.
-    let dbt = extract::dbt::extract_all(
-        sources
-            .iter()
-            .filter(|s| s.kind == FileKind::Dbt)
-            .map(|s| (s.rel.as_str(), s.text.as_str())),
-        dialect_of,
-    );
+    let dialect_of = |rel: &str| dialect_for(config, decl, rel);
+    let (mappers, dbt) = read_together(sources, &dialect_of);
     let to_extract = sources
         .iter()
         .filter(|s| s.kind != FileKind::Declarations)
@@ -437,7 +478,7 @@ pub fn scan_sources_live(
             total: to_extract,
         },
     );
-    let mut extracted: Vec<FileFacts> = sources
+    let extracted: Vec<FileFacts> = sources
         .par_iter()
         .filter(|s| s.kind != FileKind::Declarations)
         .map(|s| {
@@ -450,10 +491,91 @@ pub fn scan_sources_live(
         })
         .collect();
     progress::report(progress, progress::ProgressEvent::Finish);
+    scan.files_scanned = sources.len() as u64;
+    // Inline `piaudit:ignore` comments: read here, applied to the findings.
+    let inline = suppress::collect(sources, &knowledge.pack);
+    finish_scan(knowledge, extracted, inline, live, decl, config, scan)
+}
+
+/// What one streamed (not kept) file gives: its facts, its inline
+/// suppressions, the encoding it was decoded from, and its path.
+type StreamedFile =
+    Result<(FileFacts, suppress::Inline, Option<&'static str>, String), model::SkippedFile>;
+
+/// A file read and decoded, with the encoding it was decoded from when
+/// not UTF-8; or why it was skipped.
+type ReadFile = Result<(Source, Option<&'static str>), model::SkippedFile>;
+
+/// Reads and decodes one discovered file.
+fn read_source(f: &discover::FoundFile) -> ReadFile {
+    let bytes = std::fs::read(&f.path).map_err(|e| model::SkippedFile {
+        file: f.rel.clone(),
+        reason: format!("unreadable: {e}"),
+    })?;
+    let decoded = discover::decode(&bytes).map_err(|_| model::SkippedFile {
+        file: f.rel.clone(),
+        reason: "binary".into(),
+    })?;
+    Ok((
+        Source {
+            rel: f.rel.clone(),
+            kind: f.kind,
+            text: decoded.text,
+        },
+        decoded.encoding,
+    ))
+}
+
+/// The SQL dialect forced for a file: `--dialect`, else the piaudit.yaml
+/// glob; `None`: detect it per file.
+fn dialect_for(config: &Config, decl: Option<&Declarations>, rel: &str) -> Option<SqlDialect> {
+    config
+        .dialect
+        .or_else(|| decl.and_then(|d| d.dialect_for(rel)))
+}
+
+/// Facts of the files that are read together, by path: MyBatis mappers
+/// (an `<include>` may name another mapper's `<sql>`) and dbt projects (a
+/// model's `source()` and columns are documented in the project's YAML).
+fn read_together(
+    sources: &[Source],
+    dialect_of: &(dyn Fn(&str) -> Option<SqlDialect> + Sync),
+) -> (
+    std::collections::HashMap<String, FileFacts>,
+    BTreeMap<String, FileFacts>,
+) {
+    let mappers = extract::mybatis::extract_all(
+        sources
+            .iter()
+            .filter(|s| s.kind == FileKind::Mapper)
+            .map(|s| (s.rel.as_str(), s.text.as_str())),
+        dialect_of,
+    );
+    let dbt = extract::dbt::extract_all(
+        sources
+            .iter()
+            .filter(|s| s.kind == FileKind::Dbt)
+            .map(|s| (s.rel.as_str(), s.text.as_str())),
+        dialect_of,
+    );
+    (mappers, dbt)
+}
+
+/// Facts → classify → lineage → evaluate, over the extracted facts of the
+/// code files (in source order) and the live databases' facts.
+fn finish_scan(
+    knowledge: &Knowledge,
+    mut extracted: Vec<FileFacts>,
+    inline: suppress::Inline,
+    live: &[db::LiveFacts],
+    decl: Option<&Declarations>,
+    config: &Config,
+    mut scan: ScanInfo,
+) -> Audit {
+    let overrides = decl.and_then(|d| d.catalog_overrides.as_ref());
     // Live facts come last; their diagnostics were already reported.
     let code_files = extracted.len();
     extracted.extend(live.iter().map(|l| l.facts.clone()));
-    scan.files_scanned = sources.len() as u64;
     for f in &extracted[..code_files] {
         scan.coverage.add(f.coverage);
         if f.dialect.is_some() || f.coverage.statements_total > 0 {
@@ -516,8 +638,6 @@ pub fn scan_sources_live(
         db::add_grant_controls(live, &datasets, &assembled.aliases, &mut assembled.controls);
     }
     tracing::debug!("classified fields and propagated lineage");
-    // Inline `piaudit:ignore` comments: read here, applied to the findings.
-    let inline = suppress::collect(sources, &knowledge.pack);
     scan.diagnostics.extend(inline.diagnostics.iter().cloned());
     let mut audit = evaluate_audit(
         knowledge,

@@ -36,6 +36,53 @@ const ENCRYPTED_WORDS: &[&str] = &["加密", "密文", "已加密", "encrypted",
 const MASKED_WORDS: &[&str] = &["脱敏", "掩码", "masked"];
 const HASHED_WORDS: &[&str] = &["哈希", "散列", "bcrypt", "argon2", "scrypt", "pbkdf2"];
 
+/// Sampled values kept per field at most, across statements.
+const PER_FIELD: usize = 50;
+
+/// Drops the sampled values of one file that [`assemble`] would never
+/// keep, so a bulk-`INSERT` dump does not hold every value it lists until
+/// the estate is assembled. Values are counted per table and column as
+/// written (per table, row length and position for rows without a column
+/// list, which only map when the length matches the table): a field's first
+/// [`PER_FIELD`] values across all files are among the first [`PER_FIELD`]
+/// of each such stream, so the assembled samples are unchanged.
+pub fn trim_samples(facts: &mut FileFacts) {
+    let mut seen: HashMap<(&str, &str, usize, usize), usize> = HashMap::new();
+    for s in &mut facts.samples {
+        let crate::extract::sql::values::InsertSample {
+            table,
+            columns,
+            rows,
+        } = s;
+        for row in rows.iter_mut() {
+            let len = row.len();
+            for (i, value) in row.iter_mut().enumerate() {
+                if value.is_none() {
+                    continue;
+                }
+                let key = match columns.get(i) {
+                    Some(c) => (table.as_str(), c.as_str(), 0, 0),
+                    None if columns.is_empty() => (table.as_str(), "", len, i),
+                    // More values than listed columns: never mapped.
+                    None => {
+                        *value = None;
+                        continue;
+                    }
+                };
+                let n = seen.entry(key).or_default();
+                if *n >= PER_FIELD {
+                    *value = None;
+                } else {
+                    *n += 1;
+                }
+            }
+        }
+        // A row left without values adds nothing.
+        rows.retain(|r| r.iter().any(Option::is_some));
+    }
+    facts.samples.retain(|s| !s.rows.is_empty());
+}
+
 /// Builds the IR from per-file facts (files in path order).
 pub fn assemble(files: &[FileFacts]) -> Assembled {
     let mut b = Builder::default();
@@ -326,8 +373,6 @@ impl Builder {
 
     /// Files the values of an INSERT under the fields of its (known) table.
     fn sample(&mut self, file: &str, s: &crate::extract::sql::values::InsertSample) {
-        /// Values kept per field at most, across statements.
-        const PER_FIELD: usize = 50;
         let Some(ds) = self.resolve(&s.table, file) else {
             return;
         };
@@ -535,6 +580,48 @@ mod tests {
             .map(|(p, t)| extract(p, t, SqlDialect::Mysql))
             .collect();
         assemble(&facts)
+    }
+
+    #[test]
+    fn trimming_a_files_samples_keeps_what_assembly_keeps_and_drops_the_rest() {
+        // Two files, 60 + 30 rows with and without a column list, the
+        // second table spelled in another case and one row of the wrong
+        // length: the assembled samples must be the same with trimming.
+        let mut a = String::from("CREATE TABLE t (id INT, phone VARCHAR(20), name TEXT);\n");
+        for chunk in 0..3 {
+            let rows: Vec<String> = (0..20)
+                .map(|i| format!("({i}, '1380000{:04}', 'n{i}')", chunk * 20 + i))
+                .collect();
+            a.push_str(&format!(
+                "INSERT INTO t (id, phone, name) VALUES {};\n",
+                rows.join(",")
+            ));
+        }
+        let rows: Vec<String> = (0..30)
+            .map(|i| format!("({i}, '1390000{i:04}', NULL)"))
+            .collect();
+        let b = format!("INSERT INTO T VALUES {}, (1, 2);\n", rows.join(","));
+        let files = [("a.sql", a.as_str()), ("b.sql", b.as_str())];
+        let facts: Vec<FileFacts> = files
+            .iter()
+            .map(|(p, t)| extract(p, t, SqlDialect::Mysql))
+            .collect();
+        let mut trimmed = facts.clone();
+        trimmed.iter_mut().for_each(trim_samples);
+        let kept = |f: &[FileFacts]| -> usize {
+            f.iter()
+                .flat_map(|f| &f.samples)
+                .flat_map(|s| &s.rows)
+                .flatten()
+                .flatten()
+                .count()
+        };
+        // 3 columns × 60 rows in a.sql trimmed to 3 × 50; b.sql under the cap
+        // (its NULLs were never counted).
+        assert_eq!(kept(&facts), 180 + 60 + 2);
+        assert_eq!(kept(&trimmed), 150 + 60 + 2);
+        assert_eq!(assemble(&trimmed).samples, assemble(&facts).samples);
+        assert_eq!(assemble(&facts).samples.len(), 3);
     }
 
     #[test]
