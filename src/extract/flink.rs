@@ -78,7 +78,10 @@ pub fn read(file: &str, text: &str, catalog: &Catalog, facts: &mut FileFacts) {
         };
         let rest = &text[close + 1..];
         let trimmed = rest.trim_start();
-        if !trimmed.to_ascii_lowercase().starts_with("with") {
+        if !trimmed
+            .get(..4)
+            .is_some_and(|w| w.eq_ignore_ascii_case("with"))
+        {
             continue;
         }
         let with_at = close + 1 + (rest.len() - trimmed.len());
