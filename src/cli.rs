@@ -411,6 +411,10 @@ pub struct EvalArgs {
     /// How many misclassified columns to list.
     #[arg(long, default_value_t = 40)]
     pub errors: usize,
+    /// Declarations (piaudit.yaml) to classify with: overrides, custom cues,
+    /// `sensitive_categories` matching the labels' convention.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 impl ExplainArgs {

@@ -114,6 +114,12 @@ pub struct Declarations {
     /// internal staff credential), usable in `cues` and `overrides`.
     #[serde(default)]
     pub categories: Vec<CustomCategory>,
+    /// Built-in categories the organisation treats as sensitive PI under
+    /// every profile, e.g. `political` or `demographic.ethnicity` where a
+    /// sector rule or contract says so. Raising only: a declaration can never
+    /// make a category less protected than the selected profile does.
+    #[serde(default)]
+    pub sensitive_categories: Vec<String>,
     /// Live databases audited with every scan (read-only); passwords come
     /// from environment variables, never from this file.
     #[serde(default)]
@@ -752,6 +758,11 @@ impl Declarations {
         for (i, c) in self.cues.iter().enumerate() {
             if !known(&c.category) {
                 return Err(bad(format!("cues[{i}].category"), &c.category));
+            }
+        }
+        for (i, id) in self.sensitive_categories.iter().enumerate() {
+            if !known(id) {
+                return Err(bad(format!("sensitive_categories[{i}]"), id));
             }
         }
         Ok(())

@@ -185,6 +185,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .map_err(|e| Error::Usage(format!("{}: {e}", args.labels.display())))?;
             let config = piaudit::Config {
                 roots: args.paths.clone(),
+                declarations: args.config.clone(),
                 profile: Some(args.profile.clone()),
                 deterministic: true,
                 ..piaudit::Config::default()

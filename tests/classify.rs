@@ -314,3 +314,49 @@ fn custom_categories_from_declarations() {
     .unwrap();
     assert!(k.extend_with(&clash, "piaudit.yaml").is_err());
 }
+
+#[test]
+fn sensitive_categories_raise_built_in_categories_only() {
+    let decl = Declarations::parse(
+        "piaudit.yaml",
+        "version: 1\nsensitive_categories: [political]\n",
+    )
+    .unwrap();
+    let sources = vec![Source {
+        rel: "t.sql".into(),
+        kind: FileKind::Sql,
+        text: "CREATE TABLE hr_employee (id BIGINT, name VARCHAR(20), zzmm VARCHAR(20) COMMENT '政治面貌');".into(),
+    }];
+    let config = Config::default();
+    for profile in ["gbt45574", "gbt35273"] {
+        let mut k = Knowledge::load(&DataFiles::embedded(), "cn-2026", Some(profile)).unwrap();
+        let plain = scan_sources(&k, &sources, None, &config, ScanInfo::default());
+        let before = tag(&plain, "hr_employee", "zzmm").expect("tagged");
+        assert_eq!(before.category, "political");
+        assert!(!before.sensitive, "{profile}: not sensitive by default");
+        k.extend_with(&decl, "piaudit.yaml").unwrap();
+        let a = scan_sources(&k, &sources, Some(&decl), &config, ScanInfo::default());
+        assert!(
+            tag(&a, "hr_employee", "zzmm").unwrap().sensitive,
+            "{profile}"
+        );
+        assert!(
+            !tag(&a, "hr_employee", "name").unwrap().sensitive,
+            "{profile}"
+        );
+    }
+    let unknown = Declarations::parse(
+        "piaudit.yaml",
+        "version: 1\nsensitive_categories: [politics]\n",
+    )
+    .unwrap();
+    let k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
+    let err = unknown
+        .check_categories("piaudit.yaml", |id| k.taxonomy.category(id).is_some())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("sensitive_categories[0]") && err.contains("politics"),
+        "{err}"
+    );
+}

@@ -148,6 +148,19 @@ impl Taxonomy {
         Ok(())
     }
 
+    /// Makes the given categories sensitive under every profile (the
+    /// declarations' `sensitive_categories`). Unknown ids are left to the
+    /// declarations check, which names them.
+    pub fn raise_sensitive(&mut self, ids: &[String]) {
+        for id in ids {
+            if let Some(c) = self.categories.get_mut(id) {
+                for level in c.sensitive.values_mut() {
+                    *level = Sensitivity::Yes;
+                }
+            }
+        }
+    }
+
     /// A category by id.
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.get(id)
