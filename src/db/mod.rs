@@ -838,6 +838,26 @@ fn view_lineage(
     writes
 }
 
+/// The bounded sample query both engines run: each column read as text cut
+/// to [`SAMPLE_VALUE_CHARS`] by `as_text`, at most `rows` rows, every name
+/// quoted by `ident` (no user text is spliced in unquoted).
+pub(crate) fn sample_query(
+    schema: &str,
+    table: &str,
+    columns: &[String],
+    rows: u32,
+    ident: fn(&str) -> String,
+    as_text: fn(&str) -> String,
+) -> String {
+    let select: Vec<String> = columns.iter().map(|c| as_text(&ident(c))).collect();
+    format!(
+        "SELECT {} FROM {}.{} LIMIT {rows}",
+        select.join(", "),
+        ident(schema),
+        ident(table)
+    )
+}
+
 /// Quotes an identifier for PostgreSQL.
 pub(crate) fn pg_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))

@@ -9,8 +9,8 @@
 //! as a literal.
 
 use super::{
-    my_ident, Catalog, CatalogColumn, CatalogTable, ConnInfo, DbError, ForeignKey, Grant, Session,
-    SAMPLE_VALUE_CHARS,
+    my_ident, sample_query, Catalog, CatalogColumn, CatalogTable, ConnInfo, DbError, ForeignKey,
+    Grant, Session, SAMPLE_VALUE_CHARS,
 };
 use crate::model::DatasetKind;
 use ::mysql::prelude::Queryable;
@@ -242,16 +242,9 @@ impl Session for MySession {
         columns: &[String],
         rows: u32,
     ) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let select: Vec<String> = columns
-            .iter()
-            .map(|c| format!("LEFT(CAST({} AS CHAR), {SAMPLE_VALUE_CHARS})", my_ident(c)))
-            .collect();
-        let sql = format!(
-            "SELECT {} FROM {}.{} LIMIT {rows}",
-            select.join(", "),
-            my_ident(schema),
-            my_ident(table)
-        );
+        let sql = sample_query(schema, table, columns, rows, my_ident, |c| {
+            format!("LEFT(CAST({c} AS CHAR), {SAMPLE_VALUE_CHARS})")
+        });
         self.read_only(|conn| MySession::rows(conn, &sql))
     }
 

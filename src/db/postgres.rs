@@ -7,8 +7,8 @@
 //! write.
 
 use super::{
-    pg_ident, Catalog, CatalogColumn, CatalogTable, ConnInfo, DbError, ForeignKey, Grant, Session,
-    SAMPLE_VALUE_CHARS,
+    pg_ident, sample_query, Catalog, CatalogColumn, CatalogTable, ConnInfo, DbError, ForeignKey,
+    Grant, Session, SAMPLE_VALUE_CHARS,
 };
 use crate::model::DatasetKind;
 use ::postgres::{Client, NoTls};
@@ -198,16 +198,9 @@ impl Session for PgSession {
         columns: &[String],
         rows: u32,
     ) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let select: Vec<String> = columns
-            .iter()
-            .map(|c| format!("left({}::text, {SAMPLE_VALUE_CHARS})", pg_ident(c)))
-            .collect();
-        let sql = format!(
-            "SELECT {} FROM {}.{} LIMIT {rows}",
-            select.join(", "),
-            pg_ident(schema),
-            pg_ident(table)
-        );
+        let sql = sample_query(schema, table, columns, rows, pg_ident, |c| {
+            format!("left({c}::text, {SAMPLE_VALUE_CHARS})")
+        });
         let mut tx = self
             .client
             .build_transaction()
