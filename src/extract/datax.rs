@@ -421,21 +421,12 @@ fn writer_endpoint(
             .or_else(|| host_src.as_deref().and_then(catalog::host_of)),
     }
     .unwrap_or_else(|| stem.to_string());
-    Endpoint {
-        id: format!("endpoint:{kind}:{name}"),
-        kind: kind.into(),
-        vendor: Some(
-            info.as_ref()
-                .map_or(stem.to_string(), |i| format!("{}-{}", i.vendor, i.service)),
-        ),
-        region: info.as_ref().and_then(|i| i.region.clone()),
-        jurisdiction: info.map_or(catalog::UNKNOWN.to_string(), |i| i.jurisdiction),
-        location,
-        name: Some(name),
-        third_party: false,
-        profile: None,
-        receives: Vec::new(),
-    }
+    let vendor = info
+        .as_ref()
+        .map_or(stem.to_string(), |i| format!("{}-{}", i.vendor, i.service));
+    let region = info.as_ref().and_then(|i| i.region.clone());
+    let jurisdiction = info.map_or(catalog::UNKNOWN.to_string(), |i| i.jurisdiction);
+    Endpoint::named(kind, name, vendor, region, jurisdiction, location)
 }
 
 #[cfg(test)]

@@ -194,18 +194,7 @@ fn endpoint(
         } else {
             ("database", table.to_string())
         };
-    Endpoint {
-        id: format!("endpoint:{kind}:{name}"),
-        kind: kind.into(),
-        vendor: Some(vendor),
-        region,
-        jurisdiction,
-        location,
-        name: Some(name),
-        third_party: false,
-        profile: None,
-        receives: Vec::new(),
-    }
+    Endpoint::named(kind, name, vendor, region, jurisdiction, location)
 }
 
 #[cfg(test)]

@@ -263,18 +263,8 @@ fn sink_endpoint(p: &Plugin, catalog: &Catalog, location: Location) -> Endpoint 
             .as_ref()
             .map_or(catalog::UNKNOWN.to_string(), |i| i.jurisdiction.clone()),
     };
-    Endpoint {
-        id: format!("endpoint:{kind}:{name}"),
-        kind: kind.into(),
-        vendor: Some(vendor_id.unwrap_or(lname)),
-        region,
-        jurisdiction,
-        location,
-        name: Some(name),
-        third_party: false,
-        profile: None,
-        receives: Vec::new(),
-    }
+    let vendor = vendor_id.unwrap_or(lname);
+    Endpoint::named(kind, name, vendor, region, jurisdiction, location)
 }
 
 #[cfg(test)]

@@ -484,17 +484,17 @@ impl Cx<'_> {
         let line = entries.iter().map(|e| e.line).min().unwrap_or(1);
         let service =
             from_host.map_or_else(|| vendor.clone(), |h| format!("{}-{}", h.vendor, h.service));
+        let location = self.loc(line);
         self.facts.endpoints.push(Endpoint {
-            id: format!("endpoint:object_store:{name}"),
-            kind: "object_store".into(),
-            vendor: Some(service),
-            region,
-            jurisdiction,
-            location: self.loc(line),
-            name: Some(name),
-            third_party: false,
             profile: self.profile.clone(),
-            receives: Vec::new(),
+            ..Endpoint::named(
+                "object_store",
+                name,
+                service,
+                region,
+                jurisdiction,
+                location,
+            )
         });
     }
 }

@@ -214,6 +214,33 @@ pub struct Endpoint {
     pub receives: Vec<String>,
 }
 
+impl Endpoint {
+    /// An endpoint of the organisation's own named `kind:name` (id
+    /// `endpoint:<kind>:<name>`), not a third party, with no profile and no
+    /// catalogue defaults; callers set those fields where they know them.
+    pub fn named(
+        kind: &str,
+        name: String,
+        vendor: String,
+        region: Option<String>,
+        jurisdiction: String,
+        location: Location,
+    ) -> Endpoint {
+        Endpoint {
+            id: format!("endpoint:{kind}:{name}"),
+            kind: kind.into(),
+            vendor: Some(vendor),
+            region,
+            jurisdiction,
+            location,
+            name: Some(name),
+            third_party: false,
+            profile: None,
+            receives: Vec::new(),
+        }
+    }
+}
+
 /// A security control found in the scanned sources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Control {
