@@ -213,3 +213,50 @@ fn waivers_suppress_until_they_expire_and_then_reopen_saying_so() {
         "{message}"
     );
 }
+
+/// `project.flows` is built only for packs that read it (no built-in rule
+/// does): a user's rule that reads it must still see every flow.
+#[test]
+fn a_rule_reading_project_flows_sees_them() {
+    let files = DataFiles::embedded();
+    let mut pairs: Vec<(String, String)> = files
+        .under("")
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    let rule = pairs
+        .iter_mut()
+        .find(|(p, _)| p == "packs/cn-2026/CNPI-053.yaml")
+        .unwrap();
+    let start = rule.1.find("when:").unwrap();
+    let end = rule.1.find("message:").unwrap();
+    rule.1.replace_range(
+        start..end,
+        "when:\n  some: { path: project.flows, where: { all: [ { item.from.category: { eq: contact.phone } }, { item.to.name: { eq: copy_phone } } ] } }\n",
+    );
+    let edited = DataFiles::from_pairs(pairs.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let k = Knowledge::load(&edited, "cn-2026", None).expect("edited pack loads");
+    let case = r#"
+id: CNPI-053
+given:
+  sql: |
+    CREATE TABLE u (id BIGINT, phone VARCHAR(11) COMMENT '手机号');
+    CREATE TABLE c (id BIGINT, copy_phone VARCHAR(11));
+    INSERT INTO c (id, copy_phone) SELECT id, phone FROM u;
+valid:
+  - sql: |
+      CREATE TABLE u (id BIGINT, phone VARCHAR(11) COMMENT '手机号');
+      CREATE TABLE c (id BIGINT, copy_phone VARCHAR(11));
+invalid:
+  - {}
+"#;
+    let report = fixtures::run_texts(&k, [("CNPI-053.test.yaml".to_string(), case.to_string())]);
+    // Only this rule has a case here; the others are reported as untested.
+    let own: Vec<&String> = report
+        .failures
+        .iter()
+        .filter(|f| f.contains("CNPI-053"))
+        .collect();
+    assert!(own.is_empty(), "{own:?}");
+    assert_eq!(report.tested, ["CNPI-053"]);
+    assert_eq!(report.cases, 2);
+}

@@ -52,8 +52,11 @@ fn scan_value(pack: &Pack, s: &Subjects<'_>) -> Value {
     })
 }
 
+/// What evaluation keeps per dataset besides its summary, which lives once,
+/// in `project.datasets` (see [`ProjectView::dataset`]).
 struct DatasetView {
-    summary: Value,
+    /// `decl.*` for the dataset's subjects; `decl.all` is lent from
+    /// [`ProjectView::decl_all`], not copied per dataset.
     decl: Value,
     minors_sensitive: bool,
 }
@@ -75,7 +78,8 @@ fn field_value(f: &Field, taxonomy: &Taxonomy) -> Value {
     v
 }
 
-fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> DatasetView {
+/// The dataset's summary (`dataset.*`) and its [`DatasetView`].
+fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> (Value, DatasetView) {
     let pi: Vec<&Field> = d.fields.iter().filter(|f| f.pi.is_some()).collect();
     let sensitive = pi
         .iter()
@@ -112,14 +116,15 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> DatasetView {
             "dataset": decl_datasets.first(),
             "datasets": decl_datasets,
             "consents": all.consents_for(&d.id, &d.name),
-            "all": all,
         }),
     };
-    DatasetView {
+    (
         summary,
-        decl,
-        minors_sensitive: has_minor && sensitive > 0,
-    }
+        DatasetView {
+            decl,
+            minors_sensitive: has_minor && sensitive > 0,
+        },
+    )
 }
 
 /// Findings plus their messages in both languages (for bilingual reports).
@@ -156,11 +161,48 @@ fn field_brief(f: &Field, dataset: &Dataset, taxonomy: &Taxonomy) -> Value {
 }
 
 /// Everything rules can ask about the scan as a whole (`project.*`).
+///
+/// Each view is built once: dataset summaries and endpoint views live in
+/// `project` and are lent from there to the dataset, field, flow and
+/// endpoint contexts (copies of them were most of evaluation's memory).
 struct ProjectView {
     project: Value,
-    endpoints: Vec<Value>,
+    /// `decl.present` for project, endpoint and control rules.
     decl: Value,
+    /// `decl.all`: the whole declarations, once (null without them).
+    decl_all: Value,
     now: Value,
+}
+
+impl ProjectView {
+    /// The summary of dataset `i` (`dataset.*`), as listed in `project.datasets`.
+    fn dataset(&self, i: usize) -> &Value {
+        &self.project["datasets"][i]
+    }
+
+    /// The endpoint views (`endpoint.*`), in the order of `Subjects::endpoints`.
+    fn endpoints(&self) -> &[Value] {
+        self.project["endpoints"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+    }
+}
+
+/// Whether some rule of the pack reads `root` or a path under it, in its
+/// condition, severity overrides or messages.
+fn pack_reads(pack: &Pack, root: &str) -> bool {
+    let under = |p: &str| {
+        p.strip_prefix(root)
+            .is_some_and(|r| r.is_empty() || r.starts_with('.'))
+    };
+    pack.rules.values().any(|r| {
+        r.when.paths().into_iter().any(under)
+            || r.severity_if
+                .iter()
+                .any(|(p, _)| p.paths().into_iter().any(under))
+            || r.message.zh.contains(root)
+            || r.message.en.contains(root)
+    })
 }
 
 fn now_value(today: &str) -> Value {
@@ -173,7 +215,10 @@ fn now_value(today: &str) -> Value {
     })
 }
 
-fn project_view(s: &Subjects<'_>, views: &[DatasetView]) -> ProjectView {
+/// Builds `project.*` over the dataset summaries (moved in, not copied).
+/// `project.flows`, a view of every flow, is built only when `with_flows`:
+/// it is as large as the estate's lineage and no built-in rule reads it.
+fn project_view(s: &Subjects<'_>, summaries: Vec<Value>, with_flows: bool) -> ProjectView {
     let mut field_index: HashMap<&str, (&Dataset, &Field)> = HashMap::new();
     for d in s.datasets {
         for f in &d.fields {
@@ -222,70 +267,78 @@ fn project_view(s: &Subjects<'_>, views: &[DatasetView]) -> ProjectView {
             v
         })
         .collect();
-    // By id: a linear search per flow made evaluation quadratic in the estate.
-    let endpoint_at: HashMap<&str, &Value> = s
-        .endpoints
-        .iter()
-        .map(|e| e.id.as_str())
-        .zip(&endpoints)
-        .collect();
-    let flows: Vec<Value> = s
-        .flows
-        .iter()
-        .map(|fl| {
-            let brief = |id: &str| {
-                field_index
-                    .get(id)
-                    .map_or(Value::Null, |(d, f)| field_brief(f, d, s.taxonomy))
-            };
-            json!({
-                "from": brief(&fl.from), "to": brief(&fl.to), "to_id": fl.to,
-                "transform": fl.transform,
-                "to_endpoint": endpoint_at.get(fl.to.as_str()),
-            })
-        })
-        .collect();
-    let datasets: Vec<&Value> = views.iter().map(|v| &v.summary).collect();
-    let total = |k: &str| {
-        views
+    let flows: Vec<Value> = if with_flows {
+        // By id: a linear search per flow made evaluation quadratic in the estate.
+        let endpoint_at: HashMap<&str, &Value> = s
+            .endpoints
             .iter()
-            .map(|v| v.summary[k].as_u64().unwrap_or(0))
+            .map(|e| e.id.as_str())
+            .zip(&endpoints)
+            .collect();
+        s.flows
+            .iter()
+            .map(|fl| {
+                let brief = |id: &str| {
+                    field_index
+                        .get(id)
+                        .map_or(Value::Null, |(d, f)| field_brief(f, d, s.taxonomy))
+                };
+                json!({
+                    "from": brief(&fl.from), "to": brief(&fl.to), "to_id": fl.to,
+                    "transform": fl.transform,
+                    "to_endpoint": endpoint_at.get(fl.to.as_str()),
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let total = |k: &str| {
+        summaries
+            .iter()
+            .map(|v| v[k].as_u64().unwrap_or(0))
             .sum::<u64>()
     };
-    let categories: BTreeSet<&str> = views
+    let categories: BTreeSet<String> = summaries
         .iter()
-        .filter_map(|v| v.summary["categories"].as_array())
+        .filter_map(|v| v["categories"].as_array())
         .flatten()
         .filter_map(Value::as_str)
+        .map(str::to_string)
         .collect();
-    let project = json!({
+    let outbound_pi_endpoints = endpoints
+        .iter()
+        .filter(|e| e["outbound"] == json!(true) && e["pi_count"].as_u64() > Some(0))
+        .count();
+    let mut project = json!({
         "pi_fields": total("pi_fields"),
         "sensitive_fields": total("sensitive_fields"),
         "high_risk_fields": total("high_risk_fields"),
-        "has_minor": views.iter().any(|v| v.summary["has_minor"] == json!(true)),
+        "has_minor": summaries.iter().any(|v| v["has_minor"] == json!(true)),
         "categories": categories,
-        "datasets": datasets,
-        "flows": flows,
-        "endpoints": endpoints,
         "controls": s.controls,
-        "outbound_pi_endpoints": endpoints.iter().filter(|e| e["outbound"] == json!(true) && e["pi_count"].as_u64() > Some(0)).count(),
+        "outbound_pi_endpoints": outbound_pi_endpoints,
     });
-    let decl = match s.decl {
-        None => json!({ "present": false }),
-        Some(all) => json!({ "present": true, "all": all }),
-    };
+    if let Value::Object(o) = &mut project {
+        o.insert("datasets".into(), Value::Array(summaries));
+        o.insert("flows".into(), Value::Array(flows));
+        o.insert("endpoints".into(), Value::Array(endpoints));
+    }
     ProjectView {
         project,
-        endpoints: endpoints.clone(),
-        decl,
+        decl: json!({ "present": s.decl.is_some() }),
+        decl_all: s.decl.map_or(Value::Null, |d| {
+            serde_json::to_value(d).unwrap_or(Value::Null)
+        }),
         now: now_value(s.today),
     }
 }
 
 /// Evaluates every rule of `pack` over the subjects.
 pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
-    let views: Vec<DatasetView> = s.datasets.iter().map(|d| dataset_view(d, s)).collect();
-    let pv = project_view(s, &views);
+    let (summaries, views): (Vec<Value>, Vec<DatasetView>) =
+        s.datasets.iter().map(|d| dataset_view(d, s)).unzip();
+    let pv = project_view(s, summaries, pack_reads(pack, "project.flows"));
     let scan = scan_value(pack, s);
     let mut field_index: HashMap<&str, (usize, &Field)> = HashMap::new();
     for (i, d) in s.datasets.iter().enumerate() {
@@ -303,7 +356,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         .endpoints
         .iter()
         .map(|e| e.id.as_str())
-        .zip(&pv.endpoints)
+        .zip(pv.endpoints())
         .collect();
     let mut out: BTreeMap<String, (Finding, I18n)> = BTreeMap::new();
     let mut emit =
@@ -315,6 +368,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
     for rule in pack.rules.values() {
         let params = &rule.params;
         let common = [
+            ("decl.all", &pv.decl_all),
             ("project", &pv.project),
             ("now", &pv.now),
             ("scan", &scan),
@@ -336,7 +390,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                 }
             }
             Scope::Endpoint => {
-                for (e, ev) in s.endpoints.iter().zip(&pv.endpoints) {
+                for (e, ev) in s.endpoints.iter().zip(pv.endpoints()) {
                     let mut roots = vec![("endpoint", ev), ("decl", &pv.decl)];
                     roots.extend(common);
                     let ctx = Ctx::new(&roots);
@@ -369,8 +423,8 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                 }
             }
             Scope::Dataset => {
-                for (d, v) in s.datasets.iter().zip(&views) {
-                    let mut roots = vec![("dataset", &v.summary), ("decl", &v.decl)];
+                for (i, (d, v)) in s.datasets.iter().zip(&views).enumerate() {
+                    let mut roots = vec![("dataset", pv.dataset(i)), ("decl", &v.decl)];
                     roots.extend(common);
                     let ctx = Ctx::new(&roots);
                     if rule.when.eval(ctx) {
@@ -385,15 +439,18 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                 }
             }
             Scope::Field => {
-                for (d, v) in s.datasets.iter().zip(&views) {
+                for (i, (d, v)) in s.datasets.iter().zip(&views).enumerate() {
                     for f in &d.fields {
                         // Non-PI fields never match a field rule; skip building their context.
                         if f.pi.is_none() {
                             continue;
                         }
                         let fv = field_value(f, s.taxonomy);
-                        let mut roots =
-                            vec![("field", &fv), ("dataset", &v.summary), ("decl", &v.decl)];
+                        let mut roots = vec![
+                            ("field", &fv),
+                            ("dataset", pv.dataset(i)),
+                            ("decl", &v.decl),
+                        ];
                         roots.extend(common);
                         let ctx = Ctx::new(&roots);
                         if rule.when.eval(ctx) {
@@ -421,7 +478,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                     // values: cloning each dataset summary into every flow's
                     // context dominated the run on large estates.
                     let (to_field_v, to_dataset, to_endpoint) = match to_field {
-                        Some(&(td, tf)) => (field_value(tf, s.taxonomy), &views[td].summary, &NULL),
+                        Some(&(td, tf)) => (field_value(tf, s.taxonomy), pv.dataset(td), &NULL),
                         None => match endpoint_at.get(flow.to.as_str()) {
                             Some(&e) => (Value::Null, &NULL, e),
                             None => continue,
@@ -434,7 +491,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                     let mut roots = vec![
                         ("flow", &flow_v),
                         ("from.field", &from_field),
-                        ("from.dataset", &views[fd].summary),
+                        ("from.dataset", pv.dataset(fd)),
                         ("to.field", &to_field_v),
                         ("to.dataset", to_dataset),
                         ("to.endpoint", to_endpoint),

@@ -304,31 +304,40 @@ impl<'a> Ctx<'a> {
     }
 
     /// Looks a dotted path up; `None` when any step is missing.
+    ///
+    /// A root may also be named by two parts (`from.dataset`, `decl.all`):
+    /// it answers the paths under it that its one-part namesake lacks. The
+    /// evaluator lends existing values that way instead of cloning them into
+    /// a new object per subject.
     pub fn get(&self, path: &str) -> Option<&'a Value> {
-        let mut parts = path.split('.');
-        let head = parts.next()?;
-        let mut cur = match head {
-            "item" => self.item?,
-            "outer" => self.outer?,
-            _ => match self.roots.iter().find(|(n, _)| *n == head) {
-                Some((_, v)) => *v,
-                // A two-part root such as `from.dataset`: lets the evaluator
-                // lend existing values instead of cloning them into a new
-                // `from` object for every flow.
-                None => {
-                    let second = parts.next()?;
-                    let name = &path[..head.len() + 1 + second.len()];
-                    self.roots
-                        .iter()
-                        .find(|(n, _)| *n == name)
-                        .map(|(_, v)| *v)?
-                }
-            },
+        let (head, rest) = match path.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (path, None),
         };
-        for p in parts {
-            cur = cur.get(p)?;
+        let walk = |mut cur: &'a Value, rest: Option<&str>| {
+            for p in rest.into_iter().flat_map(|r| r.split('.')) {
+                cur = cur.get(p)?;
+            }
+            Some(cur)
+        };
+        match head {
+            "item" => return walk(self.item?, rest),
+            "outer" => return walk(self.outer?, rest),
+            _ => {}
         }
-        Some(cur)
+        if let Some(found) = self.root(head).and_then(|v| walk(v, rest)) {
+            return Some(found);
+        }
+        let rest = rest?;
+        let (second, deeper) = match rest.split_once('.') {
+            Some((s, d)) => (s, Some(d)),
+            None => (rest, None),
+        };
+        walk(self.root(&path[..head.len() + 1 + second.len()])?, deeper)
+    }
+
+    fn root(&self, name: &str) -> Option<&'a Value> {
+        self.roots.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
 
     fn with_item(self, item: &'a Value) -> Ctx<'a> {
