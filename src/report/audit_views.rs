@@ -310,15 +310,31 @@ pub fn impact_assessments(audit: &Audit) -> Vec<ImpactAssessment> {
     let r = &audit.report;
     let mut out: Vec<ImpactAssessment> = Vec::new();
     let mut seen = BTreeSet::new();
+    // By id and by subject: a scan of every endpoint and finding per flow
+    // made the page quadratic in the estate.
+    let endpoints: std::collections::HashMap<&str, &crate::model::Endpoint> =
+        r.endpoints.iter().map(|e| (e.id.as_str(), e)).collect();
+    let mut naming: std::collections::HashMap<&str, Vec<&crate::model::Finding>> =
+        std::collections::HashMap::new();
+    for f in &r.findings {
+        for s in &f.subjects {
+            let list = naming.entry(s.as_str()).or_default();
+            // In report order, once each even when a subject is named twice.
+            if !list.last().is_some_and(|x| std::ptr::eq(*x, f)) {
+                list.push(f);
+            }
+        }
+    }
     for fl in &r.flows {
         let src = r.field(&fl.from).and_then(|(_, f)| f.pi.as_ref());
         let dst = r.field(&fl.to);
         let Some(pi) = src.or_else(|| dst.and_then(|(_, f)| f.pi.as_ref())) else {
             continue;
         };
-        let endpoint = r.endpoints.iter().find(|e| e.id == fl.to);
-        let findings: Vec<(String, Severity, FindingStatus)> = r
-            .findings
+        let endpoint = endpoints.get(fl.to.as_str()).copied();
+        let findings: Vec<(String, Severity, FindingStatus)> = naming
+            .get(fl.to.as_str())
+            .map_or(&[][..], Vec::as_slice)
             .iter()
             // The flow's own findings name both ends; the target's name it alone.
             .filter(|f| {

@@ -24,11 +24,17 @@ struct FindingView<'a> {
     basis: &'a [String],
     subjects: &'a [String],
     location: Value,
-    title: I18n,
     message: I18n,
-    remediation: I18n,
     /// Why each subject field was tagged (details never hold raw values).
     evidence: Vec<EvidenceView>,
+}
+
+/// A rule's title and remediation, listed once per rule (`rule_texts`), not
+/// copied into each of its findings.
+#[derive(Serialize)]
+struct RuleTexts {
+    title: I18n,
+    remediation: I18n,
 }
 
 /// A subject field's classification evidence, shown as the finding's excerpt.
@@ -42,6 +48,17 @@ struct EvidenceView {
 
 /// Renders the HTML report.
 pub fn render(audit: &Audit) -> Result<String, Error> {
+    let mut out = Vec::new();
+    write(audit, &mut out)?;
+    String::from_utf8(out).map_err(|e| Error::Render {
+        format: "html".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Writes the HTML report as [`render`] gives it, streamed as tera renders
+/// it (an estate's page is tens of MB).
+pub fn write(audit: &Audit, out: &mut dyn std::io::Write) -> Result<(), Error> {
     let err = |e: tera::Error| {
         let mut msg = e.to_string();
         let mut src = std::error::Error::source(&e);
@@ -63,7 +80,47 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
     .map_err(err)?;
     tera.autoescape_on(vec!["report.html"]);
     let ctx = tera::Context::from_value(context(audit)).map_err(err)?;
-    tera.render("report.html", &ctx).map_err(err)
+    tera.render_to("report.html", &ctx, out).map_err(err)
+}
+
+/// The parts of the report the page reads as `report.*`: each dataset
+/// without its fields (their counts instead) and the number of flows, not
+/// the flows. The page lists PI fields, flows and findings from views of
+/// their own; a copy of the whole report in the context cost several times
+/// the report's size in memory.
+fn report_view(r: &crate::model::Report) -> Value {
+    let datasets: Vec<Value> = r
+        .datasets
+        .iter()
+        .map(|d| {
+            let pi = || d.fields.iter().filter_map(|f| f.pi.as_ref());
+            let mut v = json!({
+                "id": d.id, "kind": d.kind, "name": d.name, "location": d.location,
+                "field_count": d.fields.len(),
+                "pi_fields": pi().count(),
+                "sensitive_fields": pi().filter(|p| p.sensitive).count(),
+            });
+            // Absent, not null, as in the report: the page's `default` filters
+            // apply to absent values only.
+            if let Value::Object(o) = &mut v {
+                for (k, x) in [("system", &d.system), ("comment", &d.comment)] {
+                    if let Some(x) = x {
+                        o.insert(k.into(), json!(x));
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    json!({
+        "schema_version": r.schema_version,
+        "tool": r.tool,
+        "scan": r.scan,
+        "summary": r.summary,
+        "endpoints": r.endpoints,
+        "datasets": datasets,
+        "flow_count": r.flows.len(),
+    })
 }
 
 /// The template context (see `reports/report.html.tera` for its use).
@@ -82,10 +139,19 @@ fn context(audit: &Audit) -> Value {
     };
     let mut findings: Vec<_> = r.findings.iter().collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut rule_texts: BTreeMap<&str, RuleTexts> = BTreeMap::new();
+    for f in &findings {
+        rule_texts.entry(&f.rule).or_insert_with(|| {
+            let rule = rules.get(f.rule.as_str());
+            RuleTexts {
+                title: rule.map_or_else(|| both(&f.title), |x| x.title.clone()),
+                remediation: rule.map_or_else(|| both(&f.remediation), |x| x.remediation.clone()),
+            }
+        });
+    }
     let views: Vec<FindingView> = findings
         .iter()
         .map(|f| {
-            let rule = rules.get(f.rule.as_str());
             FindingView {
                 rule: &f.rule,
                 severity: f.severity,
@@ -94,13 +160,11 @@ fn context(audit: &Audit) -> Value {
                 basis: &f.basis,
                 subjects: &f.subjects,
                 location: json!({ "file": f.location.file, "line": f.location.line }),
-                title: rule.map_or_else(|| both(&f.title), |x| x.title.clone()),
                 message: audit
                     .messages
                     .get(&f.fingerprint)
                     .cloned()
                     .unwrap_or_else(|| both(&f.message)),
-                remediation: rule.map_or_else(|| both(&f.remediation), |x| x.remediation.clone()),
                 evidence: f
                     .subjects
                     .iter()
@@ -161,6 +225,20 @@ fn context(audit: &Audit) -> Value {
             }));
         }
     }
+    // The inventory's category filter, one entry per category, sorted. A
+    // `sort | unique` in the template copied the whole inventory twice.
+    let mut inventory_categories: Vec<&Value> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for v in &inventory {
+        if seen.insert(v["category"].as_str().unwrap_or_default()) {
+            inventory_categories.push(v);
+        }
+    }
+    inventory_categories.sort_by_key(|v| v["category"].as_str().unwrap_or_default());
+    let inventory_categories: Vec<Value> = inventory_categories
+        .into_iter()
+        .map(|v| json!({ "category": v["category"], "category_zh": v["category_zh"], "category_en": v["category_en"] }))
+        .collect();
     let pi_of = |id: &str| {
         r.field(id)
             .and_then(|(_, f)| f.pi.as_ref().map(|p| p.category.clone()))
@@ -184,16 +262,15 @@ fn context(audit: &Audit) -> Value {
         .filter(|d| d.fields.iter().any(|f| f.pi.is_some()))
         .filter_map(|d| d.system.clone())
         .collect();
-    json!({
-        "report": r,
+    let mut context = json!({
+        "report": report_view(r),
         "lang": if audit.lang.starts_with("zh") { "zh-CN" } else { "en" },
         "organisation": audit.organisation,
         "law": law,
         "categories": categories,
-        "findings": views,
-        "findings_by_severity_groups": groups,
-        "pi_inventory": inventory,
-        "pi_flows": pi_flows,
+        "finding_count": views.len(),
+        "rule_texts": rule_texts,
+        "inventory_categories": inventory_categories,
         "rules_applied": audit.rules_applied,
         "date": audit.date,
         "obligations": obligations,
@@ -205,5 +282,12 @@ fn context(audit: &Audit) -> Value {
         "closed_findings": views.iter().filter(|v| v.status != FindingStatus::Open).collect::<Vec<_>>(),
         "top_open": views.iter().filter(|v| v.status == FindingStatus::Open).take(5).collect::<Vec<_>>(),
         "systems": systems,
-    })
+    });
+    // The large views are moved in: `json!` would copy each of them.
+    if let Value::Object(o) = &mut context {
+        o.insert("findings_by_severity_groups".into(), Value::Array(groups));
+        o.insert("pi_inventory".into(), Value::Array(inventory));
+        o.insert("pi_flows".into(), Value::Array(pi_flows));
+    }
+    context
 }

@@ -11,6 +11,7 @@ pub mod text;
 
 use crate::error::Error;
 use crate::Audit;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -59,15 +60,26 @@ impl Format {
 
     /// Renders the audit in this format.
     pub fn render(self, audit: &Audit) -> Result<String, Error> {
-        match self {
-            Format::Json => json::render(audit),
-            Format::Html => html::render(audit),
-            Format::Sarif => sarif::render(audit),
-            Format::Markdown => markdown::render(audit),
-            Format::Junit => junit::render(audit),
-            Format::Csv => csv::render(audit),
-            Format::Dot => Ok(crate::lineage::export::to_dot(audit)),
-            Format::Mermaid => Ok(crate::lineage::export::to_mermaid(audit)),
+        let mut out = Vec::new();
+        self.write(audit, &mut out)?;
+        String::from_utf8(out).map_err(|e| Error::Render {
+            format: self.file_name().into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Writes the audit in this format to `out`. JSON and HTML, the large
+    /// ones, are streamed; the others are rendered first.
+    pub fn write(self, audit: &Audit, out: &mut dyn Write) -> Result<(), Error> {
+        let text = match self {
+            Format::Json => return json::write(audit, out),
+            Format::Html => return html::write(audit, out),
+            Format::Sarif => sarif::render(audit)?,
+            Format::Markdown => markdown::render(audit)?,
+            Format::Junit => junit::render(audit)?,
+            Format::Csv => csv::render(audit)?,
+            Format::Dot => crate::lineage::export::to_dot(audit),
+            Format::Mermaid => crate::lineage::export::to_mermaid(audit),
             Format::OpenLineage => {
                 let mut s =
                     serde_json::to_string_pretty(&crate::lineage::export::openlineage(audit))
@@ -76,9 +88,13 @@ impl Format {
                             message: e.to_string(),
                         })?;
                 s.push('\n');
-                Ok(s)
+                s
             }
-        }
+        };
+        out.write_all(text.as_bytes()).map_err(|e| Error::Render {
+            format: self.file_name().into(),
+            message: e.to_string(),
+        })
     }
 }
 
@@ -109,11 +125,19 @@ pub fn write_all(audit: &Audit, formats: &[Format], out: &Path) -> Result<Vec<Pa
     let mut written = Vec::new();
     for f in formats {
         let path = out.join(f.file_name());
-        let text = f.render(audit)?;
-        std::fs::write(&path, text).map_err(|source| Error::Output {
+        let failed = |source| Error::Output {
             path: path.clone(),
             source,
-        })?;
+        };
+        let file = std::fs::File::create(&path).map_err(failed)?;
+        let mut w = std::io::BufWriter::new(file);
+        if let Err(e) = f.write(audit, &mut w) {
+            // No half-written report is left behind to be mistaken for one.
+            drop(w);
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        w.flush().map_err(failed)?;
         written.push(path);
     }
     Ok(written)
