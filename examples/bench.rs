@@ -135,16 +135,13 @@ fn extract(args: &[String]) -> Result<String, String> {
             let Ok(bytes) = std::fs::read(&f.path) else {
                 return (0u64, 0u64, 0u64);
             };
-            let Ok(decoded) = discover::decode(&bytes) else {
+            let len = bytes.len() as u64;
+            let Ok(decoded) = discover::decode(bytes) else {
                 return (0, 0, 0);
             };
             let dialect = SqlDialect::detect(&f.rel, &decoded.text);
             let facts = sql::extract(&f.rel, &decoded.text, dialect);
-            (
-                bytes.len() as u64,
-                1,
-                (facts.tables.len() + facts.writes.len()) as u64,
-            )
+            (len, 1, (facts.tables.len() + facts.writes.len()) as u64)
         })
         .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
     let secs = started.elapsed().as_secs_f64();

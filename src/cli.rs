@@ -146,6 +146,11 @@ pub struct ScanArgs {
     /// Skip files larger than this many bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     pub max_file_size: u64,
+    /// Seconds one file may take to read (0: no limit). SQL stops reading
+    /// at the limit and says where; any file over it gets a warning. The
+    /// scan always goes on.
+    #[arg(long, value_name = "SECS", default_value_t = piaudit::DEFAULT_FILE_TIME_BUDGET.as_secs())]
+    pub file_time_budget: u64,
     /// Omit timings so two runs give byte-identical reports.
     #[arg(long)]
     pub deterministic: bool,
@@ -485,7 +490,7 @@ impl LineageArgs {
                 .map_err(|e| Error::Usage(format!("cannot read {}: {e}", self.file.display())))?;
             (self.file.to_string_lossy().replace('\\', "/"), bytes)
         };
-        let text = piaudit::discover::decode(&bytes)
+        let text = piaudit::discover::decode(bytes)
             .map_err(|_| Error::Usage(format!("{name}: not a text file")))?
             .text;
         let dialect = dialect.unwrap_or_else(|| SqlDialect::detect(&name, &text));
@@ -559,6 +564,8 @@ impl ScanArgs {
             rules_dir: self.rules,
             dialect,
             max_file_size: self.max_file_size,
+            file_time_budget: (self.file_time_budget > 0)
+                .then(|| std::time::Duration::from_secs(self.file_time_budget)),
             deterministic: self.deterministic,
             today: self.as_of,
             databases: self.live.to_config()?,

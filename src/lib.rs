@@ -69,6 +69,9 @@ pub struct Config {
     pub dialect: Option<SqlDialect>,
     /// Files larger than this are skipped.
     pub max_file_size: u64,
+    /// Time one file may take to read: SQL stops reading statements when it
+    /// is spent, and any file over it gets a warning. `None`: no budget.
+    pub file_time_budget: Option<std::time::Duration>,
     /// Omit timings so two runs give identical bytes.
     pub deterministic: bool,
     /// Date used for waiver expiry (`YYYY-MM-DD`); default: today.
@@ -88,6 +91,10 @@ pub struct Config {
     pub diff_base: Option<String>,
 }
 
+/// The default of [`Config::file_time_budget`]: generous, since the largest
+/// real dumps read in about a second; it exists for hostile inputs.
+pub const DEFAULT_FILE_TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -99,6 +106,7 @@ impl Default for Config {
             rules_dir: None,
             dialect: None,
             max_file_size: WalkOptions::default().max_file_size,
+            file_time_budget: Some(DEFAULT_FILE_TIME_BUDGET),
             deterministic: false,
             today: None,
             databases: db::DbConfig::default(),
@@ -339,8 +347,7 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
                 return None;
             }
             let done = read_source(f).map(|(s, enc)| {
-                let mut facts = extract_one(&s, dialect_of(&s.rel), catalog);
-                facts::trim_samples(&mut facts);
+                let facts = extract_one(&s, dialect_of(&s.rel), catalog, config.file_time_budget);
                 let inline = suppress::scan_source(&s.rel, s.kind, &s.text, &knowledge.pack);
                 (facts, inline, enc, s.rel)
             });
@@ -359,7 +366,9 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
                     progress::report(progress, progress::ProgressEvent::Advance);
                     match mappers.get(&s.rel).or_else(|| dbt.get(&s.rel)) {
                         Some(f) => f.clone(),
-                        None => extract_one(&s, dialect_of(&s.rel), catalog),
+                        None => {
+                            extract_one(&s, dialect_of(&s.rel), catalog, config.file_time_budget)
+                        }
                     }
                 });
                 (facts, file_inline, enc, s.rel)
@@ -484,7 +493,7 @@ pub fn scan_sources_live(
         .map(|s| {
             let facts = match mappers.get(&s.rel).or_else(|| dbt.get(&s.rel)) {
                 Some(f) => f.clone(),
-                None => extract_one(s, dialect_of(&s.rel), catalog),
+                None => extract_one(s, dialect_of(&s.rel), catalog, config.file_time_budget),
             };
             progress::report(progress, progress::ProgressEvent::Advance);
             facts
@@ -512,7 +521,7 @@ fn read_source(f: &discover::FoundFile) -> ReadFile {
         file: f.rel.clone(),
         reason: format!("unreadable: {e}"),
     })?;
-    let decoded = discover::decode(&bytes).map_err(|_| model::SkippedFile {
+    let decoded = discover::decode(bytes).map_err(|_| model::SkippedFile {
         file: f.rel.clone(),
         reason: "binary".into(),
     })?;
@@ -590,7 +599,7 @@ fn finish_scan(
         scan.diagnostics.extend(f.diagnostics.iter().cloned());
     }
     tracing::debug!(files = extracted.len(), "extracted facts");
-    let mut assembled = facts::assemble(&extracted);
+    let mut assembled = facts::assemble(&mut extracted);
     if let Some(o) = overrides {
         o.apply_regions(&mut assembled.endpoints);
     }
@@ -618,6 +627,10 @@ fn finish_scan(
             decl.is_some_and(|x| x.datasets_for(&d.id, &d.name).iter().any(|y| y.minors));
         classifier.classify(d, declared_minors, &assembled.samples);
     });
+    // Sampled values are read by the classifier only; the facts of each
+    // file only by the Java log check. Freed here, before evaluation builds
+    // its views, so the two never add up in the peak.
+    drop(std::mem::take(&mut assembled.samples));
     // Schema-level context (a K-12 school schema) needs every table classified.
     classifier.apply_schema_context(&mut datasets);
     extract::java::pi_logged(
@@ -625,11 +638,13 @@ fn finish_scan(
         &classifier,
         &mut assembled.controls,
     );
+    drop(extracted);
     if let Some(d) = decl {
         apply_overrides(&mut datasets, d, knowledge, false);
     }
     let graph = lineage::LineageGraph::build(&assembled.flows);
     graph.propagate(&mut datasets);
+    drop(graph);
     if let Some(d) = decl {
         // A field declared not PI stays so even when PI flows into it.
         apply_overrides(&mut datasets, d, knowledge, true);
@@ -806,16 +821,22 @@ fn extract_one(
     s: &Source,
     dialect: Option<SqlDialect>,
     catalog: &extract::catalog::Catalog,
+    budget: Option<std::time::Duration>,
 ) -> FileFacts {
+    let started = Instant::now();
+    let deadline = budget.and_then(|b| started.checked_add(b));
     let sql_dialect = (s.kind == FileKind::Sql)
         .then(|| dialect.unwrap_or_else(|| SqlDialect::detect(&s.rel, &s.text)));
     let what = match sql_dialect {
         Some(d) => format!("{d} SQL"),
         None => format!("{:?}", s.kind),
     };
-    guarded(s, sql_dialect, &what, || match (s.kind, sql_dialect) {
+    let mut facts = guarded(s, sql_dialect, &what, || match (s.kind, sql_dialect) {
         (FileKind::Sql, Some(d)) => {
-            let mut facts = extract::sql::extract(&s.rel, &s.text, d);
+            let mut facts = match deadline {
+                Some(at) => extract::sql::extract_until(&s.rel, &s.text, d, at),
+                None => extract::sql::extract(&s.rel, &s.text, d),
+            };
             extract::flink::read(&s.rel, &s.text, catalog, &mut facts);
             facts
         }
@@ -828,7 +849,28 @@ fn extract_one(
             file: s.rel.clone(),
             ..FileFacts::default()
         },
-    })
+    });
+    // Other readers cannot stop midway; an overrun is still reported, once.
+    let spent = started.elapsed();
+    if budget.is_some_and(|b| spent > b)
+        && !facts
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with(extract::sql::BUDGET_SPENT))
+    {
+        facts.diagnostics.push(Diagnostic {
+            file: s.rel.clone(),
+            line: 1,
+            severity: DiagnosticLevel::Warning,
+            message: format!(
+                "{}: reading took {:.1} s (--file-time-budget {} s) / 超出单文件时间预算",
+                extract::sql::BUDGET_SPENT,
+                spent.as_secs_f64(),
+                budget.map_or(0, |b| b.as_secs()),
+            ),
+        });
+    }
+    facts
 }
 
 /// Runs one extractor; a panic becomes an error diagnostic on the file and
@@ -903,5 +945,59 @@ mod tests {
         });
         assert_eq!(facts.tables.len(), 1);
         assert!(facts.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn a_spent_time_budget_becomes_a_warning_and_the_scan_goes_on() {
+        let sources: Vec<Source> = [
+            (
+                "a.sql",
+                FileKind::Sql,
+                "CREATE TABLE a (phone VARCHAR(11) COMMENT '手机号');",
+            ),
+            (
+                "application.yml",
+                FileKind::Config,
+                "spring:\n  application:\n    name: shop\n",
+            ),
+        ]
+        .into_iter()
+        .map(|(rel, kind, text)| Source {
+            rel: rel.into(),
+            kind,
+            text: text.into(),
+        })
+        .collect();
+        let k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
+        let run = |budget| {
+            let config = Config {
+                file_time_budget: budget,
+                ..Config::default()
+            };
+            scan_sources(&k, &sources, None, &config, ScanInfo::default())
+        };
+        let spent = run(Some(std::time::Duration::ZERO));
+        let warned: Vec<&str> = spent
+            .report
+            .scan
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.starts_with(extract::sql::BUDGET_SPENT))
+            .map(|d| d.file.as_str())
+            .collect();
+        // Once per file: SQL stops before its first statement, YAML is read
+        // in full and reported.
+        assert_eq!(warned, ["a.sql", "application.yml"]);
+        assert!(spent.report.datasets.is_empty());
+        assert_eq!(spent.report.scan.coverage.statements_total, 1);
+        assert_eq!(spent.report.scan.coverage.statements_parsed, 0);
+        let generous = run(crate::Config::default().file_time_budget);
+        assert_eq!(generous.report.datasets.len(), 1);
+        assert!(!generous
+            .report
+            .scan
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with(extract::sql::BUDGET_SPENT)));
     }
 }

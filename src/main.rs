@@ -29,17 +29,24 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .without_time()
         .init();
-    if let Some(n) = cli.threads {
-        // Before any parallel work: the global pool can be built only once.
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(usize::from(n))
-            .build_global()
-        {
+    // The whole command runs on the pool's workers, not on the main thread:
+    // the allocator gives each thread its own arena, and the phases after
+    // extraction then reuse the memory extraction freed instead of growing
+    // a further arena (a third less peak memory on a large estate).
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(cli.threads.map_or(0, usize::from))
+        // As much stack as the main thread had: the readers' depth limits
+        // were set against it.
+        .stack_size(8 << 20)
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
             eprintln!("piaudit: error: --threads: {e}");
             return ExitCode::from(2);
         }
-    }
-    match run(cli) {
+    };
+    match pool.install(|| run(cli)) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("piaudit: error: {err}");

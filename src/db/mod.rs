@@ -965,7 +965,7 @@ mod tests {
         assert_eq!(f.writes.len(), 1, "{:?}", f.diagnostics);
         assert_eq!(f.writes[0].target, "crm.v_customer");
         assert_eq!(f.writes[0].location.line, 2);
-        let a = crate::facts::assemble(std::slice::from_ref(f));
+        let a = crate::facts::assemble(std::slice::from_mut(&mut f.clone()));
         assert!(a
             .flows
             .iter()

@@ -17,26 +17,37 @@ pub enum NotText {
     Binary,
 }
 
-/// Decodes a file's bytes to text.
-pub fn decode(bytes: &[u8]) -> Result<Decoded, NotText> {
-    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        let name = (enc != encoding_rs::UTF_8).then_some(enc.name());
-        return Ok(Decoded {
-            text: text.into_owned(),
-            encoding: name,
-        });
-    }
-    let probe = &bytes[..bytes.len().min(8192)];
-    if probe.contains(&0) {
+/// Decodes a file's bytes to text. UTF-8 (the usual case) takes the bytes
+/// over without copying them: a dump is read once, not held twice.
+pub fn decode(bytes: impl Into<Vec<u8>>) -> Result<Decoded, NotText> {
+    let mut bytes = bytes.into();
+    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(&bytes) {
+        if enc == encoding_rs::UTF_8 {
+            bytes.drain(..bom_len);
+            // A BOM settles the encoding: bad sequences are replaced, not guessed at.
+            let text = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            return Ok(Decoded {
+                text,
+                encoding: None,
+            });
+        } else {
+            let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+            return Ok(Decoded {
+                text: text.into_owned(),
+                encoding: Some(enc.name()),
+            });
+        }
+    } else if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err(NotText::Binary);
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(Decoded {
-            text: s.to_string(),
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Decoded {
+            text,
             encoding: None,
         }),
-        Err(_) => {
+        Err(e) => {
+            let bytes = e.as_bytes();
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             det.feed(bytes, true);
             let enc = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
@@ -59,7 +70,7 @@ mod tests {
         let mut b = vec![0xEF, 0xBB, 0xBF];
         b.extend_from_slice("a".as_bytes());
         assert_eq!(
-            decode(&b).unwrap(),
+            decode(b.clone()).unwrap(),
             Decoded {
                 text: "a".into(),
                 encoding: None
@@ -71,7 +82,7 @@ mod tests {
     fn gbk_is_detected() {
         let (bytes, _, _) =
             encoding_rs::GBK.encode("COMMENT '身份证号码' -- 手机号码，联系电话，家庭住址");
-        let d = decode(&bytes).unwrap();
+        let d = decode(bytes.to_vec()).unwrap();
         assert!(d.text.contains("身份证号码"), "{d:?}");
         assert!(d.encoding.is_some());
     }
@@ -82,7 +93,7 @@ mod tests {
         for u in "表".encode_utf16() {
             b.extend_from_slice(&u.to_le_bytes());
         }
-        assert_eq!(decode(&b).unwrap().text, "表");
+        assert_eq!(decode(b.clone()).unwrap().text, "表");
     }
 
     #[test]

@@ -188,7 +188,7 @@ mod tests {
             SqlDialect::Mysql,
         );
         let db = "db:mysql://h:3306/crm";
-        let a = assemble(&[
+        let a = assemble(&mut [
             code,
             live(
                 db,
@@ -237,7 +237,7 @@ mod tests {
             "CREATE TABLE sales.customer (id bigint);",
             SqlDialect::Postgres,
         );
-        let a = assemble(&[
+        let a = assemble(&mut [
             code,
             live("db:postgres://h:5432/x", "crm.customer", &[("id", None)]),
         ]);

@@ -36,55 +36,17 @@ const ENCRYPTED_WORDS: &[&str] = &["加密", "密文", "已加密", "encrypted",
 const MASKED_WORDS: &[&str] = &["脱敏", "掩码", "masked"];
 const HASHED_WORDS: &[&str] = &["哈希", "散列", "bcrypt", "argon2", "scrypt", "pbkdf2"];
 
-/// Sampled values kept per field at most, across statements.
-const PER_FIELD: usize = 50;
+use crate::extract::sql::values::PER_FIELD;
 
-/// Drops the sampled values of one file that [`assemble`] would never
-/// keep, so a bulk-`INSERT` dump does not hold every value it lists until
-/// the estate is assembled. Values are counted per table and column as
-/// written (per table, row length and position for rows without a column
-/// list, which only map when the length matches the table): a field's first
-/// [`PER_FIELD`] values across all files are among the first [`PER_FIELD`]
-/// of each such stream, so the assembled samples are unchanged.
-pub fn trim_samples(facts: &mut FileFacts) {
-    let mut seen: HashMap<(&str, &str, usize, usize), usize> = HashMap::new();
-    for s in &mut facts.samples {
-        let crate::extract::sql::values::InsertSample {
-            table,
-            columns,
-            rows,
-        } = s;
-        for row in rows.iter_mut() {
-            let len = row.len();
-            for (i, value) in row.iter_mut().enumerate() {
-                if value.is_none() {
-                    continue;
-                }
-                let key = match columns.get(i) {
-                    Some(c) => (table.as_str(), c.as_str(), 0, 0),
-                    None if columns.is_empty() => (table.as_str(), "", len, i),
-                    // More values than listed columns: never mapped.
-                    None => {
-                        *value = None;
-                        continue;
-                    }
-                };
-                let n = seen.entry(key).or_default();
-                if *n >= PER_FIELD {
-                    *value = None;
-                } else {
-                    *n += 1;
-                }
-            }
-        }
-        // A row left without values adds nothing.
-        rows.retain(|r| r.iter().any(Option::is_some));
-    }
-    facts.samples.retain(|s| !s.rows.is_empty());
-}
-
-/// Builds the IR from per-file facts (files in path order).
-pub fn assemble(files: &[FileFacts]) -> Assembled {
+/// Builds the IR from per-file facts (files in path order). Each file's
+/// sampled values are moved out into [`Assembled::samples`], not copied:
+/// on a dump they are most of the facts.
+pub fn assemble(files: &mut [FileFacts]) -> Assembled {
+    let samples: Vec<_> = files
+        .iter_mut()
+        .map(|f| std::mem::take(&mut f.samples))
+        .collect();
+    let files: &[FileFacts] = files;
     let mut b = Builder::default();
     // Code first, so a live database table merges into the table the code declares.
     for f in files.iter().filter(|f| !live::is_live(&f.file)) {
@@ -108,8 +70,8 @@ pub fn assemble(files: &[FileFacts]) -> Assembled {
             b.write(&f.file, w, f.dialect.map(|d| d.name().to_string()));
         }
     }
-    for f in files {
-        for s in &f.samples {
+    for (f, samples) in files.iter().zip(samples) {
+        for s in samples {
             b.sample(&f.file, s);
         }
     }
@@ -372,7 +334,7 @@ impl Builder {
     }
 
     /// Files the values of an INSERT under the fields of its (known) table.
-    fn sample(&mut self, file: &str, s: &crate::extract::sql::values::InsertSample) {
+    fn sample(&mut self, file: &str, s: crate::extract::sql::values::InsertSample) {
         let Some(ds) = self.resolve(&s.table, file) else {
             return;
         };
@@ -390,7 +352,7 @@ impl Builder {
                 })
                 .collect()
         };
-        for row in &s.rows {
+        for row in s.rows {
             // Without a column list, values map by position: only trust rows
             // that have exactly the known columns.
             if s.columns.is_empty() && row.len() != ids.len() {
@@ -400,7 +362,7 @@ impl Builder {
                 if let (Some(id), Some(v)) = (id, value) {
                     let slot = self.samples.entry(id.clone()).or_default();
                     if slot.len() < PER_FIELD {
-                        slot.push(v.clone());
+                        slot.push(v);
                     }
                 }
             }
@@ -575,39 +537,45 @@ mod tests {
     use crate::extract::sql::{extract, SqlDialect};
 
     fn run(files: &[(&str, &str)]) -> Assembled {
-        let facts: Vec<FileFacts> = files
+        let mut facts: Vec<FileFacts> = files
             .iter()
             .map(|(p, t)| extract(p, t, SqlDialect::Mysql))
             .collect();
-        assemble(&facts)
+        assemble(&mut facts)
     }
 
     #[test]
-    fn trimming_a_files_samples_keeps_what_assembly_keeps_and_drops_the_rest() {
+    fn extraction_keeps_the_samples_assembly_keeps_and_drops_the_rest() {
         // Two files, 60 + 30 rows with and without a column list, the
         // second table spelled in another case and one row of the wrong
-        // length: the assembled samples must be the same with trimming.
-        let mut a = String::from("CREATE TABLE t (id INT, phone VARCHAR(20), name TEXT);\n");
+        // length: the samples assembled from the extractor's budgeted
+        // output must equal those assembled from every row read.
+        let mut a = vec!["CREATE TABLE t (id INT, phone VARCHAR(20), name TEXT);".to_string()];
         for chunk in 0..3 {
             let rows: Vec<String> = (0..20)
                 .map(|i| format!("({i}, '1380000{:04}', 'n{i}')", chunk * 20 + i))
                 .collect();
-            a.push_str(&format!(
-                "INSERT INTO t (id, phone, name) VALUES {};\n",
+            a.push(format!(
+                "INSERT INTO t (id, phone, name) VALUES {};",
                 rows.join(",")
             ));
         }
         let rows: Vec<String> = (0..30)
             .map(|i| format!("({i}, '1390000{i:04}', NULL)"))
             .collect();
-        let b = format!("INSERT INTO T VALUES {}, (1, 2);\n", rows.join(","));
-        let files = [("a.sql", a.as_str()), ("b.sql", b.as_str())];
-        let facts: Vec<FileFacts> = files
+        let b = vec![format!("INSERT INTO T VALUES {}, (1, 2);", rows.join(","))];
+        let files = [("a.sql", a), ("b.sql", b)];
+        let mut budgeted: Vec<FileFacts> = files
             .iter()
-            .map(|(p, t)| extract(p, t, SqlDialect::Mysql))
+            .map(|(p, stmts)| extract(p, &stmts.join("\n"), SqlDialect::Mysql))
             .collect();
-        let mut trimmed = facts.clone();
-        trimmed.iter_mut().for_each(trim_samples);
+        let mut every_row = budgeted.clone();
+        for (f, (_, stmts)) in every_row.iter_mut().zip(&files) {
+            f.samples = stmts
+                .iter()
+                .filter_map(|s| crate::extract::sql::values::sample_insert(s))
+                .collect();
+        }
         let kept = |f: &[FileFacts]| -> usize {
             f.iter()
                 .flat_map(|f| &f.samples)
@@ -616,12 +584,17 @@ mod tests {
                 .flatten()
                 .count()
         };
-        // 3 columns × 60 rows in a.sql trimmed to 3 × 50; b.sql under the cap
-        // (its NULLs were never counted).
-        assert_eq!(kept(&facts), 180 + 60 + 2);
-        assert_eq!(kept(&trimmed), 150 + 60 + 2);
-        assert_eq!(assemble(&trimmed).samples, assemble(&facts).samples);
-        assert_eq!(assemble(&facts).samples.len(), 3);
+        // 3 columns × 60 rows in a.sql budgeted to 3 × 50; b.sql under the
+        // cap (its NULLs were never counted).
+        assert_eq!(kept(&every_row), 180 + 60 + 2);
+        assert_eq!(kept(&budgeted), 150 + 60 + 2);
+        let samples = assemble(&mut every_row).samples;
+        assert_eq!(assemble(&mut budgeted).samples, samples);
+        assert_eq!(samples.len(), 3);
+        assert!(
+            budgeted.iter().all(|f| f.samples.is_empty()),
+            "assembly moves the samples out"
+        );
     }
 
     #[test]
@@ -671,7 +644,7 @@ mod tests {
 
     #[test]
     fn comment_on_and_protection_comments() {
-        let a = assemble(&[extract(
+        let a = assemble(&mut [extract(
             "p.sql",
             "CREATE TABLE p (id_card varchar(64));\nCOMMENT ON COLUMN p.id_card IS '身份证号（SM4加密）';",
             SqlDialect::Postgres,

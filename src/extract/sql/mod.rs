@@ -35,6 +35,40 @@ pub fn extract_with(
     text: &str,
     dialect: SqlDialect,
     options: Options,
+    observe: impl FnMut(&StatementTables),
+) -> FileFacts {
+    read_statements(file, text, dialect, options, None, observe)
+}
+
+/// [`extract`] that stops reading statements once `deadline` has passed:
+/// the statements read so far are kept, the rest are counted as lost and a
+/// warning says where reading stopped.
+pub fn extract_until(
+    file: &str,
+    text: &str,
+    dialect: SqlDialect,
+    deadline: std::time::Instant,
+) -> FileFacts {
+    read_statements(
+        file,
+        text,
+        dialect,
+        Options::default(),
+        Some(deadline),
+        |_| {},
+    )
+}
+
+/// Message of the warning left when a file's time budget ran out; the scan
+/// adds no second one for the same file.
+pub const BUDGET_SPENT: &str = "per-file time budget spent";
+
+fn read_statements(
+    file: &str,
+    text: &str,
+    dialect: SqlDialect,
+    options: Options,
+    deadline: Option<std::time::Instant>,
     mut observe: impl FnMut(&StatementTables),
 ) -> FileFacts {
     let mut out = FileFacts {
@@ -56,15 +90,32 @@ pub fn extract_with(
             ),
         });
     }
-    for stmt in statements {
+    let mut budget = values::SampleBudget::default();
+    let count = statements.len();
+    for (n, stmt) in statements.into_iter().enumerate() {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            let left = count - n;
+            out.coverage.statements_total += left as u64;
+            out.diagnostics.push(Diagnostic {
+                file: file.to_string(),
+                line: stmt.line,
+                severity: DiagnosticLevel::Warning,
+                message: format!(
+                    "{BUDGET_SPENT}: the last {left} statements, from here on, were not read (--file-time-budget) / 超出单文件时间预算，自此起 {left} 条语句未读取"
+                ),
+            });
+            break;
+        }
         out.coverage.statements_total += 1;
         if is_bulk_insert_values(stmt.text) {
             // Row data: its columns say nothing the DDL does not, and a full AST
             // per row would cost most of the scan time on real dumps.
             out.coverage.statements_parsed += 1;
             // A bounded sample of the literals feeds the value validators.
-            if let Some(sample) = values::sample_insert(stmt.text) {
-                out.samples.push(sample);
+            if let Some(mut sample) = values::sample_insert(stmt.text) {
+                if budget.admit(&mut sample) {
+                    out.samples.push(sample);
+                }
             }
             if let Some(target) = bulk_insert_target(stmt.text) {
                 observe(&StatementTables {

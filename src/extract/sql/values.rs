@@ -6,8 +6,13 @@
 //! process: they feed the value validators and are never written out except
 //! masked.
 
+use std::collections::HashMap;
+
 /// Rows read per statement at most.
 pub const MAX_ROWS: usize = 50;
+
+/// Sampled values kept per field at most (assembly keeps no more).
+pub const PER_FIELD: usize = 50;
 
 /// Literal values of one INSERT statement, by column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +23,72 @@ pub struct InsertSample {
     pub columns: Vec<String>,
     /// Up to [`MAX_ROWS`] rows of values; `None` for NULL and non-literals.
     pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// Counts a file's sampled values per column as its INSERT statements are
+/// read and blanks those beyond [`PER_FIELD`], so a dump never holds more
+/// values than assembly keeps. Values are counted per table and column as
+/// written (per table, row length and position for rows without a column
+/// list, which only map when the length matches the table): a field's first
+/// [`PER_FIELD`] values across all files are among the first [`PER_FIELD`]
+/// of each such stream, so the assembled samples are unchanged.
+#[derive(Debug, Default)]
+pub struct SampleBudget {
+    /// (table, column, row length, position) → index into `counts`.
+    slots: HashMap<(String, String, usize, usize), usize>,
+    counts: Vec<usize>,
+}
+
+impl SampleBudget {
+    /// Blanks the values of `sample` over the budget and drops the rows
+    /// left without values; `false` when no row is left.
+    pub fn admit(&mut self, sample: &mut InsertSample) -> bool {
+        let InsertSample {
+            table,
+            columns,
+            rows,
+        } = sample;
+        // Slots of this statement's columns, looked up once per column.
+        let mut here: HashMap<(usize, usize), usize> = HashMap::new();
+        for row in rows.iter_mut() {
+            let len = row.len();
+            for (i, value) in row.iter_mut().enumerate() {
+                if value.is_none() {
+                    continue;
+                }
+                let key = match columns.get(i) {
+                    Some(_) => (usize::MAX, i),
+                    None if columns.is_empty() => (len, i),
+                    // More values than listed columns: never mapped.
+                    None => {
+                        *value = None;
+                        continue;
+                    }
+                };
+                let slot = *here.entry(key).or_insert_with(|| {
+                    let owned = match columns.get(i) {
+                        Some(c) => (table.clone(), c.clone(), 0, 0),
+                        None => (table.clone(), String::new(), len, i),
+                    };
+                    let next = self.counts.len();
+                    let slot = *self.slots.entry(owned).or_insert(next);
+                    if slot == next {
+                        self.counts.push(0);
+                    }
+                    slot
+                });
+                let n = &mut self.counts[slot];
+                if *n >= PER_FIELD {
+                    *value = None;
+                } else {
+                    *n += 1;
+                }
+            }
+        }
+        // A row left without values adds nothing.
+        rows.retain(|r| r.iter().any(Option::is_some));
+        !rows.is_empty()
+    }
 }
 
 /// Reads an `INSERT [IGNORE] INTO t [(cols)] VALUES (…), (…)` statement.
