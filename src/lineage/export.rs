@@ -6,7 +6,7 @@
 //! datasets (and endpoints) and whose columns are the fields.
 
 use super::single::{ColumnEdge, SingleLineage};
-use crate::model::{Report, Transform};
+use crate::model::{FieldIndex, Report, Transform};
 use crate::Audit;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -25,8 +25,8 @@ const SCHEMA_FACET_SCHEMA: &str =
 
 /// The (table, column) a flow end stands for: a field's dataset name and
 /// field name, an endpoint's id, or the raw id split at its last dot.
-fn parts(report: &Report, id: &str) -> (String, String) {
-    if let Some((d, f)) = report.field(id) {
+fn parts(report: &Report, fields: &FieldIndex<'_>, id: &str) -> (String, String) {
+    if let Some((d, f)) = fields.get(id) {
         return (d.name.clone(), f.name.clone());
     }
     if report.endpoints.iter().any(|e| e.id == id) || id.starts_with("endpoint:") {
@@ -45,9 +45,10 @@ pub fn audit_lineage(report: &Report) -> SingleLineage {
     let mut edges = BTreeSet::new();
     let mut reads = BTreeSet::new();
     let mut writes = BTreeSet::new();
+    let fields = report.field_index();
     for fl in &report.flows {
-        let (st, sc) = parts(report, &fl.from);
-        let (tt, tc) = parts(report, &fl.to);
+        let (st, sc) = parts(report, &fields, &fl.from);
+        let (tt, tc) = parts(report, &fields, &fl.to);
         reads.insert(st.clone());
         writes.insert(tt.clone());
         edges.insert(ColumnEdge {
@@ -126,9 +127,10 @@ pub fn openlineage(audit: &Audit) -> Value {
     type Inputs = BTreeMap<String, BTreeSet<(String, String, Transform)>>;
     let mut by_output: BTreeMap<String, Inputs> = BTreeMap::new();
     let mut inputs: BTreeSet<String> = BTreeSet::new();
+    let fields = r.field_index();
     for fl in &r.flows {
-        let (st, sc) = parts(r, &fl.from);
-        let (tt, tc) = parts(r, &fl.to);
+        let (st, sc) = parts(r, &fields, &fl.from);
+        let (tt, tc) = parts(r, &fields, &fl.to);
         inputs.insert(st.clone());
         by_output
             .entry(tt)

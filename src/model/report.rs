@@ -267,7 +267,33 @@ pub struct Report {
     pub summary: Summary,
 }
 
+/// Fields by id, built once for code that looks many up
+/// ([`Report::field`] scans the datasets on every call).
+#[derive(Debug, Default)]
+pub struct FieldIndex<'a> {
+    by_id: std::collections::HashMap<&'a str, (&'a Dataset, &'a super::Field)>,
+}
+
+impl<'a> FieldIndex<'a> {
+    /// The field with this id and its dataset, as [`Report::field`] finds it.
+    pub fn get(&self, id: &str) -> Option<(&'a Dataset, &'a super::Field)> {
+        self.by_id.get(id).copied()
+    }
+}
+
 impl Report {
+    /// An index of every field by id (the first dataset wins, as in
+    /// [`Report::field`]).
+    pub fn field_index(&self) -> FieldIndex<'_> {
+        let mut by_id = std::collections::HashMap::new();
+        for d in &self.datasets {
+            for f in &d.fields {
+                by_id.entry(f.id.as_str()).or_insert((d, f));
+            }
+        }
+        FieldIndex { by_id }
+    }
+
     /// Looks a field up by id.
     pub fn field(&self, id: &str) -> Option<(&Dataset, &super::Field)> {
         let (ds_id, _) = id.rsplit_once('.')?;

@@ -62,7 +62,8 @@ pub struct ObligationCounts {
 
 /// Whether the scan produced anything a rule of this scope runs over.
 fn scope_has_subjects(report: &Report, scope: &str) -> bool {
-    let pi_field = |id: &str| report.field(id).is_some_and(|(_, f)| f.pi.is_some());
+    let fields = report.field_index();
+    let pi_field = |id: &str| fields.get(id).is_some_and(|(_, f)| f.pi.is_some());
     match scope {
         "field" => report.summary.pi_fields > 0,
         "flow" => report.flows.iter().any(|f| pi_field(&f.from)),
@@ -212,6 +213,7 @@ pub fn is_outbound(jurisdiction: &str) -> bool {
 
 /// The PI flows (either end PI-tagged, or PI into an endpoint) as a graph.
 pub fn lineage_view(report: &Report) -> LineageView {
+    let fields = report.field_index();
     let mut v = LineageView::default();
     let mut group_ix: BTreeMap<String, usize> = BTreeMap::new();
     let mut node_ix: BTreeMap<String, usize> = BTreeMap::new();
@@ -219,7 +221,7 @@ pub fn lineage_view(report: &Report) -> LineageView {
         if let Some(i) = node_ix.get(id) {
             return *i;
         }
-        let (gid, gname, kind, outbound, name, pi) = match report.field(id) {
+        let (gid, gname, kind, outbound, name, pi) = match fields.get(id) {
             Some((d, f)) => (
                 d.id.clone(),
                 d.name.clone(),
@@ -259,7 +261,7 @@ pub fn lineage_view(report: &Report) -> LineageView {
         node_ix.insert(id.to_string(), v.nodes.len() - 1);
         v.nodes.len() - 1
     };
-    let is_pi = |id: &str| report.field(id).is_some_and(|(_, f)| f.pi.is_some());
+    let is_pi = |id: &str| fields.get(id).is_some_and(|(_, f)| f.pi.is_some());
     let mut seen = BTreeSet::new();
     for fl in &report.flows {
         if !(is_pi(&fl.from) || is_pi(&fl.to)) {
@@ -325,9 +327,10 @@ pub fn impact_assessments(audit: &Audit) -> Vec<ImpactAssessment> {
             }
         }
     }
+    let fields = r.field_index();
     for fl in &r.flows {
-        let src = r.field(&fl.from).and_then(|(_, f)| f.pi.as_ref());
-        let dst = r.field(&fl.to);
+        let src = fields.get(&fl.from).and_then(|(_, f)| f.pi.as_ref());
+        let dst = fields.get(&fl.to);
         let Some(pi) = src.or_else(|| dst.and_then(|(_, f)| f.pi.as_ref())) else {
             continue;
         };
@@ -401,6 +404,7 @@ pub struct OutboundEndpoint {
 /// categories): configuration alone may send PI there.
 pub fn outbound_endpoints(audit: &Audit) -> Vec<OutboundEndpoint> {
     let r = &audit.report;
+    let field_index = r.field_index();
     r.endpoints
         .iter()
         .filter(|e| is_outbound(&e.jurisdiction))
@@ -421,7 +425,7 @@ pub fn outbound_endpoints(audit: &Audit) -> Vec<OutboundEndpoint> {
                 cats.insert(c.clone(), I18n { zh, en });
             }
             for fl in r.flows.iter().filter(|fl| fl.to == e.id) {
-                if let Some(p) = r.field(&fl.from).and_then(|(_, f)| f.pi.as_ref()) {
+                if let Some(p) = field_index.get(&fl.from).and_then(|(_, f)| f.pi.as_ref()) {
                     let (zh, en) = name(&p.category);
                     cats.insert(p.category.clone(), I18n { zh, en });
                     fields.insert(fl.from.clone());

@@ -137,6 +137,7 @@ fn context(audit: &Audit) -> Value {
         zh: s.clone(),
         en: s.clone(),
     };
+    let fields = r.field_index();
     let mut findings: Vec<_> = r.findings.iter().collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut rule_texts: BTreeMap<&str, RuleTexts> = BTreeMap::new();
@@ -169,7 +170,7 @@ fn context(audit: &Audit) -> Value {
                     .subjects
                     .iter()
                     .filter_map(|id| {
-                        let (_, field) = r.field(id)?;
+                        let (_, field) = fields.get(id)?;
                         let pi = field.pi.as_ref()?;
                         Some(EvidenceView {
                             subject: id.clone(),
@@ -240,7 +241,8 @@ fn context(audit: &Audit) -> Value {
         .map(|v| json!({ "category": v["category"], "category_zh": v["category_zh"], "category_en": v["category_en"] }))
         .collect();
     let pi_of = |id: &str| {
-        r.field(id)
+        fields
+            .get(id)
             .and_then(|(_, f)| f.pi.as_ref().map(|p| p.category.clone()))
     };
     let pi_flows: Vec<Value> = r
