@@ -20,9 +20,11 @@ pub fn progress_bar(quiet: bool) -> Option<(ProgressBar, Progress)> {
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg:8} [{bar:40}] {pos}/{len} files ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg:8} [{bar:40}] {pos}/{len} files, {per_sec}, ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let handle = bar.clone();
     let sink = Progress::new(move |event| match event {

@@ -1,5 +1,5 @@
 //! The binary's terminal output (severity table, no colour or progress bar
-//! off a terminal, `--quiet`) and `piaudit init --ci`.
+//! off a terminal, the progress bar on one, `--quiet`) and `piaudit init --ci`.
 
 use assert_cmd::Command;
 use std::fs;
@@ -32,7 +32,7 @@ fn summary_table_is_plain_text_off_a_terminal() {
         "ANSI escape off a terminal:\n{stderr}"
     );
     assert!(
-        !stderr.contains("files ("),
+        !stderr.contains(" files, "),
         "no progress bar off a terminal"
     );
     let header = stderr
@@ -164,4 +164,46 @@ fn init_ci_writes_each_snippet_and_needs_force_to_overwrite() {
         .assert()
         .code(2);
     assert!(String::from_utf8_lossy(&bad.get_output().stderr).contains("github"));
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), a long scan
+/// draws a progress bar with files/s and an ETA on stderr.
+#[test]
+fn a_progress_bar_with_rate_and_eta_on_a_terminal() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed, so no pseudo-terminal");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..60 {
+        fs::write(
+            dir.path().join(format!("t{i:02}.sql")),
+            format!("CREATE TABLE t{i} (id INT, mobile VARCHAR(11) COMMENT '手机号');\n"),
+        )
+        .unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("piaudit");
+    let command = format!(
+        "{} scan {} --format json --out {}",
+        bin.display(),
+        dir.path().display(),
+        out.path().display()
+    );
+    let run = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        screen.contains("/60 files, ") && screen.contains("/s, ETA "),
+        "no progress bar on a terminal:\n{screen}"
+    );
+    assert!(out.path().join("report.json").exists());
 }
