@@ -7,6 +7,28 @@ use piaudit::data::DataFiles;
 use piaudit::rules::fixtures;
 use piaudit::Knowledge;
 
+/// The built-in data files as (path, text) pairs, to edit one of them.
+fn embedded_pairs() -> Vec<(String, String)> {
+    DataFiles::embedded()
+        .under("")
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect()
+}
+
+/// The text of the data file at `path` among `pairs`, to edit.
+fn text_of<'a>(pairs: &'a mut [(String, String)], path: &str) -> &'a mut String {
+    &mut pairs
+        .iter_mut()
+        .find(|(p, _)| p == path)
+        .unwrap_or_else(|| panic!("{path} is not a data file"))
+        .1
+}
+
+/// Data files made of `pairs`.
+fn data_files(pairs: &[(String, String)]) -> DataFiles {
+    DataFiles::from_pairs(pairs.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+}
+
 #[test]
 fn every_rule_passes_its_fixtures() {
     let files = DataFiles::embedded();
@@ -51,18 +73,10 @@ invalid: [ {} ]
         .iter()
         .any(|p| p.starts_with("WARNING pending")));
 
-    let mut pairs: Vec<(String, String)> = files
-        .under("")
-        .map(|(p, t)| (p.to_string(), t.to_string()))
-        .collect();
-    let fixture = pairs
-        .iter_mut()
-        .find(|(p, _)| p == "packs/cn-2026/CNPI-023.test.yaml")
-        .unwrap();
-    fixture.1 = fixture
-        .1
-        .replacen("given:", "pending: \"later\"\ngiven:", 1);
-    let builtin = DataFiles::from_pairs(pairs.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let mut pairs = embedded_pairs();
+    let fixture = text_of(&mut pairs, "packs/cn-2026/CNPI-023.test.yaml");
+    *fixture = fixture.replacen("given:", "pending: \"later\"\ngiven:", 1);
+    let builtin = data_files(&pairs);
     let report = fixtures::run_pack(&k, &builtin);
     assert!(
         report
@@ -115,17 +129,10 @@ fn every_basis_code_resolves_and_unverified_ones_are_marked() {
 
 #[test]
 fn bad_rule_files_are_rejected_with_the_place() {
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    let files = DataFiles::embedded();
-    for (p, t) in files.under("") {
-        pairs.push((p.to_string(), t.to_string()));
-    }
-    let bad = pairs
-        .iter_mut()
-        .find(|(p, _)| p == "packs/cn-2026/CNPI-020.yaml")
-        .unwrap();
-    bad.1 = bad.1.replace("{ empty: true }", "{ is_empty: true }");
-    let files = DataFiles::from_pairs(pairs.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let mut pairs = embedded_pairs();
+    let bad = text_of(&mut pairs, "packs/cn-2026/CNPI-020.yaml");
+    *bad = bad.replace("{ empty: true }", "{ is_empty: true }");
+    let files = data_files(&pairs);
     let err = Knowledge::load(&files, "cn-2026", None)
         .unwrap_err()
         .to_string();
@@ -141,13 +148,9 @@ fn bad_rule_files_are_rejected_with_the_place() {
 
 #[test]
 fn unknown_paths_and_basis_codes_are_rejected_with_the_line() {
-    let files = DataFiles::embedded();
-    let mut pairs: Vec<(String, String)> = files
-        .under("")
-        .map(|(p, t)| (p.to_string(), t.to_string()))
-        .collect();
+    let mut pairs = embedded_pairs();
     let load = |pairs: &[(String, String)]| {
-        let f = DataFiles::from_pairs(pairs.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        let f = data_files(pairs);
         Knowledge::load(&f, "cn-2026", None)
             .unwrap_err()
             .to_string()
@@ -218,22 +221,15 @@ fn waivers_suppress_until_they_expire_and_then_reopen_saying_so() {
 /// does): a user's rule that reads it must still see every flow.
 #[test]
 fn a_rule_reading_project_flows_sees_them() {
-    let files = DataFiles::embedded();
-    let mut pairs: Vec<(String, String)> = files
-        .under("")
-        .map(|(p, t)| (p.to_string(), t.to_string()))
-        .collect();
-    let rule = pairs
-        .iter_mut()
-        .find(|(p, _)| p == "packs/cn-2026/CNPI-053.yaml")
-        .unwrap();
-    let start = rule.1.find("when:").unwrap();
-    let end = rule.1.find("message:").unwrap();
-    rule.1.replace_range(
+    let mut pairs = embedded_pairs();
+    let rule = text_of(&mut pairs, "packs/cn-2026/CNPI-053.yaml");
+    let start = rule.find("when:").unwrap();
+    let end = rule.find("message:").unwrap();
+    rule.replace_range(
         start..end,
         "when:\n  some: { path: project.flows, where: { all: [ { item.from.category: { eq: contact.phone } }, { item.to.name: { eq: copy_phone } } ] } }\n",
     );
-    let edited = DataFiles::from_pairs(pairs.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let edited = data_files(&pairs);
     let k = Knowledge::load(&edited, "cn-2026", None).expect("edited pack loads");
     let case = r#"
 id: CNPI-053
