@@ -402,3 +402,29 @@ fn corpus_mappers_render_to_parseable_sql() {
     assert!(!all.is_empty());
     assert!(parsed as f64 >= 0.9 * total as f64, "{parsed}/{total}");
 }
+
+/// Found by the `mybatis` fuzz target: XML's end-of-line normalisation made
+/// a lone `\r` a line of its own, so `${}` controls were placed past the end
+/// of the file; a `&#10;` character reference did the same.
+#[test]
+fn lone_carriage_returns_and_newline_references_do_not_move_lines() {
+    let text = "<mapper><select id=\"a\">\rSELECT * FROM t WHERE x = ${x}</select>\r\n\
+                <select id=\"b\">&#10;SELECT * FROM u WHERE y = ${y}</select>\n\
+                <select id=\"c\">\r\nSELECT * FROM v\r\nWHERE z = ${z}</select></mapper>";
+    let facts = mybatis::extract("mapper/M.xml", text, None).facts;
+    let mut lines: Vec<(String, u32)> = facts
+        .controls
+        .iter()
+        .filter(|c| c.kind == "sql_injection_risk")
+        .map(|c| (c.value.clone().unwrap_or_default(), c.location.line))
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            ("${x} in a".to_string(), 1),
+            ("${y} in b".to_string(), 2),
+            ("${z} in c".to_string(), 5),
+        ]
+    );
+}

@@ -211,6 +211,17 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Text with only `\r\n` made `\n`. XML's end-of-line normalisation also
+/// turns a lone `\r` into `\n`, so lines counted in the text would run past
+/// the file's, whose lines end at `\n` only (as everywhere in piaudit).
+fn lf_only(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("\r\n") {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// Byte offset → 1-based line.
 struct Lines(Vec<usize>);
 
@@ -303,10 +314,13 @@ pub fn parse(file: &str, text: &str) -> Mapper {
                     }),
                 }
             }
-            Event::Text(t) => append_text(&mut stack, &t.xml10_content(), line),
-            Event::CData(t) => append_text(&mut stack, &t.xml10_content(), line),
+            Event::Text(t) => append_text(&mut stack, &lf_only(&t), line),
+            Event::CData(t) => append_text(&mut stack, &lf_only(&t), line),
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {
+                    // `&#10;` / `&#13;` are whitespace to SQL; as a line break
+                    // they would move every later line past the file's own.
+                    Ok(Some('\n' | '\r')) => " ".to_string(),
                     Ok(Some(c)) => c.to_string(),
                     _ => match r.xml10_content().as_ref() {
                         "lt" => "<".into(),
