@@ -10,6 +10,8 @@
 //! [`scan`] runs it over paths on disk; [`scan_sources`] over in-memory
 //! sources (used by the rule fixture tests).
 
+#![warn(missing_docs)]
+
 pub mod baseline;
 pub mod ci;
 pub mod classify;

@@ -25,9 +25,19 @@ pub enum Predicate {
     /// The part does not hold.
     Not(Box<Predicate>),
     /// Some item of the list at `path` satisfies `cond` (`item.` prefixes its paths).
-    Some { path: String, cond: Box<Predicate> },
+    Some {
+        /// List path.
+        path: String,
+        /// Condition on each item.
+        cond: Box<Predicate>,
+    },
     /// No item of the list at `path` satisfies `cond`.
-    None { path: String, cond: Box<Predicate> },
+    None {
+        /// List path.
+        path: String,
+        /// Condition on each item.
+        cond: Box<Predicate>,
+    },
     /// The number of items of the list at `path` satisfying `cond` passes `ops`.
     Count {
         /// List path.
@@ -38,7 +48,12 @@ pub enum Predicate {
         ops: Vec<Op>,
     },
     /// Comparisons on one path; all must hold.
-    Leaf { path: String, ops: Vec<Op> },
+    Leaf {
+        /// The compared value's path.
+        path: String,
+        /// Comparisons, all of which must hold.
+        ops: Vec<Op>,
+    },
 }
 
 /// The right-hand side of a comparison: a literal, or `{ path: … }` naming
