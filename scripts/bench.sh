@@ -52,6 +52,7 @@ run_scan() {
     times+=("$wall")
     [ "$kb" -gt "$rss" ] && rss=$kb
   done
+  LAST_RSS_KB=$rss
   files=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["scan"]["files_scanned"])' "$WORK/out/report.json")
   "$PYTHON" - "$label" "$bytes" "$files" "$rss" "${times[@]}" <<'EOF'
 import statistics, sys
@@ -87,6 +88,13 @@ bytes_of() { find "$@" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
 echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 echo "== 1. end to end and extraction alone"
 run_scan "corpus (all)" "$(bytes_of "$CORPUS")" "$CORPUS"
+CORPUS_RSS_KB=$LAST_RSS_KB
+# --format is appended to: this run writes report.html too (the default formats).
+run_scan "corpus (all), html+json" "$(bytes_of "$CORPUS")" "$CORPUS" --format html
+LARGEST=$(find "$CORPUS" -type f -printf '%s\n' | sort -n | tail -n 1)
+"$PYTHON" -c 'import sys; big, a, b = (int(x) for x in sys.argv[1:]); bound = 2 * big + 100e6
+print(f"peak RSS bound: 2 x largest file ({big/1e6:.1f} MB) + 100 MB = {bound/1e6:.1f} MB; corpus json {a*1024/1e6:.1f} MB, html+json {b*1024/1e6:.1f} MB: " + ("met" if max(a, b) * 1024 <= bound else "NOT met"))' \
+  "$LARGEST" "$CORPUS_RSS_KB" "$LAST_RSS_KB"
 run_scan "_perf/*.sql" "$(bytes_of "$CORPUS"/_perf/*.sql)" "$CORPUS"/_perf/*.sql
 for f in "$CORPUS"/_perf/*.sql; do
   run_scan "_perf/$(basename "$f")" "$(bytes_of "$f")" "$f"
