@@ -142,6 +142,16 @@ struct Part {
     report: Report,
 }
 
+impl Part {
+    /// `report` under `label`, its ids and paths prefixed with it.
+    fn new(report: Report, label: String) -> Part {
+        Part {
+            report: prefixed(report, &label),
+            label,
+        }
+    }
+}
+
 /// Merges reports into one audit. The result does not depend on the order
 /// of `inputs`: they are sorted by label and content first.
 pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error> {
@@ -164,10 +174,7 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
         let n = used.entry(base.clone()).or_default();
         *n += 1;
         let label = if *n == 1 { base } else { format!("{base}~{n}") };
-        parts.push(Part {
-            report: prefixed(input.report, &label),
-            label,
-        });
+        parts.push(Part::new(input.report, label));
     }
 
     let profile = options.profile.clone().or_else(|| {
@@ -649,6 +656,18 @@ fn carry_statuses(audit: &mut Audit, parts: &[Part], ids: &HashMap<String, Strin
 mod tests {
     use super::*;
 
+    /// Parts of the given (file name, report JSON), labelled as `merge` labels them.
+    fn parts_of(reports: &[(&str, String)]) -> Vec<Part> {
+        reports
+            .iter()
+            .map(|(p, t)| {
+                let i = parse(p, t).unwrap();
+                let label = base_label(&i);
+                Part::new(i.report, label)
+            })
+            .collect()
+    }
+
     fn report_json(roots: &[&str], datasets: &str, flows: &str) -> String {
         format!(
             r#"{{"schema_version":"1.1","tool":{{"name":"piaudit","version":"0","pack":"cn-2026","profile":"gbt45574"}},
@@ -710,17 +729,7 @@ mod tests {
             ),
             r#"{"from":"s.sql#DW.U.x","to":"s.sql#rpt.x","transform":"copy","location":{"file":"s.sql","line":3}}"#,
         );
-        let parts: Vec<Part> = [("a.json", a), ("b.json", b)]
-            .iter()
-            .map(|(p, t)| {
-                let i = parse(p, t).unwrap();
-                let label = base_label(&i);
-                Part {
-                    report: prefixed(i.report, &label),
-                    label,
-                }
-            })
-            .collect();
+        let parts = parts_of(&[("a.json", a), ("b.json", b)]);
         assert_eq!(parts[0].label, "a");
         let (datasets, ids, notes) = unify(&parts);
         assert!(notes.is_empty());
@@ -734,17 +743,7 @@ mod tests {
     fn different_definitions_stay_apart() {
         let a = report_json(&["a"], &dataset("s.sql", "t", &[("x", Some("int"))]), "");
         let b = report_json(&["b"], &dataset("s.sql", "t", &[("y", Some("int"))]), "");
-        let parts: Vec<Part> = [("a.json", a), ("b.json", b)]
-            .iter()
-            .map(|(p, t)| {
-                let i = parse(p, t).unwrap();
-                let label = base_label(&i);
-                Part {
-                    report: prefixed(i.report, &label),
-                    label,
-                }
-            })
-            .collect();
+        let parts = parts_of(&[("a.json", a), ("b.json", b)]);
         let (datasets, ids, notes) = unify(&parts);
         assert_eq!(datasets.len(), 2);
         assert!(ids.is_empty());

@@ -162,12 +162,18 @@ fn argument_order_does_not_change_a_byte() {
 fn bad_reports_exit_2_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let missing = piaudit()
-        .args(["merge", "no/such/report.json", "--out"])
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&missing.get_output().stderr).into_owned();
+    // Merging `report` alone must exit 2; gives stderr.
+    let refused = |report: &std::path::Path| {
+        let run = piaudit()
+            .arg("merge")
+            .arg(report)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        String::from_utf8_lossy(&run.get_output().stderr).into_owned()
+    };
+    let stderr = refused(std::path::Path::new("no/such/report.json"));
     assert!(stderr.contains("no/such/report.json"), "{stderr}");
 
     let broken = dir.path().join("broken.json");
@@ -176,14 +182,7 @@ fn bad_reports_exit_2_naming_the_file() {
         "{\n  \"schema_version\": \"1.1\",\n  \"tool\": [\n",
     )
     .unwrap();
-    let e = piaudit()
-        .arg("merge")
-        .arg(&broken)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&e.get_output().stderr).into_owned();
+    let stderr = refused(&broken);
     assert!(
         stderr.contains(&format!("{}:4:", broken.display())),
         "{stderr}"
@@ -191,14 +190,7 @@ fn bad_reports_exit_2_naming_the_file() {
 
     let future = dir.path().join("future.json");
     fs::write(&future, r#"{"schema_version": "2.0", "whatever": true}"#).unwrap();
-    let e = piaudit()
-        .arg("merge")
-        .arg(&future)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&e.get_output().stderr).into_owned();
+    let stderr = refused(&future);
     assert!(
         stderr.contains("future.json") && stderr.contains("2.0"),
         "{stderr}"
