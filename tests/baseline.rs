@@ -3,7 +3,10 @@
 //! moved lines and reformatting, and a pull request is judged on the
 //! subjects it touches.
 
+mod common;
+
 use assert_cmd::Command;
+use common::piaudit;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
@@ -15,12 +18,6 @@ const CUSTOMER: &str = "CREATE TABLE customer (
   mobile VARCHAR(11) COMMENT '手机号'
 );
 ";
-
-fn piaudit() -> Command {
-    let mut c = Command::cargo_bin("piaudit").unwrap();
-    c.env_remove("LANG").env_remove("LC_ALL");
-    c
-}
 
 /// Scans `root` into `out` (JSON only) and returns the exit code and report.
 fn scan(root: &Path, out: &Path, extra: &[&str]) -> (i32, Value) {

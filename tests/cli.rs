@@ -1,13 +1,9 @@
 //! Exit codes and error messages of the binary, as a user meets them.
 
-use assert_cmd::Command;
-use std::fs;
+mod common;
 
-fn piaudit() -> Command {
-    let mut c = Command::cargo_bin("piaudit").unwrap();
-    c.env_remove("LANG").env_remove("LC_ALL");
-    c
-}
+use common::piaudit;
+use std::fs;
 
 #[test]
 fn clean_input_exits_0() {

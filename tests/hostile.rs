@@ -4,18 +4,12 @@
 //! The fixtures are generated here, into a temporary directory, so the
 //! repository carries no 10 MB files and no binary blobs.
 
-use assert_cmd::Command;
+mod common;
+
+use common::piaudit;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-
-fn piaudit() -> Command {
-    let mut c = Command::cargo_bin("piaudit").unwrap();
-    c.env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("PIAUDIT_LOG");
-    c
-}
 
 const SCHEMA_ZH: &str = "CREATE TABLE member (id INT, mobile VARCHAR(11) COMMENT '手机号码');\n";
 

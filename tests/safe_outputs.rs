@@ -2,20 +2,14 @@
 //! neutralised CSV formulas, nothing written outside `--out`, and
 //! byte-identical reports across runs and thread counts.
 
-use assert_cmd::Command;
+mod common;
+
+use common::piaudit;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
 const FORMATS: &str = "json,html,sarif,md,junit,csv";
-
-fn piaudit() -> Command {
-    let mut c = Command::cargo_bin("piaudit").unwrap();
-    c.env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("PIAUDIT_LOG");
-    c
-}
 
 /// Runs a scan writing every format into `out`; returns all bytes written
 /// (reports, stdout and stderr) by name.
@@ -280,4 +274,39 @@ fn scan_opens_no_network_connection() {
         "network activity during scan:\n{}",
         net.join("\n")
     );
+}
+
+/// A disk that fills up while a report is streamed is an output error that
+/// names the file (not a rendering error), and no partial report is left.
+/// `/dev/full` fails every write with ENOSPC.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_reported_as_the_file_that_could_not_be_written() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+    for (format, file) in [
+        ("json", "report.json"),
+        ("html", "report.html"),
+        ("sarif", "report.sarif"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join(file);
+        std::os::unix::fs::symlink("/dev/full", &target).unwrap();
+        let a = piaudit()
+            .args(["scan", "--quiet", "--deterministic", "--format", format])
+            .arg("--out")
+            .arg(out.path())
+            .arg(&examples)
+            .assert()
+            .code(3);
+        let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("cannot write {}", target.display())),
+            "{format}: {stderr}"
+        );
+        assert!(stderr.contains("No space left"), "{format}: {stderr}");
+        assert!(
+            fs::symlink_metadata(&target).is_err(),
+            "{format}: the partial report was left behind"
+        );
+    }
 }

@@ -1,17 +1,11 @@
 //! The binary's terminal output (severity table, no colour or progress bar
 //! off a terminal, the progress bar on one, `--quiet`) and `piaudit init --ci`.
 
-use assert_cmd::Command;
+mod common;
+
+use common::piaudit;
 use std::fs;
 use std::path::Path;
-
-fn piaudit() -> Command {
-    let mut c = Command::cargo_bin("piaudit").unwrap();
-    c.env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("NO_COLOR");
-    c
-}
 
 fn shop() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop")

@@ -130,17 +130,61 @@ pub fn write_all(audit: &Audit, formats: &[Format], out: &Path) -> Result<Vec<Pa
             source,
         };
         let file = std::fs::File::create(&path).map_err(failed)?;
-        let mut w = std::io::BufWriter::new(file);
-        if let Err(e) = f.write(audit, &mut w) {
+        let mut w = WriteErrors::new(std::io::BufWriter::new(file));
+        let done = f
+            .write(audit, &mut w)
+            .and_then(|()| w.flush().map_err(failed));
+        if let Err(e) = done {
+            // An I/O failure (disk full, say) reached the renderer as its
+            // own error; name it as what it was, a file that could not be
+            // written.
+            let e = w.first_error.take().map_or(e, failed);
             // No half-written report is left behind to be mistaken for one.
             drop(w);
             let _ = std::fs::remove_file(&path);
             return Err(e);
         }
-        w.flush().map_err(failed)?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// A writer that keeps the first I/O error it passed on. The streaming
+/// renderers (serde_json, tera) wrap such errors in their own, and
+/// [`write_all`] needs to tell a failed write from a failed render.
+struct WriteErrors<W> {
+    inner: W,
+    first_error: Option<std::io::Error>,
+}
+
+impl<W: Write> WriteErrors<W> {
+    fn new(inner: W) -> Self {
+        WriteErrors {
+            inner,
+            first_error: None,
+        }
+    }
+
+    fn keep<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r {
+            if self.first_error.is_none() {
+                self.first_error = Some(std::io::Error::new(e.kind(), e.to_string()));
+            }
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for WriteErrors<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.keep(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.keep(r)
+    }
 }
 
 #[cfg(test)]
