@@ -227,9 +227,6 @@ pub fn apply_gates(
             .map(|f| f.fingerprint.as_str())
             .collect();
         audit.messages.retain(|fp, _| kept.contains(fp.as_str()));
-        audit
-            .inline_waivers
-            .retain(|fp, _| kept.contains(fp.as_str()));
         gate.diff_base = Some(git_ref.clone());
     }
     gate.baseline = config.baseline.clone().or(declared);

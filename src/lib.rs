@@ -233,8 +233,6 @@ pub struct Audit {
     pub categories: BTreeMap<String, (String, String)>,
     /// Baseline and `--diff-base` applied after evaluation.
     pub gate: baseline::Gate,
-    /// Findings waived by an inline `piaudit:ignore` comment, by fingerprint.
-    pub inline_waivers: BTreeMap<String, suppress::InlineWaiver>,
 }
 
 /// Scans the configured roots.
@@ -780,7 +778,6 @@ pub fn evaluate_audit(
             .map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone())))
             .collect(),
         gate: baseline::Gate::default(),
-        inline_waivers: BTreeMap::new(),
     }
 }
 

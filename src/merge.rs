@@ -25,8 +25,10 @@
 use crate::decl::Declarations;
 use crate::error::Error;
 use crate::model::{
-    self, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Field, FindingStatus, Report, ScanInfo,
+    self, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Field, FindingStatus, FindingWaiver,
+    Report, ScanInfo,
 };
+use crate::rules::I18n;
 use crate::{Audit, Config, Facts, Knowledge};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -611,9 +613,12 @@ fn join(datasets: &mut [Dataset], canon: usize, other: usize, ids: &mut HashMap<
 
 /// A waived or baselined finding of a source report stays so in the merged
 /// audit when every source report that has the same finding (rule and
-/// subjects, after merging) gives it the same status.
+/// subjects, after merging) gives it the same status; a waived one keeps
+/// the first source's waiver (reason, approver, expiry or comment) and its
+/// note in the message.
 fn carry_statuses(audit: &mut Audit, parts: &[Part], ids: &HashMap<String, String>) {
-    let mut statuses: HashMap<(String, Vec<String>), BTreeSet<FindingStatus>> = HashMap::new();
+    type Statuses<'a> = BTreeMap<FindingStatus, Option<&'a FindingWaiver>>;
+    let mut statuses: HashMap<(String, Vec<String>), Statuses> = HashMap::new();
     for p in parts {
         for f in &p.report.findings {
             let mut subjects: Vec<String> = f
@@ -625,7 +630,8 @@ fn carry_statuses(audit: &mut Audit, parts: &[Part], ids: &HashMap<String, Strin
             statuses
                 .entry((f.rule.clone(), subjects))
                 .or_default()
-                .insert(f.status);
+                .entry(f.status)
+                .or_insert(f.waiver.as_ref());
         }
     }
     let report = &mut audit.report;
@@ -635,10 +641,23 @@ fn carry_statuses(audit: &mut Audit, parts: &[Part], ids: &HashMap<String, Strin
         let Some(set) = statuses.get(&(f.rule.clone(), subjects)) else {
             continue;
         };
-        if f.status == FindingStatus::Open && set.len() == 1 {
-            if let Some(&s) = set.iter().next().filter(|s| **s != FindingStatus::Open) {
-                f.status = s;
+        if f.status != FindingStatus::Open || set.len() != 1 {
+            continue;
+        }
+        match set.iter().next() {
+            Some((FindingStatus::Waived, Some(w))) => {
+                let message = audit
+                    .messages
+                    .entry(f.fingerprint.clone())
+                    .or_insert_with(|| I18n {
+                        zh: f.message.clone(),
+                        en: f.message.clone(),
+                    });
+                crate::rules::eval::waive(f, message, (*w).clone());
+                f.message = message.get(&audit.lang).to_string();
             }
+            Some((&s, _)) if s != FindingStatus::Open => f.status = s,
+            _ => {}
         }
     }
     let mut counts = model::empty_severity_counts();
@@ -703,7 +722,7 @@ mod tests {
             newer.to_string().contains("b.json") && newer.to_string().contains("2.0"),
             "{newer}"
         );
-        assert!(compatible("1.0") && compatible("1.1"));
+        assert!(compatible("1.0") && compatible("1.1") && compatible("1.2"));
         assert!(!compatible("1.9") && !compatible("0.1") && !compatible("x"));
         let shape = parse("c.json", r#"{"schema_version":"1.1","tool":3}"#).unwrap_err();
         assert!(shape.to_string().starts_with("c.json:1:"), "{shape}");

@@ -13,7 +13,7 @@
 //! unknown rule, no reason) is a diagnostic with file:line and is not applied.
 
 use crate::discover::FileKind;
-use crate::model::{Diagnostic, DiagnosticLevel, FindingStatus, Location};
+use crate::model::{Diagnostic, DiagnosticLevel, FindingStatus, FindingWaiver, Location};
 use crate::rules::{eval, Pack};
 use crate::{Audit, Source};
 use rayon::prelude::*;
@@ -68,16 +68,6 @@ pub struct Inline {
     pub ignores: Vec<Ignore>,
     /// Malformed or misplaced markers.
     pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Where the inline suppression that waived a finding is, for renderers
-/// that name it (SARIF `inSource` suppressions, JUnit).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InlineWaiver {
-    /// File and line of the comment.
-    pub location: Location,
-    /// Its reason.
-    pub reason: String,
 }
 
 /// Finds the inline suppressions of every source; `pack` tells known rule
@@ -716,7 +706,6 @@ pub fn apply(inline: &Inline, audit: &mut Audit) {
             continue;
         }
         let ig = &inline.ignores[i];
-        let loc = &ig.location;
         let message = audit
             .messages
             .entry(f.fingerprint.clone())
@@ -724,20 +713,12 @@ pub fn apply(inline: &Inline, audit: &mut Audit) {
                 zh: f.message.clone(),
                 en: f.message.clone(),
             });
-        eval::waive(
-            &mut f.status,
-            message,
-            &format!("〔已由行内注释豁免（{loc}）：{}〕", ig.reason),
-            &format!(" [waived inline at {loc}: {}]", ig.reason),
-        );
+        let waiver = FindingWaiver::Inline {
+            reason: ig.reason.clone(),
+            location: ig.location.clone(),
+        };
+        eval::waive(f, message, waiver);
         f.message = message.get(&audit.lang).to_string();
-        audit.inline_waivers.insert(
-            f.fingerprint.clone(),
-            InlineWaiver {
-                location: loc.clone(),
-                reason: ig.reason.clone(),
-            },
-        );
     }
     let diagnostics = &mut audit.report.scan.diagnostics;
     for (ig, _) in inline.ignores.iter().zip(&used).filter(|(_, u)| !**u) {

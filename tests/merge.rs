@@ -3,6 +3,8 @@
 //! comments say what they hold); repository B only has an ETL job copying
 //! it. Neither scan alone sees PI flowing; the merged audit does.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::fs;
@@ -13,10 +15,8 @@ const COPY: &str = "repo_b/etl/export_user.sql#rpt.user_snapshot.c7";
 const ALL_FORMATS: &str = "json,html,sarif,md,junit,csv,dot,mermaid,openlineage";
 
 fn piaudit() -> Command {
-    let mut c = Command::cargo_bin("piaudit").unwrap();
-    c.env_remove("LANG")
-        .env_remove("LC_ALL")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut c = common::piaudit();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
 }
 
@@ -196,4 +196,88 @@ fn bad_reports_exit_2_naming_the_file() {
         "{stderr}"
     );
     assert!(!out.join("report.json").exists());
+}
+
+/// Rule and sorted subjects of a finding, the key `merge` matches on.
+fn finding_key(f: &Value, prefix: &str) -> (String, Vec<String>) {
+    let mut subjects: Vec<String> = f["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{prefix}{}", s.as_str().unwrap()))
+        .collect();
+    subjects.sort();
+    (f["rule"].as_str().unwrap().to_string(), subjects)
+}
+
+#[test]
+fn a_waived_finding_keeps_its_status_waiver_and_note_in_the_merged_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = scan("repo_a", &dir.path().join("a"));
+    let b = scan("repo_b", &dir.path().join("b"));
+    // Waive the first of A's findings on its own schema, as piaudit.yaml
+    // would have; leave the second open.
+    let mut report = read(&a);
+    let own: Vec<usize> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f["subjects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s.as_str().unwrap().starts_with("schema.sql#"))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert!(own.len() >= 2, "{:#}", report["findings"]);
+    let waiver = serde_json::json!({
+        "source": "declarations",
+        "reason": "脱敏方案已批准 SEC-42",
+        "approver": "DPO",
+        "expires": "2027-06-30",
+    });
+    let waived = &mut report["findings"][own[0]];
+    waived["status"] = "waived".into();
+    waived["waiver"] = waiver.clone();
+    let waived_key = finding_key(waived, "repo_a/");
+    let open_key = finding_key(&report["findings"][own[1]], "repo_a/");
+    assert_ne!(waived_key, open_key);
+    fs::write(&a, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+
+    let merged = merge(&[&a, &b], &dir.path().join("m"));
+    let find = |key: &(String, Vec<String>)| {
+        merged["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| finding_key(f, "") == *key)
+            .unwrap_or_else(|| panic!("no merged finding {key:?} in {:#}", merged["findings"]))
+            .clone()
+    };
+    let carried = find(&waived_key);
+    assert_eq!(carried["status"], "waived");
+    assert_eq!(carried["waiver"], waiver);
+    let message = carried["message"].as_str().unwrap();
+    assert!(
+        message.contains("SEC-42") && message.contains("2027-06-30"),
+        "{message}"
+    );
+    let still_open = find(&open_key);
+    assert_eq!(still_open["status"], "open");
+    assert!(still_open.get("waiver").is_none(), "{still_open:#}");
+    let sarif: Value = read(&dir.path().join("m/report.sarif"));
+    let justification = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["suppressions"].as_array().into_iter().flatten())
+        .map(|s| s["justification"].as_str().unwrap())
+        .collect::<Vec<_>>();
+    assert!(
+        justification.iter().any(|j| j.contains("SEC-42")),
+        "{justification:?}"
+    );
 }

@@ -204,13 +204,22 @@ fn waivers_suppress_until_they_expire_and_then_reopen_saying_so() {
             .into_iter()
             .find(|f| f.rule == "CNPI-020")
             .expect("the waived finding is still reported");
-        (f.status, f.message)
+        (f.status, f.message, f.waiver)
     };
-    let (status, message) = status_on("2026-06-01");
+    let (status, message, waiver) = status_on("2026-06-01");
     assert_eq!(status, FindingStatus::Waived);
     assert!(message.contains("waived until 2026-06-30"), "{message}");
-    let (status, message) = status_on("2026-07-01");
+    assert_eq!(
+        waiver,
+        Some(piaudit::model::FindingWaiver::Declarations {
+            reason: "迁移中".into(),
+            approver: "安全部".into(),
+            expires: "2026-06-30".into(),
+        })
+    );
+    let (status, message, waiver) = status_on("2026-07-01");
     assert_eq!(status, FindingStatus::Open);
+    assert_eq!(waiver, None);
     assert!(
         message.contains("waiver expired on 2026-06-30"),
         "{message}"

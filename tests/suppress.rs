@@ -3,7 +3,9 @@
 //! (SQL `--`, `#`, `/* */`; mapper and Logback `<!-- -->`; YAML `#`;
 //! `.properties` `!`; Java `//`) next to findings that must stay open.
 
-use assert_cmd::Command;
+mod common;
+
+use common::piaudit;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -14,12 +16,6 @@ const PROPS: &str = "src/main/resources/application.properties";
 const LOGBACK: &str = "src/main/resources/logback.xml";
 const MAPPER: &str = "src/main/resources/mapper/MemberMapper.xml";
 const JAVA: &str = "src/main/java/com/example/MemberService.java";
-
-fn piaudit() -> Command {
-    let mut c = Command::cargo_bin("piaudit").unwrap();
-    c.env_remove("LANG").env_remove("LC_ALL");
-    c
-}
 
 /// Scans `root` in English and returns the output directory.
 fn scan(root: &Path, formats: &str, extra: &[&str]) -> (tempfile::TempDir, i32) {
@@ -96,6 +92,11 @@ fn each_comment_syntax_waives_its_finding_with_the_reason() {
                 m.contains(&format!("[waived inline at {file}:{comment}: ")) && m.contains(reason),
                 "{rule} at {file}:{line}: {m}"
             );
+            let w = &f["waiver"];
+            assert_eq!(w["source"], "inline", "{f}");
+            assert_eq!(w["location"]["file"], file, "{f}");
+            assert_eq!(w["location"]["line"], comment, "{f}");
+            assert!(w["reason"].as_str().unwrap().contains(reason), "{f}");
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The evaluated audit: what every renderer reads. Serialises to the JSON
-//! report contract (`schema_version` 1.1).
+//! report contract (`schema_version` 1.2).
 
 use super::{Control, Dataset, Endpoint, Flow, Location, PiPath};
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Version of the JSON report shape; see `reports/report.schema.json`.
-pub const SCHEMA_VERSION: &str = "1.1";
+///
+/// 1.1 added the audit views' fields; 1.2 added [`Finding::waiver`].
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Severity of a finding, ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -228,6 +230,52 @@ pub struct Finding {
     pub fingerprint: String,
     /// Open, waived or baselined.
     pub status: FindingStatus,
+    /// Who accepted the finding and why: present exactly when `status` is
+    /// `waived` (since schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<FindingWaiver>,
+}
+
+/// The waiver that accepted a finding, by where it was declared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum FindingWaiver {
+    /// An entry of `waivers` in `piaudit.yaml`.
+    Declarations {
+        /// Why the finding is accepted.
+        reason: String,
+        /// Who approved it.
+        approver: String,
+        /// Last day it holds (`YYYY-MM-DD`).
+        expires: String,
+    },
+    /// A `piaudit:ignore` comment in the scanned source.
+    Inline {
+        /// Why the finding is accepted.
+        reason: String,
+        /// The comment's file and line.
+        location: Location,
+    },
+}
+
+impl FindingWaiver {
+    /// The note appended to a waived finding's message: (zh, en).
+    pub fn note(&self) -> (String, String) {
+        match self {
+            FindingWaiver::Declarations {
+                reason,
+                approver,
+                expires,
+            } => (
+                format!("〔已豁免至 {expires}，批准人 {approver}：{reason}〕"),
+                format!(" [waived until {expires} by {approver}: {reason}]"),
+            ),
+            FindingWaiver::Inline { reason, location } => (
+                format!("〔已由行内注释豁免（{location}）：{reason}〕"),
+                format!(" [waived inline at {location}: {reason}]"),
+            ),
+        }
+    }
 }
 
 /// Counts for the report header.

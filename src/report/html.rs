@@ -4,7 +4,7 @@
 
 use super::audit_views;
 use crate::error::Error;
-use crate::model::{FindingStatus, Severity};
+use crate::model::{FindingStatus, FindingWaiver, Severity};
 use crate::rules::I18n;
 use crate::Audit;
 use serde::Serialize;
@@ -27,6 +27,8 @@ struct FindingView<'a> {
     message: I18n,
     /// Why each subject field was tagged (details never hold raw values).
     evidence: Vec<EvidenceView>,
+    /// Who accepted it, for waived findings.
+    waiver: Option<&'a FindingWaiver>,
 }
 
 /// A rule's title and remediation, listed once per rule (`rule_texts`), not
@@ -160,6 +162,7 @@ fn context(audit: &Audit) -> Value {
                 fingerprint: &f.fingerprint,
                 basis: &f.basis,
                 subjects: &f.subjects,
+                waiver: f.waiver.as_ref(),
                 location: json!({ "file": f.location.file, "line": f.location.line }),
                 message: audit
                     .messages

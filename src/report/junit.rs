@@ -8,7 +8,7 @@
 //! always 0 so the file is deterministic.
 
 use crate::error::Error;
-use crate::model::{Finding, FindingStatus};
+use crate::model::{Finding, FindingStatus, FindingWaiver};
 use crate::Audit;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -171,13 +171,14 @@ fn write_case(s: &mut String, audit: &Audit, f: &Finding) {
             );
         }
         FindingStatus::Waived | FindingStatus::Baselined => {
-            let inline = audit.inline_waivers.get(&f.fingerprint);
+            let inline = match &f.waiver {
+                Some(FindingWaiver::Inline { location, .. }) => Some(location),
+                _ => None,
+            };
             let why = match (f.status, zh, inline) {
-                (FindingStatus::Waived, true, Some(w)) => {
-                    format!("已由行内注释豁免（{}）", w.location)
-                }
-                (FindingStatus::Waived, false, Some(w)) => {
-                    format!("waived inline (piaudit:ignore at {})", w.location)
+                (FindingStatus::Waived, true, Some(at)) => format!("已由行内注释豁免（{at}）"),
+                (FindingStatus::Waived, false, Some(at)) => {
+                    format!("waived inline (piaudit:ignore at {at})")
                 }
                 (FindingStatus::Waived, true, None) => "已豁免（piaudit.yaml waivers）".into(),
                 (FindingStatus::Waived, false, None) => "waived (piaudit.yaml waivers)".into(),

@@ -8,7 +8,7 @@
 //! (`tests/schemas/sarif-schema-2.1.0.json`).
 
 use crate::error::Error;
-use crate::model::{Finding, FindingStatus, Severity};
+use crate::model::{Finding, FindingStatus, FindingWaiver, Severity};
 use crate::rules::I18n;
 use crate::Audit;
 use serde::Serialize;
@@ -355,13 +355,25 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
             let (en, zh) = finding_message(audit, f);
             let suppressions = match f.status {
                 FindingStatus::Open => Vec::new(),
-                FindingStatus::Waived => vec![match audit.inline_waivers.get(&f.fingerprint) {
+                FindingStatus::Waived => vec![match &f.waiver {
                     // An inline `piaudit:ignore` comment is SARIF's in-source suppression.
-                    Some(w) => Suppression {
+                    Some(FindingWaiver::Inline { reason, location }) => Suppression {
                         kind: "inSource",
                         status: "accepted",
-                        justification: format!("piaudit:ignore at {}: {}", w.location, w.reason),
+                        justification: format!("piaudit:ignore at {location}: {reason}"),
                     },
+                    Some(FindingWaiver::Declarations {
+                        reason,
+                        approver,
+                        expires,
+                    }) => Suppression {
+                        kind: "external",
+                        status: "accepted",
+                        justification: format!(
+                            "waived in piaudit.yaml until {expires} by {approver}: {reason}"
+                        ),
+                    },
+                    // A merged report of schema 1.1 sources does not say.
                     None => Suppression {
                         kind: "external",
                         status: "accepted",

@@ -7,7 +7,8 @@ use super::{I18n, Pack, Rule, Scope};
 use crate::classify::taxonomy::Taxonomy;
 use crate::decl::{matches_glob, Declarations};
 use crate::model::{
-    Control, Dataset, Endpoint, Field, Finding, FindingStatus, Flow, Location, Severity,
+    Control, Dataset, Endpoint, Field, Finding, FindingStatus, FindingWaiver, Flow, Location,
+    Severity,
 };
 use regex::Regex;
 use serde_json::{json, Value};
@@ -579,7 +580,7 @@ fn make_finding(
         }
     }
     let fingerprint = fingerprint(&rule.id, &subjects);
-    let mut status = FindingStatus::Open;
+    let mut waiver = None;
     if let Some(decl) = s.decl {
         for w in decl.waivers.iter().filter(|w| w.rule == rule.id) {
             if !subjects
@@ -589,13 +590,11 @@ fn make_finding(
                 continue;
             }
             if w.expires.0.as_str() >= s.today {
-                let e = &w.expires.0;
-                waive(
-                    &mut status,
-                    &mut message,
-                    &format!("〔已豁免至 {e}，批准人 {}：{}〕", w.approver, w.reason),
-                    &format!(" [waived until {e} by {}: {}]", w.approver, w.reason),
-                );
+                waiver = Some(FindingWaiver::Declarations {
+                    reason: w.reason.clone(),
+                    approver: w.approver.clone(),
+                    expires: w.expires.0.clone(),
+                });
             } else {
                 let e = &w.expires.0;
                 message
@@ -608,29 +607,38 @@ fn make_finding(
             break;
         }
     }
-    let finding = Finding {
+    let mut finding = Finding {
         rule: rule.id.clone(),
         title: rule.title.get(s.lang).to_string(),
         severity,
         basis: rule.basis.clone(),
         subjects,
         location: Location::line(location.file.clone(), location.line),
-        message: message.get(s.lang).to_string(),
+        message: String::new(),
         remediation: rule.remediation.get(s.lang).to_string(),
         fingerprint,
-        status,
+        status: FindingStatus::Open,
+        waiver: None,
     };
+    if let Some(w) = waiver {
+        waive(&mut finding, &mut message, w);
+    }
+    finding.message = message.get(s.lang).to_string();
     (finding, message)
 }
 
-/// Marks a finding waived and appends why to its message in both
-/// languages. The one place a waiver takes effect, whether it comes from
-/// `piaudit.yaml` or from an inline `piaudit:ignore` comment
-/// ([`crate::suppress`]): the finding is never dropped, only its status changes.
-pub fn waive(status: &mut FindingStatus, message: &mut I18n, zh: &str, en: &str) {
-    *status = FindingStatus::Waived;
-    message.zh.push_str(zh);
-    message.en.push_str(en);
+/// Marks a finding waived, records the waiver on it and appends the
+/// waiver's note to its message in both languages (`message`; the caller
+/// sets the finding's own message from it). The one place a waiver takes
+/// effect, whether it comes from `piaudit.yaml` or from an inline
+/// `piaudit:ignore` comment ([`crate::suppress`]): the finding is never
+/// dropped, only its status changes.
+pub fn waive(finding: &mut Finding, message: &mut I18n, waiver: FindingWaiver) {
+    let (zh, en) = waiver.note();
+    message.zh.push_str(&zh);
+    message.en.push_str(&en);
+    finding.status = FindingStatus::Waived;
+    finding.waiver = Some(waiver);
 }
 
 /// Fills `{path}` placeholders from the context.
