@@ -104,18 +104,13 @@ pub struct ScanArgs {
     /// Files or directories to scan.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Report formats, comma-separated: html, json, sarif, md, junit, csv,
-    /// dot, mermaid, openlineage (lineage of the whole audit).
-    #[arg(long, default_value = "html,json", value_delimiter = ',')]
-    pub format: Vec<String>,
+    /// Report formats and the `--fail-on` threshold.
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Directory the reports are written to (default: piaudit-report);
     /// for `piaudit baseline`, the baseline file.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Exit 1 when an open finding is at or above this severity
-    /// (critical, high, medium, low, info).
-    #[arg(long, default_value = "low")]
-    pub fail_on: String,
     /// Declarations file (default: piaudit.yaml in the scanned root).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -128,18 +123,9 @@ pub struct ScanArgs {
     /// changed since the merge base, plus untracked files), e.g. origin/main.
     #[arg(long, value_name = "GITREF")]
     pub diff_base: Option<String>,
-    /// Rule pack.
-    #[arg(long, default_value = "cn-2026")]
-    pub pack: String,
-    /// Sensitivity profile: gbt45574 (default of cn-2026) or gbt35273.
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// Report language: zh-CN or en (default: from LANG, else zh-CN).
-    #[arg(long)]
-    pub lang: Option<String>,
-    /// Directory whose YAML files overlay the built-in rules/ data.
-    #[arg(long)]
-    pub rules: Option<PathBuf>,
+    /// Rule pack, profile, language, rule overlay and waiver date.
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Read every SQL file with this dialect instead of detecting it.
     #[arg(long)]
     pub dialect: Option<String>,
@@ -154,12 +140,71 @@ pub struct ScanArgs {
     /// Omit timings so two runs give byte-identical reports.
     #[arg(long)]
     pub deterministic: bool,
-    /// Date for waiver expiry checks (YYYY-MM-DD); default: today.
-    #[arg(long)]
-    pub as_of: Option<String>,
     /// Live databases audited into the same report.
     #[command(flatten)]
     pub live: DbArgs,
+}
+
+/// Report options of `scan` and `merge`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Report formats, comma-separated: html, json, sarif, md, junit, csv,
+    /// dot, mermaid, openlineage (lineage of the whole audit).
+    #[arg(long, default_value = "html,json", value_delimiter = ',')]
+    pub format: Vec<String>,
+    /// Exit 1 when an open finding is at or above this severity
+    /// (critical, high, medium, low, info).
+    #[arg(long, default_value = "low")]
+    pub fail_on: String,
+}
+
+impl ReportArgs {
+    /// The formats (each once, in the order given) and the threshold.
+    pub fn parse(&self) -> Result<(Vec<Format>, Severity), Error> {
+        let mut formats = Vec::new();
+        for f in &self.format {
+            let f: Format = f.parse().map_err(Error::Usage)?;
+            if !formats.contains(&f) {
+                formats.push(f);
+            }
+        }
+        let fail_on: Severity = self
+            .fail_on
+            .parse()
+            .map_err(|e| Error::Usage(format!("--fail-on: {e}")))?;
+        Ok((formats, fail_on))
+    }
+}
+
+/// Rule options of `scan` and `merge`.
+#[derive(Debug, Clone, Args)]
+pub struct RuleArgs {
+    /// Rule pack.
+    #[arg(long, default_value = "cn-2026")]
+    pub pack: String,
+    /// Sensitivity profile: gbt45574 (default of cn-2026) or gbt35273
+    /// (`merge`: default the reports' profile if they agree).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Report language: zh-CN or en (default: from LANG, else zh-CN).
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Directory whose YAML files overlay the built-in rules/ data.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Date for waiver expiry checks (YYYY-MM-DD); default: today.
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+impl RuleArgs {
+    /// The report language and the checked `--as-of` date.
+    fn language_and_date(&self) -> Result<(String, Option<String>), Error> {
+        if let Some(d) = &self.as_of {
+            check_as_of(d)?;
+        }
+        Ok((language(self.lang.as_deref())?, self.as_of.clone()))
+    }
 }
 
 /// Live-database options of `scan` and `db` (see docs/db.md).
@@ -264,33 +309,18 @@ pub struct MergeArgs {
     /// `report.json` files written by `piaudit scan --format json`.
     #[arg(required = true)]
     pub reports: Vec<PathBuf>,
-    /// Report formats, comma-separated (as for `scan`).
-    #[arg(long, default_value = "html,json", value_delimiter = ',')]
-    pub format: Vec<String>,
+    /// Report formats and the `--fail-on` threshold.
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Directory the merged reports are written to.
     #[arg(long, default_value = "piaudit-report")]
     pub out: PathBuf,
-    /// Exit 1 when an open finding is at or above this severity.
-    #[arg(long, default_value = "low")]
-    pub fail_on: String,
     /// Organisation-wide declarations file (piaudit.yaml).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Rule pack.
-    #[arg(long, default_value = "cn-2026")]
-    pub pack: String,
-    /// Sensitivity profile (default: the reports' if they agree, else the pack's).
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// Report language: zh-CN or en (default: from LANG, else zh-CN).
-    #[arg(long)]
-    pub lang: Option<String>,
-    /// Directory whose YAML files overlay the built-in rules/ data.
-    #[arg(long)]
-    pub rules: Option<PathBuf>,
-    /// Date for waiver expiry checks (YYYY-MM-DD); default: today.
-    #[arg(long)]
-    pub as_of: Option<String>,
+    /// Rule pack, profile, language, rule overlay and waiver date.
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 impl MergeArgs {
@@ -299,27 +329,15 @@ impl MergeArgs {
     pub fn into_options(
         self,
     ) -> Result<(piaudit::merge::MergeOptions, Vec<Format>, Severity), Error> {
-        let mut formats = Vec::new();
-        for f in &self.format {
-            let f: Format = f.parse().map_err(Error::Usage)?;
-            if !formats.contains(&f) {
-                formats.push(f);
-            }
-        }
-        let fail_on: Severity = self
-            .fail_on
-            .parse()
-            .map_err(|e| Error::Usage(format!("--fail-on: {e}")))?;
-        if let Some(d) = &self.as_of {
-            check_as_of(d)?;
-        }
+        let (formats, fail_on) = self.report.parse()?;
+        let (lang, today) = self.rules.language_and_date()?;
         let options = piaudit::merge::MergeOptions {
             declarations: self.config,
-            pack: self.pack,
-            profile: self.profile,
-            lang: language(self.lang.as_deref())?,
-            rules_dir: self.rules,
-            today: self.as_of,
+            pack: self.rules.pack,
+            profile: self.rules.profile,
+            lang,
+            rules_dir: self.rules.rules,
+            today,
         };
         Ok((options, formats, fail_on))
     }
@@ -534,17 +552,7 @@ pub fn language(flag: Option<&str>) -> Result<String, Error> {
 impl ScanArgs {
     /// Validates the arguments into a library config, formats and threshold.
     pub fn into_config(self) -> Result<(Config, Vec<Format>, Severity), Error> {
-        let mut formats = Vec::new();
-        for f in &self.format {
-            let f: Format = f.parse().map_err(Error::Usage)?;
-            if !formats.contains(&f) {
-                formats.push(f);
-            }
-        }
-        let fail_on: Severity = self
-            .fail_on
-            .parse()
-            .map_err(|e| Error::Usage(format!("--fail-on: {e}")))?;
+        let (formats, fail_on) = self.report.parse()?;
         let dialect = match &self.dialect {
             Some(d) => Some(
                 d.parse::<SqlDialect>()
@@ -552,22 +560,20 @@ impl ScanArgs {
             ),
             None => None,
         };
-        if let Some(d) = &self.as_of {
-            check_as_of(d)?;
-        }
+        let (lang, today) = self.rules.language_and_date()?;
         let config = Config {
             roots: self.paths,
             declarations: self.config,
-            pack: self.pack,
-            profile: self.profile,
-            lang: language(self.lang.as_deref())?,
-            rules_dir: self.rules,
+            pack: self.rules.pack,
+            profile: self.rules.profile,
+            lang,
+            rules_dir: self.rules.rules,
             dialect,
             max_file_size: self.max_file_size,
             file_time_budget: (self.file_time_budget > 0)
                 .then(|| std::time::Duration::from_secs(self.file_time_budget)),
             deterministic: self.deterministic,
-            today: self.as_of,
+            today,
             databases: self.live.to_config()?,
             progress: None,
             baseline: self.baseline,
