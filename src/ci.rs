@@ -117,6 +117,16 @@ jobs:
           piaudit scan . --format sarif,html,json,junit,md --out piaudit-report
           --baseline .piaudit/baseline.json --fail-on high --deterministic --quiet
           ${DIFF_BASE:+--diff-base "$DIFF_BASE"}
+      # Code scanning compares a pull request's alerts with the base
+      # branch's: a SARIF cut down by --diff-base would show every other
+      # alert as fixed by the pull request. Upload a full scan's SARIF; the
+      # gate above stays on the change's findings (exit 1 = findings).
+      - name: Full SARIF for code scanning
+        if: always() && github.event_name == 'pull_request'
+        run: >-
+          piaudit scan . --format sarif --out piaudit-report
+          --baseline .piaudit/baseline.json --deterministic --quiet
+          || [ $? -eq 1 ]
       - name: Upload SARIF to code scanning
         if: always()
         uses: github/codeql-action/upload-sarif@v3
@@ -225,6 +235,36 @@ mod tests {
         }
         assert!(CiSystem::Github.snippet().contains("upload-sarif"));
         assert!(CiSystem::Jenkins.snippet().contains("recordIssues"));
+    }
+
+    /// GitHub code scanning would read alerts missing from a `--diff-base`
+    /// SARIF as fixed by the pull request: the uploaded SARIF comes from a
+    /// scan without it, run after the gated one (it rewrites only
+    /// report.sarif) and before the upload.
+    #[test]
+    fn github_uploads_the_sarif_of_a_full_scan() {
+        let v: serde_yaml::Value = serde_yaml::from_str(CiSystem::Github.snippet()).unwrap();
+        let steps = v["jobs"]["piaudit"]["steps"].as_sequence().unwrap();
+        let position = |name: &str| {
+            steps
+                .iter()
+                .position(|s| s["name"].as_str() == Some(name))
+                .unwrap_or_else(|| panic!("no step {name}"))
+        };
+        let (gate, full, upload) = (
+            position("Audit"),
+            position("Full SARIF for code scanning"),
+            position("Upload SARIF to code scanning"),
+        );
+        assert!(gate < full && full < upload);
+        assert!(steps[gate]["run"].as_str().unwrap().contains("--diff-base"));
+        let run = steps[full]["run"].as_str().unwrap();
+        assert!(
+            run.contains("--format sarif --out piaudit-report") && !run.contains("--diff-base"),
+            "{run}"
+        );
+        // Exit 1 (findings) is expected; a usage or scan error still fails.
+        assert!(run.ends_with("|| [ $? -eq 1 ]"), "{run}");
     }
 
     #[test]
