@@ -155,26 +155,20 @@ fn read_statements(
                     let tables = reader.statement(s);
                     observe(&tables);
                 }
+                // A routine's body is text to sqlparser (PostgreSQL `$$`
+                // bodies) or statements no reader walks: the data it moves
+                // is read as for a block that did not parse.
+                if statements.iter().any(is_routine) {
+                    let dialects = [&*primary, &*fallback];
+                    read_embedded_dml(file, &stmt, dialects, options, &mut out, &mut observe);
+                }
             }
             Err(err) => {
                 let known = out.tables.len();
                 not_parsed(file, &stmt, dialect, &err, &mut out);
                 // The DML inside a block sqlparser cannot read still moves data.
-                for inner in embedded_dml(&stmt) {
-                    let parsed =
-                        parse(&*primary, inner.text).or_else(|_| parse(&*fallback, inner.text));
-                    let Ok(statements) = parsed else { continue };
-                    let mut reader = StatementReader {
-                        file,
-                        stmt: &inner,
-                        options,
-                        out: &mut out,
-                    };
-                    for s in &statements {
-                        let tables = reader.statement(s);
-                        observe(&tables);
-                    }
-                }
+                let dialects = [&*primary, &*fallback];
+                read_embedded_dml(file, &stmt, dialects, options, &mut out, &mut observe);
                 // A table recovered by the fallback is still a table the file writes.
                 let writes: Vec<String> =
                     out.tables[known..].iter().map(|t| t.name.clone()).collect();
@@ -209,6 +203,43 @@ fn respelled(stmt: &str) -> Option<String> {
     CTAS_NO_AS
         .captures(stmt)
         .map(|c| format!("{}AS {}", &c[1], &c[2]))
+}
+
+/// Whether `s` defines a procedure, function or trigger, whose body
+/// [`embedded_dml`] reads.
+fn is_routine(s: &Statement) -> bool {
+    matches!(
+        s,
+        Statement::CreateFunction(_)
+            | Statement::CreateProcedure { .. }
+            | Statement::CreateTrigger(_)
+    )
+}
+
+/// Reads the statements [`embedded_dml`] finds in `stmt`, each parsed
+/// alone (with the file's dialect, then the generic one) at its own place.
+fn read_embedded_dml(
+    file: &str,
+    stmt: &RawStatement,
+    [primary, fallback]: [&dyn Dialect; 2],
+    options: Options,
+    out: &mut FileFacts,
+    observe: &mut impl FnMut(&StatementTables),
+) {
+    for inner in embedded_dml(stmt) {
+        let parsed = parse(primary, inner.text).or_else(|_| parse(fallback, inner.text));
+        let Ok(statements) = parsed else { continue };
+        let mut reader = StatementReader {
+            file,
+            stmt: &inner,
+            options,
+            out,
+        };
+        for s in &statements {
+            let tables = reader.statement(s);
+            observe(&tables);
+        }
+    }
 }
 
 /// The data-moving statements inside a procedure, function, trigger or
@@ -616,6 +647,39 @@ mod tests {
             SqlDialect::Generic,
         );
         assert!(f.writes.is_empty());
+    }
+
+    /// Routines sqlparser does parse keep their body as text (PostgreSQL
+    /// `$$`) or as statements no reader walks; their DML is still read.
+    #[test]
+    fn dml_inside_a_parsed_routine_is_read() {
+        let writes = |f: &FileFacts| -> Vec<(String, u32, Option<u32>, Vec<String>)> {
+            f.writes
+                .iter()
+                .map(|w| {
+                    (
+                        w.target.clone(),
+                        w.location.line,
+                        w.location.column,
+                        w.source_tables.clone(),
+                    )
+                })
+                .collect()
+        };
+        let pg = "CREATE OR REPLACE FUNCTION f_sync() RETURNS void AS $$\nBEGIN\n  INSERT INTO rpt (tel)\n    SELECT phone FROM member;\n  UPDATE rpt SET tel = NULL WHERE tel = '';\nEND;\n$$ LANGUAGE plpgsql;\nCREATE FUNCTION f_add(a int, b int) RETURNS int AS $$ SELECT a + b $$ LANGUAGE sql;\nSELECT 'INSERT INTO x SELECT y FROM z';\n";
+        let f = extract("f.sql", pg, SqlDialect::Postgres);
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        assert_eq!(f.coverage.statements_parsed, 3);
+        assert_eq!(
+            writes(&f),
+            [("rpt".to_string(), 3, Some(3), vec!["member".to_string()])]
+        );
+        let mysql = "DELIMITER $$\nCREATE PROCEDURE p_sync()\nBEGIN\n  INSERT INTO rpt (tel) SELECT phone FROM member;\nEND $$\nDELIMITER ;\n";
+        let f = extract("p.sql", mysql, SqlDialect::Mysql);
+        assert_eq!(
+            writes(&f),
+            [("rpt".to_string(), 4, Some(3), vec!["member".to_string()])]
+        );
     }
 
     #[test]
