@@ -168,15 +168,17 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
                 continue;
             }
             let path = entry.path();
-            // CSVs are candidates only as dbt seeds, decided after the walk.
-            let Some(kind) = FileKind::of(path).or_else(|| is_csv(path).then_some(FileKind::Dbt))
+            // CSVs and Markdown are candidates only as dbt seeds and docs,
+            // decided after the walk.
+            let Some(kind) = FileKind::of(path).or_else(|| dbt_only(path).then_some(FileKind::Dbt))
             else {
                 continue;
             };
             let rel = relative(path, root, &root_label, prefix_roots);
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
             if size > opts.max_file_size && kind == FileKind::Dbt {
-                // An oversized CSV: no seed worth reading, no noise either.
+                // An oversized CSV or Markdown file: no seed or docs worth
+                // reading, no noise either.
                 continue;
             }
             if size > opts.max_file_size {
@@ -203,14 +205,15 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
     Ok(out)
 }
 
-fn is_csv(path: &Path) -> bool {
+/// Files only a dbt project reads: seed CSVs and Markdown `{% docs %}`.
+fn dbt_only(path: &Path) -> bool {
     path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("md"))
 }
 
 /// Gives the files of dbt projects to the dbt extractor alone (their
 /// Jinja would not parse as plain SQL), lists macro/test/analysis templates
-/// as skipped and drops CSVs that are no seed. A file belongs to the
+/// as skipped and drops CSVs and Markdown files that are no seed or docs. A file belongs to the
 /// deepest project directory above it.
 fn claim_dbt_files(out: &mut Discovery) {
     use crate::extract::dbt::{Project, Role, PROJECT_FILE};

@@ -3,9 +3,10 @@
 //!
 //! A directory with a `dbt_project.yml` is a dbt project. Discovery hands
 //! every file of its `model-paths` and `snapshot-paths` (`.sql`, `.yml`),
-//! its seed CSVs and the project file itself to this extractor, and only to
-//! it: the templates would not parse as plain SQL. Macro, test and analysis
-//! files are listed as skipped.
+//! its seed CSVs, the Markdown files of all its paths (`{% docs %}` blocks)
+//! and the project file itself to this extractor, and only to it: the
+//! templates would not parse as plain SQL. Macro, test and analysis
+//! templates are listed as skipped.
 //!
 //! A model is read by rendering its Jinja *minimally* to plain SQL, on the
 //! same lines, then wrapping it as `CREATE VIEW|TABLE <model> AS <select>`
@@ -37,14 +38,18 @@
 //!   `{{- -}}` trims spaces but never a newline.
 //!
 //! YAML `description`s become table and column comments (the classifier
-//! reads them), `data_type`s column types; sources become tables.
+//! reads them; `{{ doc('x') }}` gives the `{% docs x %}` block of the
+//! project's Markdown files), `data_type`s column types; sources become
+//! tables.
 
 use super::sql::{self, SqlDialect};
 use super::text::{flatten_yaml, yaml_syntax_diagnostics};
 use super::{ColumnDef, FileFacts, OutColumn, OutItem, SourceColumn, TableDef};
 use crate::model::{DatasetKind, Diagnostic, DiagnosticLevel, Location, Transform};
+use regex::Regex;
 use serde_yaml::Value;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 /// The project file that marks a directory as a dbt project.
 pub const PROJECT_FILE: &str = "dbt_project.yml";
@@ -135,6 +140,15 @@ impl Project {
         let ext = ext.to_ascii_lowercase();
         let under = |paths: &[String]| paths.iter().any(|p| under(rel, p));
         let yaml = ext == "yml" || ext == "yaml";
+        let resource = under(&self.model_paths)
+            || under(&self.snapshot_paths)
+            || under(&self.seed_paths)
+            || under(&self.other_paths);
+        // dbt looks for `{% docs %}` blocks in the Markdown files of every
+        // resource path.
+        if ext == "md" && resource {
+            return Role::Read;
+        }
         if under(&self.model_paths) || under(&self.snapshot_paths) {
             if ext == "sql" || yaml {
                 return Role::Read;
@@ -231,6 +245,9 @@ pub struct Context {
     pub vars: BTreeMap<String, String>,
     /// `(source, table)`, lower-cased → relation name.
     pub sources: HashMap<(String, String), String>,
+    /// `{% docs name %}` blocks of the project's Markdown files, by name,
+    /// for `{{ doc('name') }}` (shared: the context is cloned per model).
+    pub doc_blocks: std::sync::Arc<HashMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -1124,8 +1141,19 @@ impl Renderer<'_> {
                     "NULL".into()
                 }
             }
+            // `doc('name')` or `doc('package', 'name')`: the block's text,
+            // on one line (the rendering keeps the template's lines).
+            "doc" => match args.last() {
+                Some(Ex::Str(block)) => self
+                    .ctx
+                    .doc_blocks
+                    .get(block)
+                    .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            },
             "config" | "is_incremental" | "return" | "log" | "print" | "do" | "run_query"
-            | "statement" | "set_sql_header" | "doc" => String::new(),
+            | "statement" | "set_sql_header" => String::new(),
             "star" => {
                 let alias = kwargs
                     .iter()
@@ -1527,9 +1555,23 @@ fn yaml_lines(text: &str) -> HashMap<String, u32> {
         .collect()
 }
 
+/// The `{% docs name %}…{% enddocs %}` blocks of a Markdown file: (name,
+/// trimmed text). dbt's `doc()` descriptions are often where a column's
+/// meaning (and so its PI category) is written.
+fn docs_blocks(text: &str) -> Vec<(String, String)> {
+    static BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?s)\{%-?\s*docs\s+([A-Za-z0-9_.]+)\s*-?%\}(.*?)\{%-?\s*enddocs\s*-?%\}")
+            .expect("valid regex")
+    });
+    BLOCK
+        .captures_iter(text)
+        .map(|c| (c[1].to_string(), c[2].trim().to_string()))
+        .collect()
+}
+
 fn description(v: &Value, ctx: &Context) -> Option<String> {
     let d = v.get("description").and_then(Value::as_str)?;
-    // `{{ doc('x') }}` blocks live in Markdown files this reader skips.
+    // `{{ doc('x') }}` gives the project's Markdown docs block.
     let d = if d.contains("{{") {
         render(d, ctx).sql
     } else {
@@ -1733,10 +1775,17 @@ fn extract_project(
     dialect_of: &impl Fn(&str) -> Option<SqlDialect>,
 ) -> BTreeMap<String, FileFacts> {
     let mut out: BTreeMap<String, FileFacts> = BTreeMap::new();
+    let mut doc_blocks = HashMap::new();
+    for &(rel, text) in files {
+        if rel.to_ascii_lowercase().ends_with(".md") {
+            doc_blocks.extend(docs_blocks(text));
+        }
+    }
     let base_ctx = Context {
         model: String::new(),
         vars: project.vars.clone(),
         sources: HashMap::new(),
+        doc_blocks: std::sync::Arc::new(doc_blocks),
     };
     let mut docs = Docs::default();
     for &(rel, text) in files {
@@ -2325,6 +2374,43 @@ mod tests {
         }
     }
 
+    /// `{{ doc('name') }}` descriptions take the Markdown docs block's text
+    /// (on one line), so the classifier reads what the block says; an
+    /// unknown block renders empty.
+    #[test]
+    fn doc_descriptions_read_the_markdown_docs_blocks() {
+        let files = [
+            ("dbt_project.yml", "name: p\n"),
+            (
+                "models/docs.md",
+                "# 说明\n{% docs member_phone %}\n会员的手机号码，\n用于登录。\n{% enddocs %}\n\n{%- docs members -%} 会员信息表 {%- enddocs -%}\n",
+            ),
+            ("models/members.sql", "select id, tel from {{ source('app', 'users') }}\n"),
+            (
+                "models/schema.yml",
+                "models:\n  - name: members\n    description: '{{ doc(\"members\") }}'\n    columns:\n      - name: tel\n        description: \"{{ doc('p', 'member_phone') }}\"\n      - name: id\n        description: '{{ doc(\"no_such_block\") }}'\n",
+            ),
+        ];
+        let out = extract_all(files, |_| None);
+        let m = &out["models/members.sql"].tables[0];
+        assert_eq!(m.name, "members");
+        assert_eq!(m.comment.as_deref(), Some("会员信息表"));
+        let comment = |c: &str| {
+            m.columns
+                .iter()
+                .find(|x| x.name == c)
+                .and_then(|x| x.comment.clone())
+        };
+        assert_eq!(
+            comment("tel").as_deref(),
+            Some("会员的手机号码， 用于登录。")
+        );
+        assert_eq!(comment("id"), None);
+        // The Markdown file is read (no facts of its own, no diagnostics).
+        let md = &out["models/docs.md"];
+        assert!(md.diagnostics.is_empty() && md.tables.is_empty());
+    }
+
     #[test]
     fn project_paths_roles_and_materialization() {
         let p = Project::parse(
@@ -2337,6 +2423,9 @@ mod tests {
         assert_eq!(p.role("tests/t.sql"), Role::Skip);
         assert_eq!(p.role("seeds/s.csv"), Role::Read);
         assert_eq!(p.role(PROJECT_FILE), Role::Read);
+        assert_eq!(p.role("transform/docs/members.md"), Role::Read);
+        assert_eq!(p.role("macros/overview.md"), Role::Read);
+        assert_eq!(p.role("README.md"), Role::Other);
         assert_eq!(p.vars.get("d").map(String::as_str), Some("3"));
         assert_eq!(p.materialized("transform/a.sql").as_deref(), Some("view"));
         assert_eq!(
