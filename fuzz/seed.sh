@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 c=fuzz/corpus
 mkdir -p "$c/sql_extract" "$c/sql_split" "$c/insert_values" "$c/decl" "$c/rule_pack" "$c/rule_file" "$c/decode" \
-  "$c/spring_config" "$c/logging_xml" "$c/etl_job" "$c/mybatis"
+  "$c/spring_config" "$c/logging_xml" "$c/etl_job" "$c/mybatis" "$c/dbt"
 # Writes selector byte $1 followed by file $2 to $3 (the targets whose first
 # byte picks a dialect, file name or reader).
 with_selector() {
@@ -61,5 +61,17 @@ for f in $(find tests/fixtures examples -name '*.conf' -o -name '*.hocon' | sort
 done
 for f in $(grep -l -i -r --include='*.sql' connector tests/fixtures examples | sort); do
   with_selector 2 "$f" "$c/etl_job/$(echo "$f" | tr / _)"
+done
+# dbt: the selector is the slot of the target's fixed project the input
+# replaces (0 project file, 1 model, 3 schema YAML, 4 Markdown docs, 5 seed).
+for f in $(find tests/fixtures/dbt -type f | sort); do
+  n=$(echo "$f" | tr / _)
+  case "$f" in
+    */dbt_project.yml) with_selector 0 "$f" "$c/dbt/$n" ;;
+    *.sql) with_selector 1 "$f" "$c/dbt/$n" ;;
+    *.yml|*.yaml) with_selector 3 "$f" "$c/dbt/$n" ;;
+    *.md) with_selector 4 "$f" "$c/dbt/$n" ;;
+    *.csv) with_selector 5 "$f" "$c/dbt/$n" ;;
+  esac
 done
 echo "seeded: $(find $c -type f | wc -l) files"
