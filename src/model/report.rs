@@ -9,7 +9,9 @@ use std::str::FromStr;
 
 /// Version of the JSON report shape; see `reports/report.schema.json`.
 ///
-/// 1.1 added the audit views' fields; 1.2 added [`Finding::waiver`].
+/// Minor versions only add optional fields (a 1.x reader reads 1.0 to
+/// 1.x): 1.1 added `scan.coverage.statements_lost`, per-file coverage
+/// (`scan.coverage.files`) and `paths`; 1.2 added `findings[].waiver`.
 pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Severity of a finding, ordered from least to most severe.
