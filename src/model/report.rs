@@ -232,8 +232,9 @@ pub struct Finding {
     pub fingerprint: String,
     /// Open, waived or baselined.
     pub status: FindingStatus,
-    /// Who accepted the finding and why: present exactly when `status` is
-    /// `waived` (since schema 1.2).
+    /// Who accepted the finding and why: present when `status` is `waived`
+    /// (since schema 1.2; a merge of older reports may have waived findings
+    /// without it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<FindingWaiver>,
 }
