@@ -25,8 +25,15 @@ for f in $(find tests/fixtures examples -name '*.sql' -size -64k | sort); do
     printf 'INSERT INTO t %s' "$line" > "$c/insert_values/seed-$n"
   done
 done
-for f in $(find examples tests/fixtures rules -name 'piaudit.y*ml' -o -name '*.decl.yaml' | sort); do
+for f in $(find examples tests/fixtures rules -name 'piaudit.y*ml' -o -name '*.decl.yaml' | sort) src/piaudit.template.yaml; do
   cp "$f" "$c/decl/$(echo "$f" | tr / _)"
+done
+# The piaudit.yaml snippets of the docs, one seed per ```yaml block.
+for f in docs/declarations.md docs/db.md docs/classifier.md docs/suppressions.md; do
+  awk -v out="$c/decl/$(basename "$f" .md)-block" '
+    /^```yaml/ { n++; on = 1; next }
+    /^```/ { on = 0; next }
+    on { print > (out "-" n) }' "$f"
 done
 for f in rules/packs/*/*.yaml; do
   case "$f" in *.test.yaml|*/pack.yaml) continue ;; esac
