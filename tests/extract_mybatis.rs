@@ -428,3 +428,24 @@ fn lone_carriage_returns_and_newline_references_do_not_move_lines() {
         ]
     );
 }
+
+/// Found by the `mybatis` fuzz target (minimised: `<mapper><insert>&\r${};`):
+/// a bare `&` starts a malformed reference running to the next `;`, and
+/// XML's normalisation of the lone `\r` inside it added a line.
+#[test]
+fn a_malformed_reference_holding_a_carriage_return_does_not_move_lines() {
+    let text =
+        "<mapper><insert id=\"d\">&\r${w};</insert>\n<insert id=\"e\">&\r\n${v};</insert></mapper>";
+    let facts = mybatis::extract("mapper/M.xml", text, None).facts;
+    let mut lines: Vec<(String, u32)> = facts
+        .controls
+        .iter()
+        .filter(|c| c.kind == "sql_injection_risk")
+        .map(|c| (c.value.clone().unwrap_or_default(), c.location.line))
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [("${v} in e".to_string(), 3), ("${w} in d".to_string(), 1)]
+    );
+}

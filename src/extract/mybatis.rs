@@ -322,7 +322,10 @@ pub fn parse(file: &str, text: &str) -> Mapper {
                     // they would move every later line past the file's own.
                     Ok(Some('\n' | '\r')) => " ".to_string(),
                     Ok(Some(c)) => c.to_string(),
-                    _ => match r.xml10_content().as_ref() {
+                    // Raw, with only CRLF made LF: XML's normalisation of
+                    // a lone `\r` in a malformed reference (`&\r…;`) would
+                    // add a line.
+                    _ => match lf_only(&r).as_ref() {
                         "lt" => "<".into(),
                         "gt" => ">".into(),
                         "amp" => "&".into(),
