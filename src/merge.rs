@@ -28,7 +28,6 @@ use crate::model::{
     self, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Field, FindingStatus, FindingWaiver,
     Report, ScanInfo,
 };
-use crate::rules::I18n;
 use crate::{Audit, Config, Facts, Knowledge};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -646,15 +645,7 @@ fn carry_statuses(audit: &mut Audit, parts: &[Part], ids: &HashMap<String, Strin
         }
         match set.iter().next() {
             Some((FindingStatus::Waived, Some(w))) => {
-                let message = audit
-                    .messages
-                    .entry(f.fingerprint.clone())
-                    .or_insert_with(|| I18n {
-                        zh: f.message.clone(),
-                        en: f.message.clone(),
-                    });
-                crate::rules::eval::waive(f, message, (*w).clone());
-                f.message = message.get(&audit.lang).to_string();
+                crate::rules::eval::waive_in(&mut audit.messages, &audit.lang, f, (*w).clone());
             }
             Some((&s, _)) if s != FindingStatus::Open => f.status = s,
             _ => {}

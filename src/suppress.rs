@@ -706,19 +706,11 @@ pub fn apply(inline: &Inline, audit: &mut Audit) {
             continue;
         }
         let ig = &inline.ignores[i];
-        let message = audit
-            .messages
-            .entry(f.fingerprint.clone())
-            .or_insert_with(|| crate::rules::I18n {
-                zh: f.message.clone(),
-                en: f.message.clone(),
-            });
         let waiver = FindingWaiver::Inline {
             reason: ig.reason.clone(),
             location: ig.location.clone(),
         };
-        eval::waive(f, message, waiver);
-        f.message = message.get(&audit.lang).to_string();
+        eval::waive_in(&mut audit.messages, &audit.lang, f, waiver);
     }
     let diagnostics = &mut audit.report.scan.diagnostics;
     for (ig, _) in inline.ignores.iter().zip(&used).filter(|(_, u)| !**u) {

@@ -406,11 +406,8 @@ fn corpus_mappers_render_to_parseable_sql() {
 /// Found by the `mybatis` fuzz target: XML's end-of-line normalisation made
 /// a lone `\r` a line of its own, so `${}` controls were placed past the end
 /// of the file; a `&#10;` character reference did the same.
-#[test]
-fn lone_carriage_returns_and_newline_references_do_not_move_lines() {
-    let text = "<mapper><select id=\"a\">\rSELECT * FROM t WHERE x = ${x}</select>\r\n\
-                <select id=\"b\">&#10;SELECT * FROM u WHERE y = ${y}</select>\n\
-                <select id=\"c\">\r\nSELECT * FROM v\r\nWHERE z = ${z}</select></mapper>";
+/// The `${}` controls of a mapper: (value, line), sorted.
+fn injection_risks(text: &str) -> Vec<(String, u32)> {
     let facts = mybatis::extract("mapper/M.xml", text, None).facts;
     let mut lines: Vec<(String, u32)> = facts
         .controls
@@ -419,6 +416,15 @@ fn lone_carriage_returns_and_newline_references_do_not_move_lines() {
         .map(|c| (c.value.clone().unwrap_or_default(), c.location.line))
         .collect();
     lines.sort();
+    lines
+}
+
+#[test]
+fn lone_carriage_returns_and_newline_references_do_not_move_lines() {
+    let text = "<mapper><select id=\"a\">\rSELECT * FROM t WHERE x = ${x}</select>\r\n\
+                <select id=\"b\">&#10;SELECT * FROM u WHERE y = ${y}</select>\n\
+                <select id=\"c\">\r\nSELECT * FROM v\r\nWHERE z = ${z}</select></mapper>";
+    let lines = injection_risks(text);
     assert_eq!(
         lines,
         [
@@ -436,14 +442,7 @@ fn lone_carriage_returns_and_newline_references_do_not_move_lines() {
 fn a_malformed_reference_holding_a_carriage_return_does_not_move_lines() {
     let text =
         "<mapper><insert id=\"d\">&\r${w};</insert>\n<insert id=\"e\">&\r\n${v};</insert></mapper>";
-    let facts = mybatis::extract("mapper/M.xml", text, None).facts;
-    let mut lines: Vec<(String, u32)> = facts
-        .controls
-        .iter()
-        .filter(|c| c.kind == "sql_injection_risk")
-        .map(|c| (c.value.clone().unwrap_or_default(), c.location.line))
-        .collect();
-    lines.sort();
+    let lines = injection_risks(text);
     assert_eq!(
         lines,
         [("${v} in e".to_string(), 3), ("${w} in d".to_string(), 1)]

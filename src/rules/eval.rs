@@ -641,6 +641,25 @@ pub fn waive(finding: &mut Finding, message: &mut I18n, waiver: FindingWaiver) {
     finding.waiver = Some(waiver);
 }
 
+/// [`waive`] for a finding already in an audit: its message in both
+/// languages is `messages`' entry (made from its own message if none), and
+/// its own message is set again in `lang`.
+pub fn waive_in(
+    messages: &mut BTreeMap<String, I18n>,
+    lang: &str,
+    finding: &mut Finding,
+    waiver: FindingWaiver,
+) {
+    let message = messages
+        .entry(finding.fingerprint.clone())
+        .or_insert_with(|| I18n {
+            zh: finding.message.clone(),
+            en: finding.message.clone(),
+        });
+    waive(finding, message, waiver);
+    finding.message = message.get(lang).to_string();
+}
+
 /// Fills `{path}` placeholders from the context.
 pub fn render(template: &str, ctx: Ctx<'_>) -> String {
     static PLACEHOLDER: LazyLock<Regex> =

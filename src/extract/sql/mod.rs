@@ -622,24 +622,30 @@ mod tests {
         );
     }
 
+    /// Each write of `f`: (target, line, column, source tables).
+    fn writes(f: &FileFacts) -> Vec<(String, u32, Option<u32>, Vec<String>)> {
+        f.writes
+            .iter()
+            .map(|w| {
+                (
+                    w.target.clone(),
+                    w.location.line,
+                    w.location.column,
+                    w.source_tables.clone(),
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn dml_inside_an_unparsed_block_is_read() {
         let sql = "SELECT 1;\nCREATE OR REPLACE PROCEDURE p_sync(n NUMBER) AS\nBEGIN\n  v := 0;\n  LOOP\n    IF n > 0 THEN INSERT INTO rpt (tel)\n      SELECT phone FROM member WHERE id > v;\n    END IF;\n    UPDATE rpt r SET name = 'x';\n    EXIT WHEN v > n;\n  END LOOP;\nEND;\n/\n";
         let f = extract("p.sql", sql, SqlDialect::Oracle);
         assert_eq!(f.diagnostics.len(), 1, "{:?}", f.diagnostics);
-        let w: Vec<(&str, u32, Option<u32>, &[String])> = f
-            .writes
-            .iter()
-            .map(|w| {
-                (
-                    w.target.as_str(),
-                    w.location.line,
-                    w.location.column,
-                    w.source_tables.as_slice(),
-                )
-            })
-            .collect();
-        assert_eq!(w, [("rpt", 6, Some(19), &["member".to_string()][..])]);
+        assert_eq!(
+            writes(&f),
+            [("rpt".to_string(), 6, Some(19), vec!["member".to_string()])]
+        );
         // Not a block: a statement that fails to parse yields nothing more.
         let f = extract(
             "q.sql",
@@ -653,19 +659,6 @@ mod tests {
     /// `$$`) or as statements no reader walks; their DML is still read.
     #[test]
     fn dml_inside_a_parsed_routine_is_read() {
-        let writes = |f: &FileFacts| -> Vec<(String, u32, Option<u32>, Vec<String>)> {
-            f.writes
-                .iter()
-                .map(|w| {
-                    (
-                        w.target.clone(),
-                        w.location.line,
-                        w.location.column,
-                        w.source_tables.clone(),
-                    )
-                })
-                .collect()
-        };
         let pg = "CREATE OR REPLACE FUNCTION f_sync() RETURNS void AS $$\nBEGIN\n  INSERT INTO rpt (tel)\n    SELECT phone FROM member;\n  UPDATE rpt SET tel = NULL WHERE tel = '';\nEND;\n$$ LANGUAGE plpgsql;\nCREATE FUNCTION f_add(a int, b int) RETURNS int AS $$ SELECT a + b $$ LANGUAGE sql;\nSELECT 'INSERT INTO x SELECT y FROM z';\n";
         let f = extract("f.sql", pg, SqlDialect::Postgres);
         assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
