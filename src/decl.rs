@@ -4,7 +4,6 @@
 //! with file, line and key path (exit 2).
 
 use crate::error::Error;
-use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
@@ -539,7 +538,7 @@ impl CatalogOverrides {
     pub fn jurisdiction_of(&self, host: &str) -> Option<Jurisdiction> {
         self.regions
             .iter()
-            .find(|r| crate::extract::catalog::glob(&r.host.to_ascii_lowercase(), host))
+            .find(|r| crate::glob::matches(&r.host.to_ascii_lowercase(), host))
             .map(|r| r.jurisdiction)
     }
 }
@@ -673,7 +672,7 @@ impl Declarations {
             });
         }
         for (i, d) in decl.datasets.iter().enumerate() {
-            glob(&d.pattern).map_err(|message| Error::Declarations {
+            crate::glob::compile(&d.pattern).map_err(|message| Error::Declarations {
                 file: file.to_string(),
                 line: 1,
                 column: 1,
@@ -696,11 +695,11 @@ impl Declarations {
             }
         };
         for g in decl.log_retention_days.keys() {
-            glob(g).map_err(at(format!("log_retention_days.{g}"), g))?;
+            crate::glob::compile(g).map_err(at(format!("log_retention_days.{g}"), g))?;
         }
         if let Some(o) = &decl.catalog_overrides {
             for (i, r) in o.regions.iter().enumerate() {
-                glob(&r.host)
+                crate::glob::compile(&r.host)
                     .map_err(at(format!("catalog_overrides.regions[{i}].host"), &r.host))?;
             }
             for (i, sdk) in o.sdk.iter().enumerate() {
@@ -710,7 +709,8 @@ impl Declarations {
                     ));
                 }
                 for (j, h) in sdk.hosts.iter().enumerate() {
-                    glob(h).map_err(at(format!("catalog_overrides.sdk[{i}].hosts[{j}]"), h))?;
+                    crate::glob::compile(h)
+                        .map_err(at(format!("catalog_overrides.sdk[{i}].hosts[{j}]"), h))?;
                 }
             }
         }
@@ -722,7 +722,7 @@ impl Declarations {
     pub fn log_retention_for(&self, subject: &str) -> Option<u32> {
         self.log_retention_days
             .iter()
-            .filter(|(g, _)| matches_glob(g, subject, subject))
+            .filter(|(g, _)| crate::glob::matches_id_or_name(g, subject, subject))
             .max_by_key(|(g, _)| g.len())
             .map(|(_, d)| *d)
     }
@@ -744,7 +744,7 @@ impl Declarations {
             ),
         };
         for (glob_pattern, id) in &self.overrides {
-            glob(glob_pattern).map_err(|message| Error::Declarations {
+            crate::glob::compile(glob_pattern).map_err(|message| Error::Declarations {
                 file: file.to_string(),
                 line: 1,
                 column: 1,
@@ -775,7 +775,7 @@ impl Declarations {
             format!("{}.{}", table.rsplit('.').next().unwrap_or(table), column).to_lowercase();
         self.overrides
             .iter()
-            .filter(|(g, _)| matches_glob(g, field_id, &key))
+            .filter(|(g, _)| crate::glob::matches_id_or_name(g, field_id, &key))
             .max_by_key(|(g, _)| g.len())
             .map(|(_, id)| (id != NOT_PI).then_some(id.as_str()))
     }
@@ -784,7 +784,7 @@ impl Declarations {
     pub fn datasets_for(&self, id: &str, name: &str) -> Vec<&DatasetDecl> {
         self.datasets
             .iter()
-            .filter(|d| matches_glob(&d.pattern, id, name))
+            .filter(|d| crate::glob::matches_id_or_name(&d.pattern, id, name))
             .collect()
     }
 
@@ -792,7 +792,7 @@ impl Declarations {
     pub fn consents_for(&self, id: &str, name: &str) -> Vec<&Consent> {
         self.consents
             .iter()
-            .filter(|c| matches_glob(&c.scope, id, name))
+            .filter(|c| crate::glob::matches_id_or_name(&c.scope, id, name))
             .collect()
     }
 }
@@ -831,28 +831,13 @@ pub const TEMPLATE: &str = include_str!("piaudit.template.yaml");
 /// The override value meaning "this field is not personal information".
 pub const NOT_PI: &str = "not_pi";
 
-fn glob(pattern: &str) -> Result<GlobMatcher, String> {
-    Glob::new(pattern)
-        .map(|g| g.compile_matcher())
-        .map_err(|e| format!("invalid glob `{pattern}`: {e}"))
-}
-
 impl Declarations {
     /// The dialect `dialects` sets for a file path, if any glob matches.
     pub fn dialect_for(&self, path: &str) -> Option<crate::extract::sql::SqlDialect> {
         self.dialects
             .iter()
-            .find(|(pattern, _)| matches_glob(pattern, path, path))
+            .find(|(pattern, _)| crate::glob::matches_id_or_name(pattern, path, path))
             .map(|(_, d)| *d)
-    }
-}
-
-/// Whether a declaration glob matches an object by id or by name
-/// (case-insensitive on the name).
-pub fn matches_glob(pattern: &str, id: &str, name: &str) -> bool {
-    match glob(pattern) {
-        Ok(m) => m.is_match(id) || m.is_match(name) || m.is_match(name.to_lowercase()),
-        Err(_) => false,
     }
 }
 

@@ -23,6 +23,7 @@ pub mod discover;
 pub mod error;
 pub mod extract;
 pub mod facts;
+pub mod glob;
 pub mod lineage;
 pub mod merge;
 pub mod model;
@@ -207,9 +208,9 @@ pub struct RuleSummary {
     /// What the rule is evaluated over.
     pub scope: rules::Scope,
     /// Title in both languages.
-    pub title: rules::I18n,
+    pub title: model::I18n,
     /// Remediation in both languages.
-    pub remediation: rules::I18n,
+    pub remediation: model::I18n,
 }
 
 /// The result of a scan: the report plus what renderers need to explain it.
@@ -228,7 +229,7 @@ pub struct Audit {
     /// Law table (for basis titles).
     pub law: Law,
     /// Each finding's message in both languages, by fingerprint.
-    pub messages: BTreeMap<String, rules::I18n>,
+    pub messages: BTreeMap<String, model::I18n>,
     /// Category names: id → (zh, en).
     pub categories: BTreeMap<String, (String, String)>,
     /// Baseline and `--diff-base` applied after evaluation.

@@ -29,7 +29,7 @@ pub struct Sdk {
     /// Catalogue id, e.g. `umeng`.
     pub id: String,
     /// Display name in both languages.
-    pub name: crate::rules::I18n,
+    pub name: crate::model::I18n,
     /// `sms`, `push`, `analytics`, `payment`, `map`, `login`, `crash`, `ocr`.
     pub category: String,
     /// Vendor id.
@@ -160,7 +160,11 @@ impl Catalog {
         self.vendors
             .iter()
             .find(|v| v.id == vendor)
-            .and_then(|v| v.regions.iter().find(|r| glob(&r.pattern, &region)))
+            .and_then(|v| {
+                v.regions
+                    .iter()
+                    .find(|r| crate::glob::matches(&r.pattern, &region))
+            })
             .map_or(UNKNOWN, |r| r.jurisdiction.as_str())
     }
 
@@ -170,7 +174,7 @@ impl Catalog {
         let declared = self
             .declared_regions
             .iter()
-            .find(|(g, _)| glob(g, &host))
+            .find(|(g, _)| crate::glob::matches(g, &host))
             .map(|(_, j)| j.clone());
         let found = self.builtin_host(&host);
         match (found, declared) {
@@ -212,7 +216,7 @@ impl Catalog {
         let norm = normalise_key(key);
         self.sdks
             .iter()
-            .find(|s| s.keys.iter().any(|k| glob(k, &norm)))
+            .find(|s| s.keys.iter().any(|k| crate::glob::matches(k, &norm)))
     }
 
     /// The SDK a host (or URL) belongs to, if any.
@@ -220,7 +224,7 @@ impl Catalog {
         let host = host_of(host_or_url)?;
         self.sdks
             .iter()
-            .find(|s| s.hosts.iter().any(|h| glob(h, &host)))
+            .find(|s| s.hosts.iter().any(|h| crate::glob::matches(h, &host)))
     }
 
     /// This catalogue plus the organisation's `catalog_overrides`: declared
@@ -256,7 +260,7 @@ impl Catalog {
                 .map_or(UNKNOWN, |j| j.as_str());
             c.sdks.push(Sdk {
                 id: s.name.clone(),
-                name: crate::rules::I18n {
+                name: crate::model::I18n {
                     zh: s.name.clone(),
                     en: s.name.clone(),
                 },
@@ -317,26 +321,6 @@ pub fn host_of(s: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
     plausible.then_some(host)
-}
-
-/// Glob with `*` only (any run of characters), over already-normalised text.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() {
-        return false;
-    }
-    let mut rest = &text[first.len()..];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    rest.ends_with(last)
 }
 
 #[cfg(test)]
@@ -400,7 +384,10 @@ mod tests {
                 .id,
             "tencent-sms"
         );
-        assert!(glob("*.umeng.com", "plus.umeng.com") && !glob("*.umeng.com", "umeng.com.evil"));
+        assert!(
+            crate::glob::matches("*.umeng.com", "plus.umeng.com")
+                && !crate::glob::matches("*.umeng.com", "umeng.com.evil")
+        );
     }
 
     #[test]

@@ -276,3 +276,24 @@ pub struct PiPath {
     /// Location of each hop (one per edge, in order).
     pub hops: Vec<Location>,
 }
+
+/// Text in both report languages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct I18n {
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl I18n {
+    /// The text for a language (`zh-CN`/`zh` → Chinese, else English).
+    pub fn get(&self, lang: &str) -> &str {
+        if lang.starts_with("zh") {
+            &self.zh
+        } else {
+            &self.en
+        }
+    }
+}

@@ -4,8 +4,8 @@
 //! checklist and the waiver list. Plain lists only: tera 1 mis-reads map
 //! lookups with non-ASCII keys, so the template never indexes a map.
 
+use crate::model::I18n;
 use crate::model::{FindingStatus, Report, Severity, Transform};
-use crate::rules::I18n;
 use crate::Audit;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

@@ -4,8 +4,8 @@
 
 use super::audit_views;
 use crate::error::Error;
+use crate::model::I18n;
 use crate::model::{FindingStatus, FindingWaiver, Severity};
-use crate::rules::I18n;
 use crate::Audit;
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -8,8 +8,8 @@
 //! (`tests/schemas/sarif-schema-2.1.0.json`).
 
 use crate::error::Error;
+use crate::model::I18n;
 use crate::model::{Finding, FindingStatus, FindingWaiver, Severity};
-use crate::rules::I18n;
 use crate::Audit;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

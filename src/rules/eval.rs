@@ -3,9 +3,10 @@
 //! findings with stable fingerprints, severity modifiers and waivers.
 
 use super::predicate::Ctx;
-use super::{I18n, Pack, Rule, Scope};
+use super::{Pack, Rule, Scope};
 use crate::classify::taxonomy::Taxonomy;
-use crate::decl::{matches_glob, Declarations};
+use crate::decl::Declarations;
+use crate::model::I18n;
 use crate::model::{
     Control, Dataset, Endpoint, Field, Finding, FindingStatus, FindingWaiver, Flow, Location,
     Severity,
@@ -585,7 +586,7 @@ fn make_finding(
         for w in decl.waivers.iter().filter(|w| w.rule == rule.id) {
             if !subjects
                 .iter()
-                .any(|sub| matches_glob(&w.subject, sub, sub))
+                .any(|sub| crate::glob::matches_id_or_name(&w.subject, sub, sub))
             {
                 continue;
             }

@@ -11,32 +11,11 @@ pub mod predicate;
 
 use crate::data::{parse_yaml, DataFiles};
 use crate::error::Error;
-use crate::model::Severity;
+use crate::model::{I18n, Severity};
 use law::Law;
 use predicate::Predicate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Text in both report languages.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct I18n {
-    /// Chinese.
-    pub zh: String,
-    /// English.
-    pub en: String,
-}
-
-impl I18n {
-    /// The text for a language (`zh-CN`/`zh` → Chinese, else English).
-    pub fn get(&self, lang: &str) -> &str {
-        if lang.starts_with("zh") {
-            &self.zh
-        } else {
-            &self.en
-        }
-    }
-}
 
 /// What a rule is evaluated over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

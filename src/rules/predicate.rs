@@ -492,7 +492,9 @@ impl Op {
             },
             Op::Matches(re) => v.and_then(Value::as_str).is_some_and(|s| re.is_match(s)),
             Op::GlobMatches(o) => match (v.and_then(Value::as_str), ctx.resolve(o)) {
-                (Some(pattern), Some(Value::String(s))) => crate::decl::matches_glob(pattern, s, s),
+                (Some(pattern), Some(Value::String(s))) => {
+                    crate::glob::matches_id_or_name(pattern, s, s)
+                }
                 _ => false,
             },
             Op::DaysUntil(to, ops) => {
