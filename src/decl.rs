@@ -98,7 +98,7 @@ pub struct Declarations {
     pub profile_reason: Option<String>,
     /// Catalogue overrides (SDKs, regions).
     #[serde(default)]
-    pub catalog_overrides: Option<CatalogOverrides>,
+    pub catalog_overrides: Option<crate::extract::catalog::CatalogOverrides>,
     /// Accepted findings with expiry.
     #[serde(default)]
     pub waivers: Vec<Waiver>,
@@ -108,11 +108,11 @@ pub struct Declarations {
     pub overrides: BTreeMap<String, String>,
     /// Extra cue words, merged into the built-in dictionaries.
     #[serde(default)]
-    pub cues: Vec<CustomCue>,
+    pub cues: Vec<crate::classify::cues::CustomCue>,
     /// Organisation-specific PI categories (a loyalty-card number, an
     /// internal staff credential), usable in `cues` and `overrides`.
     #[serde(default)]
-    pub categories: Vec<CustomCategory>,
+    pub categories: Vec<crate::classify::taxonomy::CustomCategory>,
     /// Built-in categories the organisation treats as sensitive PI under
     /// every profile, e.g. `political` or `demographic.ethnicity` where a
     /// sector rule or contract says so. Raising only: a declaration can never
@@ -132,38 +132,6 @@ pub struct Declarations {
     /// to this file's directory; `scan --baseline` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
-}
-
-/// An organisation-specific PI category.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CustomCategory {
-    /// Dotted id, e.g. `custom.loyalty_card`; must not clash with a built-in id.
-    pub id: String,
-    /// Chinese name.
-    pub zh: String,
-    /// English name.
-    pub en: String,
-    /// Sensitive PI under every profile.
-    #[serde(default)]
-    pub sensitive: bool,
-    /// A high-risk identifier (protected whatever the profile says).
-    #[serde(default)]
-    pub high_risk: bool,
-}
-
-/// Organisation-specific cue words for one category.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CustomCue {
-    /// Taxonomy id.
-    pub category: String,
-    /// Column-name cues (snake_case token sequences).
-    #[serde(default)]
-    pub names: Vec<String>,
-    /// Comment keywords.
-    #[serde(default)]
-    pub comments: Vec<String>,
 }
 
 /// Organisation profile.
@@ -455,92 +423,6 @@ pub struct CrossBorder {
     /// Overseas recipients.
     #[serde(default)]
     pub recipients: Vec<CrossBorderRecipient>,
-}
-
-/// Where an endpoint's data ends up, as declared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Jurisdiction {
-    /// Mainland China.
-    Mainland,
-    /// Hong Kong, Macao or Taiwan (outbound for CBDF).
-    HkMoTw,
-    /// Outside China.
-    Abroad,
-}
-
-impl Jurisdiction {
-    /// The id used in endpoints and the region catalogue.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Jurisdiction::Mainland => "mainland",
-            Jurisdiction::HkMoTw => "hk_mo_tw",
-            Jurisdiction::Abroad => "abroad",
-        }
-    }
-}
-
-/// A third-party SDK or service the built-in catalogue misses, known by
-/// the hosts it talks to.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SdkOverride {
-    /// Catalogue id (`umeng`) to add hosts to, or a new service's name.
-    pub name: String,
-    /// Host globs (`*.push.example.com`).
-    #[serde(default)]
-    pub hosts: Vec<String>,
-}
-
-/// Where hosts matching a glob really are (a private deployment, a proxy).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegionOverride {
-    /// Host glob.
-    pub host: String,
-    /// Jurisdiction of those hosts.
-    pub jurisdiction: Jurisdiction,
-}
-
-/// Additions to `rules/catalog/*.yaml` for this organisation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CatalogOverrides {
-    /// SDKs and services.
-    #[serde(default)]
-    pub sdk: Vec<SdkOverride>,
-    /// Host jurisdictions, checked before the built-in region catalogue.
-    #[serde(default)]
-    pub regions: Vec<RegionOverride>,
-}
-
-impl CatalogOverrides {
-    /// Sets the jurisdiction of every endpoint whose host matches a declared
-    /// region, whichever extractor found it.
-    pub fn apply_regions(&self, endpoints: &mut [crate::model::Endpoint]) {
-        if self.regions.is_empty() {
-            return;
-        }
-        for e in endpoints {
-            let from_name = e.name.as_deref().and_then(crate::extract::catalog::host_of);
-            let from_id = e.id.rsplit(':').next().map(str::to_ascii_lowercase);
-            if let Some(j) = from_name
-                .iter()
-                .chain(from_id.iter())
-                .find_map(|h| self.jurisdiction_of(h))
-            {
-                e.jurisdiction = j.as_str().to_string();
-            }
-        }
-    }
-
-    /// The declared jurisdiction of a host (lower-case), first matching glob.
-    pub fn jurisdiction_of(&self, host: &str) -> Option<Jurisdiction> {
-        self.regions
-            .iter()
-            .find(|r| crate::glob::matches(&r.host.to_ascii_lowercase(), host))
-            .map(|r| r.jurisdiction)
-    }
 }
 
 /// Foreign judicial request procedure.

@@ -31,6 +31,7 @@ pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod suppress;
+pub mod validators;
 
 pub use error::Error;
 
@@ -405,7 +406,7 @@ pub fn scan(config: &Config) -> Result<Audit, Error> {
     }
     let live = db::introspect_for_scan(
         &config.databases,
-        decl.as_ref(),
+        decl.as_ref().map_or(&[], |d| d.databases.as_slice()),
         &mut scan,
         files_scanned > 0,
     )?;
@@ -634,7 +635,7 @@ fn finish_scan(
     drop(std::mem::take(&mut assembled.samples));
     // Schema-level context (a K-12 school schema) needs every table classified.
     classifier.apply_schema_context(&mut datasets);
-    extract::java::pi_logged(
+    classify::logged::pi_logged(
         &extracted[..code_files],
         &classifier,
         &mut assembled.controls,

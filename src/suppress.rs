@@ -483,7 +483,7 @@ fn scan_text(
             ));
             continue;
         }
-        let mut reason: String = crate::classify::validators::redact(reason)
+        let mut reason: String = crate::validators::redact(reason)
             .chars()
             .take(MAX_REASON_CHARS + 1)
             .collect();

@@ -1,10 +1,10 @@
 //! Property tests (proptest): the statement splitter, the value validators
 //! and finding fingerprints, over generated inputs.
 
-use piaudit::classify::validators::{is_bank_card, is_cn_mobile, is_resident_id, luhn};
 use piaudit::extract::sql::split::{split, split_checked};
 use piaudit::extract::sql::SqlDialect;
 use piaudit::rules::eval::fingerprint;
+use piaudit::validators::{is_bank_card, is_cn_mobile, is_resident_id, luhn};
 use proptest::prelude::*;
 
 fn any_dialect() -> impl Strategy<Value = SqlDialect> {

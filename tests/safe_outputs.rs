@@ -68,7 +68,7 @@ fn pi_values(seed: u64) -> [String; 3] {
     let body = format!("622202{:012}", (seed * 104_729) % 1_000_000_000_000);
     let card = (0..10)
         .map(|c| format!("{body}{c}"))
-        .find(|c| piaudit::classify::validators::luhn(c))
+        .find(|c| piaudit::validators::luhn(c))
         .unwrap();
     [id, mobile, card]
 }
@@ -97,7 +97,7 @@ fn no_raw_pi_in_any_output_or_log() {
                 assert!(
                     !text.contains(v.as_str()),
                     "seed {seed}: raw value {} found in {name}",
-                    piaudit::classify::validators::mask(v)
+                    piaudit::validators::mask(v)
                 );
             }
         }

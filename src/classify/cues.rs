@@ -5,7 +5,7 @@ use super::taxonomy::Taxonomy;
 use super::tokens::tokenize;
 use crate::data::{parse_yaml, DataFiles};
 use crate::error::Error;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -184,7 +184,7 @@ impl Cues {
     }
 
     /// Adds an organisation's own cue words (from `piaudit.yaml`).
-    pub fn add_custom(&mut self, custom: &[crate::decl::CustomCue]) {
+    pub fn add_custom(&mut self, custom: &[CustomCue]) {
         for c in custom {
             for text in &c.names {
                 let tokens = tokenize(text);
@@ -224,4 +224,17 @@ impl Cues {
                 .then(a.keyword.cmp(&b.keyword))
         });
     }
+}
+/// Organisation-specific cue words for one category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomCue {
+    /// Taxonomy id.
+    pub category: String,
+    /// Column-name cues (snake_case token sequences).
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Comment keywords.
+    #[serde(default)]
+    pub comments: Vec<String>,
 }

@@ -8,10 +8,10 @@ mod cue_index;
 pub mod cues;
 pub mod eval;
 pub mod explain;
+pub mod logged;
 mod samples;
 pub mod taxonomy;
 pub mod tokens;
-pub mod validators;
 
 use crate::model::{Dataset, Evidence, Field, PiTag};
 use cues::{Cues, Strength};

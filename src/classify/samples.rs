@@ -4,12 +4,12 @@
 //! column; a valid USCC majority marks an organisation column, which is not
 //! PI; a clear majority of invalid values withdraws a tag made by weak cues.
 
-use super::validators::{
+use super::Classifier;
+use crate::model::{Dataset, Evidence, PiTag};
+use crate::validators::{
     is_bank_card, is_cn_landline, is_cn_mobile, is_cn_passport, is_cn_plate, is_email,
     is_hmt_permit, is_ip, is_resident_id, is_uscc, mask,
 };
-use super::Classifier;
-use crate::model::{Dataset, Evidence, PiTag};
 use std::collections::HashMap;
 
 /// Fewer samples than this never change a tag.

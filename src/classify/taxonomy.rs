@@ -113,7 +113,7 @@ impl Taxonomy {
 
     /// Adds the organisation's own categories from `piaudit.yaml`; an id
     /// that is already a category is an error (returned as its message).
-    pub fn add_custom(&mut self, custom: &[crate::decl::CustomCategory]) -> Result<(), String> {
+    pub fn add_custom(&mut self, custom: &[CustomCategory]) -> Result<(), String> {
         for c in custom {
             if self.categories.contains_key(&c.id) {
                 return Err(format!(
@@ -198,4 +198,21 @@ impl Taxonomy {
             .and_then(|c| c.sensitive.get(profile))
             .is_some_and(|s| *s == Sensitivity::Yes)
     }
+}
+/// An organisation-specific PI category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomCategory {
+    /// Dotted id, e.g. `custom.loyalty_card`; must not clash with a built-in id.
+    pub id: String,
+    /// Chinese name.
+    pub zh: String,
+    /// English name.
+    pub en: String,
+    /// Sensitive PI under every profile.
+    #[serde(default)]
+    pub sensitive: bool,
+    /// A high-risk identifier (protected whatever the profile says).
+    #[serde(default)]
+    pub high_risk: bool,
 }

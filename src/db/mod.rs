@@ -534,31 +534,29 @@ pub fn introspect(info: &ConnInfo, config: &DbConfig) -> Result<LiveFacts, DbErr
 }
 
 /// Introspects the databases of a scan: those of the command line, then
-/// those of `piaudit.yaml`. Reachable ones are returned; failures become
+/// `declared` (the `databases:` of `piaudit.yaml`). Reachable ones are returned; failures become
 /// error diagnostics in `scan`. Fails (exit 3) only when databases were
 /// asked for, none could be read, and there are no files either.
 pub fn introspect_for_scan(
     config: &DbConfig,
-    decl: Option<&crate::decl::Declarations>,
+    declared: &[DbTarget],
     scan: &mut crate::model::ScanInfo,
     have_files: bool,
 ) -> Result<Vec<LiveFacts>, Error> {
     let mut config = config.clone();
-    if let Some(d) = decl {
-        for (i, t) in d.databases.iter().enumerate() {
-            if has_literal_password(&t.url) {
-                scan.diagnostics.push(Diagnostic {
-                    file: "piaudit.yaml".into(),
-                    line: 1,
-                    severity: DiagnosticLevel::Warning,
-                    message: format!(
-                        "databases[{i}]: a password is written in the URL; use `password_env` or `${{VAR}}` so it stays out of the file"
-                    ),
-                });
-            }
-            if !config.targets.contains(t) {
-                config.targets.push(t.clone());
-            }
+    for (i, t) in declared.iter().enumerate() {
+        if has_literal_password(&t.url) {
+            scan.diagnostics.push(Diagnostic {
+                file: "piaudit.yaml".into(),
+                line: 1,
+                severity: DiagnosticLevel::Warning,
+                message: format!(
+                    "databases[{i}]: a password is written in the URL; use `password_env` or `${{VAR}}` so it stays out of the file"
+                ),
+            });
+        }
+        if !config.targets.contains(t) {
+            config.targets.push(t.clone());
         }
     }
     if config.targets.is_empty() {

@@ -6,7 +6,7 @@
 use crate::data::{parse_yaml, DataFiles};
 use crate::error::Error;
 use regex::Regex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Path of the SDK catalogue inside the rules directory.
 pub const SDKS_FILE: &str = "catalog/sdks.yaml";
@@ -232,7 +232,7 @@ impl Catalog {
     /// added to a known SDK (matched by id or name), or make a new third-party
     /// service whose jurisdiction is the declared region of its hosts, else
     /// `unknown`.
-    pub fn with_overrides(&self, o: &crate::decl::CatalogOverrides) -> Catalog {
+    pub fn with_overrides(&self, o: &CatalogOverrides) -> Catalog {
         let mut c = self.clone();
         c.declared_regions = o
             .regions
@@ -323,6 +323,92 @@ pub fn host_of(s: &str) -> Option<String> {
     plausible.then_some(host)
 }
 
+/// Where an endpoint's data ends up, as declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Jurisdiction {
+    /// Mainland China.
+    Mainland,
+    /// Hong Kong, Macao or Taiwan (outbound for CBDF).
+    HkMoTw,
+    /// Outside China.
+    Abroad,
+}
+
+impl Jurisdiction {
+    /// The id used in endpoints and the region catalogue.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Jurisdiction::Mainland => "mainland",
+            Jurisdiction::HkMoTw => "hk_mo_tw",
+            Jurisdiction::Abroad => "abroad",
+        }
+    }
+}
+
+/// A third-party SDK or service the built-in catalogue misses, known by
+/// the hosts it talks to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdkOverride {
+    /// Catalogue id (`umeng`) to add hosts to, or a new service's name.
+    pub name: String,
+    /// Host globs (`*.push.example.com`).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+}
+
+/// Where hosts matching a glob really are (a private deployment, a proxy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionOverride {
+    /// Host glob.
+    pub host: String,
+    /// Jurisdiction of those hosts.
+    pub jurisdiction: Jurisdiction,
+}
+
+/// Additions to `rules/catalog/*.yaml` for this organisation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogOverrides {
+    /// SDKs and services.
+    #[serde(default)]
+    pub sdk: Vec<SdkOverride>,
+    /// Host jurisdictions, checked before the built-in region catalogue.
+    #[serde(default)]
+    pub regions: Vec<RegionOverride>,
+}
+
+impl CatalogOverrides {
+    /// Sets the jurisdiction of every endpoint whose host matches a declared
+    /// region, whichever extractor found it.
+    pub fn apply_regions(&self, endpoints: &mut [crate::model::Endpoint]) {
+        if self.regions.is_empty() {
+            return;
+        }
+        for e in endpoints {
+            let from_name = e.name.as_deref().and_then(host_of);
+            let from_id = e.id.rsplit(':').next().map(str::to_ascii_lowercase);
+            if let Some(j) = from_name
+                .iter()
+                .chain(from_id.iter())
+                .find_map(|h| self.jurisdiction_of(h))
+            {
+                e.jurisdiction = j.as_str().to_string();
+            }
+        }
+    }
+
+    /// The declared jurisdiction of a host (lower-case), first matching glob.
+    pub fn jurisdiction_of(&self, host: &str) -> Option<Jurisdiction> {
+        self.regions
+            .iter()
+            .find(|r| crate::glob::matches(&r.host.to_ascii_lowercase(), host))
+            .map(|r| r.jurisdiction)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,7 +478,7 @@ mod tests {
 
     #[test]
     fn declared_overrides_place_hosts_and_extend_sdks() {
-        let o: crate::decl::CatalogOverrides = serde_yaml::from_str(
+        let o: CatalogOverrides = serde_yaml::from_str(
             "regions:\n  - { host: '*.files.example.com', jurisdiction: mainland }\n  - { host: 'oss-ap-southeast-1.aliyuncs.com', jurisdiction: hk_mo_tw }\nsdk:\n  - { name: jpush, hosts: ['*.relay.example.com'] }\n  - { name: PushHub, hosts: ['*.files.example.com'] }\n",
         )
         .unwrap();

@@ -18,7 +18,7 @@
 //!   are read with the values they print — `user.getIdCard()` prints
 //!   `idCard`, a bare `user` prints the whole object — except those wrapped
 //!   in a mask helper (`mask*`, `desensitize*`, `DesensitizedUtil.*`,
-//!   `StrUtil.hide`). [`pi_logged`] turns them into `pi_logged` controls
+//!   `StrUtil.hide`). [`crate::classify::logged::pi_logged`] turns them into `pi_logged` controls
 //!   once the classifier can say which values are PI.
 //!
 //! The table is `@TableName`/`@Table(name=…)`, else the class name in
@@ -27,7 +27,6 @@
 
 use super::catalog::Catalog;
 use super::{ColumnDef, FileFacts, ProtectionRule, TableDef};
-use crate::classify::Classifier;
 use crate::model::{Control, DatasetKind, Location, Protection};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -84,7 +83,7 @@ pub fn snake(name: &str) -> String {
 }
 
 /// A log statement and the values it prints. Whether a value is PI is
-/// decided later by [`pi_logged`]: extractors do not classify.
+/// decided later by [`crate::classify::logged::pi_logged`]: extractors do not classify.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogCall {
     /// `Class.method` the call sits in (`Class` outside any method).
@@ -638,52 +637,6 @@ fn log_calls(file: &str, text: &str) -> Vec<LogCall> {
     out
 }
 
-/// The `pi_logged` controls of the log calls whose printed values the
-/// classifier tags as PI, or that print a whole person object. The subject
-/// names the method and the values (`UserService.register: idCard`); the
-/// value lists their categories (`person_object` for a whole record).
-/// They are added to `controls`, kept in the order `facts::assemble` gives.
-pub fn pi_logged<'a>(
-    files: impl IntoIterator<Item = &'a FileFacts>,
-    classifier: &Classifier<'_>,
-    controls: &mut Vec<Control>,
-) {
-    let out = controls;
-    let before = out.len();
-    for call in files.into_iter().flat_map(|f| &f.log_calls) {
-        let mut names: Vec<&str> = Vec::new();
-        let mut categories: Vec<String> = Vec::new();
-        for a in &call.args {
-            let category = match classifier.tag_identifier(&a.name, a.owner.as_deref()) {
-                Some(tag) => tag.category,
-                None if a.whole && classifier.person_object(&a.name) => "person_object".into(),
-                None => continue,
-            };
-            if !names.contains(&a.name.as_str()) {
-                names.push(&a.name);
-            }
-            if !categories.contains(&category) {
-                categories.push(category);
-            }
-        }
-        if names.is_empty() {
-            continue;
-        }
-        out.push(Control {
-            kind: "pi_logged".into(),
-            value_days: None,
-            subject: Some(format!("{}: {}", call.scope, names.join(", "))),
-            location: call.location.clone(),
-            value: Some(categories.join(", ")),
-            profile: None,
-        });
-    }
-    if out.len() > before {
-        out.sort_by(|a, b| {
-            (&a.location, &a.kind, &a.subject).cmp(&(&b.location, &b.kind, &b.subject))
-        });
-    }
-}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,7 +52,7 @@ pub struct FileFacts {
     /// Columns a config or annotation declares encrypted or masked.
     pub protections: Vec<ProtectionRule>,
     /// Log statements and the values they print (Java); whether a value is
-    /// PI is decided after classification ([`java::pi_logged`]).
+    /// PI is decided after classification ([`crate::classify::logged::pi_logged`]).
     pub log_calls: Vec<java::LogCall>,
 }
 

@@ -131,7 +131,7 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
 
 fn redact_comment(comment: &mut Option<String>) {
     if let Some(c) = comment {
-        if let std::borrow::Cow::Owned(r) = crate::classify::validators::redact(c) {
+        if let std::borrow::Cow::Owned(r) = crate::validators::redact(c) {
             *c = r;
         }
     }
