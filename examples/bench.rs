@@ -14,8 +14,9 @@
 //! SQL extractor alone (no classification, lineage, rules or reports), in
 //! parallel on rayon like `piaudit scan`, and prints bytes, files and MB/s.
 
-use piaudit::discover::{self, FileKind, WalkOptions};
+use piaudit::discover::{self, WalkOptions};
 use piaudit::extract::sql::{self, SqlDialect};
+use piaudit::extract::FileKind;
 use piaudit::lineage::single::lineage_of;
 use rayon::prelude::*;
 use std::path::PathBuf;

@@ -80,7 +80,7 @@ pub struct Declarations {
     pub pia: Vec<Pia>,
     /// Compliance audits.
     #[serde(default)]
-    pub audits: Vec<Audit>,
+    pub audits: Vec<ComplianceAudit>,
     /// Important-data risk assessments.
     #[serde(default)]
     pub risk_assessments: Vec<RiskAssessment>,
@@ -451,10 +451,10 @@ pub struct Pia {
     pub retain_until: Option<Date>,
 }
 
-/// A compliance audit record.
+/// A record of a PI-protection compliance audit (个人信息保护合规审计, PIPL Art. 54).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Audit {
+pub struct ComplianceAudit {
     /// periodic / regulator_ordered / minors_annual.
     pub kind: String,
     /// Period covered.

@@ -87,10 +87,7 @@ fn finish(
     if !quiet {
         terminal::print_summary(audit, &written);
     }
-    let failing = audit
-        .report
-        .worst_open_severity()
-        .is_some_and(|s| s >= fail_on);
+    let failing = piaudit::gate::fails(&audit.report, fail_on);
     Ok(ExitCode::from(u8::from(failing)))
 }
 
@@ -120,8 +117,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let audit = piaudit::scan(&config)?;
             let path = out
                 .or_else(|| audit.gate.baseline.clone())
-                .unwrap_or_else(|| piaudit::baseline::default_path(&config.roots));
-            let baseline = piaudit::baseline::Baseline::of(&audit.report);
+                .unwrap_or_else(|| piaudit::gate::baseline::default_path(&config.roots));
+            let baseline = piaudit::gate::baseline::Baseline::of(&audit.report);
             baseline.write(&path)?;
             if !cli.quiet {
                 let n = baseline.findings.len();
@@ -228,14 +225,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let mut out = std::io::stdout().lock();
             match &args.action {
                 None | Some(cli::RulesAction::List) => {
-                    let _ = write!(out, "{}", piaudit::rules::commands::list(&k, &lang));
+                    let _ = write!(out, "{}", piaudit::authoring::list(&k, &lang));
                 }
                 Some(cli::RulesAction::Show { id }) => {
-                    let _ = write!(out, "{}", piaudit::rules::commands::show(&k, &files, id)?);
+                    let _ = write!(out, "{}", piaudit::authoring::show(&k, &files, id)?);
                 }
                 Some(cli::RulesAction::Test { dir }) => {
-                    let (text, passed) =
-                        piaudit::rules::commands::test(&k, &files, dir.as_deref())?;
+                    let (text, passed) = piaudit::authoring::test(&k, &files, dir.as_deref())?;
                     let _ = write!(out, "{text}");
                     if !passed {
                         return Ok(ExitCode::from(1));

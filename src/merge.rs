@@ -28,7 +28,9 @@ use crate::model::{
     self, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Field, FindingStatus, FindingWaiver,
     Report, ScanInfo,
 };
-use crate::{Audit, Config, Facts, Knowledge};
+use crate::pipeline::{
+    classify_and_propagate, evaluate_audit, Audit, ClassifiedFacts, Config, Knowledge,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -302,21 +304,15 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
             }
         }
     }
-    if let Some(d) = &decl {
-        crate::apply_overrides(&mut datasets, d, &knowledge, false);
-    }
-    crate::lineage::LineageGraph::build(&flows).propagate(&mut datasets);
-    if let Some(d) = &decl {
-        crate::apply_overrides(&mut datasets, d, &knowledge, true);
-    }
+    classify_and_propagate(&mut datasets, &flows, decl.as_ref(), &knowledge);
     datasets.sort_by(|a, b| {
         (&a.location.file, a.location.line, &a.id).cmp(&(&b.location.file, b.location.line, &b.id))
     });
     scan.diagnostics = diagnostics;
 
-    let mut audit = crate::evaluate_audit(
+    let mut audit = evaluate_audit(
         &knowledge,
-        Facts {
+        ClassifiedFacts {
             datasets,
             flows,
             endpoints,
@@ -651,15 +647,7 @@ fn carry_statuses(audit: &mut Audit, parts: &[Part], ids: &HashMap<String, Strin
             _ => {}
         }
     }
-    let mut counts = model::empty_severity_counts();
-    for f in report
-        .findings
-        .iter()
-        .filter(|f| f.status == FindingStatus::Open)
-    {
-        *counts.entry(f.severity).or_default() += 1;
-    }
-    report.summary.findings_by_severity = counts;
+    report.recount_open_findings();
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use piaudit::data::DataFiles;
 use piaudit::decl::Declarations;
-use piaudit::discover::FileKind;
+use piaudit::extract::FileKind;
 use piaudit::model::{PiTag, ScanInfo};
 use piaudit::{scan_sources, Audit, Config, Knowledge, Source};
 

@@ -3,8 +3,8 @@
 //! `--dialect` choose the dialect; MyBatis mappers join the scan.
 
 use piaudit::decl::Declarations;
-use piaudit::discover::FileKind;
 use piaudit::extract::sql::SqlDialect;
+use piaudit::extract::FileKind;
 use piaudit::model::{FileCoverage, ScanInfo};
 use piaudit::{scan_sources, Config, Knowledge, Source};
 

@@ -1,10 +1,10 @@
 //! Runs every rule's fixture file (`rules/packs/cn-2026/CNPI-xxx.test.yaml`):
 //! each `valid` case must not produce the rule's finding ("Noisy" if it does),
 //! each `invalid` case must ("Missing" if it does not). Every rule must have
-//! a fixture file with at least one case of each kind (see `piaudit::rules::fixtures`).
+//! a fixture file with at least one case of each kind (see `piaudit::authoring::fixtures`).
 
+use piaudit::authoring::fixtures;
 use piaudit::data::DataFiles;
-use piaudit::rules::fixtures;
 use piaudit::Knowledge;
 
 /// The built-in data files as (path, text) pairs, to edit one of them.
@@ -177,7 +177,7 @@ fn unknown_paths_and_basis_codes_are_rejected_with_the_line() {
 #[test]
 fn waivers_suppress_until_they_expire_and_then_reopen_saying_so() {
     use piaudit::decl::Declarations;
-    use piaudit::discover::FileKind;
+    use piaudit::extract::FileKind;
     use piaudit::model::{FindingStatus, ScanInfo};
     use piaudit::{scan_sources, Config, Source};
     let k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();

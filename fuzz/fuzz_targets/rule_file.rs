@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use piaudit::data::DataFiles;
-use piaudit::discover::FileKind;
+use piaudit::extract::FileKind;
 use piaudit::model::ScanInfo;
 use piaudit::rules::Pack;
 use piaudit::{scan_sources, Config, Knowledge, Source};

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use piaudit::data::DataFiles;
-use piaudit::discover::FileKind;
+use piaudit::extract::FileKind;
 use piaudit::model::ScanInfo;
 use piaudit::{scan_sources, Config, Knowledge, Source};
 

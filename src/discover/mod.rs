@@ -6,75 +6,9 @@ mod encoding;
 pub use encoding::{decode, Decoded};
 
 use crate::error::Error;
+use crate::extract::registry::FileKind;
 use crate::model::SkippedFile;
 use std::path::{Path, PathBuf};
-
-/// What an input file is, and so which extractor reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FileKind {
-    /// SQL script or dump.
-    Sql,
-    /// The project's `piaudit.yaml` declarations.
-    Declarations,
-    /// YAML or `.properties` configuration (Spring Boot, ShardingSphere, Canal).
-    Config,
-    /// Logback or Log4j 2 XML configuration.
-    LogConfig,
-    /// JSON file; read as a DataX job when it has `job.content`.
-    Json,
-    /// HOCON-style `.conf` file; read as a SeaTunnel job when it has `source`/`sink` blocks.
-    Hocon,
-    /// Java source, for `@EncryptField`-style annotations and type handlers.
-    Java,
-    /// XML named or placed like a MyBatis mapper (`*Mapper.xml`, `*Dao.xml`,
-    /// `mapper/`, `mybatis/`…); read as one when it has a `<mapper>` element.
-    Mapper,
-    /// A file of a dbt project (a directory with `dbt_project.yml`): the
-    /// project file, models, snapshots, their YAML and seed CSVs. Never
-    /// returned by [`FileKind::of`]: the walk assigns it once it knows the
-    /// projects.
-    Dbt,
-}
-
-impl FileKind {
-    /// Kind from the file name, or `None` for files no extractor reads.
-    pub fn of(path: &Path) -> Option<FileKind> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-        if name == "piaudit.yaml" || name == "piaudit.yml" {
-            return Some(FileKind::Declarations);
-        }
-        let (stem, ext) = name.rsplit_once('.')?;
-        match ext {
-            "sql" | "ddl" => Some(FileKind::Sql),
-            "yml" | "yaml" | "properties" => Some(FileKind::Config),
-            "xml" if stem.starts_with("logback") || stem.starts_with("log4j") => {
-                Some(FileKind::LogConfig)
-            }
-            "xml" if looks_like_mapper(path, stem) => Some(FileKind::Mapper),
-            "json" => Some(FileKind::Json),
-            "conf" | "hocon" => Some(FileKind::Hocon),
-            "java" => Some(FileKind::Java),
-            _ => None,
-        }
-    }
-}
-
-/// MyBatis mappers are found by name or folder: `.xml` is too common
-/// (`pom.xml`, Spring contexts) to read every file as a mapper.
-fn looks_like_mapper(path: &Path, stem: &str) -> bool {
-    const DIRS: &[&str] = &[
-        "mapper", "mappers", "mybatis", "dao", "sqlmap", "sqlmaps", "mapping",
-    ];
-    ["mapper", "dao", "sqlmap"]
-        .iter()
-        .any(|s| stem.ends_with(s))
-        || path.parent().is_some_and(|p| {
-            p.components().any(|c| {
-                let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
-                DIRS.contains(&c.as_str())
-            })
-        })
-}
 
 /// A file found under a root, not yet read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -217,6 +217,15 @@ fn first_connection(p: &Value) -> Option<&Value> {
     }
 }
 
+/// The registry's reader of DataX job JSON.
+pub struct DataxJob;
+
+impl super::registry::Extractor for DataxJob {
+    fn extract(&self, s: &super::Source, cx: &super::registry::ExtractContext<'_>) -> FileFacts {
+        extract(&s.rel, &s.text, cx.catalog)
+    }
+}
+
 /// Reads one JSON file; anything that is not a DataX job yields nothing.
 pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
     let mut facts = FileFacts {

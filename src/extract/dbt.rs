@@ -1723,6 +1723,36 @@ struct ModelFacts {
     table: Option<TableDef>,
 }
 
+/// The registry's reader of dbt projects, read together (a model's
+/// `source()` and columns are documented in the project's YAML).
+pub struct DbtProject;
+
+impl super::registry::Extractor for DbtProject {
+    fn extract(&self, s: &super::Source, cx: &super::registry::ExtractContext<'_>) -> FileFacts {
+        let mut all = extract_all([(s.rel.as_str(), s.text.as_str())], |_| cx.dialect);
+        all.remove(&s.rel).unwrap_or_else(|| FileFacts {
+            file: s.rel.clone(),
+            ..FileFacts::default()
+        })
+    }
+
+    fn reads_together(&self) -> bool {
+        true
+    }
+
+    fn extract_together(
+        &self,
+        sources: &[&super::Source],
+        dialect_of: &(dyn Fn(&str) -> Option<SqlDialect> + Sync),
+    ) -> Vec<FileFacts> {
+        let all = extract_all(
+            sources.iter().map(|s| (s.rel.as_str(), s.text.as_str())),
+            dialect_of,
+        );
+        all.into_values().collect()
+    }
+}
+
 /// Reads all files of dbt projects: `(path, text)` pairs of files
 /// discovery gave the dbt kind. Returns facts per path. `dialect_of` is the
 /// forced dialect for a path, if any (else detected on the rendered SQL).

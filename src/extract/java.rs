@@ -129,6 +129,15 @@ const NOT_VALUES: &[&str] = &[
     "final",
 ];
 
+/// The registry's reader of Java sources.
+pub struct JavaSource;
+
+impl super::registry::Extractor for JavaSource {
+    fn extract(&self, s: &super::Source, cx: &super::registry::ExtractContext<'_>) -> FileFacts {
+        extract(&s.rel, &s.text, cx.catalog)
+    }
+}
+
 /// Reads one Java source file.
 pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
     let mut facts = FileFacts {

@@ -194,6 +194,15 @@ fn parse(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Node {
     stack.pop().unwrap_or_default()
 }
 
+/// The registry's reader of Logback / Log4j 2 configs.
+pub struct LoggingConfig;
+
+impl super::registry::Extractor for LoggingConfig {
+    fn extract(&self, s: &super::Source, _: &super::registry::ExtractContext<'_>) -> FileFacts {
+        extract(&s.rel, &s.text)
+    }
+}
+
 /// Reads one Logback or Log4j 2 configuration.
 pub fn extract(file: &str, text: &str) -> FileFacts {
     let mut facts = FileFacts {

@@ -9,9 +9,11 @@ pub mod catalog;
 pub mod datax;
 pub mod dbt;
 pub mod flink;
+pub mod inline;
 pub mod java;
 pub mod logging;
 pub mod mybatis;
+pub mod registry;
 pub mod seatunnel;
 pub mod sharding;
 pub mod spring;
@@ -21,6 +23,7 @@ pub mod text;
 use crate::model::{
     Control, Coverage, DatasetKind, Diagnostic, Endpoint, Location, Protection, Transform,
 };
+pub use registry::{FileKind, Source};
 pub use sql::lineage::{OutColumn, OutItem, SourceColumn};
 
 /// Everything one file contributed.

@@ -1075,6 +1075,36 @@ fn property_column(property: &str) -> String {
     out
 }
 
+/// The registry's reader of MyBatis mappers, read together (an
+/// `<include>` may name another mapper's `<sql>`).
+pub struct Mappers;
+
+impl super::registry::Extractor for Mappers {
+    fn extract(&self, s: &super::Source, cx: &super::registry::ExtractContext<'_>) -> FileFacts {
+        let mut all = extract_all([(s.rel.as_str(), s.text.as_str())], |_| cx.dialect);
+        all.remove(&s.rel).unwrap_or_else(|| FileFacts {
+            file: s.rel.clone(),
+            ..FileFacts::default()
+        })
+    }
+
+    fn reads_together(&self) -> bool {
+        true
+    }
+
+    fn extract_together(
+        &self,
+        sources: &[&super::Source],
+        dialect_of: &(dyn Fn(&str) -> Option<SqlDialect> + Sync),
+    ) -> Vec<FileFacts> {
+        let mut all = extract_all(
+            sources.iter().map(|s| (s.rel.as_str(), s.text.as_str())),
+            dialect_of,
+        );
+        all.drain().map(|(_, f)| f).collect()
+    }
+}
+
 /// Reads every mapper of a scan together, so `<include>`s resolve across
 /// files; `dialect` forces a file's dialect (else it is detected). Returns
 /// each file's facts by path; a panic while reading one file

@@ -130,6 +130,15 @@ fn source_selects(p: &Plugin) -> Vec<String> {
         .collect()
 }
 
+/// The registry's reader of SeaTunnel job configs.
+pub struct SeatunnelJob;
+
+impl super::registry::Extractor for SeatunnelJob {
+    fn extract(&self, s: &super::Source, cx: &super::registry::ExtractContext<'_>) -> FileFacts {
+        extract(&s.rel, &s.text, cx.catalog)
+    }
+}
+
 /// Reads one `.conf` file; anything that is not a SeaTunnel job yields nothing.
 pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
     let mut facts = FileFacts {

@@ -11,6 +11,15 @@ use super::FileFacts;
 use crate::model::{Control, Endpoint, Location};
 use std::collections::BTreeMap;
 
+/// The registry's reader of Spring Boot / ShardingSphere / Canal config.
+pub struct SpringConfig;
+
+impl super::registry::Extractor for SpringConfig {
+    fn extract(&self, s: &super::Source, cx: &super::registry::ExtractContext<'_>) -> FileFacts {
+        extract(&s.rel, &s.text, cx.catalog)
+    }
+}
+
 /// Reads one YAML or `.properties` file.
 pub fn extract(file: &str, text_in: &str, catalog: &Catalog) -> FileFacts {
     let mut facts = FileFacts {
@@ -32,7 +41,7 @@ pub fn extract(file: &str, text_in: &str, catalog: &Catalog) -> FileFacts {
     let file_profile = profile_from_name(file);
     for doc in &docs {
         let profile = doc_profile(doc).or_else(|| file_profile.clone());
-        let mut cx = Cx {
+        let mut cx = ConfigReader {
             file,
             profile,
             catalog,
@@ -132,14 +141,16 @@ const STORE_WORDS: &[(&str, &str)] = &[
     ("amazon", "aws"),
 ];
 
-struct Cx<'a> {
+/// What one config file's readers share: where findings point, the Spring
+/// profile in force and the facts being built.
+struct ConfigReader<'a> {
     file: &'a str,
     profile: Option<String>,
     catalog: &'a Catalog,
     facts: &'a mut FileFacts,
 }
 
-impl Cx<'_> {
+impl ConfigReader<'_> {
     fn loc(&self, line: u32) -> Location {
         Location::line(self.file, line)
     }

@@ -461,16 +461,11 @@ impl Builder {
                 OutItem::Column(c) => columns.push(c.clone()),
                 OutItem::Star { table } => match self.resolve(table, file) {
                     Some(src) if !self.datasets[src].fields.is_empty() => {
-                        for f in &self.datasets[src].fields {
-                            columns.push(OutColumn {
-                                name: Some(f.name.clone()),
-                                sources: vec![crate::extract::SourceColumn {
-                                    tables: vec![table.clone()],
-                                    column: f.name.clone(),
-                                }],
-                                transform: Transform::Copy,
-                            });
-                        }
+                        let fields = &self.datasets[src].fields;
+                        columns.extend(OutColumn::star_of(
+                            table,
+                            fields.iter().map(|f| f.name.as_str()),
+                        ));
                     }
                     _ => self.diagnostics.push(Diagnostic {
                         file: file.to_string(),

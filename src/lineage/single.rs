@@ -186,19 +186,10 @@ fn column_edges(facts: &FileFacts) -> Vec<ColumnEdge> {
             match item {
                 OutItem::Column(c) => columns.push((c.clone(), false)),
                 OutItem::Star { table } => match schemas.get(&table.to_lowercase()) {
-                    Some(cols) => columns.extend(cols.iter().map(|c| {
-                        (
-                            OutColumn {
-                                name: Some(c.clone()),
-                                sources: vec![SourceColumn {
-                                    tables: vec![table.clone()],
-                                    column: c.clone(),
-                                }],
-                                transform: Transform::Copy,
-                            },
-                            false,
-                        )
-                    })),
+                    Some(cols) => columns.extend(
+                        OutColumn::star_of(table, cols.iter().map(String::as_str))
+                            .map(|c| (c, false)),
+                    ),
                     None => columns.push((
                         OutColumn {
                             name: Some("*".into()),

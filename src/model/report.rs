@@ -355,6 +355,21 @@ impl Report {
             .find_map(|d| d.fields.iter().find(|f| f.id == id).map(|f| (d, f)))
     }
 
+    /// Recomputes the open-finding counts of the summary after statuses
+    /// changed or findings were left out (one place: the scan, the gates
+    /// and merge all count this way).
+    pub fn recount_open_findings(&mut self) {
+        let mut counts = empty_severity_counts();
+        for f in self
+            .findings
+            .iter()
+            .filter(|f| f.status == FindingStatus::Open)
+        {
+            *counts.entry(f.severity).or_default() += 1;
+        }
+        self.summary.findings_by_severity = counts;
+    }
+
     /// The highest severity among open findings.
     pub fn worst_open_severity(&self) -> Option<Severity> {
         self.findings

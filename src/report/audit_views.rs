@@ -78,7 +78,7 @@ fn scope_has_subjects(report: &Report, scope: &str) -> bool {
 /// code order, with its status derived from the findings.
 pub fn obligations(audit: &Audit) -> Vec<Obligation> {
     let r = &audit.report;
-    let mut by_code: BTreeMap<&str, Vec<&crate::RuleSummary>> = BTreeMap::new();
+    let mut by_code: BTreeMap<&str, Vec<&crate::pipeline::RuleSummary>> = BTreeMap::new();
     for rule in &audit.rules_applied {
         for code in &rule.basis {
             by_code.entry(code.as_str()).or_default().push(rule);

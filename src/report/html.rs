@@ -130,7 +130,7 @@ fn context(audit: &Audit) -> Value {
     let r = &audit.report;
     // Findings carry texts in the report language only; the bilingual texts
     // come from the rule pack (title, remediation) and the evaluation (message).
-    let rules: BTreeMap<&str, &crate::RuleSummary> = audit
+    let rules: BTreeMap<&str, &crate::pipeline::RuleSummary> = audit
         .rules_applied
         .iter()
         .map(|x| (x.id.as_str(), x))

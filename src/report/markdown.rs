@@ -81,7 +81,7 @@ fn severity_label(sev: Severity, zh: bool) -> String {
 fn finding_line(
     audit: &Audit,
     f: &Finding,
-    titles: &BTreeMap<&str, &crate::RuleSummary>,
+    titles: &BTreeMap<&str, &crate::pipeline::RuleSummary>,
 ) -> String {
     let title = titles
         .get(f.rule.as_str())
@@ -111,7 +111,7 @@ fn finding_line(
 pub fn render(audit: &Audit) -> Result<String, Error> {
     let r = &audit.report;
     let zh = audit.lang.starts_with("zh");
-    let titles: BTreeMap<&str, &crate::RuleSummary> = audit
+    let titles: BTreeMap<&str, &crate::pipeline::RuleSummary> = audit
         .rules_applied
         .iter()
         .map(|x| (x.id.as_str(), x))

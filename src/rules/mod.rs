@@ -3,9 +3,7 @@
 //! texts, severity and legal basis. Loading deserialises first, then
 //! compiles and validates, so evaluation only ever sees valid rules.
 
-pub mod commands;
 pub mod eval;
-pub mod fixtures;
 pub mod law;
 pub mod predicate;
 

@@ -39,6 +39,26 @@ pub struct OutColumn {
     pub transform: Transform,
 }
 
+impl OutColumn {
+    /// The output columns `table.*` stands for once the table's columns
+    /// are known: each a copy of its namesake. The one star expansion of
+    /// the crate (assembly across files, one-file lineage and dbt models
+    /// all call it).
+    pub fn star_of<'a>(
+        table: &'a str,
+        columns: impl IntoIterator<Item = &'a str> + 'a,
+    ) -> impl Iterator<Item = OutColumn> + 'a {
+        columns.into_iter().map(move |c| OutColumn {
+            name: Some(c.to_string()),
+            sources: vec![SourceColumn {
+                tables: vec![table.to_string()],
+                column: c.to_string(),
+            }],
+            transform: Transform::Copy,
+        })
+    }
+}
+
 /// One item of a query's output.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutItem {

@@ -21,10 +21,11 @@
 
 use crate::data::DataFiles;
 use crate::decl::Declarations;
-use crate::discover::FileKind;
 use crate::error::Error;
+use crate::extract::{FileKind, Source};
 use crate::model::ScanInfo;
-use crate::{scan_sources, Config, Knowledge, Source};
+use crate::pipeline::{Config, Knowledge};
+use crate::scan_sources;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;

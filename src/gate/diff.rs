@@ -150,7 +150,7 @@ pub fn limit(report: &mut Report, touched: &BTreeSet<String>) -> usize {
     let before = report.findings.len();
     let mut keep = keep.into_iter();
     report.findings.retain(|_| keep.next().unwrap_or(true));
-    crate::baseline::recount(report);
+    report.recount_open_findings();
     before - report.findings.len()
 }
 

@@ -1,9 +1,12 @@
-//! Text output of `piaudit rules list | show | test`.
+//! Tools for rule-pack authors: the text output of
+//! `piaudit rules list | show | test`, and the fixture runner ([`fixtures`])
+//! that runs a rule's cases through the whole pipeline.
 
-use super::fixtures;
+pub mod fixtures;
+
 use crate::data::DataFiles;
 use crate::error::Error;
-use crate::Knowledge;
+use crate::pipeline::Knowledge;
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -9,7 +9,7 @@
 //! subjects are ids such as `db/user.sql#user.phone`.
 
 use crate::error::Error;
-use crate::model::{empty_severity_counts, FindingStatus, Report};
+use crate::model::{FindingStatus, Report};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -155,23 +155,9 @@ impl Baseline {
                 marked += 1;
             }
         }
-        recount(report);
+        report.recount_open_findings();
         marked
     }
-}
-
-/// Recomputes the open-finding counts of the summary after statuses changed
-/// or findings were left out.
-pub fn recount(report: &mut Report) {
-    let mut counts = empty_severity_counts();
-    for f in report
-        .findings
-        .iter()
-        .filter(|f| f.status == FindingStatus::Open)
-    {
-        *counts.entry(f.severity).or_default() += 1;
-    }
-    report.summary.findings_by_severity = counts;
 }
 
 /// Where the baseline goes by default for a scan of `roots`: under the
@@ -191,52 +177,6 @@ pub fn default_path(roots: &[PathBuf]) -> PathBuf {
             ),
         None => PathBuf::from(DEFAULT_BASELINE_FILE),
     }
-}
-
-/// What was done to the findings beyond the rules: the baseline applied and
-/// what `--diff-base` left out (the terminal summary reports it).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Gate {
-    /// The baseline file applied; when the scan applies none
-    /// ([`crate::Config::skip_baseline`]), the one piaudit.yaml names.
-    pub baseline: Option<PathBuf>,
-    /// Findings marked baselined.
-    pub baselined: usize,
-    /// The `--diff-base` ref.
-    pub diff_base: Option<String>,
-    /// Findings left out by `--diff-base`.
-    pub left_out: usize,
-}
-
-/// Applies `--diff-base` and the baseline (`--baseline`, else `declared`,
-/// the `baseline:` of piaudit.yaml resolved against its directory) to a
-/// finished audit.
-pub fn apply_gates(
-    audit: &mut crate::Audit,
-    config: &crate::Config,
-    declared: Option<PathBuf>,
-) -> Result<(), Error> {
-    let mut gate = Gate::default();
-    if let Some(git_ref) = &config.diff_base {
-        let touched = crate::diff_base::touched_files(&config.roots, git_ref)?;
-        gate.left_out = crate::diff_base::limit(&mut audit.report, &touched);
-        let kept: BTreeSet<&str> = audit
-            .report
-            .findings
-            .iter()
-            .map(|f| f.fingerprint.as_str())
-            .collect();
-        audit.messages.retain(|fp, _| kept.contains(fp.as_str()));
-        gate.diff_base = Some(git_ref.clone());
-    }
-    gate.baseline = config.baseline.clone().or(declared);
-    if !config.skip_baseline {
-        if let Some(path) = &gate.baseline {
-            gate.baselined = Baseline::load(path)?.apply(&mut audit.report);
-        }
-    }
-    audit.gate = gate;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,23 +1,20 @@
-//! Inline suppressions: `piaudit:ignore RULE-ID reason` comments in the
-//! scanned sources (SQL, MyBatis mappers, Logback/Log4j 2 XML, YAML,
-//! `.properties`, Java, HOCON). See `docs/suppressions.md`.
+//! Inline suppressions, read: `piaudit:ignore RULE-ID reason` comments in
+//! the scanned sources (SQL, MyBatis mappers, Logback/Log4j 2 XML, YAML,
+//! `.properties`, Java, HOCON). See `docs/suppressions.md`. They are applied
+//! to the evaluated findings by [`crate::gate::suppress`].
 //!
-//! One module for the whole concept, so no extractor knows about it: each
-//! decoded source is searched for the marker (a plain substring search, so
-//! a 10 MB dump without one costs one pass of `str::find`); only files that
-//! hold it are lexed, with the comment syntax of their kind, to tell a
+//! No extractor knows about them: each decoded source is searched for the
+//! marker (a plain substring search, so a 10 MB dump without one costs one
+//! pass of `str::find`); only files that hold it are lexed, with the comment
+//! syntax the [registry](super::registry) gives their kind, to tell a
 //! comment from a string literal. A valid suppression waives matching
-//! findings through [`crate::rules::eval::waive`], the same path as the
-//! waivers of `piaudit.yaml`: the finding stays in every report, with status
-//! `waived` and the reason in its message. A malformed one (no rule id, an
-//! unknown rule, no reason) is a diagnostic with file:line and is not applied.
+//! findings the same way as the waivers of `piaudit.yaml`: the finding stays
+//! in every report, with status `waived` and the reason in its message. A
+//! malformed one (no rule id, an unknown rule, no reason) is a diagnostic
+//! with file:line and is not applied.
 
-use crate::discover::FileKind;
-use crate::model::{Diagnostic, DiagnosticLevel, FindingStatus, FindingWaiver, Location};
-use crate::rules::{eval, Pack};
-use crate::{Audit, Source};
-use rayon::prelude::*;
-use std::collections::BTreeMap;
+use super::registry::FileKind;
+use crate::model::{Diagnostic, DiagnosticLevel, Location};
 
 /// The marker every inline suppression starts with (lower case, exact).
 pub const MARKER: &str = "piaudit:ignore";
@@ -70,63 +67,34 @@ pub struct Inline {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Finds the inline suppressions of every source; `pack` tells known rule
-/// ids from unknown ones.
-pub fn collect(sources: &[Source], pack: &Pack) -> Inline {
-    let per_file: Vec<Inline> = sources
-        .par_iter()
-        .map(|s| scan_source(&s.rel, s.kind, &s.text, pack))
-        .collect();
-    let mut all = Inline::default();
-    for f in per_file {
-        all.ignores.extend(f.ignores);
-        all.diagnostics.extend(f.diagnostics);
+/// The rule ids a marker may name: those of the pack in use.
+#[derive(Debug, Clone, Default)]
+pub struct KnownRules {
+    /// The pack's id, for messages.
+    pub pack_id: String,
+    /// Its rule ids as spelled in the pack.
+    pub ids: Vec<String>,
+}
+
+impl KnownRules {
+    /// The id as spelled in the pack, matched case-insensitively.
+    fn lookup(&self, id: &str) -> Option<String> {
+        self.ids
+            .iter()
+            .find(|k| k.as_str() == id)
+            .or_else(|| self.ids.iter().find(|k| k.eq_ignore_ascii_case(id)))
+            .cloned()
     }
-    all
 }
 
 /// Finds the inline suppressions of one source.
-pub fn scan_source(rel: &str, kind: FileKind, text: &str, pack: &Pack) -> Inline {
-    let known = |id: &str| -> Option<String> {
-        if pack.rules.contains_key(id) {
-            return Some(id.to_string());
-        }
-        pack.rules
-            .keys()
-            .find(|k| k.eq_ignore_ascii_case(id))
-            .cloned()
-    };
-    scan_text(rel, kind, text, &known, &pack.id)
-}
-
-/// The comment syntax of a file: by kind, else (kinds read as config or
-/// added later) by extension. JSON has no comments; the declarations file
-/// has waivers instead.
-fn syntax_of(rel: &str, kind: FileKind) -> Option<&'static Syntax> {
-    match kind {
-        FileKind::Declarations | FileKind::Json => return None,
-        FileKind::Mapper => return Some(&MAPPER),
-        FileKind::LogConfig => return Some(&XML),
-        FileKind::Sql => return Some(&SQL),
-        FileKind::Java => return Some(&JAVA),
-        FileKind::Hocon => return Some(&HOCON),
-        _ => {}
-    }
-    let ext = rel.rsplit_once('.')?.1.to_ascii_lowercase();
-    match ext.as_str() {
-        "sql" | "ddl" => Some(&SQL),
-        "yml" | "yaml" => Some(&YAML),
-        "properties" => Some(&PROPERTIES),
-        "java" => Some(&JAVA),
-        "conf" | "hocon" => Some(&HOCON),
-        "xml" => Some(&XML),
-        _ => None,
-    }
+pub fn scan_source(rel: &str, kind: FileKind, text: &str, rules: &KnownRules) -> Inline {
+    scan_text(rel, kind, text, &|id| rules.lookup(id), &rules.pack_id)
 }
 
 /// How comments and string literals are written in one kind of file.
 #[derive(Debug)]
-struct Syntax {
+pub struct CommentSyntax {
     /// Line-comment openers.
     line: &'static [&'static str],
     /// Block-comment opener and closer pairs (may span lines).
@@ -159,7 +127,7 @@ enum Target {
 }
 
 /// SQL: `--`, `#` (MySQL) and `/* */`; `'…'`, `"…"` and `` `…` ``.
-const SQL: Syntax = Syntax {
+pub static SQL: CommentSyntax = CommentSyntax {
     line: &["--", "#"],
     blocks: &[("/*", "*/")],
     quotes: b"'\"`",
@@ -169,7 +137,7 @@ const SQL: Syntax = Syntax {
     target: Target::Line,
 };
 /// MyBatis mappers: XML comments, and SQL comments inside statements.
-const MAPPER: Syntax = Syntax {
+pub static MAPPER: CommentSyntax = CommentSyntax {
     line: &["--"],
     blocks: &[("<!--", "-->"), ("/*", "*/")],
     quotes: b"'\"",
@@ -180,7 +148,7 @@ const MAPPER: Syntax = Syntax {
 };
 /// XML (Logback, Log4j 2): `<!-- -->`; `<` cannot occur in attribute
 /// values, so quotes need no tracking.
-const XML: Syntax = Syntax {
+pub static XML: CommentSyntax = CommentSyntax {
     line: &[],
     blocks: &[("<!--", "-->")],
     quotes: b"",
@@ -190,7 +158,7 @@ const XML: Syntax = Syntax {
     target: Target::XmlElement,
 };
 /// YAML: `#` after a blank.
-const YAML: Syntax = Syntax {
+pub static YAML: CommentSyntax = CommentSyntax {
     line: &["#"],
     blocks: &[],
     quotes: b"'\"",
@@ -200,7 +168,7 @@ const YAML: Syntax = Syntax {
     target: Target::Line,
 };
 /// `.properties`: `#` or `!` as the first non-blank character.
-const PROPERTIES: Syntax = Syntax {
+pub static PROPERTIES: CommentSyntax = CommentSyntax {
     line: &["#", "!"],
     blocks: &[],
     quotes: b"",
@@ -210,7 +178,7 @@ const PROPERTIES: Syntax = Syntax {
     target: Target::Line,
 };
 /// Java: `//` and `/* */`; `"…"` and `'…'`.
-const JAVA: Syntax = Syntax {
+pub static JAVA: CommentSyntax = CommentSyntax {
     line: &["//"],
     blocks: &[("/*", "*/")],
     quotes: b"\"'",
@@ -220,7 +188,7 @@ const JAVA: Syntax = Syntax {
     target: Target::JavaDeclaration,
 };
 /// HOCON (SeaTunnel jobs): `#` and `//`; `"…"`.
-const HOCON: Syntax = Syntax {
+pub static HOCON: CommentSyntax = CommentSyntax {
     line: &["#", "//"],
     blocks: &[],
     quotes: b"\"",
@@ -247,7 +215,7 @@ enum State {
 /// the rest of the file; block comments carry over lines.
 struct Lexer<'a> {
     text: &'a [u8],
-    syntax: &'static Syntax,
+    syntax: &'static CommentSyntax,
     pos: usize,
     state: State,
     /// Non-blank code seen on the current line (before any comment).
@@ -255,7 +223,7 @@ struct Lexer<'a> {
 }
 
 impl<'a> Lexer<'a> {
-    fn new(text: &'a str, syntax: &'static Syntax) -> Self {
+    fn new(text: &'a str, syntax: &'static CommentSyntax) -> Self {
         Lexer {
             text: text.as_bytes(),
             syntax,
@@ -370,7 +338,7 @@ fn scan_text(
     pack_id: &str,
 ) -> Inline {
     let mut out = Inline::default();
-    let Some(syntax) = syntax_of(rel, kind) else {
+    let Some(syntax) = kind.comment_syntax(rel) else {
         return out;
     };
     let bytes = text.as_bytes();
@@ -668,74 +636,6 @@ fn element_end_within(text: &str, at: usize, limit: usize) -> Option<usize> {
         }
     }
     None
-}
-
-/// Waives the findings that inline suppressions cover, through the same
-/// path as `piaudit.yaml` waivers, recounts the summary, and reports the
-/// suppressions that matched nothing as info diagnostics. A finding already
-/// waived in `piaudit.yaml` keeps that waiver.
-pub fn apply(inline: &Inline, audit: &mut Audit) {
-    if inline.ignores.is_empty() {
-        return;
-    }
-    let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, ig) in inline.ignores.iter().enumerate() {
-        by_file
-            .entry(ig.location.file.as_str())
-            .or_default()
-            .push(i);
-    }
-    let mut used = vec![false; inline.ignores.len()];
-    for f in &mut audit.report.findings {
-        let Some(candidates) = by_file.get(f.location.file.as_str()) else {
-            continue;
-        };
-        let mut chosen: Option<usize> = None;
-        for &i in candidates {
-            let ig = &inline.ignores[i];
-            if ig.rule == f.rule && ig.covers(f.location.line) {
-                used[i] = true;
-                // A line-level suppression explains a finding better than a file-level one.
-                if chosen.is_none_or(|c| inline.ignores[c].whole_file && !ig.whole_file) {
-                    chosen = Some(i);
-                }
-            }
-        }
-        let Some(i) = chosen else { continue };
-        if f.status != FindingStatus::Open {
-            continue;
-        }
-        let ig = &inline.ignores[i];
-        let waiver = FindingWaiver::Inline {
-            reason: ig.reason.clone(),
-            location: ig.location.clone(),
-        };
-        eval::waive_in(&mut audit.messages, &audit.lang, f, waiver);
-    }
-    let diagnostics = &mut audit.report.scan.diagnostics;
-    for (ig, _) in inline.ignores.iter().zip(&used).filter(|(_, u)| !**u) {
-        diagnostics.push(Diagnostic {
-            file: ig.location.file.clone(),
-            line: ig.location.line,
-            severity: DiagnosticLevel::Info,
-            message: format!(
-                "`{} {}` matched no finding {}; it can be removed",
-                if ig.whole_file {
-                    "piaudit:ignore-file"
-                } else {
-                    MARKER
-                },
-                ig.rule,
-                if ig.whole_file {
-                    "in this file"
-                } else {
-                    "on the lines it covers"
-                }
-            ),
-        });
-    }
-    diagnostics.sort();
-    crate::baseline::recount(&mut audit.report);
 }
 
 #[cfg(test)]

@@ -1,0 +1,80 @@
+//! Gates: what is done to an evaluated audit's findings beyond the rules,
+//! in this order — inline `piaudit:ignore` comments waive what they cover
+//! ([`suppress`]), `--diff-base` leaves out findings on untouched subjects
+//! ([`diff`]), the baseline marks accepted findings ([`baseline`]) — and
+//! `--fail-on` decides the exit status ([`fails`]).
+
+pub mod baseline;
+pub mod diff;
+pub mod suppress;
+
+use crate::error::Error;
+use crate::model::{Report, Severity};
+use crate::pipeline::{Audit, Config, Evaluated};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// What was done to the findings beyond the rules: the baseline applied and
+/// what `--diff-base` left out (the terminal summary reports it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gate {
+    /// The baseline file applied; when the scan applies none
+    /// ([`crate::Config::skip_baseline`]), the one piaudit.yaml names.
+    pub baseline: Option<PathBuf>,
+    /// Findings marked baselined.
+    pub baselined: usize,
+    /// The `--diff-base` ref.
+    pub diff_base: Option<String>,
+    /// Findings left out by `--diff-base`.
+    pub left_out: usize,
+}
+
+/// Applies every gate to an evaluated scan: inline suppressions, then
+/// `--diff-base` and the baseline ([`apply_gates`]).
+pub fn apply_all(evaluated: Evaluated, config: &Config) -> Result<Audit, Error> {
+    let Evaluated {
+        mut audit,
+        inline,
+        declared_baseline,
+    } = evaluated;
+    suppress::apply(&inline, &mut audit);
+    apply_gates(&mut audit, config, declared_baseline)?;
+    Ok(audit)
+}
+
+/// Applies `--diff-base` and the baseline (`--baseline`, else `declared`,
+/// the `baseline:` of piaudit.yaml resolved against its directory) to a
+/// finished audit.
+pub fn apply_gates(
+    audit: &mut Audit,
+    config: &Config,
+    declared: Option<PathBuf>,
+) -> Result<(), Error> {
+    let mut gate = Gate::default();
+    if let Some(git_ref) = &config.diff_base {
+        let touched = diff::touched_files(&config.roots, git_ref)?;
+        gate.left_out = diff::limit(&mut audit.report, &touched);
+        let kept: BTreeSet<&str> = audit
+            .report
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        audit.messages.retain(|fp, _| kept.contains(fp.as_str()));
+        gate.diff_base = Some(git_ref.clone());
+    }
+    gate.baseline = config.baseline.clone().or(declared);
+    if !config.skip_baseline {
+        if let Some(path) = &gate.baseline {
+            gate.baselined = baseline::Baseline::load(path)?.apply(&mut audit.report);
+        }
+    }
+    audit.gate = gate;
+    Ok(())
+}
+
+/// Whether an audit fails `--fail-on`: an open finding reaches `fail_on`
+/// (waived and baselined ones never do).
+pub fn fails(report: &Report, fail_on: Severity) -> bool {
+    report.worst_open_severity().is_some_and(|s| s >= fail_on)
+}

@@ -1,0 +1,131 @@
+//! Evaluate: PI paths, the rule pack, the summary, and the [`Audit`]
+//! renderers read. Shared by the scan and by `merge`, so both give the
+//! same report shape.
+
+use super::{Audit, Config, Knowledge, RuleSummary};
+use crate::decl::Declarations;
+use crate::model::{self, empty_severity_counts, Report, ScanInfo, Summary, ToolInfo};
+use crate::{lineage, rules};
+
+/// The classified, propagated facts an audit is evaluated over (from a scan
+/// or from merged reports).
+#[derive(Debug, Clone, Default)]
+pub struct ClassifiedFacts {
+    /// Classified datasets.
+    pub datasets: Vec<model::Dataset>,
+    /// Flows between field and endpoint ids.
+    pub flows: Vec<model::Flow>,
+    /// External endpoints.
+    pub endpoints: Vec<model::Endpoint>,
+    /// Security controls.
+    pub controls: Vec<model::Control>,
+}
+
+/// Evaluate → report: PI paths, rules, summary and the [`Audit`] renderers
+/// read. Shared by [`super::scan`] and [`crate::merge`] so both give the same
+/// report shape.
+pub fn evaluate_audit(
+    knowledge: &Knowledge,
+    facts: ClassifiedFacts,
+    decl: Option<&Declarations>,
+    config: &Config,
+    mut scan: ScanInfo,
+) -> Audit {
+    let ClassifiedFacts {
+        datasets,
+        flows,
+        endpoints,
+        controls,
+    } = facts;
+    let paths = lineage::paths::pi_paths(&datasets, &flows, &endpoints);
+    let today = config.today.clone().unwrap_or_else(today_utc);
+    let evaluation = rules::eval::evaluate(
+        &knowledge.pack,
+        &rules::eval::Subjects {
+            datasets: &datasets,
+            flows: &flows,
+            endpoints: &endpoints,
+            controls: &controls,
+            decl,
+            taxonomy: &knowledge.taxonomy,
+            lang: &config.lang,
+            today: &today,
+            profile: &knowledge.profile,
+        },
+    );
+    scan.diagnostics.sort();
+    let mut summary = Summary {
+        findings_by_severity: empty_severity_counts(),
+        ..Summary::default()
+    };
+    for f in datasets.iter().flat_map(|d| &d.fields) {
+        if let Some(p) = &f.pi {
+            summary.pi_fields += 1;
+            summary.sensitive_fields += u64::from(p.sensitive);
+        }
+    }
+    let mut report = Report {
+        schema_version: model::SCHEMA_VERSION.into(),
+        tool: ToolInfo {
+            name: "piaudit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            pack: knowledge.pack.id.clone(),
+            profile: knowledge.profile.clone(),
+        },
+        scan,
+        datasets,
+        endpoints,
+        flows,
+        controls,
+        paths,
+        findings: evaluation.findings,
+        summary,
+    };
+    report.recount_open_findings();
+    Audit {
+        report,
+        lang: config.lang.clone(),
+        date: today.clone(),
+        organisation: decl
+            .and_then(|d| d.organisation.as_ref())
+            .and_then(|o| o.name.clone()),
+        rules_applied: knowledge
+            .pack
+            .rules
+            .values()
+            .map(|r| RuleSummary {
+                id: r.id.clone(),
+                severity: r.severity,
+                basis: r.basis.clone(),
+                scope: r.scope,
+                title: r.title.clone(),
+                remediation: r.remediation.clone(),
+            })
+            .collect(),
+        law: knowledge.law.clone(),
+        messages: evaluation.messages,
+        categories: knowledge
+            .taxonomy
+            .categories()
+            .map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone())))
+            .collect(),
+        gate: crate::gate::Gate::default(),
+    }
+}
+
+/// Today's UTC date as `YYYY-MM-DD` (civil-from-days, proleptic Gregorian).
+fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}

@@ -1,0 +1,425 @@
+//! The pipeline, top-down: each stage a function of the previous stage's
+//! output plus the YAML data in `rules/`:
+//!
+//! ```text
+//! discover → extract → assemble → classify → lineage → evaluate
+//! ```
+//!
+//! [`scan`] runs it over paths on disk and live databases; [`scan_sources`]
+//! over sources in memory (rule fixtures, tests). Both go through the one
+//! extract loop of [`extract`] and give an [`Evaluated`] audit; the gates
+//! ([`crate::gate`]) then apply inline suppressions, `--diff-base` and the
+//! baseline.
+
+mod classify;
+mod evaluate;
+pub(crate) mod extract;
+
+pub use classify::{apply_overrides, classify_and_propagate};
+pub use evaluate::{evaluate_audit, ClassifiedFacts};
+
+use crate::classify::cues::Cues;
+use crate::classify::taxonomy::Taxonomy;
+use crate::data::DataFiles;
+use crate::db;
+use crate::decl::Declarations;
+use crate::discover::{self, WalkOptions};
+use crate::error::Error;
+use crate::extract::inline::{Inline, KnownRules};
+use crate::extract::registry::FileKind;
+use crate::extract::sql::SqlDialect;
+use crate::extract::Source;
+use crate::model::{self, Report, ScanInfo};
+use crate::progress;
+use crate::rules::law::Law;
+use crate::rules::{self, Pack};
+use extract::Input;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Everything a scan needs to know, validated (the CLI builds it).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Files or directories to scan.
+    pub roots: Vec<PathBuf>,
+    /// Declarations file; default: `piaudit.yaml` at the first root that has one.
+    pub declarations: Option<PathBuf>,
+    /// Rule pack id.
+    pub pack: String,
+    /// Sensitivity profile; default: the pack's.
+    pub profile: Option<String>,
+    /// Report language: `zh-CN` or `en`.
+    pub lang: String,
+    /// Directory overlaying the built-in `rules/` data.
+    pub rules_dir: Option<PathBuf>,
+    /// Force one SQL dialect for every file.
+    pub dialect: Option<SqlDialect>,
+    /// Files larger than this are skipped.
+    pub max_file_size: u64,
+    /// Time one file may take to read: SQL stops reading statements when it
+    /// is spent, and any file over it gets a warning. `None`: no budget.
+    pub file_time_budget: Option<std::time::Duration>,
+    /// Omit timings so two runs give identical bytes.
+    pub deterministic: bool,
+    /// Date used for waiver expiry (`YYYY-MM-DD`); default: today.
+    pub today: Option<String>,
+    /// Live databases to introspect (read-only) into the same audit.
+    pub databases: db::DbConfig,
+    /// Receives scan progress (the CLI's progress bar); `None`: silent.
+    pub progress: Option<progress::Progress>,
+    /// Baseline file (`--baseline`): open findings it lists become
+    /// baselined. `None`: the `baseline:` of piaudit.yaml, if any.
+    pub baseline: Option<PathBuf>,
+    /// Apply no baseline, not even piaudit.yaml's (`piaudit baseline`
+    /// writes a fresh one and must not need the old one to exist).
+    pub skip_baseline: bool,
+    /// Git ref (`--diff-base`): only findings on subjects touched since it
+    /// are kept (see [`crate::gate::diff`]).
+    pub diff_base: Option<String>,
+}
+
+/// The default of [`Config::file_time_budget`]: generous, since the largest
+/// real dumps read in about a second; it exists for hostile inputs.
+pub const DEFAULT_FILE_TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            roots: vec![PathBuf::from(".")],
+            declarations: None,
+            pack: "cn-2026".into(),
+            profile: None,
+            lang: "zh-CN".into(),
+            rules_dir: None,
+            dialect: None,
+            max_file_size: WalkOptions::default().max_file_size,
+            file_time_budget: Some(DEFAULT_FILE_TIME_BUDGET),
+            deterministic: false,
+            today: None,
+            databases: db::DbConfig::default(),
+            progress: None,
+            baseline: None,
+            skip_baseline: false,
+            diff_base: None,
+        }
+    }
+}
+
+/// The loaded data: taxonomy, cues, law table and the selected pack.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    /// PI taxonomy.
+    pub taxonomy: Taxonomy,
+    /// Cue dictionaries.
+    pub cues: Cues,
+    /// Law table.
+    pub law: Law,
+    /// Rule pack.
+    pub pack: Pack,
+    /// SDK and cloud-region catalogues for the config extractors.
+    pub catalog: crate::extract::catalog::Catalog,
+    /// Selected profile id.
+    pub profile: String,
+}
+
+impl Knowledge {
+    /// Adds what the declarations define on top of the built-in data: the
+    /// organisation's own PI categories and the built-in ones it treats as
+    /// sensitive. `file` names the declarations in errors.
+    pub fn extend_with(&mut self, decl: &Declarations, file: &str) -> Result<(), Error> {
+        self.taxonomy
+            .add_custom(&decl.categories)
+            .map_err(|message| Error::Declarations {
+                file: file.to_string(),
+                line: 1,
+                column: 1,
+                key: "categories".into(),
+                message,
+            })?;
+        self.taxonomy.raise_sensitive(&decl.sensitive_categories);
+        Ok(())
+    }
+
+    /// Loads and validates the data for a pack and profile.
+    pub fn load(files: &DataFiles, pack: &str, profile: Option<&str>) -> Result<Knowledge, Error> {
+        let taxonomy = Taxonomy::load("taxonomy.yaml", files.require("taxonomy.yaml")?)?;
+        let cues = Cues::load(files, &taxonomy)?;
+        let law = Law::load("law.yaml", files.require("law.yaml")?)?;
+        let pack = Pack::load(files, pack, &law)?;
+        let profile = profile.unwrap_or(&pack.default_profile).to_string();
+        taxonomy.check_profile(&profile)?;
+        let catalog = crate::extract::catalog::Catalog::load(files)?;
+        Ok(Knowledge {
+            taxonomy,
+            cues,
+            law,
+            pack,
+            catalog,
+            profile,
+        })
+    }
+
+    /// The SDK and region catalogues with the organisation's overrides
+    /// (SDK hosts, host regions) of `decl`, which apply while extracting.
+    pub fn catalog_for(
+        &self,
+        decl: Option<&Declarations>,
+    ) -> std::borrow::Cow<'_, crate::extract::catalog::Catalog> {
+        match decl.and_then(|d| d.catalog_overrides.as_ref()) {
+            Some(o) => std::borrow::Cow::Owned(self.catalog.with_overrides(o)),
+            None => std::borrow::Cow::Borrowed(&self.catalog),
+        }
+    }
+
+    /// The rule ids inline `piaudit:ignore` markers may name.
+    pub fn known_rules(&self) -> KnownRules {
+        KnownRules {
+            pack_id: self.pack.id.clone(),
+            ids: self.pack.rules.keys().cloned().collect(),
+        }
+    }
+
+    /// Loads the data a [`Config`] asks for.
+    pub fn for_config(config: &Config) -> Result<Knowledge, Error> {
+        let files = match &config.rules_dir {
+            Some(dir) => DataFiles::embedded_with_overlay(dir)?,
+            None => DataFiles::embedded(),
+        };
+        Knowledge::load(&files, &config.pack, config.profile.as_deref())
+    }
+}
+
+/// A rule as listed in a report's appendix.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleSummary {
+    /// Rule id.
+    pub id: String,
+    /// Base severity.
+    pub severity: model::Severity,
+    /// Legal basis codes (see `rules/law.yaml`).
+    pub basis: Vec<String>,
+    /// What the rule is evaluated over.
+    pub scope: rules::Scope,
+    /// Title in both languages.
+    pub title: model::I18n,
+    /// Remediation in both languages.
+    pub remediation: model::I18n,
+}
+
+/// The result of a scan: the report plus what renderers need to explain it.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    /// The JSON-contract report.
+    pub report: Report,
+    /// Report language.
+    pub lang: String,
+    /// Audit date (`YYYY-MM-DD`): `--as-of`, else today (UTC).
+    pub date: String,
+    /// Organisation name from the declarations.
+    pub organisation: Option<String>,
+    /// Rules evaluated.
+    pub rules_applied: Vec<RuleSummary>,
+    /// Law table (for basis titles).
+    pub law: Law,
+    /// Each finding's message in both languages, by fingerprint.
+    pub messages: BTreeMap<String, model::I18n>,
+    /// Category names: id → (zh, en).
+    pub categories: BTreeMap<String, (String, String)>,
+    /// Baseline and `--diff-base` applied after evaluation.
+    pub gate: crate::gate::Gate,
+}
+
+/// An evaluated audit, and what the gates need besides it.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// The audit, every finding open or waived by `piaudit.yaml`.
+    pub audit: Audit,
+    /// Inline `piaudit:ignore` suppressions found while extracting.
+    pub inline: Inline,
+    /// The `baseline:` of piaudit.yaml, resolved against its directory.
+    pub declared_baseline: Option<PathBuf>,
+}
+
+/// Scans the configured roots (and databases).
+pub fn scan(config: &Config) -> Result<Evaluated, Error> {
+    let mut knowledge = Knowledge::for_config(config)?;
+    let found = discover::discover(
+        &config.roots,
+        &WalkOptions {
+            max_file_size: config.max_file_size,
+        },
+    )?;
+    let mut scan = ScanInfo {
+        roots: config
+            .roots
+            .iter()
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .collect(),
+        files_skipped: found.skipped,
+        ..ScanInfo::default()
+    };
+    let inputs: Vec<Input<'_>> = found.files.iter().map(Input::File).collect();
+    let kept = extract::read_kept(&inputs);
+    // The declarations file read: --config, else piaudit.yaml at a root.
+    let at_root = found
+        .files
+        .iter()
+        .position(|f| f.kind == FileKind::Declarations && f.at_root);
+    let decl = match &config.declarations {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Error::Usage(format!("cannot read --config {}: {e}", p.display())))?;
+            Some(Declarations::parse(&p.to_string_lossy(), &text)?)
+        }
+        None => match at_root.and_then(|i| kept[i].as_ref()) {
+            Some(Ok((s, _))) => Some(Declarations::parse(&s.rel, &s.text)?),
+            _ => None,
+        },
+    };
+    // Where project-level findings point: the declarations file read, or
+    // the one to create at the (first) root.
+    let decl_file = match &config.declarations {
+        Some(p) => p.display().to_string().replace('\\', "/"),
+        None => at_root
+            .map(|i| found.files[i].rel.clone())
+            .unwrap_or_else(|| match config.roots.as_slice() {
+                [_] | [] => rules::eval::DECLARATIONS_FILE.to_string(),
+                [first, ..] => format!(
+                    "{}/{}",
+                    discover::display_root(first),
+                    rules::eval::DECLARATIONS_FILE
+                ),
+            }),
+    };
+    if let Some(d) = &decl {
+        knowledge.extend_with(d, &decl_file)?;
+        d.check_categories(&decl_file, |id| knowledge.taxonomy.category(id).is_some())?;
+    }
+    let catalog = knowledge.catalog_for(decl.as_ref());
+    let extracted = extract::extract(
+        &inputs,
+        kept,
+        &catalog,
+        &knowledge.known_rules(),
+        decl.as_ref(),
+        config,
+    );
+    scan.files_skipped.extend(extracted.skipped.iter().cloned());
+    if extracted.files_scanned == 0 && !scan.files_skipped.is_empty() {
+        return Err(Error::NothingScanned(format!(
+            "all {} candidate files were skipped",
+            scan.files_skipped.len()
+        )));
+    }
+    let live = db::introspect_for_scan(
+        &config.databases,
+        decl.as_ref().map_or(&[], |d| d.databases.as_slice()),
+        &mut scan,
+        extracted.files_scanned > 0,
+    )?;
+    let mut evaluated = classify::finish(&knowledge, extracted, &live, decl.as_ref(), config, scan);
+    let audit = &mut evaluated.audit;
+    audit.report.scan.files_skipped.sort();
+    if decl_file != rules::eval::DECLARATIONS_FILE {
+        for f in &mut audit.report.findings {
+            if f.location.file == rules::eval::DECLARATIONS_FILE {
+                f.location.file.clone_from(&decl_file);
+            }
+        }
+    }
+    // Relative to the declarations file, like every path it holds.
+    evaluated.declared_baseline = decl.as_ref().and_then(|d| d.baseline.as_deref()).map(|b| {
+        let dir = match &config.declarations {
+            Some(p) => p.parent().map(std::path::Path::to_path_buf),
+            None => at_root.and_then(|i| {
+                found.files[i]
+                    .path
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+            }),
+        };
+        dir.unwrap_or_default().join(b)
+    });
+    Ok(evaluated)
+}
+
+/// Runs extract → … → evaluate over sources already in memory.
+pub fn scan_sources(
+    knowledge: &Knowledge,
+    sources: &[Source],
+    decl: Option<&Declarations>,
+    config: &Config,
+    scan: ScanInfo,
+) -> Evaluated {
+    let inputs: Vec<Input<'_>> = sources.iter().map(Input::Text).collect();
+    let kept = extract::read_kept(&inputs);
+    let catalog = knowledge.catalog_for(decl);
+    let extracted = extract::extract(
+        &inputs,
+        kept,
+        &catalog,
+        &knowledge.known_rules(),
+        decl,
+        config,
+    );
+    classify::finish(knowledge, extracted, &[], decl, config, scan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spent_time_budget_becomes_a_warning_and_the_scan_goes_on() {
+        let sources: Vec<Source> = [
+            (
+                "a.sql",
+                FileKind::Sql,
+                "CREATE TABLE a (phone VARCHAR(11) COMMENT '手机号');",
+            ),
+            (
+                "application.yml",
+                FileKind::Config,
+                "spring:\n  application:\n    name: shop\n",
+            ),
+        ]
+        .into_iter()
+        .map(|(rel, kind, text)| Source {
+            rel: rel.into(),
+            kind,
+            text: text.into(),
+        })
+        .collect();
+        let k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
+        let run = |budget| {
+            let config = Config {
+                file_time_budget: budget,
+                ..Config::default()
+            };
+            scan_sources(&k, &sources, None, &config, ScanInfo::default()).audit
+        };
+        let spent = run(Some(std::time::Duration::ZERO));
+        let warned: Vec<&str> = spent
+            .report
+            .scan
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.starts_with(crate::extract::sql::BUDGET_SPENT))
+            .map(|d| d.file.as_str())
+            .collect();
+        // Once per file: SQL stops before its first statement, YAML is read
+        // in full and reported.
+        assert_eq!(warned, ["a.sql", "application.yml"]);
+        assert!(spent.report.datasets.is_empty());
+        assert_eq!(spent.report.scan.coverage.statements_total, 1);
+        assert_eq!(spent.report.scan.coverage.statements_parsed, 0);
+        let generous = run(crate::Config::default().file_time_budget);
+        assert_eq!(generous.report.datasets.len(), 1);
+        assert!(!generous
+            .report
+            .scan
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with(crate::extract::sql::BUDGET_SPENT)));
+    }
+}
