@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["pipeline"],
     &["gate"],
     &["report"],
-    &["merge", "ci", "authoring"],
+    &["merge", "ci", "authoring", "explain"],
 ];
 
 /// Items the crate root re-exports, by the module that defines them; a
@@ -53,7 +53,7 @@ fn crate_refs(line: &str) -> Vec<String> {
     while let Some(i) = rest.find("crate::") {
         let before = rest[..i].chars().next_back();
         rest = &rest[i + "crate::".len()..];
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
             continue; // `$crate::`, `piaudit_crate::`
         }
         let names: Vec<&str> = match rest.strip_prefix('{') {

@@ -21,6 +21,7 @@ pub mod db;
 pub mod decl;
 pub mod discover;
 pub mod error;
+pub mod explain;
 pub mod extract;
 pub mod facts;
 pub mod gate;
@@ -61,7 +62,7 @@ pub fn scan_sources(
     config: &Config,
     scan: model::ScanInfo,
 ) -> Audit {
-    let mut evaluated = pipeline::scan_sources(knowledge, sources, decl, config, scan);
-    gate::suppress::apply(&evaluated.inline, &mut evaluated.audit);
-    evaluated.audit
+    gate::apply_inline(pipeline::scan_sources(
+        knowledge, sources, decl, config, scan,
+    ))
 }

@@ -154,7 +154,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let config = args.config()?;
             let knowledge = piaudit::Knowledge::for_config(&config)?;
             let audit = piaudit::scan(&config)?;
-            let items = piaudit::classify::explain::explain(&audit, &knowledge, &args.field);
+            let items = piaudit::explain::explain(&audit, &knowledge, &args.field);
             if items.is_empty() {
                 return Err(Error::Usage(format!(
                     "no field matches `{}` in the scanned paths",
@@ -163,12 +163,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             let text = match args.format.as_str() {
                 "json" => serde_json::to_string_pretty(&items).unwrap_or_default() + "\n",
-                "text" => piaudit::classify::explain::render_text(
-                    &items,
-                    &audit,
-                    &knowledge.profile,
-                    &config.lang,
-                ),
+                "text" => {
+                    piaudit::explain::render_text(&items, &audit, &knowledge.profile, &config.lang)
+                }
                 other => {
                     return Err(Error::Usage(format!(
                         "--format `{other}`: use text or json"

@@ -234,7 +234,7 @@ fn person_table_is_decided_by_its_head_token() {
 
 #[test]
 fn evidence_carries_weights_and_explain_traces_rejections() {
-    use piaudit::classify::explain::{explain, render_text};
+    use piaudit::explain::{explain, render_text};
     let k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
     let a = run(
         "CREATE TABLE sys_config (id BIGINT, mobile_template VARCHAR(200), \

@@ -1,7 +1,7 @@
 //! Rule fixtures (`CNPI-xxx.test.yaml`): every rule carries cases that must
 //! fire it (`invalid`) and cases that must not (`valid`). `piaudit rules test`
 //! and `cargo test` both run them through the real pipeline
-//! ([`crate::scan_sources`]), so a fixture tests extraction, classification
+//! ([`crate::pipeline::scan_sources`]), so a fixture tests extraction, classification
 //! and the predicate together.
 //!
 //! ```yaml
@@ -25,7 +25,6 @@ use crate::error::Error;
 use crate::extract::{FileKind, Source};
 use crate::model::ScanInfo;
 use crate::pipeline::{Config, Knowledge};
-use crate::scan_sources;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -166,7 +165,13 @@ pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
         deterministic: true,
         ..Config::default()
     };
-    let audit = scan_sources(k, &sources, decl.as_ref(), &config, ScanInfo::default());
+    let audit = crate::gate::apply_inline(crate::pipeline::scan_sources(
+        k,
+        &sources,
+        decl.as_ref(),
+        &config,
+        ScanInfo::default(),
+    ));
     Ok(audit
         .report
         .findings

@@ -7,7 +7,6 @@ pub mod context;
 mod cue_index;
 pub mod cues;
 pub mod eval;
-pub mod explain;
 pub mod logged;
 mod samples;
 pub mod taxonomy;

@@ -10,24 +10,9 @@ pub mod suppress;
 
 use crate::error::Error;
 use crate::model::{Report, Severity};
-use crate::pipeline::{Audit, Config, Evaluated};
+use crate::pipeline::{Audit, Config, Evaluated, GateOutcome};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-
-/// What was done to the findings beyond the rules: the baseline applied and
-/// what `--diff-base` left out (the terminal summary reports it).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Gate {
-    /// The baseline file applied; when the scan applies none
-    /// ([`crate::Config::skip_baseline`]), the one piaudit.yaml names.
-    pub baseline: Option<PathBuf>,
-    /// Findings marked baselined.
-    pub baselined: usize,
-    /// The `--diff-base` ref.
-    pub diff_base: Option<String>,
-    /// Findings left out by `--diff-base`.
-    pub left_out: usize,
-}
 
 /// Applies every gate to an evaluated scan: inline suppressions, then
 /// `--diff-base` and the baseline ([`apply_gates`]).
@@ -42,6 +27,14 @@ pub fn apply_all(evaluated: Evaluated, config: &Config) -> Result<Audit, Error> 
     Ok(audit)
 }
 
+/// The audit of sources scanned in memory: their inline suppressions
+/// applied (no baseline or `--diff-base`: those need files on disk).
+pub fn apply_inline(evaluated: Evaluated) -> Audit {
+    let mut audit = evaluated.audit;
+    suppress::apply(&evaluated.inline, &mut audit);
+    audit
+}
+
 /// Applies `--diff-base` and the baseline (`--baseline`, else `declared`,
 /// the `baseline:` of piaudit.yaml resolved against its directory) to a
 /// finished audit.
@@ -50,7 +43,7 @@ pub fn apply_gates(
     config: &Config,
     declared: Option<PathBuf>,
 ) -> Result<(), Error> {
-    let mut gate = Gate::default();
+    let mut gate = GateOutcome::default();
     if let Some(git_ref) = &config.diff_base {
         let touched = diff::touched_files(&config.roots, git_ref)?;
         gate.left_out = diff::limit(&mut audit.report, &touched);

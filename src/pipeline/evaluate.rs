@@ -109,7 +109,7 @@ pub fn evaluate_audit(
             .categories()
             .map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone())))
             .collect(),
-        gate: crate::gate::Gate::default(),
+        gate: super::GateOutcome::default(),
     }
 }
 

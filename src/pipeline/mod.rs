@@ -226,7 +226,22 @@ pub struct Audit {
     /// Category names: id → (zh, en).
     pub categories: BTreeMap<String, (String, String)>,
     /// Baseline and `--diff-base` applied after evaluation.
-    pub gate: crate::gate::Gate,
+    pub gate: GateOutcome,
+}
+
+/// What was done to the findings beyond the rules: the baseline applied and
+/// what `--diff-base` left out (the terminal summary reports it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GateOutcome {
+    /// The baseline file applied; when the scan applies none
+    /// ([`crate::Config::skip_baseline`]), the one piaudit.yaml names.
+    pub baseline: Option<PathBuf>,
+    /// Findings marked baselined.
+    pub baselined: usize,
+    /// The `--diff-base` ref.
+    pub diff_base: Option<String>,
+    /// Findings left out by `--diff-base`.
+    pub left_out: usize,
 }
 
 /// An evaluated audit, and what the gates need besides it.

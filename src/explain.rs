@@ -3,9 +3,9 @@
 //! overrides, children's context), and every name/comment/type cue that
 //! matched, with its weight, including those that were not counted and why.
 
-use super::{Classifier, CueTrace, THRESHOLD};
+use crate::classify::{Classifier, CueTrace, THRESHOLD};
 use crate::model::{Location, PiTag};
-use crate::{Audit, Knowledge};
+use crate::pipeline::{Audit, Knowledge};
 use serde::Serialize;
 use std::fmt::Write;
 
