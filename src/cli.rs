@@ -127,7 +127,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub rules: RuleArgs,
     /// Read every SQL file with this dialect instead of detecting it.
-    #[arg(long)]
+    #[arg(long, value_name = "DIALECT", long_help = dialect_long_help())]
     pub dialect: Option<String>,
     /// Skip files larger than this many bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
@@ -145,12 +145,51 @@ pub struct ScanArgs {
     pub live: DbArgs,
 }
 
+/// `--dialect`'s long help, from the dialect registry.
+fn dialect_long_help() -> String {
+    format!(
+        "Read every SQL file with this dialect instead of detecting it from \
+         the path and content. Any letter case; a name also covers longer \
+         words it begins (`kingbase8`), as in folder names:\n{}",
+        indent(&SqlDialect::help_lines())
+    )
+}
+
+/// `--format`'s short help, from the format registry.
+fn format_help() -> String {
+    format!(
+        "Report formats, comma-separated: {}",
+        piaudit::report::format_names()
+    )
+}
+
+/// `--format`'s long help: each format with its file, from the registry.
+fn format_long_help() -> String {
+    format!(
+        "Report formats, comma-separated, each written to its file in --out:\n{}",
+        indent(&piaudit::report::format_help_lines())
+    )
+}
+
+fn indent(lines: &str) -> String {
+    lines
+        .lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Report options of `scan` and `merge`.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// Report formats, comma-separated: html, json, sarif, md, junit, csv,
-    /// dot, mermaid, openlineage (lineage of the whole audit).
-    #[arg(long, default_value = "html,json", value_delimiter = ',')]
+    /// Report formats, comma-separated (see --help for each format's file).
+    #[arg(
+        long,
+        default_value = "html,json",
+        value_delimiter = ',',
+        help = format_help(),
+        long_help = format_long_help()
+    )]
     pub format: Vec<String>,
     /// Exit 1 when an open finding is at or above this severity
     /// (critical, high, medium, low, info).
@@ -460,7 +499,7 @@ pub struct LineageArgs {
     /// The SQL file, or `-` for standard input.
     pub file: PathBuf,
     /// SQL dialect (default: detected from the path and content).
-    #[arg(long)]
+    #[arg(long, value_name = "DIALECT", long_help = dialect_long_help())]
     pub dialect: Option<String>,
     /// Output format: json, dot or mermaid.
     #[arg(long, default_value = "json")]
@@ -522,8 +561,8 @@ impl LineageArgs {
                 s.push('\n');
                 s
             }
-            LineageFormat::Dot => l.to_dot(),
-            LineageFormat::Mermaid => l.to_mermaid(),
+            LineageFormat::Dot => piaudit::report::dot::lineage(&l),
+            LineageFormat::Mermaid => piaudit::report::mermaid::lineage(&l),
         })
     }
 }
@@ -622,5 +661,66 @@ mod tests {
             "{err}"
         );
         assert_eq!(language(Some("en-US")).unwrap(), "en");
+    }
+
+    #[test]
+    fn every_format_row_is_accepted_and_in_the_help() {
+        use clap::CommandFactory;
+        for spec in piaudit::report::FORMATS {
+            for name in std::iter::once(spec.name).chain(spec.aliases.iter().copied()) {
+                let cli = Cli::try_parse_from(["piaudit", "scan", "x", "--format", name]).unwrap();
+                let Command::Scan(args) = cli.command else {
+                    panic!()
+                };
+                let (formats, _) = args.report.parse().unwrap();
+                assert_eq!(formats, [spec.format], "{name}");
+            }
+        }
+        // All at once, repeated names kept once, in the order given.
+        let cli = Cli::try_parse_from([
+            "piaudit",
+            "merge",
+            "r.json",
+            "--format",
+            "dot,md,markdown,json",
+        ])
+        .unwrap();
+        let Command::Merge(args) = cli.command else {
+            panic!()
+        };
+        let (formats, _) = args.report.parse().unwrap();
+        assert_eq!(formats, [Format::Dot, Format::Markdown, Format::Json]);
+        let mut scan = Cli::command();
+        let help = scan
+            .find_subcommand_mut("scan")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        for spec in piaudit::report::FORMATS {
+            assert!(help.contains(spec.file_name), "{}: {help}", spec.name);
+        }
+        for spec in piaudit::extract::sql::dialect::DIALECTS {
+            assert!(help.contains(&format!("{}: ", spec.name)), "{}", spec.name);
+        }
+    }
+
+    #[test]
+    fn every_dialect_name_is_accepted_by_scan_and_lineage() {
+        for spec in piaudit::extract::sql::dialect::DIALECTS {
+            for name in spec.names() {
+                let cli = Cli::try_parse_from(["piaudit", "scan", "x", "--dialect", name]).unwrap();
+                let Command::Scan(args) = cli.command else {
+                    panic!()
+                };
+                let (config, _, _) = args.into_config().unwrap();
+                assert_eq!(config.dialect, Some(spec.dialect), "{name}");
+            }
+        }
+        let cli = Cli::try_parse_from(["piaudit", "lineage", "-", "--dialect", "cobol"]).unwrap();
+        let Command::Lineage(args) = cli.command else {
+            panic!()
+        };
+        let err = args.run().unwrap_err();
+        assert!(err.to_string().contains("--dialect"), "{err}");
     }
 }

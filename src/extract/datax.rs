@@ -17,33 +17,16 @@ use super::{EndpointFlow, FileFacts};
 use crate::model::{Diagnostic, DiagnosticLevel, Endpoint, Location};
 use serde_json::Value;
 
-/// Relational plugins (`<name>reader` / `<name>writer`): tables and columns.
-const RDBMS: &[&str] = &[
-    "mysql",
-    "oracle",
-    "postgresql",
-    "sqlserver",
-    "drds",
-    "rdbms",
-    "adbmysql",
-    "adbpg",
-    "kingbasees",
-    "gaussdb",
-    "dm",
-    "oceanbasev10",
-    "db2",
-    "clickhouse",
-    "doris",
-    "starrocks",
-    "selectdb",
-    "databend",
-    "hologresjdbc",
-    "sybase",
-    "polardb",
-    "tidb",
-    "greenplum",
-    "mysql8",
-];
+/// Relational plugins with no dialect row of their own: their SQL is read
+/// as MySQL, the default. The plugins of each dialect are in its row of
+/// [`crate::extract::sql::dialect::DIALECTS`].
+const RDBMS_WITHOUT_DIALECT: &[&str] = &["rdbms", "db2"];
+
+/// True for a relational plugin (`<stem>reader` / `<stem>writer`): tables
+/// and columns.
+fn is_relational(stem: &str) -> bool {
+    SqlDialect::from_datax_plugin(stem).is_some() || RDBMS_WITHOUT_DIALECT.contains(&stem)
+}
 
 /// Other official plugins: (plugin stem, endpoint kind).
 const OTHER: &[(&str, &str)] = &[
@@ -73,7 +56,6 @@ const OTHER: &[(&str, &str)] = &[
     ("datahub", "message_queue"),
     ("loghub", "message_queue"),
     ("kafka", "message_queue"),
-    ("starrocks", "database"),
     ("stream", "console"),
 ];
 
@@ -198,15 +180,7 @@ fn plugin(name: &str) -> Option<(&str, bool)> {
 }
 
 fn dialect_of(stem: &str) -> SqlDialect {
-    match stem {
-        "oracle" | "dm" => SqlDialect::Oracle,
-        "postgresql" | "kingbasees" | "gaussdb" | "adbpg" | "greenplum" | "hologresjdbc" => {
-            SqlDialect::Postgres
-        }
-        "sqlserver" | "sybase" => SqlDialect::Mssql,
-        "clickhouse" => SqlDialect::Clickhouse,
-        _ => SqlDialect::Mysql,
-    }
+    SqlDialect::from_datax_plugin(stem).unwrap_or(SqlDialect::Mysql)
 }
 
 fn first_connection(p: &Value) -> Option<&Value> {
@@ -275,7 +249,7 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
         let mut known = true;
         for (name, line, role) in [(rname, rline, "reader"), (wname, wline, "writer")] {
             let ok = plugin(name).is_some_and(|(stem, _)| {
-                RDBMS.contains(&stem) || OTHER.iter().any(|(s, _)| *s == stem)
+                is_relational(stem) || OTHER.iter().any(|(s, _)| *s == stem)
             });
             if !ok {
                 known = false;
@@ -309,7 +283,7 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
             .unwrap_or(Value::Null);
         let endpoint = OTHER
             .iter()
-            .find(|(s, _)| *s == wstem && !RDBMS.contains(&wstem))
+            .find(|(s, _)| *s == wstem && !is_relational(wstem))
             .map(|(_, k)| *k)
             .filter(|k| *k != "console")
             .map(|kind| {
@@ -319,7 +293,7 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
             facts.endpoints.push(ep.clone());
         }
         // Files, object stores, NoSQL readers: no table columns to trace.
-        let selects = if RDBMS.contains(&rstem) {
+        let selects = if is_relational(rstem) {
             reader_selects(&rparam)
         } else {
             Vec::new()
@@ -328,7 +302,7 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
             continue;
         }
         let dialect = dialect_of(rstem);
-        if RDBMS.contains(&wstem) {
+        if is_relational(wstem) {
             let conn = first_connection(&wparam);
             let Some(table) = conn.and_then(|c| strs(c.get("table")).into_iter().next()) else {
                 continue;
@@ -449,5 +423,44 @@ mod tests {
         assert_eq!(s.lines().count(), t.lines().count());
         let v: Value = serde_json::from_str(&s).unwrap();
         assert_eq!(v["a"], "http://x");
+    }
+
+    #[test]
+    fn relational_plugins_and_their_dialects() {
+        // The relational plugins DataX ships, with the dialect each is read in.
+        let expected = [
+            ("mysql", SqlDialect::Mysql),
+            ("mysql8", SqlDialect::Mysql),
+            ("drds", SqlDialect::Mysql),
+            ("rdbms", SqlDialect::Mysql),
+            ("adbmysql", SqlDialect::Mysql),
+            ("oceanbasev10", SqlDialect::Mysql),
+            ("db2", SqlDialect::Mysql),
+            ("doris", SqlDialect::Mysql),
+            ("starrocks", SqlDialect::Mysql),
+            ("selectdb", SqlDialect::Mysql),
+            ("databend", SqlDialect::Mysql),
+            ("polardb", SqlDialect::Mysql),
+            ("tidb", SqlDialect::Mysql),
+            ("oracle", SqlDialect::Oracle),
+            ("dm", SqlDialect::Oracle),
+            ("postgresql", SqlDialect::Postgres),
+            ("kingbasees", SqlDialect::Postgres),
+            ("gaussdb", SqlDialect::Postgres),
+            ("adbpg", SqlDialect::Postgres),
+            ("greenplum", SqlDialect::Postgres),
+            ("hologresjdbc", SqlDialect::Postgres),
+            ("sqlserver", SqlDialect::Mssql),
+            ("sybase", SqlDialect::Mssql),
+            ("clickhouse", SqlDialect::Clickhouse),
+        ];
+        for (stem, dialect) in expected {
+            assert!(is_relational(stem), "{stem}");
+            assert_eq!(dialect_of(stem), dialect, "{stem}");
+        }
+        for (stem, _) in OTHER {
+            assert!(!is_relational(stem), "{stem} is both relational and not");
+        }
+        assert!(!is_relational("hive"));
     }
 }

@@ -5,7 +5,7 @@
 use crate::extract::{CommentTarget, FileFacts, OutColumn, OutItem, TableDef, WriteLineage};
 use crate::model::{
     Control, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Endpoint, Field, Flow, Location,
-    Protection, Transform,
+    Protection,
 };
 use std::collections::{BTreeSet, HashMap};
 

@@ -4,9 +4,9 @@
 //! anonymous); aggregates do not carry a person's value. A field fed only
 //! through protecting transforms gains that protection.
 
-pub mod export;
 pub mod paths;
 pub mod single;
+pub mod whole;
 
 use crate::model::{Dataset, Evidence, Flow, PiTag, Protection, Transform};
 use petgraph::graph::{DiGraph, NodeIndex};

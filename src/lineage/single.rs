@@ -18,7 +18,6 @@ use crate::extract::{FileFacts, OutColumn, OutItem, SourceColumn};
 use crate::model::{Diagnostic, Transform};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Write as _;
 
 /// Table name used when a column's table cannot be decided (an unqualified
 /// column with several tables in scope and no known schema).
@@ -293,7 +292,7 @@ fn resolve(src: &SourceColumn, schemas: &HashMap<String, Vec<String>>) -> String
 impl SingleLineage {
     /// Tables in order of first mention (sources, targets, then edge ends),
     /// each with the columns the edges use.
-    fn tables(&self) -> Vec<(String, Vec<String>)> {
+    pub fn tables(&self) -> Vec<(String, Vec<String>)> {
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
         let mut add = |t: &str, c: Option<&str>| {
             let i = match out.iter().position(|(n, _)| n == t) {
@@ -318,117 +317,6 @@ impl SingleLineage {
         }
         out
     }
-
-    /// Graphviz DOT: one cluster per table, one node per column, one edge per
-    /// column edge labelled with its transform. Deterministic.
-    pub fn to_dot(&self) -> String {
-        let mut s = String::from(
-            "digraph lineage {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
-        );
-        for (i, (table, cols)) in self.tables().iter().enumerate() {
-            if cols.is_empty() {
-                // Table-only node ids cannot collide with `table.column` ids.
-                let id = dot_id(&format!("table:{table}"));
-                let _ = writeln!(s, "  {id} [label={}];", dot_id(table));
-                continue;
-            }
-            let _ = writeln!(s, "  subgraph cluster_{i} {{");
-            let _ = writeln!(s, "    label={};", dot_id(table));
-            for c in cols {
-                let _ = writeln!(
-                    s,
-                    "    {} [label={}];",
-                    dot_id(&format!("{table}.{c}")),
-                    dot_id(c)
-                );
-            }
-            s.push_str("  }\n");
-        }
-        for e in &self.column_lineage {
-            let _ = writeln!(
-                s,
-                "  {} -> {} [label={}];",
-                dot_id(&e.source),
-                dot_id(&e.target),
-                dot_id(transform_name(e.transform))
-            );
-        }
-        s.push_str("}\n");
-        s
-    }
-
-    /// Mermaid flowchart: one subgraph per table, one node per column.
-    /// Node ids are generated (`t0`, `c0`…), names only appear in quoted
-    /// labels. Deterministic.
-    pub fn to_mermaid(&self) -> String {
-        let mut s = String::from("flowchart LR\n");
-        let mut ids: HashMap<String, String> = HashMap::new();
-        for (i, (table, cols)) in self.tables().iter().enumerate() {
-            if cols.is_empty() {
-                let _ = writeln!(s, "  t{i}[\"{}\"]", mermaid_text(table));
-                continue;
-            }
-            let _ = writeln!(s, "  subgraph t{i}[\"{}\"]", mermaid_text(table));
-            for c in cols {
-                let id = format!("c{}", ids.len());
-                let _ = writeln!(s, "    {id}[\"{}\"]", mermaid_text(c));
-                ids.insert(format!("{table}.{c}"), id);
-            }
-            s.push_str("  end\n");
-        }
-        for e in &self.column_lineage {
-            let (Some(a), Some(b)) = (ids.get(&e.source), ids.get(&e.target)) else {
-                continue;
-            };
-            let _ = writeln!(s, "  {a} -->|{}| {b}", transform_name(e.transform));
-        }
-        s
-    }
-}
-
-fn transform_name(t: Transform) -> &'static str {
-    match t {
-        Transform::Copy => "copy",
-        Transform::Derive => "derive",
-        Transform::Hash => "hash",
-        Transform::Mask => "mask",
-        Transform::Encrypt => "encrypt",
-        Transform::Aggregate => "aggregate",
-    }
-}
-
-/// A DOT quoted string.
-fn dot_id(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Text safe inside a Mermaid `["…"]` label (entity codes for the specials).
-fn mermaid_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '#' => out.push_str("#35;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '`' => out.push_str("#96;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -568,45 +456,5 @@ mod tests {
         assert_eq!(l.diagnostics.len(), 1);
         assert_eq!(l.diagnostics[0].line, 2);
         assert_eq!(l.target_tables, ["t"]);
-    }
-
-    #[test]
-    fn dot_and_mermaid_escape_and_are_deterministic() {
-        let l = lineage_of(
-            "INSERT INTO \"we\"\"ird\" SELECT \"a#b\" AS \"x<y>\" FROM s",
-            "x.sql",
-            SqlDialect::Postgres,
-        );
-        let dot = l.to_dot();
-        assert_eq!(dot, l.to_dot());
-        assert!(
-            dot.contains(r#""s.a#b" -> "we\"ird.x<y>" [label="copy"];"#),
-            "{dot}"
-        );
-        assert!(dot.starts_with("digraph lineage {") && dot.ends_with("}\n"));
-        let m = l.to_mermaid();
-        assert_eq!(m, l.to_mermaid());
-        assert!(m.contains("[\"we#quot;ird\"]"), "{m}");
-        assert!(
-            m.contains("[\"a#35;b\"]") && m.contains("[\"x#lt;y#gt;\"]"),
-            "{m}"
-        );
-        assert!(m.contains("c0 -->|copy| c1"), "{m}");
-        assert!(!m.contains("x<y>"));
-        let l = lineage_of("CREATE TABLE a LIKE b", "x.sql", SqlDialect::Mysql);
-        assert_eq!(
-            (l.source_tables.as_slice(), l.target_tables.as_slice()),
-            (&["b".to_string()][..], &["a".to_string()][..])
-        );
-        assert!(
-            l.to_dot().contains("  \"table:a\" [label=\"a\"];\n"),
-            "{}",
-            l.to_dot()
-        );
-        assert!(
-            l.to_mermaid().contains("  t1[\"a\"]\n"),
-            "{}",
-            l.to_mermaid()
-        );
     }
 }

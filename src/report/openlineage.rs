@@ -1,19 +1,14 @@
-//! Lineage of a whole audit, for other tools: Graphviz DOT, Mermaid and an
-//! OpenLineage `RunEvent` with the column-lineage facet (Marquez, DataHub).
-//!
-//! DOT and Mermaid reuse the single-file renderers of [`super::single`]: the
-//! audit's flows are turned into a [`SingleLineage`] whose tables are the
-//! datasets (and endpoints) and whose columns are the fields.
+//! `lineage.openlineage.json`: the audit as one OpenLineage `RunEvent`
+//! (eventType `COMPLETE`) with the column-lineage facet, for Marquez and
+//! DataHub.
 
-use super::single::{ColumnEdge, SingleLineage};
-use crate::model::{FieldIndex, Report, Transform};
+use crate::error::Error;
+use crate::lineage::whole::flow_end;
+use crate::model::Transform;
 use crate::Audit;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Column name given to an endpoint, which has no columns of its own.
-const ENDPOINT_COLUMN: &str = "*";
 
 /// OpenLineage spec version the event follows.
 const OPENLINEAGE_SCHEMA: &str =
@@ -22,60 +17,6 @@ const COLUMN_LINEAGE_SCHEMA: &str =
     "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet";
 const SCHEMA_FACET_SCHEMA: &str =
     "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet";
-
-/// The (table, column) a flow end stands for: a field's dataset name and
-/// field name, an endpoint's id, or the raw id split at its last dot.
-fn parts(report: &Report, fields: &FieldIndex<'_>, id: &str) -> (String, String) {
-    if let Some((d, f)) = fields.get(id) {
-        return (d.name.clone(), f.name.clone());
-    }
-    if report.endpoints.iter().any(|e| e.id == id) || id.starts_with("endpoint:") {
-        return (id.to_string(), ENDPOINT_COLUMN.to_string());
-    }
-    match id.rsplit_once('.') {
-        Some((t, c)) => (t.to_string(), c.to_string()),
-        None => (id.to_string(), ENDPOINT_COLUMN.to_string()),
-    }
-}
-
-/// The audit's flows as one [`SingleLineage`]: tables are dataset names,
-/// sources are tables only read, targets tables only written. Sorted and
-/// deduplicated, so the output is deterministic.
-pub fn audit_lineage(report: &Report) -> SingleLineage {
-    let mut edges = BTreeSet::new();
-    let mut reads = BTreeSet::new();
-    let mut writes = BTreeSet::new();
-    let fields = report.field_index();
-    for fl in &report.flows {
-        let (st, sc) = parts(report, &fields, &fl.from);
-        let (tt, tc) = parts(report, &fields, &fl.to);
-        reads.insert(st.clone());
-        writes.insert(tt.clone());
-        edges.insert(ColumnEdge {
-            source: format!("{st}.{sc}"),
-            target: format!("{tt}.{tc}"),
-            transform: fl.transform,
-            source_parts: (st, sc),
-            target_parts: (tt, tc),
-        });
-    }
-    SingleLineage {
-        source_tables: reads.difference(&writes).cloned().collect(),
-        target_tables: writes.difference(&reads).cloned().collect(),
-        column_lineage: edges.into_iter().collect(),
-        diagnostics: Vec::new(),
-    }
-}
-
-/// Graphviz DOT of the whole audit's column lineage.
-pub fn to_dot(audit: &Audit) -> String {
-    audit_lineage(&audit.report).to_dot()
-}
-
-/// Mermaid flowchart of the whole audit's column lineage.
-pub fn to_mermaid(audit: &Audit) -> String {
-    audit_lineage(&audit.report).to_mermaid()
-}
 
 /// OpenLineage transformation (type, subtype, masking) of a flow's transform.
 fn transformation(t: Transform) -> Value {
@@ -110,7 +51,7 @@ fn stable_uuid(seed: &str) -> String {
 /// job: inputs are the datasets flows read, outputs those they write, each
 /// output with a `columnLineage` facet, every dataset with a `schema` facet
 /// and a `piaudit_personalInformation` facet naming its PI fields.
-pub fn openlineage(audit: &Audit) -> Value {
+pub fn event(audit: &Audit) -> Value {
     let r = &audit.report;
     let producer = format!("urn:piaudit:{}", r.tool.version);
     let namespace = format!(
@@ -129,8 +70,8 @@ pub fn openlineage(audit: &Audit) -> Value {
     let mut inputs: BTreeSet<String> = BTreeSet::new();
     let fields = r.field_index();
     for fl in &r.flows {
-        let (st, sc) = parts(r, &fields, &fl.from);
-        let (tt, tc) = parts(r, &fields, &fl.to);
+        let (st, sc) = flow_end(r, &fields, &fl.from);
+        let (tt, tc) = flow_end(r, &fields, &fl.to);
         inputs.insert(st.clone());
         by_output
             .entry(tt)
@@ -223,6 +164,16 @@ pub fn openlineage(audit: &Audit) -> Value {
         "producer": producer,
         "schemaURL": OPENLINEAGE_SCHEMA,
     })
+}
+
+/// Renders the event, pretty-printed, with a final newline.
+pub fn render(audit: &Audit) -> Result<String, Error> {
+    let mut text = serde_json::to_string_pretty(&event(audit)).map_err(|e| Error::Render {
+        format: "openlineage".into(),
+        message: e.to_string(),
+    })?;
+    text.push('\n');
+    Ok(text)
 }
 
 #[cfg(test)]
