@@ -530,6 +530,7 @@ impl Builder {
 mod tests {
     use super::*;
     use crate::extract::sql::{extract, SqlDialect};
+    use crate::model::Transform;
 
     fn run(files: &[(&str, &str)]) -> Assembled {
         let mut facts: Vec<FileFacts> = files

@@ -303,7 +303,7 @@ impl<W: Write> Write for WriteErrors<W> {
 mod tests {
     use super::*;
     use crate::data::DataFiles;
-    use crate::discover::FileKind;
+    use crate::extract::FileKind;
     use crate::model::ScanInfo;
     use crate::{scan_sources, Config, Knowledge, Source};
 
