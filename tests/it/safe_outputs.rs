@@ -2,9 +2,7 @@
 //! neutralised CSV formulas, nothing written outside `--out`, and
 //! byte-identical reports across runs and thread counts.
 
-mod common;
-
-use common::piaudit;
+use crate::common::piaudit;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;

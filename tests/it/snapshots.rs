@@ -91,7 +91,7 @@ fn compact(a: &Audit) -> String {
 
 #[test]
 fn sql_fixtures() {
-    insta::glob!("fixtures/sql/*.sql", |path| {
+    insta::glob!("../fixtures/sql", "*.sql", |path| {
         insta::assert_snapshot!(compact(&audit(path)));
     });
 }

@@ -1,9 +1,7 @@
 //! The binary's terminal output (severity table, no colour or progress bar
 //! off a terminal, the progress bar on one, `--quiet`) and `piaudit init --ci`.
 
-mod common;
-
-use common::piaudit;
+use crate::common::piaudit;
 use std::fs;
 use std::path::Path;
 
