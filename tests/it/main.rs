@@ -5,6 +5,12 @@
 //!
 //! Run one area with `cargo test --test it <module>::`, e.g.
 //! `cargo test --test it extract_mybatis::`.
+//!
+//! Tests that need something outside the checkout (the development corpus
+//! in `../shared/corpus`, the local databases, a headless Chromium, strace,
+//! a pseudo-terminal) go through [`common::require`]: without it they print
+//! `SKIPPED: …` and pass, unless the matching `PIAUDIT_REQUIRE_*=1` is set,
+//! as `.ci/run` does, where they fail instead.
 
 mod common;
 
