@@ -451,7 +451,8 @@ mod tests {
             "C中",
             "H123",
         ];
-        let all: [(&str, fn(&str) -> bool); 13] = [
+        type Validator = (&'static str, fn(&str) -> bool);
+        let all: [Validator; 13] = [
             ("is_resident_id", is_resident_id),
             ("is_cn_mobile", is_cn_mobile),
             ("luhn", luhn),

@@ -811,7 +811,9 @@ public class Member {
     /// whose argument names PI is kept, at its line and in its class.
     #[test]
     fn hostile_java_keeps_only_real_log_calls() {
-        let cases: [(&str, &[(&str, u32, &str)]); 6] = [
+        /// (class, line, argument) of every kept log-call argument.
+        type Kept = [(&'static str, u32, &'static str)];
+        let cases: [(&str, &Kept); 6] = [
             ("log.info(", &[]),
             ("log.info(\"unterminated, 手机 phone", &[]),
             (

@@ -90,3 +90,21 @@ pub fn corpus_file(relative: &str) -> Result<PathBuf, String> {
         Err(format!("{} not present", path.display()))
     }
 }
+
+/// `require` passes what was found through, and turns what was not into a
+/// skip or, under the need's `PIAUDIT_REQUIRE_*=1`, a failure.
+#[test]
+fn require_skips_or_fails_by_its_variable() {
+    assert_eq!(require(Need::Tool, Ok::<_, String>(7)), Some(7));
+    let missing = std::panic::catch_unwind(|| {
+        require::<()>(Need::Tool, Err("self-test, nothing is missing".into()))
+    });
+    if std::env::var(Need::Tool.require_var()).as_deref() == Ok("1") {
+        let message = missing.expect_err("required, so it fails");
+        let message = message.downcast_ref::<String>().expect("a formatted panic");
+        assert!(message.contains("PIAUDIT_REQUIRE_TOOLS=1"), "{message}");
+        assert!(message.contains("self-test"), "{message}");
+    } else {
+        assert_eq!(missing.expect("not required, so it skips"), None);
+    }
+}
