@@ -425,8 +425,13 @@ mod tests {
         assert!(is_precise_cn_longitude("116.4074") && !is_precise_cn_longitude("12.4964"));
     }
 
+    /// Odd text (empty, dashes, full-width and mixed-width digits, cut
+    /// multi-byte strings, NULs) must neither panic in nor pass a validator:
+    /// none of it is a well-formed identifier. `mask` keeps the length in
+    /// characters and hides short values entirely; `redact` leaves text
+    /// holding no valid identifier as it is.
     #[test]
-    fn validators_never_panic_on_any_text() {
+    fn validators_reject_odd_text_and_masking_keeps_its_length() {
         let nasty = [
             "",
             " ",
@@ -446,33 +451,49 @@ mod tests {
             "C中",
             "H123",
         ];
-        let all: [fn(&str) -> bool; 12] = [
-            is_resident_id,
-            is_cn_mobile,
-            luhn,
-            is_bank_card,
-            is_uscc,
-            is_cn_landline,
-            is_email,
-            is_cn_passport,
-            is_hmt_permit,
-            is_cn_plate,
-            is_ip,
-            is_precise_latitude,
+        type Validator = (&'static str, fn(&str) -> bool);
+        let all: [Validator; 13] = [
+            ("is_resident_id", is_resident_id),
+            ("is_cn_mobile", is_cn_mobile),
+            ("luhn", luhn),
+            ("is_bank_card", is_bank_card),
+            ("is_uscc", is_uscc),
+            ("is_cn_landline", is_cn_landline),
+            ("is_email", is_email),
+            ("is_cn_passport", is_cn_passport),
+            ("is_hmt_permit", is_hmt_permit),
+            ("is_cn_plate", is_cn_plate),
+            ("is_ip", is_ip),
+            ("is_precise_latitude", is_precise_latitude),
+            ("is_precise_cn_longitude", is_precise_cn_longitude),
         ];
-        for s in nasty {
-            for v in all {
-                let _ = v(s);
+        let check = |text: &str| {
+            for (name, accepts) in all {
+                assert!(!accepts(text), "{name} accepted {text:?}");
             }
-            let _ = mask(s);
+            let masked = mask(text);
+            assert_eq!(
+                masked.chars().count(),
+                text.chars().count(),
+                "mask({text:?}) = {masked:?}"
+            );
+            if text.chars().count() <= 4 {
+                assert!(
+                    masked.chars().all(|c| c == '*'),
+                    "mask({text:?}) = {masked:?}"
+                );
+            }
+            assert_eq!(redact(text), text);
+        };
+        for text in nasty {
+            check(text);
         }
-        // Every length up to 24 of a multi-byte string, at every offset.
+        // Every suffix of a multi-byte string, so that each validator meets
+        // every length and a char boundary at every byte offset.
         let base = "号1码2中3文4字5符6串7测8试9文0字1符2串";
         for start in 0..base.chars().count() {
             let tail: String = base.chars().skip(start).collect();
-            for v in all {
-                let _ = v(&tail);
-            }
+            check(&tail);
         }
     }
 }

@@ -769,18 +769,35 @@ public class Member {
         assert_eq!(f.protections[0].protection, Protection::Masked);
     }
 
+    /// Cut or odd Java neither panics nor invents log calls: only a call
+    /// whose argument names PI is kept, at its line and in its class.
     #[test]
-    fn hostile_java_never_panics() {
-        for src in [
-            "log.info(",
-            "log.info(\"unterminated, 手机 phone",
-            "class 中文VO { private String 手机; }\nlog.warn(中.getPhone(), '\\",
-            "/* never closed log.info(phone)",
-            "\"\"\" text block log.info(phone)",
-            "log.info(((((mobile",
-        ] {
+    fn hostile_java_keeps_only_real_log_calls() {
+        /// (class, line, argument) of every kept log-call argument.
+        type Kept = [(&'static str, u32, &'static str)];
+        let cases: [(&str, &Kept); 6] = [
+            ("log.info(", &[]),
+            ("log.info(\"unterminated, 手机 phone", &[]),
+            (
+                "class 中文VO { private String 手机; }\nlog.warn(中.getPhone(), '\\",
+                &[("中文VO", 2, "phone")],
+            ),
+            ("/* never closed log.info(phone)", &[]),
+            ("\"\"\" text block log.info(phone)", &[]),
+            ("log.info(((((mobile", &[("X.java", 1, "mobile")]),
+        ];
+        for (src, want) in cases {
             let f = extract("X.java", src, &Catalog::default());
-            assert!(f.log_calls.iter().all(|c| c.location.line >= 1), "{src}");
+            let got: Vec<(&str, u32, &str)> = f
+                .log_calls
+                .iter()
+                .flat_map(|c| {
+                    c.args
+                        .iter()
+                        .map(|a| (c.scope.as_str(), c.location.line, a.name.as_str()))
+                })
+                .collect();
+            assert_eq!(got, want, "{src:?}");
         }
         let f = extract("X.java", "log.info(\"x\", mobile", &Catalog::default());
         assert_eq!(f.log_calls[0].args[0].name, "mobile");

@@ -568,20 +568,46 @@ mod tests {
         );
     }
 
+    /// Unterminated input neither panics nor loses text: the open quote,
+    /// comment or dollar string is reported, and the text it swallows is the
+    /// last statement (a comment alone is no statement).
     #[test]
-    fn unterminated_input_never_panics() {
-        for src in [
-            "SELECT 'abc",
-            "/* never closed",
-            "SELECT $x$ body",
-            "\"",
-            "DELIMITER",
-            "--",
-        ] {
-            let _ = split(src, PG);
-            let _ = split(src, MYSQL);
+    fn unterminated_input_is_reported_and_kept() {
+        use OpenConstruct::{BlockComment, DollarQuote, Quote};
+        let cases: [(&str, SplitOptions, &[&str], Option<OpenConstruct>); 12] = [
+            ("SELECT 'abc", PG, &["SELECT 'abc"], Some(Quote)),
+            ("SELECT 'abc", MYSQL, &["SELECT 'abc"], Some(Quote)),
+            ("/* never closed", PG, &[], Some(BlockComment)),
+            ("/* never closed", MYSQL, &[], Some(BlockComment)),
+            (
+                "SELECT $x$ body",
+                PG,
+                &["SELECT $x$ body"],
+                Some(DollarQuote),
+            ),
+            // No dollar quoting in MySQL: `$x$` is plain text.
+            ("SELECT $x$ body", MYSQL, &["SELECT $x$ body"], None),
+            ("\"", PG, &["\""], Some(Quote)),
+            ("\"", MYSQL, &["\""], Some(Quote)),
+            ("DELIMITER", PG, &["DELIMITER"], None),
+            ("DELIMITER", MYSQL, &["DELIMITER"], None),
+            ("--", PG, &[], None),
+            ("--", MYSQL, &[], None),
+        ];
+        for (src, opts, want, want_open) in cases {
+            let (statements, open) = split_checked(src, opts);
+            let got: Vec<(&str, u32, u32)> = statements
+                .iter()
+                .map(|s| (s.text, s.line, s.column))
+                .collect();
+            let want: Vec<(&str, u32, u32)> = want.iter().map(|t| (*t, 1, 1)).collect();
+            assert_eq!(got, want, "{src:?} {opts:?}");
+            assert_eq!(
+                open.map(|o| (o.what, o.line)),
+                want_open.map(|w| (w, 1)),
+                "{src:?} {opts:?}"
+            );
         }
-        assert_eq!(texts("SELECT 'abc", MYSQL).len(), 1);
     }
 
     #[test]

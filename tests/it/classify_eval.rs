@@ -4,6 +4,7 @@
 //! Prints precision/recall/F1 and asserts floors just below what is reached,
 //! so regressions fail.
 
+use crate::common::{corpus_file, require, Need};
 use piaudit::classify::eval::{evaluate, parse_labels, Metrics};
 use piaudit::{scan, Config};
 use std::path::{Path, PathBuf};
@@ -65,12 +66,10 @@ fn own_dev_set() {
 
 #[test]
 fn corpus_labels() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let labels = corpus.join("labels_dev.csv");
-    if !labels.exists() {
-        eprintln!("skipping: {} not present", labels.display());
+    let Some(labels) = require(Need::Corpus, corpus_file("labels_dev.csv")) else {
         return;
-    }
+    };
+    let corpus = labels.parent().expect("a file has a directory");
     let roots = vec![corpus.join("vhr"), corpus.join("xzs-mysql")];
     let m = measure(roots.clone(), &labels, "gbt35273");
     show("corpus labels_dev.csv", &m);

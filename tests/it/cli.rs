@@ -1,8 +1,6 @@
 //! Exit codes and error messages of the binary, as a user meets them.
 
-mod common;
-
-use common::piaudit;
+use crate::common::piaudit;
 use std::fs;
 
 #[test]

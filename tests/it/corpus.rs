@@ -1,17 +1,16 @@
 //! Opt-in: the whole development corpus (../shared/corpus, real public
 //! schemas and scripts) scans without a panic and with diagnostics for what it
-//! could not parse. Skips with a printed reason when the corpus is absent.
+//! could not parse. Skips visibly (`SKIPPED: …`) when the corpus is absent,
+//! fails then under PIAUDIT_REQUIRE_CORPUS=1.
 
+use crate::common::{corpus_dir, require, Need};
 use piaudit::{scan, Config};
-use std::path::Path;
 
 #[test]
 fn corpus_scans_without_panic() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !corpus.is_dir() {
-        eprintln!("skipping: {} not present", corpus.display());
+    let Some(corpus) = require(Need::Corpus, corpus_dir()) else {
         return;
-    }
+    };
     let config = Config {
         roots: vec![corpus],
         deterministic: true,

@@ -3,10 +3,8 @@
 //! moved lines and reformatting, and a pull request is judged on the
 //! subjects it touches.
 
-mod common;
-
+use crate::common::piaudit;
 use assert_cmd::Command;
-use common::piaudit;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;

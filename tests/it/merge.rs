@@ -3,8 +3,6 @@
 //! comments say what they hold); repository B only has an ETL job copying
 //! it. Neither scan alone sees PI flowing; the merged audit does.
 
-mod common;
-
 use assert_cmd::Command;
 use serde_json::Value;
 use std::fs;
@@ -15,7 +13,7 @@ const COPY: &str = "repo_b/etl/export_user.sql#rpt.user_snapshot.c7";
 const ALL_FORMATS: &str = "json,html,sarif,md,junit,csv,dot,mermaid,openlineage";
 
 fn piaudit() -> Command {
-    let mut c = common::piaudit();
+    let mut c = crate::common::piaudit();
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
 }

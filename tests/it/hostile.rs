@@ -4,9 +4,7 @@
 //! The fixtures are generated here, into a temporary directory, so the
 //! repository carries no 10 MB files and no binary blobs.
 
-mod common;
-
-use common::piaudit;
+use crate::common::piaudit;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;

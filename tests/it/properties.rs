@@ -11,11 +11,20 @@ fn any_dialect() -> impl Strategy<Value = SqlDialect> {
     prop::sample::select(SqlDialect::ALL.to_vec())
 }
 
+/// A bare word, never `go`: a line holding only `GO` ends a SQL Server
+/// batch, so a generated `go` could end a statement the test counts as one
+/// (proptest found `["go \n"]`).
+fn word(pattern: &'static str) -> impl Strategy<Value = String> {
+    pattern.prop_filter("a lone `go` line is a batch separator", |w| {
+        !w.eq_ignore_ascii_case("go")
+    })
+}
+
 /// One statement with no top-level `;`: words, quoted strings holding
 /// delimiters and newlines, and comments, as real files mix them.
 fn statement() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
-        "[a-z_]{1,8}".prop_map(|w| format!("{w} ")),
+        word("[a-z_]{1,8}").prop_map(|w| format!("{w} ")),
         "[a-z ;\n]{0,12}".prop_map(|s| format!("'{s}' ")),
         "[a-z ;]{0,12}".prop_map(|s| format!("/* {s} */ ")),
         "[a-z ;]{0,12}".prop_map(|s| format!("-- {s}\n")),
@@ -23,7 +32,7 @@ fn statement() -> impl Strategy<Value = String> {
         Just("\n".to_string()),
         Just("中文 ".to_string()),
     ];
-    ("[a-z]{1,6}", prop::collection::vec(piece, 0..8))
+    (word("[a-z]{1,6}"), prop::collection::vec(piece, 0..8))
         .prop_map(|(head, rest)| format!("{head} {}", rest.concat()))
 }
 

@@ -2,9 +2,10 @@
 //! (127.0.0.1:5432, user postgres, db test) and MariaDB/MySQL
 //! (127.0.0.1:3306, root, db test). Override with PIAUDIT_TEST_PG_URL and
 //! PIAUDIT_TEST_MYSQL_URL. Each test creates its own schema (dropped by a
-//! guard, even on failure). Without a server the test prints why and
-//! passes, unless PIAUDIT_REQUIRE_DB=1 (CI), where it fails.
+//! guard, even on failure). Without a server the test prints a `SKIPPED:`
+//! line and passes, unless PIAUDIT_REQUIRE_DB=1 (CI), where it fails.
 
+use crate::common::{require, Need};
 use mysql::prelude::Queryable;
 use piaudit::db::{self, ConnInfo, DbConfig, DbTarget};
 use piaudit::model::{DiagnosticLevel, Report};
@@ -21,22 +22,14 @@ fn mysql_url() -> String {
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
 }
 
-/// Returns false (after printing why) when the server cannot be reached and
-/// the run does not require it; panics when it does.
+/// Returns false (after a `SKIPPED:` line) when the server cannot be
+/// reached and the run does not require it; panics when it does.
 fn server_available(url: &str) -> bool {
     let info = ConnInfo::parse(url).expect("test URL parses");
-    match db::connect(&info, 5_000) {
-        Ok(_) => true,
-        Err(e) => {
-            if std::env::var("PIAUDIT_REQUIRE_DB").as_deref() == Ok("1") {
-                panic!("PIAUDIT_REQUIRE_DB=1 but the database is unreachable: {e}");
-            }
-            eprintln!(
-                "SKIPPED: database not reachable ({e}); set PIAUDIT_REQUIRE_DB=1 to fail instead"
-            );
-            false
-        }
-    }
+    let reached = db::connect(&info, 5_000)
+        .map(drop)
+        .map_err(|e| format!("database {} not reachable ({e})", info.source()));
+    require(Need::Db, reached).is_some()
 }
 
 /// A unique schema name for this process and test.

@@ -2,6 +2,7 @@
 //! `${}` injection risks, type-handler protections, lineage located at the
 //! mapper's file:line, and tolerance of broken XML.
 
+use crate::common::{corpus_dir, require, Need};
 use piaudit::extract::mybatis::{self, FragmentIndex, MapperFacts};
 use piaudit::extract::{OutItem, WriteLineage};
 use piaudit::model::Protection;
@@ -326,7 +327,7 @@ fn broken_xml_keeps_what_was_read_and_says_where() {
 }
 
 #[test]
-fn hostile_input_never_panics() {
+fn hostile_input_ends_in_diagnostics() {
     let deep = format!(
         "<mapper namespace=\"x\"><select id=\"d\">SELECT a FROM t {}{}</select></mapper>",
         "<if test=\"1\">".repeat(5000),
@@ -339,15 +340,45 @@ fn hostile_input_never_panics() {
         .iter()
         .any(|d| d.message.contains("nested deeper")));
     assert_eq!(normalized(&f.statements[0].sql), "SELECT a FROM t");
-    for junk in [
-        "\u{0}\u{1}\u{2}<mapper namespace=\"\u{0}\">",
-        "<mapper namespace='x'><select id='a'>SELECT #{",
-        "<mapper namespace='x'><sql id='s'>${",
-        "<<<>>></mapper></select>",
-        "",
-        "<mapper namespace=\"x\"><select id=\"e\">SELECT &bogus; FROM t</select></mapper>",
-    ] {
-        let _ = mybatis::extract("junk.xml", junk, None);
+    // Junk ends in a diagnostic at its line, and only a statement that is
+    // really there is kept, as written.
+    let junk: [(&str, &[&str], &str); 6] = [
+        (
+            "\u{0}\u{1}\u{2}<mapper namespace=\"\u{0}\">",
+            &[],
+            "ends inside `<mapper>`",
+        ),
+        (
+            "<mapper namespace='x'><select id='a'>SELECT #{",
+            &["SELECT #{"],
+            "ends inside `<select>`",
+        ),
+        (
+            "<mapper namespace='x'><sql id='s'>${",
+            &[],
+            "ends inside `<sql>`",
+        ),
+        ("<<<>>></mapper></select>", &[], "no <mapper> element"),
+        ("", &[], "no <mapper> element"),
+        (
+            "<mapper namespace=\"x\"><select id=\"e\">SELECT &bogus; FROM t</select></mapper>",
+            &["SELECT &bogus; FROM t"],
+            "statement `x.e`: statement not parsed",
+        ),
+    ];
+    for (text, want_sql, want_message) in junk {
+        let f = mybatis::extract("junk.xml", text, None);
+        let sql: Vec<&str> = f.statements.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql, want_sql, "{text:?}");
+        let d = &f.facts.diagnostics;
+        assert!(
+            d.iter().any(|d| d.message.contains(want_message)),
+            "{text:?}: {d:?}"
+        );
+        assert!(
+            d.iter().all(|d| d.file == "junk.xml" && d.line == 1),
+            "{d:?}"
+        );
     }
 }
 
@@ -355,11 +386,9 @@ fn hostile_input_never_panics() {
 /// internal error, and most of its statements render to SQL that parses.
 #[test]
 fn corpus_mappers_render_to_parseable_sql() {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !corpus.is_dir() {
-        eprintln!("skipping: {} not present", corpus.display());
+    let Some(corpus) = require(Need::Corpus, corpus_dir()) else {
         return;
-    }
+    };
     let mut files = Vec::new();
     for e in walkdir::WalkDir::new(&corpus).into_iter().flatten() {
         let p = e.path();

@@ -3,9 +3,7 @@
 //! (SQL `--`, `#`, `/* */`; mapper and Logback `<!-- -->`; YAML `#`;
 //! `.properties` `!`; Java `//`) next to findings that must stay open.
 
-mod common;
-
-use common::piaudit;
+use crate::common::piaudit;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;

@@ -1,9 +1,7 @@
 //! The binary's terminal output (severity table, no colour or progress bar
 //! off a terminal, the progress bar on one, `--quiet`) and `piaudit init --ci`.
 
-mod common;
-
-use common::piaudit;
+use crate::common::{piaudit, require, Need};
 use std::fs;
 use std::path::Path;
 
@@ -164,12 +162,12 @@ fn init_ci_writes_each_snippet_and_needs_force_to_overwrite() {
 /// draws a progress bar with files/s and an ETA on stderr.
 #[test]
 fn a_progress_bar_with_rate_and_eta_on_a_terminal() {
-    if std::process::Command::new("script")
+    let script = std::process::Command::new("script")
         .arg("--version")
         .output()
-        .is_err()
-    {
-        eprintln!("skipped: `script` (util-linux) is not installed, so no pseudo-terminal");
+        .map(drop)
+        .map_err(|_| "`script` (util-linux) is not installed, so no pseudo-terminal".to_string());
+    if require(Need::Tool, script).is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -1,12 +1,13 @@
 //! The HTML report in a real headless Chromium: it renders, its script runs
 //! to the end without console errors, and it makes no external request (the
 //! page's Content-Security-Policy would log any attempt as an error).
-//! Skips with a printed reason when Chromium is missing, unless
+//! Skips visibly (`SKIPPED: …`) when Chromium is missing, unless
 //! PIAUDIT_REQUIRE_BROWSER=1 (set by .ci/run). Screenshots for humans are kept
 //! in `target/tmp/html-screenshots/`. The audit sections (obligations matrix,
 //! impact assessments, cross-border checklist, lineage diagram) are checked
 //! on the rendered text without a browser.
 
+use crate::common::{require, Need};
 use piaudit::model::{Endpoint, FindingStatus, Flow, Location, Transform};
 use piaudit::report::audit_views::{self, ObligationStatus};
 use piaudit::report::Format;
@@ -23,6 +24,15 @@ fn chromium() -> Option<PathBuf> {
                 .success()
                 .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
         })
+}
+
+/// The browser, or `None` after a `SKIPPED:` line (a failure under
+/// PIAUDIT_REQUIRE_BROWSER=1).
+fn browser_or_skip() -> Option<PathBuf> {
+    require(
+        Need::Browser,
+        chromium().ok_or_else(|| "chromium not installed (apt-get install chromium)".to_string()),
+    )
 }
 
 fn render_shop(lang: &str, extra_sql: Option<&str>) -> (tempfile::TempDir, PathBuf) {
@@ -81,11 +91,7 @@ fn html_is_self_contained_and_escaped() {
 
 #[test]
 fn html_runs_in_headless_chromium_without_errors() {
-    let Some(browser) = chromium() else {
-        if std::env::var("PIAUDIT_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("PIAUDIT_REQUIRE_BROWSER=1 but no chromium found (apt-get install chromium)");
-        }
-        eprintln!("skipping: chromium not installed (apt-get install chromium)");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     for lang in ["zh-CN", "en"] {
@@ -493,17 +499,6 @@ fn screenshot(browser: &Path, profile: &Path, url: &str, name: &str) {
     assert!(status.status.success(), "screenshot {name} failed");
     assert!(path.metadata().unwrap().len() > 10_000, "{name} is empty");
     eprintln!("screenshot: {}", path.display());
-}
-
-fn browser_or_skip() -> Option<PathBuf> {
-    let found = chromium();
-    if found.is_none() {
-        if std::env::var("PIAUDIT_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("PIAUDIT_REQUIRE_BROWSER=1 but no chromium found (apt-get install chromium)");
-        }
-        eprintln!("skipping: chromium not installed (apt-get install chromium)");
-    }
-    found
 }
 
 #[test]

@@ -20,6 +20,7 @@
 //! comparison gives both tools the same input. `PIAUDIT_SQLLINEAGE_SCHEMA=FILE`
 //! replaces it; `PIAUDIT_SQLLINEAGE_SCHEMA=` (empty) runs them without one.
 
+use crate::common::{corpus_file, require, Need};
 use piaudit::extract::sql::SqlDialect;
 use piaudit::lineage::single::{lineage_of, SingleLineage, UNKNOWN_TABLE};
 use serde_json::Value;
@@ -97,12 +98,13 @@ fn dialect_of(case: &Value) -> SqlDialect {
 
 #[test]
 fn sqllineage_peer_suite() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/sqllineage/_extracted_cases.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("skipping: {} not present", path.display());
+    let Some(path) = require(
+        Need::Corpus,
+        corpus_file("sqllineage/_extracted_cases.json"),
+    ) else {
         return;
     };
+    let text = std::fs::read_to_string(&path).expect("corpus file readable");
     let cases: Vec<Value> = serde_json::from_str(&text).expect("corpus is a JSON array");
     assert!(!cases.is_empty());
     let dump = std::env::var_os("PIAUDIT_SQLLINEAGE_DUMP").is_some_and(|v| v != "0");

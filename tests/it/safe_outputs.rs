@@ -2,9 +2,7 @@
 //! neutralised CSV formulas, nothing written outside `--out`, and
 //! byte-identical reports across runs and thread counts.
 
-mod common;
-
-use common::piaudit;
+use crate::common::{piaudit, require, Need};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -244,8 +242,12 @@ fn scan_opens_no_network_connection() {
             .output()
             .is_ok()
     };
-    if !has("strace") {
-        eprintln!("skipped: strace not installed");
+    let strace = if has("strace") {
+        Ok(())
+    } else {
+        Err("strace not installed".to_string())
+    };
+    if require(Need::Tool, strace).is_none() {
         return;
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
@@ -262,7 +264,11 @@ fn scan_opens_no_network_connection() {
         .unwrap();
     let trace = fs::read_to_string(&log).unwrap_or_default();
     if !status.success() && status.code() != Some(1) && trace.is_empty() {
-        eprintln!("skipped: strace cannot trace here ({status})");
+        // Prints the skip, or fails under PIAUDIT_REQUIRE_TOOLS=1.
+        let _ = require::<()>(
+            Need::Tool,
+            Err(format!("strace cannot trace here ({status})")),
+        );
         return;
     }
     let net: Vec<&str> = trace
