@@ -17,6 +17,7 @@ pub mod sharding;
 pub mod spring;
 pub mod sql;
 pub mod text;
+pub mod xml;
 
 use crate::model::{
     Control, Coverage, DatasetKind, Diagnostic, Endpoint, Location, Protection, Transform,
