@@ -12,6 +12,7 @@ pub mod flink;
 pub mod java;
 pub mod logging;
 pub mod mybatis;
+pub mod protection_names;
 pub mod seatunnel;
 pub mod sharding;
 pub mod spring;

@@ -16,12 +16,16 @@
 //! renderer retries with the first branch only, then with the bare
 //! statement. `#{…}` parameters become `?`; `${…}` text substitution becomes
 //! an identifier and, unless an `<include><property>` or a generator-made
-//! segment explains it, a `sql_injection_risk` [`Control`].
+//! segment explains it, a `sql_injection_risk` [`Control`]. A `typeHandler`
+//! whose class name says it encrypts or masks (the words of
+//! `rules/catalog/protection_names.yaml`, shared with the Java reader)
+//! protects its column.
 
+use super::protection_names::ProtectionNames;
 use super::sql::{self, SqlDialect};
 use super::xml::{self, Element, Node, TextRun};
 use super::{FileFacts, ProtectionRule};
-use crate::model::{Control, Diagnostic, DiagnosticLevel, Location, Protection};
+use crate::model::{Control, Diagnostic, DiagnosticLevel, Location};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -542,22 +546,6 @@ fn generated_segment(name: &str) -> bool {
         || name.starts_with("column.")
 }
 
-/// The protection a type handler class name promises.
-fn handler_protection(class: &str) -> Option<Protection> {
-    static ENCRYPT: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)encrypt|crypt|aes|sm4|cipher").expect("valid regex"));
-    static MASK: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)mask|desens|sensitive").expect("valid regex"));
-    let simple = class.rsplit('.').next().unwrap_or(class);
-    if ENCRYPT.is_match(simple) {
-        Some(Protection::Encrypted)
-    } else if MASK.is_match(simple) {
-        Some(Protection::Masked)
-    } else {
-        None
-    }
-}
-
 fn render<'a>(
     index: &FragmentIndex<'a>,
     file: &'a str,
@@ -620,6 +608,7 @@ pub fn facts<'a>(
 ) -> MapperFacts {
     let file = mapper.file.as_str();
     let dialect = dialect.unwrap_or_else(|| mapper_dialect(mapper));
+    let protection_names = ProtectionNames::builtin();
     let mut out = MapperFacts {
         facts: FileFacts {
             file: file.to_string(),
@@ -702,7 +691,11 @@ pub fn facts<'a>(
             }
         }
         for (k, p) in a.parameters.iter().filter(|p| !p.interpolated).enumerate() {
-            let Some(protection) = p.type_handler.as_deref().and_then(handler_protection) else {
+            let Some(protection) = p
+                .type_handler
+                .as_deref()
+                .and_then(|class| protection_names.type_handler(class))
+            else {
                 continue;
             };
             let column = placeholder_column(&a.sql, k).unwrap_or_else(|| property_column(&p.name));
@@ -727,7 +720,11 @@ pub fn facts<'a>(
         tables.sort();
         tables.dedup();
         for m in &rm.mappings {
-            let Some(protection) = m.type_handler.as_deref().and_then(handler_protection) else {
+            let Some(protection) = m
+                .type_handler
+                .as_deref()
+                .and_then(|class| protection_names.type_handler(class))
+            else {
                 continue;
             };
             out.facts.protections.push(ProtectionRule {
