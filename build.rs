@@ -6,7 +6,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // Read at run time: `env!` would bake in the directory the build script
+    // was compiled in, so a target dir shared with (or copied from) another
+    // checkout embedded that checkout's rules.
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR set by cargo");
+    let root = Path::new(&manifest_dir).join("rules");
     println!("cargo:rerun-if-changed=rules");
     let mut entries: Vec<(String, String)> = walkdir::WalkDir::new(&root)
         .sort_by_file_name()

@@ -12,9 +12,8 @@
 
 use super::catalog::{self, Catalog};
 use super::sql::SqlDialect;
-use super::text::{line_at, line_starts};
 use super::{EndpointFlow, FileFacts};
-use crate::model::{Diagnostic, DiagnosticLevel, Endpoint, Location};
+use crate::model::{Diagnostic, DiagnosticLevel, Endpoint, LineIndex, Location};
 use serde_json::Value;
 
 /// Relational plugins with no dialect row of their own: their SQL is read
@@ -154,7 +153,7 @@ fn strs(v: Option<&Value>) -> Vec<String> {
 /// Finds `"needle"` after `from`, returning its line and the next cursor.
 struct Cursor<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    lines: LineIndex,
     pos: usize,
 }
 
@@ -164,9 +163,9 @@ impl Cursor<'_> {
         match self.text[self.pos..].find(&quoted) {
             Some(i) => {
                 self.pos += i + quoted.len();
-                line_at(&self.starts, self.pos)
+                self.lines.line(self.pos)
             }
-            None => line_at(&self.starts, self.pos),
+            None => self.lines.line(self.pos),
         }
     }
 }
@@ -230,7 +229,7 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
     };
     let mut cur = Cursor {
         text: &clean,
-        starts: line_starts(&clean),
+        lines: LineIndex::new(&clean),
         pos: 0,
     };
     for item in content {

@@ -6,9 +6,8 @@
 //! column lineage of the `INSERT … SELECT`, come from the SQL extractor.
 
 use super::catalog::{self, Catalog};
-use super::text::{line_at, line_starts};
 use super::{EndpointFlow, FileFacts};
-use crate::model::{Endpoint, Location, Transform};
+use crate::model::{Endpoint, LineIndex, Location, Transform};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -61,7 +60,7 @@ pub fn read(file: &str, text: &str, catalog: &Catalog, facts: &mut FileFacts) {
     if !text.contains("connector") {
         return;
     }
-    let starts = line_starts(text);
+    let lines = LineIndex::new(text);
     let bytes = text.as_bytes();
     let sinks: Vec<String> = insert_re()
         .captures_iter(text)
@@ -99,7 +98,7 @@ pub fn read(file: &str, text: &str, catalog: &Catalog, facts: &mut FileFacts) {
         if LOCAL.contains(&connector.as_str()) {
             continue;
         }
-        let line = line_at(&starts, whole.start());
+        let line = lines.line(whole.start());
         let ep = endpoint(
             &connector,
             &opts,

@@ -5,7 +5,9 @@
 //!   annotations, MyBatis-Plus `@TableField(typeHandler = …EncryptTypeHandler.class)`
 //!   and JPA `@Convert(converter = …CryptoConverter.class)` whose class name
 //!   says encrypt/crypt/aes/sm4/cipher → the column is `encrypted`; a handler
-//!   or converter saying mask/desens → `masked`.
+//!   or converter saying mask/desens/sensitive → `masked`. The words are
+//!   those of `rules/catalog/protection_names.yaml`, shared with the MyBatis
+//!   mapper reader ([`ProtectionNames`]).
 //! - `@Sensitive` / `@Desensitization`-style annotations mask values only when
 //!   serialised to JSON, not in storage: on an entity they become an
 //!   `output_masking` control, not a protection.
@@ -26,19 +28,21 @@
 //! field name in snake_case. A DTO keeps its class and field names.
 
 use super::catalog::Catalog;
+use super::protection_names::ProtectionNames;
 use super::{ColumnDef, FileFacts, ProtectionRule, TableDef};
-use crate::model::{Control, DatasetKind, Location, Protection};
+use crate::model::{Control, DatasetKind, LineIndex, Location, Protection};
 use regex::Regex;
 use std::sync::OnceLock;
 
-struct Res {
+/// The compiled patterns the Java reader matches source lines and code with.
+/// Which class and annotation names declare a protection is data
+/// ([`ProtectionNames`]), not a pattern here.
+struct JavaPatterns {
     table_name: Regex,
     class: Regex,
     field: Regex,
     column_name: Regex,
     handler: Regex,
-    encrypt_ann: Regex,
-    output_mask_ann: Regex,
     json_serializer: Regex,
     doc_ann: Regex,
     dto_name: Regex,
@@ -47,16 +51,14 @@ struct Res {
     mask_helper: Regex,
 }
 
-fn res() -> &'static Res {
-    static R: OnceLock<Res> = OnceLock::new();
-    R.get_or_init(|| Res {
+fn patterns() -> &'static JavaPatterns {
+    static PATTERNS: OnceLock<JavaPatterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| JavaPatterns {
         table_name: Regex::new(r#"@(?:TableName|Table)\s*\(\s*(?:(?:value|name)\s*=\s*)?"([^"]+)""#).expect("re"),
         class: Regex::new(r"\b(?:class|record|enum|interface)\s+(\w+)").expect("re"),
         field: Regex::new(r"^\s*(?:(?:private|protected|public|final|transient)\s+)+([\w<>,.\[\]\s?]+?)\s+(\w+)\s*(?:=[^;]*)?;").expect("re"),
         column_name: Regex::new(r#"@(?:TableField|Column)\s*\(\s*(?:(?:value|name)\s*=\s*)?"([^"]+)""#).expect("re"),
         handler: Regex::new(r"(?:typeHandler|converter)\s*=\s*([\w.]+)\.class").expect("re"),
-        encrypt_ann: Regex::new(r"^@(?:\w*Encrypt\w*|\w*Crypt\w*|\w*Cipher\w*|SM4\w*|Aes\w*)\b").expect("re"),
-        output_mask_ann: Regex::new(r"^@(?:Sensitive\w*|Desensiti[sz]\w*|\w*Mask\w*|JsonDesensitize\w*)\b").expect("re"),
         json_serializer: Regex::new(r"^@JsonSerialize\s*\(\s*using\s*=\s*([\w.]+)\.class").expect("re"),
         doc_ann: Regex::new(r#"^@(?:ApiModelProperty|Schema|ApiParam)\s*\(\s*(?:(?:value|description|name)\s*=\s*)?"([^"]+)""#).expect("re"),
         dto_name: Regex::new(r"(?:VO|Vo|DTO|Dto|Response|Resp)$").expect("re"),
@@ -144,21 +146,11 @@ pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
         file: file.to_string(),
         ..FileFacts::default()
     };
-    let r = res();
+    let r = patterns();
     // Cheap pre-checks: most Java files declare no protection, no DTO and
     // print nothing.
     let lower = text.to_ascii_lowercase();
-    let protection_words = [
-        "crypt",
-        "cipher",
-        "sm4",
-        "aes",
-        "mask",
-        "desensit",
-        "sensitive",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
+    let protection_words = ProtectionNames::builtin().mentioned_in(&lower);
     let has_dto = r
         .class
         .captures_iter(text)
@@ -174,7 +166,7 @@ pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
 
 /// The annotated fields of entity and DTO classes.
 fn read_classes(file: &str, text: &str, facts: &mut FileFacts) {
-    let r = res();
+    let r = patterns();
     let mut pending_table: Option<String> = None;
     let mut table: Option<String> = None;
     // Index in `facts.tables` of the DTO class being read, if any.
@@ -271,7 +263,7 @@ fn read_dto_field(
     line: u32,
     protections: &mut Vec<ProtectionRule>,
 ) {
-    let r = res();
+    let r = patterns();
     if annotations
         .iter()
         .any(|(a, _)| a.starts_with("@JsonIgnore"))
@@ -284,19 +276,15 @@ fn read_dto_field(
         comment: (!doc.is_empty()).then(|| doc.to_string()),
         location: Location::line(file, line),
     });
+    let names = ProtectionNames::builtin();
     for (a, at) in annotations {
         let serializer = r
             .json_serializer
             .captures(a)
-            .map(|c| c[1].to_ascii_lowercase())
-            .is_some_and(|s| {
-                ["mask", "desensit", "sensitive"]
-                    .iter()
-                    .any(|w| s.contains(w))
-            });
-        let protection = if r.encrypt_ann.is_match(a) {
+            .is_some_and(|c| names.serializer_masks(&c[1]));
+        let protection = if names.annotation_encrypts(a) {
             Protection::Encrypted
-        } else if serializer || r.output_mask_ann.is_match(a) {
+        } else if serializer || names.annotation_masks_output(a) {
             Protection::Masked
         } else {
             continue;
@@ -319,28 +307,20 @@ fn read_entity_field(
     annotations: &[(String, u32)],
     facts: &mut FileFacts,
 ) {
-    let r = res();
+    let r = patterns();
     let column = annotations
         .iter()
         .find_map(|(a, _)| r.column_name.captures(a).map(|c| c[1].to_string()))
         .unwrap_or_else(|| snake(field));
+    let names = ProtectionNames::builtin();
     for (a, at) in annotations {
-        let handler = r.handler.captures(a).map(|c| c[1].to_ascii_lowercase());
-        let by_handler = handler.as_deref().and_then(|h| {
-            if ["encrypt", "crypt", "aes", "sm4", "cipher"]
-                .iter()
-                .any(|w| h.contains(w))
-            {
-                Some((Protection::Encrypted, "type_handler"))
-            } else if ["mask", "desens"].iter().any(|w| h.contains(w)) {
-                Some((Protection::Masked, "type_handler"))
-            } else {
-                None
-            }
-        });
-        let by_annotation = r
-            .encrypt_ann
-            .is_match(a)
+        let by_handler = r
+            .handler
+            .captures(a)
+            .and_then(|c| names.type_handler(&c[1]))
+            .map(|protection| (protection, "type_handler"));
+        let by_annotation = names
+            .annotation_encrypts(a)
             .then_some((Protection::Encrypted, "encrypt_annotation"));
         if let Some((protection, kind)) = by_handler.or(by_annotation) {
             facts.protections.push(ProtectionRule {
@@ -350,7 +330,7 @@ fn read_entity_field(
                 kind: kind.into(),
                 location: Location::line(file, *at),
             });
-        } else if r.output_mask_ann.is_match(a) {
+        } else if names.annotation_masks_output(a) {
             facts.controls.push(Control {
                 kind: "output_masking".into(),
                 value_days: None,
@@ -506,7 +486,7 @@ fn getter_property(method: &str) -> Option<String> {
 
 /// The values a log call's argument list prints (blanked code).
 fn printed_values(args: &str) -> Vec<LogArg> {
-    let r = res();
+    let r = patterns();
     let b = args.as_bytes();
     let mut out: Vec<LogArg> = Vec::new();
     let mut push = |a: LogArg| {
@@ -583,13 +563,9 @@ fn printed_values(args: &str) -> Vec<LogArg> {
 
 /// Every log call of a Java file with the values it prints.
 fn log_calls(file: &str, text: &str) -> Vec<LogCall> {
-    let r = res();
+    let r = patterns();
     let code = code_only(text);
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(code.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_of =
-        |at: usize| u32::try_from(line_starts.partition_point(|&s| s <= at)).unwrap_or(u32::MAX);
+    let lines = LineIndex::new(&code);
     let classes: Vec<(usize, &str)> = r
         .class
         .captures_iter(&code)
@@ -640,7 +616,7 @@ fn log_calls(file: &str, text: &str) -> Vec<LogCall> {
         out.push(LogCall {
             scope,
             args,
-            location: Location::line(file, line_of(m.start())),
+            location: Location::line(file, lines.line(m.start())),
         });
     }
     out

@@ -12,187 +12,10 @@
 //! - Log4j 2 `RollingFile`: a `Delete` action's `IfLastModified age`
 //!   (`30d`, `P30D`, `720h`); without one, nothing is deleted by age.
 
-use super::text::{line_at, line_starts};
+use super::xml::{self, Element};
 use super::FileFacts;
-use crate::model::{Control, Diagnostic, DiagnosticLevel, Location};
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+use crate::model::{Control, Location};
 use std::collections::HashMap;
-
-/// An element with its attributes, text and children.
-#[derive(Debug, Default, Clone)]
-struct Node {
-    name: String,
-    attrs: Vec<(String, String)>,
-    text: String,
-    children: Vec<Node>,
-    line: u32,
-}
-
-impl Node {
-    fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn child(&self, name: &str) -> Option<&Node> {
-        self.children
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
-    }
-
-    fn walk<'a>(&'a self, out: &mut Vec<&'a Node>) {
-        out.push(self);
-        for c in &self.children {
-            c.walk(out);
-        }
-    }
-}
-
-fn start(e: &BytesStart<'_>, line: u32) -> Node {
-    Node {
-        name: AsRef::<str>::as_ref(&e.local_name()).to_string(),
-        attrs: e
-            .attributes()
-            .with_checks(false)
-            .flatten()
-            .map(|a| {
-                let key = AsRef::<str>::as_ref(&a.key.local_name()).to_string();
-                let value = a
-                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map(|v| v.into_owned())
-                    .unwrap_or_else(|_| a.value.to_string());
-                (key, value)
-            })
-            .collect(),
-        line,
-        ..Node::default()
-    }
-}
-
-/// Deepest element nesting kept. The tree is walked and dropped
-/// recursively, so a hostile file of 10^6 nested tags would overflow the
-/// stack (an abort, not a panic the scan could survive); real logging
-/// configurations are a handful of levels deep.
-const MAX_DEPTH: usize = 64;
-
-/// Parses XML into a tree; malformed input gives a diagnostic and the part read.
-fn parse(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Node {
-    let starts = line_starts(text);
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().check_end_names = false;
-    let mut stack = vec![Node::default()];
-    // Start tags not kept because they are nested too deep, still open.
-    let mut flattened = 0usize;
-    let mut warned_depth = false;
-    loop {
-        let line = line_at(&starts, reader.buffer_position() as usize);
-        let event = reader.read_event();
-        if flattened > 0 || stack.len() > MAX_DEPTH {
-            let deeper = match &event {
-                Ok(Event::Start(_)) => {
-                    flattened += 1;
-                    true
-                }
-                Ok(Event::Empty(_)) => true,
-                Ok(Event::End(_)) if flattened > 0 => {
-                    flattened -= 1;
-                    continue;
-                }
-                Ok(Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) => flattened > 0,
-                _ => false,
-            };
-            if deeper && !warned_depth {
-                warned_depth = true;
-                diagnostics.push(Diagnostic {
-                    file: file.into(),
-                    line,
-                    severity: DiagnosticLevel::Warning,
-                    message: format!(
-                        "logging XML nested deeper than {MAX_DEPTH} elements; the inner ones are not read"
-                    ),
-                });
-            }
-            if deeper {
-                continue;
-            }
-        }
-        match event {
-            Err(err) => {
-                diagnostics.push(Diagnostic {
-                    file: file.into(),
-                    line: line_at(&starts, reader.error_position() as usize),
-                    severity: DiagnosticLevel::Warning,
-                    message: format!("logging XML is malformed, read up to here: {err}"),
-                });
-                break;
-            }
-            // Whitespace is its own Text event, so the position read before
-            // a tag is at its `<`.
-            Ok(Event::Start(e)) => stack.push(start(&e, line)),
-            Ok(Event::Empty(e)) => {
-                let n = start(&e, line);
-                if let Some(top) = stack.last_mut() {
-                    top.children.push(n);
-                }
-            }
-            Ok(Event::End(_)) => {
-                if stack.len() > 1 {
-                    let n = stack.pop().expect("len > 1");
-                    if let Some(top) = stack.last_mut() {
-                        top.children.push(n);
-                    }
-                }
-            }
-            Ok(Event::Text(t)) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
-                }
-            }
-            Ok(Event::CData(t)) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
-                }
-            }
-            Ok(Event::GeneralRef(r)) => {
-                if let Some(top) = stack.last_mut() {
-                    let s = match r.xml10_content().as_ref() {
-                        "lt" => "<".to_string(),
-                        "gt" => ">".to_string(),
-                        "amp" => "&".to_string(),
-                        "quot" => "\"".to_string(),
-                        "apos" => "'".to_string(),
-                        other => format!("&{other};"),
-                    };
-                    top.text.push_str(&s);
-                }
-            }
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-        }
-    }
-    if stack.len() > 1 && diagnostics.iter().all(|d| d.file != file) {
-        let open = &stack[stack.len() - 1];
-        diagnostics.push(Diagnostic {
-            file: file.into(),
-            line: open.line,
-            severity: DiagnosticLevel::Warning,
-            message: format!(
-                "logging XML is malformed: `<{}>` is never closed; read up to the end",
-                open.name
-            ),
-        });
-    }
-    while stack.len() > 1 {
-        let n = stack.pop().expect("len > 1");
-        if let Some(top) = stack.last_mut() {
-            top.children.push(n);
-        }
-    }
-    stack.pop().unwrap_or_default()
-}
 
 /// The registry's reader of Logback / Log4j 2 configs.
 pub struct LoggingConfig;
@@ -209,9 +32,9 @@ pub fn extract(file: &str, text: &str) -> FileFacts {
         file: file.to_string(),
         ..FileFacts::default()
     };
-    let root = parse(file, text, &mut facts.diagnostics);
-    let mut all = Vec::new();
-    root.walk(&mut all);
+    let (root, diagnostics) = xml::parse(file, text, "logging XML");
+    facts.diagnostics = diagnostics;
+    let all = root.descendants();
     let props = properties(&all);
     let sub = |s: &str| substitute(s, &props);
     let control = |kind: &str,
@@ -230,12 +53,12 @@ pub fn extract(file: &str, text: &str) -> FileFacts {
         let name = n.name.to_ascii_lowercase();
         match name.as_str() {
             "appender" => {
-                if let Some(policy) = n.child("rollingPolicy") {
+                if let Some(policy) = n.child_ignore_case("rollingPolicy") {
                     let (days, value) = logback_retention(policy, &sub);
                     facts.controls.push(control(
                         "log_retention",
                         policy.line,
-                        n.attr("name").map(str::to_string),
+                        n.attr_ignore_case("name").map(str::to_string),
                         Some(value),
                         days,
                     ));
@@ -246,17 +69,17 @@ pub fn extract(file: &str, text: &str) -> FileFacts {
                 facts.controls.push(control(
                     "log_retention",
                     line,
-                    n.attr("name").map(str::to_string),
+                    n.attr_ignore_case("name").map(str::to_string),
                     Some(value),
                     days,
                 ));
             }
             "logger" | "asynclogger" | "root" => {
                 let level = n
-                    .attr("level")
+                    .attr_ignore_case("level")
                     .map(|l| sub(l).to_ascii_lowercase())
                     .unwrap_or_default();
-                let lname = n.attr("name").unwrap_or("root").to_string();
+                let lname = n.attr_ignore_case("name").unwrap_or("root").to_string();
                 let lower = lname.to_ascii_lowercase();
                 let verbose = level == "debug" || level == "trace";
                 let sqlish = [
@@ -299,13 +122,14 @@ pub fn extract(file: &str, text: &str) -> FileFacts {
             }
             "pattern" | "patternlayout" => {
                 let pat = if name == "pattern" {
-                    n.text.clone()
+                    n.text().into_owned()
                 } else {
-                    n.attr("pattern").unwrap_or_default().to_string()
+                    n.attr_ignore_case("pattern")
+                        .unwrap_or_default()
+                        .to_string()
                 };
                 let lower = pat.to_ascii_lowercase();
-                let prints_request = regex_lite_mdc(&lower);
-                if prints_request {
+                if prints_request_mdc_value(&lower) {
                     facts.controls.push(control(
                         "request_logging",
                         n.line,
@@ -317,21 +141,21 @@ pub fn extract(file: &str, text: &str) -> FileFacts {
             }
             "conversionrule" => {
                 let class = n
-                    .attr("converterClass")
-                    .or(n.attr("class"))
+                    .attr_ignore_case("converterClass")
+                    .or(n.attr_ignore_case("class"))
                     .unwrap_or_default();
                 if is_masking(class) {
                     facts.controls.push(control(
                         "log_masking",
                         n.line,
-                        n.attr("conversionWord").map(str::to_string),
+                        n.attr_ignore_case("conversionWord").map(str::to_string),
                         Some(class.to_string()),
                         None,
                     ));
                 }
             }
             _ => {
-                if let Some(class) = n.attr("class") {
+                if let Some(class) = n.attr_ignore_case("class") {
                     if (name == "encoder" || name == "layout" || name == "converter")
                         && is_masking(class)
                     {
@@ -357,9 +181,10 @@ fn is_masking(class: &str) -> bool {
         .any(|w| l.contains(w))
 }
 
-/// True when a pattern prints an MDC value or message part that carries
-/// request bodies or parameters.
-fn regex_lite_mdc(lower: &str) -> bool {
+/// True when a lower-cased layout pattern prints an MDC value (`%X{key}`,
+/// `%mdc{key}`) whose key names request bodies or parameters
+/// (`%X{requestBody}`): the MDC is where filters put what a request carried.
+fn prints_request_mdc_value(lower: &str) -> bool {
     let words = ["body", "param", "request", "payload", "args"];
     lower
         .match_indices("%x{")
@@ -372,17 +197,17 @@ fn regex_lite_mdc(lower: &str) -> bool {
 }
 
 /// `<property name=… value=…>` / Log4j `<Property name=…>text</Property>`.
-fn properties(all: &[&Node]) -> HashMap<String, String> {
+fn properties(all: &[&Element]) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for n in all {
         if n.name.eq_ignore_ascii_case("property") || n.name.eq_ignore_ascii_case("springProperty")
         {
-            if let Some(name) = n.attr("name") {
+            if let Some(name) = n.attr_ignore_case("name") {
                 let value = n
-                    .attr("value")
-                    .or(n.attr("defaultValue"))
+                    .attr_ignore_case("value")
+                    .or(n.attr_ignore_case("defaultValue"))
                     .map(str::to_string)
-                    .unwrap_or_else(|| n.text.trim().to_string());
+                    .unwrap_or_else(|| n.text().trim().to_string());
                 out.entry(name.to_string()).or_insert(value);
             }
         }
@@ -466,9 +291,9 @@ fn period_days(file_pattern: &str) -> Option<f64> {
     })
 }
 
-fn logback_retention(policy: &Node, sub: &dyn Fn(&str) -> String) -> (Option<u32>, String) {
-    let class = policy.attr("class").unwrap_or_default();
-    let text = |name: &str| policy.child(name).map(|c| sub(c.text.trim()));
+fn logback_retention(policy: &Element, sub: &dyn Fn(&str) -> String) -> (Option<u32>, String) {
+    let class = policy.attr_ignore_case("class").unwrap_or_default();
+    let text = |name: &str| policy.child_ignore_case(name).map(|c| sub(c.text().trim()));
     let pattern = text("fileNamePattern").unwrap_or_default();
     let cap = text("totalSizeCap");
     let cap_note = cap.map_or(String::new(), |c| format!("; totalSizeCap={c}"));
@@ -526,14 +351,13 @@ fn age_days(age: &str) -> Option<u32> {
     Some((days.ceil() as u32).max(1))
 }
 
-fn log4j_retention(n: &Node, sub: &dyn Fn(&str) -> String) -> (Option<u32>, String, u32) {
-    let mut all = Vec::new();
-    n.walk(&mut all);
+fn log4j_retention(n: &Element, sub: &dyn Fn(&str) -> String) -> (Option<u32>, String, u32) {
+    let all = n.descendants();
     if let Some(m) = all
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case("IfLastModified"))
     {
-        let age = m.attr("age").map(sub).unwrap_or_default();
+        let age = m.attr_ignore_case("age").map(sub).unwrap_or_default();
         return (
             age_days(&age),
             format!("Delete IfLastModified age={age}"),
@@ -543,7 +367,7 @@ fn log4j_retention(n: &Node, sub: &dyn Fn(&str) -> String) -> (Option<u32>, Stri
     let max = all
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case("DefaultRolloverStrategy"))
-        .and_then(|c| c.attr("max"))
+        .and_then(|c| c.attr_ignore_case("max"))
         .map_or("7".to_string(), sub);
     (
         None,

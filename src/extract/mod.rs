@@ -13,12 +13,14 @@ pub mod inline;
 pub mod java;
 pub mod logging;
 pub mod mybatis;
+pub mod protection_names;
 pub mod registry;
 pub mod seatunnel;
 pub mod sharding;
 pub mod spring;
 pub mod sql;
 pub mod text;
+pub mod xml;
 
 use crate::model::{
     Control, Coverage, DatasetKind, Diagnostic, Endpoint, Location, Protection, Transform,

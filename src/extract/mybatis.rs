@@ -2,7 +2,8 @@
 //!
 //! A mapper is read in two steps so that `<include refid="other.ns.id">`
 //! can reach a `<sql>` fragment of another mapper: [`parse`] turns each file
-//! into a [`Mapper`] (a tolerant element tree, never a panic), then
+//! into a [`Mapper`] (the tolerant element tree of [`super::xml`], never a
+//! panic), then
 //! [`facts`] renders every `<select|insert|update|delete>` to plain SQL with
 //! the fragments of all mappers ([`FragmentIndex`]) and reads that SQL with
 //! the SQL extractor, so `INSERT … SELECT`, `UPDATE … SET` etc. give the same
@@ -15,20 +16,20 @@
 //! renderer retries with the first branch only, then with the bare
 //! statement. `#{…}` parameters become `?`; `${…}` text substitution becomes
 //! an identifier and, unless an `<include><property>` or a generator-made
-//! segment explains it, a `sql_injection_risk` [`Control`].
+//! segment explains it, a `sql_injection_risk` [`Control`]. A `typeHandler`
+//! whose class name says it encrypts or masks (the words of
+//! `rules/catalog/protection_names.yaml`, shared with the Java reader)
+//! protects its column.
 
+use super::protection_names::ProtectionNames;
 use super::sql::{self, SqlDialect};
+use super::xml::{self, Element, Node, TextRun};
 use super::{FileFacts, ProtectionRule};
-use crate::model::{Control, Diagnostic, DiagnosticLevel, Location, Protection};
-use quick_xml::events::Event;
-use quick_xml::Reader;
+use crate::model::{Control, Diagnostic, DiagnosticLevel, Location};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-/// Element nesting kept in the tree; deeper tags are flattened into their
-/// text so hostile input cannot exhaust the stack while rendering.
-const MAX_DEPTH: usize = 64;
 /// `<include>` chains followed before giving up (cycles are cut earlier).
 const MAX_INCLUDE_DEPTH: usize = 16;
 /// Rendered SQL longer than this is cut: a mapper statement is never that big
@@ -41,44 +42,6 @@ pub const INTERPOLATION_PREFIX: &str = "piaudit_interp__";
 pub fn is_mapper(text: &str) -> bool {
     let head = &text[..floor_char_boundary(text, text.len().min(4096))];
     head.contains("<mapper") && (head.contains("mybatis") || head.contains("namespace"))
-}
-
-/// A text run inside an element, with the line it starts on.
-#[derive(Debug, Clone)]
-struct Text {
-    text: String,
-    line: u32,
-}
-
-#[derive(Debug, Clone)]
-enum Node {
-    Text(Text),
-    Elem(Elem),
-}
-
-/// An XML element of a mapper.
-#[derive(Debug, Clone)]
-struct Elem {
-    name: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Node>,
-    line: u32,
-}
-
-impl Elem {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn elems(&self) -> impl Iterator<Item = &Elem> {
-        self.children.iter().filter_map(|n| match n {
-            Node::Elem(e) => Some(e),
-            Node::Text(_) => None,
-        })
-    }
 }
 
 /// One `<result>`/`<id>` of a `resultMap`: property ↔ column.
@@ -120,17 +83,17 @@ pub struct Mapper {
     pub diagnostics: Vec<Diagnostic>,
     /// Dialect suggested by the path and content, as for a `.sql` file.
     pub hint: SqlDialect,
-    statements: Vec<Elem>,
-    fragments: Vec<Elem>,
+    statements: Vec<Element>,
+    fragments: Vec<Element>,
 }
 
 /// `<sql>` fragments of every mapper, by qualified id (`namespace.id`) and
 /// by file-local id.
 #[derive(Debug, Default)]
 pub struct FragmentIndex<'a> {
-    qualified: HashMap<String, (&'a str, &'a Elem)>,
+    qualified: HashMap<String, (&'a str, &'a Element)>,
     /// Keyed by `file` NUL `id`.
-    local: HashMap<String, &'a Elem>,
+    local: HashMap<String, &'a Element>,
 }
 
 impl<'a> FragmentIndex<'a> {
@@ -152,7 +115,7 @@ impl<'a> FragmentIndex<'a> {
         index
     }
 
-    fn find(&self, file: &'a str, refid: &str) -> Option<(&'a str, &'a Elem)> {
+    fn find(&self, file: &'a str, refid: &str) -> Option<(&'a str, &'a Element)> {
         if let Some(e) = self.local.get(&format!("{file}\0{refid}")) {
             return Some((file, e));
         }
@@ -211,156 +174,10 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// Text with only `\r\n` made `\n`. XML's end-of-line normalisation also
-/// turns a lone `\r` into `\n`, so lines counted in the text would run past
-/// the file's, whose lines end at `\n` only (as everywhere in piaudit).
-fn lf_only(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains("\r\n") {
-        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
-/// Byte offset → 1-based line.
-struct Lines(Vec<usize>);
-
-impl Lines {
-    fn new(text: &str) -> Self {
-        Lines(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i)
-                .collect(),
-        )
-    }
-    fn line(&self, offset: usize) -> u32 {
-        (self.0.partition_point(|&nl| nl < offset) + 1) as u32
-    }
-}
-
 /// Parses a mapper file into its element tree. Malformed XML gives
 /// diagnostics and whatever was read before the damage.
 pub fn parse(file: &str, text: &str) -> Mapper {
-    let lines = Lines::new(text);
-    let mut diagnostics = Vec::new();
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().check_end_names = false;
-    reader.config_mut().trim_text(false);
-    let mut stack: Vec<Elem> = vec![Elem {
-        name: String::new(),
-        attrs: Vec::new(),
-        children: Vec::new(),
-        line: 1,
-    }];
-    let mut flattened = 0usize;
-    let mut warned_depth = false;
-    loop {
-        let start = reader.buffer_position() as usize;
-        let line = lines.line(start);
-        let event = match reader.read_event() {
-            Ok(e) => e,
-            Err(err) => {
-                let at = reader.error_position() as usize;
-                diagnostics.push(Diagnostic {
-                    file: file.to_string(),
-                    line: lines.line(at),
-                    severity: DiagnosticLevel::Warning,
-                    message: format!(
-                        "mapper XML is malformed, read up to here: {}",
-                        shorten(&err.to_string())
-                    ),
-                });
-                break;
-            }
-        };
-        match event {
-            Event::Start(_) | Event::Empty(_) if stack.len() > MAX_DEPTH || flattened > 0 => {
-                if !warned_depth {
-                    warned_depth = true;
-                    diagnostics.push(Diagnostic {
-                        file: file.to_string(),
-                        line,
-                        severity: DiagnosticLevel::Warning,
-                        message: format!(
-                            "mapper elements nested deeper than {MAX_DEPTH}; inner tags read as plain text"
-                        ),
-                    });
-                }
-                if matches!(event, Event::Start(_)) {
-                    flattened += 1;
-                }
-            }
-            Event::Start(e) => stack.push(element(&e, line)),
-            Event::Empty(e) => {
-                let el = element(&e, line);
-                push_child(&mut stack, Node::Elem(el));
-            }
-            Event::End(_) if flattened > 0 => flattened -= 1,
-            Event::End(e) => {
-                let name = e.local_name().as_ref().to_string();
-                match stack.iter().rposition(|el| el.name == name) {
-                    Some(i) if i > 0 => {
-                        while stack.len() > i {
-                            close_top(&mut stack);
-                        }
-                    }
-                    _ => diagnostics.push(Diagnostic {
-                        file: file.to_string(),
-                        line,
-                        severity: DiagnosticLevel::Warning,
-                        message: format!("mapper XML: `</{name}>` closes no open element"),
-                    }),
-                }
-            }
-            Event::Text(t) => append_text(&mut stack, &lf_only(&t), line),
-            Event::CData(t) => append_text(&mut stack, &lf_only(&t), line),
-            Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    // `&#10;` / `&#13;` are whitespace to SQL; as a line break
-                    // they would move every later line past the file's own.
-                    Ok(Some('\n' | '\r')) => " ".to_string(),
-                    Ok(Some(c)) => c.to_string(),
-                    // Raw, with only CRLF made LF: XML's normalisation of
-                    // a lone `\r` in a malformed reference (`&\r…;`) would
-                    // add a line.
-                    _ => match lf_only(&r).as_ref() {
-                        "lt" => "<".into(),
-                        "gt" => ">".into(),
-                        "amp" => "&".into(),
-                        "quot" => "\"".into(),
-                        "apos" => "'".into(),
-                        other => format!("&{other};"),
-                    },
-                };
-                append_text(&mut stack, &resolved, line);
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if stack.len() > 1 {
-        let open = &stack[stack.len() - 1];
-        diagnostics.push(Diagnostic {
-            file: file.to_string(),
-            line: open.line,
-            severity: DiagnosticLevel::Warning,
-            message: format!(
-                "mapper XML ends inside `<{}>` (unterminated); read what was there",
-                open.name
-            ),
-        });
-        while stack.len() > 1 {
-            close_top(&mut stack);
-        }
-    }
-    let root = stack.pop().unwrap_or_else(|| Elem {
-        name: String::new(),
-        attrs: Vec::new(),
-        children: Vec::new(),
-        line: 1,
-    });
+    let (root, diagnostics) = xml::parse(file, text, "mapper XML");
     let mut mapper = Mapper {
         file: file.to_string(),
         namespace: None,
@@ -371,7 +188,7 @@ pub fn parse(file: &str, text: &str) -> Mapper {
         fragments: Vec::new(),
     };
     let Some(top) = root
-        .elems()
+        .elements()
         .find(|e| e.name == "mapper" || e.name == "sqlMap")
     else {
         mapper.diagnostics.push(Diagnostic {
@@ -383,7 +200,7 @@ pub fn parse(file: &str, text: &str) -> Mapper {
         return mapper;
     };
     mapper.namespace = top.attr("namespace").map(str::to_string);
-    for e in top.elems() {
+    for e in top.elements() {
         match e.name.as_str() {
             "select" | "insert" | "update" | "delete" | "statement" | "procedure" => {
                 mapper.statements.push(e.clone())
@@ -396,54 +213,7 @@ pub fn parse(file: &str, text: &str) -> Mapper {
     mapper
 }
 
-fn element(e: &quick_xml::events::BytesStart<'_>, line: u32) -> Elem {
-    let name = e.local_name().as_ref().to_string();
-    let attrs = e
-        .attributes()
-        .with_checks(false)
-        .flatten()
-        .map(|a| {
-            let key = a.key.local_name().as_ref().to_string();
-            let value = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map(|v| v.into_owned())
-                .unwrap_or_else(|_| a.value.to_string());
-            (key, value)
-        })
-        .collect();
-    Elem {
-        name,
-        attrs,
-        children: Vec::new(),
-        line,
-    }
-}
-
-fn push_child(stack: &mut [Elem], node: Node) {
-    if let Some(top) = stack.last_mut() {
-        top.children.push(node);
-    }
-}
-
-fn close_top(stack: &mut Vec<Elem>) {
-    if let Some(el) = stack.pop() {
-        push_child(stack, Node::Elem(el));
-    }
-}
-
-fn append_text(stack: &mut [Elem], text: &str, line: u32) {
-    let Some(top) = stack.last_mut() else { return };
-    if let Some(Node::Text(t)) = top.children.last_mut() {
-        t.text.push_str(text);
-    } else {
-        top.children.push(Node::Text(Text {
-            text: text.to_string(),
-            line,
-        }));
-    }
-}
-
-fn result_map(file: &str, e: &Elem) -> ResultMap {
+fn result_map(file: &str, e: &Element) -> ResultMap {
     let mut mappings = Vec::new();
     collect_mappings(file, e, &mut mappings);
     ResultMap {
@@ -454,8 +224,8 @@ fn result_map(file: &str, e: &Elem) -> ResultMap {
     }
 }
 
-fn collect_mappings(file: &str, e: &Elem, out: &mut Vec<ResultMapping>) {
-    for c in e.elems() {
+fn collect_mappings(file: &str, e: &Element, out: &mut Vec<ResultMapping>) {
+    for c in e.elements() {
         match c.name.as_str() {
             "id" | "result" | "idArg" | "arg" => {
                 if let (Some(property), Some(column)) =
@@ -472,14 +242,6 @@ fn collect_mappings(file: &str, e: &Elem, out: &mut Vec<ResultMapping>) {
             _ => collect_mappings(file, c, out),
         }
     }
-}
-
-fn shorten(s: &str) -> String {
-    if s.chars().count() <= 200 {
-        return s.to_string();
-    }
-    let cut: String = s.chars().take(200).collect();
-    format!("{cut}…")
 }
 
 /// How `<choose>` and `<if>` are rendered.
@@ -503,26 +265,26 @@ struct Renderer<'a, 'i> {
 }
 
 impl<'a> Renderer<'a, '_> {
-    fn children(&mut self, file: &'a str, e: &'a Elem, props: &HashMap<String, String>) {
+    fn children(&mut self, file: &'a str, e: &'a Element, props: &HashMap<String, String>) {
         for n in &e.children {
             if self.sql.len() > MAX_RENDERED {
                 return;
             }
             match n {
                 Node::Text(t) => self.text(file, t, props),
-                Node::Elem(c) => self.elem(file, c, props),
+                Node::Element(c) => self.elem(file, c, props),
             }
         }
     }
 
     /// Renders into a fresh buffer and returns it (for trimming tags).
-    fn nested(&mut self, file: &'a str, e: &'a Elem, props: &HashMap<String, String>) -> String {
+    fn nested(&mut self, file: &'a str, e: &'a Element, props: &HashMap<String, String>) -> String {
         let outer = std::mem::take(&mut self.sql);
         self.children(file, e, props);
         std::mem::replace(&mut self.sql, outer)
     }
 
-    fn elem(&mut self, file: &'a str, e: &'a Elem, props: &HashMap<String, String>) {
+    fn elem(&mut self, file: &'a str, e: &'a Element, props: &HashMap<String, String>) {
         match e.name.as_str() {
             "if" | "when" | "otherwise" => {
                 if self.branches != Branches::Bare || e.name != "if" {
@@ -530,11 +292,11 @@ impl<'a> Renderer<'a, '_> {
                 }
             }
             "choose" => {
-                let branches: Vec<&Elem> = e
-                    .elems()
+                let branches: Vec<&Element> = e
+                    .elements()
                     .filter(|c| c.name == "when" || c.name == "otherwise")
                     .collect();
-                let chosen: Vec<&Elem> = match self.branches {
+                let chosen: Vec<&Element> = match self.branches {
                     Branches::All => branches,
                     Branches::First => branches.into_iter().take(1).collect(),
                     Branches::Bare => {
@@ -642,7 +404,7 @@ impl<'a> Renderer<'a, '_> {
         self.sql.push(' ');
     }
 
-    fn include(&mut self, file: &'a str, e: &'a Elem, props: &HashMap<String, String>) {
+    fn include(&mut self, file: &'a str, e: &'a Element, props: &HashMap<String, String>) {
         let refid = substitute_props(e.attr("refid").unwrap_or(""), props);
         let location = Location::line(file, e.line);
         if self.include_stack.len() >= MAX_INCLUDE_DEPTH || self.include_stack.contains(&refid) {
@@ -662,7 +424,7 @@ impl<'a> Renderer<'a, '_> {
             return;
         };
         let mut inner = props.clone();
-        for p in e.elems().filter(|c| c.name == "property") {
+        for p in e.elements().filter(|c| c.name == "property") {
             if let (Some(name), Some(value)) = (p.attr("name"), p.attr("value")) {
                 inner.insert(name.to_string(), substitute_props(value, props));
             }
@@ -692,7 +454,7 @@ impl<'a> Renderer<'a, '_> {
 
     /// Appends a text run, replacing `#{…}` by `?` and `${…}` by its
     /// `<include>` property or a placeholder identifier.
-    fn text(&mut self, file: &str, t: &Text, props: &HashMap<String, String>) {
+    fn text(&mut self, file: &str, t: &TextRun, props: &HashMap<String, String>) {
         let s = t.text.as_str();
         let mut i = 0;
         while i < s.len() {
@@ -784,26 +546,10 @@ fn generated_segment(name: &str) -> bool {
         || name.starts_with("column.")
 }
 
-/// The protection a type handler class name promises.
-fn handler_protection(class: &str) -> Option<Protection> {
-    static ENCRYPT: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)encrypt|crypt|aes|sm4|cipher").expect("valid regex"));
-    static MASK: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)mask|desens|sensitive").expect("valid regex"));
-    let simple = class.rsplit('.').next().unwrap_or(class);
-    if ENCRYPT.is_match(simple) {
-        Some(Protection::Encrypted)
-    } else if MASK.is_match(simple) {
-        Some(Protection::Masked)
-    } else {
-        None
-    }
-}
-
 fn render<'a>(
     index: &FragmentIndex<'a>,
     file: &'a str,
-    stmt: &'a Elem,
+    stmt: &'a Element,
     branches: Branches,
 ) -> (String, Vec<Parameter>, Vec<Diagnostic>) {
     let mut r = Renderer {
@@ -862,6 +608,7 @@ pub fn facts<'a>(
 ) -> MapperFacts {
     let file = mapper.file.as_str();
     let dialect = dialect.unwrap_or_else(|| mapper_dialect(mapper));
+    let protection_names = ProtectionNames::builtin();
     let mut out = MapperFacts {
         facts: FileFacts {
             file: file.to_string(),
@@ -944,7 +691,11 @@ pub fn facts<'a>(
             }
         }
         for (k, p) in a.parameters.iter().filter(|p| !p.interpolated).enumerate() {
-            let Some(protection) = p.type_handler.as_deref().and_then(handler_protection) else {
+            let Some(protection) = p
+                .type_handler
+                .as_deref()
+                .and_then(|class| protection_names.type_handler(class))
+            else {
                 continue;
             };
             let column = placeholder_column(&a.sql, k).unwrap_or_else(|| property_column(&p.name));
@@ -969,7 +720,11 @@ pub fn facts<'a>(
         tables.sort();
         tables.dedup();
         for m in &rm.mappings {
-            let Some(protection) = m.type_handler.as_deref().and_then(handler_protection) else {
+            let Some(protection) = m
+                .type_handler
+                .as_deref()
+                .and_then(|class| protection_names.type_handler(class))
+            else {
                 continue;
             };
             out.facts.protections.push(ProtectionRule {

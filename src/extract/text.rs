@@ -1,12 +1,12 @@
 //! Line-located readers shared by the config extractors: a tolerant YAML
-//! flattener (Spring-style dotted keys with the line of each value), a
-//! `.properties` reader, and offset → line helpers.
+//! flattener (Spring-style dotted keys with the line of each value) and a
+//! `.properties` reader.
 //!
 //! serde parsers drop positions, and real config files are often not valid
 //! YAML (`@project.version@` placeholders), so the extractors read keys with
 //! these line-based readers and use serde only to report syntax errors.
 
-use crate::model::{Diagnostic, DiagnosticLevel};
+use crate::model::{Diagnostic, DiagnosticLevel, LineIndex};
 
 /// One `key = value` setting with the line it is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,22 +36,6 @@ impl YamlDoc {
             .iter()
             .find(|e| super::catalog::normalise_key(&e.key) == want)
     }
-}
-
-/// Byte offsets at which lines start.
-pub fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
-}
-
-/// 1-based line of a byte offset.
-pub fn line_at(starts: &[usize], offset: usize) -> u32 {
-    let idx = match starts.binary_search(&offset) {
-        Ok(i) => i,
-        Err(i) => i.saturating_sub(1),
-    };
-    u32::try_from(idx + 1).unwrap_or(u32::MAX)
 }
 
 /// Removes one pair of matching quotes.
@@ -286,7 +270,7 @@ pub fn yaml_syntax_diagnostics(file: &str, text: &str) -> Vec<Diagnostic> {
         if let Err(e) = <Walk as serde::Deserialize>::deserialize(doc) {
             // libyaml puts an error at the end of a file without a final
             // newline on the line after the last one.
-            let last = text.bytes().filter(|b| *b == b'\n').count() + 1;
+            let last = LineIndex::new(text).line_count();
             let line = e.location().map_or(1, |l| l.line().clamp(1, last));
             let line = u32::try_from(line).unwrap_or(u32::MAX);
             out.push(Diagnostic {
@@ -557,11 +541,5 @@ mod tests {
                 ("key with space", "v", 9)
             ]
         );
-    }
-
-    #[test]
-    fn lines_from_offsets() {
-        let s = line_starts("a\nbb\nc");
-        assert_eq!((line_at(&s, 0), line_at(&s, 3), line_at(&s, 5)), (1, 2, 3));
     }
 }

@@ -8,7 +8,7 @@
 mod location;
 mod report;
 
-pub use location::Location;
+pub use location::{LineIndex, Location};
 pub use report::*;
 
 use serde::{Deserialize, Serialize};

@@ -272,16 +272,11 @@ fn embedded_dml<'a>(stmt: &RawStatement<'a>) -> Vec<RawStatement<'a>> {
             continue;
         };
         let at = piece.offset + m.start();
-        let before = &stmt.text[..at];
-        let newlines = before.matches('\n').count() as u32;
-        let column = match before.rfind('\n') {
-            Some(i) => before[i + 1..].chars().count() as u32 + 1,
-            None => stmt.column + before.chars().count() as u32,
-        };
+        let (line, column) = stmt.line_column_at(at);
         out.push(RawStatement {
             text: &piece.text[m.start()..],
             offset: stmt.offset + at,
-            line: stmt.line + newlines,
+            line,
             column,
         });
     }

@@ -179,13 +179,8 @@ fn read_type(rest: &str) -> Option<String> {
 }
 
 fn location_in(file: &str, stmt: &RawStatement, byte: usize) -> Location {
-    let before = &stmt.text[..byte.min(stmt.text.len())];
-    let newlines = before.matches('\n').count() as u32;
-    let column = match before.rfind('\n') {
-        Some(i) => before[i + 1..].chars().count() as u32 + 1,
-        None => stmt.column + before.chars().count() as u32,
-    };
-    Location::at(file, stmt.line + newlines, column)
+    let (line, column) = stmt.line_column_at(byte);
+    Location::at(file, line, column)
 }
 
 /// `"s"."t"`, `` `t` ``, `[dbo].[t]` → `s.t`, `t`, `dbo.t`.

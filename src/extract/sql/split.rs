@@ -20,6 +20,20 @@ pub struct RawStatement<'a> {
     pub column: u32,
 }
 
+impl RawStatement<'_> {
+    /// 1-based line and column (in characters) in the file of byte `at` of
+    /// `text` (clamped to its end).
+    pub fn line_column_at(&self, at: usize) -> (u32, u32) {
+        let before = &self.text[..at.min(self.text.len())];
+        let newlines = u32::try_from(before.matches('\n').count()).unwrap_or(u32::MAX);
+        let column = match before.rfind('\n') {
+            Some(i) => before[i + 1..].chars().count() as u32 + 1,
+            None => self.column + before.chars().count() as u32,
+        };
+        (self.line.saturating_add(newlines), column)
+    }
+}
+
 /// Lexical options that change how a file is cut.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SplitOptions {
