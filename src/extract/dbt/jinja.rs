@@ -883,7 +883,10 @@ impl Object for Pending {
     }
 }
 
-fn split_args(args: &[Value]) -> Result<(Vec<Value>, Vec<(String, Value)>), Error> {
+/// A call's positional and keyword arguments (keywords in source order).
+type CallArgs = (Vec<Value>, Vec<(String, Value)>);
+
+fn split_args(args: &[Value]) -> Result<CallArgs, Error> {
     let Some((last, pos)) = args.split_last().filter(|(last, _)| last.is_kwargs()) else {
         return Ok((args.to_vec(), Vec::new()));
     };
