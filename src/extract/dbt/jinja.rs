@@ -247,8 +247,17 @@ impl Piece {
     }
 }
 
-fn line_at(text: &str, at: usize) -> usize {
-    newlines(&text[..at.min(text.len())]) + 1
+/// Lines of byte offsets, by binary search (a template may have many tags).
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        LineIndex(text.match_indices('\n').map(|(at, _)| at).collect())
+    }
+    /// The 1-based line of byte offset `at`.
+    fn line(&self, at: usize) -> usize {
+        self.0.partition_point(|&nl| nl < at) + 1
+    }
 }
 
 /// End of a `{{ }}`/`{% %}` tag opened at `from` (just past the opener):
@@ -313,12 +322,13 @@ fn find_endraw(text: &str, from: usize) -> Option<(usize, usize, bool)> {
 }
 
 fn scan(text: &str) -> (Vec<Piece>, Vec<(u32, String)>) {
+    let index = LineIndex::new(text);
     let b = text.as_bytes();
     let mut pieces = Vec::new();
     let mut problems = Vec::new();
     let mut i = 0;
     let mut text_start = 0;
-    let line32 = |at: usize| u32::try_from(line_at(text, at)).unwrap_or(u32::MAX);
+    let line32 = |at: usize| u32::try_from(index.line(at)).unwrap_or(u32::MAX);
     while i + 1 < b.len() {
         if b[i] != b'{' || !matches!(b[i + 1], b'{' | b'%' | b'#') {
             i += 1;
@@ -350,7 +360,7 @@ fn scan(text: &str) -> (Vec<Piece>, Vec<(u32, String)>) {
                 body: (inner.min(text.len()), text.len()),
                 ltrim,
                 rtrim: false,
-                lines: (line_at(text, i), line_at(text, text.len())),
+                lines: (index.line(i), index.line(text.len())),
             }));
             return (pieces, problems);
         };
@@ -368,7 +378,7 @@ fn scan(text: &str) -> (Vec<Piece>, Vec<(u32, String)>) {
             body: (inner, body_end.max(inner)),
             ltrim,
             rtrim,
-            lines: (line_at(text, i), line_at(text, end)),
+            lines: (index.line(i), index.line(end)),
         };
         i = end;
         if tag.kind == TagKind::Stmt && text[tag.body.0..tag.body.1].trim() == "raw" {
@@ -518,6 +528,7 @@ fn for_tag(arg: &str) -> Option<String> {
 }
 
 fn build(text: &str, pieces: &[Piece], broken: &HashSet<usize>) -> Built {
+    let index = LineIndex::new(text);
     let mut out = Built {
         template: String::with_capacity(text.len() * 2),
         markers: Vec::new(),
@@ -530,7 +541,7 @@ fn build(text: &str, pieces: &[Piece], broken: &HashSet<usize>) -> Built {
         match piece {
             Piece::Text(s, e) => {
                 let mut seg = &text[*s..*e];
-                let line = line_at(text, *s) - 1;
+                let line = index.line(*s) - 1;
                 let mut kept = String::new();
                 if i > 0 && pieces[i - 1].rtrim() {
                     let t = seg.trim_start();
@@ -552,7 +563,7 @@ fn build(text: &str, pieces: &[Piece], broken: &HashSet<usize>) -> Built {
                 open, body, end, ..
             } => {
                 out.template.push_str("{% raw %}");
-                out.text(&text[body.0..body.1], line_at(text, body.0) - 1);
+                out.text(&text[body.0..body.1], index.line(body.0) - 1);
                 out.template.push_str("{% endraw %}");
                 // Line breaks inside the tags themselves.
                 let tags = newlines(&text[open.span.0..body.0]) + newlines(&text[body.1..*end]);
@@ -689,6 +700,7 @@ fn statement(
 /// The template's text alone, every tag dropped (when the tags cannot be
 /// rendered at all).
 fn build_text_only(text: &str, pieces: &[Piece]) -> Built {
+    let index = LineIndex::new(text);
     let mut out = Built {
         template: String::new(),
         markers: Vec::new(),
@@ -697,8 +709,8 @@ fn build_text_only(text: &str, pieces: &[Piece]) -> Built {
     };
     for piece in pieces {
         match piece {
-            Piece::Text(s, e) => out.text(&text[*s..*e], line_at(text, *s) - 1),
-            Piece::Raw { body, .. } => out.text(&text[body.0..body.1], line_at(text, body.0) - 1),
+            Piece::Text(s, e) => out.text(&text[*s..*e], index.line(*s) - 1),
+            Piece::Raw { body, .. } => out.text(&text[body.0..body.1], index.line(body.0) - 1),
             Piece::Tag(_) => {}
         }
     }
