@@ -108,6 +108,7 @@ pub fn render(text: &str, ctx: &Context) -> Rendered {
     let total_lines = newlines(&text);
     let (pieces, mut problems) = scan(&text);
     let mut broken: HashSet<usize> = HashSet::new();
+    let mut error_line = 1;
     for _ in 0..=MAX_REPAIRS {
         let built = build(&text, &pieces, &broken);
         let shared = Arc::new(Mutex::new(Shared {
@@ -131,6 +132,7 @@ pub fn render(text: &str, ctx: &Context) -> Rendered {
             }
             Err(err) => {
                 let line = err.line().unwrap_or(1).clamp(1, total_lines + 1);
+                error_line = u32::try_from(line).unwrap_or(u32::MAX);
                 let culprit = (err.kind() != ErrorKind::OutOfFuel)
                     .then(|| {
                         (0..pieces.len()).find(|&i| {
@@ -157,9 +159,11 @@ pub fn render(text: &str, ctx: &Context) -> Rendered {
             }
         }
     }
-    // The tags cannot be rendered: the template's text alone is read.
+    // The tags cannot be rendered (out of fuel, errors past repair): the
+    // template's text alone is read; its block problems still stand.
+    problems.extend(build(&text, &pieces, &broken).problems);
     problems.push((
-        1,
+        error_line,
         "the Jinja template could not be rendered; its text was read without the tags / Jinja 模板无法渲染，仅读取其文本".into(),
     ));
     let built = build_text_only(&text, &pieces);
@@ -1799,5 +1803,18 @@ mod tests {
             same_lines("{% docs d %}\nx\n{% enddocs %}\n{% test t(model) %}y{% endtest %}z"),
             "\n\n\nz"
         );
+    }
+
+    #[test]
+    fn a_template_out_of_fuel_is_read_as_its_text() {
+        let t = "select\n{% for a in range(64) %}{% for b in range(64) %}{% for c in range(64) %}{% for d in range(64) %}{{ a }}{% endfor %}{% endfor %}{% endfor %}{% endfor %}\nfrom t\n{% if x %}";
+        let r = render(t, &ctx());
+        assert_eq!(r.sql, "select\n\nfrom t\n");
+        let problems: Vec<(u32, bool)> = r
+            .problems
+            .iter()
+            .map(|p| (p.0, p.1.contains("could not be rendered")))
+            .collect();
+        assert_eq!(problems, [(4, false), (2, true)], "{:?}", r.problems);
     }
 }
