@@ -85,6 +85,10 @@ pub(crate) fn read_kept(inputs: &[Input<'_>]) -> Vec<Option<ReadFile>> {
         .collect()
 }
 
+/// What one streamed (not kept) file gives: its facts, its inline
+/// suppressions, the encoding it was decoded from, and its path.
+type StreamedFile = Result<(FileFacts, Inline, Option<&'static str>, String), SkippedFile>;
+
 /// What the extract stage gives the later stages.
 #[derive(Debug, Default)]
 pub(crate) struct Extracted {
@@ -131,22 +135,21 @@ pub(crate) fn extract(
         };
         extract_one(s, &cx, config.file_time_budget)
     };
-    let streamed: Vec<Option<Result<(FileFacts, Inline, Option<&str>, String), SkippedFile>>> =
-        inputs
-            .par_iter()
-            .map(|i| {
-                if kept_together(i.kind()) {
-                    return None;
-                }
-                let done = i.read().map(|(s, enc)| {
-                    let facts = read_one(&s);
-                    let inline = inline::scan_source(&s.rel, s.kind, &s.text, rules);
-                    (facts, inline, enc, s.rel)
-                });
-                progress::report(progress, ProgressEvent::Advance);
-                Some(done)
-            })
-            .collect();
+    let streamed: Vec<Option<StreamedFile>> = inputs
+        .par_iter()
+        .map(|i| {
+            if kept_together(i.kind()) {
+                return None;
+            }
+            let done = i.read().map(|(s, enc)| {
+                let facts = read_one(&s);
+                let inline = inline::scan_source(&s.rel, s.kind, &s.text, rules);
+                (facts, inline, enc, s.rel)
+            });
+            progress::report(progress, ProgressEvent::Advance);
+            Some(done)
+        })
+        .collect();
     let mut together = together;
     let mut out = Extracted::default();
     for (kept, streamed) in kept.iter_mut().zip(streamed) {
