@@ -46,8 +46,8 @@
 
 use super::sql::{self, SqlDialect};
 use super::text::{flatten_yaml, yaml_syntax_diagnostics};
-use super::{ColumnDef, FileFacts, OutColumn, OutItem, SourceColumn, TableDef};
-use crate::model::{DatasetKind, Diagnostic, DiagnosticLevel, Location, Transform};
+use super::{ColumnDef, FileFacts, OutColumn, OutItem, TableDef};
+use crate::model::{DatasetKind, Diagnostic, DiagnosticLevel, Location};
 use regex::Regex;
 use serde_yaml::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -215,19 +215,6 @@ fn scalar(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-/// Line (1-based) of the byte offset `at` of `text`.
-fn line_of(text: &str, at: usize) -> u32 {
-    let at = at.min(text.len());
-    u32::try_from(
-        text.as_bytes()[..at]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1,
-    )
-    .unwrap_or(u32::MAX)
 }
 
 // ---------------------------------------------------------------------------
@@ -642,14 +629,18 @@ fn table_def(name: &str, kind: DatasetKind, doc: &Doc, file: &str) -> TableDef {
 /// A seed: a table named after the CSV, columns from its header row (no
 /// value is read).
 fn seed_table(rel: &str, name: &str, text: &str, doc: &Doc) -> TableDef {
-    let header = text
-        .trim_start_matches('\u{feff}')
-        .lines()
+    // The header row, read as CSV (quoted names may hold commas).
+    let header: Vec<String> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
         .next()
-        .unwrap_or("");
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
+        .unwrap_or_default();
     let mut columns: Vec<ColumnDef> = header
-        .split(',')
-        .map(|c| c.trim().trim_matches('"').to_string())
+        .into_iter()
         .filter(|c| !c.is_empty())
         .map(|c| {
             let documented = doc.columns.iter().find(|d| d.name.eq_ignore_ascii_case(&c));
@@ -759,7 +750,7 @@ fn read_model(
         .iter()
         .find(|w| w.target.eq_ignore_ascii_case(&name))
         .map(|w| w.location.clone())
-        .unwrap_or_else(|| Location::line(rel, line_of(&r.sql, at)));
+        .unwrap_or_else(|| Location::line(rel, crate::model::LineIndex::new(&r.sql).line(at)));
     let kind = if view {
         DatasetKind::View
     } else {
@@ -898,16 +889,10 @@ fn expand_stars(models: &mut [ModelFacts], known: &HashMap<String, Vec<String>>)
                     OutItem::Star { table } => match known_columns(table, models, known) {
                         Some(cols) => {
                             changed = true;
-                            new_items.extend(cols.into_iter().map(|c| {
-                                OutItem::Column(OutColumn {
-                                    name: Some(c.clone()),
-                                    sources: vec![SourceColumn {
-                                        tables: vec![table.clone()],
-                                        column: c,
-                                    }],
-                                    transform: Transform::Copy,
-                                })
-                            }));
+                            new_items.extend(
+                                OutColumn::star_of(table, cols.iter().map(String::as_str))
+                                    .map(OutItem::Column),
+                            );
                         }
                         None => new_items.push(item),
                     },
@@ -925,6 +910,7 @@ fn expand_stars(models: &mut [ModelFacts], known: &HashMap<String, Vec<String>>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Transform;
 
     /// `{{ doc('name') }}` descriptions take the Markdown docs block's text
     /// (on one line), so the classifier reads what the block says; an

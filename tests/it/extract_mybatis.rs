@@ -346,17 +346,17 @@ fn hostile_input_ends_in_diagnostics() {
         (
             "\u{0}\u{1}\u{2}<mapper namespace=\"\u{0}\">",
             &[],
-            "ends inside `<mapper>`",
+            "`<mapper>` is never closed",
         ),
         (
             "<mapper namespace='x'><select id='a'>SELECT #{",
             &["SELECT #{"],
-            "ends inside `<select>`",
+            "`<select>` is never closed",
         ),
         (
             "<mapper namespace='x'><sql id='s'>${",
             &[],
-            "ends inside `<sql>`",
+            "`<sql>` is never closed",
         ),
         ("<<<>>></mapper></select>", &[], "no <mapper> element"),
         ("", &[], "no <mapper> element"),

@@ -29,6 +29,7 @@
 //! turned into SQL after rendering, when the SQL before it is known (see
 //! [`macro_sql`]).
 
+use crate::model::LineIndex;
 use minijinja::value::{from_args, Kwargs, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -251,19 +252,6 @@ impl Piece {
     }
 }
 
-/// Lines of byte offsets, by binary search (a template may have many tags).
-struct LineIndex(Vec<usize>);
-
-impl LineIndex {
-    fn new(text: &str) -> LineIndex {
-        LineIndex(text.match_indices('\n').map(|(at, _)| at).collect())
-    }
-    /// The 1-based line of byte offset `at`.
-    fn line(&self, at: usize) -> usize {
-        self.0.partition_point(|&nl| nl < at) + 1
-    }
-}
-
 /// End of a `{{ }}`/`{% %}` tag opened at `from` (just past the opener):
 /// `(body end, tag end)`. Brackets and quotes inside the tag are skipped, so
 /// `{{ config(meta={'a': {'b': 1}}) }}` ends at the last `}}`.
@@ -332,7 +320,7 @@ fn scan(text: &str) -> (Vec<Piece>, Vec<(u32, String)>) {
     let mut problems = Vec::new();
     let mut i = 0;
     let mut text_start = 0;
-    let line32 = |at: usize| u32::try_from(index.line(at)).unwrap_or(u32::MAX);
+    let line32 = |at: usize| index.line(at);
     while i + 1 < b.len() {
         if b[i] != b'{' || !matches!(b[i + 1], b'{' | b'%' | b'#') {
             i += 1;
@@ -364,7 +352,7 @@ fn scan(text: &str) -> (Vec<Piece>, Vec<(u32, String)>) {
                 body: (inner.min(text.len()), text.len()),
                 ltrim,
                 rtrim: false,
-                lines: (index.line(i), index.line(text.len())),
+                lines: (index.line(i) as usize, index.line(text.len()) as usize),
             }));
             return (pieces, problems);
         };
@@ -382,7 +370,7 @@ fn scan(text: &str) -> (Vec<Piece>, Vec<(u32, String)>) {
             body: (inner, body_end.max(inner)),
             ltrim,
             rtrim,
-            lines: (index.line(i), index.line(end)),
+            lines: (index.line(i) as usize, index.line(end) as usize),
         };
         i = end;
         if tag.kind == TagKind::Stmt && text[tag.body.0..tag.body.1].trim() == "raw" {
@@ -545,7 +533,7 @@ fn build(text: &str, pieces: &[Piece], broken: &HashSet<usize>) -> Built {
         match piece {
             Piece::Text(s, e) => {
                 let mut seg = &text[*s..*e];
-                let line = index.line(*s) - 1;
+                let line = index.line(*s) as usize - 1;
                 let mut kept = String::new();
                 if i > 0 && pieces[i - 1].rtrim() {
                     let t = seg.trim_start();
@@ -567,7 +555,7 @@ fn build(text: &str, pieces: &[Piece], broken: &HashSet<usize>) -> Built {
                 open, body, end, ..
             } => {
                 out.template.push_str("{% raw %}");
-                out.text(&text[body.0..body.1], index.line(body.0) - 1);
+                out.text(&text[body.0..body.1], index.line(body.0) as usize - 1);
                 out.template.push_str("{% endraw %}");
                 // Line breaks inside the tags themselves.
                 let tags = newlines(&text[open.span.0..body.0]) + newlines(&text[body.1..*end]);
@@ -713,8 +701,10 @@ fn build_text_only(text: &str, pieces: &[Piece]) -> Built {
     };
     for piece in pieces {
         match piece {
-            Piece::Text(s, e) => out.text(&text[*s..*e], index.line(*s) - 1),
-            Piece::Raw { body, .. } => out.text(&text[body.0..body.1], index.line(body.0) - 1),
+            Piece::Text(s, e) => out.text(&text[*s..*e], index.line(*s) as usize - 1),
+            Piece::Raw { body, .. } => {
+                out.text(&text[body.0..body.1], index.line(body.0) as usize - 1)
+            }
             Piece::Tag(_) => {}
         }
     }
