@@ -836,11 +836,7 @@ pub struct Mappers;
 
 impl super::registry::Extractor for Mappers {
     fn extract(&self, s: &super::Source, cx: &super::registry::ExtractContext<'_>) -> FileFacts {
-        let mut all = extract_all([(s.rel.as_str(), s.text.as_str())], |_| cx.dialect);
-        all.remove(&s.rel).unwrap_or_else(|| FileFacts {
-            file: s.rel.clone(),
-            ..FileFacts::default()
-        })
+        super::registry::extract_alone(self, s, cx)
     }
 
     fn reads_together(&self) -> bool {

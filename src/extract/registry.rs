@@ -93,6 +93,24 @@ pub trait Extractor: Sync {
     }
 }
 
+/// Reads one file with an extractor that [reads files together](Extractor::reads_together),
+/// as a project of that one file.
+pub fn extract_alone(
+    extractor: &dyn Extractor,
+    source: &Source,
+    cx: &ExtractContext<'_>,
+) -> FileFacts {
+    let dialect = cx.dialect;
+    extractor
+        .extract_together(&[source], &move |_: &str| dialect)
+        .into_iter()
+        .find(|f| f.file == source.rel)
+        .unwrap_or_else(|| FileFacts {
+            file: source.rel.clone(),
+            ..FileFacts::default()
+        })
+}
+
 /// The facts an extractor may yield: the [`FileFacts`] fields it fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Yields {
@@ -340,7 +358,7 @@ mod tests {
             catalog: &catalog,
             deadline: None,
         };
-        let samples: [(FileKind, &str, &str); 6] = [
+        let samples: [(FileKind, &str, &str); 7] = [
             (
                 FileKind::Sql,
                 "a.sql",
@@ -365,6 +383,11 @@ mod tests {
                 FileKind::Json,
                 "job.json",
                 r#"{"job":{"content":[{"reader":{"name":"mysqlreader","parameter":{"column":["phone"],"connection":[{"table":["member"],"jdbcUrl":["jdbc:mysql://db/shop"]}]}},"writer":{"name":"osswriter","parameter":{"endpoint":"oss-us-west-1.aliyuncs.com","bucket":"b"}}}]}}"#,
+            ),
+            (
+                FileKind::Mapper,
+                "UserMapper.xml",
+                "<mapper namespace=\"x\">\n<insert id=\"copy\">INSERT INTO r (phone) SELECT phone FROM u</insert>\n</mapper>\n",
             ),
             (
                 FileKind::Hocon,
