@@ -29,7 +29,7 @@ use crate::model::{
     Report, ScanInfo,
 };
 use crate::pipeline::{
-    classify_and_propagate, evaluate_audit, Audit, ClassifiedFacts, Config, Knowledge,
+    classify_and_propagate, evaluate_audit, Audit, Classified, Config, Knowledge,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -312,7 +312,7 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
 
     let mut audit = evaluate_audit(
         &knowledge,
-        ClassifiedFacts {
+        Classified {
             datasets,
             flows,
             endpoints,

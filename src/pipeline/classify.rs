@@ -2,7 +2,7 @@
 //! live database) become classified datasets with PI propagated along the
 //! lineage graph, then [`super::evaluate`] judges them.
 
-use super::evaluate::{evaluate_audit, ClassifiedFacts};
+use super::evaluate::{evaluate_audit, Classified};
 use super::extract::Extracted;
 use super::{Config, Evaluated, Knowledge};
 use crate::classify::Classifier;
@@ -98,7 +98,7 @@ pub(super) fn finish(
     scan.diagnostics.extend(inline.diagnostics.iter().cloned());
     let audit = evaluate_audit(
         knowledge,
-        ClassifiedFacts {
+        Classified {
             datasets,
             flows: assembled.flows,
             endpoints: assembled.endpoints,

@@ -7,10 +7,11 @@ use crate::decl::Declarations;
 use crate::model::{self, empty_severity_counts, Report, ScanInfo, Summary, ToolInfo};
 use crate::{lineage, rules};
 
-/// The classified, propagated facts an audit is evaluated over (from a scan
-/// or from merged reports).
+/// What an audit is evaluated over: the datasets classified and propagated,
+/// with the flows, endpoints and controls (from a scan or from merged
+/// reports). Not "facts": those are what extraction found.
 #[derive(Debug, Clone, Default)]
-pub struct ClassifiedFacts {
+pub struct Classified {
     /// Classified datasets.
     pub datasets: Vec<model::Dataset>,
     /// Flows between field and endpoint ids.
@@ -26,12 +27,12 @@ pub struct ClassifiedFacts {
 /// report shape.
 pub fn evaluate_audit(
     knowledge: &Knowledge,
-    facts: ClassifiedFacts,
+    facts: Classified,
     decl: Option<&Declarations>,
     config: &Config,
     mut scan: ScanInfo,
 ) -> Audit {
-    let ClassifiedFacts {
+    let Classified {
         datasets,
         flows,
         endpoints,

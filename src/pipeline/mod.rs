@@ -16,7 +16,7 @@ mod evaluate;
 pub(crate) mod extract;
 
 pub use classify::{apply_overrides, classify_and_propagate};
-pub use evaluate::{evaluate_audit, ClassifiedFacts};
+pub use evaluate::{evaluate_audit, Classified};
 
 use crate::classify::cues::Cues;
 use crate::classify::taxonomy::Taxonomy;
