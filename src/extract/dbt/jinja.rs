@@ -1194,20 +1194,8 @@ fn assemble(
     while let Some(c) = chars.next() {
         match c {
             LINE_OPEN | CALL_OPEN => {
-                let mut id = String::new();
-                while let Some(d) = chars.next_if(char::is_ascii_digit) {
-                    id.push(d);
-                }
-                let close = if c == LINE_OPEN {
-                    LINE_CLOSE
-                } else {
-                    CALL_CLOSE
-                };
                 // A sentinel cut by a filter is dropped.
-                if chars.next_if_eq(&close).is_none() {
-                    continue;
-                }
-                let Ok(id) = id.parse::<usize>() else {
+                let Some(Some(id)) = sentinel_id(c, &mut chars) else {
                     continue;
                 };
                 if c == LINE_OPEN {
@@ -1375,6 +1363,26 @@ fn arg_sql(v: &Value, before: &str, calls: &[Call], depth: usize) -> String {
     }
 }
 
+/// Reads the line marker or call sentinel that `open` starts, up to its
+/// closer: `None` when it is cut (by a filter), else its id (`None` when
+/// not a number).
+fn sentinel_id(
+    open: char,
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+) -> Option<Option<usize>> {
+    let mut id = String::new();
+    while let Some(d) = chars.next_if(char::is_ascii_digit) {
+        id.push(d);
+    }
+    let close = if open == LINE_OPEN {
+        LINE_CLOSE
+    } else {
+        CALL_CLOSE
+    };
+    chars.next_if_eq(&close)?;
+    Some(id.parse().ok())
+}
+
 /// Text holding markers or sentinels (a captured block passed along), on
 /// one line.
 fn inline(s: &str, before: &str, calls: &[Call], depth: usize) -> String {
@@ -1383,19 +1391,13 @@ fn inline(s: &str, before: &str, calls: &[Call], depth: usize) -> String {
     while let Some(c) = chars.next() {
         match c {
             LINE_OPEN | CALL_OPEN => {
-                let mut id = String::new();
-                while let Some(d) = chars.next_if(char::is_ascii_digit) {
-                    id.push(d);
-                }
-                let close = if c == LINE_OPEN {
-                    LINE_CLOSE
-                } else {
-                    CALL_CLOSE
+                let Some(id) = sentinel_id(c, &mut chars) else {
+                    continue;
                 };
-                if chars.next_if_eq(&close).is_none() || c == LINE_OPEN {
+                if c == LINE_OPEN {
                     continue;
                 }
-                match id.parse::<usize>().ok().and_then(|i| calls.get(i)) {
+                match id.and_then(|i| calls.get(i)) {
                     Some(call) if depth < MAX_CALL_DEPTH => {
                         out.push_str(&macro_sql(call, before, calls, depth + 1));
                     }
