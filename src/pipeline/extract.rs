@@ -115,7 +115,7 @@ pub(crate) fn extract(
     config: &Config,
 ) -> Extracted {
     let dialect_of = |rel: &str| dialect_for(config, decl, rel);
-    let together = read_together(&kept, &dialect_of);
+    let mut together = read_together(&kept, &dialect_of);
     let progress = config.progress.as_ref();
     progress::report(
         progress,
@@ -150,7 +150,6 @@ pub(crate) fn extract(
             Some(done)
         })
         .collect();
-    let mut together = together;
     let mut out = Extracted::default();
     for (kept, streamed) in kept.iter_mut().zip(streamed) {
         let (facts, file_inline, enc, rel) = match (kept.take(), streamed) {
