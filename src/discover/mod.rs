@@ -77,13 +77,30 @@ const REPORT_MARKERS: &[&str] = &["report.json", "report.html", "report.sarif"];
 pub const DEFAULT_REPORT_DIR: &str = "piaudit-report";
 
 /// Whether `dir` is a report folder written by piaudit: one of `skip`
-/// (compared canonically), or a `piaudit-report` folder holding a report.
+/// (compared canonically), a `piaudit-report` folder holding a report, or
+/// any folder whose `report.json` is a piaudit report.
 fn is_report_dir(dir: &Path, canonical: Option<&Path>, skip: &[PathBuf]) -> bool {
     if canonical.is_some_and(|c| skip.iter().any(|s| s == c)) {
         return true;
     }
-    dir.file_name().is_some_and(|n| n == DEFAULT_REPORT_DIR)
+    if dir.file_name().is_some_and(|n| n == DEFAULT_REPORT_DIR)
         && REPORT_MARKERS.iter().any(|m| dir.join(m).is_file())
+    {
+        return true;
+    }
+    let json = dir.join("report.json");
+    json.is_file() && is_piaudit_report(&json)
+}
+
+/// Whether a JSON file begins like a piaudit report (its `tool.name`).
+fn is_piaudit_report(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = String::from_utf8_lossy(&head[..n]);
+    head.contains("\"schema_version\"") && head.contains("\"name\": \"piaudit\"")
 }
 
 /// Walks `roots` and returns the files to read.
@@ -369,7 +386,14 @@ mod tests {
         std::fs::write(root.join("ignored.sql"), "select 1;").unwrap();
         std::fs::write(root.join(".gitignore"), "ignored.sql\n").unwrap();
         std::fs::write(root.join("piaudit.yaml"), "version: 1\n").unwrap();
-        let d = discover(&[root.to_path_buf()], &WalkOptions { max_file_size: 50 }).unwrap();
+        let d = discover(
+            &[root.to_path_buf()],
+            &WalkOptions {
+                max_file_size: 50,
+                skip_dirs: Vec::new(),
+            },
+        )
+        .unwrap();
         let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, ["a.sql", "b/z.sql", "piaudit.yaml"]);
         assert!(d.files[2].at_root && !d.files[1].at_root);
@@ -418,11 +442,51 @@ mod tests {
     }
 
     #[test]
+    fn archives_and_report_folders_are_passed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (path, text) in [
+            ("a.sql", "select 1;"),
+            ("lib/x.JAR", "PK"),
+            ("dump.sql.gz", "x"),
+            ("piaudit-report/report.json", "{}"),
+            ("piaudit-report/x.sql", "select 1;"),
+            (
+                "named/report.json",
+                "{\n  \"schema_version\": \"1.2\",\n  \"tool\": {\n    \"name\": \"piaudit\",",
+            ),
+            ("named/y.sql", "select 1;"),
+            ("other/report.json", "{\"name\": \"other\"}"),
+            ("other/z.sql", "select 1;"),
+            ("out/w.sql", "select 1;"),
+        ] {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let opts = WalkOptions {
+            skip_dirs: vec![root.join("out")],
+            ..WalkOptions::default()
+        };
+        let d = discover(&[root.to_path_buf()], &opts).unwrap();
+        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["a.sql", "other/report.json", "other/z.sql"]);
+        assert_eq!(d.archives, ["dump.sql.gz", "lib/x.JAR"]);
+        let mut reports = d.report_dirs.clone();
+        reports.sort();
+        assert_eq!(reports, ["named", "out", "piaudit-report"]);
+        // An archive named as the root is a usage error.
+        let err = discover(&[root.join("dump.sql.gz")], &WalkOptions::default()).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
+    }
+
+    #[test]
     fn missing_root_is_an_error() {
         let err = discover(
             &[PathBuf::from("/nonexistent/piaudit")],
             &WalkOptions::default(),
         );
         assert!(matches!(err, Err(Error::Root { .. })));
+        assert_eq!(err.unwrap_err().exit_code(), 2, "missing: a usage error");
     }
 }

@@ -553,6 +553,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exclude_globs_match_names_or_paths_and_their_folders() {
+        let yes = |rel: &str, g: &str| excluded(rel, &[g]);
+        assert!(yes("a/vendor/x.sql", "vendor"));
+        assert!(yes("db/x_test.sql", "*_test.sql"));
+        assert!(!yes("db/x_test.sql.bak", "*_test.sql"));
+        assert!(yes("db/legacy/old/x.sql", "db/legacy"));
+        assert!(yes("db/legacy/x.sql", "db/**"));
+        assert!(!yes("src/db/legacy/x.sql", "db/legacy"));
+        assert!(!yes("vendors/x.sql", "vendor"));
+        assert!(!excluded("a.sql", &[]));
+    }
+
+    #[test]
     fn a_spent_time_budget_becomes_a_warning_and_the_scan_goes_on() {
         let sources: Vec<Source> = [
             (

@@ -333,6 +333,80 @@ mod tests {
     use super::*;
 
     #[test]
+    fn identical_lines_collapse_with_a_count_and_max_lines_cuts() {
+        use crate::data::DataFiles;
+        use crate::extract::FileKind;
+        let sources = [crate::Source {
+            rel: "db/a.sql".into(),
+            kind: FileKind::Sql,
+            text: "CREATE TABLE member (id INT, sfzh CHAR(18) COMMENT '身份证号', \
+                   mobile CHAR(11) COMMENT '手机号码');"
+                .into(),
+        }];
+        let k = crate::Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
+        let config = crate::Config {
+            lang: "en".into(),
+            ..crate::Config::default()
+        };
+        let mut audit = crate::scan_sources(
+            &k,
+            &sources,
+            None,
+            &config,
+            crate::model::ScanInfo::default(),
+        );
+        let open = audit
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.status == FindingStatus::Open)
+            .count();
+        assert!(open >= 2, "{:?}", audit.report.findings);
+        let mut twin = audit.report.findings[0].clone();
+        twin.fingerprint = "0".repeat(32);
+        let line = format!(
+            "  {}  {}:{}",
+            subjects(&twin),
+            twin.location.file,
+            twin.location.line
+        );
+        audit.report.findings.push(twin);
+        let text = findings_grouped(&audit, None);
+        let plain = anstream::adapter::strip_str(&text).to_string();
+        let rule = audit.report.findings[0].rule.clone();
+        let group: Vec<&str> = plain
+            .lines()
+            .skip_while(|l| !l.contains(&format!(" {rule} ")))
+            .take_while(|l| !l.contains("details: "))
+            .collect();
+        assert_eq!(
+            group.iter().filter(|l| l.starts_with(&line)).count(),
+            1,
+            "{plain}"
+        );
+        assert!(plain.contains(&format!("{line} (×2)")), "{plain}");
+        assert!(plain.contains("member.sfzh  db/a.sql:1"), "{plain}");
+        let cut = anstream::adapter::strip_str(&findings_grouped(&audit, Some(1))).to_string();
+        assert!(
+            cut.contains(&format!("… {} more, see report", open - 1)),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn a_fix_is_one_line_cut_at_a_sentence_end() {
+        assert_eq!(one_line("Do this.\n  Then that."), "Do this. Then that.");
+        let first = "Encrypt the column at rest with a managed key, e.g. SM4, or tokenise it.";
+        let long = format!("{first} {}", "word ".repeat(40));
+        assert_eq!(one_line(&long), first);
+        let zh = format!("对该字段实施字段级加密（如 SM4/AES-GCM，密钥集中管理）或令牌化，并在列注释中注明加密方式与密钥管理办法，确保备份同样加密存储。{}", "再".repeat(120));
+        assert!(one_line(&zh).ends_with('。'), "{}", one_line(&zh));
+        let unbroken = "y".repeat(300);
+        assert_eq!(one_line(&unbroken).chars().count(), 160);
+        assert!(one_line(&unbroken).ends_with('…'));
+    }
+
+    #[test]
     fn wide_characters_take_two_columns() {
         assert_eq!(display_width("abc"), 3);
         assert_eq!(display_width("严重"), 4);
