@@ -692,6 +692,16 @@ fn no_bar_for_few_files_nor_without_colour_on_a_terminal() {
         screen.contains('\u{1b}'),
         "colours on a terminal:\n{screen}"
     );
+    // Many files: a bar, cleared before the summary is printed.
+    let screen = on_terminal(30, "", false).unwrap();
+    let last_bar = screen.rfind(" files, ").expect("a bar for 30 files");
+    let summary = screen.rfind("piaudit 0.").expect("the summary");
+    assert!(last_bar < summary, "{screen}");
+    assert!(
+        screen[last_bar..summary].contains("\u{1b}[2K"),
+        "the bar is not cleared: {:?}",
+        &screen[last_bar..summary]
+    );
     // Many files but --no-color or NO_COLOR: no bar and no colours.
     for (extra, env) in [("--no-color", false), ("", true)] {
         let screen = on_terminal(30, extra, env).unwrap();
