@@ -289,7 +289,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     let _ = write!(out, "{}", piaudit::authoring::list(&k, &lang));
                 }
                 Some(cli::RulesAction::Show { id }) => {
-                    let _ = write!(out, "{}", piaudit::authoring::show(&k, &files, id)?);
+                    let _ = write!(
+                        out,
+                        "{}",
+                        piaudit::authoring::show(
+                            &k,
+                            &files,
+                            id,
+                            args.lang.as_deref().map(|_| lang.as_str())
+                        )?
+                    );
                 }
                 Some(cli::RulesAction::Test { dir }) => {
                     let (text, passed) = piaudit::authoring::test(&k, &files, dir.as_deref())?;
