@@ -204,7 +204,8 @@ fn format_help() -> String {
 /// `--format`'s long help: each format with its file, from the registry.
 fn format_long_help() -> String {
     format!(
-        "Report formats, comma-separated, each written to its file in --out:\n{}",
+        "Report formats, comma-separated (default: html,json), each written to its file \
+         in --out, or with --out - the one format to standard output:\n{}",
         indent(&piaudit::report::format_help_lines())
     )
 }

@@ -240,6 +240,26 @@ fn out_dash_writes_one_format_to_stdout_and_nothing_else() {
         .code(1);
     let sarif: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
+    // `merge` too.
+    let dir = tempfile::tempdir().unwrap();
+    let single = dir.path().join("one");
+    piaudit()
+        .args(["scan", "--quiet", "--format", "json", "--out"])
+        .arg(&single)
+        .arg(shop())
+        .assert()
+        .code(1);
+    let a = piaudit()
+        .args(["merge", "--format", "md", "--out", "-"])
+        .arg(single.join("report.json"))
+        .assert()
+        .code(1);
+    let md = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(md.starts_with("## piaudit"), "{md}");
+    assert!(
+        !stderr_of(&a).contains("## piaudit"),
+        "the report is on stdout only"
+    );
     // Several formats cannot share stdout: a usage error, before scanning.
     for cmd in [
         vec!["scan", "--out", "-"],
