@@ -272,6 +272,9 @@ pub struct Evaluated {
 /// Scans the configured roots (and databases).
 pub fn scan(config: &Config) -> Result<Evaluated, Error> {
     let mut knowledge = Knowledge::for_config(config)?;
+    for g in &config.exclude {
+        crate::glob::compile(g).map_err(|e| Error::Usage(format!("--exclude: {e}")))?;
+    }
     let mut found = discover::discover(
         &config.roots,
         &WalkOptions {
@@ -312,9 +315,6 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         .chain(decl.iter().flat_map(|d| d.exclude.iter()))
         .map(|g| g.trim_end_matches('/'))
         .collect();
-    for g in &config.exclude {
-        crate::glob::compile(g).map_err(|e| Error::Usage(format!("--exclude: {e}")))?;
-    }
     let before = found.files.len();
     let decl_path = at_root.map(|i| found.files[i].path.clone());
     found
