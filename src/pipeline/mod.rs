@@ -457,6 +457,9 @@ fn nothing_to_scan(config: &Config, notes: &ScanNotes) -> String {
             notes.excluded
         ));
     }
+    if notes.archives.is_empty() && notes.excluded == 0 {
+        why.push_str("; check the path");
+    }
     why.push_str(" / 未找到可扫描的文件");
     why
 }
