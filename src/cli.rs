@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// piaudit — find personal information (个人信息) in code and schemas, follow
 /// where it flows, and check it against PIPL, DSL, CSL and their rules.
 #[derive(Debug, Parser)]
-#[command(name = "piaudit", version, about, long_about = None)]
+#[command(name = "piaudit", version, about, long_about = None, after_long_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -25,7 +25,22 @@ pub struct Cli {
     /// Worker threads (default: one per CPU). Reports are identical for any N.
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// No colours and no progress bar (as does the NO_COLOR variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
+
+/// The exit codes, shown after `--help` of `piaudit` and `piaudit scan`
+/// (and in the README).
+pub const EXIT_CODES: &str = "\
+Exit codes / 退出码:
+  0  no open finding at or above --fail-on (always with --fail-on never) / 无达到阈值的待整改问题
+  1  open findings at or above --fail-on (default: low) / 存在达到阈值的待整改问题
+  2  usage, configuration or rule error: bad option or value, invalid piaudit.yaml,
+     unknown --skip-rule, a path that does not exist, an archive named as the path,
+     `/` or $HOME without --yes / 用法、配置或规则错误
+  3  the scan could not complete: no supported file to read, every file skipped,
+     a path that cannot be read, a report that cannot be written / 扫描未能完成";
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
@@ -100,6 +115,7 @@ impl InitArgs {
 
 /// Options of `piaudit scan`.
 #[derive(Debug, Args)]
+#[command(after_long_help = EXIT_CODES)]
 pub struct ScanArgs {
     /// Files or directories to scan.
     #[arg(default_value = ".")]
@@ -107,10 +123,32 @@ pub struct ScanArgs {
     /// Report formats and the `--fail-on` threshold.
     #[command(flatten)]
     pub report: ReportArgs,
-    /// Directory the reports are written to (default: piaudit-report);
-    /// for `piaudit baseline`, the baseline file.
+    /// Directory the reports are written to (default: piaudit-report), or
+    /// `-` to write the one --format to standard output (the summary goes
+    /// to stderr). `piaudit baseline`: use --file (--out is deprecated there).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// `piaudit baseline` only: the baseline file to write (default:
+    /// `.piaudit/baseline.json` under the scanned root, or the `baseline:`
+    /// of piaudit.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Leave out files and folders matching this glob over the reported
+    /// path (`vendor/**`, `*_test.sql`, `legacy`; repeatable; also the
+    /// `exclude:` list of piaudit.yaml).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not evaluate this rule (repeatable; also the `skip_rules:` list of
+    /// piaudit.yaml). Unknown ids are an error; see `piaudit rules list`.
+    #[arg(long = "skip-rule", value_name = "ID")]
+    pub skip_rules: Vec<String>,
+    /// Show at most N finding lines in the terminal (default: all); the
+    /// reports always hold every finding.
+    #[arg(long, value_name = "N")]
+    pub max_lines: Option<usize>,
+    /// Scan even `/` or the home directory (refused without it).
+    #[arg(long)]
+    pub yes: bool,
     /// Declarations file (default: piaudit.yaml in the scanned root).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -166,7 +204,8 @@ fn format_help() -> String {
 /// `--format`'s long help: each format with its file, from the registry.
 fn format_long_help() -> String {
     format!(
-        "Report formats, comma-separated, each written to its file in --out:\n{}",
+        "Report formats, comma-separated (default: html,json), each written to its file \
+         in --out, or with --out - the one format to standard output:\n{}",
         indent(&piaudit::report::format_help_lines())
     )
 }
@@ -183,34 +222,47 @@ fn indent(lines: &str) -> String {
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     /// Report formats, comma-separated (see --help for each format's file).
+    /// [default: html,json]
     #[arg(
         long,
-        default_value = "html,json",
         value_delimiter = ',',
         help = format_help(),
         long_help = format_long_help()
     )]
-    pub format: Vec<String>,
+    pub format: Option<Vec<String>>,
     /// Exit 1 when an open finding is at or above this severity
-    /// (critical, high, medium, low, info).
-    #[arg(long, default_value = "low")]
-    pub fail_on: String,
+    /// (critical, high, medium, low, info), or `never` to exit 0 whatever
+    /// is found (errors still exit 2 or 3). [default: low]
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
 }
 
+/// The formats written when `--format` is not given.
+const DEFAULT_FORMATS: [&str; 2] = ["html", "json"];
+
 impl ReportArgs {
-    /// The formats (each once, in the order given) and the threshold.
-    pub fn parse(&self) -> Result<(Vec<Format>, Severity), Error> {
+    /// The formats (each once, in the order given) and the threshold
+    /// (`None`: `--fail-on never`).
+    pub fn parse(&self) -> Result<(Vec<Format>, Option<Severity>), Error> {
         let mut formats = Vec::new();
-        for f in &self.format {
+        let given: Vec<&str> = match &self.format {
+            Some(f) => f.iter().map(String::as_str).collect(),
+            None => DEFAULT_FORMATS.to_vec(),
+        };
+        for f in given {
             let f: Format = f.parse().map_err(Error::Usage)?;
             if !formats.contains(&f) {
                 formats.push(f);
             }
         }
-        let fail_on: Severity = self
-            .fail_on
-            .parse()
-            .map_err(|e| Error::Usage(format!("--fail-on: {e}")))?;
+        let fail_on = match self.fail_on.as_deref().unwrap_or("low") {
+            never if never.eq_ignore_ascii_case("never") => None,
+            sev => Some(sev.parse::<Severity>().map_err(|e| {
+                Error::Usage(format!(
+                    "--fail-on: {e}; or `never` to never fail on findings"
+                ))
+            })?),
+        };
         Ok((formats, fail_on))
     }
 }
@@ -304,6 +356,47 @@ impl DbArgs {
     }
 }
 
+/// Refuses to scan `/` or the home directory unless `--yes` is given: such
+/// a scan reads everything the user owns and takes very long.
+pub fn check_scan_roots(paths: &[PathBuf], yes: bool) -> Result<(), Error> {
+    if yes {
+        return Ok(());
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .and_then(|h| std::fs::canonicalize(h).ok());
+    for p in paths {
+        let Ok(c) = std::fs::canonicalize(p) else {
+            continue;
+        };
+        let what = if c.parent().is_none() {
+            "the file-system root"
+        } else if Some(&c) == home.as_ref() {
+            "your home directory"
+        } else {
+            continue;
+        };
+        return Err(Error::Usage(format!(
+            "refusing to scan {} ({what}): name the project folder, or add --yes to scan it \
+             anyway / 拒绝扫描根目录或主目录：请指定项目目录，确需扫描请加 --yes",
+            p.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that `--out -` (standard output) comes with exactly one format.
+pub fn check_stdout(out: &std::path::Path, formats: &[Format]) -> Result<(), Error> {
+    if out.as_os_str() == "-" && formats.len() != 1 {
+        return Err(Error::Usage(format!(
+            "--out - writes one report to standard output, but {} formats were asked for; \
+             pick one with --format (e.g. --format json) / --out - 只能输出一种格式，请用 --format 指定",
+            formats.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Checks `piaudit db` arguments and turns them into a scan of databases
 /// only (no file paths).
 pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
@@ -323,23 +416,61 @@ pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
 }
 
 /// Checks `piaudit baseline` arguments and turns them into the scan whose
-/// findings are recorded, plus the `--out` file. The old baseline is not
-/// applied, so a missing file is no error and fixed findings drop out.
-pub fn baseline_config(args: Box<ScanArgs>) -> Result<(Config, Option<PathBuf>), Error> {
+/// findings are recorded, the `--file` to write, and warnings about the
+/// options it ignores. The old baseline is not applied, so a missing file
+/// is no error and fixed findings drop out.
+pub fn baseline_config(
+    mut args: Box<ScanArgs>,
+) -> Result<(Config, Option<PathBuf>, Vec<String>), Error> {
     if args.baseline.is_some() || args.diff_base.is_some() {
         return Err(Error::Usage(
             "`piaudit baseline` records every current finding: --baseline and --diff-base \
-             belong to `piaudit scan`; name the file with --out / \
-             `piaudit baseline` 记录当前全部问题，--baseline 与 --diff-base 仅用于 `piaudit scan`，输出文件请用 --out"
+             belong to `piaudit scan`; name the file with --file / \
+             `piaudit baseline` 记录当前全部问题，--baseline 与 --diff-base 仅用于 `piaudit scan`，输出文件请用 --file"
                 .into(),
         ));
     }
-    let out = args.out.clone();
+    let mut warnings = Vec::new();
+    let file = match (args.file.take(), args.out.take()) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Usage(
+                "`piaudit baseline`: give the file with --file only (--out is its deprecated \
+                 name) / 请只用 --file 指定基线文件"
+                    .into(),
+            ))
+        }
+        (Some(f), None) => Some(f),
+        (None, Some(f)) => {
+            warnings.push(
+                "`piaudit baseline --out FILE` is deprecated and will be removed: use --file FILE \
+                 (for `scan`, --out is a folder) / --out 已弃用，请改用 --file"
+                    .to_string(),
+            );
+            Some(f)
+        }
+        (None, None) => None,
+    };
+    let ignored: Vec<&str> = [
+        ("--format", args.report.format.is_some()),
+        ("--fail-on", args.report.fail_on.is_some()),
+        ("--lang", args.rules.lang.is_some()),
+        ("--max-lines", args.max_lines.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    if !ignored.is_empty() {
+        warnings.push(format!(
+            "`piaudit baseline` ignores {}: it writes one JSON file of fingerprints and exits 0; \
+             pass them to `piaudit scan --baseline FILE` / 基线命令忽略这些选项",
+            ignored.join(", ")
+        ));
+    }
     let (mut config, _, _) = args.into_config()?;
     config.skip_baseline = true;
     // Baselines must not depend on timings or a report format.
     config.deterministic = true;
-    Ok((config, out))
+    Ok((config, file, warnings))
 }
 
 /// Options of `piaudit merge`.
@@ -367,7 +498,7 @@ impl MergeArgs {
     /// `--fail-on` threshold.
     pub fn into_options(
         self,
-    ) -> Result<(piaudit::merge::MergeOptions, Vec<Format>, Severity), Error> {
+    ) -> Result<(piaudit::merge::MergeOptions, Vec<Format>, Option<Severity>), Error> {
         let (formats, fail_on) = self.report.parse()?;
         let (lang, today) = self.rules.language_and_date()?;
         let options = piaudit::merge::MergeOptions {
@@ -589,8 +720,9 @@ pub fn language(flag: Option<&str>) -> Result<String, Error> {
 }
 
 impl ScanArgs {
-    /// Validates the arguments into a library config, formats and threshold.
-    pub fn into_config(self) -> Result<(Config, Vec<Format>, Severity), Error> {
+    /// Validates the arguments into a library config, formats and threshold
+    /// (`None`: `--fail-on never`).
+    pub fn into_config(self) -> Result<(Config, Vec<Format>, Option<Severity>), Error> {
         let (formats, fail_on) = self.report.parse()?;
         let dialect = match &self.dialect {
             Some(d) => Some(
@@ -618,6 +750,13 @@ impl ScanArgs {
             baseline: self.baseline,
             skip_baseline: false,
             diff_base: self.diff_base,
+            exclude: self.exclude,
+            skip_rules: self.skip_rules,
+            skip_dirs: self
+                .out
+                .into_iter()
+                .filter(|o| o.as_os_str() != "-")
+                .collect(),
         };
         Ok((config, formats, fail_on))
     }

@@ -44,7 +44,7 @@ impl Input<'_> {
     }
 
     /// Reads and decodes the input.
-    fn read(self) -> ReadFile {
+    pub(crate) fn read(self) -> ReadFile {
         let f = match self {
             Input::Text(s) => return Ok((s.clone(), None)),
             Input::File(f) => f,

@@ -266,7 +266,7 @@ fn missing_or_malformed_baseline_is_a_usage_error() {
             .arg(dir.path()),
         2,
     );
-    assert!(err.contains("--out"), "{err}");
+    assert!(err.contains("--file"), "{err}");
 }
 
 #[test]

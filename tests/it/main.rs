@@ -19,6 +19,7 @@ mod classify;
 mod classify_context;
 mod classify_eval;
 mod cli;
+mod controls;
 mod corpus;
 mod db;
 mod dialect_coverage;
