@@ -591,9 +591,15 @@ pub struct ExplainArgs {
 /// Options of `piaudit eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Labels CSV: `repo,file,table,column,is_pi,category,sensitive`
-    /// (see tests/fixtures/classify/README.md).
-    #[arg(long)]
+    /// Labels CSV with a header row; columns are found by name, in any
+    /// order, others (e.g. `repo`) are ignored: `file` (matched by its last
+    /// path component), `table` (without schema), `column`, `is_pi`
+    /// (yes/no, true/false, 1/0, y/n), `category` (optional: a taxonomy
+    /// id, a coarser prefix such as `finance`, or `other`; empty when not
+    /// PI) and `sensitive_35273` / `sensitive_45574` for the chosen
+    /// profile, else `sensitive` (yes/no…, empty = no). A bad row or an
+    /// unknown category exits 2 naming FILE:LINE. See eval/README.md.
+    #[arg(long, verbatim_doc_comment)]
     pub labels: PathBuf,
     /// Files or directories holding the labelled schemas.
     #[arg(required = true)]

@@ -247,7 +247,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ))
             })?;
             let labels = piaudit::classify::eval::parse_labels(&labels_text, &args.profile)
-                .map_err(|e| Error::Usage(format!("{}: {e}", args.labels.display())))?;
+                .map_err(|e| Error::Usage(format!("{}:{e}", args.labels.display())))?;
             let config = piaudit::Config {
                 roots: args.paths.clone(),
                 declarations: args.config.clone(),
@@ -256,6 +256,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ..piaudit::Config::default()
             };
             let audit = piaudit::scan(&config)?;
+            piaudit::classify::eval::check_categories(
+                &labels,
+                audit.categories.keys().map(String::as_str),
+            )
+            .map_err(|e| Error::Usage(format!("{}:{e}", args.labels.display())))?;
             let m = piaudit::classify::eval::evaluate(&audit.report, &labels);
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{m}");

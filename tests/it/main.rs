@@ -23,6 +23,7 @@ mod controls;
 mod corpus;
 mod db;
 mod dialect_coverage;
+mod eval_labels;
 mod examples;
 mod extract_config;
 mod extract_dbt;
