@@ -53,6 +53,12 @@ pub enum Command {
     Eval(EvalArgs),
     /// Set a project up: with `--ci`, write a CI pipeline snippet.
     Init(InitArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    /// (e.g. `piaudit completions bash > /etc/bash_completion.d/piaudit`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout, or with `--out DIR` write one page
+    /// per command there (piaudit.1, piaudit-scan.1, …).
+    Man(ManArgs),
 }
 
 /// Options of `piaudit init`.
@@ -722,5 +728,55 @@ mod tests {
         };
         let err = args.run().unwrap_err();
         assert!(err.to_string().contains("--dialect"), "{err}");
+    }
+}
+
+/// Options of `piaudit completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+impl CompletionsArgs {
+    /// Writes the completion script of the whole command line to `out`.
+    pub fn run(&self, out: &mut dyn std::io::Write) {
+        use clap::CommandFactory;
+        // Into memory first: the generator panics when its writer fails,
+        // and a closed pipe (`piaudit completions bash | head`) is no error.
+        let mut script = Vec::new();
+        clap_complete::generate(self.shell, &mut Cli::command(), "piaudit", &mut script);
+        let _ = out.write_all(&script);
+    }
+}
+
+/// Options of `piaudit man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write piaudit.1 and one page per subcommand into this directory
+    /// instead of printing piaudit.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+impl ManArgs {
+    /// Prints the man page to `stdout`, or writes the pages into `--out`;
+    /// returns the directory written, if any.
+    pub fn run(&self, stdout: &mut dyn std::io::Write) -> Result<Option<PathBuf>, Error> {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let Some(dir) = &self.out else {
+            // A closed pipe (`piaudit man | head`) is not an error.
+            let _ = clap_mangen::Man::new(cmd).render(stdout);
+            return Ok(None);
+        };
+        let output = |source| Error::Output {
+            path: dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(output)?;
+        clap_mangen::generate_to(cmd, dir).map_err(output)?;
+        Ok(Some(dir.clone()))
     }
 }
