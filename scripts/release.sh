@@ -128,6 +128,7 @@ for want in "${requested[@]}"; do
   chmod 0755 "$stage/$name/piaudit"
   chmod 0644 "$stage/$name/README.md" "$stage/$name/docs/ci.md"
   tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
+      --mode='u+rwX,go+rX,go-w' \
       --format=gnu -C "$stage" -cf - "$name" | gzip -9n > "$dist/$name.tar.gz"
   rm -rf "$stage"
   built+=("$name.tar.gz")

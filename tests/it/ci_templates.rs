@@ -309,7 +309,7 @@ fn run_action(w: &World, inputs: &[(&str, &str)], diff_base: &str) -> ActionRun 
                         .unwrap()
                         .lines()
                         .filter_map(|l| l.strip_prefix("exit-code="))
-                        .last()
+                        .next_back()
                         .unwrap_or("")
                         .to_string()
                 } else {
@@ -795,7 +795,7 @@ fn dockerfile_is_multi_stage_non_root_with_piaudit_as_entrypoint() {
         .find(|(w, _)| w == "ENTRYPOINT")
         .expect("ENTRYPOINT");
     let entry: Vec<String> = serde_json::from_str(&entry.1).expect("exec-form ENTRYPOINT");
-    assert_eq!(entry, [dest.clone()]);
+    assert_eq!(entry, std::slice::from_ref(&dest));
     assert!(dest.ends_with("/piaudit"));
     // The last USER of the runtime stage is not root.
     let user = runtime
