@@ -314,6 +314,8 @@ pipeline {
   }
   stages {
     stage('piaudit') {
+      // `branch` and `changeRequest()` need a multibranch pipeline; in a
+      // plain pipeline job, delete this `when` block.
       when {
         anyOf {
           branch '@BRANCH@'
