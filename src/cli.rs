@@ -780,3 +780,53 @@ impl ManArgs {
         Ok(Some(dir.clone()))
     }
 }
+
+#[cfg(test)]
+mod man_tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The man page renders whatever closing text `--help` has (the
+    /// exit-code table): every word of it, in an EXTRA section; and no such
+    /// section without one.
+    #[test]
+    fn man_page_has_the_closing_text_of_the_help() {
+        let mut page = Vec::new();
+        ManArgs { out: None }.run(&mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains(".TH piaudit 1"), "{page}");
+        let cmd = Cli::command();
+        let closing = cmd
+            .get_after_long_help()
+            .or_else(|| cmd.get_after_help())
+            .map(ToString::to_string);
+        let Some(closing) = closing else {
+            assert!(!page.contains(".SH EXTRA"), "{page}");
+            return;
+        };
+        assert!(page.contains(".SH EXTRA"), "{page}");
+        let extra = page.split(".SH EXTRA").nth(1).unwrap();
+        for word in closing
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            assert!(
+                extra.contains(word),
+                "`{word}` of the help is not in the man page"
+            );
+        }
+    }
+
+    #[test]
+    fn completions_name_every_subcommand() {
+        let mut script = Vec::new();
+        CompletionsArgs {
+            shell: clap_complete::Shell::Bash,
+        }
+        .run(&mut script);
+        let script = String::from_utf8(script).unwrap();
+        for sub in Cli::command().get_subcommands() {
+            assert!(script.contains(sub.get_name()), "{}", sub.get_name());
+        }
+    }
+}

@@ -847,7 +847,7 @@ fn completions_for_each_shell_name_the_subcommands() {
 }
 
 #[test]
-fn man_page_renders_the_help_including_its_closing_section() {
+fn man_page_renders_the_help_and_its_exit_codes() {
     let out = piaudit().arg("man").assert().code(0);
     let page = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(page.contains(".TH piaudit 1"), "{page}");
@@ -856,27 +856,14 @@ fn man_page_renders_the_help_including_its_closing_section() {
     for sub in ["scan", "baseline", "completions", "man"] {
         assert!(plain.contains(&format!("piaudit-{sub}(1)")), "no {sub}");
     }
-    // Whatever `--help` says after its options (the exit-code table, when
-    // the help has one) is in the man page too.
+    // The closing text of `--help` (the exit-code table, once the help has
+    // one) is the man page's EXTRA section; line by line in the binary's
+    // unit test `cli::man_tests`.
     let help = piaudit().arg("--help").assert().code(0);
     let help = String::from_utf8(help.get_output().stdout.clone()).unwrap();
-    let after_options = help
-        .split("\nOptions:\n")
-        .nth(1)
-        .unwrap_or("")
-        .split("\n\n")
-        .skip(1)
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    for line in after_options.lines().filter(|l| l.trim().len() > 3) {
-        let words: Vec<&str> = line.split_whitespace().take(3).collect();
-        assert!(
-            words.iter().all(|w| plain.contains(w)),
-            "`{line}` of --help is not in the man page"
-        );
-    }
-    if help.to_lowercase().contains("exit code") || help.contains("退出码") {
-        assert!(plain.contains(".SH EXTRA") || plain.to_lowercase().contains("exit code"));
+    let lower = help.to_lowercase();
+    if lower.contains("exit code") || lower.contains("exit status") || help.contains("退出码") {
+        assert!(plain.contains(".SH EXTRA"), "no exit codes in the man page");
     }
     let dir = tempfile::tempdir().unwrap();
     piaudit()
