@@ -68,6 +68,12 @@ pub enum Command {
     Eval(EvalArgs),
     /// Set a project up: with `--ci`, write a CI pipeline snippet.
     Init(InitArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    /// (e.g. `piaudit completions bash > /etc/bash_completion.d/piaudit`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout, or with `--out DIR` write one page
+    /// per command there (piaudit.1, piaudit-scan.1, …).
+    Man(ManArgs),
 }
 
 /// Options of `piaudit init`.
@@ -867,5 +873,105 @@ mod tests {
         };
         let err = args.run().unwrap_err();
         assert!(err.to_string().contains("--dialect"), "{err}");
+    }
+}
+
+/// Options of `piaudit completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+impl CompletionsArgs {
+    /// Writes the completion script of the whole command line to `out`.
+    pub fn run(&self, out: &mut dyn std::io::Write) {
+        use clap::CommandFactory;
+        // Into memory first: the generator panics when its writer fails,
+        // and a closed pipe (`piaudit completions bash | head`) is no error.
+        let mut script = Vec::new();
+        clap_complete::generate(self.shell, &mut Cli::command(), "piaudit", &mut script);
+        let _ = out.write_all(&script);
+    }
+}
+
+/// Options of `piaudit man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write piaudit.1 and one page per subcommand into this directory
+    /// instead of printing piaudit.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+impl ManArgs {
+    /// Prints the man page to `stdout`, or writes the pages into `--out`;
+    /// returns the directory written, if any.
+    pub fn run(&self, stdout: &mut dyn std::io::Write) -> Result<Option<PathBuf>, Error> {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let Some(dir) = &self.out else {
+            // A closed pipe (`piaudit man | head`) is not an error.
+            let _ = clap_mangen::Man::new(cmd).render(stdout);
+            return Ok(None);
+        };
+        let output = |source| Error::Output {
+            path: dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(output)?;
+        clap_mangen::generate_to(cmd, dir).map_err(output)?;
+        Ok(Some(dir.clone()))
+    }
+}
+
+#[cfg(test)]
+mod man_tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The man page renders whatever closing text `--help` has (the
+    /// exit-code table): every word of it, in an EXTRA section; and no such
+    /// section without one.
+    #[test]
+    fn man_page_has_the_closing_text_of_the_help() {
+        let mut page = Vec::new();
+        ManArgs { out: None }.run(&mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains(".TH piaudit 1"), "{page}");
+        let cmd = Cli::command();
+        let closing = cmd
+            .get_after_long_help()
+            .or_else(|| cmd.get_after_help())
+            .map(ToString::to_string);
+        let Some(closing) = closing else {
+            assert!(!page.contains(".SH EXTRA"), "{page}");
+            return;
+        };
+        assert!(page.contains(".SH EXTRA"), "{page}");
+        let extra = page.split(".SH EXTRA").nth(1).unwrap();
+        for word in closing
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            assert!(
+                extra.contains(word),
+                "`{word}` of the help is not in the man page"
+            );
+        }
+    }
+
+    #[test]
+    fn completions_name_every_subcommand() {
+        let mut script = Vec::new();
+        CompletionsArgs {
+            shell: clap_complete::Shell::Bash,
+        }
+        .run(&mut script);
+        let script = String::from_utf8(script).unwrap();
+        for sub in Cli::command().get_subcommands() {
+            assert!(script.contains(sub.get_name()), "{}", sub.get_name());
+        }
     }
 }

@@ -315,5 +315,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Completions(args) => {
+            args.run(&mut std::io::stdout().lock());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man(args) => {
+            if let Some(dir) = args.run(&mut std::io::stdout().lock())? {
+                if !cli.quiet {
+                    eprintln!("piaudit: wrote the man pages into {}", dir.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
