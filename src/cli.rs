@@ -119,10 +119,22 @@ pub struct ScanArgs {
     /// `baseline:` of piaudit.yaml, if any).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Keep only findings on subjects touched since this git ref (files
-    /// changed since the merge base, plus untracked files), e.g. origin/main.
+    /// Pull-request mode: report only new findings, those a scan of the
+    /// merge base of this git ref and HEAD does not have, e.g. origin/main.
+    /// The base is checked out into a temporary directory (the work tree is
+    /// not touched) and its findings cached in $PIAUDIT_CACHE_DIR (default
+    /// ~/.cache/piaudit).
     #[arg(long, value_name = "GITREF")]
     pub diff_base: Option<String>,
+    /// Keep only findings on subjects touched since this git ref (files
+    /// changed since the merge base, plus untracked files), old findings on
+    /// them included.
+    #[arg(long, value_name = "GITREF")]
+    pub changed_since: Option<String>,
+    /// Directory SARIF artifact URIs are relative to (default: the root of
+    /// the git work tree holding the first path, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
     /// Rule pack, profile, language, rule overlay and waiver date.
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -326,11 +338,11 @@ pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
 /// findings are recorded, plus the `--out` file. The old baseline is not
 /// applied, so a missing file is no error and fixed findings drop out.
 pub fn baseline_config(args: Box<ScanArgs>) -> Result<(Config, Option<PathBuf>), Error> {
-    if args.baseline.is_some() || args.diff_base.is_some() {
+    if args.baseline.is_some() || args.diff_base.is_some() || args.changed_since.is_some() {
         return Err(Error::Usage(
-            "`piaudit baseline` records every current finding: --baseline and --diff-base \
-             belong to `piaudit scan`; name the file with --out / \
-             `piaudit baseline` 记录当前全部问题，--baseline 与 --diff-base 仅用于 `piaudit scan`，输出文件请用 --out"
+            "`piaudit baseline` records every current finding: --baseline, --diff-base and \
+             --changed-since belong to `piaudit scan`; name the file with --out / \
+             `piaudit baseline` 记录当前全部问题，--baseline、--diff-base 与 --changed-since 仅用于 `piaudit scan`，输出文件请用 --out"
                 .into(),
         ));
     }
@@ -588,6 +600,24 @@ pub fn language(flag: Option<&str>) -> Result<String, Error> {
     })
 }
 
+/// Where `--diff-base` caches merge-base scans: `$PIAUDIT_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/piaudit`, else `~/.cache/piaudit` (`%LOCALAPPDATA%`
+/// on Windows); `None` (no cache) when none is set or the variable is empty.
+fn cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(v) = std::env::var_os("PIAUDIT_CACHE_DIR") {
+        return (!v.is_empty()).then(|| PathBuf::from(v));
+    }
+    var("XDG_CACHE_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".cache")))
+        .or_else(|| var("LOCALAPPDATA"))
+        .map(|d| d.join("piaudit"))
+}
+
 impl ScanArgs {
     /// Validates the arguments into a library config, formats and threshold.
     pub fn into_config(self) -> Result<(Config, Vec<Format>, Severity), Error> {
@@ -600,6 +630,12 @@ impl ScanArgs {
             None => None,
         };
         let (lang, today) = self.rules.language_and_date()?;
+        if let Some(dir) = self.sarif_root.as_ref().filter(|d| !d.is_dir()) {
+            return Err(Error::Usage(format!(
+                "--sarif-root {}: not a directory / 不是目录",
+                dir.display()
+            )));
+        }
         let config = Config {
             roots: self.paths,
             declarations: self.config,
@@ -618,6 +654,10 @@ impl ScanArgs {
             baseline: self.baseline,
             skip_baseline: false,
             diff_base: self.diff_base,
+            changed_since: self.changed_since,
+            cache_dir: cache_dir(),
+            root_labels: Vec::new(),
+            sarif_root: self.sarif_root,
         };
         Ok((config, formats, fail_on))
     }

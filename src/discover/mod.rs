@@ -1,6 +1,7 @@
 //! Discover: walk the roots (gitignore-aware), decide each file's kind, read
 //! it with the right encoding, and record every file passed over with why.
 
+pub mod artifacts;
 mod encoding;
 
 pub use encoding::{decode, Decoded};
@@ -29,13 +30,28 @@ pub struct FoundFile {
 pub struct WalkOptions {
     /// Files larger than this many bytes are skipped.
     pub max_file_size: u64,
+    /// What reported paths are prefixed with when several roots are
+    /// scanned, one per root; empty: each root as given ([`display_root`]).
+    /// The `--diff-base` scan of the merge base, whose roots lie in a
+    /// temporary directory, reuses the labels of the scan it is compared to.
+    pub labels: Vec<String>,
 }
 
 impl Default for WalkOptions {
     fn default() -> Self {
         WalkOptions {
             max_file_size: 64 * 1024 * 1024,
+            labels: Vec::new(),
         }
+    }
+}
+
+/// The label of root `i` of `roots`: `labels[i]` when given, else the
+/// root as shown ([`display_root`]).
+pub fn root_label(roots: &[PathBuf], labels: &[String], i: usize) -> String {
+    match labels.get(i) {
+        Some(l) => l.clone(),
+        None => roots.get(i).map_or_else(String::new, |r| display_root(r)),
     }
 }
 
@@ -55,12 +71,12 @@ pub struct Discovery {
 pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Error> {
     let mut out = Discovery::default();
     let prefix_roots = roots.len() > 1;
-    for root in roots {
+    for (i, root) in roots.iter().enumerate() {
         let meta = std::fs::metadata(root).map_err(|source| Error::Root {
             path: root.clone(),
             source,
         })?;
-        let root_label = display_root(root);
+        let root_label = root_label(roots, &opts.labels, i);
         if meta.is_file() {
             let name = root
                 .file_name()
@@ -285,7 +301,14 @@ mod tests {
         std::fs::write(root.join("ignored.sql"), "select 1;").unwrap();
         std::fs::write(root.join(".gitignore"), "ignored.sql\n").unwrap();
         std::fs::write(root.join("piaudit.yaml"), "version: 1\n").unwrap();
-        let d = discover(&[root.to_path_buf()], &WalkOptions { max_file_size: 50 }).unwrap();
+        let d = discover(
+            &[root.to_path_buf()],
+            &WalkOptions {
+                max_file_size: 50,
+                ..WalkOptions::default()
+            },
+        )
+        .unwrap();
         let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, ["a.sql", "b/z.sql", "piaudit.yaml"]);
         assert!(d.files[2].at_root && !d.files[1].at_root);
