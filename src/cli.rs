@@ -704,6 +704,36 @@ mod tests {
     }
 
     #[test]
+    fn pr_mode_and_sarif_options_are_checked() {
+        let scan = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["piaudit", "scan", "x"], args].concat()).unwrap();
+            let Command::Scan(args) = cli.command else {
+                panic!()
+            };
+            args
+        };
+        let err = scan(&["--sarif-root", "/nonexistent/dir"])
+            .into_config()
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--sarif-root"), "{err}");
+        let (config, _, _) = scan(&["--diff-base", "main", "--changed-since", "v1"])
+            .into_config()
+            .unwrap();
+        assert_eq!(config.diff_base.as_deref(), Some("main"));
+        assert_eq!(config.changed_since.as_deref(), Some("v1"));
+        for option in ["--diff-base", "--changed-since"] {
+            let cli = Cli::try_parse_from(["piaudit", "baseline", "x", option, "main"]).unwrap();
+            let Command::Baseline(args) = cli.command else {
+                panic!()
+            };
+            let err = baseline_config(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.to_string().contains(option), "{err}");
+        }
+    }
+
+    #[test]
     fn every_format_row_is_accepted_and_in_the_help() {
         use clap::CommandFactory;
         for spec in piaudit::report::FORMATS {

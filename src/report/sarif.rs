@@ -345,7 +345,10 @@ fn provision_titles(audit: &Audit, code: &str) -> (String, String, String) {
         .map_or((p.instrument.as_str(), p.instrument.as_str()), |i| {
             (i.en.as_str(), i.zh.as_str())
         });
+    // National standards (GB/T) number clauses, laws and regulations articles.
+    let standard = p.instrument.starts_with("GB");
     let (art_en, art_zh) = match p.article.as_deref() {
+        Some(a) if standard && !a.is_empty() => (format!(", clause {a}"), format!(" {a}")),
         Some(a) if !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()) => {
             (format!(", Article {a}"), format!(" 第{a}条"))
         }

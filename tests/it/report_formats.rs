@@ -426,7 +426,12 @@ fn sarif_rule_help_cites_the_law_and_the_fix() {
             assert!(text.contains(code.as_str()), "{}: {code}", rule.id);
             assert!(text.contains(&instrument.en), "{}: {code}", rule.id);
             assert!(md.contains(&instrument.zh), "{}: {code}", rule.id);
-            if let Some(article) = p
+            if p.instrument.starts_with("GB") {
+                // Standards number clauses.
+                if let Some(clause) = p.article.as_deref() {
+                    assert!(text.contains(&format!("clause {clause}")), "{code}");
+                }
+            } else if let Some(article) = p
                 .article
                 .as_deref()
                 .filter(|a| a.bytes().all(|b| b.is_ascii_digit()))
