@@ -182,6 +182,48 @@ fn sarif_paths_of_one_root_are_relative_to_srcroot() {
     );
 }
 
+#[test]
+fn sarif_keeps_the_most_severe_results_within_githubs_limit() {
+    let (_dir, mut audit) = shop("en", None);
+    let one_round = audit.report.findings.clone();
+    assert!(one_round.iter().any(|f| f.severity <= Severity::Low));
+    while audit.report.findings.len() <= piaudit::report::sarif::MAX_RESULTS {
+        audit.report.findings.extend(one_round.iter().cloned());
+    }
+    let total = audit.report.findings.len();
+    let doc: Value = serde_json::from_str(&render(&audit, Format::Sarif)).unwrap();
+    let run = &doc["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), piaudit::report::sarif::MAX_RESULTS);
+    assert_eq!(
+        run["properties"]["resultsOmitted"].as_u64().unwrap() as usize,
+        total - results.len()
+    );
+    // Nothing omitted is more severe than anything kept.
+    let rank = |level: &str| {
+        ["note", "warning", "error"]
+            .iter()
+            .position(|l| *l == level)
+    };
+    let kept_min = results
+        .iter()
+        .filter_map(|r| rank(r["level"].as_str().unwrap()))
+        .min()
+        .unwrap();
+    let mut by_level = std::collections::BTreeMap::<usize, usize>::new();
+    for f in &audit.report.findings {
+        let level = piaudit::report::sarif::level(f.severity);
+        *by_level.entry(rank(level).unwrap()).or_default() += 1;
+    }
+    let more_severe: usize = by_level.range(kept_min + 1..).map(|(_, n)| n).sum();
+    let kept_more_severe = results
+        .iter()
+        .filter(|r| rank(r["level"].as_str().unwrap()).unwrap() > kept_min)
+        .count();
+    assert_eq!(kept_more_severe, more_severe);
+    assert!(github_problems(&doc).is_empty());
+}
+
 /// What GitHub code scanning requires of an uploaded SARIF file beyond the
 /// schema (docs.github.com, "SARIF support for code scanning"), as a list
 /// of problems.
