@@ -146,13 +146,9 @@ fn work_tree(roots: &[PathBuf]) -> Result<(PathBuf, Vec<String>), Error> {
         .ok_or_else(|| usage("--diff-base: nothing to scan / 没有扫描路径".into()))
 }
 
-/// The merge base of `git_ref` and `HEAD` in `top`.
+/// The merge base of `git_ref` (checked not to look like an option) and
+/// `HEAD` in `top`.
 fn merge_base(top: &Path, git_ref: &str) -> Result<String, Error> {
-    if git_ref.is_empty() || git_ref.starts_with('-') {
-        return Err(usage(format!(
-            "--diff-base `{git_ref}`: not a git revision / 不是有效的 git 版本"
-        )));
-    }
     let commit = format!("{git_ref}^{{commit}}");
     let known = git(top, &["rev-parse", "--verify", "--quiet", &commit], None)?;
     if !known.status.success() {
