@@ -625,3 +625,92 @@ fn diff_base_caches_the_merge_base_scan_outside_the_scanned_tree() {
     assert!(fingerprints(&other).len() < fingerprints(&all).len());
     assert_eq!(fs::read_dir(cache.join("diff-base")).unwrap().count(), 2);
 }
+
+#[test]
+fn diff_base_with_a_path_the_base_lacks_reports_everything_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(repo.join("db")).unwrap();
+    fs::write(repo.join("db/schema.sql"), CUSTOMER).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    fs::create_dir_all(repo.join("new")).unwrap();
+    fs::write(
+        repo.join("new/patient.sql"),
+        "CREATE TABLE patient (id_card VARCHAR(18) COMMENT '身份证号');\n",
+    )
+    .unwrap();
+    let roots = ["repo/db", "repo/new"];
+    let full = scan_in(dir.path(), &roots, &cache, &[]);
+    let under_new: BTreeSet<String> = full["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["location"]["file"]
+                .as_str()
+                .unwrap()
+                .starts_with("repo/new/")
+        })
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!under_new.is_empty());
+    let run = piaudit()
+        .current_dir(dir.path())
+        .env("PIAUDIT_CACHE_DIR", &cache)
+        .args([
+            "scan",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--diff-base",
+            "main",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .args(roots)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let pr: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(fingerprints(&pr), under_new);
+    // The summary says what was compared and left out.
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let commit = git_out(&repo, &["rev-parse", "--short=12", "main"]);
+    let left_out = fingerprints(&full).len() - under_new.len();
+    assert!(
+        stderr.contains(&format!(
+            "--diff-base main: {left_out} findings already in the merge base {}",
+            commit.trim()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn diff_base_needs_one_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["one", "two"] {
+        let repo = dir.path().join(name);
+        fs::create_dir_all(&repo).unwrap();
+        fs::write(repo.join("a.sql"), CUSTOMER).unwrap();
+        git(&repo, &["init", "-q", "-b", "main"]);
+        git(&repo, &["add", "."]);
+        git(&repo, &["commit", "-q", "-m", "base"]);
+    }
+    let err = stderr_with_code(
+        piaudit()
+            .current_dir(dir.path())
+            .env("PIAUDIT_CACHE_DIR", dir.path().join("cache"))
+            .args(["scan", "--format", "json", "--diff-base", "main", "--out"])
+            .arg(dir.path().join("out"))
+            .args(["one", "two"]),
+        2,
+    );
+    assert!(err.contains("another git repository"), "{err}");
+}
