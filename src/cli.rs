@@ -163,10 +163,22 @@ pub struct ScanArgs {
     /// `baseline:` of piaudit.yaml, if any).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Keep only findings on subjects touched since this git ref (files
-    /// changed since the merge base, plus untracked files), e.g. origin/main.
+    /// Pull-request mode: report only new findings, those a scan of the
+    /// merge base of this git ref and HEAD does not have, e.g. origin/main.
+    /// The base is checked out into a temporary directory (the work tree is
+    /// not touched) and its findings cached in $PIAUDIT_CACHE_DIR (default
+    /// ~/.cache/piaudit).
     #[arg(long, value_name = "GITREF")]
     pub diff_base: Option<String>,
+    /// Keep only findings on subjects touched since this git ref (files
+    /// changed since the merge base, plus untracked files), old findings on
+    /// them included.
+    #[arg(long, value_name = "GITREF")]
+    pub changed_since: Option<String>,
+    /// Directory SARIF artifact URIs are relative to (default: the root of
+    /// the git work tree holding the first path, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
     /// Rule pack, profile, language, rule overlay and waiver date.
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -428,11 +440,11 @@ pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
 pub fn baseline_config(
     mut args: Box<ScanArgs>,
 ) -> Result<(Config, Option<PathBuf>, Vec<String>), Error> {
-    if args.baseline.is_some() || args.diff_base.is_some() {
+    if args.baseline.is_some() || args.diff_base.is_some() || args.changed_since.is_some() {
         return Err(Error::Usage(
-            "`piaudit baseline` records every current finding: --baseline and --diff-base \
-             belong to `piaudit scan`; name the file with --file / \
-             `piaudit baseline` 记录当前全部问题，--baseline 与 --diff-base 仅用于 `piaudit scan`，输出文件请用 --file"
+            "`piaudit baseline` records every current finding: --baseline, --diff-base and \
+             --changed-since belong to `piaudit scan`; name the file with --file / \
+             `piaudit baseline` 记录当前全部问题，--baseline、--diff-base 与 --changed-since 仅用于 `piaudit scan`，输出文件请用 --file"
                 .into(),
         ));
     }
@@ -731,6 +743,24 @@ pub fn language(flag: Option<&str>) -> Result<String, Error> {
     })
 }
 
+/// Where `--diff-base` caches merge-base scans: `$PIAUDIT_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/piaudit`, else `~/.cache/piaudit` (`%LOCALAPPDATA%`
+/// on Windows); `None` (no cache) when none is set or the variable is empty.
+fn cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(v) = std::env::var_os("PIAUDIT_CACHE_DIR") {
+        return (!v.is_empty()).then(|| PathBuf::from(v));
+    }
+    var("XDG_CACHE_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".cache")))
+        .or_else(|| var("LOCALAPPDATA"))
+        .map(|d| d.join("piaudit"))
+}
+
 impl ScanArgs {
     /// Validates the arguments into a library config, formats and threshold
     /// (`None`: `--fail-on never`).
@@ -744,6 +774,12 @@ impl ScanArgs {
             None => None,
         };
         let (lang, today) = self.rules.language_and_date()?;
+        if let Some(dir) = self.sarif_root.as_ref().filter(|d| !d.is_dir()) {
+            return Err(Error::Usage(format!(
+                "--sarif-root {}: not a directory / 不是目录",
+                dir.display()
+            )));
+        }
         let config = Config {
             roots: self.paths,
             declarations: self.config,
@@ -769,6 +805,10 @@ impl ScanArgs {
                 .into_iter()
                 .filter(|o| o.as_os_str() != "-")
                 .collect(),
+            changed_since: self.changed_since,
+            cache_dir: cache_dir(),
+            root_labels: Vec::new(),
+            sarif_root: self.sarif_root,
         };
         Ok((config, formats, fail_on))
     }
@@ -812,6 +852,36 @@ mod tests {
             "{err}"
         );
         assert_eq!(language(Some("en-US")).unwrap(), "en");
+    }
+
+    #[test]
+    fn pr_mode_and_sarif_options_are_checked() {
+        let scan = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["piaudit", "scan", "x"], args].concat()).unwrap();
+            let Command::Scan(args) = cli.command else {
+                panic!()
+            };
+            args
+        };
+        let err = scan(&["--sarif-root", "/nonexistent/dir"])
+            .into_config()
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--sarif-root"), "{err}");
+        let (config, _, _) = scan(&["--diff-base", "main", "--changed-since", "v1"])
+            .into_config()
+            .unwrap();
+        assert_eq!(config.diff_base.as_deref(), Some("main"));
+        assert_eq!(config.changed_since.as_deref(), Some("v1"));
+        for option in ["--diff-base", "--changed-since"] {
+            let cli = Cli::try_parse_from(["piaudit", "baseline", "x", option, "main"]).unwrap();
+            let Command::Baseline(args) = cli.command else {
+                panic!()
+            };
+            let err = baseline_config(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.to_string().contains(option), "{err}");
+        }
     }
 
     #[test]

@@ -170,17 +170,38 @@ pub fn print_summary(audit: &Audit, written: &[PathBuf], view: &View) {
     }
     let _ = write!(err, "{}", report::text::severity_table(audit));
     let gate = &audit.gate;
-    if let Some(git_ref) = &gate.diff_base {
+    if let Some(git_ref) = &gate.changed_since {
         let _ = writeln!(
             err,
             "{}",
             if zh {
                 format!(
-                    "--diff-base {git_ref}：{} 条问题不涉及自该版本以来改动的对象，未列入",
+                    "--changed-since {git_ref}：{} 条问题不涉及自该版本以来改动的对象，未列入",
+                    gate.untouched
+                )
+            } else {
+                format!("--changed-since {git_ref}: {} findings on subjects not touched since it were left out", gate.untouched)
+            }
+        );
+    }
+    if let Some(git_ref) = &gate.diff_base {
+        let commit: String = gate
+            .merge_base
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(12)
+            .collect();
+        let _ = writeln!(
+            err,
+            "{}",
+            if zh {
+                format!(
+                    "--diff-base {git_ref}：{} 条问题在合并基点 {commit} 已存在，未列入（仅报告新增问题）",
                     gate.left_out
                 )
             } else {
-                format!("--diff-base {git_ref}: {} findings on subjects not touched since it were left out", gate.left_out)
+                format!("--diff-base {git_ref}: {} findings already in the merge base {commit} were left out (only new findings are reported)", gate.left_out)
             }
         );
     }

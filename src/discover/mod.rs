@@ -1,6 +1,7 @@
 //! Discover: walk the roots (gitignore-aware), decide each file's kind, read
 //! it with the right encoding, and record every file passed over with why.
 
+pub mod artifacts;
 mod encoding;
 
 pub use encoding::{decode, Decoded};
@@ -31,6 +32,11 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     /// Folders never walked into (the report folder of `--out`).
     pub skip_dirs: Vec<PathBuf>,
+    /// What reported paths are prefixed with when several roots are
+    /// scanned, one per root; empty: each root as given ([`display_root`]).
+    /// The `--diff-base` scan of the merge base, whose roots lie in a
+    /// temporary directory, reuses the labels of the scan it is compared to.
+    pub labels: Vec<String>,
 }
 
 impl Default for WalkOptions {
@@ -38,7 +44,17 @@ impl Default for WalkOptions {
         WalkOptions {
             max_file_size: 64 * 1024 * 1024,
             skip_dirs: Vec::new(),
+            labels: Vec::new(),
         }
+    }
+}
+
+/// The label of root `i` of `roots`: `labels[i]` when given, else the
+/// root as shown ([`display_root`]).
+pub fn root_label(roots: &[PathBuf], labels: &[String], i: usize) -> String {
+    match labels.get(i) {
+        Some(l) => l.clone(),
+        None => roots.get(i).map_or_else(String::new, |r| display_root(r)),
     }
 }
 
@@ -116,12 +132,12 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
         .iter()
         .filter_map(|d| std::fs::canonicalize(d).ok())
         .collect();
-    for root in roots {
+    for (i, root) in roots.iter().enumerate() {
         let meta = std::fs::metadata(root).map_err(|source| Error::Root {
             path: root.clone(),
             source,
         })?;
-        let root_label = display_root(root);
+        let root_label = root_label(roots, &opts.labels, i);
         if meta.is_file() && is_archive(root) {
             return Err(Error::Usage(format!(
                 "{root_label} is an archive: piaudit does not read archives; unpack it and scan \
@@ -390,7 +406,7 @@ mod tests {
             &[root.to_path_buf()],
             &WalkOptions {
                 max_file_size: 50,
-                skip_dirs: Vec::new(),
+                ..WalkOptions::default()
             },
         )
         .unwrap();

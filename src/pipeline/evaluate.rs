@@ -112,6 +112,7 @@ pub fn evaluate_audit(
             .collect(),
         gate: super::GateOutcome::default(),
         notes: super::ScanNotes::default(),
+        artifacts: None,
     }
 }
 

@@ -73,8 +73,8 @@ pub struct Config {
     /// Apply no baseline, not even piaudit.yaml's (`piaudit baseline`
     /// writes a fresh one and must not need the old one to exist).
     pub skip_baseline: bool,
-    /// Git ref (`--diff-base`): only findings on subjects touched since it
-    /// are kept (see [`crate::gate::diff`]).
+    /// Git ref (`--diff-base`): only findings absent from a scan of the
+    /// merge base of it and `HEAD` are kept (see [`crate::gate::base`]).
     pub diff_base: Option<String>,
     /// Globs over reported paths (`--exclude`; piaudit.yaml's `exclude:`
     /// adds to them): matching files, and files in matching folders, are
@@ -85,6 +85,20 @@ pub struct Config {
     pub skip_rules: Vec<String>,
     /// Folders never walked into, such as the report folder (`--out`).
     pub skip_dirs: Vec<PathBuf>,
+    /// Git ref (`--changed-since`): only findings on subjects touched since
+    /// it are kept (see [`crate::gate::diff`]).
+    pub changed_since: Option<String>,
+    /// Where `--diff-base` caches the fingerprints of merge-base scans;
+    /// `None`: no cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Labels reported paths carry when several roots are scanned, one per
+    /// root; empty: the roots as given (see
+    /// [`crate::discover::WalkOptions::labels`]).
+    pub root_labels: Vec<String>,
+    /// `--sarif-root`: the directory SARIF artifact URIs are relative to;
+    /// `None`: the git root of the first scanned path, else the current
+    /// directory (see [`crate::discover::artifacts`]).
+    pub sarif_root: Option<PathBuf>,
 }
 
 /// The default of [`Config::file_time_budget`]: generous, since the largest
@@ -113,6 +127,10 @@ impl Default for Config {
             exclude: Vec::new(),
             skip_rules: Vec::new(),
             skip_dirs: Vec::new(),
+            changed_since: None,
+            cache_dir: None,
+            root_labels: Vec::new(),
+            sarif_root: None,
         }
     }
 }
@@ -241,6 +259,9 @@ pub struct Audit {
     pub gate: GateOutcome,
     /// What the walk and the controls left out.
     pub notes: ScanNotes,
+    /// Where the reported paths are on disk (for SARIF URIs); `None` for
+    /// audits not read from disk (sources in memory, merged reports).
+    pub artifacts: Option<discover::artifacts::ArtifactBase>,
 }
 
 /// What was done to the findings beyond the rules: the baseline applied and
@@ -254,8 +275,14 @@ pub struct GateOutcome {
     pub baselined: usize,
     /// The `--diff-base` ref.
     pub diff_base: Option<String>,
-    /// Findings left out by `--diff-base`.
+    /// The merge base `--diff-base` compared with (a commit id).
+    pub merge_base: Option<String>,
+    /// Findings left out by `--diff-base`: already in the merge base.
     pub left_out: usize,
+    /// The `--changed-since` ref.
+    pub changed_since: Option<String>,
+    /// Findings left out by `--changed-since`: on untouched subjects.
+    pub untouched: usize,
 }
 
 /// An evaluated audit, and what the gates need besides it.
@@ -280,6 +307,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         &WalkOptions {
             max_file_size: config.max_file_size,
             skip_dirs: config.skip_dirs.clone(),
+            labels: config.root_labels.clone(),
         },
     )?;
     let mut scan = ScanInfo {
@@ -349,9 +377,9 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
             .map(|i| found.files[i].rel.clone())
             .unwrap_or_else(|| match config.roots.as_slice() {
                 [_] | [] => rules::eval::DECLARATIONS_FILE.to_string(),
-                [first, ..] => format!(
+                [_, ..] => format!(
                     "{}/{}",
-                    discover::display_root(first),
+                    discover::root_label(&config.roots, &config.root_labels, 0),
                     rules::eval::DECLARATIONS_FILE
                 ),
             }),
@@ -387,6 +415,14 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
     let mut evaluated = classify::finish(&knowledge, extracted, &live, decl.as_ref(), config, scan);
     let audit = &mut evaluated.audit;
     audit.notes = notes;
+    audit.artifacts = Some(
+        discover::artifacts::ArtifactBase::resolve(
+            &config.roots,
+            &config.root_labels,
+            config.sarif_root.as_deref(),
+        )?
+        .with_declarations(config.declarations.as_deref(), &decl_file, decl.is_some()),
+    );
     audit.report.scan.files_skipped.sort();
     if decl_file != rules::eval::DECLARATIONS_FILE {
         for f in &mut audit.report.findings {
