@@ -111,6 +111,7 @@ pub fn evaluate_audit(
             .map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone())))
             .collect(),
         gate: super::GateOutcome::default(),
+        read: super::ReadLog::default(),
     }
 }
 

@@ -15,6 +15,8 @@ mod classify;
 mod evaluate;
 pub(crate) mod extract;
 
+pub use extract::FileDigest;
+
 pub use classify::{apply_overrides, classify_and_propagate};
 pub use evaluate::{evaluate_audit, Classified};
 
@@ -76,6 +78,10 @@ pub struct Config {
     /// Git ref (`--diff-base`): only findings on subjects touched since it
     /// are kept (see [`crate::gate::diff`]).
     pub diff_base: Option<String>,
+    /// Keep evidence of what was read (`--evidence`): each file's size and
+    /// SHA-256, hashed as it is read, and each database's queries, in
+    /// [`Audit::read`].
+    pub evidence: bool,
 }
 
 /// The default of [`Config::file_time_budget`]: generous, since the largest
@@ -101,6 +107,7 @@ impl Default for Config {
             baseline: None,
             skip_baseline: false,
             diff_base: None,
+            evidence: false,
         }
     }
 }
@@ -227,6 +234,33 @@ pub struct Audit {
     pub categories: BTreeMap<String, (String, String)>,
     /// Baseline and `--diff-base` applied after evaluation.
     pub gate: GateOutcome,
+    /// What the scan read ([`Config::evidence`] only; else empty).
+    pub read: ReadLog,
+}
+
+/// What a scan read, for the evidence manifest: the files (hashed as they
+/// were read) and the databases (the queries run, never the data).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadLog {
+    /// Files read, by path.
+    pub files: Vec<FileDigest>,
+    /// A declarations file named by `--config` (outside the roots), with
+    /// its path as given.
+    pub declarations: Option<FileDigest>,
+    /// Databases read, in the order they were read.
+    pub databases: Vec<DatabaseRead>,
+}
+
+/// One database read by a scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatabaseRead {
+    /// The target URL as given, its password masked (`${VAR}` unexpanded).
+    pub url: String,
+    /// The pseudo file its facts are located at (`db:postgres://host:port/db`).
+    pub source: String,
+    /// Every statement sent, in order (sample queries name the columns
+    /// read; no value read is kept).
+    pub queries: Vec<String>,
 }
 
 /// What was done to the findings beyond the rules: the baseline applied and
@@ -274,7 +308,8 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         ..ScanInfo::default()
     };
     let inputs: Vec<Input<'_>> = found.files.iter().map(Input::File).collect();
-    let kept = extract::read_kept(&inputs);
+    let kept = extract::read_kept(&inputs, config.evidence);
+    let mut declarations_digest = None;
     // The declarations file read: --config, else piaudit.yaml at a root.
     let at_root = found
         .files
@@ -282,12 +317,19 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         .position(|f| f.kind == FileKind::Declarations && f.at_root);
     let decl = match &config.declarations {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Error::Usage(format!("cannot read --config {}: {e}", p.display())))?;
+            let cannot = |e: &dyn std::fmt::Display| {
+                Error::Usage(format!("cannot read --config {}: {e}", p.display()))
+            };
+            let bytes = std::fs::read(p).map_err(|e| cannot(&e))?;
+            if config.evidence {
+                let shown = p.to_string_lossy().replace('\\', "/");
+                declarations_digest = Some(FileDigest::of(&shown, &bytes));
+            }
+            let text = String::from_utf8(bytes).map_err(|e| cannot(&e))?;
             Some(Declarations::parse(&p.to_string_lossy(), &text)?)
         }
         None => match at_root.and_then(|i| kept[i].as_ref()) {
-            Some(Ok((s, _))) => Some(Declarations::parse(&s.rel, &s.text)?),
+            Some(Ok((s, _, _))) => Some(Declarations::parse(&s.rel, &s.text)?),
             _ => None,
         },
     };
@@ -311,7 +353,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         d.check_categories(&decl_file, |id| knowledge.taxonomy.category(id).is_some())?;
     }
     let catalog = knowledge.catalog_for(decl.as_ref());
-    let extracted = extract::extract(
+    let mut extracted = extract::extract(
         &inputs,
         kept,
         &catalog,
@@ -319,6 +361,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         decl.as_ref(),
         config,
     );
+    let mut digests = std::mem::take(&mut extracted.digests);
     scan.files_skipped.extend(extracted.skipped.iter().cloned());
     if extracted.files_scanned == 0 && !scan.files_skipped.is_empty() {
         return Err(Error::NothingScanned(format!(
@@ -334,6 +377,21 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
     )?;
     let mut evaluated = classify::finish(&knowledge, extracted, &live, decl.as_ref(), config, scan);
     let audit = &mut evaluated.audit;
+    if config.evidence {
+        digests.sort();
+        audit.read = ReadLog {
+            files: digests,
+            declarations: declarations_digest,
+            databases: live
+                .iter()
+                .map(|l| DatabaseRead {
+                    url: l.url.clone(),
+                    source: l.source.clone(),
+                    queries: l.queries.clone(),
+                })
+                .collect(),
+        };
+    }
     audit.report.scan.files_skipped.sort();
     if decl_file != rules::eval::DECLARATIONS_FILE {
         for f in &mut audit.report.findings {
@@ -367,7 +425,7 @@ pub fn scan_sources(
     scan: ScanInfo,
 ) -> Evaluated {
     let inputs: Vec<Input<'_>> = sources.iter().map(Input::Text).collect();
-    let kept = extract::read_kept(&inputs);
+    let kept = extract::read_kept(&inputs, false);
     let catalog = knowledge.catalog_for(decl);
     let extracted = extract::extract(
         &inputs,
