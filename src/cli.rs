@@ -53,6 +53,112 @@ pub enum Command {
     Eval(EvalArgs),
     /// Set a project up: with `--ci`, write a CI pipeline snippet.
     Init(InitArgs),
+    /// Re-check an evidence package (`scan --evidence`) offline: each
+    /// report file's SHA-256, the signature, and with `--source` the
+    /// scanned files. Exit 0 intact, 1 anything changed, missing or added,
+    /// 2 usage error. / 核验证据包：0 完整，1 有改动，2 用法错误。
+    Verify(VerifyArgs),
+    /// Create an Ed25519 key pair for `--sign-key`: FILE (private key,
+    /// PKCS#8 PEM, owner-only) and FILE.pub (public key). / 生成签名密钥对。
+    Keygen(KeygenArgs),
+}
+
+/// Options of `piaudit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The report folder holding `evidence/manifest.json` (the scan's --out).
+    pub dir: PathBuf,
+    /// The public key you trust (PEM, DER or raw 32 bytes); default: the
+    /// `evidence/manifest.pub` beside the manifest, which proves integrity
+    /// but not who signed.
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Option<PathBuf>,
+    /// Also re-hash the scanned files under this folder (the scanned root;
+    /// for a scan of several roots, the folder it was run from).
+    #[arg(long, value_name = "ROOT")]
+    pub source: Option<PathBuf>,
+}
+
+/// Options of `piaudit keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Private key file to write; the public key goes to FILE.pub.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl KeygenArgs {
+    /// Writes the key pair; returns the two paths.
+    pub fn run(&self) -> Result<[PathBuf; 2], Error> {
+        use piaudit::evidence::keys;
+        let public = PathBuf::from(format!("{}.pub", self.out.display()));
+        for p in [&self.out, &public] {
+            if p.exists() && !self.force {
+                return Err(Error::Usage(format!(
+                    "{} already exists; use --force to overwrite / 文件已存在，如需覆盖请加 --force",
+                    p.display()
+                )));
+            }
+        }
+        let failed = |e: String| Error::Usage(format!("keygen: {e}"));
+        let key = keys::generate().map_err(failed)?;
+        let private_pem = keys::private_pem(&key).map_err(failed)?;
+        let public_pem = keys::public_pem(&key.verifying_key()).map_err(failed)?;
+        write_private(&self.out, private_pem.as_bytes())
+            .map_err(|e| failed(format!("cannot write {}: {e}", self.out.display())))?;
+        std::fs::write(&public, public_pem)
+            .map_err(|e| failed(format!("cannot write {}: {e}", public.display())))?;
+        Ok([self.out.clone(), public])
+    }
+}
+
+/// Writes a private key readable by its owner only (Unix).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// Evidence options of `scan` and `db`.
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// Write a tamper-evident evidence package into --out:
+    /// evidence/manifest.json and MANIFEST.txt (each file read with its
+    /// SHA-256, the databases' queries, rule pack digests, the command line
+    /// with secrets masked, times, host, and the report files' SHA-256);
+    /// check it with `piaudit verify` (docs/evidence.md).
+    #[arg(long)]
+    pub evidence: bool,
+    /// Sign the manifest with this Ed25519 private key (PKCS#8 PEM or
+    /// DER, or the raw 32-byte seed; `piaudit keygen` makes one); implies
+    /// --evidence.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+}
+
+impl EvidenceArgs {
+    /// Whether evidence is kept.
+    pub fn enabled(&self) -> bool {
+        self.evidence || self.sign_key.is_some()
+    }
+
+    /// The recorder of this run, when evidence is kept: the signing key is
+    /// read here, so a bad one stops the run (exit 2) before any scanning.
+    pub fn recorder(&self) -> Result<Option<piaudit::evidence::Recorder>, Error> {
+        if !self.enabled() {
+            return Ok(None);
+        }
+        let args: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        piaudit::evidence::Recorder::start(&args, self.sign_key.as_deref()).map(Some)
+    }
 }
 
 /// Options of `piaudit init`.
@@ -143,6 +249,9 @@ pub struct ScanArgs {
     /// Live databases audited into the same report.
     #[command(flatten)]
     pub live: DbArgs,
+    /// Evidence package.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 /// `--dialect`'s long help, from the dialect registry.
@@ -326,6 +435,13 @@ pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
 /// findings are recorded, plus the `--out` file. The old baseline is not
 /// applied, so a missing file is no error and fixed findings drop out.
 pub fn baseline_config(args: Box<ScanArgs>) -> Result<(Config, Option<PathBuf>), Error> {
+    if args.evidence.enabled() {
+        return Err(Error::Usage(
+            "`piaudit baseline` writes no reports: --evidence and --sign-key belong to \
+             `piaudit scan` and `piaudit db` / --evidence 与 --sign-key 仅用于 scan 与 db"
+                .into(),
+        ));
+    }
     if args.baseline.is_some() || args.diff_base.is_some() {
         return Err(Error::Usage(
             "`piaudit baseline` records every current finding: --baseline and --diff-base \
@@ -618,6 +734,7 @@ impl ScanArgs {
             baseline: self.baseline,
             skip_baseline: false,
             diff_base: self.diff_base,
+            evidence: self.evidence.enabled(),
         };
         Ok((config, formats, fail_on))
     }

@@ -76,14 +76,19 @@ fn quiet_panics() {
 
 /// Writes the reports of a scan or merge, prints the summary, and gives exit 1
 /// when an open finding reaches `fail_on` (waived and baselined ones never do).
+/// With evidence, the manifest is written last, over every report file.
 fn finish(
     audit: &piaudit::Audit,
     formats: &[report::Format],
     out: &std::path::Path,
     fail_on: piaudit::model::Severity,
     quiet: bool,
+    evidence: Option<(&piaudit::evidence::Recorder, &piaudit::Config)>,
 ) -> Result<ExitCode, Error> {
-    let written = report::write_all(audit, formats, out)?;
+    let mut written = report::write_all(audit, formats, out)?;
+    if let Some((recorder, config)) = evidence {
+        written.extend(recorder.finish(audit, config, out)?);
+    }
     if !quiet {
         terminal::print_summary(audit, &written);
     }
@@ -102,6 +107,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .out
                 .clone()
                 .unwrap_or_else(|| std::path::PathBuf::from("piaudit-report"));
+            // Before anything is scanned: a bad --sign-key stops here.
+            let recorder = args.evidence.recorder()?;
             let (mut config, formats, fail_on) = args.into_config()?;
             tracing::info!(roots = ?config.roots, pack = %config.pack, "scanning");
             let bar = terminal::progress_bar(cli.quiet);
@@ -110,7 +117,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             if let Some((bar, _)) = &bar {
                 bar.finish_and_clear();
             }
-            finish(&scanned?, &formats, &out, fail_on, cli.quiet)
+            finish(
+                &scanned?,
+                &formats,
+                &out,
+                fail_on,
+                cli.quiet,
+                recorder.as_ref().map(|r| (r, &config)),
+            )
         }
         Command::Baseline(args) => {
             let (config, out) = cli::baseline_config(args)?;
@@ -132,7 +146,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Merge(args) => {
             let (options, formats, fail_on) = args.clone().into_options()?;
             let audit = piaudit::merge::merge_files(&args.reports, &options)?;
-            finish(&audit, &formats, &args.out, fail_on, cli.quiet)
+            finish(&audit, &formats, &args.out, fail_on, cli.quiet, None)
         }
         Command::Db(_) => Err(Error::Usage(
             "internal: `db` is run as a scan of databases".into(),
@@ -142,6 +156,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 if !cli.quiet {
                     eprintln!("piaudit: wrote {}", p.display());
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify(args) => {
+            let v = piaudit::evidence::verify(
+                &args.dir,
+                args.pubkey.as_deref(),
+                args.source.as_deref(),
+            )?;
+            let _ = std::io::stdout().lock().write_all(v.render().as_bytes());
+            Ok(ExitCode::from(u8::from(!v.intact())))
+        }
+        Command::Keygen(args) => {
+            let [private, public] = args.run()?;
+            if !cli.quiet {
+                eprintln!(
+                    "piaudit: wrote {} (private key, keep it secret / 私钥，请妥善保管) and {} (public key / 公钥)",
+                    private.display(),
+                    public.display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
