@@ -22,6 +22,7 @@ mod cli;
 mod corpus;
 mod db;
 mod dialect_coverage;
+mod evidence;
 mod examples;
 mod extract_config;
 mod extract_dbt;
