@@ -125,8 +125,8 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     options.open(path)?.write_all(bytes)
 }
 
-/// Evidence options of `scan` and `db`.
-#[derive(Debug, Args)]
+/// Evidence options of `scan`, `db` and `merge`.
+#[derive(Debug, Clone, Args)]
 pub struct EvidenceArgs {
     /// Write a tamper-evident evidence package into --out:
     /// evidence/manifest.json and MANIFEST.txt (each file read with its
@@ -476,6 +476,9 @@ pub struct MergeArgs {
     /// Rule pack, profile, language, rule overlay and waiver date.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Evidence package (the reports merged are the files read).
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 impl MergeArgs {
@@ -493,6 +496,7 @@ impl MergeArgs {
             lang,
             rules_dir: self.rules.rules,
             today,
+            evidence: self.evidence.enabled(),
         };
         Ok((options, formats, fail_on))
     }

@@ -83,11 +83,11 @@ fn finish(
     out: &std::path::Path,
     fail_on: piaudit::model::Severity,
     quiet: bool,
-    evidence: Option<(&piaudit::evidence::Recorder, &piaudit::Config)>,
+    evidence: Option<(&piaudit::evidence::Recorder, &str, Option<&std::path::Path>)>,
 ) -> Result<ExitCode, Error> {
     let mut written = report::write_all(audit, formats, out)?;
-    if let Some((recorder, config)) = evidence {
-        written.extend(recorder.finish(audit, config, out)?);
+    if let Some((recorder, pack, rules_dir)) = evidence {
+        written.extend(recorder.finish(audit, pack, rules_dir, out)?);
     }
     if !quiet {
         terminal::print_summary(audit, &written);
@@ -123,7 +123,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 &out,
                 fail_on,
                 cli.quiet,
-                recorder.as_ref().map(|r| (r, &config)),
+                recorder
+                    .as_ref()
+                    .map(|r| (r, config.pack.as_str(), config.rules_dir.as_deref())),
             )
         }
         Command::Baseline(args) => {
@@ -144,9 +146,19 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge(args) => {
+            let recorder = args.evidence.recorder()?;
             let (options, formats, fail_on) = args.clone().into_options()?;
             let audit = piaudit::merge::merge_files(&args.reports, &options)?;
-            finish(&audit, &formats, &args.out, fail_on, cli.quiet, None)
+            finish(
+                &audit,
+                &formats,
+                &args.out,
+                fail_on,
+                cli.quiet,
+                recorder
+                    .as_ref()
+                    .map(|r| (r, options.pack.as_str(), options.rules_dir.as_deref())),
+            )
         }
         Command::Db(_) => Err(Error::Usage(
             "internal: `db` is run as a scan of databases".into(),

@@ -23,7 +23,7 @@ pub use verify::{verify, Check, Verification};
 
 use crate::data::DataFiles;
 use crate::error::Error;
-use crate::pipeline::{Config, FileDigest};
+use crate::pipeline::FileDigest;
 use crate::Audit;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -63,6 +63,9 @@ pub struct Manifest {
     pub finished: String,
     /// The roots scanned (as given) and the databases read.
     pub roots: Vec<String>,
+    /// The folders walked for files, as given (none for `merge`): with one,
+    /// `verify --source` also looks for files added under it.
+    pub walked: Vec<String>,
     /// The rule data the audit was evaluated with.
     pub rules: Rules,
     /// Every file read under the roots: path relative to its root, size
@@ -220,15 +223,17 @@ impl Recorder {
 
     /// Writes the evidence files into `out` (after the reports): the
     /// manifest, its text form, and with a key its signature and public
-    /// key. Returns the paths written.
+    /// key. `pack` (comma-separated ids) and `rules_dir` name the rule data
+    /// the audit was evaluated with. Returns the paths written.
     pub fn finish(
         &self,
         audit: &Audit,
-        config: &Config,
+        pack: &str,
+        rules_dir: Option<&Path>,
         out: &Path,
     ) -> Result<Vec<PathBuf>, Error> {
         let finished = SystemTime::now();
-        let rules = rules_of(config)?;
+        let rules = rules_of(pack, rules_dir)?;
         let read = &audit.read;
         let mut files: Vec<Entry> = read.files.iter().map(Entry::from).collect();
         files.sort();
@@ -245,6 +250,7 @@ impl Recorder {
             started: utc(self.started),
             finished: utc(finished),
             roots: audit.report.scan.roots.clone(),
+            walked: read.roots.clone(),
             rules,
             files,
             declarations: read.declarations.as_ref().map(Entry::from),
@@ -273,15 +279,15 @@ impl Recorder {
     }
 }
 
-/// The digests of the rule data of a config: every file of each pack named
-/// by `--pack` (comma-separated ids), and the other data files.
-fn rules_of(config: &Config) -> Result<Rules, Error> {
-    let files = match &config.rules_dir {
+/// The digests of the rule data: every file of each pack named by `pack`
+/// (comma-separated ids), and the other data files, with the `--rules`
+/// overlay `rules_dir` applied.
+fn rules_of(pack: &str, rules_dir: Option<&Path>) -> Result<Rules, Error> {
+    let files = match rules_dir {
         Some(dir) => DataFiles::embedded_with_overlay(dir)?,
         None => DataFiles::embedded(),
     };
-    let ids: Vec<&str> = config
-        .pack
+    let ids: Vec<&str> = pack
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -311,11 +317,8 @@ fn rules_of(config: &Config) -> Result<Rules, Error> {
         .map(|(p, t)| Entry::of(p, t.as_bytes()))
         .collect();
     Ok(Rules {
-        pack: config.pack.clone(),
-        overlay: config
-            .rules_dir
-            .as_ref()
-            .map(|d| d.to_string_lossy().replace('\\', "/")),
+        pack: pack.to_string(),
+        overlay: rules_dir.map(|d| d.to_string_lossy().replace('\\', "/")),
         packs,
         data,
     })
@@ -482,10 +485,11 @@ pub fn text(m: &Manifest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Config;
 
     #[test]
     fn rules_of_hashes_each_pack_and_the_data() {
-        let r = rules_of(&Config::default()).unwrap();
+        let r = rules_of(&Config::default().pack, None).unwrap();
         assert_eq!(r.packs.len(), 1);
         let p = &r.packs[0];
         assert_eq!(p.id, "cn-2026");

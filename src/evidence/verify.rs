@@ -253,14 +253,17 @@ fn signature(
 }
 
 /// Checks the scanned files under `root` (and the `--config` file, as
-/// given), and reports files discovered there now that the scan did not
-/// record.
+/// given), and, when the scan walked one folder, reports files discovered
+/// under `root` now that the scan did not record.
 fn sources(v: &mut Verification, m: &Manifest, root: &Path) {
     for e in &m.files {
         v.file(&format!("source: {}", e.path), &root.join(&e.path), e);
     }
     if let Some(d) = &m.declarations {
         v.file(&format!("source: {}", d.path), Path::new(&d.path), d);
+    }
+    if m.walked.len() != 1 {
+        return;
     }
     let known: std::collections::BTreeSet<&str> = m
         .files

@@ -242,6 +242,9 @@ pub struct Audit {
 /// were read) and the databases (the queries run, never the data).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadLog {
+    /// The roots walked, as given: a file's path is relative to its root,
+    /// prefixed with the root's name when there are several.
+    pub roots: Vec<String>,
     /// Files read, by path.
     pub files: Vec<FileDigest>,
     /// A declarations file named by `--config` (outside the roots), with
@@ -380,6 +383,11 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
     if config.evidence {
         digests.sort();
         audit.read = ReadLog {
+            roots: config
+                .roots
+                .iter()
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .collect(),
             files: digests,
             declarations: declarations_digest,
             databases: live

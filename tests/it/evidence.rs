@@ -179,6 +179,7 @@ fn an_evidence_run_is_byte_identical_apart_from_times_and_host() {
     for e in &m.reports {
         assert_eq!(e.sha256, sha256_hex(&first[&e.path]), "{}", e.path);
     }
+    assert_eq!(m.walked, [root.to_string_lossy().replace('\\', "/")]);
     assert_eq!(m.rules.packs.len(), 1);
     assert_eq!(m.rules.packs[0].id, "cn-2026");
     assert!(m.started.ends_with('Z') && m.finished >= m.started);
@@ -372,4 +373,43 @@ fn secrets_on_the_command_line_are_not_recorded() {
     );
     // Unreachable databases were not read.
     assert!(m.databases.is_empty(), "{:?}", m.databases);
+}
+
+#[test]
+fn merge_records_the_reports_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(dir.path());
+    let scanned = dir.path().join("scanned");
+    piaudit()
+        .args(["scan", "-q", "--deterministic", "--format", "json", "--out"])
+        .arg(&scanned)
+        .arg(&root)
+        .assert()
+        .code(1);
+    let input = scanned.join("report.json");
+    let out = dir.path().join("merged");
+    piaudit()
+        .args(["merge", "-q", "--evidence", "--format", "json,md", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .code(1);
+    let m = manifest(&out);
+    assert_eq!(m.files.len(), 1, "{:?}", m.files);
+    assert_eq!(m.files[0].path, input.to_string_lossy().replace('\\', "/"));
+    assert_eq!(m.files[0].sha256, sha256_hex(&fs::read(&input).unwrap()));
+    let reports: Vec<&str> = m.reports.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(reports, ["report.json", "report.md"]);
+    assert!(m.walked.is_empty(), "{:?}", m.walked);
+    // The reports merged are checked where they were named (absolute here).
+    let (code, text) = verify(&out, &["--source", "/"]);
+    assert_eq!(code, 0, "{text}");
+    fs::write(&input, "{}").unwrap();
+    let (code, text) = verify(&out, &["--source", "/"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("CHANGED") && l.contains("report.json")),
+        "{text}"
+    );
 }
