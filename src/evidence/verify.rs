@@ -147,6 +147,25 @@ pub fn verify(
         .transpose()?;
     let mut v = Verification::default();
     signature(&mut v, dir, &json, trusted);
+    // A newer manifest this build cannot read is a usage error, unless a
+    // failed signature says it was tampered with.
+    #[derive(serde::Deserialize)]
+    struct Version {
+        manifest_version: Option<u32>,
+    }
+    if let Ok(Version {
+        manifest_version: Some(n),
+    }) = serde_json::from_slice(&json)
+    {
+        if n > super::MANIFEST_VERSION && v.intact() {
+            return Err(Error::Usage(format!(
+                "{}: manifest version {n} was written by a newer piaudit (this one reads {}); \
+                 verify it with that version / 清单版本较新，请用生成它的版本核验",
+                manifest_path.display(),
+                super::MANIFEST_VERSION
+            )));
+        }
+    }
     let manifest: Manifest = match serde_json::from_slice(&json) {
         Ok(m) => m,
         Err(e) => {
@@ -160,7 +179,16 @@ pub fn verify(
     };
     // The report files, then anything added beside them.
     for e in &manifest.reports {
-        v.file(&e.path, &dir.join(&e.path), e);
+        if inside(&e.path) {
+            v.file(&e.path, &dir.join(&e.path), e);
+        } else {
+            // Written by piaudit only under --out: a manifest edited by hand.
+            v.push(
+                Status::Changed,
+                MANIFEST,
+                format!("report path `{}` points outside the folder", e.path),
+            );
+        }
     }
     let recorded: Vec<&str> = manifest.reports.iter().map(|e| e.path.as_str()).collect();
     for (rel, _) in files_under(dir)? {
@@ -181,6 +209,14 @@ pub fn verify(
         sources(&mut v, &manifest, root);
     }
     Ok(v)
+}
+
+/// Whether a recorded report path stays inside the report folder.
+fn inside(rel: &str) -> bool {
+    let p = Path::new(rel);
+    !rel.is_empty()
+        && p.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 /// Checks the signature. Unsigned and no `--pubkey`: a note only (the
@@ -286,6 +322,20 @@ fn sources(v: &mut Verification, m: &Manifest, root: &Path) {
                     "not read by the scan / 扫描时不存在或未读取",
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_inside_the_folder_are_opened() {
+        assert!(inside("report.json"));
+        assert!(inside("sub/report.md"));
+        for bad in ["", "../etc/passwd", "/etc/passwd", "a/../../b", "./x"] {
+            assert!(!inside(bad), "{bad}");
         }
     }
 }
