@@ -42,7 +42,8 @@ pub const PUBLIC_KEY: &str = "evidence/manifest.pub";
 /// The evidence files themselves: never listed among the reports.
 pub const OWN_FILES: [&str; 4] = [MANIFEST, MANIFEST_TEXT, SIGNATURE, PUBLIC_KEY];
 
-/// Version of the manifest's shape.
+/// Version of the manifest's shape. Readers refuse unknown fields, so any
+/// change of shape bumps it (and `verify` then names the version it reads).
 pub const MANIFEST_VERSION: u32 = 1;
 
 /// The manifest: `evidence/manifest.json`.
