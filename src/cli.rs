@@ -74,6 +74,112 @@ pub enum Command {
     /// Print the man page (roff) to stdout, or with `--out DIR` write one page
     /// per command there (piaudit.1, piaudit-scan.1, …).
     Man(ManArgs),
+    /// Re-check an evidence package (`scan --evidence`) offline: each
+    /// report file's SHA-256, the signature, and with `--source` the
+    /// scanned files. Exit 0 intact, 1 anything changed, missing or added,
+    /// 2 usage error. / 核验证据包：0 完整，1 有改动，2 用法错误。
+    Verify(VerifyArgs),
+    /// Create an Ed25519 key pair for `--sign-key`: FILE (private key,
+    /// PKCS#8 PEM, owner-only) and FILE.pub (public key). / 生成签名密钥对。
+    Keygen(KeygenArgs),
+}
+
+/// Options of `piaudit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The report folder holding `evidence/manifest.json` (the scan's --out).
+    pub dir: PathBuf,
+    /// The public key you trust (PEM, DER or raw 32 bytes); default: the
+    /// `evidence/manifest.pub` beside the manifest, which proves integrity
+    /// but not who signed.
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Option<PathBuf>,
+    /// Also re-hash the scanned files under this folder (the scanned root;
+    /// for a scan of several roots, the folder it was run from).
+    #[arg(long, value_name = "ROOT")]
+    pub source: Option<PathBuf>,
+}
+
+/// Options of `piaudit keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Private key file to write; the public key goes to FILE.pub.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl KeygenArgs {
+    /// Writes the key pair; returns the two paths.
+    pub fn run(&self) -> Result<[PathBuf; 2], Error> {
+        use piaudit::evidence::keys;
+        let public = PathBuf::from(format!("{}.pub", self.out.display()));
+        for p in [&self.out, &public] {
+            if p.exists() && !self.force {
+                return Err(Error::Usage(format!(
+                    "{} already exists; use --force to overwrite / 文件已存在，如需覆盖请加 --force",
+                    p.display()
+                )));
+            }
+        }
+        let failed = |e: String| Error::Usage(format!("keygen: {e}"));
+        let key = keys::generate().map_err(failed)?;
+        let private_pem = keys::private_pem(&key).map_err(failed)?;
+        let public_pem = keys::public_pem(&key.verifying_key()).map_err(failed)?;
+        write_private(&self.out, private_pem.as_bytes())
+            .map_err(|e| failed(format!("cannot write {}: {e}", self.out.display())))?;
+        std::fs::write(&public, public_pem)
+            .map_err(|e| failed(format!("cannot write {}: {e}", public.display())))?;
+        Ok([self.out.clone(), public])
+    }
+}
+
+/// Writes a private key readable by its owner only (Unix).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// Evidence options of `scan`, `db` and `merge`.
+#[derive(Debug, Clone, Args)]
+pub struct EvidenceArgs {
+    /// Write a tamper-evident evidence package into --out:
+    /// evidence/manifest.json and MANIFEST.txt (each file read with its
+    /// SHA-256, the databases' queries, rule pack digests, the command line
+    /// with secrets masked, times, host, and the report files' SHA-256);
+    /// check it with `piaudit verify` (docs/evidence.md).
+    #[arg(long)]
+    pub evidence: bool,
+    /// Sign the manifest with this Ed25519 private key (PKCS#8 PEM or
+    /// DER, or the raw 32-byte seed; `piaudit keygen` makes one); implies
+    /// --evidence.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+}
+
+impl EvidenceArgs {
+    /// Whether evidence is kept.
+    pub fn enabled(&self) -> bool {
+        self.evidence || self.sign_key.is_some()
+    }
+
+    /// The recorder of this run, when evidence is kept: the signing key is
+    /// read here, so a bad one stops the run (exit 2) before any scanning.
+    pub fn recorder(&self) -> Result<Option<piaudit::evidence::Recorder>, Error> {
+        if !self.enabled() {
+            return Ok(None);
+        }
+        let args: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        piaudit::evidence::Recorder::start(&args, self.sign_key.as_deref()).map(Some)
+    }
 }
 
 /// Options of `piaudit init`.
@@ -199,6 +305,9 @@ pub struct ScanArgs {
     /// Live databases audited into the same report.
     #[command(flatten)]
     pub live: DbArgs,
+    /// Evidence package.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 /// `--dialect`'s long help, from the dialect registry.
@@ -415,6 +524,19 @@ pub fn check_stdout(out: &std::path::Path, formats: &[Format]) -> Result<(), Err
     Ok(())
 }
 
+/// `--evidence` writes its manifest beside the reports, so it needs a report
+/// folder, not standard output.
+pub fn check_evidence_out(out: &std::path::Path, evidence: bool) -> Result<(), Error> {
+    if evidence && out.as_os_str() == "-" {
+        return Err(Error::Usage(
+            "--evidence writes its manifest into the report folder: give --out DIR, not --out - / \
+             --evidence 需将证据清单写入报告目录，请用 --out DIR 而非 --out -"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks `piaudit db` arguments and turns them into a scan of databases
 /// only (no file paths).
 pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
@@ -440,6 +562,13 @@ pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
 pub fn baseline_config(
     mut args: Box<ScanArgs>,
 ) -> Result<(Config, Option<PathBuf>, Vec<String>), Error> {
+    if args.evidence.enabled() {
+        return Err(Error::Usage(
+            "`piaudit baseline` writes no reports: --evidence and --sign-key belong to \
+             `piaudit scan` and `piaudit db` / --evidence 与 --sign-key 仅用于 scan 与 db"
+                .into(),
+        ));
+    }
     if args.baseline.is_some() || args.diff_base.is_some() || args.changed_since.is_some() {
         return Err(Error::Usage(
             "`piaudit baseline` records every current finding: --baseline, --diff-base and \
@@ -509,6 +638,9 @@ pub struct MergeArgs {
     /// Rule pack, profile, language, rule overlay and waiver date.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Evidence package (the reports merged are the files read).
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 impl MergeArgs {
@@ -526,6 +658,7 @@ impl MergeArgs {
             lang,
             rules_dir: self.rules.rules,
             today,
+            evidence: self.evidence.enabled(),
         };
         Ok((options, formats, fail_on))
     }
@@ -809,6 +942,7 @@ impl ScanArgs {
             cache_dir: cache_dir(),
             root_labels: Vec::new(),
             sarif_root: self.sarif_root,
+            evidence: self.evidence.enabled(),
         };
         Ok((config, formats, fail_on))
     }

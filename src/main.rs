@@ -79,15 +79,17 @@ fn quiet_panics() {
 
 /// Writes the reports of a scan or merge (to standard output for `--out -`),
 /// prints the summary, and gives exit 1 when an open finding reaches
-/// `fail_on` (waived and baselined ones never do; `None`: never).
+/// `fail_on` (waived and baselined ones never do; `None`: never). With
+/// evidence, the manifest is written last, over every report file.
 fn finish(
     audit: &piaudit::Audit,
     formats: &[report::Format],
     out: &std::path::Path,
     fail_on: Option<piaudit::model::Severity>,
     view: &terminal::View,
+    evidence: Option<(&piaudit::evidence::Recorder, &str, Option<&std::path::Path>)>,
 ) -> Result<ExitCode, Error> {
-    let written = if out.as_os_str() == "-" {
+    let mut written = if out.as_os_str() == "-" {
         let stdout = std::io::stdout();
         let mut w = std::io::BufWriter::new(ClosedPipeOk(stdout.lock()));
         for f in formats {
@@ -101,6 +103,9 @@ fn finish(
     } else {
         report::write_all(audit, formats, out)?
     };
+    if let Some((recorder, pack, rules_dir)) = evidence {
+        written.extend(recorder.finish(audit, pack, rules_dir, out)?);
+    }
     terminal::print_notes(audit, view);
     if !view.quiet {
         terminal::print_summary(audit, &written, view);
@@ -153,6 +158,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 verbose: cli.verbose,
                 max_lines: args.max_lines,
             };
+            // Before anything is scanned: a bad --sign-key stops here.
+            let recorder = args.evidence.recorder()?;
+            cli::check_evidence_out(&out, recorder.is_some())?;
             let (mut config, formats, fail_on) = args.into_config()?;
             cli::check_stdout(&out, &formats)?;
             tracing::info!(roots = ?config.roots, pack = %config.pack, "scanning");
@@ -162,7 +170,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             if let Some((bar, _)) = &bar {
                 bar.finish_and_clear();
             }
-            finish(&scanned?, &formats, &out, fail_on, &view)
+            finish(
+                &scanned?,
+                &formats,
+                &out,
+                fail_on,
+                &view,
+                recorder
+                    .as_ref()
+                    .map(|r| (r, config.pack.as_str(), config.rules_dir.as_deref())),
+            )
         }
         Command::Baseline(args) => {
             cli::check_scan_roots(&args.paths, args.yes)?;
@@ -188,15 +205,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge(args) => {
+            let recorder = args.evidence.recorder()?;
             let (options, formats, fail_on) = args.clone().into_options()?;
             cli::check_stdout(&args.out, &formats)?;
+            cli::check_evidence_out(&args.out, recorder.is_some())?;
             let audit = piaudit::merge::merge_files(&args.reports, &options)?;
             let view = terminal::View {
                 quiet: cli.quiet,
                 verbose: cli.verbose,
                 max_lines: None,
             };
-            finish(&audit, &formats, &args.out, fail_on, &view)
+            finish(
+                &audit,
+                &formats,
+                &args.out,
+                fail_on,
+                &view,
+                recorder
+                    .as_ref()
+                    .map(|r| (r, options.pack.as_str(), options.rules_dir.as_deref())),
+            )
         }
         Command::Db(_) => Err(Error::Usage(
             "internal: `db` is run as a scan of databases".into(),
@@ -206,6 +234,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 if !cli.quiet {
                     eprintln!("piaudit: wrote {}", p.display());
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify(args) => {
+            let v = piaudit::evidence::verify(
+                &args.dir,
+                args.pubkey.as_deref(),
+                args.source.as_deref(),
+            )?;
+            let _ = std::io::stdout().lock().write_all(v.render().as_bytes());
+            Ok(ExitCode::from(u8::from(!v.intact())))
+        }
+        Command::Keygen(args) => {
+            let [private, public] = args.run()?;
+            if !cli.quiet {
+                eprintln!(
+                    "piaudit: wrote {} (private key, keep it secret / 私钥，请妥善保管) and {} (public key / 公钥)",
+                    private.display(),
+                    public.display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -113,6 +113,7 @@ pub fn evaluate_audit(
         gate: super::GateOutcome::default(),
         notes: super::ScanNotes::default(),
         artifacts: None,
+        read: super::ReadLog::default(),
     }
 }
 

@@ -15,6 +15,8 @@ mod classify;
 mod evaluate;
 pub(crate) mod extract;
 
+pub use extract::FileDigest;
+
 pub use classify::{apply_overrides, classify_and_propagate};
 pub use evaluate::{evaluate_audit, Classified};
 
@@ -99,6 +101,10 @@ pub struct Config {
     /// `None`: the git root of the first scanned path, else the current
     /// directory (see [`crate::discover::artifacts`]).
     pub sarif_root: Option<PathBuf>,
+    /// Keep evidence of what was read (`--evidence`): each file's size and
+    /// SHA-256, hashed as it is read, and each database's queries, in
+    /// [`Audit::read`].
+    pub evidence: bool,
 }
 
 /// The default of [`Config::file_time_budget`]: generous, since the largest
@@ -131,6 +137,7 @@ impl Default for Config {
             cache_dir: None,
             root_labels: Vec::new(),
             sarif_root: None,
+            evidence: false,
         }
     }
 }
@@ -262,6 +269,36 @@ pub struct Audit {
     /// Where the reported paths are on disk (for SARIF URIs); `None` for
     /// audits not read from disk (sources in memory, merged reports).
     pub artifacts: Option<discover::artifacts::ArtifactBase>,
+    /// What the scan read ([`Config::evidence`] only; else empty).
+    pub read: ReadLog,
+}
+
+/// What a scan read, for the evidence manifest: the files (hashed as they
+/// were read) and the databases (the queries run, never the data).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadLog {
+    /// The roots walked, as given: a file's path is relative to its root,
+    /// prefixed with the root's name when there are several.
+    pub roots: Vec<String>,
+    /// Files read, by path.
+    pub files: Vec<FileDigest>,
+    /// A declarations file named by `--config` (outside the roots), with
+    /// its path as given.
+    pub declarations: Option<FileDigest>,
+    /// Databases read, in the order they were read.
+    pub databases: Vec<DatabaseRead>,
+}
+
+/// One database read by a scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatabaseRead {
+    /// The target URL as given, its password masked (`${VAR}` unexpanded).
+    pub url: String,
+    /// The pseudo file its facts are located at (`db:postgres://host:port/db`).
+    pub source: String,
+    /// Every statement sent, in order (sample queries name the columns
+    /// read; no value read is kept).
+    pub queries: Vec<String>,
 }
 
 /// What was done to the findings beyond the rules: the baseline applied and
@@ -319,6 +356,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         files_skipped: found.skipped,
         ..ScanInfo::default()
     };
+    let mut declarations_digest = None;
     // The declarations file read: --config, else piaudit.yaml at a root.
     let at_root = found
         .files
@@ -326,12 +364,19 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         .position(|f| f.kind == FileKind::Declarations && f.at_root);
     let decl = match &config.declarations {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Error::Usage(format!("cannot read --config {}: {e}", p.display())))?;
+            let cannot = |e: &dyn std::fmt::Display| {
+                Error::Usage(format!("cannot read --config {}: {e}", p.display()))
+            };
+            let bytes = std::fs::read(p).map_err(|e| cannot(&e))?;
+            if config.evidence {
+                let shown = p.to_string_lossy().replace('\\', "/");
+                declarations_digest = Some(FileDigest::of(&shown, &bytes));
+            }
+            let text = String::from_utf8(bytes).map_err(|e| cannot(&e))?;
             Some(Declarations::parse(&p.to_string_lossy(), &text)?)
         }
-        None => match at_root.map(|i| Input::File(&found.files[i]).read()) {
-            Some(Ok((s, _))) => Some(Declarations::parse(&s.rel, &s.text)?),
+        None => match at_root.map(|i| Input::File(&found.files[i]).read(false)) {
+            Some(Ok((s, _, _))) => Some(Declarations::parse(&s.rel, &s.text)?),
             _ => None,
         },
     };
@@ -368,7 +413,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         return Err(Error::NothingScanned(nothing_to_scan(config, &notes)));
     }
     let inputs: Vec<Input<'_>> = found.files.iter().map(Input::File).collect();
-    let kept = extract::read_kept(&inputs);
+    let kept = extract::read_kept(&inputs, config.evidence);
     // Where project-level findings point: the declarations file read, or
     // the one to create at the (first) root.
     let decl_file = match &config.declarations {
@@ -389,7 +434,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         d.check_categories(&decl_file, |id| knowledge.taxonomy.category(id).is_some())?;
     }
     let catalog = knowledge.catalog_for(decl.as_ref());
-    let extracted = extract::extract(
+    let mut extracted = extract::extract(
         &inputs,
         kept,
         &catalog,
@@ -399,6 +444,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
     );
     let mut notes = notes;
     notes.skipped_rules = skip_rules(&mut knowledge, config, decl.as_ref(), &decl_file)?;
+    let mut digests = std::mem::take(&mut extracted.digests);
     scan.files_skipped.extend(extracted.skipped.iter().cloned());
     if extracted.files_scanned == 0 && !scan.files_skipped.is_empty() {
         return Err(Error::NothingScanned(format!(
@@ -423,6 +469,26 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         )?
         .with_declarations(config.declarations.as_deref(), &decl_file, decl.is_some()),
     );
+    if config.evidence {
+        digests.sort();
+        audit.read = ReadLog {
+            roots: config
+                .roots
+                .iter()
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .collect(),
+            files: digests,
+            declarations: declarations_digest,
+            databases: live
+                .iter()
+                .map(|l| DatabaseRead {
+                    url: l.url.clone(),
+                    source: l.source.clone(),
+                    queries: l.queries.clone(),
+                })
+                .collect(),
+        };
+    }
     audit.report.scan.files_skipped.sort();
     if decl_file != rules::eval::DECLARATIONS_FILE {
         for f in &mut audit.report.findings {
@@ -574,7 +640,7 @@ pub fn scan_sources(
     scan: ScanInfo,
 ) -> Evaluated {
     let inputs: Vec<Input<'_>> = sources.iter().map(Input::Text).collect();
-    let kept = extract::read_kept(&inputs);
+    let kept = extract::read_kept(&inputs, false);
     let catalog = knowledge.catalog_for(decl);
     let extracted = extract::extract(
         &inputs,

@@ -25,6 +25,7 @@ mod corpus;
 mod db;
 mod dialect_coverage;
 mod eval_labels;
+mod evidence;
 mod examples;
 mod extract_config;
 mod extract_dbt;
