@@ -4,7 +4,7 @@
 //! request reports exactly the findings its merge base lacks, and
 //! `--changed-since` keeps those on the subjects it touches.
 
-use crate::common::piaudit;
+use crate::common::{git, piaudit};
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -290,31 +290,6 @@ fn declarations_name_the_baseline() {
     assert_eq!(code, 0);
     assert!(findings_with(&report, "open").is_empty());
     assert!(!findings_with(&report, "baselined").is_empty());
-}
-
-/// Runs git in `dir` with a fixed identity, failing the test on error.
-pub(crate) fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=piaudit test",
-            "-c",
-            "user.email=test@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //! release folder (`file://`, archive + SHA256SUMS) whose `piaudit` runs the
 //! binary under test.
 
-use crate::common::{piaudit, require, Need};
+use crate::common::{git, piaudit, require, Need};
 use sha2::Digest;
 use std::collections::BTreeMap;
 use std::fs;
@@ -20,32 +20,6 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs git in `dir` with a fixed identity, failing the test on error.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=piaudit test",
-            "-c",
-            "user.email=test@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn copy_dir(from: &Path, to: &Path) {

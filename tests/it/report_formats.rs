@@ -339,7 +339,7 @@ fn sarif_repo(declared: bool) -> tempfile::TempDir {
     if declared {
         std::fs::write(repo.join("db/piaudit.yaml"), "version: 1\n").unwrap();
     }
-    crate::baseline::git(&repo, &["init", "-q"]);
+    crate::common::git(&repo, &["init", "-q"]);
     dir
 }
 
