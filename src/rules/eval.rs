@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
-/// Head-count above which every finding is one level more severe.
+/// Head-count from which the opt-in `heuristics.large_scale_raise` raises
+/// every finding one level. A heuristic: no provision says so.
 const LARGE_PROCESSOR: u64 = 1_000_000;
 
 /// What the rules are evaluated over.
@@ -202,6 +203,9 @@ fn pack_reads(pack: &Pack, root: &str) -> bool {
             || r.severity_if
                 .iter()
                 .any(|(p, _)| p.paths().into_iter().any(under))
+            || r.basis_if
+                .iter()
+                .any(|(p, _)| p.paths().into_iter().any(under))
             || r.message.zh.contains(root)
             || r.message.en.contains(root)
     })
@@ -209,11 +213,19 @@ fn pack_reads(pack: &Pack, root: &str) -> bool {
 
 fn now_value(today: &str) -> Value {
     let year: i64 = today.get(..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
+    // Calendar periods back from today (a date on or after one of these is
+    // within the period): statutory "six months", "one year", "two years"
+    // are calendar periods, not 180/365/730 days.
+    let ago = |months: i64| super::predicate::add_months(today, -months);
     json!({
         "today": today,
         "year": year,
         "previous_year": (year - 1).to_string(),
         "jan31": format!("{year:04}-01-31"),
+        "six_months_ago": ago(6),
+        "one_year_ago": ago(12),
+        "two_years_ago": ago(24),
+        "three_years_ago": ago(36),
     })
 }
 
@@ -350,6 +362,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
     }
     let large = s
         .decl
+        .filter(|d| d.heuristics.large_scale_raise)
         .and_then(|d| d.scale.as_ref())
         .and_then(|x| x.pi_subjects_total)
         .is_some_and(|n| n >= LARGE_PROCESSOR);
@@ -404,6 +417,16 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
             Scope::Control => {
                 for c in s.controls {
                     let mut cv = serde_json::to_value(c).unwrap_or(Value::Null);
+                    // PI in logs: whether a logged category is sensitive PI
+                    // under the scan's profile (`control.sensitive`).
+                    if let (true, Some(v), Value::Object(o)) =
+                        (c.kind == "pi_logged", &c.value, &mut cv)
+                    {
+                        let sensitive = v
+                            .split(", ")
+                            .any(|cat| s.taxonomy.is_sensitive(cat, s.profile));
+                        o.insert("sensitive".into(), Value::Bool(sensitive));
+                    }
                     // Retention enforced outside the repository, declared per
                     // appender glob (`log_retention_days`).
                     if let (Some(d), Some(sub), Value::Object(o)) = (s.decl, &c.subject, &mut cv) {
@@ -577,7 +600,18 @@ fn make_finding(
             severity = severity.raised();
         }
         if large {
+            let before = severity;
             severity = severity.raised();
+            if severity != before {
+                message.zh.push_str(&format!(
+                    "〔启发式：因声明处理 {LARGE_PROCESSOR} 人以上个人信息（heuristics.large_scale_raise），严重程度由 {} 提高一级；此调整无法律依据〕",
+                    before.as_str()
+                ));
+                message.en.push_str(&format!(
+                    " [heuristic: raised one level from {} because {LARGE_PROCESSOR}+ people are declared (heuristics.large_scale_raise); this adjustment has no legal basis]",
+                    before.as_str()
+                ));
+            }
         }
     }
     let fingerprint = fingerprint(&rule.id, &subjects);
@@ -612,7 +646,7 @@ fn make_finding(
         rule: rule.id.clone(),
         title: rule.title.get(s.lang).to_string(),
         severity,
-        basis: rule.basis.clone(),
+        basis: basis_of(rule, ctx),
         subjects,
         location: Location::line(location.file.clone(), location.line),
         message: String::new(),
@@ -626,6 +660,26 @@ fn make_finding(
     }
     finding.message = message.get(s.lang).to_string();
     (finding, message)
+}
+
+/// The provisions a finding cites: those of every `basis_if` branch whose
+/// condition holds (in rule order, each once), else the rule's whole `basis`.
+fn basis_of(rule: &Rule, ctx: Ctx<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (p, codes) in &rule.basis_if {
+        if p.eval(ctx) {
+            for c in codes {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        rule.basis.clone()
+    } else {
+        out
+    }
 }
 
 /// Marks a finding waived, records the waiver on it and appends the
