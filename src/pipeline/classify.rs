@@ -150,6 +150,8 @@ pub fn apply_overrides(
             match decl.override_for(&d.name, &f.name, &f.id) {
                 Some(None) => f.pi = None,
                 Some(Some(category)) if !only_not_pi => {
+                    // A deprecated id (e.g. `minor`) tags its replacement.
+                    let category = k.taxonomy.current(category);
                     f.pi = Some(model::PiTag {
                         category: category.to_string(),
                         sensitive: k.taxonomy.is_sensitive(category, &k.profile),

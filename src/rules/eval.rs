@@ -104,12 +104,28 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> (Value, DatasetView) {
         .decl
         .map(|d2| d2.datasets_for(&d.id, &d.name))
         .unwrap_or_default();
+    // `datasets[].minors: true` declares children's (under-14) data.
     let declared_minors = decl_datasets.iter().any(|x| x.minors);
-    let has_minor = categories.contains("minor") || declared_minors;
+    // Under 14 (PIPL Arts. 28, 31): a `minor.under14` field, a declaration,
+    // or fields made sensitive by children's context (a K-12 schema, a
+    // guardian column).
+    let has_under14 = categories.contains(crate::classify::UNDER14)
+        || declared_minors
+        || pi.iter().any(|f| {
+            f.pi.as_ref().is_some_and(|p| {
+                p.evidence
+                    .iter()
+                    .any(|e| e.detail.starts_with(crate::classify::CHILDREN_CONTEXT))
+            })
+        });
+    // Any minor (under 18, Minors Protection Law Art. 2); `minor` is the
+    // deprecated id of earlier reports.
+    let has_minor =
+        has_under14 || categories.contains("minor.under18") || categories.contains("minor");
     let summary = json!({
         "id": d.id, "kind": d.kind, "name": d.name, "comment": d.comment, "system": d.system,
         "pi_fields": pi.len(), "sensitive_fields": sensitive, "high_risk_fields": high_risk,
-        "categories": categories, "has_minor": has_minor,
+        "categories": categories, "has_minor": has_minor, "has_under14": has_under14,
         "fields": d.fields.iter().map(|f| field_brief(f, d, s.taxonomy)).collect::<Vec<_>>(),
     });
     let decl = match s.decl {
@@ -125,7 +141,7 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> (Value, DatasetView) {
         summary,
         DatasetView {
             decl,
-            minors_sensitive: has_minor && sensitive > 0,
+            minors_sensitive: has_under14 && sensitive > 0,
         },
     )
 }
@@ -329,6 +345,7 @@ fn project_view(s: &Subjects<'_>, summaries: Vec<Value>, with_flows: bool) -> Pr
         "sensitive_fields": total("sensitive_fields"),
         "high_risk_fields": total("high_risk_fields"),
         "has_minor": summaries.iter().any(|v| v["has_minor"] == json!(true)),
+        "has_under14": summaries.iter().any(|v| v["has_under14"] == json!(true)),
         "categories": categories,
         "controls": s.controls,
         "outbound_pi_endpoints": outbound_pi_endpoints,
