@@ -406,6 +406,11 @@ fn minors_split_under14_sensitive_under18_not() {
         Some("version: 1\noverrides:\n  't.flag': minor\n"),
     );
     assert_eq!(tag(&o, "t", "flag").unwrap().category, "minor.under18");
+    let c = run(
+        "CREATE TABLE member (id BIGINT, mobile VARCHAR(11) COMMENT '手机号码', qsn TINYINT);",
+        Some("version: 1\ncues:\n  - category: minor\n    names: [qsn]\n"),
+    );
+    assert_eq!(tag(&c, "member", "qsn").unwrap().category, "minor.under18");
     // identity.specific and health.basic depend on context under GB/T 35273.
     for id in ["identity.specific", "health.basic"] {
         let c = k.taxonomy.category(id).unwrap();
