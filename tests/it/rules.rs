@@ -232,8 +232,9 @@ fn waivers_suppress_until_they_expire_and_then_reopen_saying_so() {
 fn a_rule_reading_project_flows_sees_them() {
     let mut pairs = embedded_pairs();
     let rule = text_of(&mut pairs, "packs/cn-2026/CNPI-053.yaml");
-    let start = rule.find("when:").unwrap();
-    let end = rule.find("message:").unwrap();
+    // The top-level `when:` (not a `basis_if` branch's), up to the message.
+    let start = rule.find("\nwhen:").unwrap() + 1;
+    let end = rule.find("\nmessage:").unwrap() + 1;
     rule.replace_range(
         start..end,
         "when:\n  some: { path: project.flows, where: { all: [ { item.from.category: { eq: contact.phone } }, { item.to.name: { eq: copy_phone } } ] } }\n",
