@@ -96,6 +96,9 @@ pub struct Declarations {
     /// Why a legacy profile is used.
     #[serde(default)]
     pub profile_reason: Option<String>,
+    /// Opt-in severity heuristics without a legal basis (off by default).
+    #[serde(default)]
+    pub heuristics: Heuristics,
     /// Catalogue overrides (SDKs, regions).
     #[serde(default)]
     pub catalog_overrides: Option<crate::extract::catalog::CatalogOverrides>,
@@ -182,6 +185,17 @@ pub struct Scale {
     pub face_subjects: Option<u64>,
     /// Date the counts refer to.
     pub as_of: Option<Date>,
+}
+
+/// Severity heuristics an organisation may opt into. None has a legal
+/// basis; a finding they change says so in its message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Heuristics {
+    /// Raise every finding one level when `scale.pi_subjects_total` is
+    /// 1,000,000 or more (off unless set to `true`).
+    #[serde(default)]
+    pub large_scale_raise: bool,
 }
 
 /// PI protection officer.
@@ -509,6 +523,12 @@ pub struct Platform {
     pub social_responsibility_report: Option<String>,
     /// Independent oversight body.
     pub independent_oversight: Option<String>,
+    /// Business types are complex (NDSMR-62(8); with the user counts and
+    /// `significant_impact`, makes a large network platform).
+    pub complex_business: Option<bool>,
+    /// Processing significantly affects national security, the economy or
+    /// people's livelihood (NDSMR-62(8)).
+    pub significant_impact: Option<bool>,
 }
 
 /// An accepted finding.
@@ -712,6 +732,7 @@ const DECLARATION_KEYS: &[&str] = &[
     "platform",
     "log_retention_days",
     "profile_reason",
+    "heuristics",
     "catalog_overrides",
     "waivers",
     "overrides",

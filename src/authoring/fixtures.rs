@@ -18,12 +18,15 @@
 //!
 //! A case's `sql`, `files`, `declarations`, `today` and `profile` replace
 //! the `given` ones; `sql: …` is shorthand for `files: { fixture.sql: … }`.
+//! An `invalid` case may also say what the finding must carry: `basis`
+//! (exactly the provisions cited, e.g. of the `basis_if` branch that fired)
+//! and `severity`; every finding of the rule in that case must match.
 
 use crate::data::DataFiles;
 use crate::decl::Declarations;
 use crate::error::Error;
 use crate::extract::{FileKind, Source};
-use crate::model::ScanInfo;
+use crate::model::{Finding, ScanInfo, Severity};
 use crate::pipeline::{Config, Knowledge};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -54,6 +57,12 @@ pub struct Case {
     /// A note saying what the case shows (not evaluated).
     #[serde(default)]
     pub note: Option<String>,
+    /// `invalid` only: the exact basis codes the rule's findings must cite.
+    #[serde(default)]
+    pub basis: Option<Vec<String>>,
+    /// `invalid` only: the severity the rule's findings must have.
+    #[serde(default)]
+    pub severity: Option<Severity>,
 }
 
 /// One rule's fixture file.
@@ -121,11 +130,18 @@ fn merged(given: &Case, case: &Case) -> Case {
         today: case.today.clone().or_else(|| given.today.clone()),
         profile: case.profile.clone().or_else(|| given.profile.clone()),
         note: None,
+        basis: case.basis.clone(),
+        severity: case.severity,
     }
 }
 
 /// Runs one case and returns the ids of the rules that fired (any status).
 pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
+    Ok(findings(k, case)?.into_iter().map(|f| f.rule).collect())
+}
+
+/// Runs one case and returns its findings (any status).
+pub fn findings(k: &Knowledge, case: &Case) -> Result<Vec<Finding>, String> {
     let with_profile;
     let k = match &case.profile {
         Some(p) if *p != k.profile => {
@@ -172,12 +188,32 @@ pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
         &config,
         ScanInfo::default(),
     ));
-    Ok(audit
-        .report
-        .findings
-        .iter()
-        .map(|f| f.rule.clone())
-        .collect())
+    Ok(audit.report.findings)
+}
+
+/// What a rule's findings in an `invalid` case lack of the case's
+/// expectations (`basis`, `severity`), if anything.
+fn unmet(id: &str, case: &Case, found: &[Finding]) -> Option<String> {
+    let mine = found.iter().filter(|f| f.rule == id);
+    for f in mine {
+        if let Some(want) = &case.basis {
+            if &f.basis != want {
+                return Some(format!(
+                    "cites {:?}, expected {:?} / 法律依据不符",
+                    f.basis, want
+                ));
+            }
+        }
+        if let Some(want) = case.severity {
+            if f.severity != want {
+                return Some(format!(
+                    "has severity {}, expected {want} / 严重程度不符",
+                    f.severity
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Runs every `*.test.yaml` under `packs/<pack>/` of `files` against `k`.
@@ -245,7 +281,25 @@ fn run_fixtures(
         for (kind, cases, want) in [("valid", &t.valid, false), ("invalid", &t.invalid, true)] {
             for (i, case) in cases.iter().enumerate() {
                 report.cases += 1;
-                match fired(k, &merged(&t.given, case)) {
+                if !want && (case.basis.is_some() || case.severity.is_some()) {
+                    report.failures.push(format!(
+                        "{path}: valid[{i}]: `basis` and `severity` describe a finding; only `invalid` cases may set them"
+                    ));
+                }
+                let found = findings(k, &merged(&t.given, case));
+                let ids: Result<Vec<String>, String> = found
+                    .as_ref()
+                    .map(|fs| fs.iter().map(|f| f.rule.clone()).collect())
+                    .map_err(Clone::clone);
+                if let (Ok(fs), true) = (&found, want) {
+                    if let Some(why) = unmet(&t.id, case, fs) {
+                        report.failures.push(format!(
+                            "Wrong finding: {} on {kind}[{i}] ({path}) {why}",
+                            t.id
+                        ));
+                    }
+                }
+                match ids {
                     Err(e) => report.failures.push(format!("{path}: {kind}[{i}]: {e}")),
                     Ok(ids) if ids.contains(&t.id) != want => match (pending, want) {
                         (Some(why), true) => report.pending.push(format!(

@@ -284,7 +284,9 @@ pub fn apply_school(
                     p.evidence.push(Evidence {
                         kind: "context".into(),
                         detail: format!(
-                            "children's data ({reason}): minors' PI is sensitive (PIPL-31)"
+                            "{} ({reason}): {}",
+                            super::CHILDREN_CONTEXT,
+                            super::CHILDREN_RULE
                         ),
                     });
                 }

@@ -12,6 +12,14 @@ mod samples;
 pub mod taxonomy;
 pub mod tokens;
 
+/// The taxonomy id of a child under 14 (PIPL Arts. 28, 31).
+pub const UNDER14: &str = "minor.under14";
+/// How an evidence line made sensitive by children's context begins; rules
+/// read it to tell under-14 datasets (`dataset.has_under14`).
+pub const CHILDREN_CONTEXT: &str = "children's data";
+/// Why children's context makes PI sensitive.
+pub const CHILDREN_RULE: &str = "PI of children under 14 is sensitive (PIPL-28, PIPL-31)";
+
 use crate::model::{Dataset, Evidence, Field, PiTag};
 use cues::{Cues, Strength};
 use std::collections::BTreeMap;
@@ -219,14 +227,16 @@ impl<'a> Classifier<'a> {
         context::apply_school(&self.cues.context, datasets, |d| self.person_like(d));
     }
 
-    /// PI of children under 14 is sensitive (PIPL Art. 31): when a dataset
-    /// is declared or recognised as children's data (a `minor` field, or a
-    /// guardian column), every PI field in it becomes sensitive.
+    /// PI of children under 14 is sensitive (PIPL Arts. 28, 31): when a
+    /// dataset is declared or recognised as children's data (a
+    /// `minor.under14` field, or a guardian column), every PI field in it
+    /// becomes sensitive. A `minor.under18` marker alone does not: PI of
+    /// 14-17-year-olds is not sensitive for being theirs.
     fn apply_children_context(&self, ds: &mut Dataset, declared: bool) {
         let minor_field = ds
             .fields
             .iter()
-            .find(|f| f.pi.as_ref().is_some_and(|p| p.category == "minor"))
+            .find(|f| f.pi.as_ref().is_some_and(|p| p.category == UNDER14))
             .map(|f| f.name.clone());
         let guardian_field = ds
             .fields
@@ -243,7 +253,7 @@ impl<'a> Classifier<'a> {
         let reason = if declared {
             "declared as children's data".to_string()
         } else if let Some(f) = minor_field {
-            format!("minor marker column `{f}`")
+            format!("under-14 marker column `{f}`")
         } else if let Some(f) = guardian_field {
             format!("guardian column `{f}`")
         } else {
@@ -255,9 +265,7 @@ impl<'a> Classifier<'a> {
                     p.sensitive = true;
                     p.evidence.push(Evidence {
                         kind: "context".into(),
-                        detail: format!(
-                            "children's data ({reason}): minors' PI is sensitive (PIPL-31)"
-                        ),
+                        detail: format!("{CHILDREN_CONTEXT} ({reason}): {CHILDREN_RULE}"),
                     });
                 }
             }

@@ -59,6 +59,11 @@ pub struct Category {
     /// A date, time or boolean column cannot hold it.
     #[serde(default)]
     pub text_only: bool,
+    /// Deprecated: the id kept so old reports, baselines, waivers and
+    /// overrides resolve, and the category that now takes its place. The
+    /// classifier never emits a deprecated id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -105,6 +110,25 @@ impl Taxonomy {
                 return Err(err(format!("duplicate category id `{}`", old.id)));
             }
         }
+        for c in categories.values() {
+            if let Some(to) = &c.replaced_by {
+                match categories.get(to) {
+                    Some(t) if t.replaced_by.is_none() => {}
+                    Some(_) => {
+                        return Err(err(format!(
+                            "category `{}`: replaced_by `{to}` is itself deprecated; point to its replacement",
+                            c.id
+                        )))
+                    }
+                    None => {
+                        return Err(err(format!(
+                            "category `{}`: replaced_by `{to}` is not a category id",
+                            c.id
+                        )))
+                    }
+                }
+            }
+        }
         Ok(Taxonomy {
             profiles: raw.profiles,
             categories,
@@ -142,6 +166,7 @@ impl Taxonomy {
                     unverified: Vec::new(),
                     high_risk: c.high_risk,
                     text_only: false,
+                    replaced_by: None,
                 },
             );
         }
@@ -159,6 +184,15 @@ impl Taxonomy {
                 }
             }
         }
+    }
+
+    /// The id to use for `id` today: its `replaced_by` when deprecated
+    /// (an override or cue written for `minor` tags `minor.under18`).
+    pub fn current<'a>(&'a self, id: &'a str) -> &'a str {
+        self.categories
+            .get(id)
+            .and_then(|c| c.replaced_by.as_deref())
+            .unwrap_or(id)
     }
 
     /// A category by id.

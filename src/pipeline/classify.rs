@@ -67,7 +67,17 @@ pub(super) fn finish(
     let cues = match decl.filter(|d| !d.cues.is_empty()) {
         Some(d) => {
             let mut c = knowledge.cues.clone();
-            c.add_custom(&d.cues);
+            // A cue written for a deprecated id (e.g. `minor`) tags its replacement.
+            let resolved: Vec<_> = d
+                .cues
+                .iter()
+                .map(|cue| {
+                    let mut cue = cue.clone();
+                    cue.category = knowledge.taxonomy.current(&cue.category).to_string();
+                    cue
+                })
+                .collect();
+            c.add_custom(&resolved);
             custom_cues = c;
             &custom_cues
         }
@@ -151,6 +161,8 @@ pub fn apply_overrides(
             match decl.override_for(&d.name, &f.name, &f.id) {
                 Some(None) => f.pi = None,
                 Some(Some(category)) if !only_not_pi => {
+                    // A deprecated id (e.g. `minor`) tags its replacement.
+                    let category = k.taxonomy.current(category);
                     f.pi = Some(model::PiTag {
                         category: category.to_string(),
                         sensitive: k.taxonomy.is_sensitive(category, &k.profile),

@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
-/// Head-count above which every finding is one level more severe.
+/// Head-count from which the opt-in `heuristics.large_scale_raise` raises
+/// every finding one level. A heuristic: no provision says so.
 const LARGE_PROCESSOR: u64 = 1_000_000;
 
 /// What the rules are evaluated over.
@@ -103,12 +104,28 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> (Value, DatasetView) {
         .decl
         .map(|d2| d2.datasets_for(&d.id, &d.name))
         .unwrap_or_default();
+    // `datasets[].minors: true` declares children's (under-14) data.
     let declared_minors = decl_datasets.iter().any(|x| x.minors);
-    let has_minor = categories.contains("minor") || declared_minors;
+    // Under 14 (PIPL Arts. 28, 31): a `minor.under14` field, a declaration,
+    // or fields made sensitive by children's context (a K-12 schema, a
+    // guardian column).
+    let has_under14 = categories.contains(crate::classify::UNDER14)
+        || declared_minors
+        || pi.iter().any(|f| {
+            f.pi.as_ref().is_some_and(|p| {
+                p.evidence
+                    .iter()
+                    .any(|e| e.detail.starts_with(crate::classify::CHILDREN_CONTEXT))
+            })
+        });
+    // Any minor (under 18, Minors Protection Law Art. 2); `minor` is the
+    // deprecated id of earlier reports.
+    let has_minor =
+        has_under14 || categories.contains("minor.under18") || categories.contains("minor");
     let summary = json!({
         "id": d.id, "kind": d.kind, "name": d.name, "comment": d.comment, "system": d.system,
         "pi_fields": pi.len(), "sensitive_fields": sensitive, "high_risk_fields": high_risk,
-        "categories": categories, "has_minor": has_minor,
+        "categories": categories, "has_minor": has_minor, "has_under14": has_under14,
         "fields": d.fields.iter().map(|f| field_brief(f, d, s.taxonomy)).collect::<Vec<_>>(),
     });
     let decl = match s.decl {
@@ -124,7 +141,7 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> (Value, DatasetView) {
         summary,
         DatasetView {
             decl,
-            minors_sensitive: has_minor && sensitive > 0,
+            minors_sensitive: has_under14 && sensitive > 0,
         },
     )
 }
@@ -202,6 +219,9 @@ fn pack_reads(pack: &Pack, root: &str) -> bool {
             || r.severity_if
                 .iter()
                 .any(|(p, _)| p.paths().into_iter().any(under))
+            || r.basis_if
+                .iter()
+                .any(|(p, _)| p.paths().into_iter().any(under))
             || r.message.zh.contains(root)
             || r.message.en.contains(root)
     })
@@ -209,11 +229,19 @@ fn pack_reads(pack: &Pack, root: &str) -> bool {
 
 fn now_value(today: &str) -> Value {
     let year: i64 = today.get(..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
+    // Calendar periods back from today (a date on or after one of these is
+    // within the period): statutory "six months", "one year", "two years"
+    // are calendar periods, not 180/365/730 days.
+    let ago = |months: i64| super::predicate::add_months(today, -months);
     json!({
         "today": today,
         "year": year,
         "previous_year": (year - 1).to_string(),
         "jan31": format!("{year:04}-01-31"),
+        "six_months_ago": ago(6),
+        "one_year_ago": ago(12),
+        "two_years_ago": ago(24),
+        "three_years_ago": ago(36),
     })
 }
 
@@ -317,6 +345,7 @@ fn project_view(s: &Subjects<'_>, summaries: Vec<Value>, with_flows: bool) -> Pr
         "sensitive_fields": total("sensitive_fields"),
         "high_risk_fields": total("high_risk_fields"),
         "has_minor": summaries.iter().any(|v| v["has_minor"] == json!(true)),
+        "has_under14": summaries.iter().any(|v| v["has_under14"] == json!(true)),
         "categories": categories,
         "controls": s.controls,
         "outbound_pi_endpoints": outbound_pi_endpoints,
@@ -350,6 +379,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
     }
     let large = s
         .decl
+        .filter(|d| d.heuristics.large_scale_raise)
         .and_then(|d| d.scale.as_ref())
         .and_then(|x| x.pi_subjects_total)
         .is_some_and(|n| n >= LARGE_PROCESSOR);
@@ -404,6 +434,16 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
             Scope::Control => {
                 for c in s.controls {
                     let mut cv = serde_json::to_value(c).unwrap_or(Value::Null);
+                    // PI in logs: whether a logged category is sensitive PI
+                    // under the scan's profile (`control.sensitive`).
+                    if let (true, Some(v), Value::Object(o)) =
+                        (c.kind == "pi_logged", &c.value, &mut cv)
+                    {
+                        let sensitive = v
+                            .split(", ")
+                            .any(|cat| s.taxonomy.is_sensitive(cat, s.profile));
+                        o.insert("sensitive".into(), Value::Bool(sensitive));
+                    }
                     // Retention enforced outside the repository, declared per
                     // appender glob (`log_retention_days`).
                     if let (Some(d), Some(sub), Value::Object(o)) = (s.decl, &c.subject, &mut cv) {
@@ -577,7 +617,18 @@ fn make_finding(
             severity = severity.raised();
         }
         if large {
+            let before = severity;
             severity = severity.raised();
+            if severity != before {
+                message.zh.push_str(&format!(
+                    "〔启发式：因声明处理 {LARGE_PROCESSOR} 人以上个人信息（heuristics.large_scale_raise），严重程度由 {} 提高一级；此调整无法律依据〕",
+                    before.as_str()
+                ));
+                message.en.push_str(&format!(
+                    " [heuristic: raised one level from {} because {LARGE_PROCESSOR}+ people are declared (heuristics.large_scale_raise); this adjustment has no legal basis]",
+                    before.as_str()
+                ));
+            }
         }
     }
     let fingerprint = fingerprint(&rule.id, &subjects);
@@ -612,7 +663,7 @@ fn make_finding(
         rule: rule.id.clone(),
         title: rule.title.get(s.lang).to_string(),
         severity,
-        basis: rule.basis.clone(),
+        basis: basis_of(rule, ctx),
         subjects,
         location: Location::line(location.file.clone(), location.line),
         message: String::new(),
@@ -626,6 +677,26 @@ fn make_finding(
     }
     finding.message = message.get(s.lang).to_string();
     (finding, message)
+}
+
+/// The provisions a finding cites: those of every `basis_if` branch whose
+/// condition holds (in rule order, each once), else the rule's whole `basis`.
+fn basis_of(rule: &Rule, ctx: Ctx<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (p, codes) in &rule.basis_if {
+        if p.eval(ctx) {
+            for c in codes {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        rule.basis.clone()
+    } else {
+        out
+    }
 }
 
 /// Marks a finding waived, records the waiver on it and appends the

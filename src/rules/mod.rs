@@ -50,6 +50,8 @@ struct RuleSpec {
     when: serde_yaml::Value,
     #[serde(default)]
     severity_if: Vec<SeverityIfSpec>,
+    #[serde(default)]
+    basis_if: Vec<BasisIfSpec>,
     message: I18n,
     remediation: I18n,
     doc: String,
@@ -64,6 +66,14 @@ fn active() -> String {
 struct SeverityIfSpec {
     when: serde_yaml::Value,
     severity: Severity,
+}
+
+/// One branch of a rule's condition and the provisions it shows unmet.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BasisIfSpec {
+    when: serde_yaml::Value,
+    basis: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,6 +204,10 @@ pub struct Rule {
     pub when: Predicate,
     /// Severity overrides, first match wins.
     pub severity_if: Vec<(Predicate, Severity)>,
+    /// Per-branch legal basis: a finding cites the codes of every branch
+    /// whose condition holds (in rule order, without repeats), and the whole
+    /// `basis` only when no branch holds or the rule has none.
+    pub basis_if: Vec<(Predicate, Vec<String>)>,
     /// Message template with `{path}` placeholders.
     pub message: I18n,
     /// Remediation.
@@ -283,9 +297,28 @@ impl Pack {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&err)?;
+            let basis_if = raw
+                .basis_if
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    if b.basis.is_empty() {
+                        return Err(format!("basis_if[{i}]: `basis` lists no provision"));
+                    }
+                    if let Some(code) = b.basis.iter().find(|c| !raw.basis.contains(c)) {
+                        return Err(format!(
+                            "basis_if[{i}]: code `{code}` is not in the rule's `basis`; list every provision the rule can cite there"
+                        ));
+                    }
+                    predicate::compile(&b.when, &format!("basis_if[{i}].when"))
+                        .map(|p| (p, b.basis.clone()))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(&err)?;
             let params = serde_json::to_value(&raw.params).map_err(|e| err(e.to_string()))?;
             for p in std::iter::once(&when)
                 .chain(severity_if.iter().map(|(p, _)| p))
+                .chain(basis_if.iter().map(|(p, _)| p))
                 .flat_map(Predicate::paths)
             {
                 check_path(raw.scope, p, &params).map_err(&err)?;
@@ -305,6 +338,7 @@ impl Pack {
                 params,
                 when,
                 severity_if,
+                basis_if,
                 message: raw.message,
                 remediation: raw.remediation,
                 doc: raw.doc,

@@ -97,6 +97,11 @@ pub enum Op {
     GlobMatches(Operand),
     /// Days from this date to the operand date, tested by the inner comparisons.
     DaysUntil(Operand, Vec<Op>),
+    /// Complete calendar months from this date to the operand date (see
+    /// [`months_between`]), tested by the inner comparisons: statutory periods
+    /// of months and years ("six months", "three years") are calendar periods,
+    /// not a fixed number of days.
+    MonthsUntil(Operand, Vec<Op>),
 }
 
 /// Names of the operators, for error messages.
@@ -115,6 +120,7 @@ pub const OPS: &[&str] = &[
     "matches",
     "glob_matches",
     "days_until",
+    "months_until",
 ];
 
 /// Compiles a predicate from YAML; errors say where (`at`) and how to fix.
@@ -263,10 +269,10 @@ fn compile_op(name: &str, v: &serde_yaml::Value) -> Result<Op, String> {
             Op::Matches(Regex::new(s).map_err(|e| e.to_string())?)
         }
         "glob_matches" => Op::GlobMatches(operand(v)?),
-        "days_until" => {
-            let m = v
-                .as_mapping()
-                .ok_or("expected { to: <date or { path: … }>, lt: 1095 }")?;
+        "days_until" | "months_until" => {
+            let m = v.as_mapping().ok_or_else(|| {
+                format!("expected {{ to: <date or {{ path: … }}>, lt: 36 }} after `{name}`")
+            })?;
             let to = m
                 .get("to")
                 .ok_or("missing `to` (a date or { path: now.today })")?;
@@ -277,14 +283,18 @@ fn compile_op(name: &str, v: &serde_yaml::Value) -> Result<Op, String> {
                     continue;
                 }
                 if !matches!(n, "gt" | "gte" | "lt" | "lte" | "eq" | "ne") {
-                    return Err(format!("`{n}`: days_until takes gt, gte, lt, lte, eq, ne"));
+                    return Err(format!("`{n}`: {name} takes gt, gte, lt, lte, eq, ne"));
                 }
                 ops.push(compile_op(n, ov).map_err(|e| format!("{n}: {e}"))?);
             }
             if ops.is_empty() {
-                return Err("days_until needs a comparison such as `gt: 730`".into());
+                return Err(format!("{name} needs a comparison such as `gt: 24`"));
             }
-            Op::DaysUntil(operand(to)?, ops)
+            if name == "days_until" {
+                Op::DaysUntil(operand(to)?, ops)
+            } else {
+                Op::MonthsUntil(operand(to)?, ops)
+            }
         }
         other => {
             return Err(format!(
@@ -471,6 +481,53 @@ pub fn day_number(s: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// `(year, month, day)` of a `YYYY-MM-DD` date, when it is a real date.
+fn ymd(s: &str) -> Option<(i64, i64, i64)> {
+    let b = s.get(..10)?;
+    let y: i64 = b.get(..4)?.parse().ok()?;
+    let m: i64 = b.get(5..7)?.parse().ok()?;
+    let d: i64 = b.get(8..10)?.parse().ok()?;
+    ((1..=12).contains(&m) && (1..=month_len(y, m)).contains(&d)).then_some((y, m, d))
+}
+
+fn month_len(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The date `months` calendar months after (or, negative, before) `date`: the
+/// same day of the month, or the month's last day when it has no such day
+/// (a period of months ends on the corresponding day, Civil Code Art. 202).
+pub fn add_months(date: &str, months: i64) -> Option<String> {
+    let (y, m, d) = ymd(date)?;
+    let total = y * 12 + (m - 1) + months;
+    let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+    let nd = d.min(month_len(ny, nm));
+    Some(format!("{ny:04}-{nm:02}-{nd:02}"))
+}
+
+/// Complete calendar months from `a` to `b`: the largest `n` such that
+/// `a` plus `n` months is not after `b` (negative when `b` is before `a`).
+/// 2026-01-31 → 2026-02-28 is one month; 2026-06-30 → 2026-12-30 six.
+pub fn months_between(a: &str, b: &str) -> Option<i64> {
+    let (ay, am, _) = ymd(a)?;
+    let (by, bm, _) = ymd(b)?;
+    let b10 = b.get(..10)?;
+    let mut n = (by * 12 + bm) - (ay * 12 + am);
+    // Step to the largest n with a + n months <= b (ISO dates order as strings).
+    while add_months(a, n)?.as_str() > b10 {
+        n -= 1;
+    }
+    while add_months(a, n + 1)?.as_str() <= b10 {
+        n += 1;
+    }
+    Some(n)
+}
+
 impl Op {
     fn test(&self, v: Option<&Value>, ctx: Ctx<'_>) -> bool {
         let cmp = |o: &Operand| v.zip(ctx.resolve(o)).and_then(|(a, b)| order(a, b));
@@ -508,6 +565,17 @@ impl Op {
                     _ => false,
                 }
             }
+            Op::MonthsUntil(to, ops) => {
+                let from = v.and_then(Value::as_str);
+                let to = ctx.resolve(to).and_then(Value::as_str);
+                match from.zip(to).and_then(|(a, b)| months_between(a, b)) {
+                    Some(m) => {
+                        let months = Value::from(m);
+                        ops.iter().all(|op| op.test(Some(&months), ctx))
+                    }
+                    None => false,
+                }
+            }
         }
     }
 
@@ -524,7 +592,7 @@ impl Op {
                     out.push(p);
                 }
             }
-            Op::DaysUntil(o, ops) => {
+            Op::DaysUntil(o, ops) | Op::MonthsUntil(o, ops) => {
                 if let Operand::Path(p) = o {
                     out.push(p);
                 }
@@ -636,6 +704,17 @@ mod tests {
         ));
         assert!(compile(&serde_yaml::from_str("count: { path: x }").unwrap(), "when").is_err());
         assert_eq!(day_number("1970-01-02"), Some(1));
+        // Calendar months: the corresponding day, or the month's last day.
+        assert_eq!(add_months("2026-08-31", 6).as_deref(), Some("2027-02-28"));
+        assert_eq!(add_months("2024-02-29", 24).as_deref(), Some("2026-02-28"));
+        assert_eq!(add_months("2026-12-07", -24).as_deref(), Some("2024-12-07"));
+        assert_eq!(add_months("2026-02-30", 1), None);
+        assert_eq!(months_between("2026-01-31", "2026-02-28"), Some(1));
+        assert_eq!(months_between("2026-07-01", "2026-12-31"), Some(5));
+        assert_eq!(months_between("2026-07-01", "2027-01-01"), Some(6));
+        assert_eq!(months_between("2023-12-08", "2026-12-07"), Some(35));
+        assert_eq!(months_between("2023-12-07", "2026-12-07"), Some(36));
+        assert_eq!(months_between("2026-12-07", "2026-01-07"), Some(-11));
         assert_eq!(
             day_number("2026-03-01")
                 .zip(day_number("2026-02-28"))

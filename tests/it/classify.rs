@@ -360,3 +360,90 @@ fn sensitive_categories_raise_built_in_categories_only() {
         "{err}"
     );
 }
+
+/// Minors are under 18 (Minors Protection Law Art. 2); only PI of children
+/// under 14 is sensitive (PIPL Arts. 28, 31). The deprecated `minor` id
+/// still resolves, to `minor.under18`.
+#[test]
+fn minors_split_under14_sensitive_under18_not() {
+    let a = run(
+        "CREATE TABLE kid (id BIGINT, is_child TINYINT COMMENT '是否不满十四周岁', gender CHAR(1) COMMENT '性别');\n\
+         CREATE TABLE member (id BIGINT, is_minor TINYINT COMMENT '是否未成年', gender CHAR(1) COMMENT '性别', mobile VARCHAR(11) COMMENT '手机号码');\n\
+         CREATE TABLE learner (id BIGINT, name VARCHAR(50) COMMENT '学生姓名', major VARCHAR(50) COMMENT '所学专业', grade VARCHAR(20) COMMENT '年级', gender CHAR(1) COMMENT '性别');",
+        None,
+    );
+    let child = tag(&a, "kid", "is_child").expect("under-14 marker tagged");
+    assert_eq!(child.category, "minor.under14");
+    assert!(child.sensitive);
+    assert!(
+        tag(&a, "kid", "gender").unwrap().sensitive,
+        "children's context"
+    );
+    let teen = tag(&a, "member", "is_minor").expect("minor marker tagged");
+    assert_eq!(teen.category, "minor.under18");
+    assert!(!teen.sensitive);
+    assert!(
+        !tag(&a, "member", "gender").unwrap().sensitive,
+        "14-17 is not under 14"
+    );
+    // A student is not a minor: no minor tag and nothing sensitive.
+    let learner = a
+        .report
+        .datasets
+        .iter()
+        .find(|d| d.name == "learner")
+        .unwrap();
+    assert!(learner.fields.iter().all(|f| f
+        .pi
+        .as_ref()
+        .is_none_or(|p| !p.category.starts_with("minor") && !p.sensitive)));
+
+    // The deprecated id resolves (overrides written before the split keep working).
+    let k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
+    assert_eq!(k.taxonomy.current("minor"), "minor.under18");
+    let o = run(
+        "CREATE TABLE t (flag TINYINT);",
+        Some("version: 1\noverrides:\n  't.flag': minor\n"),
+    );
+    assert_eq!(tag(&o, "t", "flag").unwrap().category, "minor.under18");
+    let c = run(
+        "CREATE TABLE member (id BIGINT, mobile VARCHAR(11) COMMENT '手机号码', qsn TINYINT);",
+        Some("version: 1\ncues:\n  - category: minor\n    names: [qsn]\n"),
+    );
+    assert_eq!(tag(&c, "member", "qsn").unwrap().category, "minor.under18");
+    // identity.specific and health.basic depend on context under GB/T 35273.
+    for id in ["identity.specific", "health.basic"] {
+        let c = k.taxonomy.category(id).unwrap();
+        assert_eq!(
+            format!("{:?}", c.sensitive["gbt35273"]).to_lowercase(),
+            "ctx",
+            "{id}"
+        );
+    }
+}
+
+/// A deprecated category must point to a current one.
+#[test]
+fn replaced_by_must_name_a_current_category() {
+    use piaudit::classify::taxonomy::Taxonomy;
+    let text = DataFiles::embedded()
+        .get("taxonomy.yaml")
+        .unwrap()
+        .to_string();
+    let bad = text.replace("replaced_by: minor.under18", "replaced_by: minor.teen");
+    let err = Taxonomy::load("taxonomy.yaml", &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("minor.teen") && err.contains("not a category"),
+        "{err}"
+    );
+    let chained = text.replace(
+        "    text_only: false          # is_minor BOOLEAN",
+        "    text_only: false          # is_minor BOOLEAN\n    replaced_by: minor.under14",
+    );
+    let err = Taxonomy::load("taxonomy.yaml", &chained)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("itself deprecated"), "{err}");
+}

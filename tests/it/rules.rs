@@ -232,8 +232,9 @@ fn waivers_suppress_until_they_expire_and_then_reopen_saying_so() {
 fn a_rule_reading_project_flows_sees_them() {
     let mut pairs = embedded_pairs();
     let rule = text_of(&mut pairs, "packs/cn-2026/CNPI-053.yaml");
-    let start = rule.find("when:").unwrap();
-    let end = rule.find("message:").unwrap();
+    // The top-level `when:` (not a `basis_if` branch's), up to the message.
+    let start = rule.find("\nwhen:").unwrap() + 1;
+    let end = rule.find("\nmessage:").unwrap() + 1;
     rule.replace_range(
         start..end,
         "when:\n  some: { path: project.flows, where: { all: [ { item.from.category: { eq: contact.phone } }, { item.to.name: { eq: copy_phone } } ] } }\n",
@@ -264,4 +265,81 @@ invalid:
     assert!(own.is_empty(), "{own:?}");
     assert_eq!(report.tested, ["CNPI-053"]);
     assert_eq!(report.cases, 2);
+}
+
+/// `basis_if` codes must be among the rule's `basis`, and a fixture's
+/// expected `basis`/`severity` fails when the finding cites or ranks otherwise.
+#[test]
+fn per_branch_basis_is_checked_at_load_and_by_fixtures() {
+    let mut pairs = embedded_pairs();
+    let text = text_of(&mut pairs, "packs/cn-2026/CNPI-061.yaml");
+    *text = text.replace("basis: [CAC-2025-PIO]", "basis: [PIPL-54]");
+    let err = Knowledge::load(&data_files(&pairs), "cn-2026", None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("CNPI-061.yaml") && err.contains("basis_if[1]") && err.contains("PIPL-54"),
+        "{err}"
+    );
+
+    let files = DataFiles::embedded();
+    let k = Knowledge::load(&files, "cn-2026", None).unwrap();
+    let wrong = r#"
+id: CNPI-061
+given:
+  sql: "CREATE TABLE member (id BIGINT, mobile VARCHAR(11) COMMENT '手机号码');"
+  declarations: |
+    version: 1
+    scale: { pi_subjects_total: 3200000 }
+    pi_officer: { name: 李四 }
+valid:
+  - declarations: |
+      version: 1
+invalid:
+  - basis: [PIPL-52, PICAM-12, CAC-2025-PIO]
+  - severity: critical
+"#;
+    let report = fixtures::run_texts(&k, [("CNPI-061.test.yaml".to_string(), wrong.to_string())]);
+    let failures = report.failures.join("\n");
+    assert!(
+        failures.contains("invalid[0]") && failures.contains("expected [\"PIPL-52\""),
+        "{failures}"
+    );
+    assert!(
+        failures.contains("invalid[1]") && failures.contains("expected critical"),
+        "{failures}"
+    );
+}
+
+/// "≥ 1 M people raises every finding one level" has no legal basis: off
+/// unless `heuristics.large_scale_raise` is set, and then labelled.
+#[test]
+fn large_scale_raise_is_an_opt_in_labelled_heuristic() {
+    let files = DataFiles::embedded();
+    let k = Knowledge::load(&files, "cn-2026", None).unwrap();
+    let case = |heuristic: &str| fixtures::Case {
+        sql: Some("CREATE TABLE member (id BIGINT, mobile VARCHAR(11) COMMENT '手机号码');".into()),
+        declarations: Some(format!(
+            "version: 1\nscale:\n  pi_subjects_total: 3200000\n{heuristic}"
+        )),
+        ..fixtures::Case::default()
+    };
+    let officer = |fs: &[piaudit::model::Finding]| {
+        fs.iter()
+            .find(|f| f.rule == "CNPI-061")
+            .cloned()
+            .expect("CNPI-061 fires: no officer declared")
+    };
+    let off = officer(&fixtures::findings(&k, &case("")).unwrap());
+    assert_eq!(off.severity, piaudit::model::Severity::Medium);
+    assert!(!off.message.contains("heuristic"), "{}", off.message);
+    let on = officer(
+        &fixtures::findings(&k, &case("heuristics:\n  large_scale_raise: true\n")).unwrap(),
+    );
+    assert_eq!(on.severity, piaudit::model::Severity::High);
+    assert!(
+        on.message.contains("heuristic") && on.message.contains("no legal basis"),
+        "{}",
+        on.message
+    );
 }
