@@ -341,6 +341,7 @@ fn read_entity_field(
                 location: Location::line(file, *at),
                 value: Some(a.split('(').next().unwrap_or(a).to_string()),
                 profile: None,
+                amount: None,
             });
         }
     }

@@ -163,6 +163,7 @@ impl ConfigReader<'_> {
             location: Location::line(self.file, line),
             value,
             profile: self.profile.clone(),
+            amount: None,
         });
     }
 
@@ -263,6 +264,7 @@ impl ConfigReader<'_> {
                     subject: Some(e.key.clone()),
                     location: self.loc(e.line),
                     value: Some(format!("max-history={days} (daily rollover)")),
+                    amount: None,
                     profile: self.profile.clone(),
                 });
             }
