@@ -48,6 +48,8 @@ pub fn extract(file: &str, text_in: &str, catalog: &Catalog) -> FileFacts {
             facts: &mut facts,
         };
         cx.doc(doc);
+        let profile = cx.profile;
+        super::security::read(file, doc, profile.as_deref(), &mut facts);
         super::sharding::read(file, doc, &mut facts);
         super::canal::read(file, doc, catalog, &mut facts);
     }
