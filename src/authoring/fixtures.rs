@@ -54,6 +54,11 @@ pub struct Case {
     /// A note saying what the case shows (not evaluated).
     #[serde(default)]
     pub note: Option<String>,
+    /// For a self-check item (`mlps-l3`): the status its row must have
+    /// (`compliant`, `partial`, `non_compliant`, `not_applicable`,
+    /// `unverifiable`). Not inherited from `given`.
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 /// One rule's fixture file.
@@ -121,11 +126,21 @@ fn merged(given: &Case, case: &Case) -> Case {
         today: case.today.clone().or_else(|| given.today.clone()),
         profile: case.profile.clone().or_else(|| given.profile.clone()),
         note: None,
+        status: case.status.clone(),
     }
 }
 
 /// Runs one case and returns the ids of the rules that fired (any status).
 pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
+    outcome(k, case).map(|(ids, _)| ids)
+}
+
+/// Runs one case: the ids of the rules that fired (any status), and the
+/// status of each self-check row by item id.
+pub fn outcome(
+    k: &Knowledge,
+    case: &Case,
+) -> Result<(Vec<String>, BTreeMap<String, &'static str>), String> {
     let with_profile;
     let k = match &case.profile {
         Some(p) if *p != k.profile => {
@@ -172,26 +187,44 @@ pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
         &config,
         ScanInfo::default(),
     ));
-    Ok(audit
+    let statuses = audit
         .report
-        .findings
+        .self_check
         .iter()
-        .map(|f| f.rule.clone())
-        .collect())
+        .flat_map(|t| &t.items)
+        .map(|i| (i.id.clone(), i.status.id()))
+        .collect();
+    Ok((
+        audit
+            .report
+            .findings
+            .iter()
+            .map(|f| f.rule.clone())
+            .collect(),
+        statuses,
+    ))
 }
 
 /// Runs every `*.test.yaml` under `packs/<pack>/` of `files` against `k`.
 /// A pack shipped with piaudit may not mark fixtures `pending`: every
 /// built-in rule must be shown to fire.
 pub fn run_pack(k: &Knowledge, files: &DataFiles) -> FixtureReport {
-    let dir = format!("packs/{}/", k.pack.id);
-    let builtin = DataFiles::embedded()
-        .get(&format!("{dir}pack.yaml"))
-        .is_some();
+    // Every member of a joined pack (`--pack a,b`) brings its fixtures.
+    let dirs: Vec<String> = k
+        .pack
+        .members
+        .iter()
+        .map(|m| format!("packs/{m}/"))
+        .collect();
+    let builtin = dirs.iter().all(|dir| {
+        DataFiles::embedded()
+            .get(&format!("{dir}pack.yaml"))
+            .is_some()
+    });
     run_fixtures(
         k,
-        files
-            .under(&dir)
+        dirs.iter()
+            .flat_map(|dir| files.under(dir))
             .filter(|(p, _)| p.ends_with(".test.yaml"))
             .map(|(p, t)| (p.to_string(), t.to_string())),
         !builtin,
@@ -245,9 +278,22 @@ fn run_fixtures(
         for (kind, cases, want) in [("valid", &t.valid, false), ("invalid", &t.invalid, true)] {
             for (i, case) in cases.iter().enumerate() {
                 report.cases += 1;
-                match fired(k, &merged(&t.given, case)) {
+                let case = merged(&t.given, case);
+                match outcome(k, &case) {
                     Err(e) => report.failures.push(format!("{path}: {kind}[{i}]: {e}")),
-                    Ok(ids) if ids.contains(&t.id) != want => match (pending, want) {
+                    Ok((_, statuses))
+                        if case.status.as_deref().is_some_and(|want| {
+                            statuses.get(&t.id).copied() != Some(want)
+                        }) =>
+                    {
+                        report.failures.push(format!(
+                            "Wrong status: {} is `{}` on {kind}[{i}] ({path}), expected `{}` / 自查结论不符",
+                            t.id,
+                            statuses.get(&t.id).copied().unwrap_or("(no row)"),
+                            case.status.as_deref().unwrap_or_default()
+                        ));
+                    }
+                    Ok((ids, _)) if ids.contains(&t.id) != want => match (pending, want) {
                         (Some(why), true) => report.pending.push(format!(
                             "WARNING pending / 警告 待定: {} did not fire on {kind}[{i}] ({path}): {why}",
                             t.id

@@ -15,6 +15,8 @@ pub const EXTENDED_CONTROL_KINDS: &[&str] = &[
     "login_lockout",
     "session_timeout",
     "mfa",
+    "mfa_disabled",
+    "audit_disabled",
     "unauthenticated_path",
     "auth_required",
     "datastore_no_auth",

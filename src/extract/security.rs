@@ -255,16 +255,20 @@ impl Reader<'_> {
         let mfa = ["mfa", "twofactor", "2fa", "totp", "otp", "multifactor"]
             .iter()
             .any(|w| norm.split('.').any(|seg| seg == *w || seg.starts_with(w)));
-        if mfa && matches!(last, "enabled" | "enable" | "required" | "open") {
-            if truthy(&e.value) == Some(true) {
-                self.push(
-                    "mfa",
-                    e.line,
-                    e.key.clone(),
-                    Some(format!("{}={}", e.key, resolved(&e.value))),
-                    None,
-                );
+        let switch = matches!(last, "enabled" | "enable" | "required" | "open");
+        let setting = || Some(format!("{}={}", e.key, resolved(&e.value)));
+        if mfa && switch {
+            match truthy(&e.value) {
+                Some(true) => self.push("mfa", e.line, e.key.clone(), setting(), None),
+                Some(false) => self.push("mfa_disabled", e.line, e.key.clone(), setting(), None),
+                None => {}
             }
+        }
+        let audit = ["audit", "operlog", "oplog", "operationlog", "auditlog"]
+            .iter()
+            .any(|w| norm.split('.').any(|seg| seg.starts_with(w)));
+        if audit && switch && truthy(&e.value) == Some(false) {
+            self.push("audit_disabled", e.line, e.key.clone(), setting(), None);
         }
     }
 
