@@ -145,14 +145,40 @@ pub struct MlpsLevel(pub u8);
 
 impl<'de> Deserialize<'de> for MlpsLevel {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = serde_yaml::Value::deserialize(d)?;
-        match v.as_u64() {
-            Some(n @ 1..=5) => Ok(MlpsLevel(n as u8)),
-            _ => Err(serde::de::Error::custom(format!(
-                "`{}` is not a protection level; write 1 to 5 (第一级至第五级)",
-                serde_yaml::to_string(&v).unwrap_or_default().trim()
-            ))),
+        struct Level;
+        impl serde::de::Visitor<'_> for Level {
+            type Value = MlpsLevel;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a protection level, 1 to 5")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<MlpsLevel, E> {
+                match n {
+                    1..=5 => Ok(MlpsLevel(n as u8)),
+                    _ => Err(bad(n)),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<MlpsLevel, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(bad(n)),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<MlpsLevel, E> {
+                Err(bad(n))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<MlpsLevel, E> {
+                Err(bad(s))
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<MlpsLevel, E> {
+                Err(bad(b))
+            }
         }
+        fn bad<E: serde::de::Error>(v: impl std::fmt::Display) -> E {
+            E::custom(format!(
+                "`{v}` is not a protection level; write 1 to 5 (第一级至第五级)"
+            ))
+        }
+        d.deserialize_any(Level)
     }
 }
 
@@ -177,15 +203,31 @@ impl FilingNumber {
 
 impl<'de> Deserialize<'de> for FilingNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let t = s.trim();
-        if FilingNumber::valid(t) {
-            Ok(FilingNumber(t.to_string()))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "`{s}` is not a filing number; write 11 digits, a hyphen and 5 digits as on the filing certificate, e.g. 11010813001-20001 (备案证明编号)"
-            )))
+        // A visitor, so that the error carries the value's own line.
+        struct Number;
+        impl serde::de::Visitor<'_> for Number {
+            type Value = FilingNumber;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a filing number such as 11010813001-20001")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<FilingNumber, E> {
+                let t = s.trim();
+                if FilingNumber::valid(t) {
+                    Ok(FilingNumber(t.to_string()))
+                } else {
+                    Err(E::custom(format!(
+                        "`{s}` is not a filing number; write 11 digits, a hyphen and 5 digits as on the filing certificate, e.g. 11010813001-20001 (备案证明编号)"
+                    )))
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<FilingNumber, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<FilingNumber, E> {
+                self.visit_str(&n.to_string())
+            }
         }
+        d.deserialize_any(Number)
     }
 }
 
@@ -917,6 +959,38 @@ mod tests {
             e.to_string().contains("overrides.orders.refund_amount"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn mlps_filing_numbers_and_levels() {
+        assert!(FilingNumber::valid("11010813001-20001"));
+        for bad in [
+            "1101081300-20001",
+            "11010813001-2001",
+            "11010813001_20001",
+            "备案号",
+            "",
+        ] {
+            assert!(!FilingNumber::valid(bad), "{bad}");
+        }
+        let d = Declarations::parse(
+            "piaudit.yaml",
+            "version: 1\nmlps:\n  level: 3\n  filing_number: \"11010813001-20001\"\n",
+        )
+        .unwrap();
+        let m = d.mlps.unwrap();
+        assert_eq!(m.level, Some(MlpsLevel(3)));
+        for (text, line) in [
+            ("version: 1\nmlps:\n  system: x\n  level: 0\n", 4),
+            ("version: 1\nmlps:\n  system: x\n  filing_number: 12-3\n", 4),
+        ] {
+            let Err(Error::Declarations { line: l, .. }) =
+                Declarations::parse("piaudit.yaml", text)
+            else {
+                panic!("{text} parsed");
+            };
+            assert_eq!(l, line, "{text}");
+        }
     }
 
     #[test]
