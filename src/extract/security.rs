@@ -61,8 +61,8 @@ pub fn minutes(value: &str, bare_unit_secs: f64) -> Option<i64> {
     if v.is_empty() {
         return None;
     }
-    if v.starts_with('-') {
-        return v[1..].parse::<f64>().ok().map(|_| -1);
+    if let Some(rest) = v.strip_prefix('-') {
+        return rest.parse::<f64>().ok().map(|_| -1);
     }
     if let Some(iso) = v.strip_prefix("pt").or_else(|| v.strip_prefix('p')) {
         // ISO-8601 as Spring writes it: PT30M, PT2H, P1D.
@@ -182,16 +182,16 @@ impl Reader<'_> {
                 }
             }
             "pattern" | "regex" | "regexp" | "complexity" | "strength" | "chrtype"
-            | "charsettype" => {
-                if !v.is_empty() && v != "0" {
-                    self.push(
-                        "password_complexity",
-                        e.line,
-                        e.key.clone(),
-                        setting(),
-                        None,
-                    );
-                }
+            | "charsettype"
+                if !v.is_empty() && v != "0" =>
+            {
+                self.push(
+                    "password_complexity",
+                    e.line,
+                    e.key.clone(),
+                    setting(),
+                    None,
+                );
             }
             "expiredays" | "expirationdays" | "validdays" | "validitydays" | "maxagedays"
             | "expireday" | "updatecycle" | "changedays" | "maxage" => {
