@@ -59,6 +59,8 @@ const TRIGGERS: &[&str] = &[
     "checklogin",
     "authenticated",
     "authc",
+    "timeunit",
+    "maxinactiveinterval",
 ];
 
 struct Patterns {
@@ -81,6 +83,8 @@ struct Patterns {
     mfa: Regex,
     lockout: Regex,
     shiro_timeout: Regex,
+    redis_session: Regex,
+    token_ttl: Regex,
 }
 
 static P: LazyLock<Patterns> = LazyLock::new(|| {
@@ -127,6 +131,10 @@ static P: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(ExcessiveAttemptsException|LockedAccountException|RetryLimit\w*|maxRetryCount|MAX_RETRY_COUNT|PASSWORD_RETRY\w*|LOGIN_FAIL\w*|loginFailCount)\b",
         ),
         shiro_timeout: re(r"setGlobalSessionTimeout\s*\(\s*(\d+)L?\s*\)"),
+        redis_session: re(r"maxInactiveIntervalInSeconds\s*=\s*(\d+)"),
+        token_ttl: re(
+            r"\b(?:set|setCacheObject|expire|setEx|setex)\s*\(([^;]*?),\s*(\d+)L?\s*,\s*TimeUnit\s*\.\s*(SECONDS|MINUTES|HOURS|DAYS)\s*\)",
+        ),
     }
 });
 
@@ -375,6 +383,44 @@ pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
             None,
         );
     }
+    for c in p.redis_session.captures_iter(code) {
+        let m = c.get(0).expect("match");
+        let secs: i64 = c[1].parse().unwrap_or(0);
+        let minutes = if secs <= 0 { -1 } else { (secs + 59) / 60 };
+        push(
+            "session_timeout",
+            m.start(),
+            Some("maxInactiveIntervalInSeconds".into()),
+            Some(format!("{secs} s (Spring Session, Redis)")),
+            Some(minutes),
+        );
+    }
+    // Tokens kept in Redis with a literal TTL (`set(tokenKey, user, 30, TimeUnit.MINUTES)`).
+    for c in p.token_ttl.captures_iter(code) {
+        let args = c[1].to_ascii_lowercase();
+        if !["token", "session", "login"]
+            .iter()
+            .any(|w| args.contains(w))
+        {
+            continue;
+        }
+        let m = c.get(0).expect("match");
+        let n: i64 = c[2].parse().unwrap_or(0);
+        let per = match &c[3] {
+            "SECONDS" => 1,
+            "MINUTES" => 60,
+            "HOURS" => 3_600,
+            _ => 86_400,
+        };
+        let minutes = if n <= 0 { -1 } else { (n * per + 59) / 60 };
+        push(
+            "session_timeout",
+            m.start(),
+            Some("token TTL in Redis".into()),
+            Some(format!("{n} {}", c[3].to_ascii_lowercase())),
+            Some(minutes),
+        );
+    }
     for c in p.shiro_timeout.captures_iter(code) {
         let m = c.get(0).expect("match");
         let ms: i64 = c[1].parse().unwrap_or(0);
@@ -416,6 +462,30 @@ mod tests {
             "{k:?}"
         );
         assert!(k.iter().any(|(k, _)| k == "auth_required"));
+    }
+
+    #[test]
+    fn token_ttls_in_redis() {
+        let mut facts = FileFacts::default();
+        let src = "class T {\n  void save(String tokenKey, Object u) {\n    redisTemplate.opsForValue().set(tokenKey, u, 30, TimeUnit.MINUTES);\n    redisTemplate.opsForValue().set(cacheKey, u, 7, TimeUnit.DAYS);\n  }\n}\n@EnableRedisHttpSession(maxInactiveIntervalInSeconds = 1800)\n";
+        read(
+            "T.java",
+            src,
+            &super::super::java::code_only(src),
+            &mut facts,
+        );
+        let got: Vec<(String, Option<i64>, u32)> = facts
+            .controls
+            .into_iter()
+            .map(|c| (c.kind, c.amount, c.location.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("session_timeout".to_string(), Some(30), 7),
+                ("session_timeout".to_string(), Some(30), 3)
+            ]
+        );
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub mod registry;
 pub mod seatunnel;
 pub mod security;
 pub mod seed;
+pub mod server_conf;
 pub mod sharding;
 pub mod spring;
 pub mod sql;

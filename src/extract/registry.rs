@@ -189,7 +189,7 @@ pub static EXTRACTORS: &[ExtractorSpec] = &[
         kind: FileKind::Hocon,
         name: "seatunnel",
         comments: &[("*", &HOCON)],
-        yields: &[Yields::Schema, Yields::Endpoints],
+        yields: &[Yields::Schema, Yields::Endpoints, Yields::Controls],
         extractor: Some(&super::seatunnel::SeatunnelJob),
     },
     ExtractorSpec {
