@@ -91,23 +91,30 @@ pub fn read(file: &str, text: &str, facts: &mut FileFacts) {
         return;
     }
     let lines = LineIndex::new(text);
-    let starts: Vec<(usize, String)> = INSERT
+    // Each statement runs to the next INSERT; only the previous match is
+    // kept, so a dump of millions of rows costs no memory here.
+    let mut matches = INSERT
         .captures_iter(text)
-        .map(|c| (c.get(0).map_or(0, |m| m.start()), c[1].to_string()))
-        .collect();
-    for (i, (start, table)) in starts.iter().enumerate() {
+        .map(|c| {
+            (
+                c.get(0).map_or(0, |m| m.start()),
+                c.get(1).map_or("", |m| m.as_str()),
+            )
+        })
+        .peekable();
+    while let Some((start, table)) = matches.next() {
         if !account_table(table) {
             continue;
         }
-        let end = starts.get(i + 1).map_or(text.len(), |(s, _)| *s);
-        let stmt = &text[*start..end];
-        let stmt_lower = &lower[*start..end];
-        let line = lines.line(*start);
+        let end = matches.peek().map_or(text.len(), |(s, _)| *s);
+        let stmt = &text[start..end];
+        let stmt_lower = &lower[start..end];
+        let line = lines.line(start);
         let mut push = |kind: &str, value: String| {
             facts.controls.push(Control {
                 kind: kind.into(),
                 value_days: None,
-                subject: Some(table.clone()),
+                subject: Some(table.to_string()),
                 location: Location::line(file, line),
                 value: Some(value),
                 profile: None,
