@@ -26,6 +26,7 @@ pub fn read(file: &str, doc: &YamlDoc, profile: Option<&str>, facts: &mut FileFa
         r.password_policy(e, &norm, &last);
         r.session(e, &norm, &last);
         r.transport(e, &norm, &last);
+        r.open_paths(e, &norm);
     }
     r.datastores(doc);
 }
@@ -272,6 +273,49 @@ impl Reader<'_> {
         }
     }
 
+    /// Path lists a security filter skips (`secure.ignored.urls`,
+    /// `security.oauth2.client.ignore-urls`, `*.whitelist`, `*.anon-urls`…):
+    /// each path is open without authentication.
+    fn open_paths(&mut self, e: &Entry, norm: &str) {
+        let v = resolved(&e.value);
+        if !v.starts_with('/') {
+            return;
+        }
+        let key: String = norm
+            .split('.')
+            .map(|seg| seg.split('[').next().unwrap_or(seg))
+            .collect::<Vec<_>>()
+            .join(".");
+        let skips = [
+            "ignore",
+            "whitelist",
+            "permitall",
+            "permit",
+            "anon",
+            "excludepath",
+            "noauth",
+            "skipauth",
+            "notauth",
+        ]
+        .iter()
+        .any(|w| key.contains(w));
+        let paths = ["url", "uri", "path", "pattern"]
+            .iter()
+            .any(|w| key.contains(w));
+        if skips && paths {
+            // `/a, /b` in one value (properties files) lists several.
+            for path in v.split(',').map(str::trim).filter(|p| p.starts_with('/')) {
+                self.push(
+                    "unauthenticated_path",
+                    e.line,
+                    path.to_string(),
+                    Some(format!("listed in {key}")),
+                    None,
+                );
+            }
+        }
+    }
+
     fn transport(&mut self, e: &Entry, norm: &str, last: &str) {
         let v = resolved(&e.value);
         match norm {
@@ -316,7 +360,8 @@ impl Reader<'_> {
             let Some(host) = host_of(v) else {
                 return;
             };
-            let local = matches!(host.as_str(), "localhost" | "127.0.0.1" | "0.0.0.0" | "::1")
+            let bare = host.split(':').next().unwrap_or(&host);
+            let local = matches!(bare, "localhost" | "127.0.0.1" | "0.0.0.0" | "")
                 || host.ends_with(".local")
                 || host.ends_with(".svc")
                 || host.contains(".svc.");
@@ -428,7 +473,8 @@ impl Reader<'_> {
             let Some((line, host)) = s.host else {
                 continue;
             };
-            if matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1") {
+            let bare = host.split(':').next().unwrap_or(&host);
+            if matches!(bare, "localhost" | "127.0.0.1" | "") {
                 continue;
             }
             let kind = if s.credential || s.user_info {
@@ -514,6 +560,20 @@ mod tests {
         assert!(k.contains(&("datastore_auth".into(), None)));
         let k = kinds("spring:\n  redis:\n    host: r.internal\n    password: ${REDIS_PW}\n");
         assert_eq!(k, vec![("datastore_auth".into(), None)]);
+    }
+
+    #[test]
+    fn ignore_lists_open_paths() {
+        let k = kinds(
+            "secure:\n  ignored:\n    urls:\n      - /druid/**\n      - /admin/login\nspring:\n  elasticsearch:\n    uris: localhost:9200\n",
+        );
+        assert_eq!(
+            k,
+            vec![
+                ("unauthenticated_path".to_string(), None),
+                ("unauthenticated_path".to_string(), None)
+            ]
+        );
     }
 
     #[test]
