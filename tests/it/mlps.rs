@@ -39,11 +39,12 @@ const PROJECT: &[(&str, &str)] = &[
     ),
 ];
 
-fn scan(root: &Path, pack: &str, out: &Path) -> (i32, Value) {
+fn scan(root: &Path, pack: &str, out: &Path) -> (i32, Value, String) {
     let a = Command::cargo_bin("piaudit")
         .unwrap()
         .args(["scan", "."])
         .args(["--pack", pack, "--as-of", "2026-12-07", "--deterministic"])
+        .args(["--lang", "en"])
         .args(["--format", "json,html", "--out"])
         .arg(out)
         .current_dir(root)
@@ -52,7 +53,16 @@ fn scan(root: &Path, pack: &str, out: &Path) -> (i32, Value) {
     let code = a.status.code().unwrap_or(-1);
     let text = std::fs::read_to_string(out.join("report.json"))
         .unwrap_or_else(|_| panic!("no report: {}", String::from_utf8_lossy(&a.stderr)));
-    (code, serde_json::from_str(&text).unwrap())
+    (
+        code,
+        serde_json::from_str(&text).unwrap(),
+        // The summary goes to stdout or stderr depending on the terminal.
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&a.stdout),
+            String::from_utf8_lossy(&a.stderr)
+        ),
+    )
 }
 
 #[test]
@@ -101,8 +111,12 @@ fn the_self_check_table_is_in_json_and_html_and_only_there_with_the_pack() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), PROJECT);
     let out = dir.path().join("out");
-    let (code, report) = scan(dir.path(), "cn-2026,mlps-l3", &out);
+    let (code, report, stdout) = scan(dir.path(), "cn-2026,mlps-l3", &out);
     assert_eq!(code, 1);
+    assert!(
+        stdout.contains("MLPS 2.0 level 3 technical self-check: compliant "),
+        "{stdout}"
+    );
 
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(
@@ -199,7 +213,8 @@ fn the_self_check_table_is_in_json_and_html_and_only_there_with_the_pack() {
 
     // Without the pack: no table, no extended controls, nothing about MLPS.
     let plain = dir.path().join("plain");
-    let (_, report) = scan(dir.path(), "cn-2026", &plain);
+    let (_, report, stdout) = scan(dir.path(), "cn-2026", &plain);
+    assert!(!stdout.contains("self-check"), "{stdout}");
     assert!(report.get("self_check").is_none());
     let kinds: Vec<&str> = report["controls"]
         .as_array()
