@@ -45,7 +45,7 @@ fn scan(root: &Path, pack: &str, out: &Path) -> (i32, Value, String) {
         .args(["scan", "."])
         .args(["--pack", pack, "--as-of", "2026-12-07", "--deterministic"])
         .args(["--lang", "en"])
-        .args(["--format", "json,html", "--out"])
+        .args(["--format", "json,html,md", "--out"])
         .arg(out)
         .current_dir(root)
         .output()
@@ -210,6 +210,12 @@ fn the_self_check_table_is_in_json_and_html_and_only_there_with_the_pack() {
     ] {
         assert!(html.contains(s), "HTML lacks {s}");
     }
+
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("**MLPS 2.0 level 3 technical self-check**: compliant "),
+        "{md}"
+    );
 
     // Without the pack: no table, no extended controls, nothing about MLPS.
     let plain = dir.path().join("plain");
