@@ -400,7 +400,9 @@ pub struct CheckItemResult {
     pub id: String,
     /// Clause of the standard, e.g. `8.1.4.1 a)`.
     pub clause: String,
-    /// Item title.
+    /// What the row checks (neutral words, e.g. 口令定期更换).
+    pub item: I18n,
+    /// The title of the item's finding (the problem it reports).
     pub title: I18n,
     /// The requirement, in short.
     pub requirement: I18n,

@@ -660,6 +660,7 @@ fn self_check_items(
         rows.push(CheckItemResult {
             id: rule.id.clone(),
             clause: check.clause.clone(),
+            item: check.item.clone(),
             title: rule.title.clone(),
             requirement: check.requirement.clone(),
             status,

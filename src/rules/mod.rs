@@ -64,6 +64,7 @@ struct RuleSpec {
 #[serde(deny_unknown_fields)]
 struct MlpsSpec {
     clause: String,
+    item: I18n,
     requirement: I18n,
     #[serde(default)]
     compliant: Option<serde_yaml::Value>,
@@ -78,6 +79,9 @@ struct MlpsSpec {
 pub struct CheckItem {
     /// Clause of the standard, e.g. `8.1.4.1 a)`.
     pub clause: String,
+    /// What the row checks, in neutral words (口令定期更换), for the table;
+    /// the rule's title names the problem for the finding.
+    pub item: I18n,
     /// The requirement in short (own words).
     pub requirement: I18n,
     /// Evidence of compliance.
@@ -406,6 +410,7 @@ impl Pack {
                     };
                     Some(CheckItem {
                         clause: m.clause,
+                        item: m.item,
                         requirement: m.requirement,
                         compliant: opt(&m.compliant, "mlps.compliant").map_err(&err)?,
                         partial: opt(&m.partial, "mlps.partial").map_err(&err)?,
@@ -415,7 +420,7 @@ impl Pack {
             };
             if spec.self_check.is_some() && check.is_none() {
                 return Err(err(format!(
-                    "rule `{}` lacks its `mlps` item (clause, requirement, provide): every rule of a self-check pack is a table row",
+                    "rule `{}` lacks its `mlps` item (clause, item, requirement, provide): every rule of a self-check pack is a table row",
                     raw.id
                 )));
             }
