@@ -1,12 +1,16 @@
-//! `piaudit init --ci github|gitlab|jenkins`: pipeline snippets that run the
-//! audit on every change, upload the SARIF report to the code-scanning UI,
-//! keep the HTML report as an artefact and fail the build on high findings.
+//! `piaudit init --ci github|gitlab|jenkins`: pipeline snippets that install
+//! the pinned piaudit release binary (SHA-256 checked, cached), run a full
+//! scan whose SARIF goes to the code-scanning UI and whose reports are kept as
+//! an artefact, and fail the build on new findings at or above `high`.
 //!
-//! The snippets call `piaudit scan . --format sarif,html,json,junit,md
-//! --baseline .piaudit/baseline.json --fail-on high`, adding `--diff-base`
-//! with the target branch on pull/merge requests. Accepted findings are the
-//! committed baseline (written once by `piaudit baseline`) and the `waivers`
-//! of `piaudit.yaml` (see docs/ci.md).
+//! The shell the snippets run is two scripts, `scripts/ci/install.sh` and
+//! `scripts/ci/gate.sh`, embedded here verbatim; the composite GitHub Action
+//! (`action.yml` at the repository root) runs the same files. New findings
+//! are those not in the committed baseline (`.piaudit/baseline.json`, written
+//! by `piaudit baseline`) nor waived in `piaudit.yaml`, and on pull/merge
+//! requests those `--diff-base` reports against the target branch (see
+//! docs/ci.md). The push trigger names the repository's default branch as git
+//! knows it ([`default_branch`]).
 
 use crate::error::Error;
 use std::path::{Path, PathBuf};
@@ -48,23 +52,140 @@ impl CiSystem {
         }
     }
 
-    /// The snippet's text.
-    pub fn snippet(self) -> &'static str {
-        match self {
-            CiSystem::Github => GITHUB,
-            CiSystem::Gitlab => GITLAB,
-            CiSystem::Jenkins => JENKINS,
-        }
+    /// The snippet's text for a repository whose default branch is `branch`.
+    pub fn snippet(self, branch: &Branch) -> String {
+        let (template, comment) = match self {
+            CiSystem::Github => (GITHUB, "#"),
+            CiSystem::Gitlab => (GITLAB, "#"),
+            CiSystem::Jenkins => (JENKINS, "//"),
+        };
+        let name = &branch.name;
+        let branch_note = match branch.source {
+            BranchSource::OriginHead => {
+                format!("{comment} Default branch `{name}`: git's refs/remotes/origin/HEAD.")
+            }
+            BranchSource::Current => format!(
+                "{comment} Default branch `{name}`: the branch checked out when this was \
+                 written (no refs/remotes/origin/HEAD); change it if the default is another."
+            ),
+            BranchSource::Assumed => format!(
+                "{comment} Default branch `{name}`: assumed (no git branch found); change it \
+                 to the repository's default branch."
+            ),
+        };
+        template
+            .replace("@BRANCH_NOTE@", &branch_note)
+            .replace("@BRANCH@", name)
+            .replace("@VERSION@", VERSION)
+            .replace("@ACTION@", ACTION_REPOSITORY)
+            .replace("@INSTALL@", &indent(INSTALL_SH, self))
+            .replace("@GATE@", &indent(GATE_SH, self))
     }
 }
 
-/// Writes the snippet for `ci` under `root`; refuses to overwrite an
-/// existing file unless `force`. Returns the path written.
+/// The release the snippets pin: this binary's own version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The GitHub repository of the action and of the release archives (the
+/// default `PIAUDIT_RELEASE_URL` of `scripts/ci/install.sh` is its
+/// releases/download folder).
+pub const ACTION_REPOSITORY: &str = "piaudit/piaudit";
+
+/// Installs the pinned release binary (`scripts/ci/install.sh`).
+pub const INSTALL_SH: &str = include_str!("../scripts/ci/install.sh");
+
+/// A full scan, then the gate (`scripts/ci/gate.sh`).
+pub const GATE_SH: &str = include_str!("../scripts/ci/gate.sh");
+
+/// A script indented for its place in a snippet: a YAML block scalar
+/// (GitLab, 6 spaces) or a Jenkins `sh` string in triple single quotes (10
+/// spaces; the scripts hold no backslash and no triple quote, so Groovy
+/// keeps them as they are).
+fn indent(script: &str, ci: CiSystem) -> String {
+    let pad = match ci {
+        CiSystem::Jenkins => "          ",
+        _ => "      ",
+    };
+    script
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Where the default branch written into a snippet came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchSource {
+    /// `git symbolic-ref refs/remotes/origin/HEAD` (the remote's default).
+    OriginHead,
+    /// The branch checked out (no remote default known).
+    Current,
+    /// Neither: `main`, and the snippet says so.
+    Assumed,
+}
+
+/// The branch a snippet's push trigger names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branch {
+    /// Branch name, e.g. `master`.
+    pub name: String,
+    /// How it was found.
+    pub source: BranchSource,
+}
+
+/// The default branch of the git repository at `root`: the remote's
+/// (`refs/remotes/origin/HEAD`), else the branch checked out, else `main`
+/// (assumed).
+pub fn default_branch(root: &Path) -> Branch {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
+        (out.status.success() && !name.is_empty()).then_some(name)
+    };
+    let found = [
+        (
+            "refs/remotes/origin/HEAD",
+            "refs/remotes/origin/",
+            BranchSource::OriginHead,
+        ),
+        ("HEAD", "refs/heads/", BranchSource::Current),
+    ]
+    .into_iter()
+    .find_map(|(reference, prefix, source)| {
+        let full = git(&["symbolic-ref", "--quiet", reference])?;
+        let name = full.strip_prefix(prefix)?;
+        Some(Branch {
+            name: name.to_string(),
+            source,
+        })
+    });
+    found.unwrap_or(Branch {
+        name: "main".into(),
+        source: BranchSource::Assumed,
+    })
+}
+
+/// Writes the snippet for `ci` under `root`, for the repository's default
+/// branch; refuses to overwrite an existing file unless `force`. Returns the
+/// path written.
 pub fn write_snippet(root: &Path, ci: CiSystem, force: bool) -> Result<PathBuf, Error> {
     let path = root.join(ci.path());
     if path.exists() && !force {
         return Err(Error::Usage(format!(
-            "{} already exists; use --force to overwrite it",
+            "{} already exists; use --force to overwrite it / 文件已存在，如需覆盖请加 --force",
             path.display()
         )));
     }
@@ -74,7 +195,8 @@ pub fn write_snippet(root: &Path, ci: CiSystem, force: bool) -> Result<PathBuf, 
             source,
         })?;
     }
-    std::fs::write(&path, ci.snippet()).map_err(|source| Error::Output {
+    let text = ci.snippet(&default_branch(root));
+    std::fs::write(&path, text).map_err(|source| Error::Output {
         path: path.clone(),
         source,
     })?;
@@ -83,19 +205,19 @@ pub fn write_snippet(root: &Path, ci: CiSystem, force: bool) -> Result<PathBuf, 
 
 const GITHUB: &str = r#"# piaudit — personal-information compliance audit (个人信息合规审计)
 # Written by `piaudit init --ci github`. Docs: docs/ci.md.
-# Uploads report.sarif to GitHub code scanning, keeps the HTML report as an
-# artefact, and fails the job when a new (open) finding is high or critical.
-# Once, before enabling it: run `piaudit baseline` (writes
-# .piaudit/baseline.json, the findings accepted as they are) and commit that
-# file; fixed findings drop out the next time you run it.
-# On pull requests only findings on subjects the change touches count
-# (--diff-base, hence fetch-depth: 0).
-# Other accepted findings: `waivers` in piaudit.yaml (with approver and expiry).
+# Runs the piaudit action (@ACTION@, action.yml): installs the pinned release
+# binary (SHA-256 checked, cached), scans the whole repository, uploads
+# report.sarif to GitHub code scanning and report.md to the job summary, and
+# fails the job when a new finding is high or critical: on pull requests one
+# new since the base branch, on pushes one not in .piaudit/baseline.json
+# (write it once with `piaudit baseline` and commit it). Accepted findings:
+# the baseline and `waivers` in piaudit.yaml (with approver and expiry).
+@BRANCH_NOTE@
 name: piaudit
 on:
   pull_request:
   push:
-    branches: [main]
+    branches: [@BRANCH@]
 permissions:
   contents: read
   security-events: write   # upload SARIF
@@ -105,37 +227,14 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0   # --diff-base needs the base branch's history
-      - uses: dtolnay/rust-toolchain@stable
-      - name: Install piaudit
-        run: cargo install --locked piaudit
-      - name: Audit
-        id: audit
-        env:
-          DIFF_BASE: ${{ github.event_name == 'pull_request' && format('origin/{0}', github.base_ref) || '' }}
-        run: >-
-          piaudit scan . --format sarif,html,json,junit,md --out piaudit-report
-          --baseline .piaudit/baseline.json --fail-on high --deterministic --quiet
-          ${DIFF_BASE:+--diff-base "$DIFF_BASE"}
-      # Code scanning compares a pull request's alerts with the base
-      # branch's: a SARIF cut down by --diff-base would show every other
-      # alert as fixed by the pull request. Upload a full scan's SARIF; the
-      # gate above stays on the change's findings (exit 1 = findings).
-      - name: Full SARIF for code scanning
-        if: always() && github.event_name == 'pull_request'
-        run: >-
-          piaudit scan . --format sarif --out piaudit-report
-          --baseline .piaudit/baseline.json --deterministic --quiet
-          || [ $? -eq 1 ]
-      - name: Upload SARIF to code scanning
-        if: always()
-        uses: github/codeql-action/upload-sarif@v3
+          fetch-depth: 0   # the pull request's base branch, for --diff-base
+      - name: piaudit
+        uses: @ACTION@@v@VERSION@
         with:
-          sarif_file: piaudit-report/report.sarif
-          category: piaudit
-      - name: Summary for the pull request
-        if: always()
-        run: cat piaudit-report/report.md >> "$GITHUB_STEP_SUMMARY"
+          version: "@VERSION@"
+          # Pin the archive too: its line in the release's SHA256SUMS.
+          # sha256: "<sha-256 of piaudit-@VERSION@-x86_64-unknown-linux-musl.tar.gz>"
+          fail-on: high
       - name: Keep the reports
         if: always()
         uses: actions/upload-artifact@v4
@@ -149,27 +248,39 @@ const GITLAB: &str = r#"# piaudit — personal-information compliance audit (个
 # Add to .gitlab-ci.yml:
 #   include:
 #     - local: .gitlab/piaudit.gitlab-ci.yml
-# piaudit-report/report.sarif is kept as an artefact (GitLab's security
-# dashboard does not read SARIF), JUnit feeds the merge request's test tab, and the job fails when
-# a new (open) finding is high or critical. Once, before enabling it: run
-# `piaudit baseline` and commit .piaudit/baseline.json (the accepted findings).
-# In merge requests only findings on subjects the change touches count
-# (--diff-base with the target branch). Other accepted findings: `waivers` in piaudit.yaml.
+# Installs the pinned piaudit release binary (SHA-256 checked, cached per
+# version), scans the whole repository and keeps piaudit-report/ (SARIF,
+# HTML, JSON, Markdown; GitLab's security dashboard does not read SARIF) as an
+# artefact; JUnit feeds the merge request's test tab. The job fails when a
+# new finding is high or critical: in merge requests one new since the target
+# branch, on the default branch one not in .piaudit/baseline.json (write it
+# once with `piaudit baseline` and commit it). Accepted findings: the
+# baseline and `waivers` in piaudit.yaml.
+@BRANCH_NOTE@
 piaudit:
   stage: test
-  image: rust:latest
+  image: buildpack-deps:bookworm-scm   # curl, git, sha256sum, tar
   variables:
-    GIT_DEPTH: 0   # --diff-base needs the target branch's history
+    GIT_DEPTH: 0   # the target branch's history, for --diff-base
+    PIAUDIT_VERSION: "@VERSION@"
+    # Pin the archive too: its line in the release's SHA256SUMS.
+    PIAUDIT_SHA256: ""
+    PIAUDIT_HOME: "$CI_PROJECT_DIR/.piaudit-cache"
+    PIAUDIT_FAIL_ON: high
+  cache:
+    key: piaudit-@VERSION@
+    paths:
+      - .piaudit-cache/
   script:
-    - cargo install --locked piaudit
     - |
-      DIFF_BASE=""
-      if [ -n "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" ]; then
+@INSTALL@
+    - |
+      if [ -n "${CI_MERGE_REQUEST_TARGET_BRANCH_NAME:-}" ]; then
         git fetch --quiet origin "+refs/heads/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME:refs/remotes/origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
-        DIFF_BASE="--diff-base origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+        export PIAUDIT_DIFF_BASE="origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
       fi
-      piaudit scan . --format sarif,html,json,junit,md --out piaudit-report \
-        --baseline .piaudit/baseline.json --fail-on high --deterministic --quiet $DIFF_BASE
+    - |
+@GATE@
   artifacts:
     when: always
     expose_as: piaudit report
@@ -179,31 +290,46 @@ piaudit:
       junit: piaudit-report/report.junit.xml
   rules:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
-    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+    - if: $CI_COMMIT_BRANCH == "@BRANCH@"
 "#;
 
 const JENKINS: &str = r#"// piaudit — personal-information compliance audit (个人信息合规审计)
 // Written by `piaudit init --ci jenkins`. Docs: docs/ci.md.
-// Needs the Warnings Next Generation plugin (recordIssues, reads SARIF) and the
-// JUnit plugin. The build fails when a new (open) finding is high or critical.
-// Once, before enabling it: run `piaudit baseline` and commit
-// .piaudit/baseline.json (the accepted findings). In pull-request builds of a
-// multibranch pipeline (CHANGE_TARGET set) only findings on subjects the change
-// touches count (--diff-base). Other accepted findings: `waivers` in piaudit.yaml.
+// The agent needs curl, git, sha256sum and tar; the Warnings Next Generation
+// plugin (recordIssues, reads SARIF) and the JUnit plugin. Installs the pinned
+// piaudit release binary (SHA-256 checked, cached in ~/.cache/piaudit) and
+// fails the build when a new finding is high or critical: in pull-request
+// builds of a multibranch pipeline (CHANGE_TARGET set) one new since the
+// target branch, else one not in .piaudit/baseline.json (write it once with
+// `piaudit baseline` and commit it). Accepted findings: the baseline and
+// `waivers` in piaudit.yaml.
+@BRANCH_NOTE@
 pipeline {
   agent any
+  environment {
+    PIAUDIT_VERSION = '@VERSION@'
+    // Pin the archive too: its line in the release's SHA256SUMS.
+    PIAUDIT_SHA256 = ''
+    PIAUDIT_FAIL_ON = 'high'
+  }
   stages {
     stage('piaudit') {
+      // `branch` and `changeRequest()` need a multibranch pipeline; in a
+      // plain pipeline job, delete this `when` block.
+      when {
+        anyOf {
+          branch '@BRANCH@'
+          changeRequest()
+        }
+      }
       steps {
-        sh 'command -v piaudit || cargo install --locked piaudit'
         sh '''
-          DIFF_BASE=""
-          if [ -n "$CHANGE_TARGET" ]; then
+@INSTALL@
+          if [ -n "${CHANGE_TARGET:-}" ]; then
             git fetch --quiet origin "+refs/heads/$CHANGE_TARGET:refs/remotes/origin/$CHANGE_TARGET"
-            DIFF_BASE="--diff-base origin/$CHANGE_TARGET"
+            export PIAUDIT_DIFF_BASE="origin/$CHANGE_TARGET"
           fi
-          piaudit scan . --format sarif,html,json,junit,md --out piaudit-report \\
-            --baseline .piaudit/baseline.json --fail-on high --deterministic --quiet $DIFF_BASE
+@GATE@
         '''
       }
       post {
@@ -222,57 +348,80 @@ pipeline {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_snippet_uploads_sarif_and_fails_on_high() {
-        for ci in [CiSystem::Github, CiSystem::Gitlab, CiSystem::Jenkins] {
-            let s = ci.snippet();
-            assert!(s.contains("--fail-on high"), "{ci:?}");
-            assert!(s.contains("report.sarif"), "{ci:?}");
-            assert!(s.contains("waivers"), "{ci:?}");
-            assert!(s.contains("--baseline .piaudit/baseline.json"), "{ci:?}");
-            assert!(s.contains("piaudit baseline"), "{ci:?}");
-            assert!(s.contains("--diff-base"), "{ci:?}");
+    const ALL: [CiSystem; 3] = [CiSystem::Github, CiSystem::Gitlab, CiSystem::Jenkins];
+
+    fn branch(name: &str, source: BranchSource) -> Branch {
+        Branch {
+            name: name.into(),
+            source,
         }
-        assert!(CiSystem::Github.snippet().contains("upload-sarif"));
-        assert!(CiSystem::Jenkins.snippet().contains("recordIssues"));
-    }
-
-    /// GitHub code scanning would read alerts missing from a `--diff-base`
-    /// SARIF as fixed by the pull request: the uploaded SARIF comes from a
-    /// scan without it, run after the gated one (it rewrites only
-    /// report.sarif) and before the upload.
-    #[test]
-    fn github_uploads_the_sarif_of_a_full_scan() {
-        let v: serde_yaml::Value = serde_yaml::from_str(CiSystem::Github.snippet()).unwrap();
-        let steps = v["jobs"]["piaudit"]["steps"].as_sequence().unwrap();
-        let position = |name: &str| {
-            steps
-                .iter()
-                .position(|s| s["name"].as_str() == Some(name))
-                .unwrap_or_else(|| panic!("no step {name}"))
-        };
-        let (gate, full, upload) = (
-            position("Audit"),
-            position("Full SARIF for code scanning"),
-            position("Upload SARIF to code scanning"),
-        );
-        assert!(gate < full && full < upload);
-        assert!(steps[gate]["run"].as_str().unwrap().contains("--diff-base"));
-        let run = steps[full]["run"].as_str().unwrap();
-        assert!(
-            run.contains("--format sarif --out piaudit-report") && !run.contains("--diff-base"),
-            "{run}"
-        );
-        // Exit 1 (findings) is expected; a usage or scan error still fails.
-        assert!(run.ends_with("|| [ $? -eq 1 ]"), "{run}");
     }
 
     #[test]
-    fn yaml_snippets_parse() {
+    fn no_snippet_builds_piaudit_or_hides_the_gate() {
+        for ci in ALL {
+            let s = ci.snippet(&branch("master", BranchSource::OriginHead));
+            assert!(!s.contains("cargo install"), "{ci:?}");
+            for line in s.lines().filter(|l| l.contains("piaudit scan")) {
+                assert!(
+                    !line.contains("--quiet") && !line.contains(" -q"),
+                    "{ci:?}: the gate must show the findings: {line}"
+                );
+            }
+            assert!(!s.contains("@BRANCH") && !s.contains("@VERSION@"), "{ci:?}");
+            assert!(
+                s.contains("waivers") && s.contains("piaudit baseline"),
+                "{ci:?}"
+            );
+            assert!(s.contains("master") && !s.contains("[main]"), "{ci:?}");
+            assert!(s.contains("high"), "{ci:?}");
+        }
+        // GitLab and Jenkins carry the scripts themselves; GitHub runs the
+        // action, which runs the same files.
+        for ci in [CiSystem::Gitlab, CiSystem::Jenkins] {
+            let s = ci.snippet(&branch("main", BranchSource::Current));
+            for line in INSTALL_SH.lines().chain(GATE_SH.lines()) {
+                assert!(s.contains(line.trim()), "{ci:?} lacks {line}");
+            }
+        }
+        let github = CiSystem::Github.snippet(&branch("main", BranchSource::Assumed));
+        assert!(github.contains(&format!("uses: {ACTION_REPOSITORY}@v{VERSION}")));
+        assert!(github.contains("assumed"), "{github}");
+    }
+
+    /// The scripts go into Groovy strings in triple single quotes, where a
+    /// backslash is an escape and three quotes end the string.
+    #[test]
+    fn scripts_survive_groovy_and_yaml_quoting() {
+        for script in [INSTALL_SH, GATE_SH] {
+            assert!(!script.contains('\\') && !script.contains("'''"));
+            assert!(
+                !script.contains('\t'),
+                "a tab would break the YAML indentation"
+            );
+        }
+    }
+
+    #[test]
+    fn yaml_snippets_parse_and_gitlab_runs_the_scripts_verbatim() {
         for ci in [CiSystem::Github, CiSystem::Gitlab] {
-            let v: serde_yaml::Value = serde_yaml::from_str(ci.snippet()).unwrap();
+            let text = ci.snippet(&branch("trunk", BranchSource::Current));
+            let v: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
             assert!(v.is_mapping(), "{ci:?}");
         }
+        let text = CiSystem::Gitlab.snippet(&branch("trunk", BranchSource::Current));
+        let v: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let script: Vec<&str> = v["piaudit"]["script"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert_eq!(script.first().copied(), Some(INSTALL_SH));
+        assert_eq!(script.last().copied(), Some(GATE_SH));
+        let github = CiSystem::Github.snippet(&branch("trunk", BranchSource::Current));
+        let v: serde_yaml::Value = serde_yaml::from_str(&github).unwrap();
+        assert_eq!(v["on"]["push"]["branches"][0].as_str(), Some("trunk"));
     }
 
     #[test]
@@ -281,6 +430,13 @@ mod tests {
         assert_eq!("gitlab".parse::<CiSystem>(), Ok(CiSystem::Gitlab));
         assert_eq!("jenkins".parse::<CiSystem>(), Ok(CiSystem::Jenkins));
         assert!("travis".parse::<CiSystem>().unwrap_err().contains("github"));
+    }
+
+    #[test]
+    fn default_branch_outside_git_is_assumed_main() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = default_branch(&dir.path().join("not-a-repo"));
+        assert_eq!(b, branch("main", BranchSource::Assumed));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// piaudit — find personal information (个人信息) in code and schemas, follow
 /// where it flows, and check it against PIPL, DSL, CSL and their rules.
 #[derive(Debug, Parser)]
-#[command(name = "piaudit", version, about, long_about = None)]
+#[command(name = "piaudit", version, about, long_about = None, after_long_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -25,7 +25,22 @@ pub struct Cli {
     /// Worker threads (default: one per CPU). Reports are identical for any N.
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// No colours and no progress bar (as does the NO_COLOR variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
+
+/// The exit codes, shown after `--help` of `piaudit` and `piaudit scan`
+/// (and in the README).
+pub const EXIT_CODES: &str = "\
+Exit codes / 退出码:
+  0  no open finding at or above --fail-on (always with --fail-on never) / 无达到阈值的待整改问题
+  1  open findings at or above --fail-on (default: low) / 存在达到阈值的待整改问题
+  2  usage, configuration or rule error: bad option or value, invalid piaudit.yaml,
+     unknown --skip-rule, a path that does not exist, an archive named as the path,
+     `/` or $HOME without --yes / 用法、配置或规则错误
+  3  the scan could not complete: no supported file to read, every file skipped,
+     a path that cannot be read, a report that cannot be written / 扫描未能完成";
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
@@ -53,6 +68,118 @@ pub enum Command {
     Eval(EvalArgs),
     /// Set a project up: with `--ci`, write a CI pipeline snippet.
     Init(InitArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    /// (e.g. `piaudit completions bash > /etc/bash_completion.d/piaudit`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout, or with `--out DIR` write one page
+    /// per command there (piaudit.1, piaudit-scan.1, …).
+    Man(ManArgs),
+    /// Re-check an evidence package (`scan --evidence`) offline: each
+    /// report file's SHA-256, the signature, and with `--source` the
+    /// scanned files. Exit 0 intact, 1 anything changed, missing or added,
+    /// 2 usage error. / 核验证据包：0 完整，1 有改动，2 用法错误。
+    Verify(VerifyArgs),
+    /// Create an Ed25519 key pair for `--sign-key`: FILE (private key,
+    /// PKCS#8 PEM, owner-only) and FILE.pub (public key). / 生成签名密钥对。
+    Keygen(KeygenArgs),
+}
+
+/// Options of `piaudit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The report folder holding `evidence/manifest.json` (the scan's --out).
+    pub dir: PathBuf,
+    /// The public key you trust (PEM, DER or raw 32 bytes); default: the
+    /// `evidence/manifest.pub` beside the manifest, which proves integrity
+    /// but not who signed.
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Option<PathBuf>,
+    /// Also re-hash the scanned files under this folder (the scanned root;
+    /// for a scan of several roots, the folder it was run from).
+    #[arg(long, value_name = "ROOT")]
+    pub source: Option<PathBuf>,
+}
+
+/// Options of `piaudit keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Private key file to write; the public key goes to FILE.pub.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl KeygenArgs {
+    /// Writes the key pair; returns the two paths.
+    pub fn run(&self) -> Result<[PathBuf; 2], Error> {
+        use piaudit::evidence::keys;
+        let public = PathBuf::from(format!("{}.pub", self.out.display()));
+        for p in [&self.out, &public] {
+            if p.exists() && !self.force {
+                return Err(Error::Usage(format!(
+                    "{} already exists; use --force to overwrite / 文件已存在，如需覆盖请加 --force",
+                    p.display()
+                )));
+            }
+        }
+        let failed = |e: String| Error::Usage(format!("keygen: {e}"));
+        let key = keys::generate().map_err(failed)?;
+        let private_pem = keys::private_pem(&key).map_err(failed)?;
+        let public_pem = keys::public_pem(&key.verifying_key()).map_err(failed)?;
+        write_private(&self.out, private_pem.as_bytes())
+            .map_err(|e| failed(format!("cannot write {}: {e}", self.out.display())))?;
+        std::fs::write(&public, public_pem)
+            .map_err(|e| failed(format!("cannot write {}: {e}", public.display())))?;
+        Ok([self.out.clone(), public])
+    }
+}
+
+/// Writes a private key readable by its owner only (Unix).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// Evidence options of `scan`, `db` and `merge`.
+#[derive(Debug, Clone, Args)]
+pub struct EvidenceArgs {
+    /// Write a tamper-evident evidence package into --out:
+    /// evidence/manifest.json and MANIFEST.txt (each file read with its
+    /// SHA-256, the databases' queries, rule pack digests, the command line
+    /// with secrets masked, times, host, and the report files' SHA-256);
+    /// check it with `piaudit verify` (docs/evidence.md).
+    #[arg(long)]
+    pub evidence: bool,
+    /// Sign the manifest with this Ed25519 private key (PKCS#8 PEM or
+    /// DER, or the raw 32-byte seed; `piaudit keygen` makes one); implies
+    /// --evidence.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+}
+
+impl EvidenceArgs {
+    /// Whether evidence is kept.
+    pub fn enabled(&self) -> bool {
+        self.evidence || self.sign_key.is_some()
+    }
+
+    /// The recorder of this run, when evidence is kept: the signing key is
+    /// read here, so a bad one stops the run (exit 2) before any scanning.
+    pub fn recorder(&self) -> Result<Option<piaudit::evidence::Recorder>, Error> {
+        if !self.enabled() {
+            return Ok(None);
+        }
+        let args: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        piaudit::evidence::Recorder::start(&args, self.sign_key.as_deref()).map(Some)
+    }
 }
 
 /// Options of `piaudit init`.
@@ -100,6 +227,7 @@ impl InitArgs {
 
 /// Options of `piaudit scan`.
 #[derive(Debug, Args)]
+#[command(after_long_help = EXIT_CODES)]
 pub struct ScanArgs {
     /// Files or directories to scan.
     #[arg(default_value = ".")]
@@ -107,10 +235,32 @@ pub struct ScanArgs {
     /// Report formats and the `--fail-on` threshold.
     #[command(flatten)]
     pub report: ReportArgs,
-    /// Directory the reports are written to (default: piaudit-report);
-    /// for `piaudit baseline`, the baseline file.
+    /// Directory the reports are written to (default: piaudit-report), or
+    /// `-` to write the one --format to standard output (the summary goes
+    /// to stderr). `piaudit baseline`: use --file (--out is deprecated there).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// `piaudit baseline` only: the baseline file to write (default:
+    /// `.piaudit/baseline.json` under the scanned root, or the `baseline:`
+    /// of piaudit.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Leave out files and folders matching this glob over the reported
+    /// path (`vendor/**`, `*_test.sql`, `legacy`; repeatable; also the
+    /// `exclude:` list of piaudit.yaml).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not evaluate this rule (repeatable; also the `skip_rules:` list of
+    /// piaudit.yaml). Unknown ids are an error; see `piaudit rules list`.
+    #[arg(long = "skip-rule", value_name = "ID")]
+    pub skip_rules: Vec<String>,
+    /// Show at most N finding lines in the terminal (default: all); the
+    /// reports always hold every finding.
+    #[arg(long, value_name = "N")]
+    pub max_lines: Option<usize>,
+    /// Scan even `/` or the home directory (refused without it).
+    #[arg(long)]
+    pub yes: bool,
     /// Declarations file (default: piaudit.yaml in the scanned root).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -119,10 +269,22 @@ pub struct ScanArgs {
     /// `baseline:` of piaudit.yaml, if any).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Keep only findings on subjects touched since this git ref (files
-    /// changed since the merge base, plus untracked files), e.g. origin/main.
+    /// Pull-request mode: report only new findings, those a scan of the
+    /// merge base of this git ref and HEAD does not have, e.g. origin/main.
+    /// The base is checked out into a temporary directory (the work tree is
+    /// not touched) and its findings cached in $PIAUDIT_CACHE_DIR (default
+    /// ~/.cache/piaudit).
     #[arg(long, value_name = "GITREF")]
     pub diff_base: Option<String>,
+    /// Keep only findings on subjects touched since this git ref (files
+    /// changed since the merge base, plus untracked files), old findings on
+    /// them included.
+    #[arg(long, value_name = "GITREF")]
+    pub changed_since: Option<String>,
+    /// Directory SARIF artifact URIs are relative to (default: the root of
+    /// the git work tree holding the first path, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
     /// Rule pack, profile, language, rule overlay and waiver date.
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -143,6 +305,9 @@ pub struct ScanArgs {
     /// Live databases audited into the same report.
     #[command(flatten)]
     pub live: DbArgs,
+    /// Evidence package.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 /// `--dialect`'s long help, from the dialect registry.
@@ -166,7 +331,8 @@ fn format_help() -> String {
 /// `--format`'s long help: each format with its file, from the registry.
 fn format_long_help() -> String {
     format!(
-        "Report formats, comma-separated, each written to its file in --out:\n{}",
+        "Report formats, comma-separated (default: html,json), each written to its file \
+         in --out, or with --out - the one format to standard output:\n{}",
         indent(&piaudit::report::format_help_lines())
     )
 }
@@ -183,34 +349,47 @@ fn indent(lines: &str) -> String {
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     /// Report formats, comma-separated (see --help for each format's file).
+    /// [default: html,json]
     #[arg(
         long,
-        default_value = "html,json",
         value_delimiter = ',',
         help = format_help(),
         long_help = format_long_help()
     )]
-    pub format: Vec<String>,
+    pub format: Option<Vec<String>>,
     /// Exit 1 when an open finding is at or above this severity
-    /// (critical, high, medium, low, info).
-    #[arg(long, default_value = "low")]
-    pub fail_on: String,
+    /// (critical, high, medium, low, info), or `never` to exit 0 whatever
+    /// is found (errors still exit 2 or 3). [default: low]
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
 }
 
+/// The formats written when `--format` is not given.
+const DEFAULT_FORMATS: [&str; 2] = ["html", "json"];
+
 impl ReportArgs {
-    /// The formats (each once, in the order given) and the threshold.
-    pub fn parse(&self) -> Result<(Vec<Format>, Severity), Error> {
+    /// The formats (each once, in the order given) and the threshold
+    /// (`None`: `--fail-on never`).
+    pub fn parse(&self) -> Result<(Vec<Format>, Option<Severity>), Error> {
         let mut formats = Vec::new();
-        for f in &self.format {
+        let given: Vec<&str> = match &self.format {
+            Some(f) => f.iter().map(String::as_str).collect(),
+            None => DEFAULT_FORMATS.to_vec(),
+        };
+        for f in given {
             let f: Format = f.parse().map_err(Error::Usage)?;
             if !formats.contains(&f) {
                 formats.push(f);
             }
         }
-        let fail_on: Severity = self
-            .fail_on
-            .parse()
-            .map_err(|e| Error::Usage(format!("--fail-on: {e}")))?;
+        let fail_on = match self.fail_on.as_deref().unwrap_or("low") {
+            never if never.eq_ignore_ascii_case("never") => None,
+            sev => Some(sev.parse::<Severity>().map_err(|e| {
+                Error::Usage(format!(
+                    "--fail-on: {e}; or `never` to never fail on findings"
+                ))
+            })?),
+        };
         Ok((formats, fail_on))
     }
 }
@@ -305,6 +484,60 @@ impl DbArgs {
     }
 }
 
+/// Refuses to scan `/` or the home directory unless `--yes` is given: such
+/// a scan reads everything the user owns and takes very long.
+pub fn check_scan_roots(paths: &[PathBuf], yes: bool) -> Result<(), Error> {
+    if yes {
+        return Ok(());
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .and_then(|h| std::fs::canonicalize(h).ok());
+    for p in paths {
+        let Ok(c) = std::fs::canonicalize(p) else {
+            continue;
+        };
+        let what = if c.parent().is_none() {
+            "the file-system root"
+        } else if Some(&c) == home.as_ref() {
+            "your home directory"
+        } else {
+            continue;
+        };
+        return Err(Error::Usage(format!(
+            "refusing to scan {} ({what}): name the project folder, or add --yes to scan it \
+             anyway / 拒绝扫描根目录或主目录：请指定项目目录，确需扫描请加 --yes",
+            p.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that `--out -` (standard output) comes with exactly one format.
+pub fn check_stdout(out: &std::path::Path, formats: &[Format]) -> Result<(), Error> {
+    if out.as_os_str() == "-" && formats.len() != 1 {
+        return Err(Error::Usage(format!(
+            "--out - writes one report to standard output, but {} formats were asked for; \
+             pick one with --format (e.g. --format json) / --out - 只能输出一种格式，请用 --format 指定",
+            formats.len()
+        )));
+    }
+    Ok(())
+}
+
+/// `--evidence` writes its manifest beside the reports, so it needs a report
+/// folder, not standard output.
+pub fn check_evidence_out(out: &std::path::Path, evidence: bool) -> Result<(), Error> {
+    if evidence && out.as_os_str() == "-" {
+        return Err(Error::Usage(
+            "--evidence writes its manifest into the report folder: give --out DIR, not --out - / \
+             --evidence 需将证据清单写入报告目录，请用 --out DIR 而非 --out -"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks `piaudit db` arguments and turns them into a scan of databases
 /// only (no file paths).
 pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
@@ -324,23 +557,68 @@ pub fn db_only(mut args: Box<ScanArgs>) -> Result<Box<ScanArgs>, Error> {
 }
 
 /// Checks `piaudit baseline` arguments and turns them into the scan whose
-/// findings are recorded, plus the `--out` file. The old baseline is not
-/// applied, so a missing file is no error and fixed findings drop out.
-pub fn baseline_config(args: Box<ScanArgs>) -> Result<(Config, Option<PathBuf>), Error> {
-    if args.baseline.is_some() || args.diff_base.is_some() {
+/// findings are recorded, the `--file` to write, and warnings about the
+/// options it ignores. The old baseline is not applied, so a missing file
+/// is no error and fixed findings drop out.
+pub fn baseline_config(
+    mut args: Box<ScanArgs>,
+) -> Result<(Config, Option<PathBuf>, Vec<String>), Error> {
+    if args.evidence.enabled() {
         return Err(Error::Usage(
-            "`piaudit baseline` records every current finding: --baseline and --diff-base \
-             belong to `piaudit scan`; name the file with --out / \
-             `piaudit baseline` 记录当前全部问题，--baseline 与 --diff-base 仅用于 `piaudit scan`，输出文件请用 --out"
+            "`piaudit baseline` writes no reports: --evidence and --sign-key belong to \
+             `piaudit scan` and `piaudit db` / --evidence 与 --sign-key 仅用于 scan 与 db"
                 .into(),
         ));
     }
-    let out = args.out.clone();
+    if args.baseline.is_some() || args.diff_base.is_some() || args.changed_since.is_some() {
+        return Err(Error::Usage(
+            "`piaudit baseline` records every current finding: --baseline, --diff-base and \
+             --changed-since belong to `piaudit scan`; name the file with --file / \
+             `piaudit baseline` 记录当前全部问题，--baseline、--diff-base 与 --changed-since 仅用于 `piaudit scan`，输出文件请用 --file"
+                .into(),
+        ));
+    }
+    let mut warnings = Vec::new();
+    let file = match (args.file.take(), args.out.take()) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Usage(
+                "`piaudit baseline`: give the file with --file only (--out is its deprecated \
+                 name) / 请只用 --file 指定基线文件"
+                    .into(),
+            ))
+        }
+        (Some(f), None) => Some(f),
+        (None, Some(f)) => {
+            warnings.push(
+                "`piaudit baseline --out FILE` is deprecated and will be removed: use --file FILE \
+                 (for `scan`, --out is a folder) / --out 已弃用，请改用 --file"
+                    .to_string(),
+            );
+            Some(f)
+        }
+        (None, None) => None,
+    };
+    let ignored: Vec<&str> = [
+        ("--format", args.report.format.is_some()),
+        ("--fail-on", args.report.fail_on.is_some()),
+        ("--lang", args.rules.lang.is_some()),
+        ("--max-lines", args.max_lines.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    if !ignored.is_empty() {
+        warnings.push(format!(
+            "`piaudit baseline` ignores {}: it writes one JSON file of fingerprints and exits 0; \
+             pass them to `piaudit scan --baseline FILE` / 基线命令忽略这些选项",
+            ignored.join(", ")
+        ));
+    }
     let (mut config, _, _) = args.into_config()?;
     config.skip_baseline = true;
     // Baselines must not depend on timings or a report format.
     config.deterministic = true;
-    Ok((config, out))
+    Ok((config, file, warnings))
 }
 
 /// Options of `piaudit merge`.
@@ -361,6 +639,9 @@ pub struct MergeArgs {
     /// Rule pack, profile, language, rule overlay and waiver date.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Evidence package (the reports merged are the files read).
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 impl MergeArgs {
@@ -368,7 +649,7 @@ impl MergeArgs {
     /// `--fail-on` threshold.
     pub fn into_options(
         self,
-    ) -> Result<(piaudit::merge::MergeOptions, Vec<Format>, Severity), Error> {
+    ) -> Result<(piaudit::merge::MergeOptions, Vec<Format>, Option<Severity>), Error> {
         let (formats, fail_on) = self.report.parse()?;
         let (lang, today) = self.rules.language_and_date()?;
         let options = piaudit::merge::MergeOptions {
@@ -378,6 +659,7 @@ impl MergeArgs {
             lang,
             rules_dir: self.rules.rules,
             today,
+            evidence: self.evidence.enabled(),
         };
         Ok((options, formats, fail_on))
     }
@@ -461,9 +743,15 @@ pub struct ExplainArgs {
 /// Options of `piaudit eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Labels CSV: `repo,file,table,column,is_pi,category,sensitive`
-    /// (see tests/fixtures/classify/README.md).
-    #[arg(long)]
+    /// Labels CSV with a header row; columns are found by name, in any
+    /// order, others (e.g. `repo`) are ignored: `file` (matched by its last
+    /// path component), `table` (without schema), `column`, `is_pi`
+    /// (yes/no, true/false, 1/0, y/n), `category` (optional: a taxonomy
+    /// id, a coarser prefix such as `finance`, or `other`; empty when not
+    /// PI) and `sensitive_35273` / `sensitive_45574` for the chosen
+    /// profile, else `sensitive` (yes/no…, empty = no). A bad row or an
+    /// unknown category exits 2 naming FILE:LINE. See eval/README.md.
+    #[arg(long, verbatim_doc_comment)]
     pub labels: PathBuf,
     /// Files or directories holding the labelled schemas.
     #[arg(required = true)]
@@ -589,9 +877,28 @@ pub fn language(flag: Option<&str>) -> Result<String, Error> {
     })
 }
 
+/// Where `--diff-base` caches merge-base scans: `$PIAUDIT_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/piaudit`, else `~/.cache/piaudit` (`%LOCALAPPDATA%`
+/// on Windows); `None` (no cache) when none is set or the variable is empty.
+fn cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(v) = std::env::var_os("PIAUDIT_CACHE_DIR") {
+        return (!v.is_empty()).then(|| PathBuf::from(v));
+    }
+    var("XDG_CACHE_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".cache")))
+        .or_else(|| var("LOCALAPPDATA"))
+        .map(|d| d.join("piaudit"))
+}
+
 impl ScanArgs {
-    /// Validates the arguments into a library config, formats and threshold.
-    pub fn into_config(self) -> Result<(Config, Vec<Format>, Severity), Error> {
+    /// Validates the arguments into a library config, formats and threshold
+    /// (`None`: `--fail-on never`).
+    pub fn into_config(self) -> Result<(Config, Vec<Format>, Option<Severity>), Error> {
         let (formats, fail_on) = self.report.parse()?;
         let dialect = match &self.dialect {
             Some(d) => Some(
@@ -601,6 +908,12 @@ impl ScanArgs {
             None => None,
         };
         let (lang, today) = self.rules.language_and_date()?;
+        if let Some(dir) = self.sarif_root.as_ref().filter(|d| !d.is_dir()) {
+            return Err(Error::Usage(format!(
+                "--sarif-root {}: not a directory / 不是目录",
+                dir.display()
+            )));
+        }
         let config = Config {
             roots: self.paths,
             declarations: self.config,
@@ -619,6 +932,18 @@ impl ScanArgs {
             baseline: self.baseline,
             skip_baseline: false,
             diff_base: self.diff_base,
+            exclude: self.exclude,
+            skip_rules: self.skip_rules,
+            skip_dirs: self
+                .out
+                .into_iter()
+                .filter(|o| o.as_os_str() != "-")
+                .collect(),
+            changed_since: self.changed_since,
+            cache_dir: cache_dir(),
+            root_labels: Vec::new(),
+            sarif_root: self.sarif_root,
+            evidence: self.evidence.enabled(),
         };
         Ok((config, formats, fail_on))
     }
@@ -662,6 +987,36 @@ mod tests {
             "{err}"
         );
         assert_eq!(language(Some("en-US")).unwrap(), "en");
+    }
+
+    #[test]
+    fn pr_mode_and_sarif_options_are_checked() {
+        let scan = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["piaudit", "scan", "x"], args].concat()).unwrap();
+            let Command::Scan(args) = cli.command else {
+                panic!()
+            };
+            args
+        };
+        let err = scan(&["--sarif-root", "/nonexistent/dir"])
+            .into_config()
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--sarif-root"), "{err}");
+        let (config, _, _) = scan(&["--diff-base", "main", "--changed-since", "v1"])
+            .into_config()
+            .unwrap();
+        assert_eq!(config.diff_base.as_deref(), Some("main"));
+        assert_eq!(config.changed_since.as_deref(), Some("v1"));
+        for option in ["--diff-base", "--changed-since"] {
+            let cli = Cli::try_parse_from(["piaudit", "baseline", "x", option, "main"]).unwrap();
+            let Command::Baseline(args) = cli.command else {
+                panic!()
+            };
+            let err = baseline_config(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.to_string().contains(option), "{err}");
+        }
     }
 
     #[test]
@@ -723,5 +1078,105 @@ mod tests {
         };
         let err = args.run().unwrap_err();
         assert!(err.to_string().contains("--dialect"), "{err}");
+    }
+}
+
+/// Options of `piaudit completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+impl CompletionsArgs {
+    /// Writes the completion script of the whole command line to `out`.
+    pub fn run(&self, out: &mut dyn std::io::Write) {
+        use clap::CommandFactory;
+        // Into memory first: the generator panics when its writer fails,
+        // and a closed pipe (`piaudit completions bash | head`) is no error.
+        let mut script = Vec::new();
+        clap_complete::generate(self.shell, &mut Cli::command(), "piaudit", &mut script);
+        let _ = out.write_all(&script);
+    }
+}
+
+/// Options of `piaudit man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write piaudit.1 and one page per subcommand into this directory
+    /// instead of printing piaudit.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+impl ManArgs {
+    /// Prints the man page to `stdout`, or writes the pages into `--out`;
+    /// returns the directory written, if any.
+    pub fn run(&self, stdout: &mut dyn std::io::Write) -> Result<Option<PathBuf>, Error> {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let Some(dir) = &self.out else {
+            // A closed pipe (`piaudit man | head`) is not an error.
+            let _ = clap_mangen::Man::new(cmd).render(stdout);
+            return Ok(None);
+        };
+        let output = |source| Error::Output {
+            path: dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(output)?;
+        clap_mangen::generate_to(cmd, dir).map_err(output)?;
+        Ok(Some(dir.clone()))
+    }
+}
+
+#[cfg(test)]
+mod man_tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The man page renders whatever closing text `--help` has (the
+    /// exit-code table): every word of it, in an EXTRA section; and no such
+    /// section without one.
+    #[test]
+    fn man_page_has_the_closing_text_of_the_help() {
+        let mut page = Vec::new();
+        ManArgs { out: None }.run(&mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains(".TH piaudit 1"), "{page}");
+        let cmd = Cli::command();
+        let closing = cmd
+            .get_after_long_help()
+            .or_else(|| cmd.get_after_help())
+            .map(ToString::to_string);
+        let Some(closing) = closing else {
+            assert!(!page.contains(".SH EXTRA"), "{page}");
+            return;
+        };
+        assert!(page.contains(".SH EXTRA"), "{page}");
+        let extra = page.split(".SH EXTRA").nth(1).unwrap();
+        for word in closing
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            assert!(
+                extra.contains(word),
+                "`{word}` of the help is not in the man page"
+            );
+        }
+    }
+
+    #[test]
+    fn completions_name_every_subcommand() {
+        let mut script = Vec::new();
+        CompletionsArgs {
+            shell: clap_complete::Shell::Bash,
+        }
+        .run(&mut script);
+        let script = String::from_utf8(script).unwrap();
+        for sub in Cli::command().get_subcommands() {
+            assert!(script.contains(sub.get_name()), "{}", sub.get_name());
+        }
     }
 }

@@ -132,6 +132,14 @@ pub struct Declarations {
     /// to this file's directory; `scan --baseline` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
+    /// Globs over reported paths of files and folders not to read, as
+    /// `scan --exclude` (`vendor/**`, `*_test.sql`, `legacy`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Rule ids not evaluated, as `scan --skip-rule`; an id the pack does
+    /// not have is an error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_rules: Vec<String>,
     /// Graded protection (MLPS 2.0, 网络安全等级保护): filing, level,
     /// assessments, backup drill — what code cannot show.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -748,6 +756,9 @@ impl Declarations {
                 message,
             }
         };
+        for (i, g) in decl.exclude.iter().enumerate() {
+            crate::glob::compile(g).map_err(at(format!("exclude[{i}]"), g))?;
+        }
         for g in decl.log_retention_days.keys() {
             crate::glob::compile(g).map_err(at(format!("log_retention_days.{g}"), g))?;
         }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 /// A failure that stops the run, with the exit code it maps to.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A scan root is missing or unreadable (exit 3).
+    /// A scan root is missing (exit 2, as `lineage` with a missing file) or
+    /// unreadable (exit 3).
     #[error("cannot read scan root {}: {source}", path.display())]
     Root {
         /// The root as given.
@@ -66,6 +67,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Declarations { .. } | Error::Rules { .. } => 2,
+            Error::Root { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 2,
             Error::Root { .. }
             | Error::NothingScanned(_)
             | Error::Output { .. }

@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["pipeline"],
     &["gate"],
     &["report"],
-    &["merge", "ci", "authoring", "explain"],
+    &["merge", "ci", "authoring", "explain", "evidence"],
 ];
 
 /// Items the crate root re-exports, by the module that defines them; a

@@ -21,6 +21,7 @@ pub mod db;
 pub mod decl;
 pub mod discover;
 pub mod error;
+pub mod evidence;
 pub mod explain;
 pub mod extract;
 pub mod facts;

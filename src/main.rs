@@ -14,6 +14,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     quiet_panics();
     let cli = Cli::parse();
+    if cli.no_color {
+        anstream::ColorChoice::Never.write_global();
+    }
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -26,7 +29,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| level.into()),
         )
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(std::io::stderr().is_terminal() && !terminal::colour_off(cli.no_color))
         .without_time()
         .init();
     // The whole command runs on the pool's workers, not on the main thread:
@@ -74,21 +77,61 @@ fn quiet_panics() {
     }));
 }
 
-/// Writes the reports of a scan or merge, prints the summary, and gives exit 1
-/// when an open finding reaches `fail_on` (waived and baselined ones never do).
+/// Writes the reports of a scan or merge (to standard output for `--out -`),
+/// prints the summary, and gives exit 1 when an open finding reaches
+/// `fail_on` (waived and baselined ones never do; `None`: never). With
+/// evidence, the manifest is written last, over every report file.
 fn finish(
     audit: &piaudit::Audit,
     formats: &[report::Format],
     out: &std::path::Path,
-    fail_on: piaudit::model::Severity,
-    quiet: bool,
+    fail_on: Option<piaudit::model::Severity>,
+    view: &terminal::View,
+    evidence: Option<(&piaudit::evidence::Recorder, &str, Option<&std::path::Path>)>,
 ) -> Result<ExitCode, Error> {
-    let written = report::write_all(audit, formats, out)?;
-    if !quiet {
-        terminal::print_summary(audit, &written);
+    let mut written = if out.as_os_str() == "-" {
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::new(ClosedPipeOk(stdout.lock()));
+        for f in formats {
+            f.write(audit, &mut w)?;
+        }
+        w.flush().map_err(|source| Error::Output {
+            path: out.to_path_buf(),
+            source,
+        })?;
+        Vec::new()
+    } else {
+        report::write_all(audit, formats, out)?
+    };
+    if let Some((recorder, pack, rules_dir)) = evidence {
+        written.extend(recorder.finish(audit, pack, rules_dir, out)?);
     }
-    let failing = piaudit::gate::fails(&audit.report, fail_on);
+    terminal::print_notes(audit, view);
+    if !view.quiet {
+        terminal::print_summary(audit, &written, view);
+    }
+    let failing = fail_on.is_some_and(|f| piaudit::gate::fails(&audit.report, f));
     Ok(ExitCode::from(u8::from(failing)))
+}
+
+/// Standard output whose reader may go away (`piaudit scan --out - | head`):
+/// once the pipe is closed, the rest is dropped instead of failing the run.
+struct ClosedPipeOk<W>(W);
+
+impl<W: Write> Write for ClosedPipeOk<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            r => r,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => r,
+        }
+    }
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
@@ -98,24 +141,56 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     };
     match command {
         Command::Scan(args) => {
+            if args.file.is_some() {
+                return Err(Error::Usage(
+                    "--file names the file of `piaudit baseline`; `scan` writes its reports \
+                     into the --out folder / --file 仅用于 `piaudit baseline`"
+                        .into(),
+                ));
+            }
+            cli::check_scan_roots(&args.paths, args.yes)?;
             let out = args
                 .out
                 .clone()
-                .unwrap_or_else(|| std::path::PathBuf::from("piaudit-report"));
+                .unwrap_or_else(|| std::path::PathBuf::from(piaudit::discover::DEFAULT_REPORT_DIR));
+            let view = terminal::View {
+                quiet: cli.quiet,
+                verbose: cli.verbose,
+                max_lines: args.max_lines,
+            };
+            // Before anything is scanned: a bad --sign-key stops here.
+            let recorder = args.evidence.recorder()?;
+            cli::check_evidence_out(&out, recorder.is_some())?;
             let (mut config, formats, fail_on) = args.into_config()?;
+            cli::check_stdout(&out, &formats)?;
             tracing::info!(roots = ?config.roots, pack = %config.pack, "scanning");
-            let bar = terminal::progress_bar(cli.quiet);
+            let bar = terminal::progress_bar(cli.quiet, terminal::colour_off(cli.no_color));
             config.progress = bar.as_ref().map(|(_, sink)| sink.clone());
             let scanned = piaudit::scan(&config);
             if let Some((bar, _)) = &bar {
                 bar.finish_and_clear();
             }
-            finish(&scanned?, &formats, &out, fail_on, cli.quiet)
+            finish(
+                &scanned?,
+                &formats,
+                &out,
+                fail_on,
+                &view,
+                recorder
+                    .as_ref()
+                    .map(|r| (r, config.pack.as_str(), config.rules_dir.as_deref())),
+            )
         }
         Command::Baseline(args) => {
-            let (config, out) = cli::baseline_config(args)?;
+            cli::check_scan_roots(&args.paths, args.yes)?;
+            let (config, file, warnings) = cli::baseline_config(args)?;
+            if !cli.quiet {
+                for w in &warnings {
+                    terminal::warn(w);
+                }
+            }
             let audit = piaudit::scan(&config)?;
-            let path = out
+            let path = file
                 .or_else(|| audit.gate.baseline.clone())
                 .unwrap_or_else(|| piaudit::gate::baseline::default_path(&config.roots));
             let baseline = piaudit::gate::baseline::Baseline::of(&audit.report);
@@ -130,9 +205,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge(args) => {
+            let recorder = args.evidence.recorder()?;
             let (options, formats, fail_on) = args.clone().into_options()?;
+            cli::check_stdout(&args.out, &formats)?;
+            cli::check_evidence_out(&args.out, recorder.is_some())?;
             let audit = piaudit::merge::merge_files(&args.reports, &options)?;
-            finish(&audit, &formats, &args.out, fail_on, cli.quiet)
+            let view = terminal::View {
+                quiet: cli.quiet,
+                verbose: cli.verbose,
+                max_lines: None,
+            };
+            finish(
+                &audit,
+                &formats,
+                &args.out,
+                fail_on,
+                &view,
+                recorder
+                    .as_ref()
+                    .map(|r| (r, options.pack.as_str(), options.rules_dir.as_deref())),
+            )
         }
         Command::Db(_) => Err(Error::Usage(
             "internal: `db` is run as a scan of databases".into(),
@@ -142,6 +234,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 if !cli.quiet {
                     eprintln!("piaudit: wrote {}", p.display());
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify(args) => {
+            let v = piaudit::evidence::verify(
+                &args.dir,
+                args.pubkey.as_deref(),
+                args.source.as_deref(),
+            )?;
+            let _ = std::io::stdout().lock().write_all(v.render().as_bytes());
+            Ok(ExitCode::from(u8::from(!v.intact())))
+        }
+        Command::Keygen(args) => {
+            let [private, public] = args.run()?;
+            if !cli.quiet {
+                eprintln!(
+                    "piaudit: wrote {} (private key, keep it secret / 私钥，请妥善保管) and {} (public key / 公钥)",
+                    private.display(),
+                    public.display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -183,7 +295,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ))
             })?;
             let labels = piaudit::classify::eval::parse_labels(&labels_text, &args.profile)
-                .map_err(|e| Error::Usage(format!("{}: {e}", args.labels.display())))?;
+                .map_err(|e| Error::Usage(format!("{}:{e}", args.labels.display())))?;
             let config = piaudit::Config {
                 roots: args.paths.clone(),
                 declarations: args.config.clone(),
@@ -192,6 +304,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ..piaudit::Config::default()
             };
             let audit = piaudit::scan(&config)?;
+            piaudit::classify::eval::check_categories(
+                &labels,
+                audit.categories.keys().map(String::as_str),
+            )
+            .map_err(|e| Error::Usage(format!("{}:{e}", args.labels.display())))?;
             let m = piaudit::classify::eval::evaluate(&audit.report, &labels);
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{m}");
@@ -225,7 +342,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     let _ = write!(out, "{}", piaudit::authoring::list(&k, &lang));
                 }
                 Some(cli::RulesAction::Show { id }) => {
-                    let _ = write!(out, "{}", piaudit::authoring::show(&k, &files, id)?);
+                    let _ = write!(
+                        out,
+                        "{}",
+                        piaudit::authoring::show(
+                            &k,
+                            &files,
+                            id,
+                            args.lang.as_deref().map(|_| lang.as_str())
+                        )?
+                    );
                 }
                 Some(cli::RulesAction::Test { dir }) => {
                     let (text, passed) = piaudit::authoring::test(&k, &files, dir.as_deref())?;
@@ -233,6 +359,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     if !passed {
                         return Ok(ExitCode::from(1));
                     }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions(args) => {
+            args.run(&mut std::io::stdout().lock());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man(args) => {
+            if let Some(dir) = args.run(&mut std::io::stdout().lock())? {
+                if !cli.quiet {
+                    eprintln!("piaudit: wrote the man pages into {}", dir.display());
                 }
             }
             Ok(ExitCode::SUCCESS)

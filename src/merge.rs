@@ -49,6 +49,9 @@ pub struct MergeOptions {
     pub rules_dir: Option<PathBuf>,
     /// Date for waiver expiry (`YYYY-MM-DD`); default: today.
     pub today: Option<String>,
+    /// Keep the digest of each report read (`--evidence`) in
+    /// [`Audit::read`](crate::Audit).
+    pub evidence: bool,
 }
 
 impl Default for MergeOptions {
@@ -61,6 +64,7 @@ impl Default for MergeOptions {
             lang: c.lang,
             rules_dir: None,
             today: None,
+            evidence: false,
         }
     }
 }
@@ -78,10 +82,21 @@ pub struct Input {
 /// (with line and column), a shape error or a schema version this build
 /// cannot read is a usage error (exit 2) naming the file.
 pub fn load(path: &Path) -> Result<Input, Error> {
+    load_with_digest(path, false).map(|(input, _)| input)
+}
+
+/// [`load`], and with `digest` the size and SHA-256 of the bytes read.
+fn load_with_digest(
+    path: &Path,
+    digest: bool,
+) -> Result<(Input, Option<crate::pipeline::FileDigest>), Error> {
     let shown = path.display().to_string().replace('\\', "/");
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Usage(format!("cannot read report {shown}: {e}")))?;
-    parse(&shown, &text)
+    let cannot =
+        |e: &dyn std::fmt::Display| Error::Usage(format!("cannot read report {shown}: {e}"));
+    let bytes = std::fs::read(path).map_err(|e| cannot(&e))?;
+    let digest = digest.then(|| crate::pipeline::FileDigest::of(&shown, &bytes));
+    let text = String::from_utf8(bytes).map_err(|e| cannot(&e))?;
+    Ok((parse(&shown, &text)?, digest))
 }
 
 /// [`load`] for text already read; `shown` names it in errors.
@@ -132,11 +147,18 @@ fn compatible(v: &str) -> bool {
 
 /// Reads the reports at `paths` and merges them.
 pub fn merge_files(paths: &[PathBuf], options: &MergeOptions) -> Result<Audit, Error> {
-    let inputs = paths
-        .iter()
-        .map(|p| load(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    merge(inputs, options)
+    let mut inputs = Vec::with_capacity(paths.len());
+    let mut digests = Vec::new();
+    for p in paths {
+        let (input, digest) = load_with_digest(p, options.evidence)?;
+        inputs.push(input);
+        digests.extend(digest);
+    }
+    let mut audit = merge(inputs, options)?;
+    digests.sort();
+    digests.dedup();
+    audit.read.files = digests;
+    Ok(audit)
 }
 
 /// A report with its label, ids and paths already prefixed.

@@ -1,7 +1,8 @@
-//! Terminal output of the `piaudit` binary: the progress bar of long scans
-//! and the coloured summary. Both go to stderr; colours and the bar appear
-//! only on a terminal (anstream honours NO_COLOR and CLICOLOR), never with
-//! `--quiet`.
+//! Terminal output of the `piaudit` binary: the progress bar of long scans,
+//! warnings and the summary with every open finding. All of it goes to
+//! stderr (stdout is kept for `--out -`); colours and the bar appear only
+//! on a terminal, never under NO_COLOR or `--no-color` (anstream honours
+//! NO_COLOR and CLICOLOR), and nothing but errors with `--quiet`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use piaudit::progress::{Progress, ProgressEvent};
@@ -12,13 +13,32 @@ use std::path::PathBuf;
 /// Files below which no bar is drawn: short scans finish before it helps.
 const MIN_FILES_FOR_BAR: u64 = 20;
 
+/// How much the terminal shows, from the global and scan options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct View {
+    /// `--quiet`: errors only.
+    pub quiet: bool,
+    /// `-v` count: diagnostics are listed from 1.
+    pub verbose: u8,
+    /// `--max-lines`: finding lines shown at most (`None`: all).
+    pub max_lines: Option<usize>,
+}
+
+/// Whether colours and the progress bar are off: `--no-color`, or the
+/// NO_COLOR variable set to anything but the empty string.
+pub fn colour_off(flag: bool) -> bool {
+    flag || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
 /// A progress sink drawing an indicatif bar on stderr, or `None` when
-/// stderr is not a terminal or the user asked for quiet.
-pub fn progress_bar(quiet: bool) -> Option<(ProgressBar, Progress)> {
-    if quiet || !std::io::stderr().is_terminal() {
+/// stderr is not a terminal, colours are off or the user asked for quiet.
+/// The bar stays hidden for stages under [`MIN_FILES_FOR_BAR`] files and is
+/// cleared when a stage ends, so nothing is left on the screen.
+pub fn progress_bar(quiet: bool, no_colour: bool) -> Option<(ProgressBar, Progress)> {
+    if quiet || no_colour || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner} {msg:8} [{bar:40}] {pos}/{len} files, {per_sec}, ETA {eta}",
@@ -29,37 +49,159 @@ pub fn progress_bar(quiet: bool) -> Option<(ProgressBar, Progress)> {
     let handle = bar.clone();
     let sink = Progress::new(move |event| match event {
         ProgressEvent::Start { stage, total } => {
+            handle.set_draw_target(ProgressDrawTarget::hidden());
             handle.reset();
             handle.set_length(total);
             handle.set_message(stage);
-            if total < MIN_FILES_FOR_BAR {
-                handle.set_draw_target(ProgressDrawTarget::hidden());
+            if total >= MIN_FILES_FOR_BAR {
+                handle.set_draw_target(ProgressDrawTarget::stderr());
             }
         }
         ProgressEvent::Advance => handle.inc(1),
-        ProgressEvent::Finish => handle.finish_and_clear(),
+        ProgressEvent::Finish => {
+            handle.finish_and_clear();
+            handle.set_draw_target(ProgressDrawTarget::hidden());
+        }
     });
     Some((bar, sink))
 }
 
-/// Prints the scan summary, the severity table and the report paths.
-pub fn print_summary(audit: &Audit, written: &[PathBuf]) {
+/// One warning line on stderr, `piaudit: warning: …`.
+pub fn warn(text: &str) {
     let mut err = anstream::stderr().lock();
-    let _ = write!(err, "{}", report::text::summary(audit, 10));
-    let _ = write!(err, "{}", report::text::severity_table(audit));
+    let style = anstyle::Style::new()
+        .bold()
+        .fg_color(Some(anstyle::AnsiColor::Yellow.into()));
+    let _ = writeln!(err, "{style}piaudit: warning:{style:#} {text}");
+}
+
+/// Warnings about what a scan did not read: archives, and (with `-v`)
+/// report folders and excluded files.
+pub fn print_notes(audit: &Audit, view: &View) {
+    if view.quiet {
+        return;
+    }
     let zh = audit.lang.starts_with("zh");
+    let notes = &audit.notes;
+    if !notes.archives.is_empty() {
+        let mut list = notes
+            .archives
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if notes.archives.len() > 3 {
+            list.push_str(", …");
+        }
+        let n = notes.archives.len();
+        warn(&if zh {
+            format!("{n} 个压缩包未读取（{list}）；请解压后再扫描")
+        } else {
+            format!("{n} archive(s) not read ({list}); unpack them and scan the folder")
+        });
+    }
+    if !notes.skipped_rules.is_empty() {
+        let ids = notes.skipped_rules.join(", ");
+        let mut err = anstream::stderr().lock();
+        let _ = writeln!(
+            err,
+            "{}",
+            if zh {
+                format!("未评估的规则（--skip-rule / skip_rules）：{ids}")
+            } else {
+                format!("rules not evaluated (--skip-rule / skip_rules): {ids}")
+            }
+        );
+    }
+    if view.verbose > 0 {
+        let mut err = anstream::stderr().lock();
+        for d in &notes.report_dirs {
+            let _ = writeln!(
+                err,
+                "{}",
+                if zh {
+                    format!("报告目录 {d} 未扫描")
+                } else {
+                    format!("report folder {d} not scanned")
+                }
+            );
+        }
+        if notes.excluded > 0 {
+            let n = notes.excluded;
+            let _ = writeln!(
+                err,
+                "{}",
+                if zh {
+                    format!("{n} 个文件被排除规则（--exclude / exclude）略过")
+                } else {
+                    format!("{n} files left out by --exclude / exclude")
+                }
+            );
+        }
+    }
+}
+
+/// Prints the scan summary, every open finding grouped by rule, the
+/// diagnostics (`-v`), the severity table and the report paths.
+pub fn print_summary(audit: &Audit, written: &[PathBuf], view: &View) {
+    let mut err = anstream::stderr().lock();
+    let zh = audit.lang.starts_with("zh");
+    let _ = write!(err, "{}", report::text::overview(audit));
+    let _ = write!(
+        err,
+        "{}",
+        report::text::findings_grouped(audit, view.max_lines)
+    );
+    let diagnostics = audit.report.scan.diagnostics.len();
+    if view.verbose > 0 && diagnostics > 0 {
+        let _ = writeln!(err, "{}", if zh { "诊断：" } else { "diagnostics:" });
+        let _ = write!(err, "{}", report::text::diagnostics(audit));
+    } else if diagnostics > 0 {
+        let _ = writeln!(
+            err,
+            "{}",
+            if zh {
+                format!("诊断 {diagnostics} 条：加 -v 列出")
+            } else {
+                format!("{diagnostics} diagnostics: -v lists them")
+            }
+        );
+    }
+    let _ = write!(err, "{}", report::text::severity_table(audit));
     let gate = &audit.gate;
-    if let Some(git_ref) = &gate.diff_base {
+    if let Some(git_ref) = &gate.changed_since {
         let _ = writeln!(
             err,
             "{}",
             if zh {
                 format!(
-                    "--diff-base {git_ref}：{} 条问题不涉及自该版本以来改动的对象，未列入",
+                    "--changed-since {git_ref}：{} 条问题不涉及自该版本以来改动的对象，未列入",
+                    gate.untouched
+                )
+            } else {
+                format!("--changed-since {git_ref}: {} findings on subjects not touched since it were left out", gate.untouched)
+            }
+        );
+    }
+    if let Some(git_ref) = &gate.diff_base {
+        let commit: String = gate
+            .merge_base
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(12)
+            .collect();
+        let _ = writeln!(
+            err,
+            "{}",
+            if zh {
+                format!(
+                    "--diff-base {git_ref}：{} 条问题在合并基点 {commit} 已存在，未列入（仅报告新增问题）",
                     gate.left_out
                 )
             } else {
-                format!("--diff-base {git_ref}: {} findings on subjects not touched since it were left out", gate.left_out)
+                format!("--diff-base {git_ref}: {} findings already in the merge base {commit} were left out (only new findings are reported)", gate.left_out)
             }
         );
     }
@@ -82,11 +224,7 @@ pub fn print_summary(audit: &Audit, written: &[PathBuf]) {
             }
         );
     }
-    let label = if audit.lang.starts_with("zh") {
-        "报告："
-    } else {
-        "report:"
-    };
+    let label = if zh { "报告：" } else { "report:" };
     for p in written {
         let _ = writeln!(err, "{label} {}", p.display());
     }

@@ -56,36 +56,74 @@ pub fn list(k: &Knowledge, lang: &str) -> String {
 }
 
 /// `rules show ID`: full text of one rule, its basis provisions and its fixture file.
-pub fn show(k: &Knowledge, files: &DataFiles, id: &str) -> Result<String, Error> {
-    let r = k.pack.rules.get(id).ok_or_else(|| {
-        Error::Usage(format!(
-            "no rule `{id}` in pack {}; see `piaudit rules list` / 规则包中没有该规则",
-            k.pack.id
-        ))
-    })?;
+pub fn show(
+    k: &Knowledge,
+    files: &DataFiles,
+    id: &str,
+    lang: Option<&str>,
+) -> Result<String, Error> {
+    let r = k
+        .pack
+        .rules
+        .get(id)
+        .or_else(|| {
+            k.pack
+                .rules
+                .values()
+                .find(|r| r.id.eq_ignore_ascii_case(id))
+        })
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no rule `{id}` in pack {}; see `piaudit rules list` / 规则包中没有该规则",
+                k.pack.id
+            ))
+        })?;
+    // Both languages unless one was asked for.
+    let (zh, en) = match lang {
+        Some(l) if l.starts_with("en") => (false, true),
+        Some(_) => (true, false),
+        None => (true, true),
+    };
+    let pick = |z: &str, e: &str| match (zh, en) {
+        (true, true) => format!("{z} / {e}"),
+        (true, false) => z.to_string(),
+        _ => e.to_string(),
+    };
+    let both = |z: &str, e: &str| match (zh, en) {
+        (true, true) => format!("  {z}\n  {e}"),
+        (true, false) => format!("  {z}"),
+        _ => format!("  {e}"),
+    };
     let mut out = String::new();
     let _ = writeln!(out, "{}  [{}]  ({})", r.id, r.severity, r.file);
-    let _ = writeln!(out, "{}\n{}\n", r.title.zh, r.title.en);
-    let _ = writeln!(out, "法律依据 / Basis:");
+    let title = match (zh, en) {
+        (true, true) => format!("{}\n{}", r.title.zh, r.title.en),
+        (true, false) => r.title.zh.clone(),
+        _ => r.title.en.clone(),
+    };
+    let _ = writeln!(out, "{title}\n");
+    let _ = writeln!(out, "{}:", pick("法律依据", "Basis"));
     for code in &r.basis {
         if let Some(p) = k.law.get(code) {
             let flag = if p.verified() {
-                ""
+                String::new()
             } else {
-                " (未核实 / unverified)"
+                format!(" ({})", pick("未核实", "unverified"))
             };
-            let _ = writeln!(out, "  {code}{flag}: {} / {}", p.zh, p.en);
+            let _ = writeln!(out, "  {code}{flag}: {}", pick(&p.zh, &p.en));
         }
     }
     let _ = writeln!(
         out,
-        "\n消息 / Message:\n  {}\n  {}",
-        r.message.zh, r.message.en
+        "\n{}:\n{}",
+        pick("消息", "Message"),
+        both(&r.message.zh, &r.message.en)
     );
     let _ = writeln!(
         out,
-        "\n整改 / Remediation:\n  {}\n  {}",
-        r.remediation.zh, r.remediation.en
+        "\n{}:\n{}",
+        pick("整改", "Remediation"),
+        both(&r.remediation.zh, &r.remediation.en)
     );
     let _ = writeln!(out, "\n{}", r.doc.trim_end());
     let test_file = r.file.replace(".yaml", ".test.yaml");

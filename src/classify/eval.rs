@@ -9,6 +9,8 @@ use std::fmt;
 /// One labelled column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
+    /// Line of the labels file the label was read from (1 = header).
+    pub line: usize,
     /// File name (last path component).
     pub file: String,
     /// Table name without schema.
@@ -23,19 +25,40 @@ pub struct Label {
     pub sensitive: bool,
 }
 
-/// Reads a labels CSV. Columns are found by header name: `file`, `table`,
-/// `column`, `is_pi`, `category`, and the sensitivity column
-/// `sensitive_<profile>` if present, else `sensitive`.
-pub fn parse_labels(csv: &str, profile: &str) -> Result<Vec<Label>, String> {
-    let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> = lines
-        .next()
-        .ok_or("empty labels file")?
-        .split(',')
-        .map(str::trim)
+/// The category a label may give for PI that fits no taxonomy leaf; it
+/// counts for is-PI and agrees with no tag.
+pub const OTHER_CATEGORY: &str = "other";
+
+/// A yes/no cell: `yes`/`no`, `true`/`false`, `1`/`0`, `y`/`n` (any case).
+fn yes_no(cell: &str) -> Option<bool> {
+    match cell.trim().to_ascii_lowercase().as_str() {
+        "yes" | "true" | "1" | "y" => Some(true),
+        "no" | "false" | "0" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads a labels CSV. Columns are found by header name (any order, other
+/// columns such as `repo` are ignored): `file`, `table`, `column`, `is_pi`,
+/// optional `category`, and the sensitivity column `sensitive_<profile>`
+/// (`sensitive_35273`, `sensitive_45574`) if present, else `sensitive`.
+/// Errors are `LINE: message` (line 1 is the header).
+pub fn parse_labels(csv_text: &str, profile: &str) -> Result<Vec<Label>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(csv_text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("1: {e}"))?
+        .iter()
+        .map(str::to_string)
         .collect();
-    let col = |name: &str| header.iter().position(|h| *h == name);
-    let need = |name: &str| col(name).ok_or(format!("labels file has no `{name}` column"));
+    if header.iter().all(String::is_empty) {
+        return Err("1: empty labels file".into());
+    }
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let need = |name: &str| col(name).ok_or(format!("1: labels file has no `{name}` column"));
     let (f, t, c, p) = (
         need("file")?,
         need("table")?,
@@ -45,30 +68,93 @@ pub fn parse_labels(csv: &str, profile: &str) -> Result<Vec<Label>, String> {
     let cat = col("category");
     let profile_short = profile.trim_start_matches("gbt");
     let sens = col(&format!("sensitive_{profile_short}")).or_else(|| col("sensitive"));
-    let yes = |s: &str| s.trim().eq_ignore_ascii_case("yes");
-    lines
-        .enumerate()
-        .map(|(i, line)| {
-            let cells: Vec<&str> = line.split(',').collect();
-            let get = |k: usize| {
-                cells
-                    .get(k)
-                    .copied()
-                    .ok_or(format!("line {}: too few cells", i + 2))
-            };
-            Ok(Label {
-                file: get(f)?.rsplit('/').next().unwrap_or_default().to_string(),
-                table: get(t)?.to_lowercase(),
-                column: get(c)?.to_lowercase(),
-                is_pi: yes(get(p)?),
-                category: cat
-                    .and_then(|k| cells.get(k))
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty()),
-                sensitive: sens.and_then(|k| cells.get(k)).is_some_and(|s| yes(s)),
-            })
-        })
-        .collect()
+    let mut labels = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, csv::Position::line);
+            format!("{line}: {e}")
+        })?;
+        let line = record.position().map_or(0, csv::Position::line) as usize;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if record.len() != header.len() {
+            return Err(format!(
+                "{line}: {} cells, the header has {}",
+                record.len(),
+                header.len()
+            ));
+        }
+        let get = |k: usize| record.get(k).unwrap_or_default();
+        for (k, what) in [(f, "file"), (t, "table"), (c, "column")] {
+            if get(k).is_empty() {
+                return Err(format!("{line}: empty `{what}`"));
+            }
+        }
+        let flag = |k: usize, what: &str, empty_ok: bool| {
+            let cell = get(k);
+            if empty_ok && cell.is_empty() {
+                return Ok(false);
+            }
+            yes_no(cell).ok_or(format!(
+                "{line}: `{what}` is `{cell}`; use yes/no, true/false, 1/0 or y/n"
+            ))
+        };
+        let is_pi = flag(p, "is_pi", false)?;
+        let sensitive = match sens {
+            Some(k) => flag(k, &header[k], true)?,
+            None => false,
+        };
+        let category = cat.map(|k| get(k).to_string()).filter(|s| !s.is_empty());
+        if !is_pi {
+            if let Some(category) = &category {
+                return Err(format!(
+                    "{line}: category `{category}` on a column labelled not PI"
+                ));
+            }
+            if sensitive {
+                return Err(format!("{line}: sensitive on a column labelled not PI"));
+            }
+        }
+        labels.push(Label {
+            line,
+            file: get(f).rsplit('/').next().unwrap_or_default().to_string(),
+            table: get(t).to_lowercase(),
+            column: get(c).to_lowercase(),
+            is_pi,
+            category,
+            sensitive,
+        });
+    }
+    Ok(labels)
+}
+
+/// Checks every label's category against the known category ids: an id, a
+/// coarser prefix of one (`demographic` for `demographic.marital`), or
+/// [`OTHER_CATEGORY`]. The first unknown one is an error `LINE: message`.
+pub fn check_categories<'a>(
+    labels: &[Label],
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> Result<(), String> {
+    for l in labels {
+        let Some(category) = l.category.as_deref() else {
+            continue;
+        };
+        let ok = category == OTHER_CATEGORY
+            || known
+                .clone()
+                .into_iter()
+                .any(|id| category_agrees(category, id));
+        if !ok {
+            return Err(format!(
+                "{}: unknown category `{category}` (a taxonomy id such as `contact.phone`, \
+                 a coarser prefix such as `finance`, or `{OTHER_CATEGORY}`; \
+                 `piaudit rules show` and docs/classifier.md list them)",
+                l.line
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Precision, recall and F1 of one binary decision.
@@ -261,6 +347,39 @@ mod tests {
         assert!(!parse_labels(csv, "gbt45574").unwrap()[0].sensitive);
         assert_eq!(parse_labels(csv, "gbt45574").unwrap()[0].table, "t");
         assert!(parse_labels("a,b\n", "x").unwrap_err().contains("`file`"));
+    }
+
+    #[test]
+    fn flags_accept_the_usual_spellings_and_nothing_else() {
+        let head = "repo,file,table,column,is_pi,category,sensitive\n";
+        for (cell, want) in [("yes", true), ("TRUE", true), ("1", true), ("y", true)] {
+            let csv = format!("{head}r,a.sql,t,c,{cell},name,no\n");
+            assert_eq!(parse_labels(&csv, "gbt35273").unwrap()[0].is_pi, want);
+        }
+        for cell in ["no", "False", "0", "n"] {
+            let csv = format!("{head}r,a.sql,t,c,{cell},,\n");
+            assert!(!parse_labels(&csv, "gbt35273").unwrap()[0].is_pi);
+        }
+        let csv = format!("{head}r,a.sql,t,c,yes,name,no\nr,a.sql,t,d,maybe,,no\n");
+        let err = parse_labels(&csv, "gbt35273").unwrap_err();
+        assert!(err.starts_with("3: ") && err.contains("maybe"), "{err}");
+        let err = parse_labels(&format!("{head}r,a.sql,t,c,yes\n"), "gbt35273").unwrap_err();
+        assert!(err.starts_with("2: "), "{err}");
+        let err = parse_labels(&format!("{head}r,a.sql,t,c,no,name,no\n"), "gbt35273").unwrap_err();
+        assert!(err.starts_with("2: "), "{err}");
+    }
+
+    #[test]
+    fn categories_are_ids_prefixes_or_other() {
+        let csv = "file,table,column,is_pi,category\na,t,c,yes,demographic\na,t,d,yes,other\na,t,e,yes,contact.phone\na,t,f,yes,contact.fax\n";
+        let labels = parse_labels(csv, "gbt35273").unwrap();
+        let known = ["demographic.marital", "contact.phone"];
+        let err = check_categories(&labels, known).unwrap_err();
+        assert!(
+            err.starts_with("5: ") && err.contains("contact.fax"),
+            "{err}"
+        );
+        assert!(check_categories(&labels[..3], known).is_ok());
     }
 
     #[test]

@@ -562,7 +562,7 @@ impl<'a> Classifier<'a> {
             confidence: 0.9,
             evidence: Evidence {
                 kind: "comment".into(),
-                detail: format!("注释含“{}”", cue.keyword),
+                detail: format!("comment contains “{}”", cue.keyword),
             },
         }))
     }

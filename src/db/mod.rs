@@ -441,6 +441,9 @@ pub trait Session {
     /// rolls it back. Exists so tests can prove writes are refused; the
     /// auditor itself never calls it.
     fn execute_read_only(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Every statement sent so far, in order, with its parameters (for the
+    /// evidence manifest).
+    fn statements(&self) -> Vec<String>;
 }
 
 /// Opens a read-only session to a database.
@@ -474,6 +477,11 @@ pub struct LiveFacts {
     pub foreign_keys: Vec<ForeignKey>,
     /// Read privileges.
     pub grants: Vec<Grant>,
+    /// The target URL as given, its password masked (`${VAR}` unexpanded).
+    pub url: String,
+    /// Every statement sent to the database, in order: the queries, never
+    /// the data they returned.
+    pub queries: Vec<String>,
 }
 
 /// The result of introspecting every configured database.
@@ -496,7 +504,8 @@ pub fn introspect_all(config: &DbConfig) -> Result<Introspection, Error> {
         let source = info.source();
         tracing::info!(%source, "introspecting database (read-only)");
         match introspect(&info, config) {
-            Ok(live) => {
+            Ok(mut live) => {
+                live.url = redact_urls(&t.url);
                 out.diagnostics
                     .extend(live.facts.diagnostics.iter().cloned());
                 out.databases.push(live);
@@ -530,6 +539,7 @@ pub fn introspect(info: &ConnInfo, config: &DbConfig) -> Result<LiveFacts, DbErr
     if config.sample_rows > 0 {
         sample_into(&mut *session, info, config, &catalog, &mut live.facts);
     }
+    live.queries = session.statements();
     Ok(live)
 }
 
@@ -795,6 +805,7 @@ pub fn to_facts(source: &str, engine: Engine, catalog: &Catalog) -> LiveFacts {
         facts,
         foreign_keys: catalog.foreign_keys.clone(),
         grants: catalog.grants.clone(),
+        ..LiveFacts::default()
     }
 }
 

@@ -25,6 +25,8 @@ pub struct MySession {
     conn: Conn,
     /// The URL's database, read when no schema is selected.
     database: Option<String>,
+    /// Statements sent, in order (see [`Session::statements`]).
+    log: Vec<String>,
 }
 
 fn err(e: ::mysql::Error) -> DbError {
@@ -66,44 +68,52 @@ impl MySession {
             .read_timeout(Some(timeout + Duration::from_secs(5)))
             .write_timeout(Some(timeout + Duration::from_secs(5)));
         let mut conn = Conn::new(opts).map_err(err)?;
-        conn.query_drop("SET SESSION TRANSACTION READ ONLY")
-            .map_err(err)?;
+        let mut log = Vec::new();
+        let read_only = "SET SESSION TRANSACTION READ ONLY";
+        log.push(read_only.to_string());
+        conn.query_drop(read_only).map_err(err)?;
         // MariaDB counts seconds, MySQL milliseconds (SELECT only); one of
         // the two exists.
         let secs = timeout.as_secs_f64();
-        if conn
-            .query_drop(format!("SET SESSION max_statement_time = {secs:.3}"))
-            .is_err()
-        {
-            if let Err(e) = conn.query_drop(format!(
-                "SET SESSION max_execution_time = {}",
-                timeout.as_millis()
-            )) {
+        let mariadb = format!("SET SESSION max_statement_time = {secs:.3}");
+        log.push(mariadb.clone());
+        if conn.query_drop(mariadb).is_err() {
+            let mysql = format!("SET SESSION max_execution_time = {}", timeout.as_millis());
+            log.push(mysql.clone());
+            if let Err(e) = conn.query_drop(mysql) {
                 tracing::debug!(error = %e, "no statement timeout variable on this server");
             }
         }
         Ok(MySession {
             conn,
             database: info.database.clone(),
+            log,
         })
     }
 
     /// Runs `f` inside `START TRANSACTION READ ONLY` … `ROLLBACK`.
     fn read_only<T>(
         &mut self,
-        f: impl FnOnce(&mut Conn) -> Result<T, DbError>,
+        f: impl FnOnce(&mut Conn, &mut Vec<String>) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
+        self.log.push("START TRANSACTION READ ONLY".into());
         self.conn
             .query_drop("START TRANSACTION READ ONLY")
             .map_err(err)?;
-        let out = f(&mut self.conn);
+        let out = f(&mut self.conn, &mut self.log);
+        self.log.push("ROLLBACK".into());
         let rollback = self.conn.query_drop("ROLLBACK").map_err(err);
         let out = out?;
         rollback?;
         Ok(out)
     }
 
-    fn rows(conn: &mut Conn, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+    fn rows(
+        conn: &mut Conn,
+        log: &mut Vec<String>,
+        sql: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        log.push(sql.to_string());
         let rows: Vec<Row> = conn.query(sql).map_err(err)?;
         Ok(rows.iter().map(row_text).collect())
     }
@@ -123,10 +133,11 @@ impl Session for MySession {
                 selected.iter().any(|x| x == s)
             }
         };
-        self.read_only(|conn| {
+        self.read_only(|conn, log| {
             let mut cat = Catalog::default();
             let cols = MySession::rows(
                 conn,
+                log,
                 "SELECT t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.TABLE_COMMENT, \
                         c.COLUMN_NAME, c.COLUMN_TYPE, c.COLUMN_COMMENT, v.VIEW_DEFINITION \
                  FROM information_schema.TABLES t \
@@ -172,6 +183,7 @@ impl Session for MySession {
             }
             match MySession::rows(
                 conn,
+                log,
                 "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, REFERENCED_TABLE_SCHEMA, \
                         REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME \
                  FROM information_schema.KEY_COLUMN_USAGE \
@@ -194,6 +206,7 @@ impl Session for MySession {
             // server's superusers) can read everything and are not listed.
             match MySession::rows(
                 conn,
+                log,
                 "SELECT TABLE_SCHEMA, TABLE_NAME, GRANTEE FROM information_schema.TABLE_PRIVILEGES \
                  WHERE PRIVILEGE_TYPE = 'SELECT'",
             ) {
@@ -210,6 +223,7 @@ impl Session for MySession {
             }
             match MySession::rows(
                 conn,
+                log,
                 "SELECT TABLE_SCHEMA, GRANTEE FROM information_schema.SCHEMA_PRIVILEGES \
                  WHERE PRIVILEGE_TYPE = 'SELECT'",
             ) {
@@ -245,11 +259,18 @@ impl Session for MySession {
         let sql = sample_query(schema, table, columns, rows, my_ident, |c| {
             format!("LEFT(CAST({c} AS CHAR), {SAMPLE_VALUE_CHARS})")
         });
-        self.read_only(|conn| MySession::rows(conn, &sql))
+        self.read_only(|conn, log| MySession::rows(conn, log, &sql))
     }
 
     fn execute_read_only(&mut self, sql: &str) -> Result<(), DbError> {
         let sql = sql.to_string();
-        self.read_only(|conn| conn.query_drop(sql).map_err(err))
+        self.read_only(|conn, log| {
+            log.push(sql.clone());
+            conn.query_drop(sql).map_err(err)
+        })
+    }
+
+    fn statements(&self) -> Vec<String> {
+        self.log.clone()
     }
 }

@@ -17,7 +17,12 @@ use std::time::Duration;
 /// A read-only PostgreSQL session.
 pub struct PgSession {
     client: Client,
+    /// Statements sent, in order (see [`Session::statements`]).
+    log: Vec<String>,
 }
+
+/// `START TRANSACTION` as the driver sends it for a read-only transaction.
+const BEGIN_READ_ONLY: &str = "START TRANSACTION READ ONLY";
 
 fn err(e: ::postgres::Error) -> DbError {
     match e.as_db_error() {
@@ -45,6 +50,11 @@ const SYSTEM_FILTER: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema
 impl PgSession {
     /// Connects without TLS, read-only, with a statement timeout.
     pub fn connect(info: &ConnInfo, timeout: Duration) -> Result<PgSession, DbError> {
+        let options = format!(
+            "-c default_transaction_read_only=on -c statement_timeout={} -c lock_timeout={}",
+            timeout.as_millis(),
+            timeout.as_millis()
+        );
         let mut cfg = ::postgres::Config::new();
         cfg.host(&info.host)
             .port(info.port)
@@ -52,16 +62,15 @@ impl PgSession {
             .dbname(info.database.as_deref().unwrap_or("postgres"))
             .application_name("piaudit (read-only audit)")
             .connect_timeout(Duration::from_secs(10))
-            .options(&format!(
-                "-c default_transaction_read_only=on -c statement_timeout={} -c lock_timeout={}",
-                timeout.as_millis(),
-                timeout.as_millis()
-            ));
+            .options(&options);
         if let Some(p) = &info.password {
             cfg.password(p);
         }
         let client = cfg.connect(NoTls).map_err(err)?;
-        Ok(PgSession { client })
+        Ok(PgSession {
+            client,
+            log: vec![format!("-- connection options: {options}")],
+        })
     }
 }
 
@@ -81,10 +90,10 @@ impl Session for PgSession {
             .read_only(true)
             .start()
             .map_err(err)?;
+        self.log.push(BEGIN_READ_ONLY.into());
+        let with_schemas = |sql: &str| format!("{sql} -- $1 = {schemas:?}");
         let mut cat = Catalog::default();
-        let rows = tx
-            .query(
-                &format!(
+        let columns_sql = format!(
                     "SELECT n.nspname::text, c.relname::text, c.relkind::text, \
                             obj_description(c.oid, 'pg_class'), a.attname::text, \
                             format_type(a.atttypid, a.atttypmod), col_description(c.oid, a.attnum), \
@@ -95,10 +104,9 @@ impl Session for PgSession {
                      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition \
                        AND {SYSTEM_FILTER} \
                      ORDER BY 1, 2, a.attnum"
-                ),
-                &[&schemas],
-            )
-            .map_err(err)?;
+        );
+        self.log.push(with_schemas(&columns_sql));
+        let rows = tx.query(&columns_sql, &[&schemas]).map_err(err)?;
         for r in rows {
             let schema: String = r.get(0);
             let name: String = r.get(1);
@@ -125,8 +133,7 @@ impl Session for PgSession {
                 });
             }
         }
-        let fks = tx.query(
-            &format!(
+        let fks_sql = format!(
                 "SELECT n.nspname::text || '.' || c.relname::text, a.attname::text, \
                         fn.nspname::text || '.' || fc.relname::text, fa.attname::text \
                  FROM pg_constraint k \
@@ -136,9 +143,9 @@ impl Session for PgSession {
                  JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.col \
                  JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = u.fcol \
                  WHERE k.contype = 'f' AND {SYSTEM_FILTER} ORDER BY 1, 2, 3, 4"
-            ),
-            &[&schemas],
         );
+        self.log.push(with_schemas(&fks_sql));
+        let fks = tx.query(&fks_sql, &[&schemas]);
         match fks {
             Ok(rows) => {
                 cat.foreign_keys = rows
@@ -156,8 +163,7 @@ impl Session for PgSession {
                 .push(format!("foreign keys not read: {}", err(e))),
         }
         // Who may read each table: explicit ACL entries (SELECT) and the owner.
-        let grants = tx.query(
-            &format!(
+        let grants_sql = format!(
                 "SELECT n.nspname::text || '.' || c.relname::text, \
                         COALESCE(r.rolname::text, 'PUBLIC'), a.privilege_type::text \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -170,9 +176,9 @@ impl Session for PgSession {
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition AND {SYSTEM_FILTER} \
                  ORDER BY 1, 2, 3"
-            ),
-            &[&schemas],
         );
+        self.log.push(with_schemas(&grants_sql));
+        let grants = tx.query(&grants_sql, &[&schemas]);
         match grants {
             Ok(rows) => {
                 cat.grants = rows
@@ -187,6 +193,7 @@ impl Session for PgSession {
             Err(e) => cat.warnings.push(format!("grants not read: {}", err(e))),
         }
         // Nothing to keep: end the read-only transaction without committing.
+        self.log.push("ROLLBACK".into());
         tx.rollback().map_err(err)?;
         Ok(cat)
     }
@@ -207,6 +214,9 @@ impl Session for PgSession {
             .read_only(true)
             .start()
             .map_err(err)?;
+        self.log.push(BEGIN_READ_ONLY.into());
+        self.log.push(sql.clone());
+        self.log.push("ROLLBACK".into());
         let got = tx.query(sql.as_str(), &[]).map_err(err)?;
         let out = got
             .iter()
@@ -227,7 +237,14 @@ impl Session for PgSession {
             .read_only(true)
             .start()
             .map_err(err)?;
+        self.log.push(BEGIN_READ_ONLY.into());
+        self.log.push(sql.to_string());
+        self.log.push("ROLLBACK".into());
         tx.batch_execute(sql).map_err(err)?;
         tx.rollback().map_err(err)
+    }
+
+    fn statements(&self) -> Vec<String> {
+        self.log.clone()
     }
 }

@@ -1,6 +1,7 @@
 //! Discover: walk the roots (gitignore-aware), decide each file's kind, read
 //! it with the right encoding, and record every file passed over with why.
 
+pub mod artifacts;
 mod encoding;
 
 pub use encoding::{decode, Decoded};
@@ -29,13 +30,31 @@ pub struct FoundFile {
 pub struct WalkOptions {
     /// Files larger than this many bytes are skipped.
     pub max_file_size: u64,
+    /// Folders never walked into (the report folder of `--out`).
+    pub skip_dirs: Vec<PathBuf>,
+    /// What reported paths are prefixed with when several roots are
+    /// scanned, one per root; empty: each root as given ([`display_root`]).
+    /// The `--diff-base` scan of the merge base, whose roots lie in a
+    /// temporary directory, reuses the labels of the scan it is compared to.
+    pub labels: Vec<String>,
 }
 
 impl Default for WalkOptions {
     fn default() -> Self {
         WalkOptions {
             max_file_size: 64 * 1024 * 1024,
+            skip_dirs: Vec::new(),
+            labels: Vec::new(),
         }
+    }
+}
+
+/// The label of root `i` of `roots`: `labels[i]` when given, else the
+/// root as shown ([`display_root`]).
+pub fn root_label(roots: &[PathBuf], labels: &[String], i: usize) -> String {
+    match labels.get(i) {
+        Some(l) => l.clone(),
+        None => roots.get(i).map_or_else(String::new, |r| display_root(r)),
     }
 }
 
@@ -46,21 +65,85 @@ pub struct Discovery {
     pub files: Vec<FoundFile>,
     /// Files passed over, with reasons.
     pub skipped: Vec<SkippedFile>,
+    /// Archives found (zip, jar, tar…), reported paths: never read.
+    pub archives: Vec<String>,
+    /// Report folders of piaudit passed over (reported paths).
+    pub report_dirs: Vec<String>,
+}
+
+/// File name endings of archives and compressed files, which are not read.
+const ARCHIVE_SUFFIXES: &[&str] = &[
+    ".zip", ".jar", ".war", ".ear", ".aar", ".apk", ".tar", ".tgz", ".tar.gz", ".gz", ".bz2",
+    ".tbz2", ".xz", ".txz", ".zst", ".7z", ".rar",
+];
+
+/// Whether the file name ends like an archive or a compressed file.
+pub fn is_archive(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy().to_ascii_lowercase();
+        ARCHIVE_SUFFIXES.iter().any(|s| n.ends_with(s))
+    })
+}
+
+/// The files piaudit writes into a report folder; a folder named
+/// `piaudit-report` holding one of them is a report folder.
+const REPORT_MARKERS: &[&str] = &["report.json", "report.html", "report.sarif"];
+
+/// The default report folder's name.
+pub const DEFAULT_REPORT_DIR: &str = "piaudit-report";
+
+/// Whether `dir` is a report folder written by piaudit: one of `skip`
+/// (compared canonically), a `piaudit-report` folder holding a report, or
+/// any folder whose `report.json` is a piaudit report.
+fn is_report_dir(dir: &Path, canonical: Option<&Path>, skip: &[PathBuf]) -> bool {
+    if canonical.is_some_and(|c| skip.iter().any(|s| s == c)) {
+        return true;
+    }
+    if dir.file_name().is_some_and(|n| n == DEFAULT_REPORT_DIR)
+        && REPORT_MARKERS.iter().any(|m| dir.join(m).is_file())
+    {
+        return true;
+    }
+    let json = dir.join("report.json");
+    json.is_file() && is_piaudit_report(&json)
+}
+
+/// Whether a JSON file begins like a piaudit report (its `tool.name`).
+fn is_piaudit_report(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = String::from_utf8_lossy(&head[..n]);
+    head.contains("\"schema_version\"") && head.contains("\"name\": \"piaudit\"")
 }
 
 /// Walks `roots` and returns the files to read.
 ///
-/// A root that does not exist or cannot be read is an error (exit 3); any
+/// A root that does not exist or cannot be read is an error (exit 2 when
+/// missing, else 3), and so is an archive named as a root (exit 2); any
 /// problem below a root only skips that entry.
 pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Error> {
     let mut out = Discovery::default();
     let prefix_roots = roots.len() > 1;
-    for root in roots {
+    let skip_dirs: Vec<PathBuf> = opts
+        .skip_dirs
+        .iter()
+        .filter_map(|d| std::fs::canonicalize(d).ok())
+        .collect();
+    for (i, root) in roots.iter().enumerate() {
         let meta = std::fs::metadata(root).map_err(|source| Error::Root {
             path: root.clone(),
             source,
         })?;
-        let root_label = display_root(root);
+        let root_label = root_label(roots, &opts.labels, i);
+        if meta.is_file() && is_archive(root) {
+            return Err(Error::Usage(format!(
+                "{root_label} is an archive: piaudit does not read archives; unpack it and scan \
+                 the folder / {root_label} 是压缩包，piaudit 不读取压缩包，请解压后扫描所得目录"
+            )));
+        }
         if meta.is_file() {
             let name = root
                 .file_name()
@@ -80,12 +163,36 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
             });
             continue;
         }
+        // Entries are not symlinks followed, so an entry's canonical path is
+        // the root's plus the entry's relative path.
+        let canonical_root = std::fs::canonicalize(root).ok();
+        let report_dirs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let found_reports = report_dirs.clone();
+        let walk_root = root.clone();
+        let skip_dirs = skip_dirs.clone();
         let walker = ignore::WalkBuilder::new(root)
             .hidden(true)
             .git_ignore(true)
             .require_git(false)
             .follow_links(false)
             .sort_by_file_name(|a, b| a.cmp(b))
+            .filter_entry(move |e| {
+                if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+                    return true;
+                }
+                let canonical = canonical_root
+                    .as_ref()
+                    .zip(e.path().strip_prefix(&walk_root).ok())
+                    .map(|(c, rel)| c.join(rel));
+                if is_report_dir(e.path(), canonical.as_deref(), &skip_dirs) {
+                    found_reports
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(e.path().to_path_buf());
+                    return false;
+                }
+                true
+            })
             .build();
         for entry in walker {
             let entry = match entry {
@@ -102,6 +209,11 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
                 continue;
             }
             let path = entry.path();
+            if is_archive(path) {
+                out.archives
+                    .push(relative(path, root, &root_label, prefix_roots));
+                continue;
+            }
             // CSVs and Markdown are candidates only as dbt seeds and docs,
             // decided after the walk.
             let Some(kind) = FileKind::of(path).or_else(|| dbt_only(path).then_some(FileKind::Dbt))
@@ -132,6 +244,11 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
                 at_root: entry.depth() == 1,
             });
         }
+        let dirs = std::mem::take(&mut *report_dirs.lock().unwrap_or_else(|p| p.into_inner()));
+        out.report_dirs.extend(
+            dirs.iter()
+                .map(|d| relative(d, root, &root_label, prefix_roots)),
+        );
     }
     claim_dbt_files(&mut out);
     out.files.sort();
@@ -285,7 +402,14 @@ mod tests {
         std::fs::write(root.join("ignored.sql"), "select 1;").unwrap();
         std::fs::write(root.join(".gitignore"), "ignored.sql\n").unwrap();
         std::fs::write(root.join("piaudit.yaml"), "version: 1\n").unwrap();
-        let d = discover(&[root.to_path_buf()], &WalkOptions { max_file_size: 50 }).unwrap();
+        let d = discover(
+            &[root.to_path_buf()],
+            &WalkOptions {
+                max_file_size: 50,
+                ..WalkOptions::default()
+            },
+        )
+        .unwrap();
         let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, ["a.sql", "b/z.sql", "piaudit.yaml"]);
         assert!(d.files[2].at_root && !d.files[1].at_root);
@@ -334,11 +458,51 @@ mod tests {
     }
 
     #[test]
+    fn archives_and_report_folders_are_passed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (path, text) in [
+            ("a.sql", "select 1;"),
+            ("lib/x.JAR", "PK"),
+            ("dump.sql.gz", "x"),
+            ("piaudit-report/report.json", "{}"),
+            ("piaudit-report/x.sql", "select 1;"),
+            (
+                "named/report.json",
+                "{\n  \"schema_version\": \"1.2\",\n  \"tool\": {\n    \"name\": \"piaudit\",",
+            ),
+            ("named/y.sql", "select 1;"),
+            ("other/report.json", "{\"name\": \"other\"}"),
+            ("other/z.sql", "select 1;"),
+            ("out/w.sql", "select 1;"),
+        ] {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let opts = WalkOptions {
+            skip_dirs: vec![root.join("out")],
+            ..WalkOptions::default()
+        };
+        let d = discover(&[root.to_path_buf()], &opts).unwrap();
+        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["a.sql", "other/report.json", "other/z.sql"]);
+        assert_eq!(d.archives, ["dump.sql.gz", "lib/x.JAR"]);
+        let mut reports = d.report_dirs.clone();
+        reports.sort();
+        assert_eq!(reports, ["named", "out", "piaudit-report"]);
+        // An archive named as the root is a usage error.
+        let err = discover(&[root.join("dump.sql.gz")], &WalkOptions::default()).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
+    }
+
+    #[test]
     fn missing_root_is_an_error() {
         let err = discover(
             &[PathBuf::from("/nonexistent/piaudit")],
             &WalkOptions::default(),
         );
         assert!(matches!(err, Err(Error::Root { .. })));
+        assert_eq!(err.unwrap_err().exit_code(), 2, "missing: a usage error");
     }
 }

@@ -1,4 +1,4 @@
-//! `scan --diff-base REF`: keep only the findings on subjects touched since
+//! `scan --changed-since REF`: keep only the findings on subjects touched since
 //! a git ref, so a pull request is judged on what it changes.
 //!
 //! The touched files are those `git diff --name-only --merge-base REF`
@@ -13,6 +13,10 @@
 //! and are kept when that file changed. Findings not kept are left out of the
 //! report altogether (not merely of the exit status): reviewers of the change
 //! see only what it touches; the full picture is the job on the main branch.
+//!
+//! This is not "new findings": an old finding on a touched table stays. For
+//! that, `--diff-base` ([`super::base`]) compares with a scan of the merge
+//! base.
 
 use crate::discover::display_root;
 use crate::error::Error;
@@ -26,7 +30,7 @@ use std::process::Command;
 pub fn touched_files(roots: &[PathBuf], git_ref: &str) -> Result<BTreeSet<String>, Error> {
     if git_ref.is_empty() || git_ref.starts_with('-') {
         return Err(Error::Usage(format!(
-            "--diff-base `{git_ref}`: not a git revision / 不是有效的 git 版本"
+            "--changed-since `{git_ref}`: not a git revision / 不是有效的 git 版本"
         )));
     }
     let prefix = roots.len() > 1;
@@ -70,14 +74,14 @@ fn changed_in(dir: &Path, git_ref: &str) -> Result<BTreeSet<String>, Error> {
     let inside = git(dir, &["rev-parse", "--is-inside-work-tree"])?;
     if !inside.status.success() {
         return Err(Error::Usage(format!(
-            "--diff-base: {shown} is not inside a git work tree / {shown} 不在 git 仓库中"
+            "--changed-since: {shown} is not inside a git work tree / {shown} 不在 git 仓库中"
         )));
     }
     let commit = format!("{git_ref}^{{commit}}");
     let known = git(dir, &["rev-parse", "--verify", "--quiet", &commit])?;
     if !known.status.success() {
         return Err(Error::Usage(format!(
-            "--diff-base: unknown git revision `{git_ref}` in {shown} (a shallow clone may \
+            "--changed-since: unknown git revision `{git_ref}` in {shown} (a shallow clone may \
              need `git fetch`) / 找不到 git 版本 `{git_ref}`（浅克隆可能需要先 git fetch）"
         )));
     }
@@ -99,7 +103,7 @@ fn changed_in(dir: &Path, git_ref: &str) -> Result<BTreeSet<String>, Error> {
         if !out.status.success() {
             let why = String::from_utf8_lossy(&out.stderr);
             return Err(Error::Usage(format!(
-                "--diff-base: `git {}` failed in {shown}: {} / git 命令执行失败",
+                "--changed-since: `git {}` failed in {shown}: {} / git 命令执行失败",
                 args[0],
                 why.trim()
             )));
@@ -123,7 +127,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<std::process::Output, Error> {
         .output()
         .map_err(|e| {
             Error::Usage(format!(
-                "--diff-base needs git, which could not be run: {e} / 无法运行 git"
+                "--changed-since needs git, which could not be run: {e} / 无法运行 git"
             ))
         })
 }

@@ -1,9 +1,11 @@
 //! Gates: what is done to an evaluated audit's findings beyond the rules,
 //! in this order — inline `piaudit:ignore` comments waive what they cover
-//! ([`suppress`]), `--diff-base` leaves out findings on untouched subjects
-//! ([`diff`]), the baseline marks accepted findings ([`baseline`]) — and
+//! ([`suppress`]), `--changed-since` leaves out findings on untouched
+//! subjects ([`diff`]), `--diff-base` those a scan of the merge base already
+//! had ([`base`]), the baseline marks accepted findings ([`baseline`]) — and
 //! `--fail-on` decides the exit status ([`fails`]).
 
+pub mod base;
 pub mod baseline;
 pub mod diff;
 pub mod suppress;
@@ -28,25 +30,41 @@ pub fn apply_all(evaluated: Evaluated, config: &Config) -> Result<Audit, Error> 
 }
 
 /// The audit of sources scanned in memory: their inline suppressions
-/// applied (no baseline or `--diff-base`: those need files on disk).
+/// applied (no baseline, `--changed-since` or `--diff-base`: those need
+/// files on disk).
 pub fn apply_inline(evaluated: Evaluated) -> Audit {
     let mut audit = evaluated.audit;
     suppress::apply(&evaluated.inline, &mut audit);
     audit
 }
 
-/// Applies `--diff-base` and the baseline (`--baseline`, else `declared`,
-/// the `baseline:` of piaudit.yaml resolved against its directory) to a
-/// finished audit.
+/// Applies `--changed-since`, `--diff-base` and the baseline
+/// (`--baseline`, else `declared`, the `baseline:` of piaudit.yaml resolved
+/// against its directory) to a finished audit.
 pub fn apply_gates(
     audit: &mut Audit,
     config: &Config,
     declared: Option<PathBuf>,
 ) -> Result<(), Error> {
     let mut gate = GateOutcome::default();
-    if let Some(git_ref) = &config.diff_base {
+    if let Some(git_ref) = &config.changed_since {
         let touched = diff::touched_files(&config.roots, git_ref)?;
-        gate.left_out = diff::limit(&mut audit.report, &touched);
+        gate.untouched = diff::limit(&mut audit.report, &touched);
+        gate.changed_since = Some(git_ref.clone());
+    }
+    if let Some(git_ref) = &config.diff_base {
+        let old = base::findings(config, git_ref)?;
+        let before = audit.report.findings.len();
+        audit
+            .report
+            .findings
+            .retain(|f| !old.fingerprints.contains(&f.fingerprint));
+        audit.report.recount_open_findings();
+        gate.left_out = before - audit.report.findings.len();
+        gate.diff_base = Some(git_ref.clone());
+        gate.merge_base = Some(old.commit);
+    }
+    if gate.changed_since.is_some() || gate.diff_base.is_some() {
         let kept: BTreeSet<&str> = audit
             .report
             .findings
@@ -54,7 +72,6 @@ pub fn apply_gates(
             .map(|f| f.fingerprint.as_str())
             .collect();
         audit.messages.retain(|fp, _| kept.contains(fp.as_str()));
-        gate.diff_base = Some(git_ref.clone());
     }
     gate.baseline = config.baseline.clone().or(declared);
     if !config.skip_baseline {

@@ -29,6 +29,7 @@ pub(super) fn finish(
         files_scanned,
         skipped: _,
         diagnostics,
+        digests: _,
     } = extracted;
     scan.files_scanned = files_scanned;
     scan.diagnostics.extend(diagnostics);

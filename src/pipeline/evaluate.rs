@@ -159,6 +159,9 @@ pub fn evaluate_audit(
             .map(|c| (c.id.clone(), (c.zh.clone(), c.en.clone())))
             .collect(),
         gate: super::GateOutcome::default(),
+        notes: super::ScanNotes::default(),
+        artifacts: None,
+        read: super::ReadLog::default(),
     }
 }
 

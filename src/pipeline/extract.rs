@@ -32,8 +32,34 @@ pub(crate) enum Input<'a> {
 }
 
 /// A file read and decoded, with the encoding it was decoded from when
-/// not UTF-8; or why it was skipped.
-pub(crate) type ReadFile = Result<(Source, Option<&'static str>), SkippedFile>;
+/// not UTF-8 and, when the scan keeps evidence, the digest of the bytes
+/// read; or why it was skipped.
+pub(crate) type ReadFile = Result<(Source, Option<&'static str>, Option<FileDigest>), SkippedFile>;
+
+/// One file as read from disk, for the evidence manifest (`--evidence`):
+/// its path as reported, its size and the SHA-256 of the very bytes the
+/// scan read (hashed as they were read, never by reading the file again).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileDigest {
+    /// Path as reported: relative to the root, `/`-separated.
+    pub file: String,
+    /// Bytes read.
+    pub size: u64,
+    /// SHA-256 of the bytes read.
+    pub sha256: [u8; 32],
+}
+
+impl FileDigest {
+    /// The digest of `bytes` read from `file`.
+    pub fn of(file: &str, bytes: &[u8]) -> FileDigest {
+        use sha2::Digest;
+        FileDigest {
+            file: file.to_string(),
+            size: bytes.len() as u64,
+            sha256: sha2::Sha256::digest(bytes).into(),
+        }
+    }
+}
 
 impl Input<'_> {
     fn kind(self) -> FileKind {
@@ -43,16 +69,18 @@ impl Input<'_> {
         }
     }
 
-    /// Reads and decodes the input.
-    fn read(self) -> ReadFile {
+    /// Reads and decodes the input; with `digest`, hashes the bytes read
+    /// (only then: hashing costs about as much as reading).
+    pub(crate) fn read(self, digest: bool) -> ReadFile {
         let f = match self {
-            Input::Text(s) => return Ok((s.clone(), None)),
+            Input::Text(s) => return Ok((s.clone(), None, None)),
             Input::File(f) => f,
         };
         let bytes = std::fs::read(&f.path).map_err(|e| SkippedFile {
             file: f.rel.clone(),
             reason: format!("unreadable: {e}"),
         })?;
+        let digest = digest.then(|| FileDigest::of(&f.rel, &bytes));
         let decoded = discover::decode(bytes).map_err(|_| SkippedFile {
             file: f.rel.clone(),
             reason: "binary".into(),
@@ -64,6 +92,7 @@ impl Input<'_> {
                 text: decoded.text,
             },
             decoded.encoding,
+            digest,
         ))
     }
 }
@@ -77,17 +106,27 @@ fn kept_together(kind: FileKind) -> bool {
 
 /// Reads the inputs that are kept as text (see [`kept_together`]); `None`
 /// for the others. The declarations are among them, so the caller can
-/// resolve them before [`extract`].
-pub(crate) fn read_kept(inputs: &[Input<'_>]) -> Vec<Option<ReadFile>> {
+/// resolve them before [`extract`]. With `digest`, each file's bytes are
+/// hashed as they are read.
+pub(crate) fn read_kept(inputs: &[Input<'_>], digest: bool) -> Vec<Option<ReadFile>> {
     inputs
         .par_iter()
-        .map(|i| kept_together(i.kind()).then(|| i.read()))
+        .map(|i| kept_together(i.kind()).then(|| i.read(digest)))
         .collect()
 }
 
 /// What one streamed (not kept) file gives: its facts, its inline
-/// suppressions, the encoding it was decoded from, and its path.
-type StreamedFile = Result<(FileFacts, Inline, Option<&'static str>, String), SkippedFile>;
+/// suppressions, the encoding it was decoded from, its path and its digest.
+type StreamedFile = Result<
+    (
+        FileFacts,
+        Inline,
+        Option<&'static str>,
+        String,
+        Option<FileDigest>,
+    ),
+    SkippedFile,
+>;
 
 /// What the extract stage gives the later stages.
 #[derive(Debug, Default)]
@@ -102,6 +141,9 @@ pub(crate) struct Extracted {
     pub skipped: Vec<SkippedFile>,
     /// Info diagnostics of the reading itself (non-UTF-8 encodings).
     pub diagnostics: Vec<Diagnostic>,
+    /// Digests of the files read, in input order ([`Config::evidence`]
+    /// only; else empty).
+    pub digests: Vec<FileDigest>,
 }
 
 /// Extracts every input: the kept ones from `kept` (as [`read_kept`] gave
@@ -141,10 +183,10 @@ pub(crate) fn extract(
             if kept_together(i.kind()) {
                 return None;
             }
-            let done = i.read().map(|(s, enc)| {
+            let done = i.read(config.evidence).map(|(s, enc, digest)| {
                 let facts = read_one(&s);
                 let inline = inline::scan_source(&s.rel, s.kind, &s.text, rules);
-                (facts, inline, enc, s.rel)
+                (facts, inline, enc, s.rel, digest)
             });
             progress::report(progress, ProgressEvent::Advance);
             Some(done)
@@ -152,8 +194,8 @@ pub(crate) fn extract(
         .collect();
     let mut out = Extracted::default();
     for (kept, streamed) in kept.iter_mut().zip(streamed) {
-        let (facts, file_inline, enc, rel) = match (kept.take(), streamed) {
-            (Some(Ok((s, enc))), _) => {
+        let (facts, file_inline, enc, rel, digest) = match (kept.take(), streamed) {
+            (Some(Ok((s, enc, digest))), _) => {
                 let file_inline = inline::scan_source(&s.rel, s.kind, &s.text, rules);
                 let facts = (s.kind != FileKind::Declarations).then(|| {
                     progress::report(progress, ProgressEvent::Advance);
@@ -164,18 +206,19 @@ pub(crate) fn extract(
                         ..FileFacts::default()
                     })
                 });
-                (facts, file_inline, enc, s.rel)
+                (facts, file_inline, enc, s.rel, digest)
             }
             (Some(Err(skip)), _) | (None, Some(Err(skip))) => {
                 out.skipped.push(skip);
                 continue;
             }
-            (None, Some(Ok((facts, file_inline, enc, rel)))) => {
-                (Some(facts), file_inline, enc, rel)
+            (None, Some(Ok((facts, file_inline, enc, rel, digest)))) => {
+                (Some(facts), file_inline, enc, rel, digest)
             }
             (None, None) => continue,
         };
         out.files_scanned += 1;
+        out.digests.extend(digest);
         if let Some(enc) = enc {
             out.diagnostics.push(Diagnostic {
                 file: rel,
@@ -208,7 +251,7 @@ fn read_together(
     let sources: Vec<&Source> = kept
         .iter()
         .filter_map(|r| match r {
-            Some(Ok((s, _))) => Some(s),
+            Some(Ok((s, _, _))) => Some(s),
             _ => None,
         })
         .collect();

@@ -15,6 +15,8 @@ mod classify;
 mod evaluate;
 pub(crate) mod extract;
 
+pub use extract::FileDigest;
+
 pub use classify::{apply_overrides, classify_and_propagate};
 pub use evaluate::{evaluate_audit, Classified};
 
@@ -73,9 +75,36 @@ pub struct Config {
     /// Apply no baseline, not even piaudit.yaml's (`piaudit baseline`
     /// writes a fresh one and must not need the old one to exist).
     pub skip_baseline: bool,
-    /// Git ref (`--diff-base`): only findings on subjects touched since it
-    /// are kept (see [`crate::gate::diff`]).
+    /// Git ref (`--diff-base`): only findings absent from a scan of the
+    /// merge base of it and `HEAD` are kept (see [`crate::gate::base`]).
     pub diff_base: Option<String>,
+    /// Globs over reported paths (`--exclude`; piaudit.yaml's `exclude:`
+    /// adds to them): matching files, and files in matching folders, are
+    /// not read.
+    pub exclude: Vec<String>,
+    /// Rule ids not evaluated (`--skip-rule`; piaudit.yaml's `skip_rules:`
+    /// adds to them). An id the pack does not have is an error.
+    pub skip_rules: Vec<String>,
+    /// Folders never walked into, such as the report folder (`--out`).
+    pub skip_dirs: Vec<PathBuf>,
+    /// Git ref (`--changed-since`): only findings on subjects touched since
+    /// it are kept (see [`crate::gate::diff`]).
+    pub changed_since: Option<String>,
+    /// Where `--diff-base` caches the fingerprints of merge-base scans;
+    /// `None`: no cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Labels reported paths carry when several roots are scanned, one per
+    /// root; empty: the roots as given (see
+    /// [`crate::discover::WalkOptions::labels`]).
+    pub root_labels: Vec<String>,
+    /// `--sarif-root`: the directory SARIF artifact URIs are relative to;
+    /// `None`: the git root of the first scanned path, else the current
+    /// directory (see [`crate::discover::artifacts`]).
+    pub sarif_root: Option<PathBuf>,
+    /// Keep evidence of what was read (`--evidence`): each file's size and
+    /// SHA-256, hashed as it is read, and each database's queries, in
+    /// [`Audit::read`].
+    pub evidence: bool,
 }
 
 /// The default of [`Config::file_time_budget`]: generous, since the largest
@@ -101,6 +130,14 @@ impl Default for Config {
             baseline: None,
             skip_baseline: false,
             diff_base: None,
+            exclude: Vec::new(),
+            skip_rules: Vec::new(),
+            skip_dirs: Vec::new(),
+            changed_since: None,
+            cache_dir: None,
+            root_labels: Vec::new(),
+            sarif_root: None,
+            evidence: false,
         }
     }
 }
@@ -227,6 +264,41 @@ pub struct Audit {
     pub categories: BTreeMap<String, (String, String)>,
     /// Baseline and `--diff-base` applied after evaluation.
     pub gate: GateOutcome,
+    /// What the walk and the controls left out.
+    pub notes: ScanNotes,
+    /// Where the reported paths are on disk (for SARIF URIs); `None` for
+    /// audits not read from disk (sources in memory, merged reports).
+    pub artifacts: Option<discover::artifacts::ArtifactBase>,
+    /// What the scan read ([`Config::evidence`] only; else empty).
+    pub read: ReadLog,
+}
+
+/// What a scan read, for the evidence manifest: the files (hashed as they
+/// were read) and the databases (the queries run, never the data).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadLog {
+    /// The roots walked, as given: a file's path is relative to its root,
+    /// prefixed with the root's name when there are several.
+    pub roots: Vec<String>,
+    /// Files read, by path.
+    pub files: Vec<FileDigest>,
+    /// A declarations file named by `--config` (outside the roots), with
+    /// its path as given.
+    pub declarations: Option<FileDigest>,
+    /// Databases read, in the order they were read.
+    pub databases: Vec<DatabaseRead>,
+}
+
+/// One database read by a scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatabaseRead {
+    /// The target URL as given, its password masked (`${VAR}` unexpanded).
+    pub url: String,
+    /// The pseudo file its facts are located at (`db:postgres://host:port/db`).
+    pub source: String,
+    /// Every statement sent, in order (sample queries name the columns
+    /// read; no value read is kept).
+    pub queries: Vec<String>,
 }
 
 /// What was done to the findings beyond the rules: the baseline applied and
@@ -240,8 +312,14 @@ pub struct GateOutcome {
     pub baselined: usize,
     /// The `--diff-base` ref.
     pub diff_base: Option<String>,
-    /// Findings left out by `--diff-base`.
+    /// The merge base `--diff-base` compared with (a commit id).
+    pub merge_base: Option<String>,
+    /// Findings left out by `--diff-base`: already in the merge base.
     pub left_out: usize,
+    /// The `--changed-since` ref.
+    pub changed_since: Option<String>,
+    /// Findings left out by `--changed-since`: on untouched subjects.
+    pub untouched: usize,
 }
 
 /// An evaluated audit, and what the gates need besides it.
@@ -258,10 +336,15 @@ pub struct Evaluated {
 /// Scans the configured roots (and databases).
 pub fn scan(config: &Config) -> Result<Evaluated, Error> {
     let mut knowledge = Knowledge::for_config(config)?;
-    let found = discover::discover(
+    for g in &config.exclude {
+        crate::glob::compile(g).map_err(|e| Error::Usage(format!("--exclude: {e}")))?;
+    }
+    let mut found = discover::discover(
         &config.roots,
         &WalkOptions {
             max_file_size: config.max_file_size,
+            skip_dirs: config.skip_dirs.clone(),
+            labels: config.root_labels.clone(),
         },
     )?;
     let mut scan = ScanInfo {
@@ -273,8 +356,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         files_skipped: found.skipped,
         ..ScanInfo::default()
     };
-    let inputs: Vec<Input<'_>> = found.files.iter().map(Input::File).collect();
-    let kept = extract::read_kept(&inputs);
+    let mut declarations_digest = None;
     // The declarations file read: --config, else piaudit.yaml at a root.
     let at_root = found
         .files
@@ -282,15 +364,56 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         .position(|f| f.kind == FileKind::Declarations && f.at_root);
     let decl = match &config.declarations {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Error::Usage(format!("cannot read --config {}: {e}", p.display())))?;
+            let cannot = |e: &dyn std::fmt::Display| {
+                Error::Usage(format!("cannot read --config {}: {e}", p.display()))
+            };
+            let bytes = std::fs::read(p).map_err(|e| cannot(&e))?;
+            if config.evidence {
+                let shown = p.to_string_lossy().replace('\\', "/");
+                declarations_digest = Some(FileDigest::of(&shown, &bytes));
+            }
+            let text = String::from_utf8(bytes).map_err(|e| cannot(&e))?;
             Some(Declarations::parse(&p.to_string_lossy(), &text)?)
         }
-        None => match at_root.and_then(|i| kept[i].as_ref()) {
-            Some(Ok((s, _))) => Some(Declarations::parse(&s.rel, &s.text)?),
+        None => match at_root.map(|i| Input::File(&found.files[i]).read(false)) {
+            Some(Ok((s, _, _))) => Some(Declarations::parse(&s.rel, &s.text)?),
             _ => None,
         },
     };
+    // `--exclude` and the declarations' `exclude:`; the declarations file
+    // itself is always read.
+    let excludes: Vec<&str> = config
+        .exclude
+        .iter()
+        .chain(decl.iter().flat_map(|d| d.exclude.iter()))
+        .map(|g| g.trim_end_matches('/'))
+        .collect();
+    let before = found.files.len();
+    let decl_path = at_root.map(|i| found.files[i].path.clone());
+    found
+        .files
+        .retain(|f| Some(&f.path) == decl_path.as_ref() || !excluded(&f.rel, &excludes));
+    let notes = ScanNotes {
+        archives: std::mem::take(&mut found.archives),
+        report_dirs: std::mem::take(&mut found.report_dirs),
+        excluded: before - found.files.len(),
+        skipped_rules: Vec::new(),
+    };
+    let at_root = found
+        .files
+        .iter()
+        .position(|f| f.kind == FileKind::Declarations && f.at_root);
+    let has_databases = !config.databases.targets.is_empty()
+        || decl.as_ref().is_some_and(|d| !d.databases.is_empty());
+    if found.files.is_empty()
+        && scan.files_skipped.is_empty()
+        && !has_databases
+        && !config.roots.is_empty()
+    {
+        return Err(Error::NothingScanned(nothing_to_scan(config, &notes)));
+    }
+    let inputs: Vec<Input<'_>> = found.files.iter().map(Input::File).collect();
+    let kept = extract::read_kept(&inputs, config.evidence);
     // Where project-level findings point: the declarations file read, or
     // the one to create at the (first) root.
     let decl_file = match &config.declarations {
@@ -299,9 +422,9 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
             .map(|i| found.files[i].rel.clone())
             .unwrap_or_else(|| match config.roots.as_slice() {
                 [_] | [] => rules::eval::DECLARATIONS_FILE.to_string(),
-                [first, ..] => format!(
+                [_, ..] => format!(
                     "{}/{}",
-                    discover::display_root(first),
+                    discover::root_label(&config.roots, &config.root_labels, 0),
                     rules::eval::DECLARATIONS_FILE
                 ),
             }),
@@ -311,7 +434,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         d.check_categories(&decl_file, |id| knowledge.taxonomy.category(id).is_some())?;
     }
     let catalog = knowledge.catalog_for(decl.as_ref());
-    let extracted = extract::extract(
+    let mut extracted = extract::extract(
         &inputs,
         kept,
         &catalog,
@@ -319,6 +442,9 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         decl.as_ref(),
         config,
     );
+    let mut notes = notes;
+    notes.skipped_rules = skip_rules(&mut knowledge, config, decl.as_ref(), &decl_file)?;
+    let mut digests = std::mem::take(&mut extracted.digests);
     scan.files_skipped.extend(extracted.skipped.iter().cloned());
     if extracted.files_scanned == 0 && !scan.files_skipped.is_empty() {
         return Err(Error::NothingScanned(format!(
@@ -334,6 +460,35 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
     )?;
     let mut evaluated = classify::finish(&knowledge, extracted, &live, decl.as_ref(), config, scan);
     let audit = &mut evaluated.audit;
+    audit.notes = notes;
+    audit.artifacts = Some(
+        discover::artifacts::ArtifactBase::resolve(
+            &config.roots,
+            &config.root_labels,
+            config.sarif_root.as_deref(),
+        )?
+        .with_declarations(config.declarations.as_deref(), &decl_file, decl.is_some()),
+    );
+    if config.evidence {
+        digests.sort();
+        audit.read = ReadLog {
+            roots: config
+                .roots
+                .iter()
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .collect(),
+            files: digests,
+            declarations: declarations_digest,
+            databases: live
+                .iter()
+                .map(|l| DatabaseRead {
+                    url: l.url.clone(),
+                    source: l.source.clone(),
+                    queries: l.queries.clone(),
+                })
+                .collect(),
+        };
+    }
     audit.report.scan.files_skipped.sort();
     if decl_file != rules::eval::DECLARATIONS_FILE {
         for f in &mut audit.report.findings {
@@ -358,6 +513,124 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
     Ok(evaluated)
 }
 
+/// Whether a reported path is left out by an exclude glob: a glob without
+/// `/` is tried on each file and folder name (`vendor`, `*_test.sql`), any
+/// other on the path and each folder above it (`db/legacy`, `db/**/old_*`).
+fn excluded(rel: &str, globs: &[&str]) -> bool {
+    globs.iter().any(|g| {
+        if g.contains('/') {
+            let mut prefix = rel;
+            loop {
+                if crate::glob::matches(g, prefix) {
+                    return true;
+                }
+                match prefix.rfind('/') {
+                    Some(i) => prefix = &prefix[..i],
+                    None => return false,
+                }
+            }
+        } else {
+            rel.split('/').any(|name| crate::glob::matches(g, name))
+        }
+    })
+}
+
+/// Why a scan found nothing to read, with what to do about it.
+fn nothing_to_scan(config: &Config, notes: &ScanNotes) -> String {
+    let roots: Vec<String> = config
+        .roots
+        .iter()
+        .map(|r| discover::display_root(r))
+        .collect();
+    let mut why = format!(
+        "no supported file under {} (SQL, MyBatis mappers, Java/Kotlin entities, Spring and \
+         logging configuration, dbt projects, piaudit.yaml)",
+        roots.join(", ")
+    );
+    if !notes.archives.is_empty() {
+        why.push_str(&format!(
+            "; {} archive(s) found, which are not read: unpack them",
+            notes.archives.len()
+        ));
+    }
+    if notes.excluded > 0 {
+        why.push_str(&format!(
+            "; {} file(s) left out by exclude globs",
+            notes.excluded
+        ));
+    }
+    if notes.archives.is_empty() && notes.excluded == 0 {
+        why.push_str("; check the path");
+    }
+    why.push_str(" / 未找到可扫描的文件");
+    why
+}
+
+/// Takes the rules of `--skip-rule` and the declarations' `skip_rules:` out
+/// of the pack (after extraction, so `piaudit:ignore` markers naming them
+/// stay known); returns their ids. An unknown id is an error.
+fn skip_rules(
+    knowledge: &mut Knowledge,
+    config: &Config,
+    decl: Option<&Declarations>,
+    decl_file: &str,
+) -> Result<Vec<String>, Error> {
+    let find = |k: &Knowledge, id: &str| {
+        k.pack
+            .rules
+            .keys()
+            .find(|known| known.eq_ignore_ascii_case(id.trim()))
+            .cloned()
+    };
+    let mut ids = Vec::new();
+    for id in &config.skip_rules {
+        let known = find(knowledge, id).ok_or_else(|| {
+            Error::Usage(format!(
+                "--skip-rule {id}: pack {} has no such rule; see `piaudit rules list` / \
+                 规则包中没有该规则，可用 `piaudit rules list` 查看",
+                knowledge.pack.id
+            ))
+        })?;
+        ids.push(known);
+    }
+    for (i, id) in decl
+        .map_or(&[][..], |d| d.skip_rules.as_slice())
+        .iter()
+        .enumerate()
+    {
+        let known = find(knowledge, id).ok_or_else(|| Error::Declarations {
+            file: decl_file.to_string(),
+            line: 1,
+            column: 1,
+            key: format!("skip_rules[{i}]"),
+            message: format!(
+                "pack {} has no rule `{id}`; see `piaudit rules list`",
+                knowledge.pack.id
+            ),
+        })?;
+        ids.push(known);
+    }
+    ids.sort();
+    ids.dedup();
+    for id in &ids {
+        knowledge.pack.rules.remove(id);
+    }
+    Ok(ids)
+}
+
+/// What the walk and the controls left out, for the terminal's warnings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanNotes {
+    /// Archives found and not read (reported paths).
+    pub archives: Vec<String>,
+    /// Report folders of piaudit passed over (reported paths).
+    pub report_dirs: Vec<String>,
+    /// Files left out by `--exclude` and the declarations' `exclude:`.
+    pub excluded: usize,
+    /// Rules not evaluated (`--skip-rule`, `skip_rules:`).
+    pub skipped_rules: Vec<String>,
+}
+
 /// Runs extract → … → evaluate over sources already in memory.
 pub fn scan_sources(
     knowledge: &Knowledge,
@@ -367,7 +640,7 @@ pub fn scan_sources(
     scan: ScanInfo,
 ) -> Evaluated {
     let inputs: Vec<Input<'_>> = sources.iter().map(Input::Text).collect();
-    let kept = extract::read_kept(&inputs);
+    let kept = extract::read_kept(&inputs, false);
     let catalog = knowledge.catalog_for(decl);
     let extracted = extract::extract(
         &inputs,
@@ -383,6 +656,19 @@ pub fn scan_sources(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exclude_globs_match_names_or_paths_and_their_folders() {
+        let yes = |rel: &str, g: &str| excluded(rel, &[g]);
+        assert!(yes("a/vendor/x.sql", "vendor"));
+        assert!(yes("db/x_test.sql", "*_test.sql"));
+        assert!(!yes("db/x_test.sql.bak", "*_test.sql"));
+        assert!(yes("db/legacy/old/x.sql", "db/legacy"));
+        assert!(yes("db/legacy/x.sql", "db/**"));
+        assert!(!yes("src/db/legacy/x.sql", "db/legacy"));
+        assert!(!yes("vendors/x.sql", "vendor"));
+        assert!(!excluded("a.sql", &[]));
+    }
 
     #[test]
     fn a_spent_time_budget_becomes_a_warning_and_the_scan_goes_on() {

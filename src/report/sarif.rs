@@ -1,12 +1,22 @@
 //! `report.sarif`: SARIF 2.1.0 (OASIS) for code-scanning UIs (GitHub, GitLab).
 //!
-//! One run: `tool.driver` lists every rule applied, `results` every finding,
-//! with a `%SRCROOT%`-relative location, a stable partial fingerprint and, for
-//! waived or baselined findings, an accepted external suppression. Texts are
-//! English (code-scanning UIs are not localised); the Chinese texts ride along
-//! in `properties`. Tests validate the output against the official schema
-//! (`tests/schemas/sarif-schema-2.1.0.json`).
+//! One run: `tool.driver` lists every rule applied, with its help (the
+//! remediation and the legal basis, article numbers and titles from the law
+//! table), `results` every finding, with a stable partial fingerprint and,
+//! for waived or baselined findings, an accepted suppression. Texts are
+//! English (code-scanning UIs are not localised); the Chinese texts ride
+//! along in `properties` and the help's Markdown.
+//!
+//! Locations are what code scanning can open: a file URI relative to
+//! `%SRCROOT%`, the root of the git work tree holding the scanned path (or
+//! `--sarif-root`, see [`crate::discover::artifacts`]), so a scan of
+//! `repo/db` reports `db/schema.sql` when the repository is `repo`. A
+//! finding on no file — a project-level finding when there is no
+//! piaudit.yaml, a live database — gets a logical location only. Tests
+//! validate the output against the official schema
+//! (`tests/schemas/sarif-schema-2.1.0.json`) and GitHub's requirements.
 
+use crate::discover::artifacts::{ArtifactBase, BaseKind};
 use crate::error::Error;
 use crate::model::I18n;
 use crate::model::{Finding, FindingStatus, FindingWaiver, Severity};
@@ -21,6 +31,9 @@ pub const SCHEMA_URI: &str =
 pub const SRCROOT: &str = "%SRCROOT%";
 /// Key of the fingerprint in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "piaudit/v1";
+/// Most results one run may hold for GitHub code scanning; beyond it the
+/// most severe are kept and `properties.resultsOmitted` counts the rest.
+pub const MAX_RESULTS: usize = 25_000;
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -42,14 +55,23 @@ struct Run<'a> {
 
 #[derive(Serialize)]
 struct BaseId {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri: Option<String>,
     description: Message,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct RunProperties<'a> {
     pack: &'a str,
     profile: &'a str,
     roots: &'a [String],
+    #[serde(skip_serializing_if = "is_zero")]
+    results_omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -126,7 +148,18 @@ struct SarifResult<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifLocation {
-    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -229,6 +262,148 @@ pub fn path_to_uri(path: &str) -> (String, Option<&'static str>) {
     }
 }
 
+/// The location of a reported path: a file relative to `%SRCROOT%` (an
+/// absolute `file://` URI when it lies outside the base), or, for what is no
+/// file, a logical location naming it.
+fn location(
+    base: Option<&ArtifactBase>,
+    file: &str,
+    line: u32,
+    column: Option<u32>,
+) -> SarifLocation {
+    let is_file = match base {
+        Some(b) => b.is_file(file),
+        None => !file.starts_with("db:"),
+    };
+    if !is_file {
+        let (name, kind) = match file.strip_prefix("db:") {
+            Some(db) => (db.to_string(), "resource"),
+            None => ("project".to_string(), "module"),
+        };
+        return SarifLocation {
+            physical_location: None,
+            logical_locations: vec![LogicalLocation {
+                name,
+                fully_qualified_name: file.to_string(),
+                kind,
+            }],
+        };
+    }
+    let (uri, uri_base_id) = match base.map(|b| b.relative(file)) {
+        Some(Ok(rel)) => (percent_encode(&rel), Some(SRCROOT)),
+        Some(Err(abs)) => path_to_uri(&abs.to_string_lossy()),
+        None => path_to_uri(file),
+    };
+    SarifLocation {
+        physical_location: Some(PhysicalLocation {
+            artifact_location: ArtifactLocation { uri, uri_base_id },
+            // Code scanning wants a region; a finding on a whole file is on its first line.
+            region: Some(Region {
+                start_line: line.max(1),
+                start_column: column.filter(|c| *c >= 1),
+            }),
+        }),
+        logical_locations: Vec::new(),
+    }
+}
+
+/// `%SRCROOT%`: the base directory's `file://` URI (ending in `/`) and
+/// what it is.
+fn srcroot(base: Option<&ArtifactBase>) -> BaseId {
+    let (uri, text) = match base {
+        None => (None, "The scanned root (the path given to `piaudit scan`)."),
+        Some(b) => {
+            let mut dir = b.dir.to_string_lossy().replace('\\', "/");
+            if !dir.ends_with('/') {
+                dir.push('/');
+            }
+            let text = match b.kind {
+                BaseKind::Explicit => "The directory given as --sarif-root.",
+                BaseKind::GitRoot => "The root of the git work tree holding the scanned path.",
+                BaseKind::CurrentDir => "The directory piaudit was run in.",
+                BaseKind::Roots => "The directory holding the scanned paths.",
+            };
+            (Some(path_to_uri(&dir).0), text)
+        }
+    };
+    BaseId {
+        uri,
+        description: Message { text: text.into() },
+    }
+}
+
+/// One provision as help cites it: `Personal Information Protection Law of
+/// the PRC, Article 51 (PIPL-51)` and its Chinese counterpart.
+fn provision_titles(audit: &Audit, code: &str) -> (String, String, String) {
+    let Some(p) = audit.law.get(code) else {
+        return (code.to_string(), code.to_string(), String::new());
+    };
+    let (inst_en, inst_zh) = audit
+        .law
+        .instruments
+        .get(&p.instrument)
+        .map_or((p.instrument.as_str(), p.instrument.as_str()), |i| {
+            (i.en.as_str(), i.zh.as_str())
+        });
+    // National standards (GB/T) number clauses, laws and regulations articles.
+    let standard = p.instrument.starts_with("GB");
+    let (art_en, art_zh) = match p.article.as_deref() {
+        Some(a) if standard && !a.is_empty() => (format!(", clause {a}"), format!(" {a}")),
+        Some(a) if !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()) => {
+            (format!(", Article {a}"), format!(" 第{a}条"))
+        }
+        Some(a) if !a.is_empty() => (format!(", {a}"), format!(" {a}")),
+        _ => (String::new(), String::new()),
+    };
+    let unverified = if p.verified() {
+        ""
+    } else {
+        " [article number unverified / 条款号待核实]"
+    };
+    (
+        format!("{inst_en}{art_en} ({code}){unverified}"),
+        format!("{inst_zh}{art_zh}（{code}）"),
+        p.en.trim_end_matches('.').to_string(),
+    )
+}
+
+/// A rule's help: what it checks, how to fix it and its legal basis.
+fn rule_help(audit: &Audit, rule: &crate::pipeline::RuleSummary) -> MultiformatMessage {
+    let cited: Vec<(String, String, String)> = rule
+        .basis
+        .iter()
+        .map(|code| provision_titles(audit, code))
+        .collect();
+    let mut text = format!(
+        "{}.\n\nRemediation: {}\n",
+        rule.title.en.trim_end_matches('.'),
+        rule.remediation.en
+    );
+    let mut md = format!(
+        "**{}** ({})\n\n**Remediation:** {}\n\n**整改建议：** {}\n",
+        rule.title.en.trim_end_matches('.'),
+        rule.title.zh,
+        rule.remediation.en,
+        rule.remediation.zh
+    );
+    if !cited.is_empty() {
+        text.push_str("\nLegal basis:\n");
+        md.push_str("\n**Legal basis / 法律依据:**\n\n");
+        for (en, zh, obligation) in &cited {
+            if obligation.is_empty() {
+                text.push_str(&format!("- {en}\n"));
+                md.push_str(&format!("- {en}\n"));
+            } else {
+                text.push_str(&format!("- {en}: {obligation}.\n"));
+                md.push_str(&format!("- {en} / {zh}: {obligation}.\n"));
+            }
+        }
+    }
+    text.push_str(&format!("\nDetails: piaudit rules show {}\n", rule.id));
+    md.push_str(&format!("\nDetails: `piaudit rules show {}`.\n", rule.id));
+    MultiformatMessage { text, markdown: md }
+}
+
 /// A PascalCase identifier from an English title (`PI inventory not
 /// declared` → `PiInventoryNotDeclared`), as SARIF suggests for `name`.
 fn pascal_case(title: &str, fallback: &str) -> String {
@@ -279,8 +454,15 @@ fn finding_message<'a>(audit: &'a Audit, f: &'a Finding) -> (&'a str, Option<&'a
 /// Renders the SARIF log, pretty-printed, with a final newline.
 pub fn render(audit: &Audit) -> Result<String, Error> {
     let r = &audit.report;
-    // The rule summaries carry no basis: take the codes cited by each rule's findings.
+    let base = audit.artifacts.as_ref();
+    // The rule's own basis, and any further codes its findings cite.
     let mut basis_by_rule: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for rule in &audit.rules_applied {
+        basis_by_rule
+            .entry(rule.id.as_str())
+            .or_default()
+            .extend(rule.basis.iter().map(String::as_str));
+    }
     for f in &r.findings {
         basis_by_rule
             .entry(f.rule.as_str())
@@ -321,13 +503,7 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
                         basis_sentence(audit, &basis)
                     ),
                 },
-                help: MultiformatMessage {
-                    text: rule.remediation.en.clone(),
-                    markdown: format!(
-                        "**Remediation:** {}\n\n**整改建议：** {}",
-                        rule.remediation.en, rule.remediation.zh
-                    ),
-                },
+                help: rule_help(audit, rule),
                 default_configuration: Configuration {
                     level: level(rule.severity),
                 },
@@ -348,9 +524,15 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
         .enumerate()
         .map(|(i, x)| (x.id.as_str(), i))
         .collect();
-    let results = r
-        .findings
-        .iter()
+    // GitHub takes at most MAX_RESULTS per run: keep the most severe.
+    let mut shown: Vec<&Finding> = r.findings.iter().collect();
+    let omitted = shown.len().saturating_sub(MAX_RESULTS);
+    if omitted > 0 {
+        shown.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        shown.truncate(MAX_RESULTS);
+    }
+    let results = shown
+        .into_iter()
         .map(|f| {
             let (en, zh) = finding_message(audit, f);
             let suppressions = match f.status {
@@ -386,21 +568,17 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
                     justification: "present in the piaudit baseline".into(),
                 }],
             };
-            let (uri, uri_base_id) = path_to_uri(&f.location.file);
             SarifResult {
                 rule_id: &f.rule,
                 rule_index: index.get(f.rule.as_str()).copied(),
                 level: level(f.severity),
                 message: Message { text: en.into() },
-                locations: vec![SarifLocation {
-                    physical_location: PhysicalLocation {
-                        artifact_location: ArtifactLocation { uri, uri_base_id },
-                        region: (f.location.line >= 1).then_some(Region {
-                            start_line: f.location.line,
-                            start_column: f.location.column.filter(|c| *c >= 1),
-                        }),
-                    },
-                }],
+                locations: vec![location(
+                    base,
+                    &f.location.file,
+                    f.location.line,
+                    f.location.column,
+                )],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.as_str())]),
                 suppressions,
                 properties: ResultProperties {
@@ -425,20 +603,14 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
                     rules,
                 },
             },
-            original_uri_base_ids: BTreeMap::from([(
-                SRCROOT,
-                BaseId {
-                    description: Message {
-                        text: "The scanned root (the path given to `piaudit scan`).".into(),
-                    },
-                },
-            )]),
+            original_uri_base_ids: BTreeMap::from([(SRCROOT, srcroot(base))]),
             column_kind: "unicodeCodePoints",
             results,
             properties: RunProperties {
                 pack: &r.tool.pack,
                 profile: &r.tool.profile,
                 roots: &r.scan.roots,
+                results_omitted: omitted,
             },
         }],
     };

@@ -1,7 +1,8 @@
-//! `piaudit baseline`, `scan --baseline FILE` and `scan --diff-base REF`:
-//! accepted findings never fail the build, new ones do, fingerprints survive
-//! moved lines and reformatting, and a pull request is judged on the
-//! subjects it touches.
+//! `piaudit baseline`, `scan --baseline FILE`, `scan --diff-base REF` and
+//! `scan --changed-since REF`: accepted findings never fail the build, new
+//! ones do, fingerprints survive moved lines and reformatting, a pull
+//! request reports exactly the findings its merge base lacks, and
+//! `--changed-since` keeps those on the subjects it touches.
 
 use crate::common::piaudit;
 use assert_cmd::Command;
@@ -266,7 +267,7 @@ fn missing_or_malformed_baseline_is_a_usage_error() {
             .arg(dir.path()),
         2,
     );
-    assert!(err.contains("--out"), "{err}");
+    assert!(err.contains("--file"), "{err}");
 }
 
 #[test]
@@ -292,7 +293,7 @@ fn declarations_name_the_baseline() {
 }
 
 /// Runs git in `dir` with a fixed identity, failing the test on error.
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -317,7 +318,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 #[test]
-fn diff_base_keeps_findings_on_touched_subjects() {
+fn changed_since_keeps_findings_on_touched_subjects() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
     fs::create_dir(&root).unwrap();
@@ -331,7 +332,7 @@ fn diff_base_keeps_findings_on_touched_subjects() {
     let out = dir.path().join("out");
 
     // Nothing changed: nothing is kept, not even project-level findings.
-    let (code, report) = scan(&root, &out, &["--diff-base", "base"]);
+    let (code, report) = scan(&root, &out, &["--changed-since", "base"]);
     assert_eq!(code, 0);
     assert!(report["findings"].as_array().unwrap().is_empty());
 
@@ -351,7 +352,7 @@ fn diff_base_keeps_findings_on_touched_subjects() {
     .unwrap();
     let (code, full) = scan(&root, &out, &[]);
     assert_eq!(code, 1);
-    let (code, limited) = scan(&root, &out, &["--diff-base", "base"]);
+    let (code, limited) = scan(&root, &out, &["--changed-since", "base"]);
     assert_eq!(code, 1);
     let kept: BTreeSet<(String, String)> = limited["findings"]
         .as_array()
@@ -391,7 +392,12 @@ fn diff_base_keeps_findings_on_touched_subjects() {
     let (_, both) = scan(
         &root,
         &out,
-        &["--diff-base", "base", "--baseline", base.to_str().unwrap()],
+        &[
+            "--changed-since",
+            "base",
+            "--baseline",
+            base.to_str().unwrap(),
+        ],
     );
     let open = findings_with(&both, "open");
     assert!(
@@ -402,44 +408,309 @@ fn diff_base_keeps_findings_on_touched_subjects() {
 }
 
 #[test]
-fn diff_base_outside_git_or_with_an_unknown_ref_is_a_usage_error() {
+fn diff_base_and_changed_since_outside_git_or_with_an_unknown_ref_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("plain");
     fs::create_dir(&root).unwrap();
     fs::write(root.join("a.sql"), CUSTOMER).unwrap();
     let out = dir.path().join("out");
-    let err = stderr_with_code(
-        piaudit()
-            // Git must not find a repository above the temporary directory.
-            .env("GIT_CEILING_DIRECTORIES", dir.path())
-            .args([
-                "scan",
-                "--format",
-                "json",
-                "--diff-base",
-                "origin/main",
-                "--out",
-            ])
-            .arg(&out)
-            .arg(&root),
-        2,
-    );
-    assert!(err.contains("not inside a git work tree"), "{err}");
-    assert!(err.contains("git 仓库"), "{err}");
+    for option in ["--diff-base", "--changed-since"] {
+        let err = stderr_with_code(
+            piaudit()
+                // Git must not find a repository above the temporary directory.
+                .env("GIT_CEILING_DIRECTORIES", dir.path())
+                .env("PIAUDIT_CACHE_DIR", dir.path().join("cache"))
+                .args(["scan", "--format", "json", option, "origin/main", "--out"])
+                .arg(&out)
+                .arg(&root),
+            2,
+        );
+        assert!(err.contains(option), "{err}");
+        assert!(err.contains("not inside a git work tree"), "{err}");
+        assert!(err.contains("git 仓库"), "{err}");
+    }
     git(&root, &["init", "-q"]);
+    for option in ["--diff-base", "--changed-since"] {
+        let err = stderr_with_code(
+            piaudit()
+                .env("PIAUDIT_CACHE_DIR", dir.path().join("cache"))
+                .args(["scan", "--format", "json", option, "no-such-ref", "--out"])
+                .arg(&out)
+                .arg(&root),
+            2,
+        );
+        assert!(err.contains("unknown git revision `no-such-ref`"), "{err}");
+    }
+}
+
+/// Scans `roots` from `cwd` (JSON only) with the cache in `cache`.
+fn scan_in(cwd: &Path, roots: &[&str], cache: &Path, extra: &[&str]) -> Value {
+    let out = tempfile::tempdir().unwrap();
+    let run = piaudit()
+        .current_dir(cwd)
+        .env("PIAUDIT_CACHE_DIR", cache)
+        .args([
+            "scan",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--fail-on",
+            "info",
+        ])
+        .arg("--out")
+        .arg(out.path())
+        .args(extra)
+        .args(roots)
+        .output()
+        .unwrap();
+    let code = run.status.code().unwrap();
+    assert!(
+        code == 0 || code == 1,
+        "scan failed ({code}): {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_str(&fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap()
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn diff_base_reports_exactly_the_findings_the_merge_base_lacks() {
+    // The issue's scenario: a committed schema, then, on a branch, one new
+    // table with an ID-card column. Scanned as a subfolder and as two roots.
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(repo.join("db")).unwrap();
+    fs::create_dir_all(repo.join("etl")).unwrap();
+    fs::write(repo.join("db/schema.sql"), CUSTOMER).unwrap();
+    fs::write(
+        repo.join("etl/copy.sql"),
+        "CREATE TABLE customer_copy (mobile VARCHAR(11) COMMENT '手机号');\n\
+         INSERT INTO customer_copy (mobile) SELECT mobile FROM customer;\n",
+    )
+    .unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "schema"]);
+    let layouts: [&[&str]; 2] = [&["repo/db"], &["repo/db", "repo/etl"]];
+    let before: Vec<BTreeSet<String>> = layouts
+        .iter()
+        .map(|roots| fingerprints(&scan_in(dir.path(), roots, &cache, &[])))
+        .collect();
+
+    git(&repo, &["checkout", "-q", "-b", "feature"]);
+    // Lines above the old tables move: their fingerprints must not.
+    fs::write(
+        repo.join("db/schema.sql"),
+        format!(
+            "-- patients\nCREATE TABLE patient (\n  id BIGINT,\n  \
+             id_card VARCHAR(18) COMMENT '身份证号'\n);\n\n{CUSTOMER}"
+        ),
+    )
+    .unwrap();
+    git(&repo, &["commit", "-q", "-am", "patient"]);
+    // main moves on after the branch left it: customer is dropped there.
+    // Compared with main's tip, customer's findings would look new; with the
+    // merge base they are old.
+    git(&repo, &["checkout", "-q", "main"]);
+    fs::write(repo.join("db/schema.sql"), "").unwrap();
+    git(&repo, &["commit", "-q", "-am", "drop customer"]);
+    git(&repo, &["checkout", "-q", "feature"]);
+    // An uncommitted change is part of the pull request too.
+    fs::write(
+        repo.join("etl/audit.sql"),
+        "CREATE TABLE audit_log (phone VARCHAR(11) COMMENT '手机号');\n",
+    )
+    .unwrap();
+    let status = git_out(&repo, &["status", "--porcelain"]);
+    let head = git_out(&repo, &["rev-parse", "HEAD"]);
+
+    for (roots, before) in layouts.iter().zip(&before) {
+        let after = scan_in(dir.path(), roots, &cache, &[]);
+        let new: BTreeSet<String> = fingerprints(&after).difference(before).cloned().collect();
+        assert!(new.len() >= 4, "{roots:?}: {new:?}");
+        assert!(new.len() < after["findings"].as_array().unwrap().len());
+        let pr = scan_in(dir.path(), roots, &cache, &["--diff-base", "main"]);
+        assert_eq!(fingerprints(&pr), new, "{roots:?}");
+        // The summary counts what is reported.
+        let open: u64 = pr["summary"]["findings_by_severity"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum();
+        assert_eq!(open as usize, new.len());
+        let subjects: Vec<&str> = pr["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["subjects"].as_array().unwrap())
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert!(
+            subjects.iter().any(|s| s.ends_with("#patient.id_card")),
+            "{subjects:?}"
+        );
+        assert!(
+            !subjects.iter().any(|s| s.contains("#customer")),
+            "{subjects:?}"
+        );
+    }
+    // The work tree, index, HEAD and worktree list are as they were.
+    assert_eq!(git_out(&repo, &["status", "--porcelain"]), status);
+    assert_eq!(git_out(&repo, &["rev-parse", "HEAD"]), head);
+    assert_eq!(git_out(&repo, &["worktree", "list"]).lines().count(), 1);
+}
+
+#[test]
+fn diff_base_caches_the_merge_base_scan_outside_the_scanned_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&repo).unwrap();
+    fs::write(repo.join("a.sql"), CUSTOMER).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    fs::write(
+        repo.join("b.sql"),
+        "CREATE TABLE patient (id_card VARCHAR(18) COMMENT '身份证号');\n",
+    )
+    .unwrap();
+    let roots = ["repo"];
+    let first = scan_in(dir.path(), &roots, &cache, &["--diff-base", "main"]);
+    let entries: Vec<_> = fs::read_dir(cache.join("diff-base"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let commit = git_out(&repo, &["rev-parse", "main"]);
+    let name = entries[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.starts_with(commit.trim()), "{name}");
+    assert!(!repo.join(".piaudit").exists());
+    // A second run gives the same report from the cache…
+    let second = scan_in(dir.path(), &roots, &cache, &["--diff-base", "main"]);
+    assert_eq!(fingerprints(&second), fingerprints(&first));
+    // …and really reads it: emptied, every finding counts as new.
+    let mut cached: Value =
+        serde_json::from_str(&fs::read_to_string(&entries[0]).unwrap()).unwrap();
+    cached["fingerprints"] = Value::Array(Vec::new());
+    fs::write(&entries[0], cached.to_string()).unwrap();
+    let all = scan_in(dir.path(), &roots, &cache, &[]);
+    let from_cache = scan_in(dir.path(), &roots, &cache, &["--diff-base", "main"]);
+    assert_eq!(fingerprints(&from_cache), fingerprints(&all));
+    assert!(fingerprints(&first).len() < fingerprints(&all).len());
+    // Other options are another key: a different profile scans the base again.
+    let other = scan_in(
+        dir.path(),
+        &roots,
+        &cache,
+        &["--diff-base", "main", "--profile", "gbt35273"],
+    );
+    assert!(fingerprints(&other).len() < fingerprints(&all).len());
+    assert_eq!(fs::read_dir(cache.join("diff-base")).unwrap().count(), 2);
+}
+
+#[test]
+fn diff_base_with_a_path_the_base_lacks_reports_everything_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(repo.join("db")).unwrap();
+    fs::write(repo.join("db/schema.sql"), CUSTOMER).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    fs::create_dir_all(repo.join("new")).unwrap();
+    fs::write(
+        repo.join("new/patient.sql"),
+        "CREATE TABLE patient (id_card VARCHAR(18) COMMENT '身份证号');\n",
+    )
+    .unwrap();
+    let roots = ["repo/db", "repo/new"];
+    let full = scan_in(dir.path(), &roots, &cache, &[]);
+    let under_new: BTreeSet<String> = full["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["location"]["file"]
+                .as_str()
+                .unwrap()
+                .starts_with("repo/new/")
+        })
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!under_new.is_empty());
+    let run = piaudit()
+        .current_dir(dir.path())
+        .env("PIAUDIT_CACHE_DIR", &cache)
+        .args([
+            "scan",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--diff-base",
+            "main",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .args(roots)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let pr: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(fingerprints(&pr), under_new);
+    // The summary says what was compared and left out.
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let commit = git_out(&repo, &["rev-parse", "--short=12", "main"]);
+    let left_out = fingerprints(&full).len() - under_new.len();
+    assert!(
+        stderr.contains(&format!(
+            "--diff-base main: {left_out} findings already in the merge base {}",
+            commit.trim()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn diff_base_needs_one_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["one", "two"] {
+        let repo = dir.path().join(name);
+        fs::create_dir_all(&repo).unwrap();
+        fs::write(repo.join("a.sql"), CUSTOMER).unwrap();
+        git(&repo, &["init", "-q", "-b", "main"]);
+        git(&repo, &["add", "."]);
+        git(&repo, &["commit", "-q", "-m", "base"]);
+    }
     let err = stderr_with_code(
         piaudit()
-            .args([
-                "scan",
-                "--format",
-                "json",
-                "--diff-base",
-                "no-such-ref",
-                "--out",
-            ])
-            .arg(&out)
-            .arg(&root),
+            .current_dir(dir.path())
+            .env("PIAUDIT_CACHE_DIR", dir.path().join("cache"))
+            .args(["scan", "--format", "json", "--diff-base", "main", "--out"])
+            .arg(dir.path().join("out"))
+            .args(["one", "two"]),
         2,
     );
-    assert!(err.contains("unknown git revision `no-such-ref`"), "{err}");
+    assert!(err.contains("another git repository"), "{err}");
 }

@@ -47,13 +47,13 @@ fn findings_exit_1_and_fail_on_raises_the_bar() {
 }
 
 #[test]
-fn missing_root_exits_3() {
+fn missing_root_exits_2() {
     let out = tempfile::tempdir().unwrap();
     let a = piaudit()
         .args(["scan", "/nonexistent/piaudit-root", "--out"])
         .arg(out.path())
         .assert()
-        .code(3);
+        .code(2);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("/nonexistent/piaudit-root"), "{err}");
 }

@@ -652,3 +652,68 @@ fn db_command_line() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn evidence_records_the_statements_sent_and_never_the_values() {
+    for engine in ["pg", "my"] {
+        let url = if engine == "pg" {
+            pg_url()
+        } else {
+            mysql_url()
+        };
+        if !server_available(&url) {
+            return;
+        }
+        let schema = schema_name(&format!("ev{engine}"));
+        let grantee = format!("{schema}_ro");
+        let _cleanup = if engine == "pg" {
+            pg_setup(&schema, &grantee)
+        } else {
+            mysql_setup(&schema, &grantee)
+        };
+        let run = |evidence| {
+            let config = Config {
+                roots: Vec::new(),
+                deterministic: true,
+                evidence,
+                databases: DbConfig {
+                    targets: vec![DbTarget {
+                        url: url.clone(),
+                        password_env: None,
+                        schemas: vec![schema.clone()],
+                    }],
+                    sample_rows: 10,
+                    ..DbConfig::default()
+                },
+                ..Config::default()
+            };
+            scan(&config).expect("audit runs")
+        };
+        assert_eq!(run(false).read, piaudit::pipeline::ReadLog::default());
+        let read = run(true).read;
+        assert_eq!(read.databases.len(), 1, "{engine}");
+        let d = &read.databases[0];
+        assert_eq!(d.source, ConnInfo::parse(&url).expect("url").source());
+        assert_eq!(d.url, db::redact_urls(&url));
+        let q = &d.queries;
+        assert!(
+            q.iter().any(|s| s.contains("READ ONLY")),
+            "{engine}: {q:#?}"
+        );
+        assert!(
+            q.iter().filter(|s| s.starts_with("SELECT")).count() >= 4,
+            "{engine}: catalog and sample queries: {q:#?}"
+        );
+        assert!(
+            q.iter()
+                .any(|s| s.contains("customer") && s.ends_with("LIMIT 10")),
+            "{engine}: the sample query names the columns read: {q:#?}"
+        );
+        for v in raw_values() {
+            assert!(
+                !q.iter().any(|s| s.contains(&v)),
+                "{engine}: value in {q:#?}"
+            );
+        }
+    }
+}

@@ -15,13 +15,17 @@
 mod common;
 
 mod baseline;
+mod ci_templates;
 mod classify;
 mod classify_context;
 mod classify_eval;
 mod cli;
+mod controls;
 mod corpus;
 mod db;
 mod dialect_coverage;
+mod eval_labels;
+mod evidence;
 mod examples;
 mod extract_config;
 mod extract_dbt;

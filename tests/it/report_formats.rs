@@ -8,6 +8,7 @@ use piaudit::report::{write_all, Format};
 use piaudit::{scan, Audit, Config};
 use quick_xml::events::Event;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 const HOSTILE: &str = "CREATE TABLE `evil|tbl<script>alert(1)</script>` (\n  \
@@ -112,11 +113,17 @@ fn sarif_validates_against_the_official_schema() {
         assert_eq!(res["ruleId"], f.rule.as_str());
         assert_eq!(res["level"], want, "{}", f.rule);
         let loc = &res["locations"][0]["physicalLocation"];
-        assert_eq!(loc["region"]["startLine"], f.location.line);
-        // Two roots, one absolute: paths carry the root, so URIs are file:// ones.
+        assert_eq!(loc["region"]["startLine"], f.location.line.max(1));
+        // Two roots: examples/shop relative to the checkout's root, the
+        // hostile file (in a temporary directory, outside it) absolute.
         let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
-        assert!(uri.starts_with("file:///"), "{uri}");
-        assert!(loc["artifactLocation"].get("uriBaseId").is_none());
+        if uri.starts_with("file:///") {
+            assert!(uri.ends_with("/hostile.sql"), "{uri}");
+            assert!(loc["artifactLocation"].get("uriBaseId").is_none());
+        } else {
+            assert!(uri.starts_with("examples/shop/"), "{uri}");
+            assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        }
         assert_eq!(
             res["partialFingerprints"]["piaudit/v1"],
             f.fingerprint.as_str()
@@ -159,10 +166,331 @@ fn sarif_paths_of_one_root_are_relative_to_srcroot() {
             (a["uri"].as_str().unwrap(), a["uriBaseId"].as_str().unwrap())
         })
         .collect();
-    assert!(uris.contains(&("db/schema.sql", "%SRCROOT%")), "{uris:?}");
+    // Relative to the root of the checkout (the git work tree holding
+    // examples/shop), where code scanning looks for the file.
+    assert!(
+        uris.contains(&("examples/shop/db/schema.sql", "%SRCROOT%")),
+        "{uris:?}"
+    );
     assert!(uris
         .iter()
-        .all(|(u, b)| !u.starts_with('/') && *b == "%SRCROOT%"));
+        .all(|(u, b)| u.starts_with("examples/shop/") && *b == "%SRCROOT%"));
+    assert!(
+        github_problems(&doc).is_empty(),
+        "{:?}",
+        github_problems(&doc)
+    );
+}
+
+#[test]
+fn sarif_keeps_the_most_severe_results_within_githubs_limit() {
+    let (_dir, mut audit) = shop("en", None);
+    let one_round = audit.report.findings.clone();
+    assert!(one_round.iter().any(|f| f.severity <= Severity::Low));
+    while audit.report.findings.len() <= piaudit::report::sarif::MAX_RESULTS {
+        audit.report.findings.extend(one_round.iter().cloned());
+    }
+    let total = audit.report.findings.len();
+    let doc: Value = serde_json::from_str(&render(&audit, Format::Sarif)).unwrap();
+    let run = &doc["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), piaudit::report::sarif::MAX_RESULTS);
+    assert_eq!(
+        run["properties"]["resultsOmitted"].as_u64().unwrap() as usize,
+        total - results.len()
+    );
+    // Nothing omitted is more severe than anything kept.
+    let rank = |level: &str| {
+        ["note", "warning", "error"]
+            .iter()
+            .position(|l| *l == level)
+    };
+    let kept_min = results
+        .iter()
+        .filter_map(|r| rank(r["level"].as_str().unwrap()))
+        .min()
+        .unwrap();
+    let mut by_level = std::collections::BTreeMap::<usize, usize>::new();
+    for f in &audit.report.findings {
+        let level = piaudit::report::sarif::level(f.severity);
+        *by_level.entry(rank(level).unwrap()).or_default() += 1;
+    }
+    let more_severe: usize = by_level.range(kept_min + 1..).map(|(_, n)| n).sum();
+    let kept_more_severe = results
+        .iter()
+        .filter(|r| rank(r["level"].as_str().unwrap()).unwrap() > kept_min)
+        .count();
+    assert_eq!(kept_more_severe, more_severe);
+    assert!(github_problems(&doc).is_empty());
+}
+
+/// What GitHub code scanning requires of an uploaded SARIF file beyond the
+/// schema (docs.github.com, "SARIF support for code scanning"), as a list
+/// of problems.
+fn github_problems(doc: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut check = |ok: bool, what: String| {
+        if !ok {
+            problems.push(what);
+        }
+    };
+    for run in doc["runs"].as_array().unwrap() {
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        for r in rules {
+            let id = r["id"].as_str().unwrap_or("?");
+            for key in ["shortDescription", "fullDescription"] {
+                check(r[key]["text"].is_string(), format!("{id}: {key}"));
+            }
+            check(
+                r["help"]["text"].is_string() && r["help"]["markdown"].is_string(),
+                format!("{id}: help text and markdown"),
+            );
+            check(
+                r["properties"]["tags"]
+                    .as_array()
+                    .is_some_and(|t| !t.is_empty()),
+                format!("{id}: tags"),
+            );
+            let score = r["properties"]["security-severity"]
+                .as_str()
+                .and_then(|s| s.parse::<f64>().ok());
+            check(
+                score.is_some_and(|s| (0.0..=10.0).contains(&s)),
+                format!("{id}: security-severity"),
+            );
+        }
+        let results = run["results"].as_array().unwrap();
+        check(results.len() <= 25_000, "more than 25,000 results".into());
+        for (i, res) in results.iter().enumerate() {
+            check(res["ruleId"].is_string(), format!("result {i}: ruleId"));
+            check(
+                ["error", "warning", "note", "none"].contains(&res["level"].as_str().unwrap_or("")),
+                format!("result {i}: level"),
+            );
+            check(
+                res["message"]["text"]
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty()),
+                format!("result {i}: message.text"),
+            );
+            check(
+                res["partialFingerprints"]
+                    .as_object()
+                    .is_some_and(|p| !p.is_empty()),
+                format!("result {i}: partialFingerprints"),
+            );
+            let locations = res["locations"].as_array().unwrap();
+            check(
+                !locations.is_empty() && locations.len() <= 10,
+                format!("result {i}: 1 to 10 locations"),
+            );
+            for loc in locations {
+                let Some(phys) = loc.get("physicalLocation") else {
+                    check(
+                        loc["logicalLocations"]
+                            .as_array()
+                            .is_some_and(|l| !l.is_empty()),
+                        format!("result {i}: neither physical nor logical location"),
+                    );
+                    continue;
+                };
+                let uri = phys["artifactLocation"]["uri"].as_str().unwrap_or("");
+                check(
+                    !uri.is_empty() && !uri.contains("://") && !uri.starts_with('/'),
+                    format!("result {i}: uri {uri} is not relative"),
+                );
+                check(
+                    !uri.split('/').any(|seg| seg == ".." || seg == "."),
+                    format!("result {i}: uri {uri} has dot segments"),
+                );
+                check(
+                    phys["artifactLocation"]["uriBaseId"] == "%SRCROOT%",
+                    format!("result {i}: uriBaseId"),
+                );
+                check(
+                    phys["region"]["startLine"].as_u64().is_some_and(|l| l >= 1),
+                    format!("result {i}: region.startLine"),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// A git repository `repo` in a temporary directory: `db/schema.sql` and
+/// `etl/copy.sql`, and piaudit.yaml when `declared`.
+fn sarif_repo(declared: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("db")).unwrap();
+    std::fs::create_dir_all(repo.join("etl")).unwrap();
+    std::fs::write(
+        repo.join("db/schema.sql"),
+        "CREATE TABLE customer (\n  id BIGINT,\n  id_card VARCHAR(18) COMMENT '身份证号',\n  \
+         mobile VARCHAR(11) COMMENT '手机号'\n);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("etl/copy.sql"),
+        "CREATE TABLE customer_copy (mobile VARCHAR(11) COMMENT '手机号');\n\
+         INSERT INTO customer_copy (mobile) SELECT mobile FROM customer;\n",
+    )
+    .unwrap();
+    if declared {
+        std::fs::write(repo.join("db/piaudit.yaml"), "version: 1\n").unwrap();
+    }
+    crate::baseline::git(&repo, &["init", "-q"]);
+    dir
+}
+
+/// `piaudit scan` of `roots` run in `cwd`; the SARIF log, checked against
+/// the schema and GitHub's requirements.
+fn sarif_of(cwd: &Path, roots: &[&str], extra: &[&str]) -> Value {
+    let out = tempfile::tempdir().unwrap();
+    let run = crate::common::piaudit()
+        .current_dir(cwd)
+        .args(["scan", "--format", "sarif", "--deterministic", "--out"])
+        .arg(out.path())
+        .args(extra)
+        .args(roots)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.sarif")).unwrap())
+            .unwrap();
+    let errors = schema_errors(&sarif_validator(), &doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let problems = github_problems(&doc);
+    assert!(problems.is_empty(), "{problems:?}");
+    doc
+}
+
+fn result_uris(doc: &Value) -> BTreeSet<String> {
+    doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .map(str::to_string)
+        .collect()
+}
+
+fn srcroot(doc: &Value) -> String {
+    doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn sarif_uris_of_a_subfolder_scan_are_relative_to_the_git_root() {
+    let dir = sarif_repo(false);
+    let doc = sarif_of(dir.path(), &["repo/db"], &[]);
+    assert_eq!(
+        result_uris(&doc),
+        BTreeSet::from(["db/schema.sql".to_string()])
+    );
+    assert!(srcroot(&doc).starts_with("file:///"));
+    assert!(srcroot(&doc).ends_with("/repo/"), "{}", srcroot(&doc));
+    // Run from inside the folder: the same URIs.
+    let inside = sarif_of(&dir.path().join("repo/db"), &["."], &[]);
+    assert_eq!(result_uris(&inside), result_uris(&doc));
+    // --sarif-root names another base.
+    let rooted = sarif_of(dir.path(), &["repo/db"], &["--sarif-root", "."]);
+    assert_eq!(
+        result_uris(&rooted),
+        BTreeSet::from(["repo/db/schema.sql".to_string()])
+    );
+}
+
+#[test]
+fn sarif_uris_of_two_roots_carry_no_doubled_prefix() {
+    let dir = sarif_repo(false);
+    let doc = sarif_of(dir.path(), &["repo/db", "./repo/etl/"], &[]);
+    assert_eq!(
+        result_uris(&doc),
+        BTreeSet::from(["db/schema.sql".to_string(), "etl/copy.sql".to_string()])
+    );
+}
+
+#[test]
+fn sarif_project_findings_are_on_piaudit_yaml_only_when_it_exists() {
+    let project = |doc: &Value| -> Vec<Value> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["properties"]["subjects"][0] == "project")
+            .map(|r| r["locations"][0].clone())
+            .collect()
+    };
+    let dir = sarif_repo(false);
+    let missing = sarif_of(dir.path(), &["repo/db"], &[]);
+    let locations = project(&missing);
+    assert!(!locations.is_empty());
+    for loc in &locations {
+        assert!(loc.get("physicalLocation").is_none(), "{loc}");
+        assert_eq!(loc["logicalLocations"][0]["name"], "project");
+    }
+    let dir = sarif_repo(true);
+    let declared = sarif_of(dir.path(), &["repo/db"], &[]);
+    let locations = project(&declared);
+    assert!(!locations.is_empty());
+    for loc in &locations {
+        assert_eq!(
+            loc["physicalLocation"]["artifactLocation"]["uri"], "db/piaudit.yaml",
+            "{loc}"
+        );
+    }
+}
+
+#[test]
+fn sarif_rule_help_cites_the_law_and_the_fix() {
+    let (_dir, audit) = shop("en", None);
+    let doc: Value = serde_json::from_str(&render(&audit, Format::Sarif)).unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for rule in &audit.rules_applied {
+        let r = rules.iter().find(|r| r["id"] == rule.id.as_str()).unwrap();
+        let text = r["help"]["text"].as_str().unwrap();
+        let md = r["help"]["markdown"].as_str().unwrap();
+        assert!(text.contains(&rule.remediation.en), "{}", rule.id);
+        assert!(md.contains(&rule.remediation.zh), "{}", rule.id);
+        for code in &rule.basis {
+            let p = audit.law.get(code).unwrap();
+            let instrument = &audit.law.instruments[&p.instrument];
+            assert!(text.contains(code.as_str()), "{}: {code}", rule.id);
+            assert!(text.contains(&instrument.en), "{}: {code}", rule.id);
+            assert!(md.contains(&instrument.zh), "{}: {code}", rule.id);
+            if p.instrument.starts_with("GB") {
+                // Standards number clauses.
+                if let Some(clause) = p.article.as_deref() {
+                    assert!(text.contains(&format!("clause {clause}")), "{code}");
+                }
+            } else if let Some(article) = p
+                .article
+                .as_deref()
+                .filter(|a| a.bytes().all(|b| b.is_ascii_digit()))
+            {
+                assert!(
+                    text.contains(&format!("Article {article}")),
+                    "{}: {code}",
+                    rule.id
+                );
+                assert!(
+                    md.contains(&format!("第{article}条")),
+                    "{}: {code}",
+                    rule.id
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -177,6 +505,18 @@ fn sarif_schema_check_rejects_a_broken_log() {
         .unwrap()
         .remove("message");
     assert!(schema_errors(&validator, &doc).len() >= 2);
+    // So does the GitHub check: an absolute URI and a line 0.
+    let mut doc: Value = serde_json::from_str(&render(&audit, Format::Sarif)).unwrap();
+    assert!(github_problems(&doc).is_empty());
+    let loc = &mut doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    loc["artifactLocation"]["uri"] = "file:///etc/x.sql".into();
+    loc["region"]["startLine"] = 0.into();
+    assert_eq!(
+        github_problems(&doc).len(),
+        2,
+        "{:?}",
+        github_problems(&doc)
+    );
 }
 
 // ------------------------------------------------------------- Markdown
