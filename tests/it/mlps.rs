@@ -256,6 +256,11 @@ fn bad_mlps_declarations_exit_2_with_the_line() {
             5,
             "not a date",
         ),
+        (
+            "version: 1\nmlps:\n  not_applicable:\n    - { item: MLPS-9.9.9-z1, reason: typo }\n",
+            1,
+            "no item `MLPS-9.9.9-z1`",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         write(
