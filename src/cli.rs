@@ -397,7 +397,8 @@ impl ReportArgs {
 /// Rule options of `scan` and `merge`.
 #[derive(Debug, Clone, Args)]
 pub struct RuleArgs {
-    /// Rule pack.
+    /// Rule pack: cn-2026, mlps-l3 (GB/T 22239 level-3 self-check), or a
+    /// comma list of packs evaluated together (cn-2026,mlps-l3).
     #[arg(long, default_value = "cn-2026")]
     pub pack: String,
     /// Sensitivity profile: gbt45574 (default of cn-2026) or gbt35273
@@ -687,7 +688,7 @@ pub struct RulesArgs {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<RulesAction>,
-    /// Rule pack.
+    /// Rule pack: cn-2026, mlps-l3, or a comma list (cn-2026,mlps-l3).
     #[arg(long, global = true, default_value = "cn-2026")]
     pub pack: String,
     /// Language of titles: zh-CN or en.

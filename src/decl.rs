@@ -143,6 +143,178 @@ pub struct Declarations {
     /// not have is an error.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skip_rules: Vec<String>,
+    /// Graded protection (MLPS 2.0, 网络安全等级保护): filing, level,
+    /// assessments, backup drill — what code cannot show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mlps: Option<Mlps>,
+}
+
+/// A protection level of graded protection, 1 to 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct MlpsLevel(pub u8);
+
+impl<'de> Deserialize<'de> for MlpsLevel {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Level;
+        impl serde::de::Visitor<'_> for Level {
+            type Value = MlpsLevel;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a protection level, 1 to 5")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<MlpsLevel, E> {
+                match n {
+                    1..=5 => Ok(MlpsLevel(n as u8)),
+                    _ => Err(bad(n)),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<MlpsLevel, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(bad(n)),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<MlpsLevel, E> {
+                Err(bad(n))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<MlpsLevel, E> {
+                Err(bad(s))
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<MlpsLevel, E> {
+                Err(bad(b))
+            }
+        }
+        fn bad<E: serde::de::Error>(v: impl std::fmt::Display) -> E {
+            E::custom(format!(
+                "`{v}` is not a protection level; write 1 to 5 (第一级至第五级)"
+            ))
+        }
+        d.deserialize_any(Level)
+    }
+}
+
+/// An MLPS filing number (备案证明编号): eleven digits, a hyphen, five
+/// digits (`11010813001-20001`), the form public-security filing
+/// certificates print. Anything else is rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct FilingNumber(pub String);
+
+impl FilingNumber {
+    /// Whether `s` has the accepted shape.
+    pub fn valid(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 17
+            && b[11] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 11 || c.is_ascii_digit())
+    }
+}
+
+impl<'de> Deserialize<'de> for FilingNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // A visitor, so that the error carries the value's own line.
+        struct Number;
+        impl serde::de::Visitor<'_> for Number {
+            type Value = FilingNumber;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a filing number such as 11010813001-20001")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<FilingNumber, E> {
+                let t = s.trim();
+                if FilingNumber::valid(t) {
+                    Ok(FilingNumber(t.to_string()))
+                } else {
+                    Err(E::custom(format!(
+                        "`{s}` is not a filing number; write 11 digits, a hyphen and 5 digits as on the filing certificate, e.g. 11010813001-20001 (备案证明编号)"
+                    )))
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<FilingNumber, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<FilingNumber, E> {
+                self.visit_str(&n.to_string())
+            }
+        }
+        d.deserialize_any(Number)
+    }
+}
+
+/// A dated record: an assessment, a drill.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpsRecord {
+    /// When.
+    pub date: Option<Date>,
+    /// Who (the assessment agency, 测评机构).
+    #[serde(default)]
+    pub agency: Option<String>,
+    /// Report or record reference.
+    #[serde(rename = "ref", default)]
+    pub reference: Option<String>,
+}
+
+/// Backup arrangements (GB/T 22239-2019 8.1.4.9).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpsBackup {
+    /// Local backup and recovery of important data (a).
+    #[serde(default)]
+    pub local: Option<bool>,
+    /// Off-site real-time backup (b).
+    #[serde(default)]
+    pub offsite_realtime: Option<bool>,
+    /// Hot redundancy of the processing systems (c).
+    #[serde(default)]
+    pub hot_standby: Option<bool>,
+    /// Last backup-and-recovery drill.
+    #[serde(default)]
+    pub last_drill: Option<MlpsRecord>,
+}
+
+/// An item declared not applicable, with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotApplicable {
+    /// Item id (`MLPS-…`).
+    pub item: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Graded protection facts (`mlps:`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mlps {
+    /// Name of the protected system (定级对象).
+    #[serde(default)]
+    pub system: Option<String>,
+    /// Protection level (1–5).
+    #[serde(default)]
+    pub level: Option<MlpsLevel>,
+    /// Filing certificate number (备案证明编号).
+    #[serde(default)]
+    pub filing_number: Option<FilingNumber>,
+    /// When the filing was made.
+    #[serde(default)]
+    pub filing_date: Option<Date>,
+    /// Last level assessment (等级测评).
+    #[serde(default)]
+    pub last_assessment: Option<MlpsRecord>,
+    /// Last commercial-cryptography application assessment (密评).
+    #[serde(default)]
+    pub crypto_assessment: Option<MlpsRecord>,
+    /// Backup arrangements and the last recovery drill.
+    #[serde(default)]
+    pub backup: Option<MlpsBackup>,
+    /// Who runs the self-check (printed in the inspection record).
+    #[serde(default)]
+    pub inspector: Option<String>,
+    /// Items that do not apply, with reasons.
+    #[serde(default)]
+    pub not_applicable: Vec<NotApplicable>,
 }
 
 /// Organisation profile.
@@ -737,6 +909,7 @@ const DECLARATION_KEYS: &[&str] = &[
     "waivers",
     "overrides",
     "cues",
+    "mlps",
 ];
 
 /// The commented bilingual `piaudit.yaml` that `piaudit init` writes.
@@ -818,6 +991,38 @@ mod tests {
             e.to_string().contains("overrides.orders.refund_amount"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn mlps_filing_numbers_and_levels() {
+        assert!(FilingNumber::valid("11010813001-20001"));
+        for bad in [
+            "1101081300-20001",
+            "11010813001-2001",
+            "11010813001_20001",
+            "备案号",
+            "",
+        ] {
+            assert!(!FilingNumber::valid(bad), "{bad}");
+        }
+        let d = Declarations::parse(
+            "piaudit.yaml",
+            "version: 1\nmlps:\n  level: 3\n  filing_number: \"11010813001-20001\"\n",
+        )
+        .unwrap();
+        let m = d.mlps.unwrap();
+        assert_eq!(m.level, Some(MlpsLevel(3)));
+        for (text, line) in [
+            ("version: 1\nmlps:\n  system: x\n  level: 0\n", 4),
+            ("version: 1\nmlps:\n  system: x\n  filing_number: 12-3\n", 4),
+        ] {
+            let Err(Error::Declarations { line: l, .. }) =
+                Declarations::parse("piaudit.yaml", text)
+            else {
+                panic!("{text} parsed");
+            };
+            assert_eq!(l, line, "{text}");
+        }
     }
 
     #[test]

@@ -63,6 +63,11 @@ pub struct Case {
     /// `invalid` only: the severity the rule's findings must have.
     #[serde(default)]
     pub severity: Option<Severity>,
+    /// For a self-check item (`mlps-l3`): the status its row must have
+    /// (`compliant`, `partial`, `non_compliant`, `not_applicable`,
+    /// `unverifiable`). Not inherited from `given`.
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 /// One rule's fixture file.
@@ -132,16 +137,21 @@ fn merged(given: &Case, case: &Case) -> Case {
         note: None,
         basis: case.basis.clone(),
         severity: case.severity,
+        status: case.status.clone(),
     }
 }
 
 /// Runs one case and returns the ids of the rules that fired (any status).
 pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
-    Ok(findings(k, case)?.into_iter().map(|f| f.rule).collect())
+    Ok(outcome(k, case)?.0.into_iter().map(|f| f.rule).collect())
 }
 
-/// Runs one case and returns its findings (any status).
-pub fn findings(k: &Knowledge, case: &Case) -> Result<Vec<Finding>, String> {
+/// Runs one case: its findings (any status), and the status of each
+/// self-check row by item id.
+pub fn outcome(
+    k: &Knowledge,
+    case: &Case,
+) -> Result<(Vec<Finding>, BTreeMap<String, &'static str>), String> {
     let with_profile;
     let k = match &case.profile {
         Some(p) if *p != k.profile => {
@@ -188,7 +198,14 @@ pub fn findings(k: &Knowledge, case: &Case) -> Result<Vec<Finding>, String> {
         &config,
         ScanInfo::default(),
     ));
-    Ok(audit.report.findings)
+    let statuses = audit
+        .report
+        .self_check
+        .iter()
+        .flat_map(|t| &t.items)
+        .map(|i| (i.id.clone(), i.status.id()))
+        .collect();
+    Ok((audit.report.findings, statuses))
 }
 
 /// What a rule's findings in an `invalid` case lack of the case's
@@ -220,14 +237,22 @@ fn unmet(id: &str, case: &Case, found: &[Finding]) -> Option<String> {
 /// A pack shipped with piaudit may not mark fixtures `pending`: every
 /// built-in rule must be shown to fire.
 pub fn run_pack(k: &Knowledge, files: &DataFiles) -> FixtureReport {
-    let dir = format!("packs/{}/", k.pack.id);
-    let builtin = DataFiles::embedded()
-        .get(&format!("{dir}pack.yaml"))
-        .is_some();
+    // Every member of a joined pack (`--pack a,b`) brings its fixtures.
+    let dirs: Vec<String> = k
+        .pack
+        .members
+        .iter()
+        .map(|m| format!("packs/{m}/"))
+        .collect();
+    let builtin = dirs.iter().all(|dir| {
+        DataFiles::embedded()
+            .get(&format!("{dir}pack.yaml"))
+            .is_some()
+    });
     run_fixtures(
         k,
-        files
-            .under(&dir)
+        dirs.iter()
+            .flat_map(|dir| files.under(dir))
             .filter(|(p, _)| p.ends_with(".test.yaml"))
             .map(|(p, t)| (p.to_string(), t.to_string())),
         !builtin,
@@ -286,22 +311,33 @@ fn run_fixtures(
                         "{path}: valid[{i}]: `basis` and `severity` describe a finding; only `invalid` cases may set them"
                     ));
                 }
-                let found = findings(k, &merged(&t.given, case));
-                let ids: Result<Vec<String>, String> = found
-                    .as_ref()
-                    .map(|fs| fs.iter().map(|f| f.rule.clone()).collect())
-                    .map_err(Clone::clone);
-                if let (Ok(fs), true) = (&found, want) {
-                    if let Some(why) = unmet(&t.id, case, fs) {
+                let case = merged(&t.given, case);
+                let found = outcome(k, &case);
+                if let (Ok((fs, _)), true) = (&found, want) {
+                    if let Some(why) = unmet(&t.id, &case, fs) {
                         report.failures.push(format!(
                             "Wrong finding: {} on {kind}[{i}] ({path}) {why}",
                             t.id
                         ));
                     }
                 }
-                match ids {
+                let found =
+                    found.map(|(fs, st)| (fs.into_iter().map(|f| f.rule).collect::<Vec<_>>(), st));
+                match found {
                     Err(e) => report.failures.push(format!("{path}: {kind}[{i}]: {e}")),
-                    Ok(ids) if ids.contains(&t.id) != want => match (pending, want) {
+                    Ok((_, statuses))
+                        if case.status.as_deref().is_some_and(|want| {
+                            statuses.get(&t.id).copied() != Some(want)
+                        }) =>
+                    {
+                        report.failures.push(format!(
+                            "Wrong status: {} is `{}` on {kind}[{i}] ({path}), expected `{}` / 自查结论不符",
+                            t.id,
+                            statuses.get(&t.id).copied().unwrap_or("(no row)"),
+                            case.status.as_deref().unwrap_or_default()
+                        ));
+                    }
+                    Ok((ids, _)) if ids.contains(&t.id) != want => match (pending, want) {
                         (Some(why), true) => report.pending.push(format!(
                             "WARNING pending / 警告 待定: {} did not fire on {kind}[{i}] ({path}): {why}",
                             t.id

@@ -13,9 +13,18 @@ use std::path::Path;
 /// `rules list`: one row per rule — id, severity, basis, title.
 pub fn list(k: &Knowledge, lang: &str) -> String {
     let mut out = String::new();
+    // Ids are 8 characters in cn-2026, up to 16 in mlps-l3.
+    let w = k
+        .pack
+        .rules
+        .keys()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max(10);
     let _ = writeln!(
         out,
-        "{:<10} {:<9} {:<44} {}",
+        "{:<w$} {:<9} {:<44} {}",
         "ID",
         if lang.starts_with("zh") {
             "严重程度"
@@ -36,7 +45,7 @@ pub fn list(k: &Knowledge, lang: &str) -> String {
     for r in k.pack.rules.values() {
         let _ = writeln!(
             out,
-            "{:<10} {:<9} {:<44} {}",
+            "{:<w$} {:<9} {:<44} {}",
             r.id,
             r.severity.to_string(),
             r.basis.join(","),

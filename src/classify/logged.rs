@@ -44,6 +44,7 @@ pub fn pi_logged<'a>(
             location: call.location.clone(),
             value: Some(categories.join(", ")),
             profile: None,
+            amount: None,
         });
     }
     if out.len() > before {

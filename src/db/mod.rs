@@ -649,6 +649,7 @@ pub fn add_grant_controls(
                     g.privilege, g.grantee
                 )),
                 profile: None,
+                amount: None,
             });
         }
     }

@@ -161,6 +161,9 @@ pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
     if lower.contains("log") || text.contains("System.") {
         facts.log_calls = log_calls(file, text);
     }
+    if super::java_security::worth_reading(&lower) {
+        super::java_security::read(file, text, &code_only(text), &mut facts);
+    }
     facts
 }
 
@@ -341,6 +344,7 @@ fn read_entity_field(
                 location: Location::line(file, *at),
                 value: Some(a.split('(').next().unwrap_or(a).to_string()),
                 profile: None,
+                amount: None,
             });
         }
     }
@@ -349,7 +353,7 @@ fn read_entity_field(
 /// The text with comments and the contents of string and char literals
 /// blanked to spaces (quotes and line breaks kept), so offsets and lines
 /// still match the source while words inside them are never read as code.
-fn code_only(text: &str) -> String {
+pub(crate) fn code_only(text: &str) -> String {
     #[derive(Clone, Copy, PartialEq)]
     enum St {
         Code,

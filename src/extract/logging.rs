@@ -48,6 +48,7 @@ pub fn extract(file: &str, text: &str) -> FileFacts {
         location: Location::line(file, line),
         value,
         profile: None,
+        amount: None,
     };
     for n in &all {
         let name = n.name.to_ascii_lowercase();

@@ -4,6 +4,39 @@
 //! [`FileFacts`], still names tables as written; `facts::assemble` resolves
 //! the names across files into the IR of [`crate::model`].
 
+/// Control kinds the extractors emit for packs that ask for them
+/// (`extended_controls: true` in `pack.yaml`, e.g. `mlps-l3`); scans with
+/// other packs drop them, so their reports stay as they were. Units of
+/// `amount`: see [`crate::model::Control::amount`].
+pub const EXTENDED_CONTROL_KINDS: &[&str] = &[
+    "password_min_length",
+    "password_complexity",
+    "password_expiry",
+    "login_lockout",
+    "session_timeout",
+    "mfa",
+    "mfa_disabled",
+    "audit_disabled",
+    "unauthenticated_path",
+    "auth_required",
+    "datastore_no_auth",
+    "datastore_auth",
+    "datastore_bind_all",
+    "http_plain_endpoint",
+    "https_enabled",
+    "https_disabled",
+    "transport_encrypted",
+    "password_hash_strong",
+    "password_hash_weak",
+    "sm_crypto",
+    "weak_cipher",
+    "hardcoded_key",
+    "audit_log",
+    "input_validation",
+    "seeded_admin_account",
+    "default_password_hash",
+];
+
 pub mod canal;
 pub mod catalog;
 pub mod datax;
@@ -11,11 +44,15 @@ pub mod dbt;
 pub mod flink;
 pub mod inline;
 pub mod java;
+pub mod java_security;
 pub mod logging;
 pub mod mybatis;
 pub mod protection_names;
 pub mod registry;
 pub mod seatunnel;
+pub mod security;
+pub mod seed;
+pub mod server_conf;
 pub mod sharding;
 pub mod spring;
 pub mod sql;

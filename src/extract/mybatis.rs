@@ -687,6 +687,7 @@ pub fn facts<'a>(
                     location: p.location.clone(),
                     value: Some(format!("${{{}}} in {id}", p.name)),
                     profile: None,
+                    amount: None,
                 });
             }
         }

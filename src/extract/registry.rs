@@ -149,7 +149,7 @@ pub static EXTRACTORS: &[ExtractorSpec] = &[
         kind: FileKind::Sql,
         name: "sql",
         comments: &[("*", &SQL)],
-        yields: &[Yields::Schema, Yields::Endpoints],
+        yields: &[Yields::Schema, Yields::Endpoints, Yields::Controls],
         extractor: Some(&SqlFiles),
     },
     ExtractorSpec {
@@ -189,7 +189,7 @@ pub static EXTRACTORS: &[ExtractorSpec] = &[
         kind: FileKind::Hocon,
         name: "seatunnel",
         comments: &[("*", &HOCON)],
-        yields: &[Yields::Schema, Yields::Endpoints],
+        yields: &[Yields::Schema, Yields::Endpoints, Yields::Controls],
         extractor: Some(&super::seatunnel::SeatunnelJob),
     },
     ExtractorSpec {
@@ -295,6 +295,7 @@ impl Extractor for SqlFiles {
             None => super::sql::extract(&s.rel, &s.text, dialect),
         };
         super::flink::read(&s.rel, &s.text, cx.catalog, &mut facts);
+        super::seed::read(&s.rel, &s.text, &mut facts);
         facts
     }
 }

@@ -135,7 +135,9 @@ pub struct SeatunnelJob;
 
 impl super::registry::Extractor for SeatunnelJob {
     fn extract(&self, s: &super::Source, cx: &super::registry::ExtractContext<'_>) -> FileFacts {
-        extract(&s.rel, &s.text, cx.catalog)
+        let mut facts = extract(&s.rel, &s.text, cx.catalog);
+        super::server_conf::read(&s.rel, &s.text, &mut facts);
+        facts
     }
 }
 

@@ -48,6 +48,8 @@ pub fn extract(file: &str, text_in: &str, catalog: &Catalog) -> FileFacts {
             facts: &mut facts,
         };
         cx.doc(doc);
+        let profile = cx.profile;
+        super::security::read(file, doc, profile.as_deref(), &mut facts);
         super::sharding::read(file, doc, &mut facts);
         super::canal::read(file, doc, catalog, &mut facts);
     }
@@ -163,6 +165,7 @@ impl ConfigReader<'_> {
             location: Location::line(self.file, line),
             value,
             profile: self.profile.clone(),
+            amount: None,
         });
     }
 
@@ -263,6 +266,7 @@ impl ConfigReader<'_> {
                     subject: Some(e.key.clone()),
                     location: self.loc(e.line),
                     value: Some(format!("max-history={days} (daily rollover)")),
+                    amount: None,
                     profile: self.profile.clone(),
                 });
             }

@@ -412,6 +412,7 @@ impl Builder {
             location: p.location.clone(),
             value: None,
             profile: None,
+            amount: None,
         })
     }
 

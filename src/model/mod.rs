@@ -261,6 +261,12 @@ pub struct Control {
     /// Spring profile of the configuring file (`prod`, `dev`…), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// The number the setting sets, in the unit its kind documents
+    /// (minutes for `session_timeout`, attempts for `login_lockout`,
+    /// characters for `password_min_length`, days for `password_expiry`);
+    /// -1 for "never".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
 }
 
 /// A lineage path from a PI field to an endpoint abroad (or in Hong Kong,

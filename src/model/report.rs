@@ -1,7 +1,7 @@
 //! The evaluated audit: what every renderer reads. Serialises to the JSON
 //! report contract (`schema_version` 1.2).
 
-use super::{Control, Dataset, Endpoint, Flow, Location, PiPath};
+use super::{Control, Dataset, Endpoint, Flow, I18n, Location, PiPath};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -316,6 +316,166 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Counts.
     pub summary: Summary,
+    /// Self-check table of a pack that makes one (`mlps-l3`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_check: Option<SelfCheckTable>,
+}
+
+/// An assessor's result for one control item (等级测评 wording).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// 符合.
+    Compliant,
+    /// 部分符合.
+    Partial,
+    /// 不符合 (also a finding).
+    NonCompliant,
+    /// 不适用 (declared, with a reason).
+    NotApplicable,
+    /// 无法核查 (nothing in the sources shows it either way; never a finding).
+    Unverifiable,
+}
+
+impl CheckStatus {
+    /// Every status, in table order.
+    pub const ALL: [CheckStatus; 5] = [
+        CheckStatus::Compliant,
+        CheckStatus::Partial,
+        CheckStatus::NonCompliant,
+        CheckStatus::NotApplicable,
+        CheckStatus::Unverifiable,
+    ];
+
+    /// The assessor's word: 符合 / 部分符合 / 不符合 / 不适用 / 无法核查.
+    pub fn zh(self) -> &'static str {
+        match self {
+            CheckStatus::Compliant => "符合",
+            CheckStatus::Partial => "部分符合",
+            CheckStatus::NonCompliant => "不符合",
+            CheckStatus::NotApplicable => "不适用",
+            CheckStatus::Unverifiable => "无法核查",
+        }
+    }
+
+    /// English label.
+    pub fn en(self) -> &'static str {
+        match self {
+            CheckStatus::Compliant => "compliant",
+            CheckStatus::Partial => "partially compliant",
+            CheckStatus::NonCompliant => "non-compliant",
+            CheckStatus::NotApplicable => "not applicable",
+            CheckStatus::Unverifiable => "cannot be verified",
+        }
+    }
+
+    /// The snake_case id used in JSON and fixtures.
+    pub fn id(self) -> &'static str {
+        match self {
+            CheckStatus::Compliant => "compliant",
+            CheckStatus::Partial => "partial",
+            CheckStatus::NonCompliant => "non_compliant",
+            CheckStatus::NotApplicable => "not_applicable",
+            CheckStatus::Unverifiable => "unverifiable",
+        }
+    }
+}
+
+/// One piece of evidence for an item: where it is (file and line, or the
+/// declarations) and what it is about; never a value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CheckEvidence {
+    /// File, relative to the scan root (`piaudit.yaml` for declarations).
+    pub file: String,
+    /// Line (1-based).
+    pub line: u32,
+    /// The subject: a control (`control:kind:key`), field, dataset or `project`.
+    pub subject: String,
+}
+
+/// One row of the self-check table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckItemResult {
+    /// Item id (= the rule id of its finding), e.g. `MLPS-8.1.4.1-a1`.
+    pub id: String,
+    /// Clause of the standard, e.g. `8.1.4.1 a)`.
+    pub clause: String,
+    /// What the row checks (neutral words, e.g. 口令定期更换).
+    pub item: I18n,
+    /// The title of the item's finding (the problem it reports).
+    pub title: I18n,
+    /// The requirement, in short.
+    pub requirement: I18n,
+    /// Result.
+    pub status: CheckStatus,
+    /// Evidence (at most [`CheckItemResult::MAX_EVIDENCE`], sorted), for
+    /// every status but `unverifiable`.
+    pub evidence: Vec<CheckEvidence>,
+    /// More evidence than listed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub evidence_more: usize,
+    /// Why not applicable (declared), or what to provide when it cannot be verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<I18n>,
+    /// Fingerprints of the findings a non-compliant item made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl CheckItemResult {
+    /// Evidence listed per item; the rest is counted in `evidence_more`.
+    pub const MAX_EVIDENCE: usize = 20;
+}
+
+/// The inspection record (检查记录) heading the table: who, what, when, scope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InspectionRecord {
+    /// Organisation (declared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// System name (declared `mlps.system`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// MLPS filing number (备案号), declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filing_number: Option<String>,
+    /// Declared protection level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_level: Option<u8>,
+    /// Who ran the check (declared `mlps.inspector`), else none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspector: Option<String>,
+    /// Check date (`--as-of` or today).
+    pub date: String,
+    /// What was scanned: the roots and databases of the scan.
+    pub scope: Vec<String>,
+    /// Tool and version.
+    pub tool: String,
+    /// Rule packs.
+    pub pack: String,
+    /// Items checked.
+    pub items: usize,
+    /// Items per status (every status listed, zero included).
+    pub counts: BTreeMap<CheckStatus, usize>,
+}
+
+/// The self-check table (`self_check` of the report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelfCheckTable {
+    /// Standard, e.g. `GB/T 22239-2019`.
+    pub standard: String,
+    /// Level the items are for.
+    pub level: u8,
+    /// Table title.
+    pub title: I18n,
+    /// The inspection record.
+    pub record: InspectionRecord,
+    /// Rows, in clause order.
+    pub items: Vec<CheckItemResult>,
 }
 
 /// Fields by id, built once for code that looks many up

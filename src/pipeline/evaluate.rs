@@ -38,6 +38,17 @@ pub fn evaluate_audit(
         endpoints,
         controls,
     } = facts;
+    // The extended controls (password policy, session timeouts, open
+    // paths…) are for packs that read them; other packs see, and report,
+    // exactly what they did before.
+    let controls: Vec<model::Control> = if knowledge.pack.extended_controls {
+        controls
+    } else {
+        controls
+            .into_iter()
+            .filter(|c| !crate::extract::EXTENDED_CONTROL_KINDS.contains(&c.kind.as_str()))
+            .collect()
+    };
     let paths = lineage::paths::pi_paths(&datasets, &flows, &endpoints);
     let today = config.today.clone().unwrap_or_else(today_utc);
     let evaluation = rules::eval::evaluate(
@@ -65,6 +76,42 @@ pub fn evaluate_audit(
             summary.sensitive_fields += u64::from(p.sensitive);
         }
     }
+    let self_check = knowledge
+        .pack
+        .self_check
+        .as_ref()
+        .zip(evaluation.self_check)
+        .map(|(table, items)| {
+            let mlps = decl.and_then(|d| d.mlps.as_ref());
+            let mut counts: std::collections::BTreeMap<model::CheckStatus, usize> =
+                model::CheckStatus::ALL.iter().map(|s| (*s, 0)).collect();
+            for i in &items {
+                *counts.entry(i.status).or_default() += 1;
+            }
+            model::SelfCheckTable {
+                standard: table.standard.clone(),
+                level: table.level,
+                title: table.title.clone(),
+                record: model::InspectionRecord {
+                    organisation: decl
+                        .and_then(|d| d.organisation.as_ref())
+                        .and_then(|o| o.name.clone()),
+                    system: mlps.and_then(|m| m.system.clone()),
+                    filing_number: mlps
+                        .and_then(|m| m.filing_number.as_ref())
+                        .map(|f| f.0.clone()),
+                    declared_level: mlps.and_then(|m| m.level).map(|l| l.0),
+                    inspector: mlps.and_then(|m| m.inspector.clone()),
+                    date: today.clone(),
+                    scope: scan.roots.clone(),
+                    tool: format!("piaudit {}", env!("CARGO_PKG_VERSION")),
+                    pack: knowledge.pack.id.clone(),
+                    items: items.len(),
+                    counts,
+                },
+                items,
+            }
+        });
     let mut report = Report {
         schema_version: model::SCHEMA_VERSION.into(),
         tool: ToolInfo {
@@ -81,6 +128,7 @@ pub fn evaluate_audit(
         paths,
         findings: evaluation.findings,
         summary,
+        self_check,
     };
     report.recount_open_findings();
     Audit {

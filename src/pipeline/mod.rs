@@ -444,6 +444,7 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
     );
     let mut notes = notes;
     notes.skipped_rules = skip_rules(&mut knowledge, config, decl.as_ref(), &decl_file)?;
+    check_not_applicable(&knowledge, decl.as_ref(), &decl_file, &notes.skipped_rules)?;
     let mut digests = std::mem::take(&mut extracted.digests);
     scan.files_skipped.extend(extracted.skipped.iter().cloned());
     if extracted.files_scanned == 0 && !scan.files_skipped.is_empty() {
@@ -616,6 +617,40 @@ fn skip_rules(
         knowledge.pack.rules.remove(id);
     }
     Ok(ids)
+}
+
+/// With a self-check pack (`mlps-l3`), every item the declarations call
+/// not applicable (`mlps.not_applicable[].item`) must be one of its rows (or
+/// a rule skipped on purpose): a mistyped id would leave the row silently
+/// unverifiable. Other packs ignore the list.
+fn check_not_applicable(
+    knowledge: &Knowledge,
+    decl: Option<&Declarations>,
+    decl_file: &str,
+    skipped: &[String],
+) -> Result<(), Error> {
+    if knowledge.pack.self_check.is_none() {
+        return Ok(());
+    }
+    let items = decl
+        .and_then(|d| d.mlps.as_ref())
+        .map_or(&[][..], |m| m.not_applicable.as_slice());
+    for (i, na) in items.iter().enumerate() {
+        if knowledge.pack.rules.contains_key(&na.item) || skipped.contains(&na.item) {
+            continue;
+        }
+        return Err(Error::Declarations {
+            file: decl_file.to_string(),
+            line: 1,
+            column: 1,
+            key: format!("mlps.not_applicable[{i}].item"),
+            message: format!(
+                "pack {} has no item `{}`; see `piaudit rules list --pack {}` / 自查表中没有该检查项",
+                knowledge.pack.id, na.item, knowledge.pack.id
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// What the walk and the controls left out, for the terminal's warnings.

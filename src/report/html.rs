@@ -287,6 +287,7 @@ fn context(audit: &Audit) -> Value {
         "closed_findings": views.iter().filter(|v| v.status != FindingStatus::Open).collect::<Vec<_>>(),
         "top_open": views.iter().filter(|v| v.status == FindingStatus::Open).take(5).collect::<Vec<_>>(),
         "systems": systems,
+        "self_check": r.self_check,
     });
     // The large views are moved in: `json!` would copy each of them.
     if let Value::Object(o) = &mut context {

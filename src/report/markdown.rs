@@ -169,6 +169,24 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
         let _ = writeln!(s, "| {} | {n} |", severity_label(sev, zh));
     }
     s.push('\n');
+    // The self-check results, when the pack makes a table (mlps-l3).
+    if let Some(t) = &r.self_check {
+        let _ = writeln!(
+            s,
+            "**{}**{}{}\n",
+            escape(if zh { &t.title.zh } else { &t.title.en }),
+            if zh { "：" } else { ": " },
+            crate::model::CheckStatus::ALL
+                .iter()
+                .map(|st| format!(
+                    "{} {}",
+                    if zh { st.zh() } else { st.en() },
+                    t.record.counts.get(st).copied().unwrap_or(0)
+                ))
+                .collect::<Vec<_>>()
+                .join(if zh { "，" } else { ", " })
+        );
+    }
     if !open.is_empty() {
         let _ = writeln!(
             s,

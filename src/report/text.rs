@@ -206,6 +206,24 @@ pub fn overview(audit: &Audit) -> String {
     for line in lines {
         let _ = writeln!(s, "{line}");
     }
+    // The self-check table's results, when the pack makes one (mlps-l3).
+    if let Some(t) = &r.self_check {
+        let n = |st: crate::model::CheckStatus| t.record.counts.get(&st).copied().unwrap_or(0);
+        let parts: Vec<String> = crate::model::CheckStatus::ALL
+            .iter()
+            .map(|st| {
+                let label = if zh { st.zh() } else { st.en() };
+                format!("{label} {}", n(*st))
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "{}{}{}",
+            if zh { &t.title.zh } else { &t.title.en },
+            if zh { "：" } else { ": " },
+            parts.join(if zh { "，" } else { ", " })
+        );
+    }
     let counts: Vec<String> = Severity::DESCENDING
         .iter()
         .map(|sev| {

@@ -8,8 +8,8 @@ use crate::classify::taxonomy::Taxonomy;
 use crate::decl::Declarations;
 use crate::model::I18n;
 use crate::model::{
-    Control, Dataset, Endpoint, Field, Finding, FindingStatus, FindingWaiver, Flow, Location,
-    Severity,
+    CheckEvidence, CheckItemResult, CheckStatus, Control, Dataset, Endpoint, Field, Finding,
+    FindingStatus, FindingWaiver, Flow, Location, Severity,
 };
 use regex::Regex;
 use serde_json::{json, Value};
@@ -153,6 +153,8 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// Message of each finding in both languages, by fingerprint.
     pub messages: BTreeMap<String, I18n>,
+    /// Rows of the pack's self-check table (`None`: the pack makes none).
+    pub self_check: Option<Vec<CheckItemResult>>,
 }
 
 /// Where project-level findings (about the declarations as a whole) point.
@@ -383,52 +385,114 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         .and_then(|d| d.scale.as_ref())
         .and_then(|x| x.pi_subjects_total)
         .is_some_and(|n| n >= LARGE_PROCESSOR);
-    let minors_project = views.iter().any(|v| v.minors_sensitive);
     let endpoint_at: HashMap<&str, &Value> = s
         .endpoints
         .iter()
         .map(|e| e.id.as_str())
         .zip(pv.endpoints())
         .collect();
+    let env = Env {
+        s,
+        pv: &pv,
+        views: &views,
+        field_index: &field_index,
+        endpoint_at: &endpoint_at,
+        scan: &scan,
+    };
     let mut out: BTreeMap<String, (Finding, I18n)> = BTreeMap::new();
-    let mut emit =
-        |rule: &Rule, ctx: Ctx<'_>, subjects: Vec<String>, location: &Location, minors: bool| {
-            let (finding, message) = make_finding(rule, ctx, subjects, location, s, minors, large);
-            out.entry(finding.fingerprint.clone())
-                .or_insert((finding, message));
-        };
+    // Per self-check rule: the findings' subjects and locations.
+    let mut hits: BTreeMap<&str, Vec<(String, CheckEvidence)>> = BTreeMap::new();
     for rule in pack.rules.values() {
+        env.visit(rule, &mut |ctx, subjects, location, minors| {
+            if rule.when.eval(ctx) {
+                let subjects = subjects();
+                let (finding, message) =
+                    make_finding(rule, ctx, subjects, location, s, minors, large);
+                if rule.check.is_some() {
+                    hits.entry(rule.id.as_str()).or_default().push((
+                        finding.fingerprint.clone(),
+                        CheckEvidence {
+                            file: location.file.clone(),
+                            line: location.line,
+                            subject: finding.subjects.join(" → "),
+                        },
+                    ));
+                }
+                out.entry(finding.fingerprint.clone())
+                    .or_insert((finding, message));
+            }
+        });
+    }
+    let self_check = pack
+        .self_check
+        .as_ref()
+        .map(|_| self_check_items(pack, &env, &hits));
+    let mut messages = BTreeMap::new();
+    let mut findings = Vec::with_capacity(out.len());
+    for (fp, (finding, message)) in out {
+        messages.insert(fp, message);
+        findings.push(finding);
+    }
+    findings.sort_by(|a, b| {
+        (&a.location.file, a.location.line, &a.rule, &a.fingerprint).cmp(&(
+            &b.location.file,
+            b.location.line,
+            &b.rule,
+            &b.fingerprint,
+        ))
+    });
+    Evaluation {
+        findings,
+        messages,
+        self_check,
+    }
+}
+
+/// What every rule's subjects are built from, once per evaluation.
+struct Env<'a> {
+    s: &'a Subjects<'a>,
+    pv: &'a ProjectView,
+    views: &'a [DatasetView],
+    field_index: &'a HashMap<&'a str, (usize, &'a Field)>,
+    endpoint_at: &'a HashMap<&'a str, &'a Value>,
+    scan: &'a Value,
+}
+
+/// Called with each subject's context, its subject ids (built on demand),
+/// its location and whether it concerns minors' sensitive PI.
+type Visit<'v> = dyn FnMut(Ctx<'_>, &dyn Fn() -> Vec<String>, &Location, bool) + 'v;
+
+impl Env<'_> {
+    /// Calls `f` once per subject of the rule's scope.
+    fn visit(&self, rule: &Rule, f: &mut Visit<'_>) {
+        let (s, pv, views) = (self.s, self.pv, self.views);
         let params = &rule.params;
         let common = [
             ("decl.all", &pv.decl_all),
             ("project", &pv.project),
             ("now", &pv.now),
-            ("scan", &scan),
+            ("scan", self.scan),
             ("params", params),
         ];
+        let minors_project = views.iter().any(|v| v.minors_sensitive);
         match rule.scope {
             Scope::Project => {
                 let mut roots = vec![("decl", &pv.decl)];
                 roots.extend(common);
                 let ctx = Ctx::new(&roots);
-                if rule.when.eval(ctx) {
-                    emit(
-                        rule,
-                        ctx,
-                        vec!["project".to_string()],
-                        &Location::line(DECLARATIONS_FILE, 1),
-                        minors_project,
-                    );
-                }
+                f(
+                    ctx,
+                    &|| vec!["project".to_string()],
+                    &Location::line(DECLARATIONS_FILE, 1),
+                    minors_project,
+                );
             }
             Scope::Endpoint => {
                 for (e, ev) in s.endpoints.iter().zip(pv.endpoints()) {
                     let mut roots = vec![("endpoint", ev), ("decl", &pv.decl)];
                     roots.extend(common);
                     let ctx = Ctx::new(&roots);
-                    if rule.when.eval(ctx) {
-                        emit(rule, ctx, vec![e.id.clone()], &e.location, false);
-                    }
+                    f(ctx, &|| vec![e.id.clone()], &e.location, false);
                 }
             }
             Scope::Control => {
@@ -454,40 +518,32 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                     let mut roots = vec![("control", &cv), ("decl", &pv.decl)];
                     roots.extend(common);
                     let ctx = Ctx::new(&roots);
-                    if rule.when.eval(ctx) {
-                        let id = format!(
+                    let id = || {
+                        vec![format!(
                             "control:{}:{}",
                             c.kind,
                             c.subject.as_deref().unwrap_or(&c.location.file)
-                        );
-                        emit(rule, ctx, vec![id], &c.location, false);
-                    }
+                        )]
+                    };
+                    f(ctx, &id, &c.location, false);
                 }
             }
             Scope::Dataset => {
-                for (i, (d, v)) in s.datasets.iter().zip(&views).enumerate() {
+                for (i, (d, v)) in s.datasets.iter().zip(views).enumerate() {
                     let mut roots = vec![("dataset", pv.dataset(i)), ("decl", &v.decl)];
                     roots.extend(common);
                     let ctx = Ctx::new(&roots);
-                    if rule.when.eval(ctx) {
-                        emit(
-                            rule,
-                            ctx,
-                            vec![d.id.clone()],
-                            &d.location,
-                            v.minors_sensitive,
-                        );
-                    }
+                    f(ctx, &|| vec![d.id.clone()], &d.location, v.minors_sensitive);
                 }
             }
             Scope::Field => {
-                for (i, (d, v)) in s.datasets.iter().zip(&views).enumerate() {
-                    for f in &d.fields {
+                for (i, (d, v)) in s.datasets.iter().zip(views).enumerate() {
+                    for fl in &d.fields {
                         // Non-PI fields never match a field rule; skip building their context.
-                        if f.pi.is_none() {
+                        if fl.pi.is_none() {
                             continue;
                         }
-                        let fv = field_value(f, s.taxonomy);
+                        let fv = field_value(fl, s.taxonomy);
                         let mut roots = vec![
                             ("field", &fv),
                             ("dataset", pv.dataset(i)),
@@ -495,24 +551,21 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                         ];
                         roots.extend(common);
                         let ctx = Ctx::new(&roots);
-                        if rule.when.eval(ctx) {
-                            emit(
-                                rule,
-                                ctx,
-                                vec![f.id.clone()],
-                                &f.location,
-                                v.minors_sensitive,
-                            );
-                        }
+                        f(
+                            ctx,
+                            &|| vec![fl.id.clone()],
+                            &fl.location,
+                            v.minors_sensitive,
+                        );
                     }
                 }
             }
             Scope::Flow => {
                 for flow in s.flows {
-                    let Some(&(fd, ff)) = field_index.get(flow.from.as_str()) else {
+                    let Some(&(fd, ff)) = self.field_index.get(flow.from.as_str()) else {
                         continue;
                     };
-                    let to_field = field_index.get(flow.to.as_str());
+                    let to_field = self.field_index.get(flow.to.as_str());
                     let flow_v = serde_json::to_value(flow).unwrap_or(Value::Null);
                     let from_field = field_value(ff, s.taxonomy);
                     // A flow into an endpoint has no target field; rules see `to.endpoint`.
@@ -521,7 +574,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                     // context dominated the run on large estates.
                     let (to_field_v, to_dataset, to_endpoint) = match to_field {
                         Some(&(td, tf)) => (field_value(tf, s.taxonomy), pv.dataset(td), &NULL),
-                        None => match endpoint_at.get(flow.to.as_str()) {
+                        None => match self.endpoint_at.get(flow.to.as_str()) {
                             Some(&e) => (Value::Null, &NULL, e),
                             None => continue,
                         },
@@ -541,35 +594,126 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                     ];
                     roots.extend(common);
                     let ctx = Ctx::new(&roots);
-                    if rule.when.eval(ctx) {
-                        let minors = views[fd].minors_sensitive;
-                        emit(
-                            rule,
-                            ctx,
-                            vec![flow.from.clone(), flow.to.clone()],
-                            &flow.location,
-                            minors,
-                        );
-                    }
+                    f(
+                        ctx,
+                        &|| vec![flow.from.clone(), flow.to.clone()],
+                        &flow.location,
+                        views[fd].minors_sensitive,
+                    );
                 }
             }
         }
     }
-    let mut messages = BTreeMap::new();
-    let mut findings = Vec::with_capacity(out.len());
-    for (fp, (finding, message)) in out {
-        messages.insert(fp, message);
-        findings.push(finding);
+}
+
+/// The rows of the self-check table: per item, non-compliant when its rule
+/// made a finding, else partial or compliant when a subject satisfies the
+/// item's predicate, else not applicable when the declarations say so
+/// (`mlps.not_applicable`), else cannot be verified.
+fn self_check_items(
+    pack: &Pack,
+    env: &Env<'_>,
+    hits: &BTreeMap<&str, Vec<(String, CheckEvidence)>>,
+) -> Vec<CheckItemResult> {
+    let declared_na = |id: &str| {
+        env.s
+            .decl
+            .and_then(|d| d.mlps.as_ref())
+            .and_then(|m| m.not_applicable.iter().find(|n| n.item == id))
+    };
+    let mut rows = Vec::new();
+    for rule in pack.rules.values() {
+        let Some(check) = &rule.check else {
+            continue;
+        };
+        let matching = |p: &super::predicate::Predicate| {
+            let mut ev = Vec::new();
+            env.visit(rule, &mut |ctx, subjects, location, _| {
+                if p.eval(ctx) {
+                    ev.push(CheckEvidence {
+                        file: location.file.clone(),
+                        line: location.line,
+                        subject: subjects().join(" → "),
+                    });
+                }
+            });
+            ev
+        };
+        let mut findings = Vec::new();
+        let mut note = None;
+        let (status, mut evidence) = if let Some(h) = hits.get(rule.id.as_str()) {
+            findings = h.iter().map(|(fp, _)| fp.clone()).collect();
+            (
+                CheckStatus::NonCompliant,
+                h.iter().map(|(_, e)| e.clone()).collect(),
+            )
+        } else if let Some(ev) = check
+            .partial
+            .as_ref()
+            .map(&matching)
+            .filter(|e| !e.is_empty())
+        {
+            (CheckStatus::Partial, ev)
+        } else if let Some(ev) = check
+            .compliant
+            .as_ref()
+            .map(&matching)
+            .filter(|e| !e.is_empty())
+        {
+            (CheckStatus::Compliant, ev)
+        } else if let Some(na) = declared_na(&rule.id) {
+            note = Some(I18n {
+                zh: na.reason.clone(),
+                en: na.reason.clone(),
+            });
+            (
+                CheckStatus::NotApplicable,
+                vec![CheckEvidence {
+                    file: DECLARATIONS_FILE.into(),
+                    line: 1,
+                    subject: format!("mlps.not_applicable: {}", rule.id),
+                }],
+            )
+        } else {
+            note = Some(check.provide.clone());
+            (CheckStatus::Unverifiable, Vec::new())
+        };
+        evidence.sort();
+        evidence.dedup();
+        findings.sort();
+        findings.dedup();
+        let more = evidence.len().saturating_sub(CheckItemResult::MAX_EVIDENCE);
+        evidence.truncate(CheckItemResult::MAX_EVIDENCE);
+        rows.push(CheckItemResult {
+            id: rule.id.clone(),
+            clause: check.clause.clone(),
+            item: check.item.clone(),
+            title: rule.title.clone(),
+            requirement: check.requirement.clone(),
+            status,
+            evidence,
+            evidence_more: more,
+            note,
+            findings,
+        });
     }
-    findings.sort_by(|a, b| {
-        (&a.location.file, a.location.line, &a.rule, &a.fingerprint).cmp(&(
-            &b.location.file,
-            b.location.line,
-            &b.rule,
-            &b.fingerprint,
-        ))
+    rows.sort_by(|a, b| {
+        clause_key(&a.clause)
+            .cmp(&clause_key(&b.clause))
+            .then_with(|| a.id.cmp(&b.id))
     });
-    Evaluation { findings, messages }
+    rows
+}
+
+/// Sort key of a clause (`8.1.4.10 a)` after `8.1.4.9 c)`): its numbers
+/// numerically, then the rest.
+fn clause_key(clause: &str) -> (Vec<u32>, String) {
+    let (num, rest) = clause.split_once(' ').unwrap_or((clause, ""));
+    let nums = num
+        .split('.')
+        .map(|n| n.parse().unwrap_or(u32::MAX))
+        .collect();
+    (nums, rest.to_string())
 }
 
 /// Stable id of a finding: rule plus subjects, never lines.
@@ -761,6 +905,36 @@ mod tests {
         assert_eq!(a, fingerprint("CNPI-020", &["x".into()]));
         assert_ne!(a, fingerprint("CNPI-020", &["y".into()]));
         assert_ne!(a, fingerprint("CNPI-021", &["x".into()]));
+    }
+
+    #[test]
+    fn a_year_ago_is_the_same_day_of_the_previous_year() {
+        let year_ago = |d: &str| now_value(d)["one_year_ago"].as_str().map(str::to_owned);
+        assert_eq!(year_ago("2026-12-07").as_deref(), Some("2025-12-07"));
+        assert_eq!(year_ago("2028-02-29").as_deref(), Some("2027-02-28"));
+        assert_eq!(year_ago("2025-01-01").as_deref(), Some("2024-01-01"));
+    }
+
+    #[test]
+    fn clauses_sort_numerically() {
+        let mut c = vec![
+            "8.1.4.10 a)",
+            "定级备案",
+            "8.1.4.9 c)",
+            "8.1.4.1 b)",
+            "8.1.3.1",
+        ];
+        c.sort_by_key(|x| clause_key(x));
+        assert_eq!(
+            c,
+            [
+                "8.1.3.1",
+                "8.1.4.1 b)",
+                "8.1.4.9 c)",
+                "8.1.4.10 a)",
+                "定级备案"
+            ]
+        );
     }
 
     #[test]

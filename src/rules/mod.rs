@@ -55,6 +55,43 @@ struct RuleSpec {
     message: I18n,
     remediation: I18n,
     doc: String,
+    #[serde(default)]
+    mlps: Option<MlpsSpec>,
+}
+
+/// The self-check side of a rule (packs like `mlps-l3`): the clause it
+/// checks and the predicates that make its item compliant or partly so.
+/// The rule's own `when` is the non-compliant condition (a finding).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MlpsSpec {
+    clause: String,
+    item: I18n,
+    requirement: I18n,
+    #[serde(default)]
+    compliant: Option<serde_yaml::Value>,
+    #[serde(default)]
+    partial: Option<serde_yaml::Value>,
+    provide: I18n,
+}
+
+/// A rule's self-check item: clause, requirement and the predicates over
+/// the rule's subjects that show it compliant or partly compliant.
+#[derive(Debug, Clone)]
+pub struct CheckItem {
+    /// Clause of the standard, e.g. `8.1.4.1 a)`.
+    pub clause: String,
+    /// What the row checks, in neutral words (口令定期更换), for the table;
+    /// the rule's title names the problem for the finding.
+    pub item: I18n,
+    /// The requirement in short (own words).
+    pub requirement: I18n,
+    /// Evidence of compliance.
+    pub compliant: Option<Predicate>,
+    /// Evidence of partial compliance.
+    pub partial: Option<Predicate>,
+    /// What to provide when it cannot be verified from code.
+    pub provide: I18n,
 }
 
 fn active() -> String {
@@ -83,6 +120,22 @@ struct PackSpec {
     title: I18n,
     default_profile: String,
     as_of: String,
+    #[serde(default)]
+    extended_controls: bool,
+    #[serde(default)]
+    self_check: Option<SelfCheck>,
+}
+
+/// A self-check table a pack's items make (`self_check:` in `pack.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelfCheck {
+    /// Standard checked, e.g. `GB/T 22239-2019`.
+    pub standard: String,
+    /// Protection level the items are for.
+    pub level: u8,
+    /// Title of the table.
+    pub title: I18n,
 }
 
 /// The line of a rule file an error is about: the first line containing a
@@ -216,6 +269,8 @@ pub struct Rule {
     pub doc: String,
     /// File it came from.
     pub file: String,
+    /// Self-check item (packs with a `self_check` table).
+    pub check: Option<CheckItem>,
 }
 
 /// A loaded rule pack.
@@ -231,12 +286,69 @@ pub struct Pack {
     pub as_of: String,
     /// Active rules by id.
     pub rules: BTreeMap<String, Rule>,
+    /// Ids of the packs this one is made of (one, or several for
+    /// `--pack a,b`).
+    pub members: Vec<String>,
+    /// Whether the extractors' extended security controls (password
+    /// policy, session timeouts, unauthenticated paths…) are kept: only
+    /// packs that read them ask, so other reports stay as they were.
+    pub extended_controls: bool,
+    /// The self-check table, if a member pack makes one.
+    pub self_check: Option<SelfCheck>,
 }
 
 impl Pack {
     /// Loads `packs/<id>/` from the data files, validating every rule against
     /// the predicate language and every basis code against `law`.
+    ///
+    /// `id` may be a comma list (`cn-2026,mlps-l3`): the packs are loaded
+    /// each and joined; a rule id in two of them is an error. The first
+    /// pack gives the default profile and law date.
     pub fn load(files: &DataFiles, id: &str, law: &Law) -> Result<Pack, Error> {
+        let ids: Vec<&str> = id
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let (first, rest) = ids
+            .split_first()
+            .ok_or_else(|| Error::Usage(format!("--pack `{id}`: name at least one rule pack")))?;
+        let mut pack = Pack::load_one(files, first, law)?;
+        for other in rest {
+            if pack.members.iter().any(|m| m == other) {
+                return Err(Error::Usage(format!(
+                    "--pack `{id}`: pack `{other}` is named twice"
+                )));
+            }
+            let next = Pack::load_one(files, other, law)?;
+            for (rid, rule) in next.rules {
+                if let Some(prev) = pack.rules.get(&rid) {
+                    return Err(Error::Rules {
+                        file: rule.file.clone(),
+                        message: format!(
+                            "rule id `{rid}` is in two packs (first in {})",
+                            prev.file
+                        ),
+                    });
+                }
+                pack.rules.insert(rid, rule);
+            }
+            pack.id = format!("{},{}", pack.id, next.id);
+            pack.title = I18n {
+                zh: format!("{}；{}", pack.title.zh, next.title.zh),
+                en: format!("{}; {}", pack.title.en, next.title.en),
+            };
+            pack.members.push(next.id);
+            pack.extended_controls |= next.extended_controls;
+            if pack.self_check.is_none() {
+                pack.self_check = next.self_check;
+            }
+        }
+        Ok(pack)
+    }
+
+    /// Loads one pack, `packs/<id>/`.
+    fn load_one(files: &DataFiles, id: &str, law: &Law) -> Result<Pack, Error> {
         let dir = format!("packs/{id}/");
         let pack_file = format!("{dir}pack.yaml");
         let Some(text) = files.get(&pack_file) else {
@@ -316,9 +428,41 @@ impl Pack {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&err)?;
             let params = serde_json::to_value(&raw.params).map_err(|e| err(e.to_string()))?;
+            let check = match raw.mlps {
+                None => None,
+                Some(m) => {
+                    if spec.self_check.is_none() {
+                        return Err(err(
+                            "`mlps` items belong in a pack whose pack.yaml has a `self_check` table"
+                                .into(),
+                        ));
+                    }
+                    let opt = |v: &Option<serde_yaml::Value>, at: &str| {
+                        v.as_ref().map(|v| predicate::compile(v, at)).transpose()
+                    };
+                    Some(CheckItem {
+                        clause: m.clause,
+                        item: m.item,
+                        requirement: m.requirement,
+                        compliant: opt(&m.compliant, "mlps.compliant").map_err(&err)?,
+                        partial: opt(&m.partial, "mlps.partial").map_err(&err)?,
+                        provide: m.provide,
+                    })
+                }
+            };
+            if spec.self_check.is_some() && check.is_none() {
+                return Err(err(format!(
+                    "rule `{}` lacks its `mlps` item (clause, item, requirement, provide): every rule of a self-check pack is a table row",
+                    raw.id
+                )));
+            }
+            let check_preds = check
+                .iter()
+                .flat_map(|c| c.compliant.iter().chain(c.partial.iter()));
             for p in std::iter::once(&when)
                 .chain(severity_if.iter().map(|(p, _)| p))
                 .chain(basis_if.iter().map(|(p, _)| p))
+                .chain(check_preds)
                 .flat_map(Predicate::paths)
             {
                 check_path(raw.scope, p, &params).map_err(&err)?;
@@ -343,6 +487,7 @@ impl Pack {
                 remediation: raw.remediation,
                 doc: raw.doc,
                 file: path.to_string(),
+                check,
             };
             if let Some(first) = rules.insert(raw.id.clone(), rule) {
                 return Err(err(format!(
@@ -352,11 +497,14 @@ impl Pack {
             }
         }
         Ok(Pack {
+            members: vec![spec.id.clone()],
             id: spec.id,
             title: spec.title,
             default_profile: spec.default_profile,
             as_of: spec.as_of,
             rules,
+            extended_controls: spec.extended_controls,
+            self_check: spec.self_check,
         })
     }
 }

@@ -33,6 +33,7 @@ mod extract_mybatis;
 mod hostile;
 mod html;
 mod merge;
+mod mlps;
 mod properties;
 mod report_formats;
 mod rules;

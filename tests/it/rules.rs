@@ -330,11 +330,13 @@ fn large_scale_raise_is_an_opt_in_labelled_heuristic() {
             .cloned()
             .expect("CNPI-061 fires: no officer declared")
     };
-    let off = officer(&fixtures::findings(&k, &case("")).unwrap());
+    let off = officer(&fixtures::outcome(&k, &case("")).unwrap().0);
     assert_eq!(off.severity, piaudit::model::Severity::Medium);
     assert!(!off.message.contains("heuristic"), "{}", off.message);
     let on = officer(
-        &fixtures::findings(&k, &case("heuristics:\n  large_scale_raise: true\n")).unwrap(),
+        &fixtures::outcome(&k, &case("heuristics:\n  large_scale_raise: true\n"))
+            .unwrap()
+            .0,
     );
     assert_eq!(on.severity, piaudit::model::Severity::High);
     assert!(

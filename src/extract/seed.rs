@@ -1,0 +1,169 @@
+//! Seed data in SQL scripts, for packs that read the extended controls
+//! (see [`super::EXTENDED_CONTROL_KINDS`], e.g. `mlps-l3`): an `INSERT`
+//! into a user/account table that creates a well-known administrator login
+//! (`admin`, `root`, `administrator`…) → `seeded_admin_account`; one whose
+//! values contain the MD5, SHA-1 or SHA-256 of a well-known default
+//! password, or a published bcrypt example hash → `default_password_hash`.
+//! Only the table, the login name and the hash algorithm are kept, never
+//! a hash or a password.
+
+use super::FileFacts;
+use crate::model::{Control, LineIndex, Location};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Hashes of default passwords everyone tries first (admin, 123456,
+/// admin123, password, 111111, 12345678, 123456789, admin888, root,
+/// 000000, 888888, Admin@123, 1qaz2wsx), with their algorithm; and the
+/// bcrypt of `password` printed in the Spring Security reference.
+const DEFAULT_HASHES: &[(&str, &str)] = &[
+    ("21232f297a57a5a743894a0e4a801fc3", "MD5"),
+    ("e10adc3949ba59abbe56e057f20f883e", "MD5"),
+    ("0192023a7bbd73250516f069df18b500", "MD5"),
+    ("5f4dcc3b5aa765d61d8327deb882cf99", "MD5"),
+    ("96e79218965eb72c92a549dd5a330112", "MD5"),
+    ("25d55ad283aa400af464c76d713c07ad", "MD5"),
+    ("25f9e794323b453885f5181f1b624d0b", "MD5"),
+    ("7fef6171469e80d32c0559f88b377245", "MD5"),
+    ("63a9f0ea7bb98050796b649e85481845", "MD5"),
+    ("670b14728ad9902aecba32e22fa4f6bd", "MD5"),
+    ("21218cca77804d2ba1922c33e0151105", "MD5"),
+    ("0e7517141fb53f21ee439b355b5a1d0a", "MD5"),
+    ("1c63129ae9db9c60c3e8aa94d3e00495", "MD5"),
+    ("d033e22ae348aeb5660fc2140aec35850c4da997", "SHA-1"),
+    ("7c4a8d09ca3762af61e59520943dc26494f8941b", "SHA-1"),
+    ("f865b53623b121fd34ee5426c792e5c33af8c227", "SHA-1"),
+    ("5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8", "SHA-1"),
+    (
+        "8c6976e5b5410415bde908bd4dee15dfb167a9c873fc4bb8a81f6f2ab448a918",
+        "SHA-256",
+    ),
+    (
+        "8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92",
+        "SHA-256",
+    ),
+    (
+        "240be518fabd2724ddb6f04eeb1da5967448d7e831c08c8fa822809f74c720a9",
+        "SHA-256",
+    ),
+    (
+        "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
+        "SHA-256",
+    ),
+    (
+        "$2a$10$dxj3sw6g7p50lgmmkkmwe.20cqqubk3.hzwzg3yb1tlry.fqvm/bg",
+        "bcrypt",
+    ),
+];
+
+/// Login names of default administrator accounts.
+const ADMIN_NAMES: &[&str] = &[
+    "admin",
+    "root",
+    "administrator",
+    "superadmin",
+    "sysadmin",
+    "super_admin",
+    "system",
+];
+
+static INSERT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\binsert\s+(?:ignore\s+)?into\s+[`"\[]?(?:\w+[`"\]]?\.[`"\[]?)?(\w+)[`"\]]?"#)
+        .expect("valid regex")
+});
+static QUOTED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"'([^'\\]{1,64})'").expect("valid regex"));
+
+/// Whether a table name is one of user or operator accounts.
+fn account_table(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "user", "admin", "account", "operator", "manager", "staff", "member", "login",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// Reads the seed `INSERT`s of one SQL file.
+pub fn read(file: &str, text: &str, facts: &mut FileFacts) {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("insert") {
+        return;
+    }
+    let lines = LineIndex::new(text);
+    // Each statement runs to the next INSERT; only the previous match is
+    // kept, so a dump of millions of rows costs no memory here.
+    let mut matches = INSERT
+        .captures_iter(text)
+        .map(|c| {
+            (
+                c.get(0).map_or(0, |m| m.start()),
+                c.get(1).map_or("", |m| m.as_str()),
+            )
+        })
+        .peekable();
+    while let Some((start, table)) = matches.next() {
+        if !account_table(table) {
+            continue;
+        }
+        let end = matches.peek().map_or(text.len(), |(s, _)| *s);
+        let stmt = &text[start..end];
+        let stmt_lower = &lower[start..end];
+        let line = lines.line(start);
+        let mut push = |kind: &str, value: String| {
+            facts.controls.push(Control {
+                kind: kind.into(),
+                value_days: None,
+                subject: Some(table.to_string()),
+                location: Location::line(file, line),
+                value: Some(value),
+                profile: None,
+                amount: None,
+            });
+        };
+        if let Some(name) = QUOTED
+            .captures_iter(stmt)
+            .map(|c| c[1].to_ascii_lowercase())
+            .find(|v| ADMIN_NAMES.contains(&v.as_str()))
+        {
+            push("seeded_admin_account", name);
+        }
+        if let Some((_, alg)) = DEFAULT_HASHES.iter().find(|(h, _)| stmt_lower.contains(h)) {
+            push(
+                "default_password_hash",
+                format!("{alg} hash of a well-known default password"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_and_default_hashes() {
+        let mut f = FileFacts::default();
+        read(
+            "seed.sql",
+            "CREATE TABLE sys_user (id int, login_name varchar(30), password varchar(64));\n\
+             INSERT INTO `sys_user` VALUES (1, 'admin', 'E10ADC3949BA59ABBE56E057F20F883E');\n\
+             INSERT INTO product VALUES (1, 'admin');\n\
+             INSERT INTO t_member (id, name) VALUES (2, 'zhang');\n",
+            &mut f,
+        );
+        let k: Vec<(&str, u32)> = f
+            .controls
+            .iter()
+            .map(|c| (c.kind.as_str(), c.location.line))
+            .collect();
+        assert_eq!(
+            k,
+            [("seeded_admin_account", 2), ("default_password_hash", 2)]
+        );
+        assert!(f
+            .controls
+            .iter()
+            .all(|c| !c.value.as_deref().unwrap_or("").contains("e10adc")));
+    }
+}
