@@ -39,6 +39,9 @@ pub struct FileFacts {
     pub tables: Vec<TableDef>,
     /// `COMMENT ON` statements, applied after all tables are known.
     pub comments: Vec<CommentOn>,
+    /// `ALTER TABLE … ADD / MODIFY / CHANGE / DROP COLUMN`, in statement
+    /// order, applied to the table's dataset after all tables are known.
+    pub alters: Vec<AlterColumn>,
     /// Statements that write one table from others.
     pub writes: Vec<WriteLineage>,
     /// Literal values of `INSERT … VALUES` rows (bounded; never reported raw).
@@ -178,6 +181,39 @@ pub struct CommentOn {
     pub text: String,
     /// Where the statement is.
     pub location: Location,
+}
+
+/// One column change of an `ALTER TABLE` statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterColumn {
+    /// Table as written.
+    pub table: String,
+    /// What changes.
+    pub op: AlterOp,
+    /// Where the statement is.
+    pub location: Location,
+}
+
+/// The column change of an [`AlterColumn`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterOp {
+    /// `ADD [COLUMN] c type [COMMENT '…']`: a new column (an existing one of
+    /// the same name is updated instead).
+    Add(ColumnDef),
+    /// `MODIFY [COLUMN] c type …`, `CHANGE [COLUMN] old new type …`,
+    /// `ALTER COLUMN c TYPE …`: what is given replaces what was known.
+    Change {
+        /// Column changed.
+        column: String,
+        /// New name (`CHANGE`, `RENAME COLUMN`).
+        new_name: Option<String>,
+        /// New type, lower-cased.
+        data_type: Option<String>,
+        /// New comment.
+        comment: Option<String>,
+    },
+    /// `DROP [COLUMN] c`.
+    Drop(String),
 }
 
 /// A statement writing `target` from a query: INSERT…SELECT, CTAS, views.

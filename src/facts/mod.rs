@@ -54,6 +54,12 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
             b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
         }
     }
+    // Column changes, in file order (migrations are named to sort in order).
+    for f in files.iter().filter(|f| !live::is_live(&f.file)) {
+        for a in &f.alters {
+            b.apply_alter(&f.file, a);
+        }
+    }
     for f in files {
         for c in &f.comments {
             b.apply_comment(&f.file, c);
@@ -244,6 +250,72 @@ impl Builder {
             return Some(i);
         }
         self.by_last_name.get(last_part(&lower)).and_then(pick)
+    }
+
+    /// Applies an `ALTER TABLE` column change to the table it names; a
+    /// table no file defines gets no dataset from it.
+    fn apply_alter(&mut self, file: &str, a: &crate::extract::AlterColumn) {
+        use crate::extract::AlterOp;
+        let Some(i) = self.resolve(&a.table, file) else {
+            return;
+        };
+        let ds = &mut self.datasets[i];
+        let nonblank = |c: &Option<String>| c.clone().filter(|c| !c.trim().is_empty());
+        match &a.op {
+            AlterOp::Add(c) => {
+                if let Some(f) = ds
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.name.eq_ignore_ascii_case(&c.name))
+                {
+                    f.data_type.clone_from(&c.data_type);
+                    if let Some(comment) = nonblank(&c.comment) {
+                        f.comment = Some(comment);
+                    }
+                    return;
+                }
+                ds.fields.push(Field {
+                    id: format!("{}.{}", ds.id, c.name),
+                    name: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                    comment: nonblank(&c.comment),
+                    location: c.location.clone(),
+                    pi: None,
+                    protection: Vec::new(),
+                });
+            }
+            AlterOp::Change {
+                column,
+                new_name,
+                data_type,
+                comment,
+            } => {
+                let id = ds.id.clone();
+                let taken = new_name
+                    .as_ref()
+                    .is_some_and(|n| ds.fields.iter().any(|f| f.name.eq_ignore_ascii_case(n)));
+                let Some(f) = ds
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.name.eq_ignore_ascii_case(column))
+                else {
+                    return;
+                };
+                if let Some(n) = new_name.as_ref().filter(|_| !taken) {
+                    f.name.clone_from(n);
+                    f.id = format!("{id}.{n}");
+                }
+                if data_type.is_some() {
+                    f.data_type.clone_from(data_type);
+                }
+                // A comment left out is kept (MySQL drops it, but a
+                // migration that restates a column rarely means to).
+                if let Some(c) = nonblank(comment) {
+                    f.comment = Some(c);
+                }
+            }
+            AlterOp::Drop(column) => ds.fields.retain(|f| !f.name.eq_ignore_ascii_case(column)),
+        }
     }
 
     fn apply_comment(&mut self, file: &str, c: &crate::extract::CommentOn) {
@@ -590,6 +662,112 @@ mod tests {
         assert!(
             budgeted.iter().all(|f| f.samples.is_empty()),
             "assembly moves the samples out"
+        );
+    }
+
+    /// roncoo-pay adds its secrets by `ALTER TABLE … ADD`; later migrations
+    /// change and drop columns.
+    #[test]
+    fn alter_table_adds_changes_and_drops_columns() {
+        let a = run(&[
+            (
+                "V1__init.sql",
+                "CREATE TABLE pay_user (id int, nick varchar(20), tmp int);\n\
+                 ALTER TABLE pay_user ADD COLUMN login_pwd varchar(64) COMMENT '登录密码', \
+                 ADD pay_pwd varchar(64) COMMENT '支付密码', ADD rsa_private_key text COMMENT 'RSA私钥';",
+            ),
+            (
+                "V2__more.sql",
+                "ALTER TABLE pay_user MODIFY COLUMN nick varchar(40) COMMENT '昵称';\n\
+                 ALTER TABLE pay_user CHANGE tmp mobile varchar(11) COMMENT '手机号';\n\
+                 ALTER TABLE pay_user DROP COLUMN login_pwd;\n\
+                 ALTER TABLE nowhere ADD COLUMN x int;",
+            ),
+        ]);
+        assert_eq!(
+            a.datasets.len(),
+            1,
+            "an ALTER of an unknown table makes no dataset"
+        );
+        let got: Vec<(&str, Option<&str>, Option<&str>, u32)> = a.datasets[0]
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.id.as_str(),
+                    f.data_type.as_deref(),
+                    f.comment.as_deref(),
+                    f.location.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("V1__init.sql#pay_user.id", Some("int"), None, 1),
+                (
+                    "V1__init.sql#pay_user.nick",
+                    Some("varchar(40)"),
+                    Some("昵称"),
+                    1
+                ),
+                (
+                    "V1__init.sql#pay_user.mobile",
+                    Some("varchar(11)"),
+                    Some("手机号"),
+                    1
+                ),
+                (
+                    "V1__init.sql#pay_user.pay_pwd",
+                    Some("varchar(64)"),
+                    Some("支付密码"),
+                    2
+                ),
+                (
+                    "V1__init.sql#pay_user.rsa_private_key",
+                    Some("text"),
+                    Some("RSA私钥"),
+                    2
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn postgres_alter_table_add_and_type() {
+        let mut facts = vec![extract(
+            "pg.sql",
+            "CREATE TABLE member (id int);\n\
+             ALTER TABLE member ADD COLUMN id_card varchar(18), ADD COLUMN IF NOT EXISTS email text;\n\
+             COMMENT ON COLUMN member.id_card IS '身份证号';\n\
+             ALTER TABLE member ALTER COLUMN email TYPE varchar(100);\n\
+             ALTER TABLE member RENAME COLUMN email TO mail;",
+            SqlDialect::Postgres,
+        )];
+        assert!(
+            facts[0].diagnostics.is_empty(),
+            "{:?}",
+            facts[0].diagnostics
+        );
+        let a = assemble(&mut facts);
+        let got: Vec<(&str, Option<&str>, Option<&str>)> = a.datasets[0]
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.data_type.as_deref(),
+                    f.comment.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("id", Some("int"), None),
+                ("id_card", Some("varchar(18)"), Some("身份证号")),
+                ("mail", Some("varchar(100)"), None),
+            ]
         );
     }
 
