@@ -264,6 +264,7 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
                     to,
                     transform: f.transform,
                     location: f.location.clone(),
+                    level: f.level,
                 });
             }
         }

@@ -4,8 +4,8 @@
 
 use crate::extract::{CommentTarget, FileFacts, OutColumn, OutItem, TableDef, WriteLineage};
 use crate::model::{
-    Control, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Endpoint, Field, Flow, Location,
-    Protection,
+    Control, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Endpoint, Field, Flow, FlowLevel,
+    Location, Protection, Transform,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -508,6 +508,7 @@ impl Builder {
                 to: ef.endpoint.clone(),
                 transform: ef.transform,
                 location: Location::line(at.file.clone(), at.line),
+                level: FlowLevel::Column,
             });
         }
     }
@@ -519,6 +520,12 @@ impl Builder {
             .any(|f| f.name.eq_ignore_ascii_case(column))
     }
 
+    /// Flows of one write statement. Column pairs follow the rule in
+    /// docs/lineage.md ("Pairing columns"): an explicit target column list
+    /// pairs in order; an `INSERT` without one into a table of known
+    /// columns pairs by position only for an explicit select list of the
+    /// same length, otherwise by name; `*` of a table whose columns are
+    /// unknown gives a table-level flow, never guessed column pairs.
     fn write(&mut self, file: &str, w: &WriteLineage, system: Option<String>) {
         let at = &w.location;
         let target = if w.defines_target {
@@ -528,25 +535,52 @@ impl Builder {
         };
         // Expand `*` over base tables with their known columns.
         let mut columns: Vec<OutColumn> = Vec::new();
+        // Output positions before the first `*` of unknown columns: the
+        // only ones whose place is certain.
+        let mut certain: Option<usize> = None;
+        let mut has_star = false;
+        let mut unknown_sources: Vec<usize> = Vec::new();
         for item in &w.items {
             match item {
                 OutItem::Column(c) => columns.push(c.clone()),
-                OutItem::Star { table } => match self.resolve(table, file) {
-                    Some(src) if !self.datasets[src].fields.is_empty() => {
-                        let fields = &self.datasets[src].fields;
-                        columns.extend(OutColumn::star_of(
-                            table,
-                            fields.iter().map(|f| f.name.as_str()),
-                        ));
+                OutItem::Star { table } => {
+                    has_star = true;
+                    match self.resolve(table, file) {
+                        Some(src) if !self.datasets[src].fields.is_empty() => {
+                            let fields = &self.datasets[src].fields;
+                            columns.extend(OutColumn::star_of(
+                                table,
+                                fields.iter().map(|f| f.name.as_str()),
+                            ));
+                        }
+                        found => {
+                            certain.get_or_insert(columns.len());
+                            let src = found.unwrap_or_else(|| {
+                                self.create(table, file, DatasetKind::Table, at, &system)
+                            });
+                            unknown_sources.push(src);
+                            self.diagnostics.push(Diagnostic {
+                                file: file.to_string(),
+                                line: at.line,
+                                severity: DiagnosticLevel::Info,
+                                message: format!("cannot expand `*` of `{table}`: its columns are not defined in the scanned files; recorded as a table-level flow / `{table}` 的列未知，记为表级流向"),
+                            });
+                        }
                     }
-                    _ => self.diagnostics.push(Diagnostic {
-                        file: file.to_string(),
-                        line: at.line,
-                        severity: DiagnosticLevel::Info,
-                        message: format!("cannot expand `*` of `{table}`: its columns are not defined in the scanned files"),
-                    }),
-                },
+                }
             }
+        }
+        for src in unknown_sources {
+            if src == target {
+                continue;
+            }
+            self.flows.insert(Flow {
+                from: self.datasets[src].id.clone(),
+                to: self.datasets[target].id.clone(),
+                transform: Transform::Copy,
+                location: Location::line(at.file.clone(), at.line),
+                level: FlowLevel::Table,
+            });
         }
         // Target column names: explicit list, else the target's own columns
         // (INSERT without a column list), else the query's output names.
@@ -559,13 +593,27 @@ impl Builder {
         } else {
             Vec::new()
         };
+        let positional = !existing.is_empty()
+            && !has_star
+            && certain.is_none()
+            && columns.len() == existing.len();
         for (i, col) in columns.iter().enumerate() {
-            let name = w
-                .columns
-                .get(i)
-                .cloned()
-                .or_else(|| existing.get(i).cloned())
-                .or_else(|| col.name.clone());
+            let name = if !w.columns.is_empty() {
+                // Places after a `*` of unknown columns are unknown.
+                if certain.is_some_and(|c| i >= c) {
+                    continue;
+                }
+                w.columns.get(i).cloned()
+            } else if positional {
+                existing.get(i).cloned()
+            } else if !existing.is_empty() {
+                // By name: a target column of the output's name.
+                col.name
+                    .as_ref()
+                    .and_then(|n| existing.iter().find(|e| e.eq_ignore_ascii_case(n)).cloned())
+            } else {
+                col.name.clone()
+            };
             let Some(name) = name else { continue };
             let to = self.field(target, &name, at);
             for src in &col.sources {
@@ -592,6 +640,7 @@ impl Builder {
                     to: to.clone(),
                     transform: col.transform,
                     location: Location::line(at.file.clone(), at.line),
+                    level: FlowLevel::Column,
                 });
             }
         }
@@ -813,6 +862,93 @@ mod tests {
         assert_eq!(
             flows,
             [("x.sql#s.a", "x.sql#t.y"), ("x.sql#s.b", "x.sql#t.x")]
+        );
+    }
+
+    /// (from, to, level) of every flow.
+    fn flow_ends(a: &Assembled) -> Vec<(&str, &str, FlowLevel)> {
+        a.flows
+            .iter()
+            .map(|f| (f.from.as_str(), f.to.as_str(), f.level))
+            .collect()
+    }
+
+    /// The HIS case of issue 18: `SELECT *` of a table no file defines was
+    /// paired by position with the target's columns (`idcardno →
+    /// patientbizno`). Now it is one table-level flow.
+    #[test]
+    fn star_of_unknown_columns_is_a_table_level_flow() {
+        let a = run(&[(
+            "x.sql",
+            "CREATE TABLE bak (patientbizno varchar(20), idcardno varchar(18));\n\
+             INSERT INTO bak SELECT * FROM his.patient;\n\
+             INSERT INTO bak (patientbizno, idcardno) SELECT p.bizno, * FROM ext p;\n\
+             CREATE TABLE copy2 AS SELECT q.*, q.phone AS tel FROM remote q;",
+        )]);
+        assert_eq!(
+            flow_ends(&a),
+            [
+                ("x.sql#his.patient", "x.sql#bak", FlowLevel::Table),
+                ("x.sql#ext", "x.sql#bak", FlowLevel::Table),
+                // The place before the `*` is certain.
+                (
+                    "x.sql#ext.bizno",
+                    "x.sql#bak.patientbizno",
+                    FlowLevel::Column
+                ),
+                ("x.sql#remote", "x.sql#copy2", FlowLevel::Table),
+                // A named output keeps its name in a new table.
+                ("x.sql#remote.phone", "x.sql#copy2.tel", FlowLevel::Column),
+            ]
+        );
+        let json = serde_json::to_value(&a.flows[0]).expect("serialises");
+        assert_eq!(json["level"], "table");
+        let json = serde_json::to_value(&a.flows[2]).expect("serialises");
+        assert!(json.get("level").is_none(), "column level is not written");
+    }
+
+    /// Both sides known: `*` pairs by name, whatever the column order.
+    #[test]
+    fn star_of_known_columns_pairs_by_name_unless_a_column_list_orders_it() {
+        let a = run(&[(
+            "x.sql",
+            "CREATE TABLE patient (idcardno varchar(18), bizno varchar(20), extra int);\n\
+             CREATE TABLE bak (bizno varchar(20), idcardno varchar(18));\n\
+             INSERT INTO bak SELECT * FROM patient;\n\
+             INSERT INTO bak (bizno, idcardno) SELECT * FROM patient;",
+        )]);
+        assert_eq!(
+            flow_ends(&a),
+            [
+                ("x.sql#patient.bizno", "x.sql#bak.bizno", FlowLevel::Column),
+                (
+                    "x.sql#patient.idcardno",
+                    "x.sql#bak.idcardno",
+                    FlowLevel::Column
+                ),
+                // An explicit column list takes the source's columns in order.
+                (
+                    "x.sql#patient.bizno",
+                    "x.sql#bak.idcardno",
+                    FlowLevel::Column
+                ),
+                (
+                    "x.sql#patient.idcardno",
+                    "x.sql#bak.bizno",
+                    FlowLevel::Column
+                ),
+            ]
+        );
+        // An explicit select list of another length than the target's
+        // columns pairs by name too.
+        let a = run(&[(
+            "y.sql",
+            "CREATE TABLE s (a int, b int);\nCREATE TABLE t (x int, b int, c int);\n\
+             INSERT INTO t SELECT a, b FROM s;",
+        )]);
+        assert_eq!(
+            flow_ends(&a),
+            [("y.sql#s.b", "y.sql#t.b", FlowLevel::Column)]
         );
     }
 

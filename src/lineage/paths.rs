@@ -101,6 +101,7 @@ mod tests {
             to: b.into(),
             transform: Transform::Copy,
             location: Location::line("job.json", line),
+            level: Default::default(),
         }
     }
 

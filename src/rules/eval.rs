@@ -469,6 +469,11 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
             }
             Scope::Flow => {
                 for flow in s.flows {
+                    // A table-level flow names no columns: a flow rule reads
+                    // `from.field`, which it does not have.
+                    if flow.level == crate::model::FlowLevel::Table {
+                        continue;
+                    }
                     let Some(&(fd, ff)) = field_index.get(flow.from.as_str()) else {
                         continue;
                     };
