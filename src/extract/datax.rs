@@ -220,6 +220,8 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
             return facts;
         }
     };
+    // A Debezium connector config posted to Kafka Connect.
+    super::debezium::read_json(file, &clean, &json, &mut facts);
     let Some(content) = json
         .get("job")
         .and_then(|j| j.get("content"))

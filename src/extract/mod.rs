@@ -8,6 +8,7 @@ pub mod canal;
 pub mod catalog;
 pub mod datax;
 pub mod dbt;
+pub mod debezium;
 pub mod flink;
 pub mod inline;
 pub mod java;
@@ -39,6 +40,9 @@ pub struct FileFacts {
     pub tables: Vec<TableDef>,
     /// `COMMENT ON` statements, applied after all tables are known.
     pub comments: Vec<CommentOn>,
+    /// CDC connector tables (Flink `mysql-cdc`…) standing for the source
+    /// table they name: one dataset with that table's DDL, not a new one.
+    pub cdc_sources: Vec<CdcSource>,
     /// `ALTER TABLE … ADD / MODIFY / CHANGE / DROP COLUMN`, in statement
     /// order, applied to the table's dataset after all tables are known.
     pub alters: Vec<AlterColumn>,
@@ -180,6 +184,19 @@ pub struct CommentOn {
     /// The comment text.
     pub text: String,
     /// Where the statement is.
+    pub location: Location,
+}
+
+/// A table declared in this file that reads another by change data capture
+/// (Flink `'connector' = 'mysql-cdc'` with `'database-name'` and
+/// `'table-name'`): the two are one dataset when the source is defined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CdcSource {
+    /// The connector table, as declared in this file.
+    pub table: String,
+    /// The source table it names: `db.table` (`schema.table` for PostgreSQL).
+    pub source: String,
+    /// Where the connector table is declared.
     pub location: Location,
 }
 

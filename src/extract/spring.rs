@@ -50,6 +50,7 @@ pub fn extract(file: &str, text_in: &str, catalog: &Catalog) -> FileFacts {
         cx.doc(doc);
         super::sharding::read(file, doc, &mut facts);
         super::canal::read(file, doc, catalog, &mut facts);
+        super::debezium::read(file, &doc.entries, &mut facts);
     }
     dedupe_endpoints(&mut facts.endpoints);
     facts

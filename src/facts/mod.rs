@@ -48,10 +48,34 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
         .collect();
     let files: &[FileFacts] = files;
     let mut b = Builder::default();
+    // CDC connector tables wait until the table they read is known.
+    let cdc: BTreeSet<(&str, String)> = files
+        .iter()
+        .flat_map(|f| {
+            f.cdc_sources
+                .iter()
+                .map(|c| (f.file.as_str(), c.table.to_lowercase()))
+        })
+        .collect();
     // Code first, so a live database table merges into the table the code declares.
     for f in files.iter().filter(|f| !live::is_live(&f.file)) {
         for t in &f.tables {
-            b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
+            if !cdc.contains(&(f.file.as_str(), t.name.to_lowercase())) {
+                b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
+            }
+        }
+    }
+    for f in files.iter().filter(|f| !live::is_live(&f.file)) {
+        for c in &f.cdc_sources {
+            if !b.alias_cdc(&f.file, c) {
+                let own = f
+                    .tables
+                    .iter()
+                    .filter(|t| t.name.eq_ignore_ascii_case(&c.table));
+                for t in own {
+                    b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
+                }
+            }
         }
     }
     // Column changes, in file order (migrations are named to sort in order).
@@ -171,6 +195,9 @@ struct Builder {
     diagnostics: Vec<Diagnostic>,
     samples: HashMap<String, Vec<String>>,
     aliases: HashMap<String, String>,
+    /// (file, lower-case name) of a CDC connector table → the dataset of
+    /// the source table it reads.
+    cdc: HashMap<(String, String), usize>,
 }
 
 fn last_part(name: &str) -> &str {
@@ -239,6 +266,9 @@ impl Builder {
     /// then the first in path order; a qualified name falls back to its last part.
     fn resolve(&self, name: &str, file: &str) -> Option<usize> {
         let lower = name.to_lowercase();
+        if let Some(&i) = self.cdc.get(&(file.to_string(), lower.clone())) {
+            return Some(i);
+        }
         let pick = |cands: &Vec<usize>| -> Option<usize> {
             cands
                 .iter()
@@ -250,6 +280,40 @@ impl Builder {
             return Some(i);
         }
         self.by_last_name.get(last_part(&lower)).and_then(pick)
+    }
+
+    /// The dataset a CDC source names (`db.table`): the table defined with
+    /// that qualified name, else the one table defined unqualified as
+    /// `table`. None when there is none or several.
+    fn resolve_source(&self, source: &str) -> Option<usize> {
+        let lower = source.to_lowercase();
+        if let Some(&i) = self.by_full_name.get(&lower).and_then(|c| c.first()) {
+            return Some(i);
+        }
+        match self.by_full_name.get(last_part(&lower)).map(Vec::as_slice) {
+            Some(&[i]) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Makes CDC connector table `c` of `file` a name of the dataset of the
+    /// source table it reads; false when that table is not defined.
+    fn alias_cdc(&mut self, file: &str, c: &crate::extract::CdcSource) -> bool {
+        let Some(i) = self.resolve_source(&c.source) else {
+            self.diagnostics.push(Diagnostic {
+                file: file.to_string(),
+                line: c.location.line,
+                severity: DiagnosticLevel::Info,
+                message: format!(
+                    "CDC table `{}` reads `{}`, which no scanned file defines (or several do); it stays a dataset of its own / CDC 表 `{}` 读取的 `{}` 未定义或定义不唯一，单独作为数据集",
+                    c.table, c.source, c.table, c.source
+                ),
+            });
+            return false;
+        };
+        self.cdc
+            .insert((file.to_string(), c.table.to_lowercase()), i);
+        true
     }
 
     /// Applies an `ALTER TABLE` column change to the table it names; a
@@ -950,6 +1014,71 @@ mod tests {
             flow_ends(&a),
             [("y.sql#s.b", "y.sql#t.b", FlowLevel::Column)]
         );
+    }
+
+    /// Issue 18: a Flink CDC source of `his.patient` was a new undeclared
+    /// dataset; it is the DDL's `patient`, and so are the tables Canal and
+    /// Debezium name.
+    #[test]
+    fn cdc_sources_are_the_tables_they_read() {
+        let catalog = crate::extract::catalog::Catalog::embedded();
+        let ddl = extract(
+            "db/his.sql",
+            "CREATE TABLE patient (id int, idcardno varchar(18) COMMENT '身份证号');",
+            SqlDialect::Mysql,
+        );
+        let job = "CREATE TABLE patient_src (id INT, idcardno STRING) WITH ('connector' = 'mysql-cdc', 'database-name' = 'his', 'table-name' = 'patient');\n\
+                   CREATE TABLE orders_src (id INT) WITH ('connector' = 'mysql-cdc', 'database-name' = 'shop', 'table-name' = 'orders');\n\
+                   CREATE TABLE ods_patient (id INT, idcardno STRING);\n\
+                   INSERT INTO ods_patient SELECT id, idcardno FROM patient_src;";
+        let mut flink = extract("jobs/sync.sql", job, SqlDialect::Generic);
+        crate::extract::flink::read("jobs/sync.sql", job, &catalog, &mut flink);
+        let props = crate::extract::text::parse_properties(
+            "connector.class=io.debezium.connector.mysql.MySqlConnector\ntopic.prefix=his\ntable.include.list=his.patient\n",
+        );
+        let mut dbz = FileFacts {
+            file: "connect/his.properties".into(),
+            ..FileFacts::default()
+        };
+        crate::extract::debezium::read("connect/his.properties", &props, &mut dbz);
+        let a = assemble(&mut [ddl, dbz, flink]);
+        let ids: Vec<&str> = a.datasets.iter().map(|d| d.id.as_str()).collect();
+        // `orders` is defined nowhere: its CDC table stays a dataset.
+        assert_eq!(
+            ids,
+            [
+                "db/his.sql#patient",
+                "jobs/sync.sql#orders_src",
+                "jobs/sync.sql#ods_patient"
+            ]
+        );
+        let ends: Vec<(&str, &str)> = a
+            .flows
+            .iter()
+            .map(|f| (f.from.as_str(), f.to.as_str()))
+            .collect();
+        assert_eq!(
+            ends,
+            [
+                (
+                    "db/his.sql#patient.id",
+                    "endpoint:message_queue:his.his.patient"
+                ),
+                (
+                    "db/his.sql#patient.idcardno",
+                    "endpoint:message_queue:his.his.patient"
+                ),
+                ("db/his.sql#patient.id", "jobs/sync.sql#ods_patient.id"),
+                (
+                    "db/his.sql#patient.idcardno",
+                    "jobs/sync.sql#ods_patient.idcardno"
+                ),
+            ]
+        );
+        assert!(a
+            .diagnostics
+            .iter()
+            .any(|d| d.line == 2 && d.message.contains("`shop.orders`")));
     }
 
     #[test]
