@@ -410,7 +410,10 @@ fn writer_endpoint(
         .map_or(stem.to_string(), |i| format!("{}-{}", i.vendor, i.service));
     let region = info.as_ref().and_then(|i| i.region.clone());
     let jurisdiction = info.map_or(catalog::UNKNOWN.to_string(), |i| i.jurisdiction);
-    Endpoint::named(kind, name, vendor, region, jurisdiction, location)
+    Endpoint {
+        host: host_src.as_deref().and_then(catalog::host_of),
+        ..Endpoint::named(kind, name, vendor, region, jurisdiction, location)
+    }
 }
 
 #[cfg(test)]

@@ -170,11 +170,13 @@ fn endpoint(
     let mut vendor = connector.to_string();
     let mut region = None;
     let mut jurisdiction = catalog::UNKNOWN.to_string();
+    let mut broker: Option<String> = None;
     let (kind, name) =
         if connector.contains("kafka") || connector == "pulsar" || connector == "rabbitmq" {
             let host = get("properties.bootstrap.servers")
                 .or(get("service-url"))
                 .and_then(|h| catalog::host_of(h.split(',').next().unwrap_or(h)));
+            broker.clone_from(&host);
             if let Some(info) = host.as_deref().and_then(|h| catalog.host(h)) {
                 jurisdiction = info.jurisdiction;
                 region = info.region;
@@ -229,7 +231,10 @@ fn endpoint(
         } else {
             ("database", table.to_string())
         };
-    Endpoint::named(kind, name, vendor, region, jurisdiction, location)
+    Endpoint {
+        host: broker,
+        ..Endpoint::named(kind, name, vendor, region, jurisdiction, location)
+    }
 }
 
 #[cfg(test)]

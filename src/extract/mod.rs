@@ -4,6 +4,7 @@
 //! [`FileFacts`], still names tables as written; `facts::assemble` resolves
 //! the names across files into the IR of [`crate::model`].
 
+pub mod build;
 pub mod canal;
 pub mod catalog;
 pub mod datax;

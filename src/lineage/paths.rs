@@ -117,6 +117,8 @@ mod tests {
             third_party: third,
             profile: None,
             receives: vec![],
+            host: None,
+            confidence: None,
         }
     }
 

@@ -237,6 +237,15 @@ pub struct Endpoint {
     /// SDK catalogue (`rules/catalog/sdks.yaml`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub receives: Vec<String>,
+    /// Host the endpoint talks to, when its name is not the host (a Kafka
+    /// topic's brokers, a DataX writer's server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// How sure `third_party` is when it was not catalogued: `confirmed`
+    /// (a declared `sharing[].endpoint` matches) or `needs_review` (a public
+    /// host outside `organisation.domains`). See docs/declarations.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
 }
 
 impl Endpoint {
@@ -262,6 +271,8 @@ impl Endpoint {
             third_party: false,
             profile: None,
             receives: Vec::new(),
+            host: None,
+            confidence: None,
         }
     }
 }
