@@ -32,6 +32,7 @@ mod hostile;
 mod html;
 mod merge;
 mod properties;
+mod recipients;
 mod report_formats;
 mod rules;
 mod safe_outputs;
