@@ -287,7 +287,7 @@ fn project_view(s: &Subjects<'_>, summaries: Vec<Value>, with_flows: bool) -> Pr
                 };
                 json!({
                     "from": brief(&fl.from), "to": brief(&fl.to), "to_id": fl.to,
-                    "transform": fl.transform,
+                    "transform": fl.transform, "level": fl.level,
                     "to_endpoint": endpoint_at.get(fl.to.as_str()),
                 })
             })
