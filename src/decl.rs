@@ -335,6 +335,11 @@ pub struct Organisation {
     pub located_abroad: bool,
     /// Representative in China (PIPL-53).
     pub china_representative: Option<String>,
+    /// The organisation's own DNS suffixes (`example.com` covers
+    /// `kafka.example.com`): a public endpoint host outside them is taken
+    /// for a third party, pending review.
+    #[serde(default)]
+    pub domains: Vec<String>,
 }
 
 /// Head-counts of PI subjects.

@@ -286,6 +286,7 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
                     to,
                     transform: f.transform,
                     location: f.location.clone(),
+                    level: f.level,
                 });
             }
         }
@@ -723,7 +724,7 @@ mod tests {
             newer.to_string().contains("b.json") && newer.to_string().contains("2.0"),
             "{newer}"
         );
-        assert!(compatible("1.0") && compatible("1.1") && compatible("1.2"));
+        assert!(compatible("1.0") && compatible("1.1") && compatible("1.2") && compatible("1.3"));
         assert!(!compatible("1.9") && !compatible("0.1") && !compatible("x"));
         let shape = parse("c.json", r#"{"schema_version":"1.1","tool":3}"#).unwrap_err();
         assert!(shape.to_string().starts_with("c.json:1:"), "{shape}");

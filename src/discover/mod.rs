@@ -373,7 +373,8 @@ mod tests {
             FileKind::of(Path::new("logback-spring.xml")),
             Some(FileKind::LogConfig)
         );
-        assert_eq!(FileKind::of(Path::new("pom.xml")), None);
+        assert_eq!(FileKind::of(Path::new("pom.xml")), Some(FileKind::Build));
+        assert_eq!(FileKind::of(Path::new("settings.xml")), None);
         assert_eq!(
             FileKind::of(Path::new(
                 "src/main/resources/mapper/system/SysUserMapper.xml"

@@ -41,6 +41,8 @@ pub fn read(file: &str, doc: &YamlDoc, catalog: &Catalog, facts: &mut FileFacts)
         third_party: false,
         profile: None,
         receives: Vec::new(),
+        host: None,
+        confidence: None,
     });
     for item in filter.value.split(',') {
         let plain = item.trim().replace('\\', "");

@@ -42,6 +42,9 @@ pub struct Sdk {
     /// Globs over hosts the SDK talks to.
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// Globs over Maven/Gradle `groupId:artifactId` of its client library.
+    #[serde(default)]
+    pub coordinates: Vec<String>,
     /// PI categories the SDK receives by default.
     #[serde(default)]
     pub receives: Vec<String>,
@@ -212,19 +215,41 @@ impl Catalog {
     }
 
     /// The SDK a config key configures, if any.
+    ///
+    /// Each literal run of a key glob must start where a word of the key
+    /// starts (after `.`, `-`, `_`, or at a camelCase hump), so `*amap*`
+    /// matches `amap.key` and `gaode.amapKey` but not Eureka's
+    /// `metadata-map`.
     pub fn sdk_for_key(&self, key: &str) -> Option<&Sdk> {
-        let norm = normalise_key(key);
-        self.sdks
-            .iter()
-            .find(|s| s.keys.iter().any(|k| crate::glob::matches(k, &norm)))
+        let (norm, starts) = key_words(key);
+        self.sdks.iter().find(|s| {
+            s.keys.iter().any(|k| {
+                crate::glob::matches(k, &norm) && literals_at_word_starts(k, &norm, &starts)
+            })
+        })
     }
 
-    /// The SDK a host (or URL) belongs to, if any.
+    /// The SDK whose client library a Maven/Gradle dependency
+    /// `groupId:artifactId` is, if any (whole coordinates, lower-cased).
+    pub fn sdk_for_coordinate(&self, group: &str, artifact: &str) -> Option<&Sdk> {
+        let coordinate = format!("{group}:{artifact}").to_ascii_lowercase();
+        self.sdks.iter().find(|s| {
+            s.coordinates
+                .iter()
+                .any(|c| crate::glob::matches(c, &coordinate))
+        })
+    }
+
+    /// The SDK a host (or URL) belongs to, if any. A pattern `*.vendor.com`
+    /// also matches `vendor.com` itself; the catalogue's host patterns only
+    /// put `*` before a `.`, so they match whole labels.
     pub fn sdk_for_host(&self, host_or_url: &str) -> Option<&Sdk> {
         let host = host_of(host_or_url)?;
-        self.sdks
-            .iter()
-            .find(|s| s.hosts.iter().any(|h| crate::glob::matches(h, &host)))
+        self.sdks.iter().find(|s| {
+            s.hosts.iter().any(|h| {
+                crate::glob::matches(h, &host) || h.strip_prefix("*.").is_some_and(|d| d == host)
+            })
+        })
     }
 
     /// This catalogue plus the organisation's `catalog_overrides`: declared
@@ -269,6 +294,7 @@ impl Catalog {
                 jurisdiction: jurisdiction.to_string(),
                 keys: Vec::new(),
                 hosts,
+                coordinates: Vec::new(),
                 receives: Vec::new(),
             });
         }
@@ -321,6 +347,201 @@ pub fn host_of(s: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
     plausible.then_some(host)
+}
+
+/// A config key normalised as [`normalise_key`] does, with the byte
+/// offsets (in the normalised key) where its words start: after `.`, `-`,
+/// `_`, at a lower-to-upper camelCase hump, and at 0.
+fn key_words(key: &str) -> (String, Vec<usize>) {
+    let mut norm = String::with_capacity(key.len());
+    let mut starts = vec![0];
+    let mut prev: Option<char> = None;
+    for c in key.chars() {
+        match c {
+            '-' | '_' | '.' => {
+                if c == '.' {
+                    // A literal may begin with the dot itself (`*.sms.*`).
+                    starts.push(norm.len());
+                    norm.push('.');
+                }
+                starts.push(norm.len());
+            }
+            _ => {
+                if c.is_uppercase() && prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                {
+                    starts.push(norm.len());
+                }
+                norm.extend(c.to_lowercase());
+            }
+        }
+        prev = Some(c);
+    }
+    (norm, starts)
+}
+
+/// Whether the literal runs of a key glob (the text between `*`s) can be
+/// placed, in order and left to right, each at a word start of `norm`.
+/// Globs with other wildcards are left to the glob match alone.
+fn literals_at_word_starts(glob: &str, norm: &str, starts: &[usize]) -> bool {
+    if glob.contains(['?', '[', '{']) {
+        return true;
+    }
+    let parts: Vec<&str> = glob.split('*').collect();
+    let anchored_end = !glob.ends_with('*');
+    let mut from = 0;
+    for (i, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            continue;
+        }
+        let last = i == parts.len() - 1;
+        let at = if i == 0 {
+            // Anchored at the start.
+            norm.starts_with(part).then_some(0)
+        } else if last && anchored_end {
+            norm.len()
+                .checked_sub(part.len())
+                .filter(|&at| at >= from && norm.get(at..) == Some(*part) && starts.contains(&at))
+        } else {
+            starts
+                .iter()
+                .copied()
+                .filter(|&s| s >= from)
+                .find(|&s| norm.get(s..).is_some_and(|r| r.starts_with(part)))
+        };
+        let Some(at) = at else { return false };
+        from = at + part.len();
+    }
+    true
+}
+
+/// Whether `host` equals `domain` or lies under it, on a label boundary
+/// (`a.example.com` is under `example.com`, `badexample.com` is not).
+pub fn host_under(host: &str, domain: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let domain = domain
+        .trim()
+        .trim_start_matches("*.")
+        .trim_start_matches('.')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    !domain.is_empty()
+        && (host == domain
+            || host
+                .strip_suffix(&domain)
+                .is_some_and(|rest| rest.ends_with('.')))
+}
+
+/// Suffixes of names that never leave the organisation's network.
+const PRIVATE_SUFFIXES: &[&str] = &[
+    "local",
+    "localhost",
+    "localdomain",
+    "internal",
+    "intranet",
+    "lan",
+    "home",
+    "corp",
+    "svc",
+    "cluster.local",
+    "consul",
+];
+
+/// Whether `host` is a private address or name: RFC 1918, loopback,
+/// link-local, shared (100.64/10) and unique-local addresses; `localhost`,
+/// single-label names, names under `.local`, `.internal`, `.lan`, `.corp`,
+/// `.svc` / `.cluster.local` (Kubernetes services), `.consul`; and
+/// `svc.namespace` pairs, whose last label is no public top-level domain
+/// (one of two letters, or a common generic one).
+pub fn is_private_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V4(v4) => {
+                let [a, b, ..] = v4.octets();
+                v4.is_private()
+                    || v4.is_loopback()
+                    || v4.is_link_local()
+                    || v4.is_unspecified()
+                    || (a == 100 && (64..128).contains(&b))
+            }
+            std::net::IpAddr::V6(v6) => {
+                v6.is_loopback()
+                    || v6.is_unspecified()
+                    || (v6.segments()[0] & 0xfe00) == 0xfc00
+                    || (v6.segments()[0] & 0xffc0) == 0xfe80
+            }
+        };
+    }
+    if !host.contains('.') {
+        return true;
+    }
+    if PRIVATE_SUFFIXES.iter().any(|s| host_under(&host, s)) {
+        return true;
+    }
+    let tld = host.rsplit('.').next().unwrap_or("");
+    !is_public_tld(tld)
+}
+
+/// Generic top-level domains seen in configs; every two-letter label is a
+/// country code.
+const GENERIC_TLDS: &[&str] = &[
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "ai", "app", "dev",
+    "cloud", "tech", "top", "xyz", "site", "online", "vip", "shop", "club", "store", "asia",
+    "mobi", "pro", "name", "work", "link", "live", "ltd", "group", "company", "services",
+    "network", "email", "xin", "wang", "ren", "citic", "press", "fun", "icu", "art", "design",
+];
+
+fn is_public_tld(tld: &str) -> bool {
+    (tld.len() == 2 && tld.chars().all(|c| c.is_ascii_alphabetic())) || GENERIC_TLDS.contains(&tld)
+}
+
+impl Catalog {
+    /// Marks the recipients among `endpoints`:
+    /// - one a declared `sharing[].endpoint` glob (`sharing`) matches, by id,
+    ///   name or host, is a third party with `confidence: confirmed`;
+    /// - one not catalogued whose host is a public name or address outside
+    ///   the organisation's `domains` and not a cloud service of the region
+    ///   catalogue is a third party with `confidence: needs_review` (its
+    ///   jurisdiction stays `unknown` unless known). Databases and files are
+    ///   the organisation's own stores and are left alone.
+    pub fn classify_recipients(
+        &self,
+        endpoints: &mut [crate::model::Endpoint],
+        domains: &[String],
+        sharing: &[&str],
+    ) {
+        for e in endpoints {
+            let host = e
+                .host
+                .clone()
+                .or_else(|| e.name.as_deref().and_then(host_of))
+                .or_else(|| e.id.rsplit(':').next().and_then(host_of));
+            let name = e.name.clone().unwrap_or_default();
+            let declared = sharing.iter().any(|g| {
+                crate::glob::matches_id_or_name(g, &e.id, &name)
+                    || host.as_deref().is_some_and(|h| crate::glob::matches(g, h))
+            });
+            if declared {
+                if !e.third_party {
+                    e.third_party = true;
+                    e.confidence = Some("confirmed".into());
+                }
+                continue;
+            }
+            if e.third_party || matches!(e.kind.as_str(), "sdk" | "database" | "file") {
+                continue;
+            }
+            let Some(h) = host else { continue };
+            if is_private_host(&h)
+                || domains.iter().any(|d| host_under(&h, d))
+                || self.host(&h).is_some()
+            {
+                continue;
+            }
+            e.third_party = true;
+            e.confidence = Some("needs_review".into());
+        }
+    }
 }
 
 /// Where an endpoint's data ends up, as declared.
@@ -412,6 +633,123 @@ impl CatalogOverrides {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 18: Eureka's `metadata-map` was read as the AMap SDK.
+    #[test]
+    fn key_globs_match_at_word_starts_only() {
+        let c = Catalog::embedded();
+        let id = |k: &str| c.sdk_for_key(k).map(|s| s.id.clone());
+        assert_eq!(id("eureka.instance.metadata-map.zone"), None);
+        assert_eq!(id("eureka.instance.metadataMap.zone"), None);
+        let amap = id("amap.key").expect("amap.key is AMap");
+        assert_eq!(id("gaode.amapKey"), Some(amap.clone()));
+        assert_eq!(id("map.amap_web_key"), Some(amap));
+        assert!(id("jpushAppKey").is_some());
+        assert!(id("dysmsapi.endpoint").is_some(), "a word may run on");
+        let (norm, starts) = key_words("wxPay.mch-id");
+        assert_eq!(norm, "wxpay.mchid");
+        assert_eq!(starts, [0, 2, 5, 6, 9]);
+    }
+
+    #[test]
+    fn hosts_match_whole_labels() {
+        let c = Catalog::embedded();
+        assert!(c.sdk_for_host("https://plus.umeng.com/x").is_some());
+        assert!(c.sdk_for_host("umeng.com").is_some());
+        assert!(c.sdk_for_host("notumeng.com").is_none());
+        assert!(c.sdk_for_host("umeng.com.evil.org").is_none());
+        assert!(host_under("kafka.corp.example.com", "example.com"));
+        assert!(host_under("example.com", ".example.com"));
+        assert!(!host_under("badexample.com", "example.com"));
+    }
+
+    #[test]
+    fn private_hosts() {
+        for h in [
+            "10.1.2.3",
+            "172.20.0.5",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.0.9",
+            "100.64.1.1",
+            "::1",
+            "fd00::1",
+            "localhost",
+            "kafka",
+            "kafka.local",
+            "mq.internal",
+            "kafka.infra.svc.cluster.local",
+            "redis.default",
+            "db.corp",
+        ] {
+            assert!(is_private_host(h), "{h}");
+        }
+        for h in [
+            "8.8.8.8",
+            "kafka-gw.partner-insurtech.cn",
+            "api.example.com",
+            "x.vendor.io",
+        ] {
+            assert!(!is_private_host(h), "{h}");
+        }
+    }
+
+    /// Issue 18: a Flink sink to a vendor's Kafka was not a third party.
+    #[test]
+    fn public_hosts_outside_own_domains_are_third_parties() {
+        let c = Catalog::embedded();
+        let ep = |id: &str, kind: &str, host: &str| crate::model::Endpoint {
+            host: Some(host.to_string()),
+            ..crate::model::Endpoint::named(
+                kind,
+                id.to_string(),
+                "kafka".into(),
+                None,
+                UNKNOWN.into(),
+                crate::model::Location::line("job.sql", 1),
+            )
+        };
+        let mut eps = vec![
+            ep("claims", "message_queue", "kafka-gw.partner-insurtech.cn"),
+            ep("events", "message_queue", "kafka.mycorp.com"),
+            ep("local", "message_queue", "kafka.infra.svc.cluster.local"),
+            ep("orders", "database", "db.vendor.com"),
+            ep("bucket", "object_store", "oss-cn-hangzhou.aliyuncs.com"),
+            ep("audit", "message_queue", "10.0.0.8"),
+        ];
+        c.classify_recipients(&mut eps, &["mycorp.com".to_string()], &[]);
+        let got: Vec<(bool, Option<&str>)> = eps
+            .iter()
+            .map(|e| (e.third_party, e.confidence.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (true, Some("needs_review")),
+                (false, None),
+                (false, None),
+                (false, None),
+                (false, None),
+                (false, None)
+            ]
+        );
+        assert_eq!(eps[0].jurisdiction, UNKNOWN);
+        // A declared sharing glob confirms it, by id or host; without
+        // declared domains a public host of one's own is still reviewed.
+        let mut eps = vec![
+            ep("claims", "message_queue", "kafka-gw.partner-insurtech.cn"),
+            ep("events", "message_queue", "kafka.mycorp.com"),
+        ];
+        c.classify_recipients(&mut eps, &[], &["*.partner-insurtech.cn"]);
+        let got: Vec<(bool, Option<&str>)> = eps
+            .iter()
+            .map(|e| (e.third_party, e.confidence.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [(true, Some("confirmed")), (true, Some("needs_review"))]
+        );
+    }
 
     #[test]
     fn regions_resolve_per_vendor() {

@@ -220,6 +220,8 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
             return facts;
         }
     };
+    // A Debezium connector config posted to Kafka Connect.
+    super::debezium::read_json(file, &clean, &json, &mut facts);
     let Some(content) = json
         .get("job")
         .and_then(|j| j.get("content"))
@@ -408,7 +410,10 @@ fn writer_endpoint(
         .map_or(stem.to_string(), |i| format!("{}-{}", i.vendor, i.service));
     let region = info.as_ref().and_then(|i| i.region.clone());
     let jurisdiction = info.map_or(catalog::UNKNOWN.to_string(), |i| i.jurisdiction);
-    Endpoint::named(kind, name, vendor, region, jurisdiction, location)
+    Endpoint {
+        host: host_src.as_deref().and_then(catalog::host_of),
+        ..Endpoint::named(kind, name, vendor, region, jurisdiction, location)
+    }
 }
 
 #[cfg(test)]

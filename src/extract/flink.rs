@@ -106,6 +106,13 @@ pub fn read(file: &str, text: &str, catalog: &Catalog, facts: &mut FileFacts) {
             Location::line(file, line),
             &table,
         );
+        if let Some(source) = cdc_source(&connector, &opts) {
+            facts.cdc_sources.push(super::CdcSource {
+                table: table.clone(),
+                source,
+                location: Location::line(file, line),
+            });
+        }
         if sinks.iter().any(|s| s == &table.to_ascii_lowercase()) {
             facts.endpoint_flows.push(EndpointFlow {
                 table: table.clone(),
@@ -117,6 +124,35 @@ pub fn read(file: &str, text: &str, catalog: &Catalog, facts: &mut FileFacts) {
         }
         facts.endpoints.push(ep);
     }
+}
+
+/// The source table of a CDC connector: `'database-name'` (or
+/// `'schema-name'` for PostgreSQL, Oracle, SQL Server) and `'table-name'`;
+/// a `'table-name'` already qualified is taken as it is. None for other
+/// connectors and for patterns (`'table-name' = 'order_[0-9]+'`).
+fn cdc_source(connector: &str, opts: &[(String, String)]) -> Option<String> {
+    if !connector.ends_with("-cdc") {
+        return None;
+    }
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '.'))
+    };
+    let table = option(opts, "table-name")
+        .or(option(opts, "collection"))
+        .filter(|t| plain(t))?;
+    if table.contains('.') {
+        return Some(table.to_string());
+    }
+    let qualifier = option(opts, "schema-name")
+        .filter(|_| connector != "mysql-cdc")
+        .or(option(opts, "database-name"))
+        .filter(|q| plain(q) && !q.contains('.'));
+    Some(match qualifier {
+        Some(q) => format!("{q}.{table}"),
+        None => table.to_string(),
+    })
 }
 
 fn option<'a>(opts: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -134,11 +170,13 @@ fn endpoint(
     let mut vendor = connector.to_string();
     let mut region = None;
     let mut jurisdiction = catalog::UNKNOWN.to_string();
+    let mut broker: Option<String> = None;
     let (kind, name) =
         if connector.contains("kafka") || connector == "pulsar" || connector == "rabbitmq" {
             let host = get("properties.bootstrap.servers")
                 .or(get("service-url"))
                 .and_then(|h| catalog::host_of(h.split(',').next().unwrap_or(h)));
+            broker.clone_from(&host);
             if let Some(info) = host.as_deref().and_then(|h| catalog.host(h)) {
                 jurisdiction = info.jurisdiction;
                 region = info.region;
@@ -193,7 +231,10 @@ fn endpoint(
         } else {
             ("database", table.to_string())
         };
-    Endpoint::named(kind, name, vendor, region, jurisdiction, location)
+    Endpoint {
+        host: broker,
+        ..Endpoint::named(kind, name, vendor, region, jurisdiction, location)
+    }
 }
 
 #[cfg(test)]
@@ -219,5 +260,28 @@ mod tests {
         );
         assert_eq!(f.endpoint_flows.len(), 1);
         assert_eq!(f.endpoint_flows[0].table, "sink");
+        assert!(f.cdc_sources.is_empty());
+    }
+
+    #[test]
+    fn cdc_tables_name_their_source() {
+        let sql = "CREATE TABLE patient_src (id INT, idcardno STRING) WITH (\n 'connector' = 'mysql-cdc',\n 'database-name' = 'his',\n 'table-name' = 'patient');\n\
+                   CREATE TABLE pg_src (id INT) WITH ('connector' = 'postgres-cdc', 'database-name' = 'emr', 'schema-name' = 'public', 'table-name' = 'visit');\n\
+                   CREATE TABLE shards (id INT) WITH ('connector' = 'mysql-cdc', 'database-name' = 'shop', 'table-name' = 'order_[0-9]+');\n\
+                   CREATE TABLE k (id INT) WITH ('connector' = 'kafka', 'topic' = 't', 'table-name' = 'x');";
+        let mut f = FileFacts::default();
+        read("cdc.sql", sql, &Catalog::embedded(), &mut f);
+        let got: Vec<(&str, &str, u32)> = f
+            .cdc_sources
+            .iter()
+            .map(|c| (c.table.as_str(), c.source.as_str(), c.location.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("patient_src", "his.patient", 1),
+                ("pg_src", "public.visit", 5)
+            ]
+        );
     }
 }

@@ -37,10 +37,12 @@ pub const EXTENDED_CONTROL_KINDS: &[&str] = &[
     "default_password_hash",
 ];
 
+pub mod build;
 pub mod canal;
 pub mod catalog;
 pub mod datax;
 pub mod dbt;
+pub mod debezium;
 pub mod flink;
 pub mod inline;
 pub mod java;
@@ -76,6 +78,12 @@ pub struct FileFacts {
     pub tables: Vec<TableDef>,
     /// `COMMENT ON` statements, applied after all tables are known.
     pub comments: Vec<CommentOn>,
+    /// CDC connector tables (Flink `mysql-cdc`…) standing for the source
+    /// table they name: one dataset with that table's DDL, not a new one.
+    pub cdc_sources: Vec<CdcSource>,
+    /// `ALTER TABLE … ADD / MODIFY / CHANGE / DROP COLUMN`, in statement
+    /// order, applied to the table's dataset after all tables are known.
+    pub alters: Vec<AlterColumn>,
     /// Statements that write one table from others.
     pub writes: Vec<WriteLineage>,
     /// Literal values of `INSERT … VALUES` rows (bounded; never reported raw).
@@ -215,6 +223,52 @@ pub struct CommentOn {
     pub text: String,
     /// Where the statement is.
     pub location: Location,
+}
+
+/// A table declared in this file that reads another by change data capture
+/// (Flink `'connector' = 'mysql-cdc'` with `'database-name'` and
+/// `'table-name'`): the two are one dataset when the source is defined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CdcSource {
+    /// The connector table, as declared in this file.
+    pub table: String,
+    /// The source table it names: `db.table` (`schema.table` for PostgreSQL).
+    pub source: String,
+    /// Where the connector table is declared.
+    pub location: Location,
+}
+
+/// One column change of an `ALTER TABLE` statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterColumn {
+    /// Table as written.
+    pub table: String,
+    /// What changes.
+    pub op: AlterOp,
+    /// Where the statement is.
+    pub location: Location,
+}
+
+/// The column change of an [`AlterColumn`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterOp {
+    /// `ADD [COLUMN] c type [COMMENT '…']`: a new column (an existing one of
+    /// the same name is updated instead).
+    Add(ColumnDef),
+    /// `MODIFY [COLUMN] c type …`, `CHANGE [COLUMN] old new type …`,
+    /// `ALTER COLUMN c TYPE …`: what is given replaces what was known.
+    Change {
+        /// Column changed.
+        column: String,
+        /// New name (`CHANGE`, `RENAME COLUMN`).
+        new_name: Option<String>,
+        /// New type, lower-cased.
+        data_type: Option<String>,
+        /// New comment.
+        comment: Option<String>,
+    },
+    /// `DROP [COLUMN] c`.
+    Drop(String),
 }
 
 /// A statement writing `target` from a query: INSERT…SELECT, CTAS, views.

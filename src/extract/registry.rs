@@ -35,6 +35,9 @@ pub enum FileKind {
     /// XML named or placed like a MyBatis mapper (`*Mapper.xml`, `*Dao.xml`,
     /// `mapper/`, `mybatis/`…); read as one when it has a `<mapper>` element.
     Mapper,
+    /// A Maven or Gradle build file (`pom.xml`, `build.gradle`,
+    /// `build.gradle.kts`): dependency coordinates only.
+    Build,
     /// A file of a dbt project (a directory with `dbt_project.yml`): the
     /// project file, models, snapshots, their YAML and seed CSVs. Never
     /// returned by [`FileKind::of`]: the walk assigns it once it knows the
@@ -186,6 +189,13 @@ pub static EXTRACTORS: &[ExtractorSpec] = &[
         extractor: Some(&super::datax::DataxJob),
     },
     ExtractorSpec {
+        kind: FileKind::Build,
+        name: "build",
+        comments: &[("xml", &XML), ("gradle", &JAVA), ("kts", &JAVA)],
+        yields: &[Yields::Endpoints],
+        extractor: Some(&super::build::BuildFile),
+    },
+    ExtractorSpec {
         kind: FileKind::Hocon,
         name: "seatunnel",
         comments: &[("*", &HOCON)],
@@ -226,6 +236,12 @@ impl FileKind {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         if name == "piaudit.yaml" || name == "piaudit.yml" {
             return Some(FileKind::Declarations);
+        }
+        if matches!(
+            name.as_str(),
+            "pom.xml" | "build.gradle" | "build.gradle.kts"
+        ) {
+            return Some(FileKind::Build);
         }
         let (stem, ext) = name.rsplit_once('.')?;
         match ext {
@@ -304,7 +320,8 @@ impl Extractor for SqlFiles {
 mod tests {
     use super::*;
 
-    const KINDS: [FileKind; 9] = [
+    const KINDS: [FileKind; 10] = [
+        FileKind::Build,
         FileKind::Sql,
         FileKind::Declarations,
         FileKind::Config,

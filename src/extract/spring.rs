@@ -52,9 +52,31 @@ pub fn extract(file: &str, text_in: &str, catalog: &Catalog) -> FileFacts {
         super::security::read(file, doc, profile.as_deref(), &mut facts);
         super::sharding::read(file, doc, &mut facts);
         super::canal::read(file, doc, catalog, &mut facts);
+        super::debezium::read(file, &doc.entries, &mut facts);
     }
     dedupe_endpoints(&mut facts.endpoints);
     facts
+}
+
+/// Whether `file` is an i18n message bundle: under an `i18n/` or
+/// `messages/` directory, named `messages*.properties`, or with a locale
+/// suffix (`*_zh_CN.properties`, `*_en.properties`).
+pub fn is_message_bundle(file: &str) -> bool {
+    let lower = file.to_ascii_lowercase().replace('\\', "/");
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let Some(stem) = name.strip_suffix(".properties") else {
+        return lower.split('/').any(|d| d == "i18n");
+    };
+    if name.starts_with("messages") || lower.split('/').any(|d| d == "i18n" || d == "messages") {
+        return true;
+    }
+    let parts: Vec<&str> = stem.rsplit('_').take(2).collect();
+    let is_lang = |p: &str| p.len() == 2 && p.chars().all(|c| c.is_ascii_alphabetic());
+    match parts.as_slice() {
+        [region, lang, ..] if is_lang(region) && is_lang(lang) => stem.contains('_'),
+        [lang, ..] if is_lang(lang) => stem.contains('_'),
+        _ => false,
+    }
 }
 
 /// The profile a file name selects: `application-prod.yml` → `prod`.
@@ -172,6 +194,7 @@ impl ConfigReader<'_> {
     fn doc(&mut self, doc: &YamlDoc) {
         let mut groups: BTreeMap<String, Vec<&Entry>> = BTreeMap::new();
         let mut sdk_seen: Vec<String> = Vec::new();
+        let message_bundle = is_message_bundle(self.file);
         for e in &doc.entries {
             let norm = normalise_key(&e.key);
             let last = norm.rsplit('.').next().unwrap_or(&norm).to_string();
@@ -187,10 +210,15 @@ impl ConfigReader<'_> {
                 let parent = norm.rsplit_once('.').map_or("", |(p, _)| p).to_string();
                 groups.entry(parent).or_default().push(e);
             }
-            let sdk = self
-                .catalog
-                .sdk_for_key(&e.key)
-                .or_else(|| self.catalog.sdk_for_host(&e.value));
+            // A message bundle's keys are labels (`login.weixin.name=微信登录`),
+            // not an integration's settings.
+            let sdk = if message_bundle {
+                None
+            } else {
+                self.catalog
+                    .sdk_for_key(&e.key)
+                    .or_else(|| self.catalog.sdk_for_host(&e.value))
+            };
             if let Some(sdk) = sdk {
                 if !sdk_seen.contains(&sdk.id) {
                     sdk_seen.push(sdk.id.clone());
@@ -205,6 +233,8 @@ impl ConfigReader<'_> {
                         third_party: true,
                         profile: self.profile.clone(),
                         receives: sdk.receives.clone(),
+                        host: None,
+                        confidence: None,
                     };
                     self.facts.endpoints.push(ep);
                 }
@@ -386,6 +416,8 @@ impl ConfigReader<'_> {
             third_party: false,
             profile: self.profile.clone(),
             receives: Vec::new(),
+            host: None,
+            confidence: None,
         });
     }
 
@@ -422,6 +454,8 @@ impl ConfigReader<'_> {
             third_party: false,
             profile: self.profile.clone(),
             receives: Vec::new(),
+            host: None,
+            confidence: None,
         });
     }
 
@@ -569,6 +603,27 @@ pub fn dedupe_endpoints(eps: &mut Vec<Endpoint>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 18: an i18n label `…weixin.name=WeChat` became a WeChat endpoint.
+    #[test]
+    fn message_bundles_configure_no_sdk() {
+        let label = "login.weixin.name=WeChat\nlogin.weixin.appid=x\n";
+        for f in [
+            "src/main/resources/i18n/messages_en_US.properties",
+            "src/main/resources/messages.properties",
+            "web/i18n/login_zh_CN.properties",
+            "conf/login_en.properties",
+        ] {
+            assert!(is_message_bundle(f), "{f}");
+            let facts = extract(f, label, &Catalog::embedded());
+            assert!(facts.endpoints.is_empty(), "{f}: {:?}", facts.endpoints);
+        }
+        assert!(!is_message_bundle(
+            "src/main/resources/application-prod.properties"
+        ));
+        let facts = extract("application.properties", label, &Catalog::embedded());
+        assert_eq!(facts.endpoints.len(), 1, "{:?}", facts.endpoints);
+    }
 
     #[test]
     fn tls_switched_off_in_jdbc_urls() {

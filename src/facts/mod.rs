@@ -4,8 +4,8 @@
 
 use crate::extract::{CommentTarget, FileFacts, OutColumn, OutItem, TableDef, WriteLineage};
 use crate::model::{
-    Control, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Endpoint, Field, Flow, Location,
-    Protection,
+    Control, Dataset, DatasetKind, Diagnostic, DiagnosticLevel, Endpoint, Field, Flow, FlowLevel,
+    Location, Protection, Transform,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -48,10 +48,40 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
         .collect();
     let files: &[FileFacts] = files;
     let mut b = Builder::default();
+    // CDC connector tables wait until the table they read is known.
+    let cdc: BTreeSet<(&str, String)> = files
+        .iter()
+        .flat_map(|f| {
+            f.cdc_sources
+                .iter()
+                .map(|c| (f.file.as_str(), c.table.to_lowercase()))
+        })
+        .collect();
     // Code first, so a live database table merges into the table the code declares.
     for f in files.iter().filter(|f| !live::is_live(&f.file)) {
         for t in &f.tables {
-            b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
+            if !cdc.contains(&(f.file.as_str(), t.name.to_lowercase())) {
+                b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
+            }
+        }
+    }
+    for f in files.iter().filter(|f| !live::is_live(&f.file)) {
+        for c in &f.cdc_sources {
+            if !b.alias_cdc(&f.file, c) {
+                let own = f
+                    .tables
+                    .iter()
+                    .filter(|t| t.name.eq_ignore_ascii_case(&c.table));
+                for t in own {
+                    b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
+                }
+            }
+        }
+    }
+    // Column changes, in file order (migrations are named to sort in order).
+    for f in files.iter().filter(|f| !live::is_live(&f.file)) {
+        for a in &f.alters {
+            b.apply_alter(&f.file, a);
         }
     }
     for f in files {
@@ -165,6 +195,9 @@ struct Builder {
     diagnostics: Vec<Diagnostic>,
     samples: HashMap<String, Vec<String>>,
     aliases: HashMap<String, String>,
+    /// (file, lower-case name) of a CDC connector table → the dataset of
+    /// the source table it reads.
+    cdc: HashMap<(String, String), usize>,
 }
 
 fn last_part(name: &str) -> &str {
@@ -233,6 +266,9 @@ impl Builder {
     /// then the first in path order; a qualified name falls back to its last part.
     fn resolve(&self, name: &str, file: &str) -> Option<usize> {
         let lower = name.to_lowercase();
+        if let Some(&i) = self.cdc.get(&(file.to_string(), lower.clone())) {
+            return Some(i);
+        }
         let pick = |cands: &Vec<usize>| -> Option<usize> {
             cands
                 .iter()
@@ -244,6 +280,106 @@ impl Builder {
             return Some(i);
         }
         self.by_last_name.get(last_part(&lower)).and_then(pick)
+    }
+
+    /// The dataset a CDC source names (`db.table`): the table defined with
+    /// that qualified name, else the one table defined unqualified as
+    /// `table`. None when there is none or several.
+    fn resolve_source(&self, source: &str) -> Option<usize> {
+        let lower = source.to_lowercase();
+        if let Some(&i) = self.by_full_name.get(&lower).and_then(|c| c.first()) {
+            return Some(i);
+        }
+        match self.by_full_name.get(last_part(&lower)).map(Vec::as_slice) {
+            Some(&[i]) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Makes CDC connector table `c` of `file` a name of the dataset of the
+    /// source table it reads; false when that table is not defined.
+    fn alias_cdc(&mut self, file: &str, c: &crate::extract::CdcSource) -> bool {
+        let Some(i) = self.resolve_source(&c.source) else {
+            self.diagnostics.push(Diagnostic {
+                file: file.to_string(),
+                line: c.location.line,
+                severity: DiagnosticLevel::Info,
+                message: format!(
+                    "CDC table `{}` reads `{}`, which no scanned file defines (or several do); it stays a dataset of its own / CDC 表 `{}` 读取的 `{}` 未定义或定义不唯一，单独作为数据集",
+                    c.table, c.source, c.table, c.source
+                ),
+            });
+            return false;
+        };
+        self.cdc
+            .insert((file.to_string(), c.table.to_lowercase()), i);
+        true
+    }
+
+    /// Applies an `ALTER TABLE` column change to the table it names; a
+    /// table no file defines gets no dataset from it.
+    fn apply_alter(&mut self, file: &str, a: &crate::extract::AlterColumn) {
+        use crate::extract::AlterOp;
+        let Some(i) = self.resolve(&a.table, file) else {
+            return;
+        };
+        let ds = &mut self.datasets[i];
+        let nonblank = |c: &Option<String>| c.clone().filter(|c| !c.trim().is_empty());
+        match &a.op {
+            AlterOp::Add(c) => {
+                if let Some(f) = ds
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.name.eq_ignore_ascii_case(&c.name))
+                {
+                    f.data_type.clone_from(&c.data_type);
+                    if let Some(comment) = nonblank(&c.comment) {
+                        f.comment = Some(comment);
+                    }
+                    return;
+                }
+                ds.fields.push(Field {
+                    id: format!("{}.{}", ds.id, c.name),
+                    name: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                    comment: nonblank(&c.comment),
+                    location: c.location.clone(),
+                    pi: None,
+                    protection: Vec::new(),
+                });
+            }
+            AlterOp::Change {
+                column,
+                new_name,
+                data_type,
+                comment,
+            } => {
+                let id = ds.id.clone();
+                let taken = new_name
+                    .as_ref()
+                    .is_some_and(|n| ds.fields.iter().any(|f| f.name.eq_ignore_ascii_case(n)));
+                let Some(f) = ds
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.name.eq_ignore_ascii_case(column))
+                else {
+                    return;
+                };
+                if let Some(n) = new_name.as_ref().filter(|_| !taken) {
+                    f.name.clone_from(n);
+                    f.id = format!("{id}.{n}");
+                }
+                if data_type.is_some() {
+                    f.data_type.clone_from(data_type);
+                }
+                // A comment left out is kept (MySQL drops it, but a
+                // migration that restates a column rarely means to).
+                if let Some(c) = nonblank(comment) {
+                    f.comment = Some(c);
+                }
+            }
+            AlterOp::Drop(column) => ds.fields.retain(|f| !f.name.eq_ignore_ascii_case(column)),
+        }
     }
 
     fn apply_comment(&mut self, file: &str, c: &crate::extract::CommentOn) {
@@ -437,6 +573,7 @@ impl Builder {
                 to: ef.endpoint.clone(),
                 transform: ef.transform,
                 location: Location::line(at.file.clone(), at.line),
+                level: FlowLevel::Column,
             });
         }
     }
@@ -448,6 +585,12 @@ impl Builder {
             .any(|f| f.name.eq_ignore_ascii_case(column))
     }
 
+    /// Flows of one write statement. Column pairs follow the rule in
+    /// docs/lineage.md ("Pairing columns"): an explicit target column list
+    /// pairs in order; an `INSERT` without one into a table of known
+    /// columns pairs by position only for an explicit select list of the
+    /// same length, otherwise by name; `*` of a table whose columns are
+    /// unknown gives a table-level flow, never guessed column pairs.
     fn write(&mut self, file: &str, w: &WriteLineage, system: Option<String>) {
         let at = &w.location;
         let target = if w.defines_target {
@@ -457,25 +600,52 @@ impl Builder {
         };
         // Expand `*` over base tables with their known columns.
         let mut columns: Vec<OutColumn> = Vec::new();
+        // Output positions before the first `*` of unknown columns: the
+        // only ones whose place is certain.
+        let mut certain: Option<usize> = None;
+        let mut has_star = false;
+        let mut unknown_sources: Vec<usize> = Vec::new();
         for item in &w.items {
             match item {
                 OutItem::Column(c) => columns.push(c.clone()),
-                OutItem::Star { table } => match self.resolve(table, file) {
-                    Some(src) if !self.datasets[src].fields.is_empty() => {
-                        let fields = &self.datasets[src].fields;
-                        columns.extend(OutColumn::star_of(
-                            table,
-                            fields.iter().map(|f| f.name.as_str()),
-                        ));
+                OutItem::Star { table } => {
+                    has_star = true;
+                    match self.resolve(table, file) {
+                        Some(src) if !self.datasets[src].fields.is_empty() => {
+                            let fields = &self.datasets[src].fields;
+                            columns.extend(OutColumn::star_of(
+                                table,
+                                fields.iter().map(|f| f.name.as_str()),
+                            ));
+                        }
+                        found => {
+                            certain.get_or_insert(columns.len());
+                            let src = found.unwrap_or_else(|| {
+                                self.create(table, file, DatasetKind::Table, at, &system)
+                            });
+                            unknown_sources.push(src);
+                            self.diagnostics.push(Diagnostic {
+                                file: file.to_string(),
+                                line: at.line,
+                                severity: DiagnosticLevel::Info,
+                                message: format!("cannot expand `*` of `{table}`: its columns are not defined in the scanned files; recorded as a table-level flow / `{table}` 的列未知，记为表级流向"),
+                            });
+                        }
                     }
-                    _ => self.diagnostics.push(Diagnostic {
-                        file: file.to_string(),
-                        line: at.line,
-                        severity: DiagnosticLevel::Info,
-                        message: format!("cannot expand `*` of `{table}`: its columns are not defined in the scanned files"),
-                    }),
-                },
+                }
             }
+        }
+        for src in unknown_sources {
+            if src == target {
+                continue;
+            }
+            self.flows.insert(Flow {
+                from: self.datasets[src].id.clone(),
+                to: self.datasets[target].id.clone(),
+                transform: Transform::Copy,
+                location: Location::line(at.file.clone(), at.line),
+                level: FlowLevel::Table,
+            });
         }
         // Target column names: explicit list, else the target's own columns
         // (INSERT without a column list), else the query's output names.
@@ -488,13 +658,27 @@ impl Builder {
         } else {
             Vec::new()
         };
+        let positional = !existing.is_empty()
+            && !has_star
+            && certain.is_none()
+            && columns.len() == existing.len();
         for (i, col) in columns.iter().enumerate() {
-            let name = w
-                .columns
-                .get(i)
-                .cloned()
-                .or_else(|| existing.get(i).cloned())
-                .or_else(|| col.name.clone());
+            let name = if !w.columns.is_empty() {
+                // Places after a `*` of unknown columns are unknown.
+                if certain.is_some_and(|c| i >= c) {
+                    continue;
+                }
+                w.columns.get(i).cloned()
+            } else if positional {
+                existing.get(i).cloned()
+            } else if !existing.is_empty() {
+                // By name: a target column of the output's name.
+                col.name
+                    .as_ref()
+                    .and_then(|n| existing.iter().find(|e| e.eq_ignore_ascii_case(n)).cloned())
+            } else {
+                col.name.clone()
+            };
             let Some(name) = name else { continue };
             let to = self.field(target, &name, at);
             for src in &col.sources {
@@ -521,6 +705,7 @@ impl Builder {
                     to: to.clone(),
                     transform: col.transform,
                     location: Location::line(at.file.clone(), at.line),
+                    level: FlowLevel::Column,
                 });
             }
         }
@@ -594,6 +779,112 @@ mod tests {
         );
     }
 
+    /// roncoo-pay adds its secrets by `ALTER TABLE … ADD`; later migrations
+    /// change and drop columns.
+    #[test]
+    fn alter_table_adds_changes_and_drops_columns() {
+        let a = run(&[
+            (
+                "V1__init.sql",
+                "CREATE TABLE pay_user (id int, nick varchar(20), tmp int);\n\
+                 ALTER TABLE pay_user ADD COLUMN login_pwd varchar(64) COMMENT '登录密码', \
+                 ADD pay_pwd varchar(64) COMMENT '支付密码', ADD rsa_private_key text COMMENT 'RSA私钥';",
+            ),
+            (
+                "V2__more.sql",
+                "ALTER TABLE pay_user MODIFY COLUMN nick varchar(40) COMMENT '昵称';\n\
+                 ALTER TABLE pay_user CHANGE tmp mobile varchar(11) COMMENT '手机号';\n\
+                 ALTER TABLE pay_user DROP COLUMN login_pwd;\n\
+                 ALTER TABLE nowhere ADD COLUMN x int;",
+            ),
+        ]);
+        assert_eq!(
+            a.datasets.len(),
+            1,
+            "an ALTER of an unknown table makes no dataset"
+        );
+        let got: Vec<(&str, Option<&str>, Option<&str>, u32)> = a.datasets[0]
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.id.as_str(),
+                    f.data_type.as_deref(),
+                    f.comment.as_deref(),
+                    f.location.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("V1__init.sql#pay_user.id", Some("int"), None, 1),
+                (
+                    "V1__init.sql#pay_user.nick",
+                    Some("varchar(40)"),
+                    Some("昵称"),
+                    1
+                ),
+                (
+                    "V1__init.sql#pay_user.mobile",
+                    Some("varchar(11)"),
+                    Some("手机号"),
+                    1
+                ),
+                (
+                    "V1__init.sql#pay_user.pay_pwd",
+                    Some("varchar(64)"),
+                    Some("支付密码"),
+                    2
+                ),
+                (
+                    "V1__init.sql#pay_user.rsa_private_key",
+                    Some("text"),
+                    Some("RSA私钥"),
+                    2
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn postgres_alter_table_add_and_type() {
+        let mut facts = vec![extract(
+            "pg.sql",
+            "CREATE TABLE member (id int);\n\
+             ALTER TABLE member ADD COLUMN id_card varchar(18), ADD COLUMN IF NOT EXISTS email text;\n\
+             COMMENT ON COLUMN member.id_card IS '身份证号';\n\
+             ALTER TABLE member ALTER COLUMN email TYPE varchar(100);\n\
+             ALTER TABLE member RENAME COLUMN email TO mail;",
+            SqlDialect::Postgres,
+        )];
+        assert!(
+            facts[0].diagnostics.is_empty(),
+            "{:?}",
+            facts[0].diagnostics
+        );
+        let a = assemble(&mut facts);
+        let got: Vec<(&str, Option<&str>, Option<&str>)> = a.datasets[0]
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.data_type.as_deref(),
+                    f.comment.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("id", Some("int"), None),
+                ("id_card", Some("varchar(18)"), Some("身份证号")),
+                ("mail", Some("varchar(100)"), None),
+            ]
+        );
+    }
+
     #[test]
     fn names_resolve_across_files_and_stars_expand() {
         let a = run(&[
@@ -637,6 +928,158 @@ mod tests {
             flows,
             [("x.sql#s.a", "x.sql#t.y"), ("x.sql#s.b", "x.sql#t.x")]
         );
+    }
+
+    /// (from, to, level) of every flow.
+    fn flow_ends(a: &Assembled) -> Vec<(&str, &str, FlowLevel)> {
+        a.flows
+            .iter()
+            .map(|f| (f.from.as_str(), f.to.as_str(), f.level))
+            .collect()
+    }
+
+    /// The HIS case of issue 18: `SELECT *` of a table no file defines was
+    /// paired by position with the target's columns (`idcardno →
+    /// patientbizno`). Now it is one table-level flow.
+    #[test]
+    fn star_of_unknown_columns_is_a_table_level_flow() {
+        let a = run(&[(
+            "x.sql",
+            "CREATE TABLE bak (patientbizno varchar(20), idcardno varchar(18));\n\
+             INSERT INTO bak SELECT * FROM his.patient;\n\
+             INSERT INTO bak (patientbizno, idcardno) SELECT p.bizno, * FROM ext p;\n\
+             CREATE TABLE copy2 AS SELECT q.*, q.phone AS tel FROM remote q;",
+        )]);
+        assert_eq!(
+            flow_ends(&a),
+            [
+                ("x.sql#his.patient", "x.sql#bak", FlowLevel::Table),
+                ("x.sql#ext", "x.sql#bak", FlowLevel::Table),
+                // The place before the `*` is certain.
+                (
+                    "x.sql#ext.bizno",
+                    "x.sql#bak.patientbizno",
+                    FlowLevel::Column
+                ),
+                ("x.sql#remote", "x.sql#copy2", FlowLevel::Table),
+                // A named output keeps its name in a new table.
+                ("x.sql#remote.phone", "x.sql#copy2.tel", FlowLevel::Column),
+            ]
+        );
+        let json = serde_json::to_value(&a.flows[0]).expect("serialises");
+        assert_eq!(json["level"], "table");
+        let json = serde_json::to_value(&a.flows[2]).expect("serialises");
+        assert!(json.get("level").is_none(), "column level is not written");
+    }
+
+    /// Both sides known: `*` pairs by name, whatever the column order.
+    #[test]
+    fn star_of_known_columns_pairs_by_name_unless_a_column_list_orders_it() {
+        let a = run(&[(
+            "x.sql",
+            "CREATE TABLE patient (idcardno varchar(18), bizno varchar(20), extra int);\n\
+             CREATE TABLE bak (bizno varchar(20), idcardno varchar(18));\n\
+             INSERT INTO bak SELECT * FROM patient;\n\
+             INSERT INTO bak (bizno, idcardno) SELECT * FROM patient;",
+        )]);
+        assert_eq!(
+            flow_ends(&a),
+            [
+                ("x.sql#patient.bizno", "x.sql#bak.bizno", FlowLevel::Column),
+                (
+                    "x.sql#patient.idcardno",
+                    "x.sql#bak.idcardno",
+                    FlowLevel::Column
+                ),
+                // An explicit column list takes the source's columns in order.
+                (
+                    "x.sql#patient.bizno",
+                    "x.sql#bak.idcardno",
+                    FlowLevel::Column
+                ),
+                (
+                    "x.sql#patient.idcardno",
+                    "x.sql#bak.bizno",
+                    FlowLevel::Column
+                ),
+            ]
+        );
+        // An explicit select list of another length than the target's
+        // columns pairs by name too.
+        let a = run(&[(
+            "y.sql",
+            "CREATE TABLE s (a int, b int);\nCREATE TABLE t (x int, b int, c int);\n\
+             INSERT INTO t SELECT a, b FROM s;",
+        )]);
+        assert_eq!(
+            flow_ends(&a),
+            [("y.sql#s.b", "y.sql#t.b", FlowLevel::Column)]
+        );
+    }
+
+    /// Issue 18: a Flink CDC source of `his.patient` was a new undeclared
+    /// dataset; it is the DDL's `patient`, and so are the tables Canal and
+    /// Debezium name.
+    #[test]
+    fn cdc_sources_are_the_tables_they_read() {
+        let catalog = crate::extract::catalog::Catalog::embedded();
+        let ddl = extract(
+            "db/his.sql",
+            "CREATE TABLE patient (id int, idcardno varchar(18) COMMENT '身份证号');",
+            SqlDialect::Mysql,
+        );
+        let job = "CREATE TABLE patient_src (id INT, idcardno STRING) WITH ('connector' = 'mysql-cdc', 'database-name' = 'his', 'table-name' = 'patient');\n\
+                   CREATE TABLE orders_src (id INT) WITH ('connector' = 'mysql-cdc', 'database-name' = 'shop', 'table-name' = 'orders');\n\
+                   CREATE TABLE ods_patient (id INT, idcardno STRING);\n\
+                   INSERT INTO ods_patient SELECT id, idcardno FROM patient_src;";
+        let mut flink = extract("jobs/sync.sql", job, SqlDialect::Generic);
+        crate::extract::flink::read("jobs/sync.sql", job, &catalog, &mut flink);
+        let props = crate::extract::text::parse_properties(
+            "connector.class=io.debezium.connector.mysql.MySqlConnector\ntopic.prefix=his\ntable.include.list=his.patient\n",
+        );
+        let mut dbz = FileFacts {
+            file: "connect/his.properties".into(),
+            ..FileFacts::default()
+        };
+        crate::extract::debezium::read("connect/his.properties", &props, &mut dbz);
+        let a = assemble(&mut [ddl, dbz, flink]);
+        let ids: Vec<&str> = a.datasets.iter().map(|d| d.id.as_str()).collect();
+        // `orders` is defined nowhere: its CDC table stays a dataset.
+        assert_eq!(
+            ids,
+            [
+                "db/his.sql#patient",
+                "jobs/sync.sql#orders_src",
+                "jobs/sync.sql#ods_patient"
+            ]
+        );
+        let ends: Vec<(&str, &str)> = a
+            .flows
+            .iter()
+            .map(|f| (f.from.as_str(), f.to.as_str()))
+            .collect();
+        assert_eq!(
+            ends,
+            [
+                (
+                    "db/his.sql#patient.id",
+                    "endpoint:message_queue:his.his.patient"
+                ),
+                (
+                    "db/his.sql#patient.idcardno",
+                    "endpoint:message_queue:his.his.patient"
+                ),
+                ("db/his.sql#patient.id", "jobs/sync.sql#ods_patient.id"),
+                (
+                    "db/his.sql#patient.idcardno",
+                    "jobs/sync.sql#ods_patient.idcardno"
+                ),
+            ]
+        );
+        assert!(a
+            .diagnostics
+            .iter()
+            .any(|d| d.line == 2 && d.message.contains("`shop.orders`")));
     }
 
     #[test]

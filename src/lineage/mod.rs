@@ -216,6 +216,7 @@ mod tests {
             to: b.into(),
             transform: t,
             location: Location::line("f.sql", 1),
+            level: Default::default(),
         }
     }
 

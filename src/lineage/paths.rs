@@ -101,6 +101,7 @@ mod tests {
             to: b.into(),
             transform: Transform::Copy,
             location: Location::line("job.json", line),
+            level: Default::default(),
         }
     }
 
@@ -116,6 +117,8 @@ mod tests {
             third_party: third,
             profile: None,
             receives: vec![],
+            host: None,
+            confidence: None,
         }
     }
 

@@ -165,6 +165,31 @@ pub struct Flow {
     pub transform: Transform,
     /// The statement or job causing the flow.
     pub location: Location,
+    /// `column` (between fields, or a field and an endpoint) or `table`:
+    /// between datasets whose column pairs are unknown (`INSERT … SELECT *`
+    /// of a table no scanned file defines). Only written when `table`.
+    #[serde(default, skip_serializing_if = "FlowLevel::is_column")]
+    pub level: FlowLevel,
+}
+
+/// Whether a [`Flow`] pairs columns or only datasets.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowLevel {
+    /// Field to field (or to an endpoint).
+    #[default]
+    Column,
+    /// Dataset to dataset: the data moves, which columns go where is unknown.
+    Table,
+}
+
+impl FlowLevel {
+    /// True for [`FlowLevel::Column`] (the default, not written to JSON).
+    pub fn is_column(&self) -> bool {
+        *self == FlowLevel::Column
+    }
 }
 
 impl Flow {
@@ -212,6 +237,15 @@ pub struct Endpoint {
     /// SDK catalogue (`rules/catalog/sdks.yaml`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub receives: Vec<String>,
+    /// Host the endpoint talks to, when its name is not the host (a Kafka
+    /// topic's brokers, a DataX writer's server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// How sure `third_party` is when it was not catalogued: `confirmed`
+    /// (a declared `sharing[].endpoint` matches) or `needs_review` (a public
+    /// host outside `organisation.domains`). See docs/declarations.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
 }
 
 impl Endpoint {
@@ -237,6 +271,8 @@ impl Endpoint {
             third_party: false,
             profile: None,
             receives: Vec::new(),
+            host: None,
+            confidence: None,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The evaluated audit: what every renderer reads. Serialises to the JSON
-//! report contract (`schema_version` 1.2).
+//! report contract (`schema_version` 1.3).
 
 use super::{Control, Dataset, Endpoint, Flow, I18n, Location, PiPath};
 use serde::{Deserialize, Serialize};
@@ -11,8 +11,10 @@ use std::str::FromStr;
 ///
 /// Minor versions only add optional fields (a 1.x reader reads 1.0 to
 /// 1.x): 1.1 added `scan.coverage.statements_lost`, per-file coverage
-/// (`scan.coverage.files`) and `paths`; 1.2 added `findings[].waiver`.
-pub const SCHEMA_VERSION: &str = "1.2";
+/// (`scan.coverage.files`) and `paths`; 1.2 added `findings[].waiver`; 1.3
+/// added `flows[].level`, `endpoints[].host` and `.confidence`, and the
+/// self-check table `self_check` (packs such as `mlps-l3`).
+pub const SCHEMA_VERSION: &str = "1.3";
 
 /// Severity of a finding, ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

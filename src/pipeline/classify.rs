@@ -55,6 +55,22 @@ pub(super) fn finish(
     if let Some(o) = overrides {
         o.apply_regions(&mut assembled.endpoints);
     }
+    // Recipients: declared sharing, and public hosts outside the
+    // organisation's own domains.
+    let domains: &[String] = decl
+        .and_then(|d| d.organisation.as_ref())
+        .map_or(&[], |o| o.domains.as_slice());
+    let sharing: Vec<&str> = decl
+        .map(|d| {
+            d.sharing
+                .iter()
+                .filter_map(|s| s.endpoint.as_deref())
+                .collect()
+        })
+        .unwrap_or_default();
+    knowledge
+        .catalog
+        .classify_recipients(&mut assembled.endpoints, domains, &sharing);
     tracing::debug!(
         datasets = assembled.datasets.len(),
         flows = assembled.flows.len(),

@@ -317,7 +317,7 @@ fn project_view(s: &Subjects<'_>, summaries: Vec<Value>, with_flows: bool) -> Pr
                 };
                 json!({
                     "from": brief(&fl.from), "to": brief(&fl.to), "to_id": fl.to,
-                    "transform": fl.transform,
+                    "transform": fl.transform, "level": fl.level,
                     "to_endpoint": endpoint_at.get(fl.to.as_str()),
                 })
             })
@@ -562,6 +562,11 @@ impl Env<'_> {
             }
             Scope::Flow => {
                 for flow in s.flows {
+                    // A table-level flow names no columns: a flow rule reads
+                    // `from.field`, which it does not have.
+                    if flow.level == crate::model::FlowLevel::Table {
+                        continue;
+                    }
                     let Some(&(fd, ff)) = self.field_index.get(flow.from.as_str()) else {
                         continue;
                     };

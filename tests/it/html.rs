@@ -207,6 +207,7 @@ fn shop_with_endpoints() -> Audit {
             to: to.into(),
             transform: Transform::Copy,
             location: Location::line("src/export.py", 7),
+            level: Default::default(),
         });
     }
     audit

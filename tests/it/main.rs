@@ -35,6 +35,7 @@ mod html;
 mod merge;
 mod mlps;
 mod properties;
+mod recipients;
 mod report_formats;
 mod rules;
 mod safe_outputs;

@@ -11,13 +11,16 @@ pub mod values;
 
 pub use dialect::SqlDialect;
 
-use super::{ColumnDef, CommentOn, CommentTarget, FileFacts, TableDef, WriteLineage};
+use super::{
+    AlterColumn, AlterOp, ColumnDef, CommentOn, CommentTarget, FileFacts, TableDef, WriteLineage,
+};
 use crate::model::{DatasetKind, Diagnostic, DiagnosticLevel, Location};
 use lineage::{analyze_statement, object_name, Options, OutItem, StatementTables};
 use regex::Regex;
 use split::RawStatement;
 use sqlparser::ast::{
-    ColumnOption, CommentDef, CommentObject, CreateTableOptions, Ident, SqlOption, Statement,
+    AlterColumnOperation, AlterTableOperation, ColumnOption, CommentDef, CommentObject,
+    CreateTableOptions, Ident, SqlOption, Statement,
 };
 use sqlparser::dialect::Dialect;
 use sqlparser::parser::Parser;
@@ -547,10 +550,116 @@ impl StatementReader<'_, '_> {
                     location: self.statement_location(),
                 });
             }
+            Statement::AlterTable(at) => self.alter_table(at),
             _ => {}
         }
         lineage.tables
     }
+}
+
+impl StatementReader<'_, '_> {
+    /// Records the column changes of an `ALTER TABLE` (several operations
+    /// in one statement are kept in order).
+    fn alter_table(&mut self, at: &sqlparser::ast::AlterTable) {
+        let table = object_name(&at.name);
+        for op in &at.operations {
+            let (op, location) = match op {
+                AlterTableOperation::AddColumn { column_def: c, .. } => (
+                    AlterOp::Add(ColumnDef {
+                        name: c.name.value.clone(),
+                        data_type: Some(c.data_type.to_string().to_lowercase()),
+                        comment: option_comment(&c.options),
+                        location: self.ident_location(&c.name),
+                    }),
+                    self.ident_location(&c.name),
+                ),
+                AlterTableOperation::ModifyColumn {
+                    col_name,
+                    data_type,
+                    options,
+                    ..
+                } => (
+                    AlterOp::Change {
+                        column: col_name.value.clone(),
+                        new_name: None,
+                        data_type: Some(data_type.to_string().to_lowercase()),
+                        comment: options.iter().find_map(|o| match o {
+                            ColumnOption::Comment(s) => Some(s.clone()),
+                            _ => None,
+                        }),
+                    },
+                    self.ident_location(col_name),
+                ),
+                AlterTableOperation::ChangeColumn {
+                    old_name,
+                    new_name,
+                    data_type,
+                    options,
+                    ..
+                } => (
+                    AlterOp::Change {
+                        column: old_name.value.clone(),
+                        new_name: Some(new_name.value.clone())
+                            .filter(|n| !n.eq_ignore_ascii_case(&old_name.value)),
+                        data_type: Some(data_type.to_string().to_lowercase()),
+                        comment: options.iter().find_map(|o| match o {
+                            ColumnOption::Comment(s) => Some(s.clone()),
+                            _ => None,
+                        }),
+                    },
+                    self.ident_location(old_name),
+                ),
+                AlterTableOperation::RenameColumn {
+                    old_column_name,
+                    new_column_name,
+                } => (
+                    AlterOp::Change {
+                        column: old_column_name.value.clone(),
+                        new_name: Some(new_column_name.value.clone()),
+                        data_type: None,
+                        comment: None,
+                    },
+                    self.ident_location(old_column_name),
+                ),
+                AlterTableOperation::AlterColumn {
+                    column_name,
+                    op: AlterColumnOperation::SetDataType { data_type, .. },
+                } => (
+                    AlterOp::Change {
+                        column: column_name.value.clone(),
+                        new_name: None,
+                        data_type: Some(data_type.to_string().to_lowercase()),
+                        comment: None,
+                    },
+                    self.ident_location(column_name),
+                ),
+                AlterTableOperation::DropColumn { column_names, .. } => {
+                    for c in column_names {
+                        self.out.alters.push(AlterColumn {
+                            table: table.clone(),
+                            op: AlterOp::Drop(c.value.clone()),
+                            location: self.ident_location(c),
+                        });
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            self.out.alters.push(AlterColumn {
+                table: table.clone(),
+                op,
+                location,
+            });
+        }
+    }
+}
+
+/// The `COMMENT '…'` among a column's options.
+fn option_comment(options: &[sqlparser::ast::ColumnOptionDef]) -> Option<String> {
+    options.iter().find_map(|o| match &o.option {
+        ColumnOption::Comment(s) => Some(s.clone()),
+        _ => None,
+    })
 }
 
 /// Byte offset of a 1-based (line, column in characters) position in `text`.

@@ -1,0 +1,171 @@
+//! Issue 18 end to end: lineage honesty (table-level flows, `ALTER TABLE`
+//! columns), CDC sources that are the DDL's tables, and recipients beyond
+//! the SDK catalogue (public hosts, declared sharing, build coordinates,
+//! no substring matches). The report stays valid against its schema.
+
+use piaudit::model::{FlowLevel, Report};
+use piaudit::Config;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+const DDL: &str = "CREATE TABLE patient (id bigint, name varchar(20) COMMENT '姓名', idcardno varchar(18) COMMENT '身份证号');\n\
+ALTER TABLE patient ADD COLUMN pay_pwd varchar(64) COMMENT '支付密码', ADD rsa_private_key text COMMENT 'RSA私钥';\n\
+CREATE TABLE patient_bak (patientbizno varchar(20), idcardno varchar(18));\n\
+INSERT INTO patient_bak SELECT * FROM his_ext.visit_log;\n";
+
+const FLINK: &str = "-- Claims go to the insurer's gateway (a vendor).\n\
+CREATE TABLE patient_src (id BIGINT, idcardno STRING) WITH ('connector' = 'mysql-cdc', 'hostname' = 'db.internal', 'database-name' = 'his', 'table-name' = 'patient');\n\
+CREATE TABLE claims (id BIGINT, idcardno STRING) WITH ('connector' = 'kafka', 'topic' = 'claims', 'properties.bootstrap.servers' = 'kafka-gw.partner-insurtech.cn:9092');\n\
+CREATE TABLE audit_events (id BIGINT) WITH ('connector' = 'kafka', 'topic' = 'audit', 'properties.bootstrap.servers' = 'kafka.infra.svc.cluster.local:9092');\n\
+INSERT INTO claims SELECT id, idcardno FROM patient_src;\n\
+INSERT INTO audit_events SELECT id FROM patient_src;\n";
+
+const APP_YML: &str = "eureka:\n  instance:\n    metadata-map:\n      zone: hz\n";
+
+const POM: &str = "<project>\n  <dependencies>\n    <dependency>\n      <groupId>com.github.binarywang</groupId>\n      <artifactId>weixin-java-pay</artifactId>\n    </dependency>\n  </dependencies>\n</project>\n";
+
+fn scan(root: &Path) -> Report {
+    let config = Config {
+        roots: vec![root.to_path_buf()],
+        deterministic: true,
+        today: Some("2026-12-01".into()),
+        ..Config::default()
+    };
+    piaudit::scan(&config).expect("scan succeeds").report
+}
+
+fn project(decl: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for (path, text) in [
+        ("db/his.sql", DDL),
+        ("jobs/claims.sql", FLINK),
+        ("conf/application.yml", APP_YML),
+        ("pom.xml", POM),
+        (
+            "i18n/messages_en_US.properties",
+            "login.weixin.name=WeChat\n",
+        ),
+    ] {
+        let p = root.join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+    if let Some(d) = decl {
+        fs::write(root.join("piaudit.yaml"), d).unwrap();
+    }
+    dir
+}
+
+fn endpoint<'a>(r: &'a Report, id: &str) -> &'a piaudit::model::Endpoint {
+    r.endpoints
+        .iter()
+        .find(|e| e.id == id)
+        .unwrap_or_else(|| panic!("no endpoint {id}: {:#?}", r.endpoints))
+}
+
+#[test]
+fn lineage_cdc_and_recipients_end_to_end() {
+    let dir = project(None);
+    let r = scan(dir.path());
+
+    // The report is valid with the new fields.
+    let json = serde_json::to_value(&r).unwrap();
+    let schema: Value = serde_json::from_str(
+        &fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+
+    // ALTER TABLE … ADD columns are the table's fields.
+    let patient = r
+        .datasets
+        .iter()
+        .find(|d| d.name == "patient")
+        .expect("patient");
+    let fields: Vec<&str> = patient.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        fields,
+        ["id", "name", "idcardno", "pay_pwd", "rsa_private_key"]
+    );
+
+    // The CDC table is `his.patient`: no dataset of its own.
+    assert!(!r.datasets.iter().any(|d| d.name == "patient_src"));
+
+    // `SELECT *` of unknown columns: one table-level flow, no column pairs.
+    let into_bak: Vec<_> = r
+        .flows
+        .iter()
+        .filter(|f| f.to.starts_with("db/his.sql#patient_bak"))
+        .collect();
+    assert_eq!(into_bak.len(), 1, "{into_bak:#?}");
+    assert_eq!(into_bak[0].level, FlowLevel::Table);
+    assert_eq!(into_bak[0].from, "db/his.sql#his_ext.visit_log");
+    let flow_json = json["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["to"] == "db/his.sql#patient_bak")
+        .expect("table-level flow in JSON");
+    assert_eq!(flow_json["level"], "table");
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.rule == "CNPI-026" && f.subjects.iter().any(|s| s.contains("patient_bak"))));
+
+    // The vendor's Kafka is a third party pending review; the cluster's own is not.
+    let claims = endpoint(&r, "endpoint:message_queue:claims");
+    assert!(claims.third_party);
+    assert_eq!(claims.confidence.as_deref(), Some("needs_review"));
+    assert_eq!(claims.jurisdiction, "unknown");
+    assert_eq!(
+        claims.host.as_deref(),
+        Some("kafka-gw.partner-insurtech.cn")
+    );
+    let audit = endpoint(&r, "endpoint:message_queue:audit");
+    assert!(!audit.third_party && audit.confidence.is_none());
+    // PI reaches it: a path starting at the DDL's column.
+    assert!(r.paths.iter().any(
+        |p| p.from == "db/his.sql#patient.idcardno" && p.to == "endpoint:message_queue:claims"
+    ));
+
+    // SDKs: from build coordinates; never from `metadata-map` or a label.
+    let sdks: Vec<&str> = r
+        .endpoints
+        .iter()
+        .filter(|e| e.kind == "sdk")
+        .map(|e| e.id.as_str())
+        .collect();
+    assert_eq!(sdks, ["endpoint:sdk:wechat-pay"]);
+    assert_eq!(
+        endpoint(&r, "endpoint:sdk:wechat-pay").location.file,
+        "pom.xml"
+    );
+}
+
+#[test]
+fn declared_domains_and_sharing_decide_recipients() {
+    let own = project(Some(
+        "version: 1\norganisation:\n  name: 示例医院\n  domains: [partner-insurtech.cn]\n",
+    ));
+    let r = scan(own.path());
+    let claims = endpoint(&r, "endpoint:message_queue:claims");
+    assert!(!claims.third_party && claims.confidence.is_none());
+
+    let shared = project(Some(
+        "version: 1\norganisation:\n  name: 示例医院\n  domains: [hospital.example]\nsharing:\n  - recipient: 保险科技公司\n    endpoint: \"*partner-insurtech*\"\n    role: provided\n",
+    ));
+    let r = scan(shared.path());
+    let claims = endpoint(&r, "endpoint:message_queue:claims");
+    assert!(claims.third_party);
+    assert_eq!(claims.confidence.as_deref(), Some("confirmed"));
+}
