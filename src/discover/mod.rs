@@ -267,7 +267,9 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
 
 /// Why a Java file is generated or vendored code, not the system's own:
 /// under a `target/`, `build/` or `generated/` folder, named
-/// `*.generated.java`, or marked `@Generated` before its first type.
+/// `*.generated.java`, or marked with the generators' `@Generated`
+/// (`javax`/`jakarta.annotation`, not Lombok's coverage marker) before its
+/// first type.
 fn generated_java(path: &Path, rel: &str) -> Option<&'static str> {
     let dirs: Vec<&str> = rel.split('/').collect();
     if dirs[..dirs.len().saturating_sub(1)]
@@ -292,14 +294,20 @@ fn generated_java(path: &Path, rel: &str) -> Option<&'static str> {
         .filter_map(|k| head.find(k))
         .min()
         .unwrap_or(head.len());
-    head[..first_type]
-        .lines()
+    let head = &head[..first_type];
+    const GENERATORS: [&str; 3] = [
+        "javax.annotation.Generated",
+        "jakarta.annotation.Generated",
+        "javax.annotation.processing.Generated",
+    ];
+    let imported = GENERATORS
+        .iter()
+        .any(|g| head.contains(&format!("import {g};")));
+    head.lines()
+        .map(str::trim_start)
         .any(|l| {
-            let l = l.trim_start();
-            l.starts_with("@Generated")
-                || l.starts_with("@javax.annotation.Generated")
-                || l.starts_with("@jakarta.annotation.Generated")
-                || l.starts_with("@javax.annotation.processing.Generated")
+            (imported && l.starts_with("@Generated"))
+                || GENERATORS.iter().any(|g| l.starts_with(&format!("@{g}")))
         })
         .then_some("generated source (@Generated) / 生成的源文件（@Generated），未读取")
 }
