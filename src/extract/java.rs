@@ -211,7 +211,14 @@ pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
         src: text.as_bytes(),
     };
     r.classes(root, &mut facts);
-    r.log_calls(root, &mut facts.log_calls);
+    // Most Java files print nothing.
+    if text.contains("log")
+        || text.contains("Log")
+        || text.contains("LOG")
+        || text.contains("System.")
+    {
+        r.log_calls(root, &mut facts.log_calls);
+    }
     facts
 }
 
@@ -432,13 +439,35 @@ impl<'a> Reader<'a> {
     }
 
     /// The classes, records, enums and interfaces of the file, outer first.
+    /// Only declaration levels are walked (not method bodies: a local or
+    /// anonymous class declares no table or API object).
     fn classes(&self, root: Node<'_>, facts: &mut FileFacts) {
         let mut types = Vec::new();
-        each_node(root, |n| {
-            if matches!(n.kind(), "class_declaration" | "record_declaration") {
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            let kind = n.kind();
+            if matches!(kind, "class_declaration" | "record_declaration") {
                 types.push(n);
             }
-        });
+            if matches!(
+                kind,
+                "program"
+                    | "ERROR"
+                    | "class_declaration"
+                    | "record_declaration"
+                    | "enum_declaration"
+                    | "interface_declaration"
+                    | "class_body"
+                    | "enum_body"
+                    | "enum_body_declarations"
+                    | "interface_body"
+            ) {
+                let mut cursor = n.walk();
+                let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
+                stack.extend(children.into_iter().rev());
+            }
+        }
+        types.sort_by_key(|n| n.start_byte());
         for n in types {
             self.class(n, facts);
         }
