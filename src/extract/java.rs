@@ -187,6 +187,15 @@ pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
         file: file.to_string(),
         ..FileFacts::default()
     };
+    // A lone CR (old Mac line ends) ends a line in Java, not in the
+    // grammar's `//` comments: read as LF, same length, same offsets.
+    let normalized;
+    let text = if text.contains('\r') {
+        normalized = lone_cr_to_lf(text);
+        normalized.as_str()
+    } else {
+        text
+    };
     let Some(tree) = parse(text) else {
         facts.diagnostics.push(Diagnostic {
             file: file.to_string(),
@@ -220,6 +229,24 @@ pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
         r.log_calls(root, &mut facts.log_calls);
     }
     facts
+}
+
+/// The text with every CR not followed by LF replaced by LF.
+fn lone_cr_to_lf(text: &str) -> String {
+    let b = text.as_bytes();
+    let out: Vec<u8> = b
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if c == b'\r' && b.get(i + 1) != Some(&b'\n') {
+                b'\n'
+            } else {
+                c
+            }
+        })
+        .collect();
+    // Only an ASCII byte was swapped for another.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// 1-based line of a node's start.
@@ -1464,5 +1491,15 @@ public class Broken {
         assert_eq!(f.log_calls.len(), 1);
         assert_eq!(f.log_calls[0].scope, "Broken.f");
         assert_eq!(f.log_calls[0].args[0].name, "idCard");
+    }
+
+    #[test]
+    fn old_mac_line_ends_are_line_ends() {
+        let src = "// header\r@TableName(\"t_user\")\rpublic class User {\r    private String mobile; // 手机\r}\r";
+        let f = extract("U.java", src, &Catalog::default());
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        assert_eq!(f.tables.len(), 1);
+        assert_eq!(columns(&f.tables[0]), [("mobile", Some("手机"))]);
+        assert_eq!(f.tables[0].columns[0].location.line, 4);
     }
 }
