@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 c=fuzz/corpus
 mkdir -p "$c/sql_extract" "$c/sql_split" "$c/insert_values" "$c/decl" "$c/rule_pack" "$c/rule_file" "$c/decode" \
-  "$c/spring_config" "$c/logging_xml" "$c/etl_job" "$c/mybatis" "$c/dbt"
+  "$c/spring_config" "$c/logging_xml" "$c/etl_job" "$c/mybatis" "$c/dbt" "$c/java"
 # Writes selector byte $1 followed by file $2 to $3 (the targets whose first
 # byte picks a dialect, file name or reader).
 with_selector() {
@@ -80,5 +80,8 @@ for f in $(find tests/fixtures/dbt -type f | sort); do
     *.md) with_selector 4 "$f" "$c/dbt/$n" ;;
     *.csv) with_selector 5 "$f" "$c/dbt/$n" ;;
   esac
+done
+for f in $(find tests/fixtures examples -name '*.java' -size -64k | sort); do
+  cp "$f" "$c/java/$(echo "$f" | tr / _)"
 done
 echo "seeded: $(find $c -type f | wc -l) files"

@@ -237,6 +237,15 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
                 });
                 continue;
             }
+            if kind == FileKind::Java {
+                if let Some(reason) = generated_java(path, &rel) {
+                    out.skipped.push(SkippedFile {
+                        file: rel,
+                        reason: reason.into(),
+                    });
+                    continue;
+                }
+            }
             out.files.push(FoundFile {
                 rel,
                 path: path.to_path_buf(),
@@ -254,6 +263,53 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
     out.files.sort();
     out.skipped.sort();
     Ok(out)
+}
+
+/// Why a Java file is generated or vendored code, not the system's own:
+/// under a `target/`, `build/` or `generated/` folder, named
+/// `*.generated.java`, or marked with the generators' `@Generated`
+/// (`javax`/`jakarta.annotation`, not Lombok's coverage marker) before its
+/// first type.
+fn generated_java(path: &Path, rel: &str) -> Option<&'static str> {
+    let dirs: Vec<&str> = rel.split('/').collect();
+    if dirs[..dirs.len().saturating_sub(1)]
+        .iter()
+        .any(|d| matches!(*d, "target" | "build" | "generated" | "generated-sources"))
+    {
+        return Some(
+            "generated or build output (target/, build/, generated/) / 生成或构建产物目录，未读取",
+        );
+    }
+    if rel.ends_with(".generated.java") {
+        return Some("generated source (*.generated.java) / 生成的源文件，未读取");
+    }
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(4096).read_to_end(&mut head))
+        .ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let first_type = ["class ", "interface ", "enum ", "record "]
+        .iter()
+        .filter_map(|k| head.find(k))
+        .min()
+        .unwrap_or(head.len());
+    let head = &head[..first_type];
+    const GENERATORS: [&str; 3] = [
+        "javax.annotation.Generated",
+        "jakarta.annotation.Generated",
+        "javax.annotation.processing.Generated",
+    ];
+    let imported = GENERATORS
+        .iter()
+        .any(|g| head.contains(&format!("import {g};")));
+    head.lines()
+        .map(str::trim_start)
+        .any(|l| {
+            (imported && l.starts_with("@Generated"))
+                || GENERATORS.iter().any(|g| l.starts_with(&format!("@{g}")))
+        })
+        .then_some("generated source (@Generated) / 生成的源文件（@Generated），未读取")
 }
 
 /// Files only a dbt project reads: seed CSVs and Markdown `{% docs %}`.

@@ -23,47 +23,44 @@
 //!   `StrUtil.hide`). [`crate::classify::logged::pi_logged`] turns them into `pi_logged` controls
 //!   once the classifier can say which values are PI.
 //!
+//! - Entity classes (`@Entity`/`@Table`/`@TableName`, or fields with
+//!   `@Column`/`@TableField`/`@TableId`/`@Id`) become `table` datasets;
+//!   fields of a superclass in the scanned files are added by [`inherit`].
+//!
 //! The table is `@TableName`/`@Table(name=…)`, else the class name in
-//! snake_case; the column is `@TableField("…")`/`@Column(name=…)`, else the
-//! field name in snake_case. A DTO keeps its class and field names.
+//! snake_case; the column is `@TableField("…")`/`@TableId("…")`/`@Column(name=…)`,
+//! else the field name in snake_case. A DTO keeps its class and field names.
+//!
+//! The source is parsed with tree-sitter's Java grammar; a file that does
+//! not parse is read in part, with a diagnostic at its first error.
 
 use super::catalog::Catalog;
 use super::protection_names::ProtectionNames;
 use super::{ColumnDef, FileFacts, ProtectionRule, TableDef};
-use crate::model::{Control, DatasetKind, LineIndex, Location, Protection};
+use crate::model::{Control, DatasetKind, Diagnostic, DiagnosticLevel, Location, Protection};
 use regex::Regex;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
+use tree_sitter::{Node, Parser, Tree};
 
-/// The compiled patterns the Java reader matches source lines and code with.
+/// The few patterns still matched on names (not on source lines): which
+/// class names are DTOs, which receivers are loggers, which calls mask.
 /// Which class and annotation names declare a protection is data
 /// ([`ProtectionNames`]), not a pattern here.
 struct JavaPatterns {
-    table_name: Regex,
-    class: Regex,
-    field: Regex,
-    column_name: Regex,
-    handler: Regex,
-    json_serializer: Regex,
-    doc_ann: Regex,
     dto_name: Regex,
+    logger: Regex,
     log_call: Regex,
-    method_decl: Regex,
     mask_helper: Regex,
 }
 
 fn patterns() -> &'static JavaPatterns {
     static PATTERNS: OnceLock<JavaPatterns> = OnceLock::new();
     PATTERNS.get_or_init(|| JavaPatterns {
-        table_name: Regex::new(r#"@(?:TableName|Table)\s*\(\s*(?:(?:value|name)\s*=\s*)?"([^"]+)""#).expect("re"),
-        class: Regex::new(r"\b(?:class|record|enum|interface)\s+(\w+)").expect("re"),
-        field: Regex::new(r"^\s*(?:(?:private|protected|public|final|transient)\s+)+([\w<>,.\[\]\s?]+?)\s+(\w+)\s*(?:=[^;]*)?;").expect("re"),
-        column_name: Regex::new(r#"@(?:TableField|Column)\s*\(\s*(?:(?:value|name)\s*=\s*)?"([^"]+)""#).expect("re"),
-        handler: Regex::new(r"(?:typeHandler|converter)\s*=\s*([\w.]+)\.class").expect("re"),
-        json_serializer: Regex::new(r"^@JsonSerialize\s*\(\s*using\s*=\s*([\w.]+)\.class").expect("re"),
-        doc_ann: Regex::new(r#"^@(?:ApiModelProperty|Schema|ApiParam)\s*\(\s*(?:(?:value|description|name)\s*=\s*)?"([^"]+)""#).expect("re"),
         dto_name: Regex::new(r"(?:VO|Vo|DTO|Dto|Response|Resp)$").expect("re"),
+        logger: Regex::new(r"^(?:log|logger|LOG|LOGGER|Log|Logger|[a-z]\w*(?:Log|Logger)|[A-Z][A-Z_]*_LOG(?:GER)?)$").expect("re"),
         log_call: Regex::new(r"\b(?:(?:log|logger|LOG|LOGGER|Log|Logger|[a-z]\w*(?:Log|Logger)|[A-Z][A-Z_]*_LOG(?:GER)?)\s*\.\s*(?:trace|debug|info|warn|error|fatal)|System\s*\.\s*(?:out|err)\s*\.\s*(?:println|print|printf))\s*\(").expect("re"),
-        method_decl: Regex::new(r"(?m)^[ \t]*(?:(?:public|protected|private|static|final|synchronized|abstract|default|native)\s+)*(?:<[^>]*>\s*)?[\w.<>\[\],? ]+?\s+(\w+)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*(?:throws\s+[\w.,\s]+)?\{").expect("re"),
         mask_helper: Regex::new(r"(?i)mask|desensiti|encrypt|redact|tuomin|^hide$").expect("re"),
     })
 }
@@ -108,6 +105,22 @@ pub struct LogArg {
     pub whole: bool,
 }
 
+/// A class of the file as a possible superclass of an entity elsewhere:
+/// its simple name, what it extends and its persistent fields, named as
+/// columns. Resolved across files by [`inherit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct JavaType {
+    /// Simple class name.
+    pub name: String,
+    /// Simple name of the class it extends, without type arguments.
+    pub superclass: Option<String>,
+    /// Index in the file's `tables` of the dataset this class declares
+    /// (an entity), if any.
+    pub table: Option<usize>,
+    /// Its own persistent fields, as columns.
+    pub columns: Vec<ColumnDef>,
+}
+
 /// Words that look like identifiers but never name a printed value.
 const NOT_VALUES: &[&str] = &[
     "new",
@@ -131,6 +144,16 @@ const NOT_VALUES: &[&str] = &[
     "final",
 ];
 
+/// Class annotations that make a class a persistent entity (JPA
+/// `javax`/`jakarta.persistence`, hsweb/easyorm, MyBatis-Plus).
+const ENTITY_ANNOTATIONS: &[&str] = &["Entity", "Table", "TableName"];
+/// Field annotations only a persistent entity's fields carry.
+const COLUMN_ANNOTATIONS: &[&str] = &["Column", "TableField", "TableId", "Id", "EmbeddedId"];
+/// Field annotations of relations, which are no column of the table.
+const RELATION_ANNOTATIONS: &[&str] = &["OneToMany", "ManyToMany", "Transient"];
+/// How many superclasses [`inherit`] climbs.
+const MAX_INHERITANCE: usize = 8;
+
 /// The registry's reader of Java sources.
 pub struct JavaSource;
 
@@ -140,213 +163,823 @@ impl super::registry::Extractor for JavaSource {
     }
 }
 
+/// Parses Java with tree-sitter's grammar; one parser per thread.
+fn parse(text: &str) -> Option<Tree> {
+    thread_local! {
+        static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+    }
+    PARSER.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_java::LANGUAGE.into())
+                .ok()?;
+            *p = Some(parser);
+        }
+        p.as_mut()?.parse(text, None)
+    })
+}
+
 /// Reads one Java source file.
 pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
     let mut facts = FileFacts {
         file: file.to_string(),
         ..FileFacts::default()
     };
-    let r = patterns();
-    // Cheap pre-checks: most Java files declare no protection, no DTO and
-    // print nothing.
-    let lower = text.to_ascii_lowercase();
-    let protection_words = ProtectionNames::builtin().mentioned_in(&lower);
-    let has_dto = r
-        .class
-        .captures_iter(text)
-        .any(|c| r.dto_name.is_match(&c[1]));
-    if protection_words || has_dto {
-        read_classes(file, text, &mut facts);
+    // A lone CR (old Mac line ends) ends a line in Java, not in the
+    // grammar's `//` comments: read as LF, same length, same offsets.
+    let normalized;
+    let text = if text.contains('\r') {
+        normalized = lone_cr_to_lf(text);
+        normalized.as_str()
+    } else {
+        text
+    };
+    let Some(tree) = parse(text) else {
+        facts.diagnostics.push(Diagnostic {
+            file: file.to_string(),
+            line: 1,
+            severity: DiagnosticLevel::Error,
+            message: "Java source could not be parsed / 无法解析该 Java 源文件".into(),
+        });
+        return facts;
+    };
+    let root = tree.root_node();
+    if root.has_error() {
+        let line = first_error(root).map_or(1, |n| row(n));
+        facts.diagnostics.push(Diagnostic {
+            file: file.to_string(),
+            line,
+            severity: DiagnosticLevel::Warning,
+            message: "Java syntax error: the file is read in part, around the error / Java 语法错误：该文件仅部分读取（错误处附近跳过）".into(),
+        });
     }
-    if lower.contains("log") || text.contains("System.") {
-        facts.log_calls = log_calls(file, text);
+    let r = Reader {
+        file,
+        src: text.as_bytes(),
+    };
+    r.classes(root, &mut facts);
+    // Most Java files print nothing.
+    if text.contains("log")
+        || text.contains("Log")
+        || text.contains("LOG")
+        || text.contains("System.")
+    {
+        r.log_calls(root, &mut facts.log_calls);
     }
-    if super::java_security::worth_reading(&lower) {
+    // The security controls of self-check packs (a text pass of its own,
+    // cheap to rule out: most files name none of its triggers).
+    if super::java_security::worth_reading(&text.to_ascii_lowercase()) {
         super::java_security::read(file, text, &code_only(text), &mut facts);
     }
     facts
 }
 
-/// The annotated fields of entity and DTO classes.
-fn read_classes(file: &str, text: &str, facts: &mut FileFacts) {
-    let r = patterns();
-    let mut pending_table: Option<String> = None;
-    let mut table: Option<String> = None;
-    // Index in `facts.tables` of the DTO class being read, if any.
-    let mut dto: Option<usize> = None;
-    let mut annotations: Vec<(String, u32)> = Vec::new();
-    let mut doc = String::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = u32::try_from(n + 1).unwrap_or(u32::MAX);
-        let t = raw.trim();
-        if t.is_empty() {
-            continue;
-        }
-        if t.starts_with("//") || t.starts_with('*') || t.starts_with("/*") {
-            // Javadoc above a DTO field documents it like a column comment.
-            let words = t
-                .trim_start_matches('/')
-                .trim_start_matches('*')
-                .trim_end_matches('/')
-                .trim_end_matches('*')
-                .trim();
-            if !words.is_empty() && !words.starts_with('@') {
-                if !doc.is_empty() {
-                    doc.push(' ');
-                }
-                doc.push_str(words);
+/// The text with every CR not followed by LF replaced by LF.
+fn lone_cr_to_lf(text: &str) -> String {
+    let b = text.as_bytes();
+    let out: Vec<u8> = b
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if c == b'\r' && b.get(i + 1) != Some(&b'\n') {
+                b'\n'
+            } else {
+                c
             }
+        })
+        .collect();
+    // Only an ASCII byte was swapped for another.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// 1-based line of a node's start.
+fn row(n: Node<'_>) -> u32 {
+    u32::try_from(n.start_position().row + 1).unwrap_or(u32::MAX)
+}
+
+/// The first `ERROR` or missing node in source order.
+fn first_error(root: Node<'_>) -> Option<Node<'_>> {
+    let mut cursor = root.walk();
+    loop {
+        let n = cursor.node();
+        if n.is_error() || n.is_missing() {
+            return Some(n);
+        }
+        if n.has_error() && cursor.goto_first_child() {
             continue;
         }
-        if let Some(c) = r.table_name.captures(t) {
-            pending_table = Some(c[1].to_string());
-        }
-        if t.starts_with('@') {
-            if let Some(c) = r.doc_ann.captures(t) {
-                doc = c[1].to_string();
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
             }
-            annotations.push((t.to_string(), line));
-            continue;
-        }
-        if let Some(c) = r.class.captures(t) {
-            let name = c[1].to_string();
-            dto = None;
-            if r.dto_name.is_match(&name) && !t.contains("interface ") && !t.contains("enum ") {
-                facts.tables.push(TableDef {
-                    name: name.clone(),
-                    kind: DatasetKind::Api,
-                    comment: (!doc.is_empty()).then(|| doc.clone()),
-                    location: Location::line(file, line),
-                    columns: Vec::new(),
-                    recovered: false,
-                });
-                dto = Some(facts.tables.len() - 1);
-            } else if table.is_none() {
-                table = Some(pending_table.take().unwrap_or_else(|| snake(&name)));
+            if !cursor.goto_parent() {
+                return None;
             }
-            annotations.clear();
-            doc.clear();
-            continue;
         }
-        let Some(f) = r.field.captures(t).filter(|_| !t.contains(" static ")) else {
-            annotations.clear();
-            doc.clear();
-            continue;
-        };
-        let field = f[2].to_string();
-        if let Some(i) = dto {
-            read_dto_field(
-                file,
-                &mut facts.tables[i],
-                &f[1],
-                &field,
-                &doc,
-                &annotations,
-                line,
-                &mut facts.protections,
-            );
-        } else {
-            read_entity_field(file, table.as_deref(), &field, &annotations, facts);
-        }
-        annotations.clear();
-        doc.clear();
     }
+}
+
+/// Every node below `root` in source order, without recursion (a hostile
+/// file nests deeper than a stack).
+fn each_node<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
+    let mut cursor = root.walk();
+    loop {
+        f(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// An annotation as written: simple name, its whole text on one line
+/// (for the protection vocabulary), and its literal arguments.
+struct Annotation {
+    name: String,
+    text: String,
+    line: u32,
+    /// `key → string value`; a positional value is `value`.
+    args: Vec<(String, String)>,
+    /// `key → value as written` for non-string values (`exist = false`,
+    /// `typeHandler = X.class`).
+    raw: Vec<(String, String)>,
+}
+
+impl Annotation {
+    fn arg(&self, keys: &[&str]) -> Option<&str> {
+        keys.iter().find_map(|k| {
+            self.args
+                .iter()
+                .find(|(key, v)| key == k && !v.trim().is_empty())
+                .map(|(_, v)| v.as_str())
+        })
+    }
+
+    fn raw(&self, key: &str) -> Option<&str> {
+        self.raw
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn is(&self, names: &[&str]) -> bool {
+        names.contains(&self.name.as_str())
+    }
+}
+
+/// A declared field (or record component) with what is written around it.
+struct FieldDecl {
+    name: String,
+    java_type: String,
+    annotations: Vec<Annotation>,
+    /// Comment above or on the line, cleaned.
+    doc: Option<String>,
+    line: u32,
+    skip_persistent: bool,
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    src: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn text(&self, n: Node<'_>) -> &'a str {
+        std::str::from_utf8(&self.src[n.byte_range()]).unwrap_or("")
+    }
+
+    /// The annotations among a declaration's `modifiers`, and whether a
+    /// keyword modifier (`static`, `transient`, `abstract`) is present.
+    fn modifiers(&self, decl: Node<'_>) -> (Vec<Annotation>, Vec<&'a str>) {
+        let mut anns = Vec::new();
+        let mut words = Vec::new();
+        let mut cursor = decl.walk();
+        let Some(mods) = decl.children(&mut cursor).find(|c| c.kind() == "modifiers") else {
+            return (anns, words);
+        };
+        let mut c2 = mods.walk();
+        for m in mods.children(&mut c2) {
+            match m.kind() {
+                "annotation" | "marker_annotation" => anns.push(self.annotation(m)),
+                k if !m.is_named() => words.push(k_static(k)),
+                _ => {}
+            }
+        }
+        (anns, words)
+    }
+
+    fn annotation(&self, n: Node<'_>) -> Annotation {
+        let name = n
+            .child_by_field_name("name")
+            .map(|x| self.text(x))
+            .unwrap_or("");
+        let name = name.rsplit('.').next().unwrap_or(name).to_string();
+        let text = self
+            .text(n)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut args = Vec::new();
+        let mut raw = Vec::new();
+        if let Some(list) = n.child_by_field_name("arguments") {
+            let mut cursor = list.walk();
+            for a in list.named_children(&mut cursor) {
+                let (key, value) = if a.kind() == "element_value_pair" {
+                    let key = a
+                        .child_by_field_name("key")
+                        .map(|k| self.text(k).to_string())
+                        .unwrap_or_default();
+                    (key, a.child_by_field_name("value"))
+                } else if a.kind().ends_with("comment") {
+                    continue;
+                } else {
+                    ("value".to_string(), Some(a))
+                };
+                let Some(value) = value else { continue };
+                match self.string(value) {
+                    Some(s) => args.push((key, s)),
+                    None => raw.push((key, self.text(value).to_string())),
+                }
+            }
+        }
+        Annotation {
+            name,
+            text,
+            line: row(n),
+            args,
+            raw,
+        }
+    }
+
+    /// The value of a string literal, or of literals joined with `+`.
+    fn string(&self, n: Node<'_>) -> Option<String> {
+        match n.kind() {
+            "string_literal" => {
+                let t = self.text(n);
+                let t = t.strip_prefix("\"\"\"").unwrap_or(t);
+                let t = t.strip_suffix("\"\"\"").unwrap_or(t);
+                Some(t.trim_matches('"').to_string())
+            }
+            "binary_expression" => {
+                let l = self.string(n.child_by_field_name("left")?)?;
+                let r = self.string(n.child_by_field_name("right")?)?;
+                Some(l + &r)
+            }
+            "parenthesized_expression" => self.string(n.named_child(0)?),
+            _ => None,
+        }
+    }
+
+    /// The comment documenting a declaration: the comments right above it
+    /// (Javadoc or `//`), else a `//` comment on its last line.
+    fn doc(&self, decl: Node<'_>) -> Option<String> {
+        let mut above: Vec<&str> = Vec::new();
+        let mut at = decl;
+        let mut expect_row = decl.start_position().row;
+        while let Some(p) = at.prev_sibling() {
+            if !p.kind().ends_with("comment") || p.end_position().row + 1 < expect_row {
+                break;
+            }
+            above.push(self.text(p));
+            expect_row = p.start_position().row;
+            at = p;
+        }
+        above.reverse();
+        let text = above.iter().map(|c| clean_comment(c)).collect::<Vec<_>>();
+        let text = text
+            .iter()
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() {
+            return Some(text);
+        }
+        let next = decl.next_sibling()?;
+        (next.kind() == "line_comment" && next.start_position().row == decl.end_position().row)
+            .then(|| clean_comment(self.text(next)))
+            .filter(|t| !t.is_empty())
+    }
+
+    /// The classes, records, enums and interfaces of the file, outer first.
+    /// Only declaration levels are walked (not method bodies: a local or
+    /// anonymous class declares no table or API object).
+    fn classes(&self, root: Node<'_>, facts: &mut FileFacts) {
+        let mut types = Vec::new();
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            let kind = n.kind();
+            if matches!(kind, "class_declaration" | "record_declaration") {
+                types.push(n);
+            }
+            if matches!(
+                kind,
+                "program"
+                    | "ERROR"
+                    | "class_declaration"
+                    | "record_declaration"
+                    | "enum_declaration"
+                    | "interface_declaration"
+                    | "class_body"
+                    | "enum_body"
+                    | "enum_body_declarations"
+                    | "interface_body"
+            ) {
+                let mut cursor = n.walk();
+                let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
+                stack.extend(children.into_iter().rev());
+            }
+        }
+        types.sort_by_key(|n| n.start_byte());
+        for n in types {
+            self.class(n, facts);
+        }
+    }
+
+    fn fields(&self, class: Node<'_>) -> Vec<FieldDecl> {
+        let mut out = Vec::new();
+        if class.kind() == "record_declaration" {
+            let Some(params) = class.child_by_field_name("parameters") else {
+                return out;
+            };
+            let mut cursor = params.walk();
+            for p in params.named_children(&mut cursor) {
+                if p.kind() != "formal_parameter" {
+                    continue;
+                }
+                let (Some(name), Some(ty)) =
+                    (p.child_by_field_name("name"), p.child_by_field_name("type"))
+                else {
+                    continue;
+                };
+                let (annotations, _) = self.modifiers(p);
+                out.push(FieldDecl {
+                    name: self.text(name).to_string(),
+                    java_type: self.text(ty).to_string(),
+                    annotations,
+                    doc: None,
+                    line: row(p),
+                    skip_persistent: false,
+                });
+            }
+            return out;
+        }
+        let Some(body) = class.child_by_field_name("body") else {
+            return out;
+        };
+        let mut cursor = body.walk();
+        for f in body.named_children(&mut cursor) {
+            if f.kind() != "field_declaration" {
+                continue;
+            }
+            let (annotations, words) = self.modifiers(f);
+            if words.contains(&"static") {
+                continue;
+            }
+            let skip_persistent = words.contains(&"transient")
+                || annotations.iter().any(|a| {
+                    a.is(RELATION_ANNOTATIONS)
+                        || (a.is(&["TableField"]) && a.raw("exist").is_some_and(|v| v == "false"))
+                });
+            let Some(ty) = f.child_by_field_name("type") else {
+                continue;
+            };
+            let doc = self.doc(f);
+            let mut c2 = f.walk();
+            for d in f.children_by_field_name("declarator", &mut c2) {
+                let Some(name) = d.child_by_field_name("name") else {
+                    continue;
+                };
+                out.push(FieldDecl {
+                    name: self.text(name).to_string(),
+                    java_type: self.text(ty).to_string(),
+                    annotations: annotations
+                        .iter()
+                        .map(|a| Annotation {
+                            name: a.name.clone(),
+                            text: a.text.clone(),
+                            line: a.line,
+                            args: a.args.clone(),
+                            raw: a.raw.clone(),
+                        })
+                        .collect(),
+                    doc: doc.clone(),
+                    line: row(name),
+                    skip_persistent,
+                });
+            }
+        }
+        out
+    }
+
+    fn class(&self, n: Node<'_>, facts: &mut FileFacts) {
+        let r = patterns();
+        let Some(name_node) = n.child_by_field_name("name") else {
+            return;
+        };
+        let name = self.text(name_node);
+        let (anns, words) = self.modifiers(n);
+        let fields = self.fields(n);
+        let table_comment = anns
+            .iter()
+            .find_map(|a| match a.name.as_str() {
+                "ApiModel" => a.arg(&["description", "value"]),
+                "Schema" => a.arg(&["description", "title"]),
+                "Comment" => a.arg(&["value"]),
+                _ => None,
+            })
+            .map(str::to_string)
+            .or_else(|| self.doc(n));
+        let location = Location::line(self.file, row(name_node));
+        if r.dto_name.is_match(name) {
+            let mut t = TableDef {
+                name: name.to_string(),
+                kind: DatasetKind::Api,
+                comment: table_comment,
+                location,
+                columns: Vec::new(),
+                recovered: false,
+            };
+            for f in &fields {
+                read_dto_field(self.file, &mut t, f, &mut facts.protections);
+            }
+            facts.tables.push(t);
+            return;
+        }
+        let declared = anns.iter().any(|a| a.is(ENTITY_ANNOTATIONS));
+        let table = anns
+            .iter()
+            .filter(|a| a.is(&["Table", "TableName"]))
+            .find_map(|a| a.arg(&["name", "value"]))
+            .map(str::to_string)
+            .unwrap_or_else(|| snake(name));
+        let columns: Vec<ColumnDef> = fields
+            .iter()
+            .filter(|f| !f.skip_persistent)
+            .map(|f| ColumnDef {
+                name: column_name(f),
+                data_type: Some(f.java_type.trim().to_ascii_lowercase()),
+                comment: field_comment(f),
+                location: Location::line(self.file, f.line),
+            })
+            .collect();
+        for f in &fields {
+            read_entity_field(self.file, &table, f, facts);
+        }
+        let is_entity = !anns
+            .iter()
+            .any(|a| a.is(&["MappedSuperclass", "Embeddable"]))
+            && (declared
+                || (!words.contains(&"abstract")
+                    && fields
+                        .iter()
+                        .any(|f| f.annotations.iter().any(|a| a.is(COLUMN_ANNOTATIONS)))));
+        let superclass = n
+            .child_by_field_name("superclass")
+            .and_then(|s| s.named_child(0))
+            .map(|t| {
+                let t = self.text(t);
+                let t = t.split('<').next().unwrap_or(t);
+                t.rsplit('.').next().unwrap_or(t).trim().to_string()
+            });
+        let mut index = None;
+        if is_entity {
+            facts.tables.push(TableDef {
+                name: table,
+                kind: DatasetKind::Table,
+                comment: table_comment,
+                location,
+                columns: columns.clone(),
+                recovered: n.has_error(),
+            });
+            index = Some(facts.tables.len() - 1);
+        }
+        if index.is_some() || superclass.is_some() || !columns.is_empty() {
+            facts.java_types.push(JavaType {
+                name: name.to_string(),
+                superclass,
+                table: index,
+                columns,
+            });
+        }
+    }
+
+    /// Every log call of the file with the values it prints.
+    fn log_calls(&self, root: Node<'_>, out: &mut Vec<LogCall>) {
+        let r = patterns();
+        // In a broken file the parser may read as code what a lexer would
+        // keep in an unclosed comment or literal: such calls are dropped.
+        let blanked = root
+            .has_error()
+            .then(|| code_only(std::str::from_utf8(self.src).unwrap_or("")));
+        each_node(root, |n| {
+            if n.kind() != "method_invocation" {
+                return;
+            }
+            if blanked
+                .as_ref()
+                .is_some_and(|b| b.as_bytes().get(n.start_byte()) != self.src.get(n.start_byte()))
+            {
+                return;
+            }
+            let (Some(object), Some(method), Some(args)) = (
+                n.child_by_field_name("object"),
+                n.child_by_field_name("name"),
+                n.child_by_field_name("arguments"),
+            ) else {
+                return;
+            };
+            let method = self.text(method);
+            let object = self.text(object);
+            let object: String = object.split_whitespace().collect();
+            let receiver = object.rsplit('.').next().unwrap_or(&object);
+            let is_log = (r.logger.is_match(receiver)
+                && matches!(
+                    method,
+                    "trace" | "debug" | "info" | "warn" | "error" | "fatal"
+                ))
+                || (matches!(object.as_str(), "System.out" | "System.err")
+                    && matches!(method, "println" | "print" | "printf"));
+            if !is_log {
+                return;
+            }
+            let text = self.text(args);
+            let inner = text.strip_prefix('(').unwrap_or(text);
+            let inner = inner.strip_suffix(')').unwrap_or(inner);
+            let args = printed_values(&code_only(inner));
+            if args.is_empty() {
+                return;
+            }
+            out.push(LogCall {
+                scope: self.scope(n),
+                args,
+                location: Location::line(self.file, row(n)),
+            });
+        });
+        // Code the parser could not make sense of (`ERROR` nodes) is still
+        // searched for log calls, by their shape, so a broken file keeps
+        // what it prints.
+        let mut errors = Vec::new();
+        each_node(root, |n| {
+            if n.is_error() && !n.parent().is_some_and(|p| p.is_error()) {
+                errors.push(n);
+            }
+        });
+        let found: Vec<u32> = out.iter().map(|c| c.location.line).collect();
+        for e in errors {
+            let code = code_only(self.text(e));
+            for m in r.log_call.find_iter(&code) {
+                let line = row(e) + count_lines(&code[..m.start()]);
+                let open = m.end() - 1;
+                let close = closing_paren(&code, open);
+                let args = printed_values(&code[open + 1..close.max(open + 1)]);
+                if args.is_empty() || found.contains(&line) {
+                    continue;
+                }
+                out.push(LogCall {
+                    scope: self.scope(e),
+                    args,
+                    location: Location::line(self.file, line),
+                });
+            }
+        }
+        out.sort_by_key(|c| c.location.line);
+    }
+
+    /// `Class.method` around a node (`Class` in a constructor or field
+    /// initialiser; the file name outside any class).
+    fn scope(&self, n: Node<'_>) -> String {
+        let mut method = None;
+        let mut class = None;
+        let mut at = n.parent();
+        while let Some(p) = at {
+            match p.kind() {
+                "method_declaration" if method.is_none() && class.is_none() => {
+                    method = p.child_by_field_name("name").map(|x| self.text(x));
+                }
+                "constructor_declaration" | "compact_constructor_declaration"
+                    if method.is_none() && class.is_none() =>
+                {
+                    method = Some("");
+                }
+                "class_declaration"
+                | "record_declaration"
+                | "enum_declaration"
+                | "interface_declaration" => {
+                    class = p.child_by_field_name("name").map(|x| self.text(x));
+                    break;
+                }
+                _ => {}
+            }
+            at = p.parent();
+        }
+        match (class, method) {
+            (Some(c), Some(m)) if !m.is_empty() => format!("{c}.{m}"),
+            (Some(c), _) => c.to_string(),
+            (None, Some(m)) if !m.is_empty() => m.to_string(),
+            _ => self
+                .file
+                .rsplit('/')
+                .next()
+                .unwrap_or(self.file)
+                .to_string(),
+        }
+    }
+}
+
+/// Line breaks in a text.
+fn count_lines(text: &str) -> u32 {
+    u32::try_from(text.bytes().filter(|&b| b == b'\n').count()).unwrap_or(u32::MAX)
+}
+
+/// A keyword modifier as a `'static` string (the ones the reader asks about).
+fn k_static(k: &str) -> &'static str {
+    match k {
+        "static" => "static",
+        "transient" => "transient",
+        "abstract" => "abstract",
+        _ => "",
+    }
+}
+
+/// A comment's words without its markers and Javadoc tags.
+fn clean_comment(c: &str) -> String {
+    let c = c.trim();
+    let c = c
+        .strip_prefix("/**")
+        .or_else(|| c.strip_prefix("/*"))
+        .or_else(|| c.strip_prefix("//"))
+        .unwrap_or(c);
+    let c = c.strip_suffix("*/").unwrap_or(c);
+    c.lines()
+        .map(|l| l.trim().trim_start_matches('*').trim())
+        .take_while(|l| !l.starts_with('@'))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The column a field is stored in: `@TableField("…")`, `@TableId("…")`,
+/// `@Column(name = "…")`, else the field name in snake_case.
+fn column_name(f: &FieldDecl) -> String {
+    f.annotations
+        .iter()
+        .find_map(|a| match a.name.as_str() {
+            "TableField" | "TableId" => a.arg(&["value"]),
+            "Column" => a.arg(&["name", "value"]),
+            _ => None,
+        })
+        .map(|c| c.trim_matches('`').to_string())
+        .unwrap_or_else(|| snake(&f.name))
+}
+
+/// What documents a field: `@ApiModelProperty(value/notes)`,
+/// `@Schema(description)`, `@Comment`, `@ApiParam`, else its comment.
+fn field_comment(f: &FieldDecl) -> Option<String> {
+    f.annotations
+        .iter()
+        .find_map(|a| match a.name.as_str() {
+            "ApiModelProperty" => a.arg(&["value", "notes"]),
+            "Schema" => a.arg(&["description", "title"]),
+            "Comment" | "ApiParam" => a.arg(&["value"]),
+            _ => None,
+        })
+        .map(str::to_string)
+        .or_else(|| f.doc.clone())
 }
 
 /// One field of a DTO class: a column of the `api` dataset, masked when an
 /// annotation masks it on output.
-#[allow(clippy::too_many_arguments)]
 fn read_dto_field(
     file: &str,
     dto: &mut TableDef,
-    java_type: &str,
-    field: &str,
-    doc: &str,
-    annotations: &[(String, u32)],
-    line: u32,
+    f: &FieldDecl,
     protections: &mut Vec<ProtectionRule>,
 ) {
-    let r = patterns();
-    if annotations
-        .iter()
-        .any(|(a, _)| a.starts_with("@JsonIgnore"))
-    {
+    if f.annotations.iter().any(|a| a.name == "JsonIgnore") {
         return;
     }
     dto.columns.push(ColumnDef {
-        name: field.to_string(),
-        data_type: Some(java_type.trim().to_ascii_lowercase()),
-        comment: (!doc.is_empty()).then(|| doc.to_string()),
-        location: Location::line(file, line),
+        name: f.name.clone(),
+        data_type: Some(f.java_type.trim().to_ascii_lowercase()),
+        comment: field_comment(f),
+        location: Location::line(file, f.line),
     });
     let names = ProtectionNames::builtin();
-    for (a, at) in annotations {
-        let serializer = r
-            .json_serializer
-            .captures(a)
-            .is_some_and(|c| names.serializer_masks(&c[1]));
-        let protection = if names.annotation_encrypts(a) {
+    for a in &f.annotations {
+        let serializer = a.name == "JsonSerialize"
+            && a.raw("using")
+                .and_then(|u| u.strip_suffix(".class"))
+                .is_some_and(|c| names.serializer_masks(c));
+        let protection = if names.annotation_encrypts(&a.text) {
             Protection::Encrypted
-        } else if serializer || names.annotation_masks_output(a) {
+        } else if serializer || names.annotation_masks_output(&a.text) {
             Protection::Masked
         } else {
             continue;
         };
         protections.push(ProtectionRule {
             table: Some(dto.name.clone()),
-            column: field.to_string(),
+            column: f.name.clone(),
             protection,
             kind: "output_masking".into(),
-            location: Location::line(file, *at),
+            location: Location::line(file, a.line),
         });
     }
 }
 
 /// One field of an entity class: encryption declared for its column.
-fn read_entity_field(
-    file: &str,
-    table: Option<&str>,
-    field: &str,
-    annotations: &[(String, u32)],
-    facts: &mut FileFacts,
-) {
-    let r = patterns();
-    let column = annotations
-        .iter()
-        .find_map(|(a, _)| r.column_name.captures(a).map(|c| c[1].to_string()))
-        .unwrap_or_else(|| snake(field));
+fn read_entity_field(file: &str, table: &str, f: &FieldDecl, facts: &mut FileFacts) {
+    let column = column_name(f);
     let names = ProtectionNames::builtin();
-    for (a, at) in annotations {
-        let by_handler = r
-            .handler
-            .captures(a)
-            .and_then(|c| names.type_handler(&c[1]))
+    for a in &f.annotations {
+        let by_handler = ["typeHandler", "converter"]
+            .iter()
+            .find_map(|k| a.raw(k))
+            .and_then(|h| h.strip_suffix(".class"))
+            .and_then(|c| names.type_handler(c))
             .map(|protection| (protection, "type_handler"));
         let by_annotation = names
-            .annotation_encrypts(a)
+            .annotation_encrypts(&a.text)
             .then_some((Protection::Encrypted, "encrypt_annotation"));
         if let Some((protection, kind)) = by_handler.or(by_annotation) {
             facts.protections.push(ProtectionRule {
-                table: table.map(str::to_string),
+                table: Some(table.to_string()),
                 column: column.clone(),
                 protection,
                 kind: kind.into(),
-                location: Location::line(file, *at),
+                location: Location::line(file, a.line),
             });
-        } else if names.annotation_masks_output(a) {
+        } else if names.annotation_masks_output(&a.text) {
             facts.controls.push(Control {
                 kind: "output_masking".into(),
                 value_days: None,
-                subject: Some(match table {
-                    Some(t) => format!("{t}.{column}"),
-                    None => column.clone(),
-                }),
-                location: Location::line(file, *at),
-                value: Some(a.split('(').next().unwrap_or(a).to_string()),
+                subject: Some(format!("{table}.{column}")),
+                location: Location::line(file, a.line),
+                value: Some(a.text.split('(').next().unwrap_or(&a.text).to_string()),
                 profile: None,
                 amount: None,
             });
         }
+    }
+}
+
+/// Adds to each entity dataset the persistent fields of its superclasses
+/// found among the scanned files (by simple name, first in path order;
+/// at most [`MAX_INHERITANCE`] levels). A superclass outside the scanned
+/// files (a library's `GenericEntity`) adds nothing.
+pub fn inherit(files: &mut [FileFacts]) {
+    let mut by_name: HashMap<&str, &JavaType> = HashMap::new();
+    for t in files.iter().flat_map(|f| &f.java_types) {
+        by_name.entry(t.name.as_str()).or_insert(t);
+    }
+    let mut added: Vec<(usize, usize, Vec<ColumnDef>)> = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        for t in &f.java_types {
+            let Some(ti) = t.table else { continue };
+            let mut inherited: Vec<ColumnDef> = Vec::new();
+            let mut next = t.superclass.as_deref();
+            let mut seen = vec![t.name.as_str()];
+            for _ in 0..MAX_INHERITANCE {
+                let Some(base) = next.and_then(|n| by_name.get(n)) else {
+                    break;
+                };
+                if seen.contains(&base.name.as_str()) {
+                    break;
+                }
+                seen.push(&base.name);
+                let mut cols = base.columns.clone();
+                cols.append(&mut inherited);
+                inherited = cols;
+                next = base.superclass.as_deref();
+            }
+            if !inherited.is_empty() {
+                added.push((fi, ti, inherited));
+            }
+        }
+    }
+    for (fi, ti, inherited) in added {
+        let table = &mut files[fi].tables[ti];
+        let mut columns: Vec<ColumnDef> = inherited
+            .into_iter()
+            .filter(|c| {
+                !table
+                    .columns
+                    .iter()
+                    .any(|o| o.name.eq_ignore_ascii_case(&c.name))
+            })
+            .collect();
+        columns.append(&mut table.columns);
+        table.columns = columns;
     }
 }
 
@@ -565,67 +1198,6 @@ fn printed_values(args: &str) -> Vec<LogArg> {
     out
 }
 
-/// Every log call of a Java file with the values it prints.
-fn log_calls(file: &str, text: &str) -> Vec<LogCall> {
-    let r = patterns();
-    let code = code_only(text);
-    let lines = LineIndex::new(&code);
-    let classes: Vec<(usize, &str)> = r
-        .class
-        .captures_iter(&code)
-        .filter_map(|c| c.get(1).map(|m| (m.start(), m.as_str())))
-        .collect();
-    let methods: Vec<(usize, &str)> = r
-        .method_decl
-        .captures_iter(&code)
-        .filter_map(|c| c.get(1))
-        .filter(|m| {
-            ![
-                "if",
-                "for",
-                "while",
-                "switch",
-                "catch",
-                "synchronized",
-                "return",
-                "new",
-                "else",
-            ]
-            .contains(&m.as_str())
-        })
-        .map(|m| (m.start(), m.as_str()))
-        .collect();
-    let last_before = |list: &[(usize, &'_ str)], at: usize| {
-        list.iter()
-            .take_while(|(p, _)| *p < at)
-            .last()
-            .map(|(_, n)| n.to_string())
-    };
-    let mut out = Vec::new();
-    for m in r.log_call.find_iter(&code) {
-        let open = m.end() - 1;
-        let close = closing_paren(&code, open);
-        let args = printed_values(&code[open + 1..close.max(open + 1)]);
-        if args.is_empty() {
-            continue;
-        }
-        let class = last_before(&classes, m.start());
-        let method = last_before(&methods, m.start());
-        let scope = match (class, method) {
-            (Some(c), Some(m)) if c != m => format!("{c}.{m}"),
-            (Some(c), _) => c,
-            (None, Some(m)) => m,
-            (None, None) => file.rsplit('/').next().unwrap_or(file).to_string(),
-        };
-        out.push(LogCall {
-            scope,
-            args,
-            location: Location::line(file, lines.line(m.start())),
-        });
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -715,7 +1287,7 @@ public class Member {
     }
 }
 "#;
-        let calls = log_calls("S.java", src);
+        let calls = extract("S.java", src, &Catalog::default()).log_calls;
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].scope, "SmsSender.send");
         assert_eq!(calls[0].location.line, 6);
@@ -760,7 +1332,8 @@ public class Member {
             ("log.info(\"unterminated, 手机 phone", &[]),
             (
                 "class 中文VO { private String 手机; }\nlog.warn(中.getPhone(), '\\",
-                &[("中文VO", 2, "phone")],
+                // The call stands outside the class: its scope is the file.
+                &[("X.java", 2, "phone")],
             ),
             ("/* never closed log.info(phone)", &[]),
             ("\"\"\" text block log.info(phone)", &[]),
@@ -781,5 +1354,158 @@ public class Member {
         }
         let f = extract("X.java", "log.info(\"x\", mobile", &Catalog::default());
         assert_eq!(f.log_calls[0].args[0].name, "mobile");
+    }
+
+    fn columns(t: &TableDef) -> Vec<(&str, Option<&str>)> {
+        t.columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.comment.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn entities_become_datasets_with_columns_and_comments() {
+        let src = r#"package x;
+/** 会员 */
+@Data @Entity
+@Table(
+    name = "t_member")
+public class Member extends BaseEntity<String> {
+    private static final long serialVersionUID = 1L;
+    @Column(name = "id_no",
+            length = 18)
+    @ApiModelProperty(value = "身份证号")
+    private String idCard;
+    /** 手机号 */
+    private String mobilePhone;
+    private String realName; // 姓名
+    private transient String cache;
+    @Transient
+    private String shown;
+    @Schema(description = "住址")
+    private Map<String, List<String>> homeAddress;
+    public static class Inner { private String x; }
+    public enum Kind { A, B; private String label; }
+}
+
+@TableName("sys_user")
+@ApiModel(description = "用户")
+class SysUser {
+    @TableId(value = "user_id")
+    private Long id;
+    @TableField(value = "nick", exist = true)
+    private String nickName;
+    @TableField(exist = false)
+    private String roleNames;
+}
+
+class PlainMpEntity {
+    @TableField("email")
+    private String mail;
+}
+"#;
+        let f = extract("M.java", src, &Catalog::default());
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        let names: Vec<(&str, DatasetKind)> =
+            f.tables.iter().map(|t| (t.name.as_str(), t.kind)).collect();
+        assert_eq!(
+            names,
+            [
+                ("t_member", DatasetKind::Table),
+                ("sys_user", DatasetKind::Table),
+                ("plain_mp_entity", DatasetKind::Table)
+            ]
+        );
+        let m = &f.tables[0];
+        assert_eq!(m.comment.as_deref(), Some("会员"));
+        assert_eq!(m.location.line, 6);
+        assert_eq!(
+            columns(m),
+            [
+                ("id_no", Some("身份证号")),
+                ("mobile_phone", Some("手机号")),
+                ("real_name", Some("姓名")),
+                ("home_address", Some("住址")),
+            ]
+        );
+        assert_eq!(m.columns[0].location.line, 11);
+        let u = &f.tables[1];
+        assert_eq!(u.comment.as_deref(), Some("用户"));
+        assert_eq!(columns(u), [("user_id", None), ("nick", None)]);
+        assert_eq!(columns(&f.tables[2]), [("email", None)]);
+        let member = f.java_types.iter().find(|t| t.name == "Member").unwrap();
+        assert_eq!(member.superclass.as_deref(), Some("BaseEntity"));
+    }
+
+    #[test]
+    fn plain_classes_enums_and_interfaces_are_no_datasets() {
+        let src = r#"
+public abstract class BaseEntity { @Column(name = "id") private Long id; }
+public class Helper { private String phone; }
+public enum Status { ON; private String idCard; }
+public interface Api { String MOBILE = "m"; }
+"#;
+        let f = extract("H.java", src, &Catalog::default());
+        assert!(f.tables.is_empty(), "{:?}", f.tables);
+        assert_eq!(f.java_types.len(), 2);
+    }
+
+    #[test]
+    fn superclass_fields_found_in_scanned_files_are_inherited() {
+        let base = r#"@MappedSuperclass
+public abstract class BaseEntity extends Root {
+    @TableField("create_by")
+    private String createBy;
+}"#;
+        let root = "public class Root { private Long id; }";
+        let entity = r#"@TableName("t_order")
+public class Order extends BaseEntity {
+    private String consignee;
+    private Long id;
+}
+@TableName("t_other")
+public class Other extends GenericEntity<String> { private String name; }"#;
+        let mut files = vec![
+            extract("a/BaseEntity.java", base, &Catalog::default()),
+            extract("b/Order.java", entity, &Catalog::default()),
+            extract("c/Root.java", root, &Catalog::default()),
+        ];
+        assert!(files[0].tables.is_empty());
+        inherit(&mut files);
+        let got: Vec<&str> = files[1].tables[0]
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(got, ["create_by", "consignee", "id"]);
+        assert_eq!(files[1].tables[1].columns.len(), 1);
+    }
+
+    #[test]
+    fn records_are_dtos_and_broken_java_is_read_in_part() {
+        let src = r#"public record UserResp(@Sensitive String phone, String name) {}
+public class Broken {
+    void f() { int x = ; log.info("p {}", user.getIdCard()); }
+}
+"#;
+        let f = extract("R.java", src, &Catalog::default());
+        assert_eq!(f.tables.len(), 1);
+        assert_eq!(columns(&f.tables[0]), [("phone", None), ("name", None)]);
+        assert_eq!(f.protections.len(), 1);
+        assert_eq!(f.diagnostics.len(), 1);
+        assert_eq!(f.diagnostics[0].line, 3);
+        assert_eq!(f.log_calls.len(), 1);
+        assert_eq!(f.log_calls[0].scope, "Broken.f");
+        assert_eq!(f.log_calls[0].args[0].name, "idCard");
+    }
+
+    #[test]
+    fn old_mac_line_ends_are_line_ends() {
+        let src = "// header\r@TableName(\"t_user\")\rpublic class User {\r    private String mobile; // 手机\r}\r";
+        let f = extract("U.java", src, &Catalog::default());
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        assert_eq!(f.tables.len(), 1);
+        assert_eq!(columns(&f.tables[0]), [("mobile", Some("手机"))]);
+        assert_eq!(f.tables[0].columns[0].location.line, 4);
     }
 }

@@ -104,6 +104,9 @@ pub struct FileFacts {
     /// Log statements and the values they print (Java); whether a value is
     /// PI is decided after classification ([`crate::classify::logged::pi_logged`]).
     pub log_calls: Vec<java::LogCall>,
+    /// Java classes as possible superclasses of entities (resolved across
+    /// files by [`java::inherit`]).
+    pub java_types: Vec<java::JavaType>,
 }
 
 /// Columns of a table sent to an [`Endpoint`] by a job or sink.

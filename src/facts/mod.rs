@@ -46,6 +46,7 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
         .iter_mut()
         .map(|f| std::mem::take(&mut f.samples))
         .collect();
+    crate::extract::java::inherit(files);
     let files: &[FileFacts] = files;
     let mut b = Builder::default();
     // CDC connector tables wait until the table they read is known.
@@ -57,9 +58,11 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
                 .map(|c| (f.file.as_str(), c.table.to_lowercase()))
         })
         .collect();
-    // Code first, so a live database table merges into the table the code declares.
+    // Code first, so a live database table merges into the table the code
+    // declares; entity classes after the DDL (and its ALTERs), so they merge
+    // into its tables.
     for f in files.iter().filter(|f| !live::is_live(&f.file)) {
-        for t in &f.tables {
+        for t in f.tables.iter().filter(|t| !is_entity(&f.file, t)) {
             if !cdc.contains(&(f.file.as_str(), t.name.to_lowercase())) {
                 b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
             }
@@ -82,6 +85,11 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
     for f in files.iter().filter(|f| !live::is_live(&f.file)) {
         for a in &f.alters {
             b.apply_alter(&f.file, a);
+        }
+    }
+    for f in files {
+        for t in f.tables.iter().filter(|t| is_entity(&f.file, t)) {
+            b.define_entity(&f.file, t);
         }
     }
     for f in files {
@@ -157,6 +165,11 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
         controls,
         aliases: b.aliases,
     }
+}
+
+/// A table declared by an entity class (JPA, MyBatis-Plus, hsweb), not DDL.
+fn is_entity(file: &str, t: &TableDef) -> bool {
+    t.kind == DatasetKind::Table && file.ends_with(".java")
 }
 
 fn redact_comment(comment: &mut Option<String>) {
@@ -260,6 +273,48 @@ impl Builder {
             });
         }
         self.add_dataset(ds);
+    }
+
+    /// An entity class's table: merged into the table of the same name
+    /// already declared (DDL or another entity) — its types and columns
+    /// win, the entity fills in the comments it lacks — else a dataset of
+    /// its own.
+    fn define_entity(&mut self, file: &str, t: &TableDef) {
+        let lower = t.name.to_lowercase();
+        let twin = self
+            .by_full_name
+            .get(&lower)
+            .and_then(|c| c.first().copied())
+            .or_else(|| {
+                self.by_last_name.get(last_part(&lower)).and_then(|c| {
+                    c.iter()
+                        .copied()
+                        .find(|&i| !self.datasets[i].name.contains('.'))
+                })
+            })
+            .filter(|&i| self.datasets[i].kind == DatasetKind::Table);
+        let Some(i) = twin else {
+            self.define(file, t, None);
+            return;
+        };
+        // Not an alias: that map pairs a live table with its code twin.
+        self.by_id.insert(format!("{file}#{}", t.name), i);
+        let ds = &mut self.datasets[i];
+        if ds.comment.is_none() {
+            ds.comment = t.comment.clone().filter(|c| !c.trim().is_empty());
+        }
+        for c in &t.columns {
+            let Some(comment) = c.comment.as_ref().filter(|c| !c.trim().is_empty()) else {
+                continue;
+            };
+            if let Some(f) = ds
+                .fields
+                .iter_mut()
+                .find(|f| f.name.eq_ignore_ascii_case(&c.name) && f.comment.is_none())
+            {
+                f.comment = Some(comment.clone());
+            }
+        }
     }
 
     /// Finds the dataset a table name refers to from `file`: same file first,

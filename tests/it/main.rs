@@ -32,6 +32,7 @@ mod extract_dbt;
 mod extract_mybatis;
 mod hostile;
 mod html;
+mod java;
 mod merge;
 mod mlps;
 mod properties;
