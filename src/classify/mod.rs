@@ -20,11 +20,23 @@ use tokens::{find_run, tokenize};
 
 /// Fields scoring below this are not tagged.
 pub const THRESHOLD: f64 = 0.5;
-/// Name tokens and comment words that make a card number a bank card.
-const BANK_TOKENS: [&str; 6] = ["bank", "unionpay", "credit", "debit", "yhk", "xyk"];
+/// Name tokens that make a card number a bank card. A salary card is a bank card too.
+const BANK_TOKENS: [&str; 9] = [
+    "bank", "unionpay", "credit", "debit", "yhk", "xyk", "salary", "wage", "payroll",
+];
 /// Column names that say "card number" without saying which card.
 const GENERIC_CARD_NAMES: [&str; 4] = ["card_no", "cardno", "card_num", "card_number"];
-const BANK_WORDS: [&str; 7] = ["银行", "银联", "信用卡", "借记卡", "储蓄卡", "开户", "提现"];
+/// Comment words that make a card number a bank card.
+const BANK_WORDS: [&str; 8] = [
+    "银行",
+    "银联",
+    "信用卡",
+    "借记卡",
+    "储蓄卡",
+    "开户",
+    "提现",
+    "工资",
+];
 /// Evidence kind marking an operator audit column (`create_by`).
 pub const OPERATOR_AUDIT: &str = "operator_audit";
 /// Weight of a category inherited from the record a row belongs to.
@@ -256,7 +268,12 @@ impl<'a> Classifier<'a> {
                     });
                     // Operator audit columns keep their tag: a staff
                     // member's login name is PI wherever it is kept.
-                    if !declared && !ctx.operator_column(&f.name) {
+                    // A biometric template (`face_template`) is a person's
+                    // feature data, whatever the table is called.
+                    let biometric =
+                        f.pi.as_ref()
+                            .is_some_and(|p| p.category.starts_with("biometric."));
+                    if !declared && !biometric && !ctx.operator_column(&f.name) {
                         f.pi = None;
                     }
                 }

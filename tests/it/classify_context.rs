@@ -324,3 +324,32 @@ fn a_card_number_is_a_bank_card_only_with_bank_context() {
         Some("finance.bank_card".to_string())
     );
 }
+
+#[test]
+fn role_columns_ending_in_ren_and_name_initials_are_names() {
+    let r = report(&[(
+        "e.sql",
+        "CREATE TABLE waybill (id int, signer varchar(30) COMMENT '签收人', signer_tel varchar(20) COMMENT '签收人电话', signer_id int COMMENT '签收人ID');
+         CREATE TABLE patient (id int, patient_name varchar(30), py_str varchar(20), wb_str varchar(20));
+         CREATE TABLE drug_info (id int, drug_name varchar(50), py_str varchar(20));",
+    )]);
+    assert_eq!(
+        tag(&r, "waybill", "signer").map(|t| t.0),
+        Some("name".to_string())
+    );
+    assert_eq!(
+        tag(&r, "waybill", "signer_tel").map(|t| t.0),
+        Some("contact.phone".to_string())
+    );
+    assert_eq!(tag(&r, "waybill", "signer_id"), None);
+    // Initials of a person's name are name-derived; of a drug's name, not PI.
+    assert_eq!(
+        tag(&r, "patient", "py_str").map(|t| t.0),
+        Some("name".to_string())
+    );
+    assert_eq!(
+        tag(&r, "patient", "wb_str").map(|t| t.0),
+        Some("name".to_string())
+    );
+    assert_eq!(tag(&r, "drug_info", "py_str"), None);
+}
