@@ -58,7 +58,7 @@ for half in dev held-out; do
   for sys in $systems; do
     d=$(dir_of "$sys")
     if [ -z "$d" ]; then printf "| %s | %s | not fetched | | | |\n" "$half" "$sys"; continue; fi
-    out=$("$bin" eval --profile "$profile" --labels "eval/labels/$sys.csv" "$d" --errors 0 --no-color 2>/dev/null || true)
+    out=$(NO_COLOR=1 "$bin" eval --profile "$profile" --labels "eval/labels/$sys.csv" "$d" --errors 0 2>/dev/null || true)
     n=$(echo "$out" | sed -n 's/^columns matched: \([0-9]*\) (missing \([0-9]*\)).*/\1 \2/p')
     pi=$(echo "$out" | sed -n 's/^is-PI .*(tp \([0-9]*\) fp \([0-9]*\) fn \([0-9]*\)).*/\1 \2 \3/p')
     se=$(echo "$out" | sed -n 's/^sensitive .*(tp \([0-9]*\) fp \([0-9]*\) fn \([0-9]*\)).*/\1 \2 \3/p')

@@ -249,6 +249,12 @@ impl<'a> Classifier<'a> {
         // staff member's PI, marked so that they alone do not make the table
         // a PI dataset (`rules::eval`, `dataset.pi_fields`).
         for f in &mut ds.fields {
+            // Convention (docs/classifier.md): an operator column typed as an
+            // id (`char(32)`, `bigint`) holds a user key, not a login name.
+            if ctx.operator_column(&f.name) && id_typed(f.data_type.as_deref()) {
+                f.pi = None;
+                continue;
+            }
             if let Some(p) = f.pi.as_mut().filter(|_| ctx.operator_column(&f.name)) {
                 if !p.evidence.iter().any(|e| e.kind == OPERATOR_AUDIT) {
                     p.evidence.push(Evidence {
@@ -832,6 +838,36 @@ impl<'a> Classifier<'a> {
             evidence,
         })
     }
+}
+
+/// Whether a column type holds a key rather than a name: integers, and
+/// fixed-width `char(32)`/`char(36)`/`char(19)` (UUIDs, snowflake ids).
+fn id_typed(data_type: Option<&str>) -> bool {
+    let Some(t) = data_type else { return false };
+    let t = t.trim().to_ascii_lowercase();
+    let base = t.split(['(', ' ']).next().unwrap_or("");
+    if matches!(
+        base,
+        "int"
+            | "integer"
+            | "bigint"
+            | "smallint"
+            | "tinyint"
+            | "mediumint"
+            | "int4"
+            | "int8"
+            | "long"
+            | "serial"
+            | "bigserial"
+            | "number"
+            | "numeric"
+    ) {
+        return true;
+    }
+    let width = t
+        .split_once('(')
+        .and_then(|(_, r)| r.trim_end_matches(')').trim().parse::<u32>().ok());
+    base == "char" && width.is_some_and(|w| w >= 19)
 }
 
 /// Byte offset where a list of coded values starts in a lower-cased comment

@@ -353,3 +353,17 @@ fn role_columns_ending_in_ren_and_name_initials_are_names() {
     );
     assert_eq!(tag(&r, "drug_info", "py_str"), None);
 }
+
+#[test]
+fn operator_columns_typed_as_ids_are_keys() {
+    let r = report(&[(
+        "o.sql",
+        "CREATE TABLE app_member (id int, mobile varchar(20), create_by char(32), update_by bigint, creator varchar(64));",
+    )]);
+    assert_eq!(tag(&r, "app_member", "create_by"), None);
+    assert_eq!(tag(&r, "app_member", "update_by"), None);
+    assert_eq!(
+        tag(&r, "app_member", "creator").map(|t| t.0),
+        Some("account.username".to_string())
+    );
+}
