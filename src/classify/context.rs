@@ -58,6 +58,31 @@ pub struct ContextSpec {
     student_ref_comment_words: Vec<String>,
     #[serde(default)]
     student_ref_names: Vec<String>,
+    #[serde(default)]
+    record_kinds: Vec<RecordKindSpec>,
+    #[serde(default)]
+    record_link_tokens: Vec<String>,
+    #[serde(default)]
+    record_skip_names: Vec<String>,
+    #[serde(default)]
+    record_skip_tokens: Vec<String>,
+    #[serde(default)]
+    reference_table_tokens: Vec<String>,
+    #[serde(default)]
+    operator_names: Vec<String>,
+}
+
+/// One kind of personal record (`record_kinds` in `context.yaml`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordKindSpec {
+    category: String,
+    #[serde(default)]
+    table_names: Vec<String>,
+    #[serde(default)]
+    table_comment_words: Vec<String>,
+    #[serde(default)]
+    column_tokens: Vec<String>,
 }
 
 /// Comment words and name cues of one kind of evidence.
@@ -125,6 +150,12 @@ pub struct ContextCues {
     higher_ed: WordSet,
     staff_table: WordSet,
     student_ref: WordSet,
+    record_kinds: Vec<(String, WordSet, Vec<String>)>,
+    operator: WordSet,
+    record_link_tokens: Vec<String>,
+    record_skip: WordSet,
+    record_skip_tokens: Vec<String>,
+    reference_table_tokens: Vec<String>,
 }
 
 impl From<ContextSpec> for ContextCues {
@@ -149,11 +180,143 @@ impl From<ContextSpec> for ContextCues {
             higher_ed: WordSet::new(&s.higher_ed_comment_words, &s.higher_ed_names),
             staff_table: WordSet::new(&s.staff_table_comment_words, &s.staff_table_names),
             student_ref: WordSet::new(&s.student_ref_comment_words, &s.student_ref_names),
+            record_kinds: s
+                .record_kinds
+                .iter()
+                .map(|k| {
+                    (
+                        k.category.clone(),
+                        WordSet::new(&k.table_comment_words, &k.table_names),
+                        lower(&k.column_tokens),
+                    )
+                })
+                .collect(),
+            record_link_tokens: lower(&s.record_link_tokens),
+            record_skip: WordSet::new(&[], &s.record_skip_names),
+            record_skip_tokens: lower(&s.record_skip_tokens),
+            operator: WordSet::new(&[], &s.operator_names),
+            reference_table_tokens: lower(&s.reference_table_tokens),
         }
     }
 }
 
+fn lower(v: &[String]) -> Vec<String> {
+    v.iter().map(|t| t.to_lowercase()).collect()
+}
+
+/// What a table's rows are about, for record-level context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordSubject {
+    /// One person's record of a kind (clinical, salary…): the category its
+    /// descriptive columns inherit, the cue that named the kind and the
+    /// column tying the row to a person or to a person's record.
+    Record {
+        /// The category the record's descriptive columns inherit.
+        category: String,
+        /// The record cue of the table's name or comment.
+        cue: String,
+        /// The column tying the row to a person or a person's record.
+        link: String,
+    },
+    /// A reference, dictionary, template or configuration table (the
+    /// decisive token of its name), with no column referring to a person.
+    Reference(String),
+}
+
 impl ContextCues {
+    /// The record kind a table's name or comment names (`salary`, 处方):
+    /// its category and the cue.
+    pub fn record_kind(&self, ds: &Dataset) -> Option<(String, String)> {
+        let table = ds.name.rsplit('.').next().unwrap_or(&ds.name);
+        self.record_kinds.iter().find_map(|(cat, set, _)| {
+            set.in_name(table)
+                .or_else(|| set.in_comment(ds.comment.as_deref()))
+                .map(|cue| (cat.clone(), cue))
+        })
+    }
+
+    /// Whether a column of a record of `category` inherits it: kinds with
+    /// `column_tokens` (transactions: amounts, balances) pass only columns
+    /// with one of those tokens; a transaction row's channel codes and
+    /// callback URLs are the processor's, not the payer's.
+    pub fn record_inherits(&self, category: &str, name: &str) -> bool {
+        let toks = tokenize(name);
+        self.record_kinds
+            .iter()
+            .find(|(c, _, _)| c == category)
+            .is_none_or(|(_, _, cols)| cols.is_empty() || toks.iter().any(|t| cols.contains(t)))
+    }
+
+    /// Whether a column is an operator audit column (`create_by`,
+    /// `update_by`, `oper_name`): who kept the record, not whom it is about.
+    pub fn operator_column(&self, name: &str) -> bool {
+        self.operator.in_name(name).is_some()
+    }
+
+    /// A column tying a table's rows to a person (`patient_id`) or to a
+    /// person's record (`registration_id`, `prescription_id`).
+    pub fn record_link(&self, ds: &Dataset) -> Option<String> {
+        self.person_ref(ds).or_else(|| {
+            ds.fields
+                .iter()
+                .find(|f| {
+                    let toks = tokenize(&f.name);
+                    toks.len() >= 2
+                        && matches!(toks.last().map(String::as_str), Some("id" | "no"))
+                        && toks[..toks.len() - 1]
+                            .iter()
+                            .any(|t| self.record_link_tokens.contains(t))
+                })
+                .map(|f| f.name.clone())
+        })
+    }
+
+    /// Whether a column is part of the record keeping rather than the
+    /// record (`id`, `create_time`, `del_flag`), or a key tying the row to a
+    /// person or record (`patient_id`, `prescription_id`).
+    pub fn record_bookkeeping(&self, name: &str) -> bool {
+        let toks = tokenize(name);
+        let joined = toks.concat();
+        if self.record_skip.names.iter().any(|n| n.concat() == joined)
+            || self.audit_time.in_name(name).is_some()
+            || toks.iter().any(|t| self.record_skip_tokens.contains(t))
+        {
+            return true;
+        }
+        let keyed = toks.len() >= 2
+            && matches!(toks.last().map(String::as_str), Some("id" | "no" | "uid"))
+            && toks[..toks.len() - 1]
+                .iter()
+                .any(|t| self.person_ref_tokens.contains(t) || self.record_link_tokens.contains(t));
+        keyed || toks.concat() == "uid" || toks.concat() == "userid"
+    }
+
+    /// What the table's rows are about: a person's record of some kind, a
+    /// reference/configuration table, or neither (`None`). `person_tokens`
+    /// are the person-table tokens of `negative.yaml`: the last person or
+    /// reference token of the table name decides (`user_config` is
+    /// configuration, `config_user` is not).
+    pub fn record_subject(&self, ds: &Dataset, person_tokens: &[String]) -> Option<RecordSubject> {
+        let toks = tokenize(ds.name.rsplit('.').next().unwrap_or(&ds.name));
+        let decisive = toks
+            .iter()
+            .rev()
+            .find(|t| person_tokens.contains(t) || self.reference_table_tokens.contains(t));
+        if let Some(t) = decisive.filter(|t| self.reference_table_tokens.contains(t)) {
+            if self.person_ref(ds).is_none() {
+                return Some(RecordSubject::Reference(t.clone()));
+            }
+            return None;
+        }
+        let (category, cue) = self.record_kind(ds)?;
+        let link = self.record_link(ds)?;
+        Some(RecordSubject::Record {
+            category,
+            cue,
+            link,
+        })
+    }
+
     /// The first column of `ds` that refers to a person (`emp_id`,
     /// `ownerUserId`, a comment “学号”/“用户ID”): the table records facts
     /// about persons even when its name does not say so.

@@ -28,6 +28,27 @@ use tokens::{find_run, tokenize};
 
 /// Fields scoring below this are not tagged.
 pub const THRESHOLD: f64 = 0.5;
+/// Name tokens that make a card number a bank card. A salary card is a bank card too.
+const BANK_TOKENS: [&str; 9] = [
+    "bank", "unionpay", "credit", "debit", "yhk", "xyk", "salary", "wage", "payroll",
+];
+/// Column names that say "card number" without saying which card.
+const GENERIC_CARD_NAMES: [&str; 4] = ["card_no", "cardno", "card_num", "card_number"];
+/// Comment words that make a card number a bank card.
+const BANK_WORDS: [&str; 8] = [
+    "银行",
+    "银联",
+    "信用卡",
+    "借记卡",
+    "储蓄卡",
+    "开户",
+    "提现",
+    "工资",
+];
+/// Evidence kind marking an operator audit column (`create_by`).
+pub const OPERATOR_AUDIT: &str = "operator_audit";
+/// Weight of a category inherited from the record a row belongs to.
+pub const RECORD_WEIGHT: f64 = 0.7;
 
 /// Words in a table comment that make the table person-like.
 const PERSON_TABLE_COMMENT_WORDS: &[&str] = &[
@@ -158,6 +179,8 @@ impl<'a> Classifier<'a> {
     ) {
         self.tag_fields(ds);
         self.apply_table_role(ds);
+        self.apply_record_context(ds);
+        self.apply_card_context(ds);
         self.apply_samples(ds, samples);
         self.apply_children_context(ds, declared_minors);
     }
@@ -217,6 +240,129 @@ impl<'a> Classifier<'a> {
                     ),
                 });
             }
+        }
+    }
+
+    /// Record-level context. In a table whose rows are one person's record
+    /// of a kind (a prescription line, a salary slip: a record cue in the
+    /// table's name or comment and a column tying the row to a person or a
+    /// person's record), descriptive columns inherit the record's category;
+    /// keys and record-keeping columns do not. In a reference, dictionary,
+    /// template or configuration table that refers to no person, name and
+    /// comment cues are not PI (a branch office's phone, a template's
+    /// "chief complaint").
+    fn apply_record_context(&self, ds: &mut Dataset) {
+        let ctx = &self.cues.context;
+        // Operator audit columns (`create_by` holding a login name) are the
+        // staff member's PI, marked so that they alone do not make the table
+        // a PI dataset (`rules::eval`, `dataset.pi_fields`).
+        for f in &mut ds.fields {
+            // Convention (docs/classifier.md): an operator column typed as an
+            // id (`char(32)`, `bigint`) holds a user key, not a login name.
+            if ctx.operator_column(&f.name) && id_typed(f.data_type.as_deref()) {
+                f.pi = None;
+                continue;
+            }
+            if let Some(p) = f.pi.as_mut().filter(|_| ctx.operator_column(&f.name)) {
+                if !p.evidence.iter().any(|e| e.kind == OPERATOR_AUDIT) {
+                    p.evidence.push(Evidence {
+                        kind: OPERATOR_AUDIT.into(),
+                        detail: "operator audit column: the staff member who kept the record, not the record's subject; alone it does not make the table a PI dataset".into(),
+                    });
+                }
+            }
+        }
+        match ctx.record_subject(ds, &self.cues.negative.person_tables) {
+            Some(context::RecordSubject::Reference(tok)) => {
+                for f in &mut ds.fields {
+                    let declared = f.pi.as_ref().is_some_and(|p| {
+                        p.evidence
+                            .iter()
+                            .any(|e| e.kind == "override" || e.kind == "lineage")
+                    });
+                    // Operator audit columns keep their tag: a staff
+                    // member's login name is PI wherever it is kept.
+                    // A biometric template (`face_template`) is a person's
+                    // feature data, whatever the table is called.
+                    let biometric =
+                        f.pi.as_ref()
+                            .is_some_and(|p| p.category.starts_with("biometric."));
+                    if !declared && !biometric && !ctx.operator_column(&f.name) {
+                        f.pi = None;
+                    }
+                }
+                tracing::debug!(table = %ds.name, token = %tok, "reference table: no PI by cues");
+            }
+            Some(context::RecordSubject::Record {
+                category,
+                cue,
+                link,
+            }) => {
+                for f in &mut ds.fields {
+                    // The column tying the row to its person or record is a key.
+                    if f.name == link {
+                        f.pi = None;
+                        continue;
+                    }
+                    if f.pi.is_some()
+                        || f.name == link
+                        || ctx.record_bookkeeping(&f.name)
+                        || ctx.operator_column(&f.name)
+                        || !ctx.record_inherits(&category, &f.name)
+                    {
+                        continue;
+                    }
+                    f.pi = Some(PiTag {
+                        sensitive: self.taxonomy.is_sensitive(&category, self.profile),
+                        category: category.clone(),
+                        confidence: RECORD_WEIGHT,
+                        evidence: vec![Evidence {
+                            kind: "context".into(),
+                            detail: format!(
+                                "record-level: the table holds one person's record (record cue {cue}, tied to a person by `{link}`); its descriptive columns are {category} (weight {RECORD_WEIGHT:.2})"
+                            ),
+                        }],
+                    });
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// A bare 卡号 (card number) is a bank card only with bank context (银行,
+    /// 信用卡, `bank` in the column's or table's name or comment); a member,
+    /// exam or distribution card number identifies the holder in that
+    /// system only: `identity.other_id`.
+    fn apply_card_context(&self, ds: &mut Dataset) {
+        let bank = |name: &str, comment: Option<&str>| {
+            tokenize(name)
+                .iter()
+                .any(|t| BANK_TOKENS.contains(&t.as_str()))
+                || comment.is_some_and(|c| BANK_WORDS.iter().any(|w| c.contains(w)))
+        };
+        let table_bank = bank(
+            ds.name.rsplit('.').next().unwrap_or(&ds.name),
+            ds.comment.as_deref(),
+        );
+        for f in &mut ds.fields {
+            let Some(p) = f.pi.as_mut() else { continue };
+            let bare = p.category == "finance.bank_card"
+                && p.evidence.iter().all(|e| {
+                    (e.kind == "comment" && e.detail.starts_with("comment contains “卡号”"))
+                        || (e.kind == "name"
+                            && GENERIC_CARD_NAMES
+                                .iter()
+                                .any(|n| e.detail.starts_with(&format!("name cue '{n}'"))))
+                });
+            if !bare || table_bank || bank(&f.name, f.comment.as_deref()) {
+                continue;
+            }
+            p.category = "identity.other_id".into();
+            p.sensitive = self.taxonomy.is_sensitive(&p.category, self.profile);
+            p.evidence.push(Evidence {
+                kind: "context".into(),
+                detail: "card number without bank context (no 银行/信用卡/bank in the column or table): a member or service card number, identity.other_id".into(),
+            });
         }
     }
 
@@ -594,6 +740,23 @@ impl<'a> Classifier<'a> {
                 ignored.push(format!("{} dropped: {why}", v.category));
             }
         }
+        match self
+            .cues
+            .context
+            .record_subject(ds, &self.cues.negative.person_tables)
+        {
+            Some(context::RecordSubject::Reference(tok)) => ignored.push(format!(
+                "table subject: reference/configuration table (`{tok}`), no column refers to a person: name and comment cues are not PI"
+            )),
+            Some(context::RecordSubject::Record { category, cue, link })
+                if self.cues.context.record_bookkeeping(&field.name) || field.name == link =>
+            {
+                ignored.push(format!(
+                    "record-level {category} (record cue {cue}, tied to a person by `{link}`) not inherited: key or record-keeping column"
+                ))
+            }
+            _ => {}
+        }
         let row = |v: &Vote| TracedCue {
             category: v.category.clone(),
             weight: v.confidence,
@@ -683,6 +846,36 @@ impl<'a> Classifier<'a> {
             evidence,
         })
     }
+}
+
+/// Whether a column type holds a key rather than a name: integers, and
+/// fixed-width `char(32)`/`char(36)`/`char(19)` (UUIDs, snowflake ids).
+fn id_typed(data_type: Option<&str>) -> bool {
+    let Some(t) = data_type else { return false };
+    let t = t.trim().to_ascii_lowercase();
+    let base = t.split(['(', ' ']).next().unwrap_or("");
+    if matches!(
+        base,
+        "int"
+            | "integer"
+            | "bigint"
+            | "smallint"
+            | "tinyint"
+            | "mediumint"
+            | "int4"
+            | "int8"
+            | "long"
+            | "serial"
+            | "bigserial"
+            | "number"
+            | "numeric"
+    ) {
+        return true;
+    }
+    let width = t
+        .split_once('(')
+        .and_then(|(_, r)| r.trim_end_matches(')').trim().parse::<u32>().ok());
+    base == "char" && width.is_some_and(|w| w >= 19)
 }
 
 /// Byte offset where a list of coded values starts in a lower-cased comment

@@ -12,8 +12,25 @@ use crate::validators::{
 };
 use std::collections::HashMap;
 
-/// Fewer samples than this never change a tag.
+/// Fewer samples than this never change a tag, except through a strong
+/// validator.
 const MIN_SAMPLES: usize = 3;
+/// Valid values a strong validator needs to tag (a table with two seed rows).
+const MIN_STRONG_VALID: usize = 2;
+
+/// Validators strong enough to tag on [`MIN_STRONG_VALID`] values: an 18-digit
+/// GB 11643 number must pass its check digit, a real birth date and a region
+/// code, which random digits pass about once in 10⁴ tries. Weaker validators
+/// (phone numbers, e-mail shapes, Luhn) keep [`MIN_SAMPLES`].
+const STRONG: [(&str, &str, Validator); 1] = [(
+    "identity.national_id",
+    "GB 11643 resident ID numbers (check digit, birth date, region)",
+    is_checked_resident_id,
+)];
+
+fn is_checked_resident_id(s: &str) -> bool {
+    s.len() == 18 && is_resident_id(s)
+}
 /// Share of samples that must pass a validator.
 const MAJORITY: f64 = 0.6;
 
@@ -50,6 +67,47 @@ fn is_card_like(s: &str) -> bool {
 }
 
 impl Classifier<'_> {
+    /// Fewer than [`MIN_SAMPLES`] values: only a strong validator passing
+    /// on at least [`MIN_STRONG_VALID`] of them and on a majority counts.
+    fn apply_strong_samples(&self, f: &mut crate::model::Field, values: &[&str]) {
+        for (category, what, check) in STRONG {
+            let valid: Vec<&&str> = values.iter().filter(|v| check(v)).collect();
+            if valid.len() < MIN_STRONG_VALID
+                || (valid.len() as f64) < MAJORITY * values.len() as f64
+            {
+                continue;
+            }
+            let evidence = Evidence {
+                kind: "value".into(),
+                detail: format!(
+                    "{}/{} samples are {what}, e.g. {} (a strong validator: {MIN_STRONG_VALID} valid values suffice)",
+                    valid.len(),
+                    values.len(),
+                    mask(valid[0])
+                ),
+            };
+            match &mut f.pi {
+                Some(tag) if tag.category == category => tag.evidence.push(evidence),
+                Some(tag) if tag.category == "identity.other_id" || tag.confidence < 0.9 => {
+                    tag.category = category.to_string();
+                    tag.sensitive = self.taxonomy.is_sensitive(category, self.profile);
+                    tag.confidence = tag.confidence.max(0.9);
+                    tag.evidence.push(evidence);
+                }
+                Some(_) => {}
+                None => {
+                    f.pi = Some(PiTag {
+                        category: category.to_string(),
+                        sensitive: self.taxonomy.is_sensitive(category, self.profile),
+                        confidence: 0.8,
+                        evidence: vec![evidence],
+                    });
+                }
+            }
+            return;
+        }
+    }
+
     /// Applies value evidence from `samples` (field id → values) to `ds`.
     pub(super) fn apply_samples(&self, ds: &mut Dataset, samples: &HashMap<String, Vec<String>>) {
         for f in &mut ds.fields {
@@ -62,6 +120,7 @@ impl Classifier<'_> {
                 .filter(|v| !v.is_empty())
                 .collect();
             if values.len() < MIN_SAMPLES {
+                self.apply_strong_samples(f, &values);
                 continue;
             }
             let share = |check: Validator| {

@@ -83,7 +83,20 @@ fn field_value(f: &Field, taxonomy: &Taxonomy) -> Value {
 
 /// The dataset's summary (`dataset.*`) and its [`DatasetView`].
 fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> (Value, DatasetView) {
-    let pi: Vec<&Field> = d.fields.iter().filter(|f| f.pi.is_some()).collect();
+    let mut pi: Vec<&Field> = d.fields.iter().filter(|f| f.pi.is_some()).collect();
+    // Operator audit columns alone (`create_by` of a dictionary table) do
+    // not make a PI dataset: dataset-level obligations need PI of the rows'
+    // subjects.
+    let operator = |f: &&Field| {
+        f.pi.as_ref().is_some_and(|p| {
+            p.evidence
+                .iter()
+                .any(|e| e.kind == crate::classify::OPERATOR_AUDIT)
+        })
+    };
+    if pi.iter().all(operator) {
+        pi.clear();
+    }
     let sensitive = pi
         .iter()
         .filter(|f| f.pi.as_ref().is_some_and(|p| p.sensitive))

@@ -237,11 +237,11 @@ fn evidence_carries_weights_and_explain_traces_rejections() {
     use piaudit::explain::{explain, render_text};
     let k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
     let a = run(
-        "CREATE TABLE sys_config (id BIGINT, mobile_template VARCHAR(200), \
+        "CREATE TABLE sys_notice (id BIGINT, mobile_template VARCHAR(200), \
          phone VARCHAR(11) COMMENT '手机号码');",
         None,
     );
-    let phone = tag(&a, "sys_config", "phone").expect("phone tagged");
+    let phone = tag(&a, "sys_notice", "phone").expect("phone tagged");
     assert!(
         phone
             .evidence
@@ -250,7 +250,7 @@ fn evidence_carries_weights_and_explain_traces_rejections() {
         "{:?}",
         phone.evidence
     );
-    let items = explain(&a, &k, "sys_config.mobile_template");
+    let items = explain(&a, &k, "sys_notice.mobile_template");
     assert_eq!(items.len(), 1);
     assert!(items[0].pi.is_none());
     assert!(
@@ -265,7 +265,7 @@ fn evidence_carries_weights_and_explain_traces_rejections() {
     let text = render_text(&items, &a, "gbt45574", "en");
     assert!(text.contains("not PI"), "{text}");
     assert!(text.contains("ignored"), "{text}");
-    assert!(explain(&a, &k, "SYS_CONFIG.PHONE").len() == 1);
+    assert!(explain(&a, &k, "SYS_NOTICE.PHONE").len() == 1);
     assert!(explain(&a, &k, "nope.phone").is_empty());
 }
 
