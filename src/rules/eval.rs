@@ -207,18 +207,22 @@ fn pack_reads(pack: &Pack, root: &str) -> bool {
     })
 }
 
+/// Whether a path or message names `endpoint.pi` or `item.pi` (or below
+/// them), not `endpoint.pi_count` and the like.
+fn names_endpoint_pi(p: &str) -> bool {
+    ["endpoint.pi", "item.pi"].iter().any(|root| {
+        p.match_indices(root).any(|(i, _)| {
+            !p[i + root.len()..].starts_with(|c: char| c == '_' || c.is_ascii_alphanumeric())
+        })
+    })
+}
+
 /// Whether some rule of the pack may read an endpoint's `pi` list (the
 /// briefs of every PI field reaching it): `endpoint.pi`, `to.endpoint.pi`,
 /// `item.pi` (an item of `project.endpoints`), or a message printing
 /// `project.endpoints`. Conservative: `item.pi` of other lists counts too.
 fn pack_reads_endpoint_pi(pack: &Pack) -> bool {
-    let names_pi = |p: &str| {
-        ["endpoint.pi", "item.pi"].iter().any(|root| {
-            p.match_indices(root).any(|(i, _)| {
-                !p[i + root.len()..].starts_with(|c: char| c == '_' || c.is_ascii_alphanumeric())
-            })
-        })
-    };
+    let names_pi = names_endpoint_pi;
     pack.rules.values().any(|r| {
         r.when.paths().into_iter().any(names_pi)
             || r.severity_if
@@ -782,6 +786,106 @@ mod tests {
         assert_eq!(a, fingerprint("CNPI-020", &["x".into()]));
         assert_ne!(a, fingerprint("CNPI-020", &["y".into()]));
         assert_ne!(a, fingerprint("CNPI-021", &["x".into()]));
+    }
+
+    /// Endpoint views count the PI fields upstream (through chains and
+    /// cycles, each once) and list them, sorted by id, only when asked.
+    #[test]
+    fn endpoint_views_count_upstream_pi_and_list_it_only_when_read() {
+        use crate::model::{DatasetKind, PiTag, Transform};
+        let k =
+            crate::Knowledge::load(&crate::data::DataFiles::embedded(), "cn-2026", None).unwrap();
+        assert!(
+            !pack_reads_endpoint_pi(&k.pack),
+            "no built-in rule reads endpoint.pi"
+        );
+        let at = Location::line("s.sql", 1);
+        let field = |n: &str, cat: Option<(&str, bool)>| Field {
+            id: format!("d.{n}"),
+            name: n.into(),
+            data_type: None,
+            comment: None,
+            location: at.clone(),
+            pi: cat.map(|(c, sensitive)| PiTag {
+                category: c.into(),
+                sensitive,
+                confidence: 0.9,
+                evidence: vec![],
+            }),
+            protection: vec![],
+        };
+        let datasets = [Dataset {
+            id: "d".into(),
+            kind: DatasetKind::Table,
+            name: "d".into(),
+            system: None,
+            comment: None,
+            location: at.clone(),
+            fields: vec![
+                field("z_phone", Some(("contact.phone", false))),
+                field("a_id", Some(("identity.id_card", true))),
+                field("plain", None),
+                field("far", Some(("contact.phone", false))),
+            ],
+        }];
+        let flow = |a: &str, b: &str| Flow {
+            from: a.into(),
+            to: b.into(),
+            transform: Transform::Copy,
+            location: at.clone(),
+        };
+        // far -> z_phone -> plain -> endpoint, a_id -> plain, and a cycle.
+        let flows = [
+            flow("d.far", "d.z_phone"),
+            flow("d.z_phone", "d.plain"),
+            flow("d.a_id", "d.plain"),
+            flow("d.plain", "endpoint:x"),
+            flow("d.plain", "d.far"),
+        ];
+        let endpoint = |id: &str| Endpoint {
+            id: id.into(),
+            kind: "object_store".into(),
+            vendor: None,
+            region: None,
+            jurisdiction: "abroad".into(),
+            location: at.clone(),
+            name: None,
+            third_party: false,
+            profile: None,
+            receives: vec![],
+        };
+        let endpoints = [endpoint("endpoint:x"), endpoint("endpoint:unreached")];
+        let s = Subjects {
+            datasets: &datasets,
+            flows: &flows,
+            endpoints: &endpoints,
+            controls: &[],
+            decl: None,
+            taxonomy: &k.taxonomy,
+            lang: "en",
+            today: "2026-12-07",
+            profile: &k.profile,
+        };
+        let mut index: HashMap<&str, (&Dataset, &Field)> = HashMap::new();
+        for f in &datasets[0].fields {
+            index.insert(&f.id, (&datasets[0], f));
+        }
+        let bare = endpoint_views(&s, &index, false);
+        assert_eq!(bare[0]["pi_count"], json!(3));
+        assert_eq!(bare[0]["sensitive_count"], json!(1));
+        assert_eq!(bare[0]["outbound"], json!(true));
+        assert!(bare[0].get("pi").is_none());
+        assert_eq!(bare[1]["pi_count"], json!(0));
+        let full = endpoint_views(&s, &index, true);
+        let ids: Vec<&str> = full[0]["pi"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["d.a_id", "d.far", "d.z_phone"]);
+        assert_eq!(full[0]["high_risk_count"], bare[0]["high_risk_count"]);
+        assert_eq!(full[1]["pi"], json!([]));
     }
 
     #[test]
