@@ -3,7 +3,9 @@
 #   1. `piaudit scan` end to end on the whole shared corpus and on the _perf
 #      dumps: wall time, MB/s, files/s, peak RSS (GNU time);
 #   2. SQL extraction alone (examples/bench.rs `extract`) on the same inputs;
-#   3. a scaling curve over synthetic repos at 1x, 4x, 16x (scripts/gen_repo.py);
+#   3. a scaling curve over synthetic repos at 1x, 4x, 16x (scripts/gen_repo.py),
+#      and the estate table of issue #22 (128 / 512 / 2048 services) with
+#      the 512 -> 2048 time and peak-RSS ratios;
 #   4. the sqllineage test cases timed for piaudit, sqllineage 1.5.x and
 #      sqlglot (installed from PyPI into target/bench-venv), as cases/s and ratios.
 # Speed is measured here only, never asserted in unit tests.
@@ -11,7 +13,8 @@
 # Usage: scripts/bench.sh [CORPUS_DIR]     (default: ../shared/corpus)
 # Env:   REPS=3 (runs per scan measurement; the median is reported, with
 #        min-max as the noise band), SKIP_PEERS=1 (no Python peers),
-#        PYTHON=python3, NO_BUILD=1 (use the release binaries as built).
+#        PYTHON=python3, NO_BUILD=1 (use the release binaries as built),
+#        ESTATE="128 512 2048" (services per estate; "" skips the estate table).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -117,6 +120,35 @@ for x in 1 4 16; do
 done
 "$PYTHON" -c 'import sys; t1, t4, t16 = map(float, sys.argv[1:]); print(f"scaling: 4x input = {t4/t1:.2f}x time, 16x input = {t16/t1:.2f}x time (target <= 17x)")' \
   "${SCALE_TIME[1]}" "${SCALE_TIME[4]}" "${SCALE_TIME[16]}"
+
+echo "== 2b. estate scaling (issue #22; services of scripts/gen_repo.py)"
+# ESTATE="128 512 2048" by default; ESTATE="" skips it. The 2,048-service
+# estate is ~600 MB on disk and its report.json ~240 MB.
+ESTATE=${ESTATE-128 512 2048}
+declare -A EST_TIME EST_RSS
+for n in $ESTATE; do
+  dir=$WORK/estate-$n
+  if [ ! -f "$dir/.done" ]; then
+    rm -rf "$dir"
+    "$PYTHON" scripts/gen_repo.py --scale "$n" --out "$dir" >/dev/null
+    touch "$dir/.done"
+  fi
+  line=$(run_scan "estate ${n} services" "$(bytes_of "$dir")" "$dir")
+  echo "$line"
+  EST_TIME[$n]=$(echo "$line" | sed -E 's/.* wall +([0-9.]+) s.*/\1/')
+  EST_RSS[$n]=$LAST_RSS_KB
+done
+if [ -n "${EST_TIME[512]:-}" ] && [ -n "${EST_TIME[2048]:-}" ]; then
+  "$PYTHON" - "${EST_TIME[512]}" "${EST_TIME[2048]}" "${EST_RSS[512]}" "${EST_RSS[2048]}" <<'EOF2'
+import sys
+t512, t2048 = float(sys.argv[1]), float(sys.argv[2])
+r512, r2048 = int(sys.argv[3]), int(sys.argv[4])
+ok = lambda c: "met" if c else "NOT met"
+print(f"estate 512 -> 2048 services (4x input): {t2048/t512:.2f}x time, {r2048/r512:.2f}x peak RSS "
+      f"(goal <= 4.4x: {ok(t2048/t512 <= 4.4 and r2048/r512 <= 4.4)}); "
+      f"2048 services {t2048:.1f} s, {r2048*1024/1e6:.0f} MB (goal <= 25 s, <= 1 GB: {ok(t2048 <= 25 and r2048*1024 <= 1e9)})")
+EOF2
+fi
 
 echo "== 3. sqllineage cases: piaudit vs sqllineage vs sqlglot"
 if [ ! -f "$CASES" ]; then

@@ -128,7 +128,11 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
             }
         }
         for ef in &f.endpoint_flows {
-            if endpoints.iter().any(|e| e.id == ef.endpoint) {
+            // Sorted by id just above: a search, not a scan per flow.
+            if endpoints
+                .binary_search_by(|e| e.id.as_str().cmp(ef.endpoint.as_str()))
+                .is_ok()
+            {
                 b.flow_to_endpoint(&f.file, ef);
             }
         }

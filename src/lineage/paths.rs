@@ -7,7 +7,7 @@
 //! equivalent routes exist.
 
 use crate::model::{Dataset, Endpoint, Flow, Location, PiPath};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// At most this many paths are reported (a guard against pathological graphs).
 pub const MAX_PATHS: usize = 10_000;
@@ -37,6 +37,25 @@ pub fn pi_paths(datasets: &[Dataset], flows: &[Flow], endpoints: &[Endpoint]) ->
         v.sort();
         v.dedup_by(|a, b| a.0 == b.0);
     }
+    // The nodes some target is reachable from: only they can be on a path.
+    // A node outside this set has no edge into it, so leaving such nodes
+    // out of the search below changes neither the visiting order nor the
+    // parents of the rest; it keeps the search from walking everything
+    // downstream of each PI field (quadratic when services feed each other
+    // in a chain and few of them reach a reported endpoint).
+    let mut prev: HashMap<&str, Vec<&str>> = HashMap::new();
+    for f in flows {
+        prev.entry(f.to.as_str()).or_default().push(f.from.as_str());
+    }
+    let mut useful: HashSet<&str> = targets.keys().copied().collect();
+    let mut stack: Vec<&str> = useful.iter().copied().collect();
+    while let Some(n) = stack.pop() {
+        for &m in prev.get(n).map(Vec::as_slice).unwrap_or(&[]) {
+            if useful.insert(m) {
+                stack.push(m);
+            }
+        }
+    }
     let mut out = Vec::new();
     let pi_fields = datasets
         .iter()
@@ -44,7 +63,7 @@ pub fn pi_paths(datasets: &[Dataset], flows: &[Flow], endpoints: &[Endpoint]) ->
         .filter(|f| f.pi.is_some());
     for field in pi_fields {
         let start = field.id.as_str();
-        if !next.contains_key(start) {
+        if !next.contains_key(start) || !useful.contains(start) {
             continue;
         }
         // Breadth-first with parent pointers: the first visit is a shortest path.
@@ -53,7 +72,7 @@ pub fn pi_paths(datasets: &[Dataset], flows: &[Flow], endpoints: &[Endpoint]) ->
         let mut reached: Vec<&str> = Vec::new();
         while let Some(n) = queue.pop_front() {
             for &(m, loc) in next.get(n).map(Vec::as_slice).unwrap_or(&[]) {
-                if m == start || parent.contains_key(m) {
+                if m == start || !useful.contains(m) || parent.contains_key(m) {
                     continue;
                 }
                 parent.insert(m, (n, loc));

@@ -242,6 +242,133 @@ fn pack_reads(pack: &Pack, root: &str) -> bool {
     })
 }
 
+/// Whether a path or message names `endpoint.pi` or `item.pi` (or below
+/// them), not `endpoint.pi_count` and the like.
+fn names_endpoint_pi(p: &str) -> bool {
+    ["endpoint.pi", "item.pi"].iter().any(|root| {
+        p.match_indices(root).any(|(i, _)| {
+            !p[i + root.len()..].starts_with(|c: char| c == '_' || c.is_ascii_alphanumeric())
+        })
+    })
+}
+
+/// Whether some rule of the pack may read an endpoint's `pi` list (the
+/// briefs of every PI field reaching it): `endpoint.pi`, `to.endpoint.pi`,
+/// `item.pi` (an item of `project.endpoints`), or a message printing
+/// `project.endpoints`. Conservative: `item.pi` of other lists counts too.
+fn pack_reads_endpoint_pi(pack: &Pack) -> bool {
+    let names_pi = names_endpoint_pi;
+    pack.rules.values().any(|r| {
+        r.when.paths().into_iter().any(names_pi)
+            || r.severity_if
+                .iter()
+                .any(|(p, _)| p.paths().into_iter().any(names_pi))
+            || [&r.message.zh, &r.message.en]
+                .iter()
+                .any(|m| names_pi(m) || m.contains("project.endpoints"))
+    })
+}
+
+/// The endpoint views (`endpoint.*`): each endpoint with `outbound`, `host`
+/// and the PI fields reaching it upstream (`pi_count`, `sensitive_count`,
+/// `high_risk_count`, and the list `pi` when `with_pi`).
+///
+/// The fields reaching an endpoint are found over node numbers with one
+/// visit stamp per node. In an estate whose services feed each other in a
+/// chain, each endpoint is reached by every earlier service's fields, so a
+/// `pi` list per endpoint is quadratic in the estate: it was most of the
+/// time and memory of a 2,048-service scan, and is only built when a rule
+/// reads it ([`pack_reads_endpoint_pi`]).
+fn endpoint_views(
+    s: &Subjects<'_>,
+    field_index: &HashMap<&str, (&Dataset, &Field)>,
+    with_pi: bool,
+) -> Vec<Value> {
+    // Every id a flow mentions, numbered; reverse edges by number.
+    let mut node: HashMap<&str, usize> = HashMap::new();
+    let mut ids: Vec<&str> = Vec::new();
+    let mut into: Vec<Vec<usize>> = Vec::new();
+    for fl in s.flows {
+        let mut ends = [0; 2];
+        for (end, id) in ends.iter_mut().zip([fl.from.as_str(), fl.to.as_str()]) {
+            *end = *node.entry(id).or_insert_with(|| {
+                ids.push(id);
+                into.push(Vec::new());
+                ids.len() - 1
+            });
+        }
+        into[ends[1]].push(ends[0]);
+    }
+    // Per node: the PI field it is, with its `sensitive` and `high_risk`.
+    let pi_field: Vec<Option<(&Dataset, &Field, bool, bool)>> = ids
+        .iter()
+        .map(|id| {
+            let &(d, f) = field_index.get(id)?;
+            let p = f.pi.as_ref()?;
+            let high_risk = s
+                .taxonomy
+                .category(&p.category)
+                .is_some_and(|c| c.high_risk);
+            Some((d, f, p.sensitive, high_risk))
+        })
+        .collect();
+    let mut stamp: Vec<usize> = vec![0; ids.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut reached: Vec<usize> = Vec::new();
+    s.endpoints
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            // Upstream of the endpoint (itself only when on a cycle).
+            let mark = k + 1;
+            reached.clear();
+            if let Some(&start) = node.get(e.id.as_str()) {
+                stack.push(start);
+                while let Some(n) = stack.pop() {
+                    for &src in &into[n] {
+                        if stamp[src] != mark {
+                            stamp[src] = mark;
+                            reached.push(src);
+                            stack.push(src);
+                        }
+                    }
+                }
+            }
+            reached.retain(|&n| pi_field[n].is_some());
+            let count = |pick: fn(&(&Dataset, &Field, bool, bool)) -> bool| {
+                reached
+                    .iter()
+                    .filter(|&&n| pi_field[n].as_ref().is_some_and(pick))
+                    .count()
+            };
+            let pi_count = reached.len();
+            let sensitive_count = count(|x| x.2);
+            let high_risk_count = count(|x| x.3);
+            let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+            if let Value::Object(o) = &mut v {
+                o.insert(
+                    "outbound".into(),
+                    Value::Bool(OUTBOUND.contains(&e.jurisdiction.as_str())),
+                );
+                o.insert("host".into(), json!(e.id.rsplit(':').next()));
+                o.insert("pi_count".into(), json!(pi_count));
+                o.insert("sensitive_count".into(), json!(sensitive_count));
+                o.insert("high_risk_count".into(), json!(high_risk_count));
+                if with_pi {
+                    reached.sort_unstable_by_key(|&n| ids[n]);
+                    let pi = reached
+                        .iter()
+                        .filter_map(|&n| pi_field[n])
+                        .map(|(d, f, _, _)| field_brief(f, d, s.taxonomy))
+                        .collect();
+                    o.insert("pi".into(), Value::Array(pi));
+                }
+            }
+            v
+        })
+        .collect()
+}
+
 fn now_value(today: &str) -> Value {
     let year: i64 = today.get(..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
     // Calendar periods back from today (a date on or after one of these is
@@ -263,55 +390,19 @@ fn now_value(today: &str) -> Value {
 /// Builds `project.*` over the dataset summaries (moved in, not copied).
 /// `project.flows`, a view of every flow, is built only when `with_flows`:
 /// it is as large as the estate's lineage and no built-in rule reads it.
-fn project_view(s: &Subjects<'_>, summaries: Vec<Value>, with_flows: bool) -> ProjectView {
+fn project_view(
+    s: &Subjects<'_>,
+    summaries: Vec<Value>,
+    with_flows: bool,
+    with_endpoint_pi: bool,
+) -> ProjectView {
     let mut field_index: HashMap<&str, (&Dataset, &Field)> = HashMap::new();
     for d in s.datasets {
         for f in &d.fields {
             field_index.insert(&f.id, (d, f));
         }
     }
-    // Reverse edges so each endpoint can find every field that reaches it.
-    let mut into: HashMap<&str, Vec<&str>> = HashMap::new();
-    for fl in s.flows {
-        into.entry(fl.to.as_str())
-            .or_default()
-            .push(fl.from.as_str());
-    }
-    let endpoints: Vec<Value> = s
-        .endpoints
-        .iter()
-        .map(|e| {
-            let mut seen: BTreeSet<&str> = BTreeSet::new();
-            let mut stack = vec![e.id.as_str()];
-            while let Some(n) = stack.pop() {
-                for &src in into.get(n).map_or(&[][..], Vec::as_slice) {
-                    if seen.insert(src) {
-                        stack.push(src);
-                    }
-                }
-            }
-            let reaching: Vec<Value> = seen
-                .iter()
-                .filter_map(|id| field_index.get(id))
-                .filter(|(_, f)| f.pi.is_some())
-                .map(|(d, f)| field_brief(f, d, s.taxonomy))
-                .collect();
-            let count = |k: &str| reaching.iter().filter(|f| f[k] == json!(true)).count();
-            let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-            if let Value::Object(o) = &mut v {
-                o.insert(
-                    "outbound".into(),
-                    Value::Bool(OUTBOUND.contains(&e.jurisdiction.as_str())),
-                );
-                o.insert("host".into(), json!(e.id.rsplit(':').next()));
-                o.insert("pi_count".into(), json!(reaching.len()));
-                o.insert("sensitive_count".into(), json!(count("sensitive")));
-                o.insert("high_risk_count".into(), json!(count("high_risk")));
-                o.insert("pi".into(), Value::Array(reaching));
-            }
-            v
-        })
-        .collect();
+    let endpoints = endpoint_views(s, &field_index, with_endpoint_pi);
     let flows: Vec<Value> = if with_flows {
         // By id: a linear search per flow made evaluation quadratic in the estate.
         let endpoint_at: HashMap<&str, &Value> = s
@@ -384,7 +475,12 @@ fn project_view(s: &Subjects<'_>, summaries: Vec<Value>, with_flows: bool) -> Pr
 pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
     let (summaries, views): (Vec<Value>, Vec<DatasetView>) =
         s.datasets.iter().map(|d| dataset_view(d, s)).unzip();
-    let pv = project_view(s, summaries, pack_reads(pack, "project.flows"));
+    let pv = project_view(
+        s,
+        summaries,
+        pack_reads(pack, "project.flows"),
+        pack_reads_endpoint_pi(pack),
+    );
     let scan = scan_value(pack, s);
     let mut field_index: HashMap<&str, (usize, &Field)> = HashMap::new();
     for (i, d) in s.datasets.iter().enumerate() {
@@ -923,6 +1019,106 @@ mod tests {
         assert_eq!(a, fingerprint("CNPI-020", &["x".into()]));
         assert_ne!(a, fingerprint("CNPI-020", &["y".into()]));
         assert_ne!(a, fingerprint("CNPI-021", &["x".into()]));
+    }
+
+    /// Endpoint views count the PI fields upstream (through chains and
+    /// cycles, each once) and list them, sorted by id, only when asked.
+    #[test]
+    fn endpoint_views_count_upstream_pi_and_list_it_only_when_read() {
+        use crate::model::{DatasetKind, PiTag, Transform};
+        let k =
+            crate::Knowledge::load(&crate::data::DataFiles::embedded(), "cn-2026", None).unwrap();
+        assert!(
+            !pack_reads_endpoint_pi(&k.pack),
+            "no built-in rule reads endpoint.pi"
+        );
+        let at = Location::line("s.sql", 1);
+        let field = |n: &str, cat: Option<(&str, bool)>| Field {
+            id: format!("d.{n}"),
+            name: n.into(),
+            data_type: None,
+            comment: None,
+            location: at.clone(),
+            pi: cat.map(|(c, sensitive)| PiTag {
+                category: c.into(),
+                sensitive,
+                confidence: 0.9,
+                evidence: vec![],
+            }),
+            protection: vec![],
+        };
+        let datasets = [Dataset {
+            id: "d".into(),
+            kind: DatasetKind::Table,
+            name: "d".into(),
+            system: None,
+            comment: None,
+            location: at.clone(),
+            fields: vec![
+                field("z_phone", Some(("contact.phone", false))),
+                field("a_id", Some(("identity.id_card", true))),
+                field("plain", None),
+                field("far", Some(("contact.phone", false))),
+            ],
+        }];
+        let flow = |a: &str, b: &str| Flow {
+            from: a.into(),
+            to: b.into(),
+            transform: Transform::Copy,
+            location: at.clone(),
+        };
+        // far -> z_phone -> plain -> endpoint, a_id -> plain, and a cycle.
+        let flows = [
+            flow("d.far", "d.z_phone"),
+            flow("d.z_phone", "d.plain"),
+            flow("d.a_id", "d.plain"),
+            flow("d.plain", "endpoint:x"),
+            flow("d.plain", "d.far"),
+        ];
+        let endpoint = |id: &str| Endpoint {
+            id: id.into(),
+            kind: "object_store".into(),
+            vendor: None,
+            region: None,
+            jurisdiction: "abroad".into(),
+            location: at.clone(),
+            name: None,
+            third_party: false,
+            profile: None,
+            receives: vec![],
+        };
+        let endpoints = [endpoint("endpoint:x"), endpoint("endpoint:unreached")];
+        let s = Subjects {
+            datasets: &datasets,
+            flows: &flows,
+            endpoints: &endpoints,
+            controls: &[],
+            decl: None,
+            taxonomy: &k.taxonomy,
+            lang: "en",
+            today: "2026-12-07",
+            profile: &k.profile,
+        };
+        let mut index: HashMap<&str, (&Dataset, &Field)> = HashMap::new();
+        for f in &datasets[0].fields {
+            index.insert(&f.id, (&datasets[0], f));
+        }
+        let bare = endpoint_views(&s, &index, false);
+        assert_eq!(bare[0]["pi_count"], json!(3));
+        assert_eq!(bare[0]["sensitive_count"], json!(1));
+        assert_eq!(bare[0]["outbound"], json!(true));
+        assert!(bare[0].get("pi").is_none());
+        assert_eq!(bare[1]["pi_count"], json!(0));
+        let full = endpoint_views(&s, &index, true);
+        let ids: Vec<&str> = full[0]["pi"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["d.a_id", "d.far", "d.z_phone"]);
+        assert_eq!(full[0]["high_risk_count"], bare[0]["high_risk_count"]);
+        assert_eq!(full[1]["pi"], json!([]));
     }
 
     #[test]
