@@ -1066,6 +1066,7 @@ mod tests {
             to: b.into(),
             transform: Transform::Copy,
             location: at.clone(),
+            level: Default::default(),
         };
         // far -> z_phone -> plain -> endpoint, a_id -> plain, and a cycle.
         let flows = [
@@ -1086,6 +1087,8 @@ mod tests {
             third_party: false,
             profile: None,
             receives: vec![],
+            host: None,
+            confidence: None,
         };
         let endpoints = [endpoint("endpoint:x"), endpoint("endpoint:unreached")];
         let s = Subjects {
