@@ -489,33 +489,24 @@ impl Reader<'_> {
 
 /// The JDBC URL parameter that switches TLS on, if any.
 fn tls_enabled(url: &str) -> Option<String> {
-    let query = url.split_once(['?', ';'])?.1;
-    query
-        .split(['&', ';'])
-        .map(str::trim)
-        .find(|kv| {
-            let Some((k, v)) = kv.split_once('=') else {
-                return false;
-            };
-            let (k, v) = (k.to_ascii_lowercase(), v.trim().to_ascii_lowercase());
-            matches!(
-                (k.as_str(), v.as_str()),
-                ("usessl", "true")
-                    | (
-                        "sslmode",
-                        "require"
-                            | "verify-ca"
-                            | "verify-full"
-                            | "required"
-                            | "verify_identity"
-                            | "verify_ca"
-                    )
-                    | ("encrypt", "true")
-                    | ("requiressl", "true")
-                    | ("ssl", "true")
-            )
-        })
-        .map(str::to_string)
+    super::spring::jdbc_param(url, |k, v| {
+        matches!(
+            (k, v),
+            ("usessl", "true")
+                | (
+                    "sslmode",
+                    "require"
+                        | "verify-ca"
+                        | "verify-full"
+                        | "required"
+                        | "verify_identity"
+                        | "verify_ca"
+                )
+                | ("encrypt", "true")
+                | ("requiressl", "true")
+                | ("ssl", "true")
+        )
+    })
 }
 
 #[cfg(test)]

@@ -552,22 +552,29 @@ impl ConfigReader<'_> {
 /// `sslMode=DISABLED`, PostgreSQL `sslmode=disable`, SQL Server
 /// `encrypt=false`), as written.
 fn tls_disabled(url: &str) -> Option<String> {
+    jdbc_param(url, |k, v| {
+        matches!(
+            (k, v),
+            ("usessl", "false")
+                | ("sslmode", "disabled" | "disable")
+                | ("encrypt", "false")
+                | ("requiressl", "false")
+        )
+    })
+}
+
+/// The first `key=value` parameter of a JDBC URL (after `?` or `;`, split
+/// on `&` and `;`) for which `wanted(key, value)` holds, both lower-cased
+/// and trimmed; returned as written.
+pub(crate) fn jdbc_param(url: &str, wanted: impl Fn(&str, &str) -> bool) -> Option<String> {
     let query = url.split_once(['?', ';'])?.1;
     query
         .split(['&', ';'])
         .map(str::trim)
         .find(|kv| {
-            let Some((k, v)) = kv.split_once('=') else {
-                return false;
-            };
-            let (k, v) = (k.to_ascii_lowercase(), v.trim().to_ascii_lowercase());
-            matches!(
-                (k.as_str(), v.as_str()),
-                ("usessl", "false")
-                    | ("sslmode", "disabled" | "disable")
-                    | ("encrypt", "false")
-                    | ("requiressl", "false")
-            )
+            kv.split_once('=').is_some_and(|(k, v)| {
+                wanted(&k.to_ascii_lowercase(), &v.trim().to_ascii_lowercase())
+            })
         })
         .map(str::to_string)
 }
