@@ -86,25 +86,45 @@ impl Classifier<'_> {
                     mask(valid[0])
                 ),
             };
-            match &mut f.pi {
-                Some(tag) if tag.category == category => tag.evidence.push(evidence),
-                Some(tag) if tag.category == "identity.other_id" || tag.confidence < 0.9 => {
-                    tag.category = category.to_string();
-                    tag.sensitive = self.taxonomy.is_sensitive(category, self.profile);
-                    tag.confidence = tag.confidence.max(0.9);
-                    tag.evidence.push(evidence);
-                }
-                Some(_) => {}
-                None => {
-                    f.pi = Some(PiTag {
-                        category: category.to_string(),
-                        sensitive: self.taxonomy.is_sensitive(category, self.profile),
-                        confidence: 0.8,
-                        evidence: vec![evidence],
-                    });
-                }
-            }
+            // Few values: they add evidence to the same tag but do not raise it.
+            self.tag_by_values(&mut f.pi, category, evidence, false);
             return;
+        }
+    }
+
+    /// Tags a field by its sampled values: the same category gains the
+    /// evidence (and, with `raise_same`, confidence); values beat a generic
+    /// or weak name (`zjhm`, any 证件号码, holding GB 11643 numbers is a
+    /// resident ID column); an untagged field is tagged at 0.8.
+    fn tag_by_values(
+        &self,
+        pi: &mut Option<PiTag>,
+        category: &str,
+        evidence: Evidence,
+        raise_same: bool,
+    ) {
+        match pi {
+            Some(tag) if tag.category == category => {
+                if raise_same {
+                    tag.confidence = ((1.0 - (1.0 - tag.confidence) * 0.1) * 100.0).round() / 100.0;
+                }
+                tag.evidence.push(evidence);
+            }
+            Some(tag) if tag.category == "identity.other_id" || tag.confidence < 0.9 => {
+                tag.category = category.to_string();
+                tag.sensitive = self.taxonomy.is_sensitive(category, self.profile);
+                tag.confidence = tag.confidence.max(0.9);
+                tag.evidence.push(evidence);
+            }
+            Some(_) => {}
+            None => {
+                *pi = Some(PiTag {
+                    category: category.to_string(),
+                    sensitive: self.taxonomy.is_sensitive(category, self.profile),
+                    confidence: 0.8,
+                    evidence: vec![evidence],
+                });
+            }
         }
     }
 
@@ -145,32 +165,7 @@ impl Classifier<'_> {
                         kind: "value".into(),
                         detail: format!("{n}/{} samples are {what}, e.g. {example}", values.len()),
                     };
-                    match pi {
-                        Some(tag) if tag.category == *category => {
-                            tag.confidence =
-                                ((1.0 - (1.0 - tag.confidence) * 0.1) * 100.0).round() / 100.0;
-                            tag.evidence.push(evidence);
-                        }
-                        // Values beat a generic or weak name: `zjhm` (any 证件号码)
-                        // holding GB 11643 numbers is a resident ID column.
-                        Some(tag)
-                            if tag.category == "identity.other_id" || tag.confidence < 0.9 =>
-                        {
-                            tag.category = category.to_string();
-                            tag.sensitive = self.taxonomy.is_sensitive(category, self.profile);
-                            tag.confidence = tag.confidence.max(0.9);
-                            tag.evidence.push(evidence);
-                        }
-                        Some(_) => {}
-                        None => {
-                            *pi = Some(PiTag {
-                                category: category.to_string(),
-                                sensitive: self.taxonomy.is_sensitive(category, self.profile),
-                                confidence: 0.8,
-                                evidence: vec![evidence],
-                            });
-                        }
-                    }
+                    self.tag_by_values(pi, category, evidence, true);
                 }
                 (None, Some(tag)) => {
                     // Tagged as a validated category but the values disagree.
