@@ -201,28 +201,21 @@ pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
             );
         }
     }
-    for c in p.ignoring.captures_iter(code) {
-        let args = c.get(1).expect("group");
-        for path in literals(args.start(), args.end()) {
-            push(
-                "unauthenticated_path",
-                args.start(),
-                Some(path),
-                Some("ignoring".into()),
-                None,
-            );
-        }
-    }
-    for c in p.excludes.captures_iter(code) {
-        let args = c.get(1).expect("group");
-        for path in literals(args.start(), args.end()) {
-            push(
-                "unauthenticated_path",
-                args.start(),
-                Some(path),
-                Some("excluded from the login check".into()),
-                None,
-            );
+    for (pattern, how) in [
+        (&p.ignoring, "ignoring"),
+        (&p.excludes, "excluded from the login check"),
+    ] {
+        for c in pattern.captures_iter(code) {
+            let args = c.get(1).expect("group");
+            for path in literals(args.start(), args.end()) {
+                push(
+                    "unauthenticated_path",
+                    args.start(),
+                    Some(path),
+                    Some(how.into()),
+                    None,
+                );
+            }
         }
     }
     for c in p.shiro_anon.captures_iter(text) {
