@@ -25,7 +25,7 @@ done
 src=$1
 [ -x "$bin" ] || { echo "no piaudit binary at $bin (cargo build, or --bin)" >&2; exit 2; }
 
-DEV=${DEV:-"fastbee microcommunity zhicloud-hr roncoo-pay his"}
+DEV=${DEV:-"fastbee microcommunity zhicloud-hr his"}
 HELD=${HELD-"schoolcms yunyou-tms newbee-mall-plus jetlinks-community t3rik-erp-hrm"}
 
 dir_of() { # system -> checkout dir

@@ -838,7 +838,7 @@ mod tests {
         );
     }
 
-    /// roncoo-pay adds its secrets by `ALTER TABLE … ADD`; later migrations
+    /// A schema may add its secrets by `ALTER TABLE … ADD`; later migrations
     /// change and drop columns.
     #[test]
     fn alter_table_adds_changes_and_drops_columns() {
