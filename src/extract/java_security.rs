@@ -155,6 +155,16 @@ pub fn worth_reading(lower: &str) -> bool {
     TRIGGERS.iter().any(|w| lower.contains(w))
 }
 
+/// A timeout of `amount` units (`per_minute` of them make a minute) in whole
+/// minutes, rounded up; -1 for zero or less (no timeout: "never expires").
+fn ceil_minutes(amount: i64, per_minute: i64) -> i64 {
+    if amount <= 0 {
+        -1
+    } else {
+        (amount + per_minute - 1) / per_minute
+    }
+}
+
 /// Reads the controls of one Java file; `code` is `text` with comments and
 /// string contents blanked (same offsets).
 pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
@@ -391,7 +401,7 @@ pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
     for c in p.redis_session.captures_iter(code) {
         let m = c.get(0).expect("match");
         let secs: i64 = c[1].parse().unwrap_or(0);
-        let minutes = if secs <= 0 { -1 } else { (secs + 59) / 60 };
+        let minutes = ceil_minutes(secs, 60);
         push(
             "session_timeout",
             m.start(),
@@ -417,7 +427,7 @@ pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
             "HOURS" => 3_600,
             _ => 86_400,
         };
-        let minutes = if n <= 0 { -1 } else { (n * per + 59) / 60 };
+        let minutes = ceil_minutes(n * per, 60);
         push(
             "session_timeout",
             m.start(),
@@ -429,7 +439,7 @@ pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
     for c in p.shiro_timeout.captures_iter(code) {
         let m = c.get(0).expect("match");
         let ms: i64 = c[1].parse().unwrap_or(0);
-        let minutes = if ms <= 0 { -1 } else { (ms + 59_999) / 60_000 };
+        let minutes = ceil_minutes(ms, 60_000);
         push(
             "session_timeout",
             m.start(),
