@@ -230,7 +230,7 @@ pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
     }
     // The security controls of self-check packs (a text pass of its own,
     // cheap to rule out: most files name none of its triggers).
-    if super::java_security::worth_reading(&text.to_ascii_lowercase()) {
+    if super::java_security::worth_reading(text) {
         super::java_security::read(file, text, &code_only(text), &mut facts);
     }
     facts

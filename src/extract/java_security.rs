@@ -150,9 +150,17 @@ static P: LazyLock<Patterns> = LazyLock::new(|| {
     }
 });
 
-/// Whether the file may hold any of the controls read here.
-pub fn worth_reading(lower: &str) -> bool {
-    TRIGGERS.iter().any(|w| lower.contains(w))
+/// Whether the file may hold any of the controls read here: one
+/// case-insensitive pass over the text for [`TRIGGERS`] (every Java file of
+/// every scan asks, so no lower-cased copy of the file is made).
+pub fn worth_reading(text: &str) -> bool {
+    static TRIGGER_SET: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(TRIGGERS)
+            .expect("trigger words")
+    });
+    TRIGGER_SET.is_match(text)
 }
 
 /// A timeout of `amount` units (`per_minute` of them make a minute) in whole
