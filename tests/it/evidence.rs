@@ -336,6 +336,20 @@ fn an_unusable_sign_key_exits_2_before_anything_is_scanned() {
         .arg(dir.path())
         .assert()
         .code(2);
+    // The manifest needs a report folder: `--out -` (stdout) is a usage
+    // error, before anything is scanned.
+    let a = piaudit()
+        .arg("scan")
+        .arg(project(dir.path()))
+        .args(["--evidence", "--format", "json", "--out", "-"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(
+        err.contains("--evidence") && err.contains("--out DIR"),
+        "{err}"
+    );
+    assert!(a.get_output().stdout.is_empty());
 }
 
 #[test]
