@@ -130,14 +130,16 @@ pub fn parse(shown: &str, text: &str) -> Result<Input, Error> {
     })
 }
 
-/// Same major version and a minor version no newer than ours (minor
-/// versions only add optional keys).
+/// A 1.x report (2.0 only added keys that default: `confidence`,
+/// `evidence`, `fields`, `locations`), or our major version with a minor
+/// version no newer than ours (minor versions only add optional keys).
 fn compatible(v: &str) -> bool {
     let split = |s: &str| -> Option<(u32, u32)> {
         let (a, b) = s.split_once('.')?;
         Some((a.parse().ok()?, b.parse().ok()?))
     };
     match (split(v), split(model::SCHEMA_VERSION)) {
+        (Some((1, minor)), Some((2, _))) => minor <= 3,
         (Some((major, minor)), Some((our_major, our_minor))) => {
             major == our_major && minor <= our_minor
         }
@@ -719,12 +721,13 @@ mod tests {
         let bad = parse("a.json", "{\n  \"schema_version\": \"1.1\",\n  oops").unwrap_err();
         assert_eq!(bad.exit_code(), 2);
         assert!(bad.to_string().starts_with("a.json:3:"), "{bad}");
-        let newer = parse("b.json", r#"{"schema_version":"2.0"}"#).unwrap_err();
+        let newer = parse("b.json", r#"{"schema_version":"3.0"}"#).unwrap_err();
         assert!(
-            newer.to_string().contains("b.json") && newer.to_string().contains("2.0"),
+            newer.to_string().contains("b.json") && newer.to_string().contains("3.0"),
             "{newer}"
         );
         assert!(compatible("1.0") && compatible("1.1") && compatible("1.2") && compatible("1.3"));
+        assert!(compatible("2.0") && !compatible("2.9") && !compatible("3.0"));
         assert!(!compatible("1.9") && !compatible("0.1") && !compatible("x"));
         let shape = parse("c.json", r#"{"schema_version":"1.1","tool":3}"#).unwrap_err();
         assert!(shape.to_string().starts_with("c.json:1:"), "{shape}");

@@ -1,5 +1,5 @@
 //! The evaluated audit: what every renderer reads. Serialises to the JSON
-//! report contract (`schema_version` 1.3).
+//! report contract (`schema_version` 2.0).
 
 use super::{Control, Dataset, Endpoint, Flow, I18n, Location, PiPath};
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use std::str::FromStr;
 /// (`scan.coverage.files`) and `paths`; 1.2 added `findings[].waiver`; 1.3
 /// added `flows[].level`, `endpoints[].host` and `.confidence`, and the
 /// self-check table `self_check` (packs such as `mlps-l3`).
-pub const SCHEMA_VERSION: &str = "1.3";
+pub const SCHEMA_VERSION: &str = "2.0";
 
 /// Severity of a finding, ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -234,11 +234,57 @@ pub struct Finding {
     pub fingerprint: String,
     /// Open, waived or baselined.
     pub status: FindingStatus,
+    /// How sure the finding is: `confirmed` by positive evidence, `likely`
+    /// (inferred, e.g. a tag inherited from the record's subject) or
+    /// `needs_review` (a person must check it). Since schema 2.0; reports of
+    /// 1.x read as `likely`.
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// What supports the finding (and what it was checked against), one line
+    /// each in the report language; never a raw value. Since schema 2.0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    /// The fields the problem affects (field ids), for a finding on a
+    /// dataset, flow path or project. Since schema 2.0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// Further places the same problem is seen (another copy of the same
+    /// table in a migration or second schema file), besides `location`.
+    /// Since schema 2.0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<Location>,
     /// Who accepted the finding and why: present when `status` is `waived`
     /// (since schema 1.2; a merge of older reports may have waived findings
     /// without it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<FindingWaiver>,
+}
+
+/// How sure a [`Finding`] is (schema 2.0).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Positive evidence shows the problem (a declared fact, a value
+    /// checked, the code that does it).
+    Confirmed,
+    /// Inferred from names, comments or context; probably right.
+    #[default]
+    Likely,
+    /// Possible: a person must check it before acting on it.
+    NeedsReview,
+}
+
+impl Confidence {
+    /// Lower-case name, as in the report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Confirmed => "confirmed",
+            Confidence::Likely => "likely",
+            Confidence::NeedsReview => "needs_review",
+        }
+    }
 }
 
 /// The waiver that accepted a finding, by where it was declared.

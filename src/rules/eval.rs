@@ -8,7 +8,7 @@ use crate::classify::taxonomy::Taxonomy;
 use crate::decl::Declarations;
 use crate::model::I18n;
 use crate::model::{
-    CheckEvidence, CheckItemResult, CheckStatus, Control, Dataset, Endpoint, Field, Finding,
+    CheckEvidence, CheckItemResult, CheckStatus, Confidence, Control, Dataset, Endpoint, Field, Finding,
     FindingStatus, FindingWaiver, Flow, Location, Severity,
 };
 use regex::Regex;
@@ -929,6 +929,10 @@ fn make_finding(
         fingerprint,
         status: FindingStatus::Open,
         waiver: None,
+        confidence: Confidence::default(),
+        evidence: Vec::new(),
+        fields: Vec::new(),
+        locations: Vec::new(),
     };
     if let Some(w) = waiver {
         waive(&mut finding, &mut message, w);
