@@ -187,10 +187,10 @@ fn bad_reports_exit_2_naming_the_file() {
     );
 
     let future = dir.path().join("future.json");
-    fs::write(&future, r#"{"schema_version": "2.0", "whatever": true}"#).unwrap();
+    fs::write(&future, r#"{"schema_version": "3.0", "whatever": true}"#).unwrap();
     let stderr = refused(&future);
     assert!(
-        stderr.contains("future.json") && stderr.contains("2.0"),
+        stderr.contains("future.json") && stderr.contains("3.0"),
         "{stderr}"
     );
     assert!(!out.join("report.json").exists());
