@@ -304,7 +304,6 @@ fn context(audit: &Audit) -> Value {
                 "more": more,
                 "breadth": x.breadth,
                 "by_fields": !f.fields.is_empty(),
-                "persons": x.persons,
                 "location": { "file": f.location.file, "line": f.location.line },
                 "fix": { "zh": rank::one_line(&texts.remediation.zh), "en": rank::one_line(&texts.remediation.en) },
             })

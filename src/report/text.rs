@@ -51,6 +51,17 @@ fn subjects(namer: &Namer, f: &crate::model::Finding) -> String {
     s
 }
 
+/// A confidence as the terminal says it.
+fn confidence_label(c: crate::model::Confidence, zh: bool) -> &'static str {
+    use crate::model::Confidence;
+    match (zh, c) {
+        (true, Confidence::Confirmed) => "已确认",
+        (true, Confidence::Likely) => "很可能",
+        (true, Confidence::NeedsReview) => "待复核",
+        (false, c) => c.as_str(),
+    }
+}
+
 /// "Fix first": the [`rank::FIX_FIRST`] best-ranked open findings, one
 /// line each (`  1. severity · confidence rule title — targets  file:line`),
 /// under a header; empty when nothing is open. Styled with ANSI.
@@ -93,7 +104,7 @@ pub fn fix_first(audit: &Audit) -> String {
             "{:>2}. {style}{}{style:#} · {} {bold}{}{bold:#} {}{what}  {}:{}",
             i + 1,
             f.severity,
-            f.confidence.as_str(),
+            confidence_label(f.confidence, zh),
             f.rule,
             f.title,
             f.location.file,
@@ -103,7 +114,8 @@ pub fn fix_first(audit: &Audit) -> String {
     s
 }
 
-/// Every open finding, grouped by rule (most severe rule first): a header
+/// Every open finding, grouped by rule (in rank order, see
+/// [`rank`]: the rule of the best-ranked finding first): a header
 /// with the rule id, severity and title, one line per finding (subjects,
 /// file:line; identical lines, as merged reports have, shown once with a
 /// count), the first sentence of the fix and a `piaudit rules show` hint.
@@ -112,8 +124,10 @@ pub fn fix_first(audit: &Audit) -> String {
 /// follow its line. Styled with ANSI: write it through `anstream`.
 pub fn findings_grouped(audit: &Audit, max_lines: Option<usize>, verbose: bool) -> String {
     let zh = audit.lang.starts_with("zh");
-    let open = open_findings(audit);
     let namer = Namer::new(&audit.report, audit.scale.as_ref());
+    // In rank order, so the groups follow "fix first".
+    let ranked = rank::ranked_with(&namer, &audit.report.findings);
+    let open: Vec<&crate::model::Finding> = ranked.iter().map(|x| x.finding).collect();
     let mut groups: Vec<(&str, Vec<&crate::model::Finding>)> = Vec::new();
     for f in &open {
         match groups.iter_mut().find(|(rule, _)| *rule == f.rule) {
