@@ -380,3 +380,100 @@ fn findings_csv_has_rank_confidence_fields_and_locations() {
     let last = rows.last().unwrap();
     assert_eq!((&last[status_c], &last[rank_c]), ("waived", ""));
 }
+
+/// A probe appended to a copy of the page: after load it records on
+/// `<body>` whether the first finding's field list is visible (it is
+/// only when its `<details>` is open or the print stylesheet shows it), then
+/// fires `beforeprint` and records whether every finding's details opened.
+const PROBE: &str = "<script>addEventListener('load', function () {\
+  var l = document.querySelector('details.fd ul.field-list');\
+  document.body.dataset.fieldsShown = l && l.checkVisibility() ? 'yes' : 'no';\
+  window.dispatchEvent(new Event('beforeprint'));\
+  var closed = document.querySelectorAll('details.fd:not([open])').length;\
+  document.body.dataset.closedAfterPrint = String(closed);\
+});</script></body>";
+
+#[test]
+fn cover_and_groups_render_in_headless_chromium_and_open_for_print() {
+    use crate::common::{require, Need};
+    use std::process::Command;
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            let out = Command::new("which").arg(name).output().ok()?;
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        })
+        .ok_or_else(|| "chromium not installed (apt-get install chromium)".to_string());
+    let Some(browser) = require(Need::Browser, found) else {
+        return;
+    };
+    let (audit, table, _) = ranked_shop();
+    let dir = tempfile::tempdir().unwrap();
+    let html = Format::Html
+        .render(&audit)
+        .unwrap()
+        .replace("</body>", PROBE);
+    // The print stylesheet applied to the screen.
+    let printed = html.replace("@media print", "@media all");
+    let run = |name: &str, page: &str| -> (String, Vec<String>) {
+        let path = dir.path().join(name);
+        std::fs::write(&path, page).unwrap();
+        let out = Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=3000",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", path.display()))
+            .output()
+            .expect("chromium runs");
+        let errors = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| {
+                l.contains("CONSOLE")
+                    || l.contains("Uncaught")
+                    || l.contains("Content Security Policy")
+            })
+            .map(str::to_string)
+            .collect();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), errors)
+    };
+    let (screen, errors) = run("report.html", &html);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert!(screen.contains("data-ready=\"1\""), "script did not finish");
+    assert_eq!(screen.matches("<tr class=\"fix-item").count(), 10);
+    assert!(
+        screen.contains(&format!("<code>{table}.")),
+        "field list in the DOM"
+    );
+    // On screen the details are closed until clicked; printing opens all.
+    let body = screen
+        .find("<body")
+        .map_or("", |i| &screen[i..(i + 200).min(screen.len())]);
+    assert!(
+        screen.contains("data-fields-shown=\"no\""),
+        "details start closed: {body}"
+    );
+    assert!(
+        screen.contains("data-closed-after-print=\"0\""),
+        "beforeprint opens them"
+    );
+    let (paper, errors) = run("printed.html", &printed);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert!(
+        paper.contains("data-fields-shown=\"yes\""),
+        "the print stylesheet shows closed details"
+    );
+}
