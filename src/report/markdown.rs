@@ -17,6 +17,8 @@ use std::fmt::Write as _;
 
 /// At most this many open findings are listed.
 pub const MAX_FINDINGS: usize = 50;
+/// At most this many fields are listed under a finding.
+pub const MAX_FIELDS: usize = 30;
 
 /// Escapes a value for Markdown text (CommonMark/GFM): backslash-escapes the
 /// punctuation that starts emphasis, code, links, tables or strike-through,
@@ -309,6 +311,25 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
                 }
                 listed += 1;
                 let _ = writeln!(s, "{}", finding_line(audit, x));
+                // Every affected field, when the line could name only three.
+                if x.finding.fields.len() > 3 {
+                    let names: Vec<String> =
+                        x.targets.iter().take(MAX_FIELDS).map(|t| name(t)).collect();
+                    let more = x.targets.len().saturating_sub(MAX_FIELDS);
+                    let _ = writeln!(
+                        s,
+                        "  - {}{}{}",
+                        if zh { "字段：" } else { "fields: " },
+                        names.join(", "),
+                        if more == 0 {
+                            String::new()
+                        } else if zh {
+                            format!("（另 {more} 个）")
+                        } else {
+                            format!(" (+{more})")
+                        }
+                    );
+                }
             }
             let fix = summary.map_or(list[0].finding.remediation.as_str(), |x| {
                 x.remediation.get(&audit.lang)

@@ -318,6 +318,16 @@ fn markdown_and_terminal_lead_with_the_same_ten() {
     assert_eq!(groups.matches("`CNPI-020`").count(), 1, "{groups}");
     assert!(groups.contains("(PIPL-51)"));
     assert!(groups.contains("(+2 places)"), "{groups}");
+    // The five fields of the first, listed under its line.
+    let fields_line = groups
+        .lines()
+        .find(|l| l.starts_with("  - fields: "))
+        .expect("a field list");
+    assert_eq!(
+        fields_line.matches(&format!("`{table}.")).count(),
+        5,
+        "{fields_line}"
+    );
 
     let term = anstream::adapter::strip_str(&text::fix_first(&audit)).to_string();
     let lines: Vec<&str> = term.lines().skip(1).collect();
