@@ -93,6 +93,7 @@ pub struct Ranked<'a> {
 /// for naming targets.
 pub struct Namer<'a> {
     fields: HashMap<&'a str, (&'a Dataset, &'a Field)>,
+    flows: std::collections::HashSet<(&'a str, &'a str)>,
     datasets: HashMap<&'a str, &'a Dataset>,
     scale: Option<&'a Scale>,
 }
@@ -111,6 +112,11 @@ impl<'a> Namer<'a> {
         }
         Namer {
             fields,
+            flows: report
+                .flows
+                .iter()
+                .map(|f| (f.from.as_str(), f.to.as_str()))
+                .collect(),
             datasets,
             scale,
         }
@@ -129,8 +135,14 @@ impl<'a> Namer<'a> {
     }
 
     /// The affected fields of a finding as named: `fields`, else its
-    /// subjects (all of them: a dataset or endpoint is named too).
+    /// subjects (all of them: a dataset or endpoint is named too; the two
+    /// ends of a flow as one `from → to`).
     pub fn targets(&self, f: &Finding) -> Vec<String> {
+        if let [from, to] = f.subjects.as_slice() {
+            if f.fields.is_empty() && self.flows.contains(&(from.as_str(), to.as_str())) {
+                return vec![format!("{} → {}", self.label(from), self.label(to))];
+            }
+        }
         let ids = if f.fields.is_empty() {
             &f.subjects
         } else {
@@ -363,7 +375,9 @@ mod tests {
                 {"id": "a.sql#user.nick", "name": "nick", "location": {"file": "a.sql", "line": 3},
                  "pi": {"category": "identity.name", "sensitive": false, "confidence": 0.9, "evidence": []},
                  "protection": []}]}],
-            "endpoints": [], "flows": [], "controls": [], "findings": [],
+            "endpoints": [], "controls": [], "findings": [],
+            "flows": [{"from": "a.sql#user.id_card", "to": "a.sql#user.nick", "transform": "copy",
+                       "location": {"file": "etl.sql", "line": 4}}],
             "summary": {"pi_fields": 2, "sensitive_fields": 1, "findings_by_severity": {}}
         }))
         .unwrap();
@@ -376,6 +390,12 @@ mod tests {
         assert_eq!(namer.persons(&f), Some(2_000_000));
         f.subjects = vec!["a.sql#user".into()];
         assert_eq!(namer.targets(&f), ["user"]);
+        // The two ends of a flow are one target.
+        f.subjects = vec!["a.sql#user.id_card".into(), "a.sql#user.nick".into()];
+        assert_eq!(namer.targets(&f), ["user.id_card → user.nick"]);
+        assert_eq!(namer.breadth(&f), 2);
+        f.subjects.reverse();
+        assert_eq!(namer.targets(&f), ["user.nick", "user.id_card"]);
         assert_eq!(Namer::new(&report, None).persons(&f), None);
     }
 
