@@ -349,9 +349,10 @@
       }
     }
   })();
-  // Printing (or saving as PDF) shows every draft assessment, opened or not.
+  // Printing (or saving as PDF) shows every draft assessment and every
+  // finding's details, opened or not.
   window.addEventListener('beforeprint', function () {
-    each('details.pia', function (d) { d.open = true; });
+    each('details.pia, details.fd', function (d) { d.open = true; });
   });
   document.body.dataset.ready = '1';
 })();

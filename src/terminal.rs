@@ -142,16 +142,18 @@ pub fn print_notes(audit: &Audit, view: &View) {
     }
 }
 
-/// Prints the scan summary, every open finding grouped by rule, the
+/// Prints the scan summary, the findings to fix first, every open finding
+/// grouped by rule (with `-v`, their fields and further locations), the
 /// diagnostics (`-v`), the severity table and the report paths.
 pub fn print_summary(audit: &Audit, written: &[PathBuf], view: &View) {
     let mut err = anstream::stderr().lock();
     let zh = audit.lang.starts_with("zh");
     let _ = write!(err, "{}", report::text::overview(audit));
+    let _ = write!(err, "{}", report::text::fix_first(audit));
     let _ = write!(
         err,
         "{}",
-        report::text::findings_grouped(audit, view.max_lines)
+        report::text::findings_grouped(audit, view.max_lines, view.verbose > 0)
     );
     let diagnostics = audit.report.scan.diagnostics.len();
     if view.verbose > 0 && diagnostics > 0 {

@@ -138,6 +138,7 @@ pub fn evaluate_audit(
         organisation: decl
             .and_then(|d| d.organisation.as_ref())
             .and_then(|o| o.name.clone()),
+        scale: decl.and_then(|d| d.scale.clone()),
         rules_applied: knowledge
             .pack
             .rules

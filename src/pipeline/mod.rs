@@ -254,6 +254,9 @@ pub struct Audit {
     pub date: String,
     /// Organisation name from the declarations.
     pub organisation: Option<String>,
+    /// Head-counts declared in piaudit.yaml (`scale`), which rank findings
+    /// by the persons they affect (see `report::rank`).
+    pub scale: Option<crate::decl::Scale>,
     /// Rules evaluated.
     pub rules_applied: Vec<RuleSummary>,
     /// Law table (for basis titles).

@@ -3,9 +3,10 @@
 //! time. A Content-Security-Policy forbids every external request.
 
 use super::audit_views;
+use super::rank::{self, Namer};
 use crate::error::Error;
 use crate::model::I18n;
-use crate::model::{FindingStatus, FindingWaiver, Severity};
+use crate::model::{Confidence, FindingStatus, FindingWaiver, Severity};
 use crate::Audit;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -29,6 +30,33 @@ struct FindingView<'a> {
     evidence: Vec<EvidenceView>,
     /// Who accepted it, for waived findings.
     waiver: Option<&'a FindingWaiver>,
+    /// How sure the finding is.
+    confidence: Confidence,
+    /// What it affects as `table.column` (its `fields`, else its subjects).
+    targets: Vec<String>,
+    /// Targets beyond the three a row names.
+    more_targets: usize,
+    /// The targets are the finding's `fields` (not its subjects).
+    by_fields: bool,
+    /// Further places the same problem is seen.
+    locations: Vec<Value>,
+    /// The finding's own evidence lines (`Finding.evidence`).
+    notes: &'a [String],
+    /// Its basis differs from the union its rule's group shows once.
+    basis_differs: bool,
+}
+
+/// One rule's findings in the findings section: the title, legal basis and
+/// remediation shown once, then a row per finding.
+#[derive(Serialize)]
+struct RuleGroup<'a> {
+    rule: &'a str,
+    /// The most severe of its findings.
+    severity: Severity,
+    /// Every code its findings cite, in first-cited order.
+    basis: Vec<&'a str>,
+    open: usize,
+    findings: Vec<&'a FindingView<'a>>,
 }
 
 /// A rule's title and remediation, listed once per rule (`rule_texts`), not
@@ -140,8 +168,15 @@ fn context(audit: &Audit) -> Value {
         en: s.clone(),
     };
     let fields = r.field_index();
-    let mut findings: Vec<_> = r.findings.iter().collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let namer = Namer::new(r, audit.scale.as_ref());
+    // Open findings first, each part in rank order (see `report::rank`).
+    let mut ranked: Vec<rank::Ranked> = r.findings.iter().map(|f| namer.rank(f)).collect();
+    ranked.sort_by(|a, b| {
+        (a.finding.status != FindingStatus::Open)
+            .cmp(&(b.finding.status != FindingStatus::Open))
+            .then_with(|| rank::compare(a, b))
+    });
+    let findings: Vec<&crate::model::Finding> = ranked.iter().map(|x| x.finding).collect();
     let mut rule_texts: BTreeMap<&str, RuleTexts> = BTreeMap::new();
     for f in &findings {
         rule_texts.entry(&f.rule).or_insert_with(|| {
@@ -152,10 +187,22 @@ fn context(audit: &Audit) -> Value {
             }
         });
     }
-    let views: Vec<FindingView> = findings
+    let mut views: Vec<FindingView> = ranked
         .iter()
-        .map(|f| {
+        .map(|x| {
+            let f = x.finding;
             FindingView {
+                confidence: f.confidence,
+                targets: x.targets.clone(),
+                more_targets: x.targets.len().saturating_sub(3),
+                by_fields: !f.fields.is_empty(),
+                locations: f
+                    .locations
+                    .iter()
+                    .map(|l| json!({ "file": l.file, "line": l.line }))
+                    .collect(),
+                notes: &f.evidence,
+                basis_differs: false,
                 rule: &f.rule,
                 severity: f.severity,
                 status: f.status,
@@ -191,11 +238,75 @@ fn context(audit: &Audit) -> Value {
             }
         })
         .collect();
-    let groups: Vec<Value> = Severity::DESCENDING
+    // Grouped by rule, in the order of each rule's best-ranked finding.
+    let mut order: Vec<&str> = Vec::new();
+    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        let list = members.entry(f.rule.as_str()).or_default();
+        if list.is_empty() {
+            order.push(f.rule.as_str());
+        }
+        list.push(i);
+    }
+    let mut group_basis: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for rule in &order {
+        let basis = group_basis.entry(rule).or_default();
+        for &i in &members[rule] {
+            for code in &findings[i].basis {
+                if !basis.contains(&code.as_str()) {
+                    basis.push(code.as_str());
+                }
+            }
+        }
+        for &i in &members[rule] {
+            let own: std::collections::BTreeSet<&str> =
+                findings[i].basis.iter().map(String::as_str).collect();
+            let all: std::collections::BTreeSet<&str> = basis.iter().copied().collect();
+            views[i].basis_differs = own != all;
+        }
+    }
+    let groups: Vec<Value> = order
         .iter()
-        .filter_map(|sev| {
-            let members: Vec<&FindingView> = views.iter().filter(|v| v.severity == *sev).collect();
-            (!members.is_empty()).then(|| json!({ "severity": sev, "findings": members }))
+        .map(|rule| {
+            let list = &members[rule];
+            let group = RuleGroup {
+                rule,
+                severity: list
+                    .iter()
+                    .map(|&i| views[i].severity)
+                    .max()
+                    .unwrap_or(Severity::Info),
+                basis: group_basis[rule].clone(),
+                open: list
+                    .iter()
+                    .filter(|&&i| views[i].status == FindingStatus::Open)
+                    .count(),
+                findings: list.iter().map(|&i| &views[i]).collect(),
+            };
+            serde_json::to_value(group).unwrap_or(Value::Null)
+        })
+        .collect();
+    // The cover's "fix first": the best-ranked open findings, each with
+    // what it affects, where, and the first sentence of its fix.
+    let fix_first: Vec<Value> = ranked
+        .iter()
+        .filter(|x| x.finding.status == FindingStatus::Open)
+        .take(rank::FIX_FIRST)
+        .map(|x| {
+            let f = x.finding;
+            let texts = &rule_texts[f.rule.as_str()];
+            let (targets, more) = rank::short_targets(&x.targets, 3, ", ");
+            json!({
+                "rule": f.rule, "severity": f.severity, "confidence": f.confidence,
+                "title": texts.title,
+                "targets": x.targets.iter().take(3).collect::<Vec<_>>(),
+                "targets_text": targets,
+                "more": more,
+                "breadth": x.breadth,
+                "by_fields": !f.fields.is_empty(),
+                "location": { "file": f.location.file, "line": f.location.line },
+                "fix": { "zh": rank::one_line(&texts.remediation.zh), "en": rank::one_line(&texts.remediation.en) },
+            })
         })
         .collect();
     let mut law: BTreeMap<String, Value> = BTreeMap::new();
@@ -285,13 +396,13 @@ fn context(audit: &Audit) -> Value {
         "assessments_total": assessments.len(),
         "outbound": audit_views::outbound_endpoints(audit),
         "closed_findings": views.iter().filter(|v| v.status != FindingStatus::Open).collect::<Vec<_>>(),
-        "top_open": views.iter().filter(|v| v.status == FindingStatus::Open).take(5).collect::<Vec<_>>(),
+        "fix_first": fix_first,
         "systems": systems,
         "self_check": r.self_check,
     });
     // The large views are moved in: `json!` would copy each of them.
     if let Value::Object(o) = &mut context {
-        o.insert("findings_by_severity_groups".into(), Value::Array(groups));
+        o.insert("finding_groups".into(), Value::Array(groups));
         o.insert("pi_inventory".into(), Value::Array(inventory));
         o.insert("pi_flows".into(), Value::Array(pi_flows));
     }

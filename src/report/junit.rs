@@ -150,18 +150,32 @@ fn write_case(s: &mut String, audit: &Audit, f: &Finding) {
     );
     match f.status {
         FindingStatus::Open => {
-            let (fix, basis) = if zh {
-                ("整改建议", "法律依据")
+            let (fix, basis, conf, fields, also) = if zh {
+                ("整改建议", "法律依据", "置信度", "涉及字段", "其他位置")
             } else {
-                ("Remediation", "Legal basis")
+                (
+                    "Remediation",
+                    "Legal basis",
+                    "Confidence",
+                    "Fields",
+                    "Also at",
+                )
             };
-            let body = format!(
-                "{}:{}\n{message}\n{fix}: {remediation}\n{basis}: {}\nfingerprint: {}",
+            let mut body = format!(
+                "{}:{}\n{message}\n{fix}: {remediation}\n{basis}: {}\n{conf}: {}",
                 f.location.file,
                 f.location.line,
                 f.basis.join(", "),
-                f.fingerprint
+                f.confidence.as_str()
             );
+            if !f.fields.is_empty() {
+                body.push_str(&format!("\n{fields}: {}", f.fields.join(", ")));
+            }
+            if !f.locations.is_empty() {
+                let at: Vec<String> = f.locations.iter().map(|l| l.to_string()).collect();
+                body.push_str(&format!("\n{also}: {}", at.join(", ")));
+            }
+            body.push_str(&format!("\nfingerprint: {}", f.fingerprint));
             let _ = writeln!(
                 s,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",

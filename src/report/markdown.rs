@@ -1,19 +1,24 @@
 //! `report.md`: a short summary to paste into a pull/merge-request comment:
-//! a header, open findings by severity, the most severe open findings with
-//! file:line, then the waived and baselined counts. In the report language.
+//! a header, open findings by severity, the ten to fix first (ranked by
+//! [`super::rank`], each naming its table/columns and file:line), the open
+//! findings grouped by rule (basis and fix once per rule, each finding with
+//! its fields), then the waived and baselined counts. In the report language.
 //!
 //! Every value taken from the scanned sources or the declarations goes through
 //! [`escape`] (or [`code`] inside code spans), so a hostile column comment or
 //! table name can neither inject HTML nor break a table row or list item.
 
+use super::rank::{self, Namer, Ranked};
 use crate::error::Error;
-use crate::model::{Finding, FindingStatus, Severity};
+use crate::model::{FindingStatus, Severity};
 use crate::Audit;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// At most this many open findings are listed.
 pub const MAX_FINDINGS: usize = 50;
+/// At most this many fields are listed under a finding.
+pub const MAX_FIELDS: usize = 30;
 
 /// Escapes a value for Markdown text (CommonMark/GFM): backslash-escapes the
 /// punctuation that starts emphasis, code, links, tables or strike-through,
@@ -77,33 +82,90 @@ fn severity_label(sev: Severity, zh: bool) -> String {
     format!("{} {}", sev.as_str(), name)
 }
 
-/// One open finding: `**high** `CNPI-020` title — `file:line` — message (basis)`.
-fn finding_line(
+/// A target's name: a code span, or escaped text when it holds `<`, `>`
+/// or `&` (a code span shows those verbatim, and a renderer that does not
+/// escape them would read markup).
+fn name(s: &str) -> String {
+    if s.contains(['<', '>', '&']) {
+        escape(s)
+    } else {
+        code(s)
+    }
+}
+
+/// `` `a`, `b`, `c` (+N fields) `` for a finding's targets; empty without.
+fn targets_text(r: &Ranked, zh: bool) -> String {
+    let shown: Vec<String> = r.targets.iter().take(3).map(|t| name(t)).collect();
+    let mut s = shown.join(", ");
+    let more = r.targets.len().saturating_sub(3);
+    if more > 0 {
+        let unit = match (zh, r.finding.fields.is_empty()) {
+            (true, false) => format!("（另 {more} 个字段）"),
+            (true, true) => format!("（另 {more} 个）"),
+            (false, false) => format!(" (+{more} fields)"),
+            (false, true) => format!(" (+{more})"),
+        };
+        s.push_str(&unit);
+    }
+    s
+}
+
+/// One line of the "fix first" list:
+/// `1. **critical** · confirmed — `CNPI-020` title — `t.c` — `file:line` — fix`.
+fn fix_line(
     audit: &Audit,
-    f: &Finding,
+    n: usize,
+    r: &Ranked,
     titles: &BTreeMap<&str, &crate::pipeline::RuleSummary>,
 ) -> String {
-    let title = titles
-        .get(f.rule.as_str())
-        .map_or(f.title.as_str(), |r| r.title.get(&audit.lang));
+    let f = r.finding;
+    let rule = titles.get(f.rule.as_str());
+    let title = rule.map_or(f.title.as_str(), |x| x.title.get(&audit.lang));
+    let fix = rule.map_or(f.remediation.as_str(), |x| x.remediation.get(&audit.lang));
+    let targets = targets_text(r, audit.lang.starts_with("zh"));
+    let targets = if targets.is_empty() {
+        String::new()
+    } else {
+        format!(" — {targets}")
+    };
+    format!(
+        "{n}. **{}** · {} — {} {}{targets} — {} — {}",
+        f.severity,
+        f.confidence.as_str(),
+        code(&f.rule),
+        escape(title),
+        code(&format!("{}:{}", f.location.file, f.location.line)),
+        escape(&rank::one_line(fix))
+    )
+}
+
+/// One open finding of a rule's group:
+/// `- **high** · likely — `file:line` — `t.c`, … — message`.
+fn finding_line(audit: &Audit, r: &Ranked) -> String {
+    let f = r.finding;
     let message = audit
         .messages
         .get(&f.fingerprint)
         .map_or(f.message.as_str(), |m| m.get(&audit.lang));
-    let basis: Vec<String> = f.basis.iter().map(|b| escape(b)).collect();
-    let basis = if basis.is_empty() {
+    let targets = targets_text(r, audit.lang.starts_with("zh"));
+    let targets = if targets.is_empty() {
         String::new()
     } else {
-        format!(" ({})", basis.join(", "))
+        format!(" — {targets}")
+    };
+    let more = if f.locations.is_empty() {
+        String::new()
+    } else if audit.lang.starts_with("zh") {
+        format!("（另 {} 处）", f.locations.len())
+    } else {
+        format!(" (+{} places)", f.locations.len())
     };
     format!(
-        "- **{}** {} {} — {} — {}{}",
+        "- **{}** · {} — {}{more}{targets} — {}",
         f.severity,
-        code(&f.rule),
-        escape(title),
+        f.confidence.as_str(),
         code(&format!("{}:{}", f.location.file, f.location.line)),
         escape(message),
-        basis
     )
 }
 
@@ -116,12 +178,8 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
         .iter()
         .map(|x| (x.id.as_str(), x))
         .collect();
-    let mut open: Vec<&Finding> = r
-        .findings
-        .iter()
-        .filter(|f| f.status == FindingStatus::Open)
-        .collect();
-    open.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let namer = Namer::new(r, audit.scale.as_ref());
+    let open = rank::ranked_with(&namer, &r.findings);
     let count = |status| r.findings.iter().filter(|f| f.status == status).count();
     let (waived, baselined) = (
         count(FindingStatus::Waived),
@@ -165,7 +223,7 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
         let _ = writeln!(s, "| Severity | Open |\n|---|---:|");
     }
     for sev in Severity::DESCENDING {
-        let n = open.iter().filter(|f| f.severity == sev).count();
+        let n = open.iter().filter(|x| x.finding.severity == sev).count();
         let _ = writeln!(s, "| {} | {n} |", severity_label(sev, zh));
     }
     s.push('\n');
@@ -192,19 +250,102 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
             s,
             "{}\n",
             if zh {
-                "### 未关闭的问题"
+                "### 优先整改"
             } else {
-                "### Open findings"
+                "### Fix first"
             }
         );
-        for f in open.iter().take(MAX_FINDINGS) {
-            let _ = writeln!(s, "{}", finding_line(audit, f, &titles));
+        for (i, x) in open.iter().take(rank::FIX_FIRST).enumerate() {
+            let _ = writeln!(s, "{}", fix_line(audit, i + 1, x, &titles));
         }
-        if open.len() > MAX_FINDINGS {
-            let more = open.len() - MAX_FINDINGS;
+        s.push('\n');
+        let _ = writeln!(
+            s,
+            "{}\n",
+            if zh {
+                "### 未关闭的问题（按规则）"
+            } else {
+                "### Open findings by rule"
+            }
+        );
+        // Groups in the order of each rule's best-ranked finding.
+        let mut groups: Vec<(&str, Vec<&Ranked>)> = Vec::new();
+        for x in &open {
+            match groups.iter_mut().find(|(rule, _)| *rule == x.finding.rule) {
+                Some((_, list)) => list.push(x),
+                None => groups.push((&x.finding.rule, vec![x])),
+            }
+        }
+        let mut listed = 0;
+        for (rule, list) in &groups {
+            if listed >= MAX_FINDINGS {
+                break;
+            }
+            let summary = titles.get(rule);
+            let title =
+                summary.map_or(list[0].finding.title.as_str(), |x| x.title.get(&audit.lang));
+            let mut basis: Vec<&str> = Vec::new();
+            for x in list {
+                for b in &x.finding.basis {
+                    if !basis.contains(&b.as_str()) {
+                        basis.push(b);
+                    }
+                }
+            }
+            let basis = if basis.is_empty() {
+                String::new()
+            } else {
+                let codes: Vec<String> = basis.iter().map(|b| escape(b)).collect();
+                format!(" ({})", codes.join(", "))
+            };
             let _ = writeln!(
                 s,
-                "- {}",
+                "**{}** {} — {}{basis}\n",
+                code(rule),
+                escape(title),
+                list.len()
+            );
+            for x in list.iter() {
+                if listed >= MAX_FINDINGS {
+                    break;
+                }
+                listed += 1;
+                let _ = writeln!(s, "{}", finding_line(audit, x));
+                // Every affected field, when the line could name only three.
+                if x.finding.fields.len() > 3 {
+                    let names: Vec<String> =
+                        x.targets.iter().take(MAX_FIELDS).map(|t| name(t)).collect();
+                    let more = x.targets.len().saturating_sub(MAX_FIELDS);
+                    let _ = writeln!(
+                        s,
+                        "  - {}{}{}",
+                        if zh { "字段：" } else { "fields: " },
+                        names.join(", "),
+                        if more == 0 {
+                            String::new()
+                        } else if zh {
+                            format!("（另 {more} 个）")
+                        } else {
+                            format!(" (+{more})")
+                        }
+                    );
+                }
+            }
+            let fix = summary.map_or(list[0].finding.remediation.as_str(), |x| {
+                x.remediation.get(&audit.lang)
+            });
+            let _ = writeln!(
+                s,
+                "\n{}{}\n",
+                if zh { "整改：" } else { "Fix: " },
+                escape(&rank::one_line(fix))
+            );
+        }
+        if open.len() > listed {
+            let more = open.len() - listed;
+            let _ = writeln!(
+                s,
+                "{}\n",
                 if zh {
                     format!("… 另有 {more} 条")
                 } else {
@@ -212,7 +353,6 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
                 }
             );
         }
-        s.push('\n');
     }
     let _ = writeln!(
         s,

@@ -6,12 +6,14 @@
 pub mod audit_views;
 pub mod csv;
 pub mod dot;
+pub mod findings_csv;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod mermaid;
 pub mod openlineage;
+pub mod rank;
 pub mod sarif;
 pub mod text;
 
@@ -36,6 +38,8 @@ pub enum Format {
     Junit,
     /// `inventory.csv`, the PI inventory for spreadsheets.
     Csv,
+    /// `findings.csv`, every finding in "fix first" order for spreadsheets.
+    FindingsCsv,
     /// `lineage.dot`, the column lineage as Graphviz DOT.
     Dot,
     /// `lineage.mmd`, the column lineage as a Mermaid flowchart.
@@ -119,6 +123,14 @@ pub static FORMATS: &[FormatSpec] = &[
         file_name: "inventory.csv",
         description: "the PI inventory for spreadsheets",
         renderer: Renderer::Text(csv::render),
+    },
+    FormatSpec {
+        format: Format::FindingsCsv,
+        name: "findings-csv",
+        aliases: &["findings"],
+        file_name: "findings.csv",
+        description: "every finding, ranked, for spreadsheets and ticket imports",
+        renderer: Renderer::Text(findings_csv::render),
     },
     FormatSpec {
         format: Format::Dot,
@@ -346,6 +358,7 @@ mod tests {
             Format::Markdown,
             Format::Junit,
             Format::Csv,
+            Format::FindingsCsv,
             Format::Dot,
             Format::Mermaid,
             Format::OpenLineage,
@@ -389,7 +402,7 @@ mod tests {
         assert_eq!(
             err,
             "unknown format `xlsx`; known: json, html, sarif, md (markdown), junit, csv, \
-             dot (graphviz), mermaid (mmd), openlineage"
+             findings-csv (findings), dot (graphviz), mermaid (mmd), openlineage"
         );
         let help = format_help_lines();
         assert_eq!(help.lines().count(), FORMATS.len());

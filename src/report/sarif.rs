@@ -19,7 +19,7 @@
 use crate::discover::artifacts::{ArtifactBase, BaseKind};
 use crate::error::Error;
 use crate::model::I18n;
-use crate::model::{Finding, FindingStatus, FindingWaiver, Severity};
+use crate::model::{Confidence, Finding, FindingStatus, FindingWaiver, Severity};
 use crate::Audit;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,6 +139,9 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Message,
     locations: Vec<SarifLocation>,
+    /// Further places of the same problem (`Finding.locations`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation>,
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
@@ -148,6 +151,9 @@ struct SarifResult<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifLocation {
+    /// Set on related locations only (SARIF §3.28.2: unique in the result).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     physical_location: Option<PhysicalLocation>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -199,6 +205,14 @@ struct ResultProperties<'a> {
     status: FindingStatus,
     basis: &'a [String],
     subjects: &'a [String],
+    /// How sure the finding is (`confirmed`, `likely`, `needs_review`).
+    confidence: Confidence,
+    /// The fields the problem affects (field ids).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    fields: &'a [String],
+    /// What supports the finding, one line each.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    evidence: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     message_zh: Option<&'a str>,
 }
@@ -281,6 +295,7 @@ fn location(
             None => ("project".to_string(), "module"),
         };
         return SarifLocation {
+            id: None,
             physical_location: None,
             logical_locations: vec![LogicalLocation {
                 name,
@@ -295,6 +310,7 @@ fn location(
         None => path_to_uri(file),
     };
     SarifLocation {
+        id: None,
         physical_location: Some(PhysicalLocation {
             artifact_location: ArtifactLocation { uri, uri_base_id },
             // Code scanning wants a region; a finding on a whole file is on its first line.
@@ -579,6 +595,15 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
                     f.location.line,
                     f.location.column,
                 )],
+                related_locations: f
+                    .locations
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| SarifLocation {
+                        id: Some(i),
+                        ..location(base, &l.file, l.line, l.column)
+                    })
+                    .collect(),
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.as_str())]),
                 suppressions,
                 properties: ResultProperties {
@@ -586,6 +611,9 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
                     status: f.status,
                     basis: &f.basis,
                     subjects: &f.subjects,
+                    confidence: f.confidence,
+                    fields: &f.fields,
+                    evidence: &f.evidence,
                     message_zh: zh,
                 },
             }

@@ -1,5 +1,6 @@
 //! The short terminal summary printed after a scan.
 
+use super::rank::{self, one_line, Namer};
 use crate::model::{FindingStatus, Severity};
 use crate::Audit;
 use std::fmt::Write as _;
@@ -34,55 +35,99 @@ fn open_findings(audit: &Audit) -> Vec<&crate::model::Finding> {
     open
 }
 
-/// The subjects of a finding as a reader names them: `table.column`
-/// without the file the id starts with, at most three.
-fn subjects(f: &crate::model::Finding) -> String {
-    let names: Vec<&str> = f
-        .subjects
-        .iter()
-        .map(|id| id.rsplit_once('#').map_or(id.as_str(), |(_, name)| name))
-        .collect();
-    let mut s = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
-    if names.len() > 3 {
-        let _ = write!(s, " +{}", names.len() - 3);
+/// What a finding affects as a reader names it: `table.column` without
+/// the file the id starts with, at most three, then `(+N fields)` for a
+/// finding on a dataset's fields (` +N` for other subjects).
+fn subjects(namer: &Namer, f: &crate::model::Finding) -> String {
+    let names = namer.targets(f);
+    let (mut s, more) = rank::short_targets(&names, 3, ", ");
+    if more > 0 {
+        if f.fields.is_empty() {
+            let _ = write!(s, " +{more}");
+        } else {
+            let _ = write!(s, " (+{more} fields)");
+        }
     }
     s
 }
 
-/// A remediation on one line: whole when short, else up to the end of a
-/// sentence (past the first 60 characters, so `e.g.` or `Art.` do not cut
-/// it), else cut at 160 characters.
-fn one_line(text: &str) -> String {
-    const MAX: usize = 160;
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= MAX {
-        return flat;
+/// A confidence as the terminal says it.
+fn confidence_label(c: crate::model::Confidence, zh: bool) -> &'static str {
+    use crate::model::Confidence;
+    match (zh, c) {
+        (true, Confidence::Confirmed) => "已确认",
+        (true, Confidence::Likely) => "很可能",
+        (true, Confidence::NeedsReview) => "待复核",
+        (false, c) => c.as_str(),
     }
-    let mut seen = 0;
-    for (i, c) in flat.char_indices() {
-        seen += 1;
-        if seen > MAX {
-            break;
-        }
-        let end = i + c.len_utf8();
-        let at_end = c == '。' || (c == '.' && flat[end..].starts_with(' '));
-        if at_end && seen >= 60 {
-            return flat[..end].to_string();
-        }
-    }
-    let cut: String = flat.chars().take(MAX - 1).collect();
-    format!("{cut}…")
 }
 
-/// Every open finding, grouped by rule (most severe rule first): a header
+/// "Fix first": the [`rank::FIX_FIRST`] best-ranked open findings, one
+/// line each (`  1. severity · confidence rule title — targets  file:line`),
+/// under a header; empty when nothing is open. Styled with ANSI.
+pub fn fix_first(audit: &Audit) -> String {
+    let zh = audit.lang.starts_with("zh");
+    let top = rank::fix_first(audit);
+    let mut s = String::new();
+    if top.is_empty() {
+        return s;
+    }
+    let bold = anstyle::Style::new().bold();
+    let _ = writeln!(
+        s,
+        "{bold}{}{bold:#}",
+        if zh { "优先整改：" } else { "fix first:" }
+    );
+    for (i, r) in top.iter().enumerate() {
+        let f = r.finding;
+        let style = severity_style(f.severity);
+        let (names, more) = rank::short_targets(&r.targets, 3, ", ");
+        let mut what = names;
+        if more > 0 {
+            let _ = write!(
+                what,
+                "{}",
+                if zh {
+                    format!("（另 {more} 个）")
+                } else {
+                    format!(" (+{more})")
+                }
+            );
+        }
+        let what = if what.is_empty() {
+            String::new()
+        } else {
+            format!(" — {what}")
+        };
+        let _ = writeln!(
+            s,
+            "{:>2}. {style}{}{style:#} · {} {bold}{}{bold:#} {}{what}  {}:{}",
+            i + 1,
+            f.severity,
+            confidence_label(f.confidence, zh),
+            f.rule,
+            f.title,
+            f.location.file,
+            f.location.line
+        );
+    }
+    s
+}
+
+/// Every open finding, grouped by rule (in rank order, see
+/// [`rank`]: the rule of the best-ranked finding first): a header
 /// with the rule id, severity and title, one line per finding (subjects,
 /// file:line; identical lines, as merged reports have, shown once with a
 /// count), the first sentence of the fix and a `piaudit rules show` hint.
 /// `max_lines` caps the finding lines; a last line says how many were left
-/// out. Styled with ANSI: write it through `anstream`.
-pub fn findings_grouped(audit: &Audit, max_lines: Option<usize>) -> String {
+/// out. With `verbose`, a finding's affected fields and further locations
+/// follow its line. Styled with ANSI: write it through `anstream`.
+pub fn findings_grouped(audit: &Audit, max_lines: Option<usize>, verbose: bool) -> String {
     let zh = audit.lang.starts_with("zh");
-    let open = open_findings(audit);
+    let namer = Namer::new(&audit.report, audit.scale.as_ref());
+    // In rank order, so the groups follow "fix first".
+    let ranked = rank::ranked_with(&namer, &audit.report.findings);
+    let open: Vec<&crate::model::Finding> = ranked.iter().map(|x| x.finding).collect();
     let mut groups: Vec<(&str, Vec<&crate::model::Finding>)> = Vec::new();
     for f in &open {
         match groups.iter_mut().find(|(rule, _)| *rule == f.rule) {
@@ -96,18 +141,27 @@ pub fn findings_grouped(audit: &Audit, max_lines: Option<usize>) -> String {
     let bold = anstyle::Style::new().bold();
     let dim = anstyle::Style::new().dimmed();
     for (rule, findings) in &groups {
-        let mut lines: Vec<(String, usize)> = Vec::new();
+        // (line, count, the `-v` detail lines)
+        let mut lines: Vec<(String, usize, Vec<String>)> = Vec::new();
         for f in findings {
-            let subject = subjects(f);
+            let subject = subjects(&namer, f);
             let at = format!("{}:{}", f.location.file, f.location.line);
             let line = if subject.is_empty() {
                 at
             } else {
                 format!("{subject}  {at}")
             };
-            match lines.iter_mut().find(|(l, _)| *l == line) {
-                Some((_, n)) => *n += 1,
-                None => lines.push((line, 1)),
+            match lines.iter_mut().find(|(l, _, _)| *l == line) {
+                Some((_, n, _)) => *n += 1,
+                None => lines.push((
+                    line,
+                    1,
+                    if verbose {
+                        details(&namer, f, zh)
+                    } else {
+                        Vec::new()
+                    },
+                )),
             }
         }
         if max_lines.is_some_and(|max| shown >= max) {
@@ -123,7 +177,7 @@ pub fn findings_grouped(audit: &Audit, max_lines: Option<usize>) -> String {
             first.title,
             findings.len()
         );
-        for (line, n) in &lines {
+        for (line, n, more) in &lines {
             if max_lines.is_some_and(|max| shown >= max) {
                 hidden += 1;
                 continue;
@@ -133,6 +187,9 @@ pub fn findings_grouped(audit: &Audit, max_lines: Option<usize>) -> String {
                 let _ = writeln!(s, "  {line} (×{n})");
             } else {
                 let _ = writeln!(s, "  {line}");
+            }
+            for d in more {
+                let _ = writeln!(s, "    {dim}{d}{dim:#}");
             }
         }
         let (fix, more) = if zh {
@@ -155,6 +212,36 @@ pub fn findings_grouped(audit: &Audit, max_lines: Option<usize>) -> String {
         );
     }
     s
+}
+
+/// A finding's `-v` lines: every affected field, further locations and
+/// the evidence, one line each kind.
+fn details(namer: &Namer, f: &crate::model::Finding, zh: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if !f.fields.is_empty() {
+        let names = namer.targets(f);
+        out.push(format!(
+            "{}{}",
+            if zh { "字段：" } else { "fields: " },
+            names.join(", ")
+        ));
+    }
+    if !f.locations.is_empty() {
+        let at: Vec<String> = f
+            .locations
+            .iter()
+            .map(|l| format!("{}:{}", l.file, l.line))
+            .collect();
+        out.push(format!(
+            "{}{}",
+            if zh { "另见：" } else { "also at: " },
+            at.join(", ")
+        ));
+    }
+    for e in &f.evidence {
+        out.push(format!("{}{e}", if zh { "证据：" } else { "evidence: " }));
+    }
+    out
 }
 
 /// The scan's diagnostics, one per line: `file:line level message`.
@@ -384,12 +471,12 @@ mod tests {
         twin.fingerprint = "0".repeat(32);
         let line = format!(
             "  {}  {}:{}",
-            subjects(&twin),
+            subjects(&Namer::new(&audit.report, None), &twin),
             twin.location.file,
             twin.location.line
         );
         audit.report.findings.push(twin);
-        let text = findings_grouped(&audit, None);
+        let text = findings_grouped(&audit, None, false);
         let plain = anstream::adapter::strip_str(&text).to_string();
         let rule = audit.report.findings[0].rule.clone();
         let group: Vec<&str> = plain
@@ -404,24 +491,12 @@ mod tests {
         );
         assert!(plain.contains(&format!("{line} (×2)")), "{plain}");
         assert!(plain.contains("member.sfzh  db/a.sql:1"), "{plain}");
-        let cut = anstream::adapter::strip_str(&findings_grouped(&audit, Some(1))).to_string();
+        let cut =
+            anstream::adapter::strip_str(&findings_grouped(&audit, Some(1), false)).to_string();
         assert!(
             cut.contains(&format!("… {} more, see report", open - 1)),
             "{cut}"
         );
-    }
-
-    #[test]
-    fn a_fix_is_one_line_cut_at_a_sentence_end() {
-        assert_eq!(one_line("Do this.\n  Then that."), "Do this. Then that.");
-        let first = "Encrypt the column at rest with a managed key, e.g. SM4, or tokenise it.";
-        let long = format!("{first} {}", "word ".repeat(40));
-        assert_eq!(one_line(&long), first);
-        let zh = format!("对该字段实施字段级加密（如 SM4/AES-GCM，密钥集中管理）或令牌化，并在列注释中注明加密方式与密钥管理办法，确保备份同样加密存储。{}", "再".repeat(120));
-        assert!(one_line(&zh).ends_with('。'), "{}", one_line(&zh));
-        let unbroken = "y".repeat(300);
-        assert_eq!(one_line(&unbroken).chars().count(), 160);
-        assert!(one_line(&unbroken).ends_with('…'));
     }
 
     #[test]

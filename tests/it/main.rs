@@ -22,6 +22,7 @@ mod classify_eval;
 mod cli;
 mod controls;
 mod corpus;
+mod cover;
 mod db;
 mod dialect_coverage;
 mod eval_labels;

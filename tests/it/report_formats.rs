@@ -152,6 +152,62 @@ fn sarif_validates_against_the_official_schema() {
 }
 
 #[test]
+fn sarif_carries_confidence_fields_and_related_locations() {
+    use piaudit::model::{Confidence, Location};
+    let validator = sarif_validator();
+    let (_dir, mut audit) = shop("en", None);
+    let fields: Vec<String> = audit.report.datasets[0]
+        .fields
+        .iter()
+        .take(3)
+        .map(|f| f.id.clone())
+        .collect();
+    let f = &mut audit.report.findings[0];
+    f.confidence = Confidence::NeedsReview;
+    f.fields = fields.clone();
+    f.evidence = vec!["seed row holds a bcrypt hash".into()];
+    f.locations = vec![
+        Location::line("examples/shop/db/schema.sql", 2),
+        Location::line("db:postgres://h:5432/shop", 1),
+    ];
+    let doc: Value = serde_json::from_str(&render(&audit, Format::Sarif)).unwrap();
+    let errors = schema_errors(&validator, &doc);
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let fp = audit.report.findings[0].fingerprint.as_str();
+    let res = results
+        .iter()
+        .find(|r| r["partialFingerprints"]["piaudit/v1"] == fp)
+        .unwrap();
+    assert_eq!(res["properties"]["confidence"], "needs_review");
+    assert_eq!(res["properties"]["fields"], serde_json::json!(fields));
+    assert_eq!(
+        res["properties"]["evidence"][0],
+        "seed row holds a bcrypt hash"
+    );
+    let related = res["relatedLocations"].as_array().unwrap();
+    assert_eq!(related.len(), 2);
+    assert_eq!(
+        (related[0]["id"].as_u64(), related[1]["id"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(related[0]["physicalLocation"]["region"]["startLine"], 2);
+    assert_eq!(related[1]["logicalLocations"][0]["kind"], "resource");
+    // Every other result says its confidence and has no related location.
+    for r in results
+        .iter()
+        .filter(|r| r["partialFingerprints"]["piaudit/v1"] != fp)
+    {
+        assert!(r["properties"]["confidence"].is_string());
+        assert!(r.get("relatedLocations").is_none());
+    }
+}
+
+#[test]
 fn sarif_paths_of_one_root_are_relative_to_srcroot() {
     let validator = sarif_validator();
     let (_dir, audit) = shop("en", None);
@@ -546,10 +602,18 @@ fn markdown_counts_findings_and_escapes_hostile_values() {
             .filter(|(i, _)| *i == 0 || &line[i - 1..*i] != "\\");
         assert_eq!(unescaped.count(), 3, "row `{line}`");
     }
-    // Finding lines: severity, rule, title, file:line, message, basis.
-    assert!(md.lines().any(|l| l.starts_with("- **high** `CNPI-020` ")
-        && l.contains("/examples/shop/db/schema.sql:")
-        && l.contains("(PIPL-51")));
+    // Fix-first lines: rank, severity, confidence, rule, title, what, file:line, fix.
+    assert!(md
+        .lines()
+        .any(|l| l.starts_with("1. **") && l.contains(" · ")));
+    // Grouped: the rule with its basis once, then a line per finding with
+    // severity, confidence, file:line and message.
+    assert!(md
+        .lines()
+        .any(|l| l.starts_with("**`CNPI-020`** ") && l.contains("(PIPL-51")));
+    assert!(md
+        .lines()
+        .any(|l| l.starts_with("- **high** · ") && l.contains("/examples/shop/db/schema.sql:")));
 }
 
 #[test]
@@ -564,9 +628,9 @@ fn markdown_lists_most_severe_first_and_caps_the_list() {
     }
     let md = render(&audit, Format::Markdown);
     let items: Vec<&str> = md.lines().filter(|l| l.starts_with("- ")).collect();
-    assert_eq!(items.len(), 51, "50 findings and the rest line");
+    assert_eq!(items.len(), 50, "50 findings");
     let more = open_count(&audit) - 50;
-    assert_eq!(items[50], format!("- … 另有 {more} 条"));
+    assert!(md.lines().any(|l| l == format!("… 另有 {more} 条")), "{md}");
     let first = audit.report.worst_open_severity().expect("open findings");
     assert!(
         items[0].starts_with(&format!("- **{first}**")),
