@@ -242,8 +242,8 @@ impl FactsCache {
             return None;
         }
         let dir = root.join(FACTS_DIR);
-        let usable = create_private_dir(&dir)
-            .and_then(|()| tempfile::NamedTempFile::new_in(&dir).map(drop));
+        let usable =
+            create_private_dir(&dir).and_then(|()| tempfile::NamedTempFile::new_in(&dir).map(drop));
         if let Err(e) = usable {
             tracing::warn!(
                 "cache directory {} cannot be written ({e}): scanning without a cache / \
@@ -368,7 +368,12 @@ impl FactsCache {
         let mut plain = bytes.split_off(newline + 1);
         let expected = Header::new(key, &[]);
         if (header.format, &header.tool, &header.build, &header.key)
-            != (expected.format, &expected.tool, &expected.build, &expected.key)
+            != (
+                expected.format,
+                &expected.tool,
+                &expected.build,
+                &expected.key,
+            )
         {
             return Err(Some(format!(
                 "written by another version (format {}, piaudit {}, build {})",
@@ -380,8 +385,8 @@ impl FactsCache {
         {
             return Err(Some("corrupt (checksum mismatch)".into()));
         }
-        let payload: Payload = serde_json::from_slice(&plain)
-            .map_err(|e| Some(format!("corrupt payload: {e}")))?;
+        let payload: Payload =
+            serde_json::from_slice(&plain).map_err(|e| Some(format!("corrupt payload: {e}")))?;
         let encoding = match payload.encoding {
             None => None,
             Some(name) => Some(
@@ -524,7 +529,10 @@ impl FactsCache {
                 removed += 1;
             }
         }
-        tracing::info!(removed, "facts cache over --cache-max-size: oldest entries removed");
+        tracing::info!(
+            removed,
+            "facts cache over --cache-max-size: oldest entries removed"
+        );
     }
 }
 
@@ -627,12 +635,30 @@ mod tests {
         );
         let mut other_rules = rules();
         other_rules.ids.push("R-2".into());
-        assert_ne!(base, k(&open(&other_rules, &catalog), FileKind::Sql, "a.sql", None, 1));
+        assert_ne!(
+            base,
+            k(
+                &open(&other_rules, &catalog),
+                FileKind::Sql,
+                "a.sql",
+                None,
+                1
+            )
+        );
         let overridden = catalog.with_overrides(&crate::extract::catalog::CatalogOverrides {
             sdk: Vec::new(),
             regions: Vec::new(),
         });
-        assert_ne!(base, k(&open(&rules(), &overridden), FileKind::Sql, "a.sql", None, 1));
+        assert_ne!(
+            base,
+            k(
+                &open(&rules(), &overridden),
+                FileKind::Sql,
+                "a.sql",
+                None,
+                1
+            )
+        );
     }
 
     #[test]

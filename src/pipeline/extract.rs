@@ -200,7 +200,10 @@ pub(crate) fn extract(
             let done = match (*i, cache) {
                 (Input::File(f), Some(cache)) => {
                     read_cached(f, cache, config.evidence, &dialect_of, &|s: &Source| {
-                        (read_one(s), inline::scan_source(&s.rel, s.kind, &s.text, rules))
+                        (
+                            read_one(s),
+                            inline::scan_source(&s.rel, s.kind, &s.text, rules),
+                        )
                     })
                 }
                 _ => i.read(config.evidence).map(|(s, enc, digest)| {

@@ -130,7 +130,11 @@ fn a_rescan_after_one_change_reads_one_file_and_matches_a_cold_scan() {
     fs::write(&sql, text).unwrap();
 
     let (warm, stderr) = scan(tree.path(), Some(cache.path()));
-    assert_eq!(count(&stderr, "misses"), 1, "only the changed file: {stderr}");
+    assert_eq!(
+        count(&stderr, "misses"),
+        1,
+        "only the changed file: {stderr}"
+    );
     assert_eq!(count(&stderr, "hits"), stored - 1, "{stderr}");
     let (cold, _) = scan(tree.path(), None);
     assert_same(&warm, &cold, "re-scan vs --no-cache");
@@ -229,7 +233,10 @@ fn two_concurrent_scans_share_one_cache() {
             })
             .collect();
         for (i, mut c) in children.into_iter().enumerate() {
-            assert!(c.wait().unwrap().success(), "round {round}, scan {i} failed");
+            assert!(
+                c.wait().unwrap().success(),
+                "round {round}, scan {i} failed"
+            );
         }
         for o in &outs {
             assert_same(&files(&o.path().join("r")), &cold, "concurrent scan");

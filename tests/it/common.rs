@@ -17,9 +17,9 @@ pub fn piaudit() -> Command {
         std::env::temp_dir().join("piaudit-tests-cache"),
     )
     .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("PIAUDIT_LOG")
-        .env_remove("NO_COLOR");
+    .env_remove("LC_ALL")
+    .env_remove("PIAUDIT_LOG")
+    .env_remove("NO_COLOR");
     c
 }
 
