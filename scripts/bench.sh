@@ -6,6 +6,9 @@
 #   3. a scaling curve over synthetic repos at 1x, 4x, 16x (scripts/gen_repo.py),
 #      and the estate table of issue #22 (128 / 512 / 2048 services) with
 #      the 512 -> 2048 time and peak-RSS ratios;
+#   2c. incremental re-scan (facts cache): the 2048-service estate scanned
+#      cold (--no-cache), with an empty cache (filling it), and again after
+#      one file changed, with the re-scan / cold ratio (goal <= 10 %);
 #   4. the sqllineage test cases timed for piaudit, sqllineage 1.5.x and
 #      sqlglot (installed from PyPI into target/bench-venv), as cases/s and ratios.
 # Speed is measured here only, never asserted in unit tests.
@@ -14,7 +17,9 @@
 # Env:   REPS=3 (runs per scan measurement; the median is reported, with
 #        min-max as the noise band), SKIP_PEERS=1 (no Python peers),
 #        PYTHON=python3, NO_BUILD=1 (use the release binaries as built),
-#        ESTATE="128 512 2048" (services per estate; "" skips the estate table).
+#        ESTATE="128 512 2048" (services per estate; "" skips the estate table),
+#        INCREMENTAL=2048 (services of the re-scan estate; "" skips 2c),
+#        BENCH_DATA=target/bench (where 2c finds or generates its estate).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -24,6 +29,7 @@ CORPUS=$(cd "$CORPUS" && pwd)
 REPS=${REPS:-3}
 PYTHON=${PYTHON:-python3}
 WORK=$ROOT/target/bench
+DATA=${BENCH_DATA:-$WORK}
 BIN=$ROOT/target/release/piaudit
 BENCH=$ROOT/target/release/examples/bench
 CASES=$CORPUS/sqllineage/_extracted_cases.json
@@ -148,6 +154,63 @@ print(f"estate 512 -> 2048 services (4x input): {t2048/t512:.2f}x time, {r2048/r
       f"(goal <= 4.4x: {ok(t2048/t512 <= 4.4 and r2048/r512 <= 4.4)}); "
       f"2048 services {t2048:.1f} s, {r2048*1024/1e6:.0f} MB (goal <= 25 s, <= 1 GB: {ok(t2048 <= 25 and r2048*1024 <= 1e9)})")
 EOF2
+fi
+
+echo "== 2c. incremental re-scan (issue #22; facts cache)"
+# Per rep: a scan with --no-cache (cold), one with an emptied cache (cold,
+# filling it), then one file changed and a re-scan with the cache. The
+# changed file is restored afterwards, so the estate stays as generated.
+INCREMENTAL=${INCREMENTAL-2048}
+if [ -n "$INCREMENTAL" ]; then
+  n=$INCREMENTAL
+  dir=$DATA/estate-$n
+  if [ ! -f "$dir/.done" ]; then
+    rm -rf "$dir"
+    "$PYTHON" scripts/gen_repo.py --scale "$n" --out "$dir" >/dev/null
+    touch "$dir/.done"
+  fi
+  cache=$WORK/facts-cache-$n
+  changed=$dir/svc000/etl/ods_sync.sql
+  cp "$changed" "$WORK/changed.orig"
+  # timed ARGS...: one scan; prints "wall rss_kb cpu" (cpu = user + system
+  # seconds: steadier than wall on a shared machine).
+  timed() {
+    rm -rf "$WORK/out"
+    "$TIME" -f '%e %M %U %S' -o "$WORK/time.txt" \
+      "$BIN" scan "$dir" --out "$WORK/out" --format json --deterministic --fail-on never -q "$@"
+    tail -n 1 "$WORK/time.txt" | awk '{print $1, $2, $3 + $4}'
+  }
+  cold=() fill=() warm=() cold_cpu=() warm_cpu=() warm_rss=0 cold_rss=0
+  for rep in $(seq "$REPS"); do
+    cp "$WORK/changed.orig" "$changed"
+    read -r t kb cpu < <(timed --no-cache); cold+=("$t"); cold_cpu+=("$cpu")
+    [ "$kb" -gt "$cold_rss" ] && cold_rss=$kb
+    rm -rf "$cache"
+    read -r t _ _ < <(timed --cache-dir "$cache"); fill+=("$t")
+    printf -- '-- changed for the re-scan benchmark, rep %s\nINSERT INTO svc000_ods_probe SELECT id FROM svc000_member;\n' "$rep" >>"$changed"
+    read -r t kb cpu < <(timed --cache-dir "$cache"); warm+=("$t"); warm_cpu+=("$cpu")
+    [ "$kb" -gt "$warm_rss" ] && warm_rss=$kb
+    cp "$WORK/out/report.json" "$WORK/report-warm.json"
+    timed --no-cache >/dev/null
+    cmp -s "$WORK/out/report.json" "$WORK/report-warm.json" && same=identical || same=DIFFERENT
+  done
+  cp "$WORK/changed.orig" "$changed"
+  entries=$(find "$cache/facts-v1" -type f | wc -l)
+  cache_mb=$(du -sm "$cache" | cut -f1)
+  "$PYTHON" - "$n" "$(bytes_of "$dir")" "$entries" "$cache_mb" "$cold_rss" "$warm_rss" "$same" \
+    "${cold[*]}" "${fill[*]}" "${warm[*]}" "${cold_cpu[*]}" "${warm_cpu[*]}" <<'EOF3'
+import statistics, sys
+n, size, entries, cache_mb, cold_rss, warm_rss, same = sys.argv[1:8]
+cold, fill, warm, ccpu, wcpu = (sorted(float(x) for x in a.split()) for a in sys.argv[8:13])
+c, f, w, cc, wc = (statistics.median(x) for x in (cold, fill, warm, ccpu, wcpu))
+print(f"rescan estate {n} services {int(size)/1e6:.0f} MB: cold (--no-cache) {c:.2f} s wall / {cc:.2f} s CPU "
+      f"(wall min {cold[0]:.2f}, max {cold[-1]:.2f}); filling the cache {f:.2f} s ({f/c:.2f}x cold); "
+      f"re-scan after one change {w:.2f} s wall / {wc:.2f} s CPU (wall min {warm[0]:.2f}, max {warm[-1]:.2f}) "
+      f"= {w/c*100:.1f} % of cold wall, {wc/cc*100:.1f} % of cold CPU "
+      f"(goal <= 10 %: {'met' if w <= 0.1 * c else 'NOT met'}); peak RSS cold {int(cold_rss)/1024:.0f} MB, "
+      f"re-scan {int(warm_rss)/1024:.0f} MB; cache {entries} entries, {cache_mb} MB; "
+      f"re-scan report vs --no-cache: {same}")
+EOF3
 fi
 
 echo "== 3. sqllineage cases: piaudit vs sqllineage vs sqlglot"

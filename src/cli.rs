@@ -272,8 +272,7 @@ pub struct ScanArgs {
     /// Pull-request mode: report only new findings, those a scan of the
     /// merge base of this git ref and HEAD does not have, e.g. origin/main.
     /// The base is checked out into a temporary directory (the work tree is
-    /// not touched) and its findings cached in $PIAUDIT_CACHE_DIR (default
-    /// ~/.cache/piaudit).
+    /// not touched) and its findings cached in the --cache-dir.
     #[arg(long, value_name = "GITREF")]
     pub diff_base: Option<String>,
     /// Keep only findings on subjects touched since this git ref (files
@@ -302,6 +301,19 @@ pub struct ScanArgs {
     /// Omit timings so two runs give byte-identical reports.
     #[arg(long)]
     pub deterministic: bool,
+    /// Cache directory: the facts of every file read, by content hash, so
+    /// a re-scan reads again only what changed; and `--diff-base` results.
+    /// Default: $PIAUDIT_CACHE_DIR, else $XDG_CACHE_HOME/piaudit, else
+    /// ~/.cache/piaudit. Never used inside a scanned folder.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+    /// Read and write no cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Size the facts cache is trimmed to after a scan (least recently
+    /// used entries first), e.g. 512M, 2G.
+    #[arg(long, value_name = "SIZE", default_value = "1G")]
+    pub cache_max_size: String,
     /// Live databases audited into the same report.
     #[command(flatten)]
     pub live: DbArgs,
@@ -877,24 +889,6 @@ pub fn language(flag: Option<&str>) -> Result<String, Error> {
     })
 }
 
-/// Where `--diff-base` caches merge-base scans: `$PIAUDIT_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/piaudit`, else `~/.cache/piaudit` (`%LOCALAPPDATA%`
-/// on Windows); `None` (no cache) when none is set or the variable is empty.
-fn cache_dir() -> Option<PathBuf> {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(v) = std::env::var_os("PIAUDIT_CACHE_DIR") {
-        return (!v.is_empty()).then(|| PathBuf::from(v));
-    }
-    var("XDG_CACHE_HOME")
-        .or_else(|| var("HOME").map(|h| h.join(".cache")))
-        .or_else(|| var("LOCALAPPDATA"))
-        .map(|d| d.join("piaudit"))
-}
-
 impl ScanArgs {
     /// Validates the arguments into a library config, formats and threshold
     /// (`None`: `--fail-on never`).
@@ -940,7 +934,13 @@ impl ScanArgs {
                 .filter(|o| o.as_os_str() != "-")
                 .collect(),
             changed_since: self.changed_since,
-            cache_dir: cache_dir(),
+            cache_dir: match (self.no_cache, self.cache_dir) {
+                (true, _) => None,
+                (false, Some(dir)) => Some(dir),
+                (false, None) => piaudit::pipeline::cache::default_root(),
+            },
+            cache_max_size: piaudit::pipeline::cache::parse_size(&self.cache_max_size)
+                .map_err(|e| Error::Usage(format!("--cache-max-size {e}")))?,
             root_labels: Vec::new(),
             sarif_root: self.sarif_root,
             evidence: self.evidence.enabled(),

@@ -115,6 +115,8 @@ pub struct Catalog {
     hosts: Vec<(HostRule, Regex)>,
     /// Declared host globs and their jurisdiction (`catalog_overrides.regions`).
     declared_regions: Vec<(String, String)>,
+    /// SHA-256 of what the catalogue was built from (see [`Catalog::digest`]).
+    digest: [u8; 32],
 }
 
 const JURISDICTIONS: [&str; 4] = [MAINLAND, HK_MO_TW, ABROAD, UNKNOWN];
@@ -122,7 +124,15 @@ const JURISDICTIONS: [&str; 4] = [MAINLAND, HK_MO_TW, ABROAD, UNKNOWN];
 impl Catalog {
     /// Loads both catalogues; a missing file yields an empty catalogue.
     pub fn load(files: &DataFiles) -> Result<Catalog, Error> {
+        use sha2::Digest;
         let mut c = Catalog::default();
+        let mut digest = sha2::Sha256::new();
+        for file in [SDKS_FILE, REGIONS_FILE] {
+            let text = files.get(file);
+            digest.update((text.map_or(u64::MAX, |t| t.len() as u64)).to_le_bytes());
+            digest.update(text.unwrap_or_default());
+        }
+        c.digest = digest.finalize().into();
         if let Some(text) = files.get(SDKS_FILE) {
             let f: SdkFile = parse_yaml(SDKS_FILE, text)?;
             for s in &f.sdks {
@@ -258,7 +268,12 @@ impl Catalog {
     /// service whose jurisdiction is the declared region of its hosts, else
     /// `unknown`.
     pub fn with_overrides(&self, o: &CatalogOverrides) -> Catalog {
+        use sha2::Digest;
         let mut c = self.clone();
+        let mut digest = sha2::Sha256::new();
+        digest.update(self.digest);
+        digest.update(serde_json::to_vec(o).unwrap_or_default());
+        c.digest = digest.finalize().into();
         c.declared_regions = o
             .regions
             .iter()
@@ -299,6 +314,14 @@ impl Catalog {
             });
         }
         c
+    }
+
+    /// SHA-256 of everything the catalogue was built from: the texts of
+    /// its data files and the organisation's overrides. Extraction consults
+    /// the catalogue, so the facts cache keys on it
+    /// (`crate::pipeline::cache`, not linked: a higher layer).
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
     }
 
     /// Number of SDKs in the catalogue.

@@ -30,7 +30,7 @@ const LOOKAHEAD_LINES: usize = 64;
 const MAX_REASON_CHARS: usize = 200;
 
 /// One valid inline suppression.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ignore {
     /// File and line of the comment.
     pub location: Location,
@@ -59,7 +59,7 @@ impl Ignore {
 
 /// The inline suppressions of a scan, and the diagnostics of the markers
 /// that could not be applied.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Inline {
     /// Valid suppressions, by file then line.
     pub ignores: Vec<Ignore>,

@@ -83,7 +83,7 @@ pub fn snake(name: &str) -> String {
 
 /// A log statement and the values it prints. Whether a value is PI is
 /// decided later by [`crate::classify::logged::pi_logged`]: extractors do not classify.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogCall {
     /// `Class.method` the call sits in (`Class` outside any method).
     pub scope: String,
@@ -94,7 +94,7 @@ pub struct LogCall {
 }
 
 /// One value printed by a [`LogCall`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogArg {
     /// Property or variable name (`idCard` for `user.getIdCard()`).
     pub name: String,
@@ -108,7 +108,7 @@ pub struct LogArg {
 /// A class of the file as a possible superclass of an entity elsewhere:
 /// its simple name, what it extends and its persistent fields, named as
 /// columns. Resolved across files by [`inherit`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JavaType {
     /// Simple class name.
     pub name: String,

@@ -68,7 +68,7 @@ pub use registry::{FileKind, Source};
 pub use sql::lineage::{OutColumn, OutItem, SourceColumn};
 
 /// Everything one file contributed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     /// Path relative to its root.
     pub file: String,
@@ -110,7 +110,7 @@ pub struct FileFacts {
 }
 
 /// Columns of a table sent to an [`Endpoint`] by a job or sink.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EndpointFlow {
     /// Source table, as written.
     pub table: String,
@@ -159,7 +159,7 @@ impl EndpointFlow {
 
 /// A column declared protected by configuration or code (ShardingSphere
 /// encrypt/mask rule, encrypting type handler, `@EncryptField`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProtectionRule {
     /// Table as written; `None` when only the column name is known.
     pub table: Option<String>,
@@ -174,7 +174,7 @@ pub struct ProtectionRule {
 }
 
 /// A declared table or view.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TableDef {
     /// Name as written, unquoted; may be schema-qualified.
     pub name: String,
@@ -191,7 +191,7 @@ pub struct TableDef {
 }
 
 /// A declared column.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ColumnDef {
     /// Name, unquoted.
     pub name: String,
@@ -204,7 +204,7 @@ pub struct ColumnDef {
 }
 
 /// What a `COMMENT ON` statement documents.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum CommentTarget {
     /// `COMMENT ON TABLE t`.
     Table(String),
@@ -218,7 +218,7 @@ pub enum CommentTarget {
 }
 
 /// A `COMMENT ON` statement.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommentOn {
     /// Table or column.
     pub target: CommentTarget,
@@ -231,7 +231,7 @@ pub struct CommentOn {
 /// A table declared in this file that reads another by change data capture
 /// (Flink `'connector' = 'mysql-cdc'` with `'database-name'` and
 /// `'table-name'`): the two are one dataset when the source is defined.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CdcSource {
     /// The connector table, as declared in this file.
     pub table: String,
@@ -242,7 +242,7 @@ pub struct CdcSource {
 }
 
 /// One column change of an `ALTER TABLE` statement.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AlterColumn {
     /// Table as written.
     pub table: String,
@@ -253,7 +253,7 @@ pub struct AlterColumn {
 }
 
 /// The column change of an [`AlterColumn`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum AlterOp {
     /// `ADD [COLUMN] c type [COMMENT '…']`: a new column (an existing one of
     /// the same name is updated instead).
@@ -275,7 +275,7 @@ pub enum AlterOp {
 }
 
 /// A statement writing `target` from a query: INSERT…SELECT, CTAS, views.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WriteLineage {
     /// Target table, as written.
     pub target: String,

@@ -8,6 +8,7 @@
 //! step and its text dropped at once, so peak memory follows the largest
 //! file, not the estate.
 
+use super::cache::FactsCache;
 use super::Config;
 use crate::decl::Declarations;
 use crate::discover::{self, FoundFile};
@@ -76,25 +77,36 @@ impl Input<'_> {
             Input::Text(s) => return Ok((s.clone(), None, None)),
             Input::File(f) => f,
         };
-        let bytes = std::fs::read(&f.path).map_err(|e| SkippedFile {
-            file: f.rel.clone(),
-            reason: format!("unreadable: {e}"),
-        })?;
+        let bytes = read_bytes(f)?;
         let digest = digest.then(|| FileDigest::of(&f.rel, &bytes));
-        let decoded = discover::decode(bytes).map_err(|_| SkippedFile {
-            file: f.rel.clone(),
-            reason: "binary".into(),
-        })?;
-        Ok((
-            Source {
-                rel: f.rel.clone(),
-                kind: f.kind,
-                text: decoded.text,
-            },
-            decoded.encoding,
-            digest,
-        ))
+        let (source, encoding) = decode(f, bytes)?;
+        Ok((source, encoding, digest))
     }
+}
+
+/// A file's bytes, or why it was skipped.
+fn read_bytes(f: &FoundFile) -> Result<Vec<u8>, SkippedFile> {
+    std::fs::read(&f.path).map_err(|e| SkippedFile {
+        file: f.rel.clone(),
+        reason: format!("unreadable: {e}"),
+    })
+}
+
+/// A file's bytes decoded, with the encoding they were decoded from when
+/// not UTF-8; or why the file was skipped.
+fn decode(f: &FoundFile, bytes: Vec<u8>) -> Result<(Source, Option<&'static str>), SkippedFile> {
+    let decoded = discover::decode(bytes).map_err(|_| SkippedFile {
+        file: f.rel.clone(),
+        reason: "binary".into(),
+    })?;
+    Ok((
+        Source {
+            rel: f.rel.clone(),
+            kind: f.kind,
+            text: decoded.text,
+        },
+        decoded.encoding,
+    ))
 }
 
 /// Whether files of a kind are kept as text until every file of the kind is
@@ -147,7 +159,8 @@ pub(crate) struct Extracted {
 }
 
 /// Extracts every input: the kept ones from `kept` (as [`read_kept`] gave
-/// them), the others read here one at a time per worker.
+/// them), the others read here one at a time per worker, their facts taken
+/// from `cache` when it has them (and stored there when it does not).
 pub(crate) fn extract(
     inputs: &[Input<'_>],
     mut kept: Vec<Option<ReadFile>>,
@@ -155,6 +168,7 @@ pub(crate) fn extract(
     rules: &KnownRules,
     decl: Option<&Declarations>,
     config: &Config,
+    cache: Option<&FactsCache>,
 ) -> Extracted {
     let dialect_of = |rel: &str| dialect_for(config, decl, rel);
     let mut together = read_together(&kept, &dialect_of);
@@ -183,11 +197,21 @@ pub(crate) fn extract(
             if kept_together(i.kind()) {
                 return None;
             }
-            let done = i.read(config.evidence).map(|(s, enc, digest)| {
-                let facts = read_one(&s);
-                let inline = inline::scan_source(&s.rel, s.kind, &s.text, rules);
-                (facts, inline, enc, s.rel, digest)
-            });
+            let done = match (*i, cache) {
+                (Input::File(f), Some(cache)) => {
+                    read_cached(f, cache, config.evidence, &dialect_of, &|s: &Source| {
+                        (
+                            read_one(s),
+                            inline::scan_source(&s.rel, s.kind, &s.text, rules),
+                        )
+                    })
+                }
+                _ => i.read(config.evidence).map(|(s, enc, digest)| {
+                    let facts = read_one(&s);
+                    let inline = inline::scan_source(&s.rel, s.kind, &s.text, rules);
+                    (facts, inline, enc, s.rel, digest)
+                }),
+            };
             progress::report(progress, ProgressEvent::Advance);
             Some(done)
         })
@@ -233,6 +257,34 @@ pub(crate) fn extract(
     }
     progress::report(progress, ProgressEvent::Finish);
     out
+}
+
+/// Reads one streamed file through the facts cache: its bytes are hashed
+/// as they are read (the hash is the evidence digest too), and an entry
+/// for them stands in for decoding, extracting and searching the text.
+fn read_cached(
+    f: &FoundFile,
+    cache: &FactsCache,
+    evidence: bool,
+    dialect_of: &(dyn Fn(&str) -> Option<SqlDialect> + Sync),
+    read: &(dyn Fn(&Source) -> (FileFacts, Inline) + Sync),
+) -> StreamedFile {
+    use sha2::Digest;
+    let bytes = read_bytes(f)?;
+    let content: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+    let digest = evidence.then(|| FileDigest {
+        file: f.rel.clone(),
+        size: bytes.len() as u64,
+        sha256: content,
+    });
+    let key = cache.key(f.kind, &f.rel, dialect_of(&f.rel), &content);
+    if let Some(hit) = cache.get(&key, &content) {
+        return Ok((hit.facts, hit.inline, hit.encoding, f.rel.clone(), digest));
+    }
+    let (source, encoding) = decode(f, bytes)?;
+    let (facts, file_inline) = read(&source);
+    cache.put(&key, &content, &facts, &file_inline, encoding);
+    Ok((facts, file_inline, encoding, source.rel, digest))
 }
 
 /// The SQL dialect forced for a file: `--dialect`, else the piaudit.yaml

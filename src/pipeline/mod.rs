@@ -11,6 +11,7 @@
 //! ([`crate::gate`]) then apply inline suppressions, `--diff-base` and the
 //! baseline.
 
+pub mod cache;
 mod classify;
 mod evaluate;
 pub(crate) mod extract;
@@ -90,9 +91,13 @@ pub struct Config {
     /// Git ref (`--changed-since`): only findings on subjects touched since
     /// it are kept (see [`crate::gate::diff`]).
     pub changed_since: Option<String>,
-    /// Where `--diff-base` caches the fingerprints of merge-base scans;
-    /// `None`: no cache.
+    /// The cache directory (`--cache-dir`, default
+    /// [`cache::default_root`]): the facts of each file read (see
+    /// [`cache`]) and the fingerprints of `--diff-base` merge-base scans
+    /// are kept there. `None` (`--no-cache`): no cache.
     pub cache_dir: Option<PathBuf>,
+    /// Size the facts cache is trimmed to after a scan (`--cache-max-size`).
+    pub cache_max_size: u64,
     /// Labels reported paths carry when several roots are scanned, one per
     /// root; empty: the roots as given (see
     /// [`crate::discover::WalkOptions::labels`]).
@@ -135,6 +140,7 @@ impl Default for Config {
             skip_dirs: Vec::new(),
             changed_since: None,
             cache_dir: None,
+            cache_max_size: cache::DEFAULT_MAX_SIZE,
             root_labels: Vec::new(),
             sarif_root: None,
             evidence: false,
@@ -346,7 +352,13 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         &config.roots,
         &WalkOptions {
             max_file_size: config.max_file_size,
-            skip_dirs: config.skip_dirs.clone(),
+            // A cache directory inside the tree is not read (nor used).
+            skip_dirs: config
+                .skip_dirs
+                .iter()
+                .chain(&config.cache_dir)
+                .cloned()
+                .collect(),
             labels: config.root_labels.clone(),
         },
     )?;
@@ -437,14 +449,28 @@ pub fn scan(config: &Config) -> Result<Evaluated, Error> {
         d.check_categories(&decl_file, |id| knowledge.taxonomy.category(id).is_some())?;
     }
     let catalog = knowledge.catalog_for(decl.as_ref());
+    let known_rules = knowledge.known_rules();
+    let facts_cache = config.cache_dir.as_deref().and_then(|dir| {
+        cache::FactsCache::open(
+            dir,
+            &config.roots,
+            &catalog,
+            &known_rules,
+            config.cache_max_size,
+        )
+    });
     let mut extracted = extract::extract(
         &inputs,
         kept,
         &catalog,
-        &knowledge.known_rules(),
+        &known_rules,
         decl.as_ref(),
         config,
+        facts_cache.as_ref(),
     );
+    if let Some(c) = &facts_cache {
+        c.finish();
+    }
     let mut notes = notes;
     notes.skipped_rules = skip_rules(&mut knowledge, config, decl.as_ref(), &decl_file)?;
     check_not_applicable(&knowledge, decl.as_ref(), &decl_file, &notes.skipped_rules)?;
@@ -687,6 +713,7 @@ pub fn scan_sources(
         &knowledge.known_rules(),
         decl,
         config,
+        None,
     );
     classify::finish(knowledge, extracted, &[], decl, config, scan)
 }

@@ -8,13 +8,18 @@ use std::path::{Path, PathBuf};
 
 /// The `piaudit` binary with an environment that does not leak into its
 /// output: no locale (reports default to zh-CN), no log filter, no
-/// NO_COLOR (tests that need it set it).
+/// NO_COLOR (tests that need it set it), and a facts cache shared by the
+/// tests in the system's temporary directory, not the user's.
 pub fn piaudit() -> Command {
     let mut c = Command::cargo_bin("piaudit").unwrap();
-    c.env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("PIAUDIT_LOG")
-        .env_remove("NO_COLOR");
+    c.env(
+        "PIAUDIT_CACHE_DIR",
+        std::env::temp_dir().join("piaudit-tests-cache"),
+    )
+    .env_remove("LANG")
+    .env_remove("LC_ALL")
+    .env_remove("PIAUDIT_LOG")
+    .env_remove("NO_COLOR");
     c
 }
 

@@ -15,6 +15,7 @@
 mod common;
 
 mod baseline;
+mod cache;
 mod ci_templates;
 mod classify;
 mod classify_context;

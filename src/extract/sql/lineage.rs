@@ -20,7 +20,7 @@ use std::ops::ControlFlow;
 
 /// A column read by a query. `tables` lists the candidate tables when the
 /// column was not qualified and several tables were in scope.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct SourceColumn {
     /// Candidate tables, as written (unquoted); the first is the best guess.
     pub tables: Vec<String>,
@@ -29,7 +29,7 @@ pub struct SourceColumn {
 }
 
 /// One output column of a query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutColumn {
     /// Output name (alias, or the column's own name), if it has one.
     pub name: Option<String>,
@@ -60,7 +60,7 @@ impl OutColumn {
 }
 
 /// One item of a query's output.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum OutItem {
     /// A single column.
     Column(OutColumn),

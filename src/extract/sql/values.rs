@@ -15,7 +15,7 @@ pub const MAX_ROWS: usize = 50;
 pub const PER_FIELD: usize = 50;
 
 /// Literal values of one INSERT statement, by column.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InsertSample {
     /// Target table as written, unquoted.
     pub table: String,
