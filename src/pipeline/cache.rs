@@ -40,13 +40,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Version of an entry's shape; part of every key.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// Default of `--cache-max-size`: 1 GiB.
 pub const DEFAULT_MAX_SIZE: u64 = 1 << 30;
 
 /// Folder of the facts entries under the cache root.
-const FACTS_DIR: &str = "facts-v1";
+const FACTS_DIR: &str = "facts-v2";
 
 /// Leftover temporary files (a scan killed while writing) older than this
 /// are removed by eviction.
@@ -154,21 +154,25 @@ fn hex(bytes: &[u8; 32]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// XORs `data` with a keystream derived from the file's content hash and
-/// the entry key: SHA-256 of (key, block counter) in counter mode.
+/// XORs `data` with a ChaCha20 keystream whose 256-bit key is derived from
+/// the file's content hash and the entry key. The content hash is not stored
+/// in the cache, so only someone holding the source file can read its entry
+/// (entries may hold sampled `INSERT` values, which are raw PI). Each key is
+/// used for one payload only, so the stream's fixed start is safe.
 fn apply_keystream(data: &mut [u8], content: &[u8; 32], key: &[u8; 32]) {
+    use chacha20::rand_core::{Rng, SeedableRng};
     let stream_key: [u8; 32] = Sha256::new()
         .chain_update(b"piaudit facts cache payload\0")
         .chain_update(content)
         .chain_update(key)
         .finalize()
         .into();
-    for (i, chunk) in data.chunks_mut(32).enumerate() {
-        let block = Sha256::new()
-            .chain_update(stream_key)
-            .chain_update((i as u64).to_le_bytes())
-            .finalize();
-        for (b, k) in chunk.iter_mut().zip(block) {
+    let mut stream = chacha20::ChaCha20Rng::from_seed(stream_key);
+    let mut block = [0u8; 4096];
+    for chunk in data.chunks_mut(block.len()) {
+        let pad = &mut block[..chunk.len()];
+        stream.fill_bytes(pad);
+        for (b, k) in chunk.iter_mut().zip(pad.iter()) {
             *b ^= k;
         }
     }
