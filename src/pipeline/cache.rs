@@ -46,7 +46,7 @@ pub const FORMAT: u32 = 2;
 pub const DEFAULT_MAX_SIZE: u64 = 1 << 30;
 
 /// Folder of the facts entries under the cache root.
-const FACTS_DIR: &str = "facts-v2";
+const FACTS_DIR: &str = "facts-v1";
 
 /// Leftover temporary files (a scan killed while writing) older than this
 /// are removed by eviction.
