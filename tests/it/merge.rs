@@ -52,7 +52,9 @@ fn read(path: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// Findings of `rule` whose subjects include `subject`.
+/// Findings of `rule` whose subjects or listed fields include `subject`
+/// (a flow rule's finding is per flow path, listing its fields, since
+/// report schema 2.0).
 fn findings_on<'a>(report: &'a Value, rule: &str, subject: &str) -> Vec<&'a Value> {
     report["findings"]
         .as_array()
@@ -64,6 +66,7 @@ fn findings_on<'a>(report: &'a Value, rule: &str, subject: &str) -> Vec<&'a Valu
                     .as_array()
                     .unwrap()
                     .iter()
+                    .chain(f["fields"].as_array().into_iter().flatten())
                     .any(|s| s == subject)
         })
         .collect()
@@ -91,6 +94,7 @@ fn merged_graph_joins_the_job_to_the_table_of_another_repository() {
             .as_array()
             .unwrap()
             .iter()
+            .chain(f["fields"].as_array().into_iter().flatten())
             .any(|s| s == copy_alone)));
 
     let merged = merge(&[&a, &b], &dir.path().join("m"));
@@ -187,10 +191,10 @@ fn bad_reports_exit_2_naming_the_file() {
     );
 
     let future = dir.path().join("future.json");
-    fs::write(&future, r#"{"schema_version": "2.0", "whatever": true}"#).unwrap();
+    fs::write(&future, r#"{"schema_version": "3.0", "whatever": true}"#).unwrap();
     let stderr = refused(&future);
     assert!(
-        stderr.contains("future.json") && stderr.contains("2.0"),
+        stderr.contains("future.json") && stderr.contains("3.0"),
         "{stderr}"
     );
     assert!(!out.join("report.json").exists());
@@ -216,20 +220,31 @@ fn a_waived_finding_keeps_its_status_waiver_and_note_in_the_merged_audit() {
     // Waive the first of A's findings on its own schema, as piaudit.yaml
     // would have; leave the second open.
     let mut report = read(&a);
-    let own: Vec<usize> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| {
-            f["subjects"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|s| s.as_str().unwrap().starts_with("schema.sql#"))
-        })
-        .map(|(i, _)| i)
-        .collect();
+    // (Report schema 2.0: the schema's table has one finding per field
+    // rule; the second finding is a declaration prompt, one per project,
+    // listing the table.)
+    let on_schema = |f: &Value| {
+        f["subjects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s.as_str().unwrap().starts_with("schema.sql#"))
+    };
+    let listing_schema = |f: &Value| {
+        f["subjects"] == serde_json::json!(["project"])
+            && f["fields"].as_array().is_some_and(|a| {
+                a.iter()
+                    .all(|s| s.as_str().unwrap().starts_with("schema.sql#"))
+            })
+    };
+    let findings = report["findings"].as_array().unwrap();
+    let own: Vec<usize> = [
+        findings.iter().position(|f| on_schema(f)),
+        findings.iter().position(|f| listing_schema(f)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(own.len() >= 2, "{:#}", report["findings"]);
     let waiver = serde_json::json!({
         "source": "declarations",
@@ -241,7 +256,7 @@ fn a_waived_finding_keeps_its_status_waiver_and_note_in_the_merged_audit() {
     waived["status"] = "waived".into();
     waived["waiver"] = waiver.clone();
     let waived_key = finding_key(waived, "repo_a/");
-    let open_key = finding_key(&report["findings"][own[1]], "repo_a/");
+    let open_key = finding_key(&report["findings"][own[1]], "");
     assert_ne!(waived_key, open_key);
     fs::write(&a, serde_json::to_string_pretty(&report).unwrap()).unwrap();
 

@@ -63,16 +63,6 @@ fn each_comment_syntax_waives_its_finding_with_the_reason() {
     let r = fixture_report();
     // (file, finding line, rule, comment line, reason)
     let cases = [
-        ("schema.sql", 3, "CNPI-002", 2, "legal basis is recorded"),
-        ("schema.sql", 7, "CNPI-020", 5, "tokenised by the vault"),
-        ("schema.sql", 8, "CNPI-020", 8, "masked by the gateway"),
-        (
-            "schema.sql",
-            15,
-            "CNPI-031",
-            13,
-            "enforced by the archive job",
-        ),
         (YML, 5, "CNPI-022", 4, "rotated weekly"),
         (YML, 10, "CNPI-025", 10, "intranet-only API docs"),
         (PROPS, 4, "CNPI-022", 3, "local canal password"),
@@ -96,6 +86,68 @@ fn each_comment_syntax_waives_its_finding_with_the_reason() {
             assert_eq!(w["location"]["line"], comment, "{f}");
             assert!(w["reason"].as_str().unwrap().contains(reason), "{f}");
         }
+    }
+    // A comment on one member takes only that member out of its grouped
+    // finding, which stays open with the rest and names what was waived.
+    let partly = [
+        // member's CNPI-020: id_card and passport_no waived, bank_card
+        // open (its marker is inside a string literal).
+        (
+            "CNPI-020",
+            "schema.sql#member",
+            vec!["schema.sql#member.bank_card"],
+            vec![
+                "id_card waived (schema.sql:5): id numbers are tokenised by the vault",
+                "passport_no waived (schema.sql:8): masked by the gateway",
+            ],
+        ),
+        // The project's CNPI-002: member waived, patient still listed.
+        (
+            "CNPI-002",
+            "project",
+            vec!["schema.sql#patient"],
+            vec!["member waived (schema.sql:2): legal basis is recorded"],
+        ),
+        // The project's CNPI-031: the file-level comment takes both tables
+        // of schema.sql out; the mapper's tables stay.
+        (
+            "CNPI-031",
+            "project",
+            vec![
+                "src/main/resources/mapper/MemberMapper.xml#member_archive",
+                "src/main/resources/mapper/MemberMapper.xml#crm_contact",
+            ],
+            vec![
+                "member waived (schema.sql:13): retention is enforced by the archive job",
+                "patient waived (schema.sql:13): retention is enforced by the archive job",
+            ],
+        ),
+    ];
+    for (rule, subject, fields, lines) in partly {
+        let f = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule && f["subjects"][0] == subject)
+            .unwrap_or_else(|| panic!("no {rule} on {subject}"));
+        assert_eq!(f["status"], "open", "{f}");
+        assert_eq!(f["fields"], serde_json::json!(fields), "{f}");
+        let evidence: Vec<&str> = f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        for l in lines {
+            assert!(
+                evidence.iter().any(|e| e.starts_with(l)),
+                "{l}: {evidence:?}"
+            );
+        }
+        assert!(
+            f["message"].as_str().unwrap().contains("more waived"),
+            "{f}"
+        );
     }
 }
 
@@ -222,7 +274,9 @@ fn sarif_junit_and_html_name_the_inline_suppression() {
         "{junit}"
     );
     let html = fs::read_to_string(out.path().join("report.html")).unwrap();
-    // Both languages of the message, whatever the report language.
-    assert!(html.contains("已由行内注释豁免（schema.sql:5）"));
-    assert!(html.contains("[waived inline at schema.sql:5: "));
+    // Both languages of the message, whatever the report language (paths
+    // HTML-escaped).
+    let yml = YML.replace('/', "&#x2F;");
+    assert!(html.contains(&format!("已由行内注释豁免（{yml}:4）")));
+    assert!(html.contains(&format!("[waived inline at {yml}:4: ")));
 }
