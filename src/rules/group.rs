@@ -186,6 +186,13 @@ fn tag_line(ctx: Ctx<'_>, path: &str, dataset: &str) -> Option<I18n> {
 /// The evidence lines of one subject, in both languages.
 pub fn evidence_of(rule: &Rule, ctx: Ctx<'_>, location: &Location, no_decl: bool) -> Vec<I18n> {
     let mut out = Vec::new();
+    // First, so a group states it once, before its members' lines.
+    if rule.needs_declarations && no_decl {
+        out.push(I18n {
+            zh: "未找到 piaudit.yaml：该义务无法由代码核实".into(),
+            en: "no piaudit.yaml found: the duty cannot be checked from code".into(),
+        });
+    }
     let at = format!("{}:{}", location.file, location.line);
     match rule.scope {
         Scope::Field => out.extend(tag_line(ctx, "field", "dataset")),
@@ -252,12 +259,6 @@ pub fn evidence_of(rule: &Rule, ctx: Ctx<'_>, location: &Location, no_decl: bool
             });
         }
         Scope::Project => {}
-    }
-    if rule.needs_declarations && no_decl {
-        out.push(I18n {
-            zh: "未找到 piaudit.yaml：该义务无法由代码核实".into(),
-            en: "no piaudit.yaml found: the duty cannot be checked from code".into(),
-        });
     }
     out
 }
@@ -400,9 +401,9 @@ fn list(labels: &[&str], lang_zh: bool) -> String {
 }
 
 /// The message of a group of `open` members (at least one).
-fn group_message(by: GroupBy, open: &[&Member]) -> I18n {
+fn group_message(open: &[&Member]) -> I18n {
     let first = open[0];
-    if open.len() == 1 && by != GroupBy::Project {
+    if open.len() == 1 {
         return first.message.clone();
     }
     let labels: Vec<&str> = open.iter().map(|m| m.label.as_str()).collect();
@@ -568,7 +569,7 @@ pub fn finish(group: &Group, lang: &str) -> Option<(Finding, I18n)> {
     f.locations = locations;
     let mut message = if open.is_empty() {
         // Every member waived: the group's message, then the waiver's note.
-        let mut m = group_message(group.by, &shown);
+        let mut m = group_message(&shown);
         if let Some(w) = &lead.finding.waiver {
             let (zh, en) = w.note();
             m.zh.push_str(&zh);
@@ -576,7 +577,7 @@ pub fn finish(group: &Group, lang: &str) -> Option<(Finding, I18n)> {
         }
         m
     } else {
-        let mut m = group_message(group.by, &shown);
+        let mut m = group_message(&shown);
         // An expired-waiver note of a member stays visible.
         if shown.len() > 1 {
             for mm in &shown {

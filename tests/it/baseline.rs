@@ -252,6 +252,52 @@ fn fingerprints_survive_inserted_lines_and_reformatting() {
     assert_eq!(code, 0);
 }
 
+/// A baseline written before report schema 2.0 (per-column fingerprints)
+/// matches nothing: the findings stay open (the gate fails as it should)
+/// and a warning says to write the baseline again.
+#[test]
+fn a_baseline_of_old_fingerprints_warns_to_regenerate() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    fs::create_dir(&root).unwrap();
+    fs::write(root.join("a.sql"), CUSTOMER).unwrap();
+    let old = dir.path().join("old-baseline.json");
+    // What piaudit 1.x wrote for the same table: one entry per column.
+    fs::write(
+        &old,
+        r#"{"schema_version": 1, "pack": "cn-2026", "findings": [
+  {"file": "a.sql", "rule": "CNPI-020", "subjects": ["a.sql#customer.id_card"], "fingerprint": "0123456789abcdef0123456789abcdef"}
+]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (code, report) = scan(&root, &out, &["--baseline", old.to_str().unwrap()]);
+    assert_eq!(code, 1, "nothing is baselined");
+    assert!(findings_with(&report, "baselined").is_empty());
+    let warnings: Vec<&Value> = report["scan"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["message"].as_str().unwrap().contains("write the baseline again"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:#}", report["scan"]["diagnostics"]);
+    assert_eq!(warnings[0]["severity"], "warning");
+    assert!(warnings[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("old-baseline.json"));
+    // A baseline written now matches: no warning.
+    write_baseline(&root);
+    let base = root.join(".piaudit/baseline.json");
+    let (code, report) = scan(&root, &out, &["--baseline", base.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(!report["scan"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["message"].as_str().unwrap().contains("write the baseline again")));
+}
+
 #[test]
 fn missing_or_malformed_baseline_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
