@@ -342,6 +342,11 @@ pub fn place(rule: &Rule, ctx: Ctx<'_>, subjects: &[String], location: &Location
             p.key = subjects.to_vec();
             p.salt = Some(source_of(&location.file));
         }
+        GroupBy::File => {
+            let file = source_of(&location.file);
+            p.fields = subjects.to_vec();
+            p.key = vec![file];
+        }
         GroupBy::Project => {
             p.key = vec!["project".to_string()];
         }

@@ -49,6 +49,9 @@ pub enum GroupBy {
     FlowPath,
     /// Control rules: one finding per config key per file.
     ConfigKey,
+    /// Control rules: one finding per file, listing its keys (PI logged by
+    /// several methods of one class).
+    File,
     /// One finding per project, listing the datasets (or subjects).
     Project,
 }
@@ -61,6 +64,7 @@ impl GroupBy {
             GroupBy::Dataset => "dataset",
             GroupBy::FlowPath => "flow_path",
             GroupBy::ConfigKey => "config_key",
+            GroupBy::File => "file",
             GroupBy::Project => "project",
         }
     }
@@ -82,7 +86,12 @@ impl GroupBy {
         match scope {
             Scope::Field => &[GroupBy::Dataset, GroupBy::Project, GroupBy::None],
             Scope::Flow => &[GroupBy::FlowPath, GroupBy::Project, GroupBy::None],
-            Scope::Control => &[GroupBy::ConfigKey, GroupBy::Project, GroupBy::None],
+            Scope::Control => &[
+                GroupBy::ConfigKey,
+                GroupBy::File,
+                GroupBy::Project,
+                GroupBy::None,
+            ],
             Scope::Dataset | Scope::Endpoint => &[GroupBy::Project, GroupBy::None],
             Scope::Project => &[GroupBy::None],
         }

@@ -248,3 +248,81 @@ fn a_bad_group_by_is_a_rule_error_with_file_and_line() {
         assert!(msg.contains(says), "{msg}");
     }
 }
+
+/// A synthetic 18-digit resident ID number with a valid check digit.
+fn synthetic_id(seq: u32) -> String {
+    let body = format!("11010519900101{seq:03}");
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .chars()
+        .zip(weights)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    let check = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'][(sum % 11) as usize];
+    format!("{body}{check}")
+}
+
+/// Confidence follows the evidence: a column whose sampled values pass the
+/// ID-number check is confirmed, one read from its name is likely; a rule
+/// may override it (`confidence:`, `confidence_if:`).
+#[test]
+fn confidence_follows_the_evidence_and_rules_can_override_it() {
+    let rows: Vec<String> = (1..=12)
+        .map(|i| format!("({i}, '{}')", synthetic_id(i)))
+        .collect();
+    let seeded = format!(
+        "CREATE TABLE patient (id BIGINT, zjhm VARCHAR(18));\nINSERT INTO patient (id, zjhm) VALUES {};\n",
+        rows.join(", ")
+    );
+    let fs = run(&[("db/seed.sql", &seeded), ("db/schema.sql", CUSTOMER)], None);
+    let by_table = |t: &str| {
+        of(&fs, "CNPI-020")
+            .into_iter()
+            .find(|f| f.subjects[0].ends_with(t))
+            .unwrap_or_else(|| panic!("no CNPI-020 on {t}: {fs:#?}"))
+            .clone()
+    };
+    let patient = by_table("#patient");
+    assert_eq!(patient.confidence, Confidence::Confirmed, "{patient:#?}");
+    assert!(patient
+        .evidence
+        .iter()
+        .any(|e| e.contains("sampled values pass the format check")));
+    assert!(
+        patient.evidence.iter().all(|e| !e.contains("110105")),
+        "no raw value in evidence: {:?}",
+        patient.evidence
+    );
+    assert_eq!(by_table("#customer").confidence, Confidence::Likely);
+
+    // A rule's own confidence, and a branch that overrides it.
+    let mut pairs: Vec<(String, String)> = DataFiles::embedded()
+        .under("")
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    let text = &mut pairs
+        .iter_mut()
+        .find(|(p, _)| p == "packs/cn-2026/CNPI-020.yaml")
+        .unwrap()
+        .1;
+    *text = text.replacen(
+        "scope: field\n",
+        "scope: field\nconfidence: needs_review\nconfidence_if:\n  - when: { field.pi.category: { eq: identity.national_id } }\n    confidence: confirmed\n",
+        1,
+    );
+    let files = DataFiles::from_pairs(pairs.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let k = Knowledge::load(&files, "cn-2026", None).expect("pack loads");
+    let case = |sql: &str| Case {
+        sql: Some(sql.into()),
+        ..Case::default()
+    };
+    let found = fixtures::outcome(&k, &case(CUSTOMER)).unwrap().0;
+    assert_eq!(of(&found, "CNPI-020")[0].confidence, Confidence::Confirmed);
+    let found = fixtures::outcome(
+        &k,
+        &case("CREATE TABLE t (id BIGINT, bank_card VARCHAR(19) COMMENT '银行卡号');"),
+    )
+    .unwrap()
+    .0;
+    assert_eq!(of(&found, "CNPI-020")[0].confidence, Confidence::NeedsReview);
+}
