@@ -403,7 +403,8 @@ mod tests {
             "{plain}"
         );
         assert!(plain.contains(&format!("{line} (×2)")), "{plain}");
-        assert!(plain.contains("member.sfzh  db/a.sql:1"), "{plain}");
+        // A field rule's finding names its dataset (report schema 2.0).
+        assert!(plain.contains("member  db/a.sql:1"), "{plain}");
         let cut = anstream::adapter::strip_str(&findings_grouped(&audit, Some(1))).to_string();
         assert!(
             cut.contains(&format!("… {} more, see report", open - 1)),

@@ -278,7 +278,12 @@ fn a_baseline_of_old_fingerprints_warns_to_regenerate() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|d| d["message"].as_str().unwrap().contains("write the baseline again"))
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains("write the baseline again")
+        })
         .collect();
     assert_eq!(warnings.len(), 1, "{:#}", report["scan"]["diagnostics"]);
     assert_eq!(warnings[0]["severity"], "warning");
@@ -295,7 +300,10 @@ fn a_baseline_of_old_fingerprints_warns_to_regenerate() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|d| d["message"].as_str().unwrap().contains("write the baseline again")));
+        .any(|d| d["message"]
+            .as_str()
+            .unwrap()
+            .contains("write the baseline again")));
 }
 
 #[test]

@@ -274,7 +274,10 @@ fn confidence_follows_the_evidence_and_rules_can_override_it() {
         "CREATE TABLE patient (id BIGINT, zjhm VARCHAR(18));\nINSERT INTO patient (id, zjhm) VALUES {};\n",
         rows.join(", ")
     );
-    let fs = run(&[("db/seed.sql", &seeded), ("db/schema.sql", CUSTOMER)], None);
+    let fs = run(
+        &[("db/seed.sql", &seeded), ("db/schema.sql", CUSTOMER)],
+        None,
+    );
     let by_table = |t: &str| {
         of(&fs, "CNPI-020")
             .into_iter()
@@ -324,5 +327,8 @@ fn confidence_follows_the_evidence_and_rules_can_override_it() {
     )
     .unwrap()
     .0;
-    assert_eq!(of(&found, "CNPI-020")[0].confidence, Confidence::NeedsReview);
+    assert_eq!(
+        of(&found, "CNPI-020")[0].confidence,
+        Confidence::NeedsReview
+    );
 }

@@ -239,8 +239,8 @@ fn a_waived_finding_keeps_its_status_waiver_and_note_in_the_merged_audit() {
     };
     let findings = report["findings"].as_array().unwrap();
     let own: Vec<usize> = [
-        findings.iter().position(|f| on_schema(f)),
-        findings.iter().position(|f| listing_schema(f)),
+        findings.iter().position(on_schema),
+        findings.iter().position(listing_schema),
     ]
     .into_iter()
     .flatten()
