@@ -294,3 +294,48 @@ fn a_waived_finding_keeps_its_status_waiver_and_note_in_the_merged_audit() {
         "{justification:?}"
     );
 }
+
+/// A 1.x report waived a finding per column; merged with 2.0 grouping, the
+/// waiver takes that column out of its table's finding (here the only one,
+/// so the table's finding is waived).
+#[test]
+fn a_per_column_waiver_of_a_1x_report_carries_to_the_grouped_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = scan("repo_a", &dir.path().join("a"));
+    let b = scan("repo_b", &dir.path().join("b"));
+    let mut report = read(&a);
+    report["schema_version"] = "1.3".into();
+    let findings = report["findings"].as_array_mut().unwrap();
+    let i = findings
+        .iter()
+        .position(|f| f["rule"] == "CNPI-020" && f["subjects"][0] == "schema.sql#dw.user_info")
+        .expect("CNPI-020 on the table");
+    let waiver = serde_json::json!({
+        "source": "declarations",
+        "reason": "tokenised upstream SEC-7",
+        "approver": "DPO",
+        "expires": "2027-06-30",
+    });
+    let old = &mut findings[i];
+    // The 1.x shape: one finding per column, no 2.0 keys.
+    for k in ["fields", "locations", "evidence", "confidence"] {
+        old.as_object_mut().unwrap().remove(k);
+    }
+    old["subjects"] = serde_json::json!(["schema.sql#dw.user_info.col_07"]);
+    old["fingerprint"] = "0123456789abcdef0123456789abcdef".into();
+    old["status"] = "waived".into();
+    old["waiver"] = waiver.clone();
+    fs::write(&a, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+
+    let merged = merge(&[&a, &b], &dir.path().join("m"));
+    let f = merged["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "CNPI-020" && f["subjects"][0] == "repo_a/schema.sql#dw.user_info")
+        .unwrap_or_else(|| panic!("{:#}", merged["findings"]))
+        .clone();
+    assert_eq!(f["status"], "waived", "{f:#}");
+    assert_eq!(f["waiver"], waiver);
+    assert!(f["message"].as_str().unwrap().contains("SEC-7"), "{f:#}");
+}
