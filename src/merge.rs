@@ -422,6 +422,9 @@ fn prefixed(mut r: Report, label: &str) -> Report {
         known.insert(d.id.clone());
         d.id = prefix(label, &d.id);
         loc(&mut d.location);
+        for l in &mut d.locations {
+            loc(l);
+        }
         for f in &mut d.fields {
             known.insert(f.id.clone());
             f.id = prefix(label, &f.id);
@@ -451,7 +454,15 @@ fn prefixed(mut r: Report, label: &str) -> Report {
                 *s = prefix(label, s);
             }
         }
+        for id in &mut f.fields {
+            if known.contains(id.as_str()) {
+                *id = prefix(label, id);
+            }
+        }
         loc(&mut f.location);
+        for l in &mut f.locations {
+            loc(l);
+        }
     }
     let s = &mut r.scan;
     for x in &mut s.files_skipped {
@@ -587,6 +598,7 @@ fn join(datasets: &mut [Dataset], canon: usize, other: usize, ids: &mut HashMap<
             system: None,
             comment: None,
             location: model::Location::line("", 1),
+            locations: Vec::new(),
             fields: Vec::new(),
         },
     );
@@ -658,6 +670,38 @@ fn carry_statuses(audit: &mut Audit, parts: &[Part], ids: &HashMap<String, Strin
     for f in &mut report.findings {
         let mut subjects = f.subjects.clone();
         subjects.sort();
+        // A grouped finding whose parts were reported per member (a 1.x
+        // report: one finding per column or column pair): a member waived
+        // there is taken out of the group here.
+        if let Some(group) = audit.groups.get_mut(&f.fingerprint) {
+            if f.status == FindingStatus::Open
+                && !statuses.contains_key(&(f.rule.clone(), subjects.clone()))
+            {
+                let mut changed = false;
+                for m in &mut group.members {
+                    let mut ms = m.finding.subjects.clone();
+                    ms.sort();
+                    let Some(set) = statuses.get(&(m.finding.rule.clone(), ms)) else {
+                        continue;
+                    };
+                    if let (1, Some((FindingStatus::Waived, Some(w)))) =
+                        (set.len(), set.iter().next())
+                    {
+                        if m.finding.status == FindingStatus::Open {
+                            crate::rules::eval::waive(&mut m.finding, &mut m.message, (*w).clone());
+                            changed = true;
+                        }
+                    }
+                }
+                if changed {
+                    if let Some((g, message)) = crate::rules::group::finish(group, &audit.lang) {
+                        audit.messages.insert(g.fingerprint.clone(), message);
+                        *f = g;
+                    }
+                }
+                continue;
+            }
+        }
         let Some(set) = statuses.get(&(f.rule.clone(), subjects)) else {
             continue;
         };

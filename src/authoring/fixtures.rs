@@ -20,7 +20,9 @@
 //! the `given` ones; `sql: …` is shorthand for `files: { fixture.sql: … }`.
 //! An `invalid` case may also say what the finding must carry: `basis`
 //! (exactly the provisions cited, e.g. of the `basis_if` branch that fired)
-//! and `severity`; every finding of the rule in that case must match.
+//! and `severity`, `confidence`; every finding of the rule in that case
+//! must match. `findings` (how many the rule makes) and `fields` (the field
+//! names its findings list, in order) check the grouping (`group_by:`).
 
 use crate::data::DataFiles;
 use crate::decl::Declarations;
@@ -63,6 +65,17 @@ pub struct Case {
     /// `invalid` only: the severity the rule's findings must have.
     #[serde(default)]
     pub severity: Option<Severity>,
+    /// `invalid` only: how many findings the rule must make in the case
+    /// (a field rule makes one per dataset, listing its fields).
+    #[serde(default)]
+    pub findings: Option<usize>,
+    /// `invalid` only: the names of the fields (last part of each id) the
+    /// rule's findings must list in `fields`, in report order.
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
+    /// `invalid` only: the confidence the rule's findings must have.
+    #[serde(default)]
+    pub confidence: Option<crate::model::Confidence>,
     /// For a self-check item (`mlps-l3`): the status its row must have
     /// (`compliant`, `partial`, `non_compliant`, `not_applicable`,
     /// `unverifiable`). Not inherited from `given`.
@@ -137,6 +150,9 @@ fn merged(given: &Case, case: &Case) -> Case {
         note: None,
         basis: case.basis.clone(),
         severity: case.severity,
+        findings: case.findings,
+        fields: case.fields.clone(),
+        confidence: case.confidence,
         status: case.status.clone(),
     }
 }
@@ -211,8 +227,37 @@ pub fn outcome(
 /// What a rule's findings in an `invalid` case lack of the case's
 /// expectations (`basis`, `severity`), if anything.
 fn unmet(id: &str, case: &Case, found: &[Finding]) -> Option<String> {
-    let mine = found.iter().filter(|f| f.rule == id);
+    let mine: Vec<&Finding> = found.iter().filter(|f| f.rule == id).collect();
+    if let Some(want) = case.findings {
+        if mine.len() != want {
+            return Some(format!(
+                "makes {} findings, expected {want} / 发现数量不符",
+                mine.len()
+            ));
+        }
+    }
+    if let Some(want) = &case.fields {
+        let got: Vec<&str> = mine
+            .iter()
+            .flat_map(|f| &f.fields)
+            .map(|id| id.rsplit(['.', '#']).next().unwrap_or(id))
+            .collect();
+        if got != want.iter().map(String::as_str).collect::<Vec<_>>() {
+            return Some(format!(
+                "lists fields {got:?}, expected {want:?} / 字段列表不符"
+            ));
+        }
+    }
     for f in mine {
+        if let Some(want) = case.confidence {
+            if f.confidence != want {
+                return Some(format!(
+                    "has confidence {}, expected {} / 置信度不符",
+                    f.confidence.as_str(),
+                    want.as_str()
+                ));
+            }
+        }
         if let Some(want) = &case.basis {
             if &f.basis != want {
                 return Some(format!(

@@ -787,6 +787,7 @@ impl<'a> Classifier<'a> {
             system: None,
             comment: None,
             location: crate::model::Location::line("", 0),
+            locations: Vec::new(),
             fields: Vec::new(),
         };
         let (strong, _) = self.votes(

@@ -141,6 +141,7 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
         (&a.location, &a.kind, &a.subject).cmp(&(&b.location, &b.kind, &b.subject))
     });
     controls.dedup();
+    b.copy_diagnostics();
     let mut datasets = b.datasets;
     for d in &mut datasets {
         // Comments are copied into every report: example values in them
@@ -215,6 +216,17 @@ struct Builder {
     /// (file, lower-case name) of a CDC connector table → the dataset of
     /// the source table it reads.
     cdc: HashMap<(String, String), usize>,
+    /// Per dataset defined in several files: how the copies' columns differ.
+    copies: HashMap<usize, Copies>,
+}
+
+/// How the later copies of a table differ from the dataset they merge into.
+#[derive(Debug, Default)]
+struct Copies {
+    /// (file, column) a later copy adds.
+    added: Vec<(String, String)>,
+    /// (file, column) of the dataset a later copy lacks.
+    missing: Vec<(String, String)>,
 }
 
 fn last_part(name: &str) -> &str {
@@ -249,6 +261,18 @@ impl Builder {
             });
             return;
         }
+        // The same table in another file (a second schema copy, a
+        // migration, a port to another dialect): one dataset.
+        let lower = t.name.to_lowercase();
+        if let Some(i) = self.by_full_name.get(&lower).and_then(|c| {
+            c.iter().copied().find(|&i| {
+                let d = &self.datasets[i];
+                d.kind == t.kind && d.location.file != file && !live::is_live(&d.location.file)
+            })
+        }) {
+            self.merge_copy(i, file, t);
+            return;
+        }
         let mut ds = Dataset {
             id: id.clone(),
             kind: t.kind,
@@ -256,6 +280,7 @@ impl Builder {
             system,
             comment: t.comment.clone().filter(|c| !c.trim().is_empty()),
             location: t.location.clone(),
+            locations: Vec::new(),
             fields: Vec::new(),
         };
         for c in &t.columns {
@@ -277,6 +302,113 @@ impl Builder {
             });
         }
         self.add_dataset(ds);
+    }
+
+    /// A table `file` defines again, under the name of dataset `i` defined
+    /// in an earlier file: `file#name` becomes a name of dataset `i`, the
+    /// file one of its `locations`, and columns it alone has are added
+    /// (the union; [`Builder::copy_diagnostics`] reports the difference).
+    fn merge_copy(&mut self, i: usize, file: &str, t: &TableDef) {
+        self.by_id.insert(format!("{file}#{}", t.name), i);
+        let ds = &mut self.datasets[i];
+        if ds.locations.iter().any(|l| l.file == file) {
+            return;
+        }
+        ds.locations.push(t.location.clone());
+        if ds.comment.is_none() {
+            ds.comment = t.comment.clone().filter(|c| !c.trim().is_empty());
+        }
+        let before: Vec<String> = ds.fields.iter().map(|f| f.name.to_lowercase()).collect();
+        let copy = self.copies.entry(i).or_default();
+        let mut seen: Vec<String> = Vec::new();
+        for c in &t.columns {
+            let lower = c.name.to_lowercase();
+            seen.push(lower.clone());
+            if let Some(f) = ds
+                .fields
+                .iter_mut()
+                .find(|f| f.name.to_lowercase() == lower)
+            {
+                if f.comment.is_none() {
+                    f.comment = c.comment.clone().filter(|c| !c.trim().is_empty());
+                }
+                if f.data_type.is_none() {
+                    f.data_type.clone_from(&c.data_type);
+                }
+                continue;
+            }
+            copy.added.push((file.to_string(), c.name.clone()));
+            ds.fields.push(Field {
+                id: format!("{}.{}", ds.id, c.name),
+                name: c.name.clone(),
+                data_type: c.data_type.clone(),
+                comment: c.comment.clone().filter(|c| !c.trim().is_empty()),
+                location: c.location.clone(),
+                pi: None,
+                protection: Vec::new(),
+            });
+        }
+        for name in before.iter().filter(|n| !seen.contains(n)) {
+            copy.missing.push((file.to_string(), name.clone()));
+        }
+    }
+
+    /// One info diagnostic per table defined in several files ("treated as
+    /// one dataset"), and a warning when their columns differ.
+    fn copy_diagnostics(&mut self) {
+        let mut out = Vec::new();
+        let mut copies: Vec<(&usize, &Copies)> = self.copies.iter().collect();
+        copies.sort_by_key(|(i, _)| **i);
+        for (&i, c) in copies {
+            let d = &self.datasets[i];
+            let files: Vec<&str> = std::iter::once(&d.location)
+                .chain(&d.locations)
+                .map(|l| l.file.as_str())
+                .collect();
+            out.push(Diagnostic {
+                file: d.location.file.clone(),
+                line: d.location.line,
+                severity: DiagnosticLevel::Info,
+                message: format!(
+                    "table `{}` is defined in {} files ({}); treated as one dataset / 表 `{}` 在 {} 个文件中定义（{}），视为同一数据集",
+                    d.name,
+                    files.len(),
+                    files.join(", "),
+                    d.name,
+                    files.len(),
+                    files.join("、")
+                ),
+            });
+            if c.added.is_empty() && c.missing.is_empty() {
+                continue;
+            }
+            let list = |v: &[(String, String)]| {
+                v.iter()
+                    .map(|(f, n)| format!("{f}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let mut parts = Vec::new();
+            if !c.added.is_empty() {
+                parts.push(format!("only in later copies: {}", list(&c.added)));
+            }
+            if !c.missing.is_empty() {
+                parts.push(format!("missing from later copies: {}", list(&c.missing)));
+            }
+            out.push(Diagnostic {
+                file: d.location.file.clone(),
+                line: d.location.line,
+                severity: DiagnosticLevel::Warning,
+                message: format!(
+                    "table `{}`: the columns differ between its files ({}); {}; the union of the columns is used / 表 `{}` 各文件的列不一致，取并集",
+                    d.name,
+                    files.join(", "),
+                    parts.join("; "),
+                    d.name
+                ),
+            });
+        }
+        self.diagnostics.extend(out);
     }
 
     /// An entity class's table: merged into the table of the same name
@@ -501,6 +633,7 @@ impl Builder {
             system: system.clone(),
             comment: None,
             location: at.clone(),
+            locations: Vec::new(),
             fields: Vec::new(),
         })
     }
@@ -783,6 +916,65 @@ mod tests {
             .map(|(p, t)| extract(p, t, SqlDialect::Mysql))
             .collect();
         assemble(&mut facts)
+    }
+
+    /// The same table in two schema files (a docker copy, a port) is one
+    /// dataset with two locations; columns differing between the copies
+    /// give the union and a warning naming the files; flows written
+    /// against the copy point to the merged dataset; a differently named
+    /// staging table (`business_user`) stays a dataset of its own.
+    #[test]
+    fn table_copies_across_files_are_one_dataset() {
+        let a = run(&[
+            (
+                "docker/init.sql",
+                "CREATE TABLE user (id INT, phone VARCHAR(11), name VARCHAR(20));\n\
+                 CREATE TABLE business_user (id INT, phone VARCHAR(11));",
+            ),
+            (
+                "sql/postgres/schema.sql",
+                "CREATE TABLE user (id INT, phone VARCHAR(11), email VARCHAR(50));\n\
+                 CREATE TABLE ods_user (phone VARCHAR(11));\n\
+                 INSERT INTO ods_user (phone) SELECT phone FROM user;",
+            ),
+        ]);
+        let users: Vec<&Dataset> = a.datasets.iter().filter(|d| d.name == "user").collect();
+        assert_eq!(users.len(), 1, "{:?}", a.datasets);
+        let u = users[0];
+        assert_eq!(u.id, "docker/init.sql#user");
+        assert_eq!(u.location.file, "docker/init.sql");
+        assert_eq!(
+            u.locations
+                .iter()
+                .map(|l| l.file.as_str())
+                .collect::<Vec<_>>(),
+            ["sql/postgres/schema.sql"]
+        );
+        let cols: Vec<&str> = u.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(cols, ["id", "phone", "name", "email"]);
+        assert!(a.datasets.iter().any(|d| d.name == "business_user"));
+        let flow = a
+            .flows
+            .iter()
+            .find(|f| f.to.ends_with("ods_user.phone"))
+            .expect("flow into ods_user");
+        assert_eq!(flow.from, "docker/init.sql#user.phone");
+        let info: Vec<&Diagnostic> = a
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("treated as one dataset"))
+            .collect();
+        assert_eq!(info.len(), 1);
+        assert_eq!(info[0].severity, DiagnosticLevel::Info);
+        assert!(info[0].message.contains("sql/postgres/schema.sql"));
+        let warn: Vec<&Diagnostic> = a
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("columns differ"))
+            .collect();
+        assert_eq!(warn.len(), 1);
+        assert!(warn[0].message.contains("sql/postgres/schema.sql: email"));
+        assert!(warn[0].message.contains("sql/postgres/schema.sql: name"));
     }
 
     #[test]

@@ -27,6 +27,22 @@ use std::process::{Command, Output, Stdio};
 /// Version of the cache file's shape.
 const CACHE_VERSION: u32 = 1;
 
+/// What the base scan remembers of a finding: its fingerprint and, for a
+/// grouped finding (report schema 2.0), one `fingerprint field-id` key per
+/// field it lists, so a field added to an old dataset's finding counts as
+/// new ([`is_new`]).
+pub fn member_keys(f: &crate::model::Finding) -> Vec<String> {
+    std::iter::once(f.fingerprint.clone())
+        .chain(f.fields.iter().map(|id| format!("{} {id}", f.fingerprint)))
+        .collect()
+}
+
+/// Whether a finding is new against the base's [`member_keys`]: its
+/// fingerprint is unknown, or it lists a field the base's finding did not.
+pub fn is_new(f: &crate::model::Finding, base: &BTreeSet<String>) -> bool {
+    member_keys(f).iter().any(|k| !base.contains(k))
+}
+
 /// The fingerprints of the merge base's findings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseFindings {
@@ -388,8 +404,8 @@ pub fn findings(config: &Config, git_ref: &str) -> Result<BaseFindings, Error> {
             .audit
             .report
             .findings
-            .into_iter()
-            .map(|f| f.fingerprint)
+            .iter()
+            .flat_map(member_keys)
             .collect(),
         // The base had no file piaudit can read: nothing was there before.
         Err(Error::NothingScanned(_)) => BTreeSet::new(),

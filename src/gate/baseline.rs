@@ -9,9 +9,9 @@
 //! subjects are ids such as `db/user.sql#user.phone`.
 
 use crate::error::Error;
-use crate::model::{FindingStatus, Report};
+use crate::model::{Diagnostic, DiagnosticLevel, FindingStatus, Report};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Version of the baseline file's shape.
@@ -36,6 +36,10 @@ pub struct BaselineEntry {
     pub subjects: Vec<String>,
     /// The finding's fingerprint: what is matched.
     pub fingerprint: String,
+    /// The fields a grouped finding listed when it was accepted (schema
+    /// 2.0): a field added since keeps the finding open, naming it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
 }
 
 /// The baseline file (`.piaudit/baseline.json`).
@@ -64,6 +68,7 @@ impl Baseline {
                 rule: f.rule.clone(),
                 subjects: f.subjects.clone(),
                 fingerprint: f.fingerprint.clone(),
+                fields: f.fields.clone(),
             })
             .collect();
         findings.sort();
@@ -142,21 +147,69 @@ impl Baseline {
     /// Marks the report's open findings whose fingerprint is in the
     /// baseline as baselined and recounts the summary; returns how many
     /// were marked. Waived findings stay waived.
+    ///
+    /// A grouped finding (a dataset's fields) whose entry lists its fields
+    /// stays open when it lists a field the entry lacks — a column added
+    /// since is a new problem — with an evidence line naming the new ones.
     pub fn apply(&self, report: &mut Report) -> usize {
-        let known: BTreeSet<&str> = self
+        let known: BTreeMap<&str, &BaselineEntry> = self
             .findings
             .iter()
-            .map(|e| e.fingerprint.as_str())
+            .map(|e| (e.fingerprint.as_str(), e))
             .collect();
         let mut marked = 0;
         for f in &mut report.findings {
-            if f.status == FindingStatus::Open && known.contains(f.fingerprint.as_str()) {
+            if f.status != FindingStatus::Open {
+                continue;
+            }
+            let Some(entry) = known.get(f.fingerprint.as_str()) else {
+                continue;
+            };
+            let new: Vec<&str> = f
+                .fields
+                .iter()
+                .filter(|id| !entry.fields.is_empty() && !entry.fields.contains(id))
+                .map(String::as_str)
+                .collect();
+            if new.is_empty() {
                 f.status = FindingStatus::Baselined;
                 marked += 1;
+            } else {
+                f.evidence.push(format!(
+                    "new since the baseline / 基线之后新增: {}",
+                    new.join(", ")
+                ));
             }
         }
         report.recount_open_findings();
         marked
+    }
+}
+
+impl Baseline {
+    /// A warning when the baseline lists findings but none of them matched
+    /// (`marked` is what [`Baseline::apply`] returned) while the report has
+    /// findings: most likely a baseline written before report schema 2.0,
+    /// whose fingerprints (one per column, per flow pair, per dataset for
+    /// declaration prompts) no longer exist. The findings stay open; the
+    /// baseline must be written again with `piaudit baseline`.
+    pub fn stale(&self, report: &Report, marked: usize, file: &str) -> Option<Diagnostic> {
+        if marked > 0 || self.findings.is_empty() || report.findings.is_empty() {
+            return None;
+        }
+        Some(Diagnostic {
+            file: file.to_string(),
+            line: 1,
+            severity: DiagnosticLevel::Warning,
+            message: format!(
+                "none of the baseline's {} fingerprints matches a finding of this scan; \
+                 fingerprints changed in report schema 2.0 (one finding per dataset, flow path, \
+                 config key or project): write the baseline again with `piaudit baseline` \
+                 / 基线中的 {} 个指纹无一与本次发现匹配（报告格式 2.0 起指纹已改变），请用 `piaudit baseline` 重新生成",
+                self.findings.len(),
+                self.findings.len()
+            ),
+        })
     }
 }
 
@@ -194,6 +247,7 @@ mod tests {
                 rule: "CNPI-020".into(),
                 subjects: vec!["a.sql#t.phone".into()],
                 fingerprint: FP.into(),
+                fields: Vec::new(),
             }],
         }
     }

@@ -10,7 +10,9 @@
 //! it changed (the `CREATE TABLE`, an `INSERT … SELECT`, an ETL job), an
 //! endpoint when the file configuring it or a file on a lineage path to it
 //! changed. Project-level findings (subject `project`) point at piaudit.yaml
-//! and are kept when that file changed. Findings not kept are left out of the
+//! and are kept when that file changed, or when one of the datasets they list
+//! (`fields`, report schema 2.0) is touched; a grouped finding is judged by
+//! the fields it lists and the places it names (`locations`). Findings not kept are left out of the
 //! report altogether (not merely of the exit status): reviewers of the change
 //! see only what it touches; the full picture is the job on the main branch.
 //!
@@ -140,8 +142,17 @@ pub fn limit(report: &mut Report, touched: &BTreeSet<String>) -> usize {
         .findings
         .iter()
         .map(|f| {
+            // A grouped finding is about the fields (or datasets) it lists:
+            // a dataset's finding is kept when one of its listed fields is
+            // touched, not whenever another column of the table is.
+            let ids = if f.fields.is_empty() {
+                &f.subjects
+            } else {
+                &f.fields
+            };
             touched.contains(&f.location.file)
-                || f.subjects.iter().any(|s| {
+                || f.locations.iter().any(|l| touched.contains(&l.file))
+                || ids.iter().any(|s| {
                     s.split_once('#')
                         .is_some_and(|(file, _)| touched.contains(file))
                         || files

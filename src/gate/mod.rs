@@ -58,7 +58,7 @@ pub fn apply_gates(
         audit
             .report
             .findings
-            .retain(|f| !old.fingerprints.contains(&f.fingerprint));
+            .retain(|f| base::is_new(f, &old.fingerprints));
         audit.report.recount_open_findings();
         gate.left_out = before - audit.report.findings.len();
         gate.diff_base = Some(git_ref.clone());
@@ -76,7 +76,12 @@ pub fn apply_gates(
     gate.baseline = config.baseline.clone().or(declared);
     if !config.skip_baseline {
         if let Some(path) = &gate.baseline {
-            gate.baselined = baseline::Baseline::load(path)?.apply(&mut audit.report);
+            let b = baseline::Baseline::load(path)?;
+            gate.baselined = b.apply(&mut audit.report);
+            if let Some(d) = b.stale(&audit.report, gate.baselined, &path.display().to_string()) {
+                audit.report.scan.diagnostics.push(d);
+                audit.report.scan.diagnostics.sort();
+            }
         }
     }
     audit.gate = gate;

@@ -6,7 +6,7 @@
 use crate::extract::inline::{Inline, MARKER};
 use crate::model::{Diagnostic, DiagnosticLevel, FindingStatus, FindingWaiver};
 use crate::pipeline::Audit;
-use crate::rules::eval;
+use crate::rules::{eval, group};
 use std::collections::BTreeMap;
 
 /// Waives the findings that inline suppressions cover, through the same
@@ -25,7 +25,53 @@ pub fn apply(inline: &Inline, audit: &mut Audit) {
             .push(i);
     }
     let mut used = vec![false; inline.ignores.len()];
+    // The best suppression of a location among `candidates`, if any: a
+    // line-level one explains a finding better than a file-level one.
+    let best = |rule: &str, at: &crate::model::Location, used: &mut [bool]| {
+        let mut chosen: Option<usize> = None;
+        for &i in by_file.get(at.file.as_str())? {
+            let ig = &inline.ignores[i];
+            if ig.rule == rule && ig.covers(at.line) {
+                used[i] = true;
+                if chosen.is_none_or(|c| inline.ignores[c].whole_file && !ig.whole_file) {
+                    chosen = Some(i);
+                }
+            }
+        }
+        chosen
+    };
     for f in &mut audit.report.findings {
+        // A grouped finding (a dataset's fields, a flow path's pairs):
+        // each member is suppressed on its own line, and the finding is
+        // made again from the members left open.
+        if let Some(group) = audit.groups.get_mut(&f.fingerprint) {
+            if f.status != FindingStatus::Open {
+                continue;
+            }
+            let mut changed = false;
+            for m in &mut group.members {
+                let Some(i) = best(&m.finding.rule, &m.finding.location, &mut used) else {
+                    continue;
+                };
+                if m.finding.status != FindingStatus::Open {
+                    continue;
+                }
+                let ig = &inline.ignores[i];
+                let waiver = FindingWaiver::Inline {
+                    reason: ig.reason.clone(),
+                    location: ig.location.clone(),
+                };
+                eval::waive(&mut m.finding, &mut m.message, waiver);
+                changed = true;
+            }
+            if changed {
+                if let Some((g, message)) = group::finish(group, &audit.lang) {
+                    audit.messages.insert(g.fingerprint.clone(), message);
+                    *f = g;
+                }
+            }
+            continue;
+        }
         let Some(candidates) = by_file.get(f.location.file.as_str()) else {
             continue;
         };

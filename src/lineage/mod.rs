@@ -206,6 +206,7 @@ mod tests {
             system: None,
             comment: None,
             location: Location::line("f.sql", 1),
+            locations: Vec::new(),
             fields,
         }
     }

@@ -164,6 +164,7 @@ mod tests {
             system: None,
             comment: None,
             location: Location::line("s.sql", 1),
+            locations: Vec::new(),
             fields: vec![
                 field("phone", true),
                 field("copy", false),

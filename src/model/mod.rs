@@ -50,6 +50,11 @@ pub struct Dataset {
     pub comment: Option<String>,
     /// Where the dataset is declared (or first seen).
     pub location: Location,
+    /// Further files that define the same table (a second schema copy, a
+    /// migration, a port to another dialect): one dataset, several
+    /// locations, in file order. Since schema 2.0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<Location>,
     /// Fields in declaration order.
     pub fields: Vec<Field>,
 }

@@ -154,6 +154,7 @@ pub fn evaluate_audit(
             .collect(),
         law: knowledge.law.clone(),
         messages: evaluation.messages,
+        groups: evaluation.groups,
         categories: knowledge
             .taxonomy
             .categories()

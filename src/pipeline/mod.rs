@@ -269,6 +269,9 @@ pub struct Audit {
     pub law: Law,
     /// Each finding's message in both languages, by fingerprint.
     pub messages: BTreeMap<String, model::I18n>,
+    /// The members of each grouped finding, by fingerprint: an inline
+    /// suppression of one member's line takes it out of its finding.
+    pub groups: BTreeMap<String, crate::rules::group::Group>,
     /// Category names: id → (zh, en).
     pub categories: BTreeMap<String, (String, String)>,
     /// Baseline and `--diff-base` applied after evaluation.

@@ -216,10 +216,14 @@ fn context(audit: &Audit) -> Value {
                     .get(&f.fingerprint)
                     .cloned()
                     .unwrap_or_else(|| both(&f.message)),
-                evidence: f
-                    .subjects
-                    .iter()
-                    .filter_map(|id| {
+                // A grouped finding (schema 2.0) lists its fields in `fields`.
+                evidence: if f.fields.is_empty() {
+                    &f.subjects
+                } else {
+                    &f.fields
+                }
+                .iter()
+                .filter_map(|id| {
                         let (_, field) = fields.get(id)?;
                         let pi = field.pi.as_ref()?;
                         Some(EvidenceView {

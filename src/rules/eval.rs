@@ -2,6 +2,7 @@
 //! the matching declarations), test every rule, and turn matches into
 //! findings with stable fingerprints, severity modifiers and waivers.
 
+use super::group::{self, Group, Member};
 use super::predicate::Ctx;
 use super::{Pack, Rule, Scope};
 use crate::classify::taxonomy::Taxonomy;
@@ -168,7 +169,16 @@ pub struct Evaluation {
     pub messages: BTreeMap<String, I18n>,
     /// Rows of the pack's self-check table (`None`: the pack makes none).
     pub self_check: Option<Vec<CheckItemResult>>,
+    /// The members of each grouped finding, by fingerprint (for inline
+    /// suppressions of one member, [`crate::gate::suppress`]).
+    pub groups: BTreeMap<String, Group>,
 }
+
+/// Prefix of the message of a declaration duty without `piaudit.yaml`.
+const NEEDS_DECL_ZH: &str = "【需要声明】未找到 piaudit.yaml，无法核实：";
+/// English of [`NEEDS_DECL_ZH`].
+const NEEDS_DECL_EN: &str =
+    "[needs declaration] no piaudit.yaml found, so this cannot be confirmed: ";
 
 /// Where project-level findings (about the declarations as a whole) point.
 pub const DECLARATIONS_FILE: &str = "piaudit.yaml";
@@ -509,28 +519,95 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         scan: &scan,
     };
     let mut out: BTreeMap<String, (Finding, I18n)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     // Per self-check rule: the findings' subjects and locations.
     let mut hits: BTreeMap<&str, Vec<(String, CheckEvidence)>> = BTreeMap::new();
+    let copies: HashMap<&str, &[Location]> = s
+        .datasets
+        .iter()
+        .filter(|d| !d.locations.is_empty())
+        .map(|d| (d.id.as_str(), d.locations.as_slice()))
+        .collect();
+    let no_decl = s.decl.is_none();
     for rule in pack.rules.values() {
+        let mut members: Vec<Member> = Vec::new();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
         env.visit(rule, &mut |ctx, subjects, location, minors| {
             if rule.when.eval(ctx) {
                 let subjects = subjects();
-                let (finding, message) =
+                let (mut finding, mut message) =
                     make_finding(rule, ctx, subjects, location, s, minors, large);
-                if rule.check.is_some() {
-                    hits.entry(rule.id.as_str()).or_default().push((
-                        finding.fingerprint.clone(),
-                        CheckEvidence {
-                            file: location.file.clone(),
-                            line: location.line,
-                            subject: finding.subjects.join(" → "),
-                        },
-                    ));
+                let placement = group::place(rule, ctx, &finding.subjects, location);
+                // The same subject twice (a flow written in two statements);
+                // a config key is one per file.
+                let once = format!(
+                    "{}\n{}",
+                    finding.fingerprint,
+                    if placement.salt.is_some() {
+                        location.file.as_str()
+                    } else {
+                        ""
+                    }
+                );
+                if !seen.insert(once) {
+                    return;
                 }
-                out.entry(finding.fingerprint.clone())
-                    .or_insert((finding, message));
+                // A waiver naming the group (the dataset of a field rule)
+                // covers each of its members.
+                if finding.status == FindingStatus::Open && !placement.key.is_empty() {
+                    if let Some(w) = declared_waiver(rule, &placement.key, s, &mut message) {
+                        waive(&mut finding, &mut message, w);
+                    }
+                }
+                finding.confidence = group::confidence_of(rule, ctx, no_decl);
+                let evidence = group::evidence_of(rule, ctx, location, no_decl);
+                let group_message = rule.group_message.as_ref().map(|t| {
+                    let mut m = I18n {
+                        zh: group::render_keeping_group(&t.zh, ctx),
+                        en: group::render_keeping_group(&t.en, ctx),
+                    };
+                    if rule.needs_declarations && no_decl {
+                        m.zh = format!("{NEEDS_DECL_ZH}{}", m.zh);
+                        m.en = format!("{NEEDS_DECL_EN}{}", m.en);
+                    }
+                    m
+                });
+                let copies = placement
+                    .dataset
+                    .as_deref()
+                    .and_then(|d| copies.get(d))
+                    .map(|c| c.to_vec())
+                    .unwrap_or_default();
+                members.push(Member {
+                    finding,
+                    message,
+                    group_message,
+                    key: placement.key,
+                    salt: placement.salt,
+                    label: placement.label,
+                    fields: placement.fields,
+                    copies,
+                    evidence,
+                });
             }
         });
+        for (finding, message, group) in group::build(rule, members, s.lang) {
+            if rule.check.is_some() {
+                hits.entry(rule.id.as_str()).or_default().push((
+                    finding.fingerprint.clone(),
+                    CheckEvidence {
+                        file: finding.location.file.clone(),
+                        line: finding.location.line,
+                        subject: finding.subjects.join(" → "),
+                    },
+                ));
+            }
+            if group.is_grouped() {
+                groups.entry(finding.fingerprint.clone()).or_insert(group);
+            }
+            out.entry(finding.fingerprint.clone())
+                .or_insert((finding, message));
+        }
     }
     let self_check = pack
         .self_check
@@ -554,6 +631,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         findings,
         messages,
         self_check,
+        groups,
     }
 }
 
@@ -865,11 +943,8 @@ fn make_finding(
     };
     if rule.needs_declarations && s.decl.is_none() {
         severity = Severity::Info;
-        message.zh = format!("【需要声明】未找到 piaudit.yaml，无法核实：{}", message.zh);
-        message.en = format!(
-            "[needs declaration] no piaudit.yaml found, so this cannot be confirmed: {}",
-            message.en
-        );
+        message.zh = format!("{NEEDS_DECL_ZH}{}", message.zh);
+        message.en = format!("{NEEDS_DECL_EN}{}", message.en);
     } else {
         if minors {
             severity = severity.raised();
@@ -890,33 +965,7 @@ fn make_finding(
         }
     }
     let fingerprint = fingerprint(&rule.id, &subjects);
-    let mut waiver = None;
-    if let Some(decl) = s.decl {
-        for w in decl.waivers.iter().filter(|w| w.rule == rule.id) {
-            if !subjects
-                .iter()
-                .any(|sub| crate::glob::matches_id_or_name(&w.subject, sub, sub))
-            {
-                continue;
-            }
-            if w.expires.0.as_str() >= s.today {
-                waiver = Some(FindingWaiver::Declarations {
-                    reason: w.reason.clone(),
-                    approver: w.approver.clone(),
-                    expires: w.expires.0.clone(),
-                });
-            } else {
-                let e = &w.expires.0;
-                message
-                    .zh
-                    .push_str(&format!("〔豁免已于 {e} 到期，问题重新打开〕"));
-                message
-                    .en
-                    .push_str(&format!(" [waiver expired on {e}; finding re-opened]"));
-            }
-            break;
-        }
-    }
+    let waiver = declared_waiver(rule, &subjects, s, &mut message);
     let mut finding = Finding {
         rule: rule.id.clone(),
         title: rule.title.get(s.lang).to_string(),
@@ -939,6 +988,41 @@ fn make_finding(
     }
     finding.message = message.get(s.lang).to_string();
     (finding, message)
+}
+
+/// The `piaudit.yaml` waiver of `rule` naming one of `subjects`, if in
+/// force; an expired one adds its note to `message` and waives nothing.
+fn declared_waiver(
+    rule: &Rule,
+    subjects: &[String],
+    s: &Subjects<'_>,
+    message: &mut I18n,
+) -> Option<FindingWaiver> {
+    let decl = s.decl?;
+    let w = decl
+        .waivers
+        .iter()
+        .filter(|w| w.rule == rule.id)
+        .find(|w| {
+            subjects
+                .iter()
+                .any(|sub| crate::glob::matches_id_or_name(&w.subject, sub, sub))
+        })?;
+    if w.expires.0.as_str() >= s.today {
+        return Some(FindingWaiver::Declarations {
+            reason: w.reason.clone(),
+            approver: w.approver.clone(),
+            expires: w.expires.0.clone(),
+        });
+    }
+    let e = &w.expires.0;
+    message
+        .zh
+        .push_str(&format!("〔豁免已于 {e} 到期，问题重新打开〕"));
+    message
+        .en
+        .push_str(&format!(" [waiver expired on {e}; finding re-opened]"));
+    None
 }
 
 /// The provisions a finding cites: those of every `basis_if` branch whose
@@ -1058,6 +1142,7 @@ mod tests {
             system: None,
             comment: None,
             location: at.clone(),
+            locations: Vec::new(),
             fields: vec![
                 field("z_phone", Some(("contact.phone", false))),
                 field("a_id", Some(("identity.id_card", true))),

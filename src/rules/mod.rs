@@ -4,12 +4,13 @@
 //! compiles and validates, so evaluation only ever sees valid rules.
 
 pub mod eval;
+pub mod group;
 pub mod law;
 pub mod predicate;
 
 use crate::data::{parse_yaml, DataFiles};
 use crate::error::Error;
-use crate::model::{I18n, Severity};
+use crate::model::{Confidence, I18n, Severity};
 use law::Law;
 use predicate::Predicate;
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,77 @@ pub enum Scope {
     Project,
 }
 
+/// The level a rule's matches are reported at (`group_by:` in the rule
+/// file): one finding per dataset, flow path, config key or project,
+/// listing what it covers, or one per subject (`none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    /// One finding per subject.
+    None,
+    /// Field rules: one finding per dataset, listing its fields.
+    Dataset,
+    /// Flow rules: one finding per source dataset → target dataset or
+    /// endpoint, listing the field pairs.
+    FlowPath,
+    /// Control rules: one finding per config key per file.
+    ConfigKey,
+    /// Control rules: one finding per file, listing its keys (PI logged by
+    /// several methods of one class).
+    File,
+    /// One finding per project, listing the datasets (or subjects).
+    Project,
+}
+
+impl GroupBy {
+    /// Lower-case name, as in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::None => "none",
+            GroupBy::Dataset => "dataset",
+            GroupBy::FlowPath => "flow_path",
+            GroupBy::ConfigKey => "config_key",
+            GroupBy::File => "file",
+            GroupBy::Project => "project",
+        }
+    }
+
+    /// The level used when a rule names none: dataset for field rules,
+    /// flow path for flow rules, config key for control rules, else one
+    /// finding per subject.
+    pub fn default_for(scope: Scope) -> GroupBy {
+        match scope {
+            Scope::Field => GroupBy::Dataset,
+            Scope::Flow => GroupBy::FlowPath,
+            Scope::Control => GroupBy::ConfigKey,
+            Scope::Dataset | Scope::Endpoint | Scope::Project => GroupBy::None,
+        }
+    }
+
+    /// The levels a rule of `scope` may name.
+    pub fn allowed(scope: Scope) -> &'static [GroupBy] {
+        match scope {
+            Scope::Field => &[GroupBy::Dataset, GroupBy::Project, GroupBy::None],
+            Scope::Flow => &[GroupBy::FlowPath, GroupBy::Project, GroupBy::None],
+            Scope::Control => &[
+                GroupBy::ConfigKey,
+                GroupBy::File,
+                GroupBy::Project,
+                GroupBy::None,
+            ],
+            Scope::Dataset | Scope::Endpoint => &[GroupBy::Project, GroupBy::None],
+            Scope::Project => &[GroupBy::None],
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfidenceIfSpec {
+    when: serde_yaml::Value,
+    confidence: Confidence,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleSpec {
@@ -52,6 +124,14 @@ struct RuleSpec {
     severity_if: Vec<SeverityIfSpec>,
     #[serde(default)]
     basis_if: Vec<BasisIfSpec>,
+    #[serde(default)]
+    group_by: Option<GroupBy>,
+    #[serde(default)]
+    group_message: Option<I18n>,
+    #[serde(default)]
+    confidence: Option<Confidence>,
+    #[serde(default)]
+    confidence_if: Vec<ConfidenceIfSpec>,
     message: I18n,
     remediation: I18n,
     doc: String,
@@ -261,6 +341,18 @@ pub struct Rule {
     /// whose condition holds (in rule order, without repeats), and the whole
     /// `basis` only when no branch holds or the rule has none.
     pub basis_if: Vec<(Predicate, Vec<String>)>,
+    /// The level findings are reported at (`group_by:`, else
+    /// [`GroupBy::default_for`] the scope).
+    pub group_by: GroupBy,
+    /// Message of a finding grouping several subjects: `{path}` placeholders
+    /// of the first subject, `{group.count}` and `{group.list}` (the names
+    /// of the subjects); `None`: the first subject's message with the list.
+    pub group_message: Option<I18n>,
+    /// Confidence of every finding (`confidence:`); `None`: from the
+    /// evidence of the subject ([`group::derived_confidence`]).
+    pub confidence: Option<Confidence>,
+    /// Confidence overrides, first match wins (`confidence_if:`).
+    pub confidence_if: Vec<(Predicate, Confidence)>,
     /// Message template with `{path}` placeholders.
     pub message: I18n,
     /// Remediation.
@@ -427,6 +519,29 @@ impl Pack {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&err)?;
+            let confidence_if = raw
+                .confidence_if
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    predicate::compile(&c.when, &format!("confidence_if[{i}].when"))
+                        .map(|p| (p, c.confidence))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(&err)?;
+            let group_by = raw.group_by.unwrap_or(GroupBy::default_for(raw.scope));
+            if !GroupBy::allowed(raw.scope).contains(&group_by) {
+                return Err(err(format!(
+                    "`group_by: {}` does not apply to scope {:?}; use one of: {}",
+                    group_by.as_str(),
+                    raw.scope,
+                    GroupBy::allowed(raw.scope)
+                        .iter()
+                        .map(|g| g.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
             let params = serde_json::to_value(&raw.params).map_err(|e| err(e.to_string()))?;
             let check = match raw.mlps {
                 None => None,
@@ -462,6 +577,7 @@ impl Pack {
             for p in std::iter::once(&when)
                 .chain(severity_if.iter().map(|(p, _)| p))
                 .chain(basis_if.iter().map(|(p, _)| p))
+                .chain(confidence_if.iter().map(|(p, _)| p))
                 .chain(check_preds)
                 .flat_map(Predicate::paths)
             {
@@ -483,6 +599,10 @@ impl Pack {
                 when,
                 severity_if,
                 basis_if,
+                group_by,
+                group_message: raw.group_message,
+                confidence: raw.confidence,
+                confidence_if,
                 message: raw.message,
                 remediation: raw.remediation,
                 doc: raw.doc,

@@ -267,11 +267,12 @@ fn operator_audit_columns_alone_do_not_make_a_pi_dataset() {
         .iter()
         .any(|e| e.kind == "operator_audit"));
     // Dataset-level obligations (CNPI-001: PI dataset not declared) fire for the
-    // member table, not for the notice board whose only PI is its operators.
+    // member table, not for the notice board whose only PI is its operators
+    // (one project finding listing the datasets, report schema 2.0).
     let fired = |id: &str| {
         r.findings
             .iter()
-            .any(|x| x.rule == "CNPI-001" && x.subjects.iter().any(|s| s.contains(id)))
+            .any(|x| x.rule == "CNPI-001" && x.fields.iter().any(|s| s.contains(id)))
     };
     assert!(
         fired("app_member"),

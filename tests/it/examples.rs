@@ -139,11 +139,13 @@ fn shop_report_matches_contract_and_expectations() {
     }
     let has = |rule: &str, subject: &str| {
         findings.iter().any(|f| {
+            // Subjects, or the fields a grouped finding lists (schema 2.0).
             f["rule"] == rule
                 && f["subjects"]
                     .as_array()
                     .unwrap()
                     .iter()
+                    .chain(f["fields"].as_array().into_iter().flatten())
                     .any(|s| s.as_str().unwrap().starts_with(subject))
         })
     };

@@ -32,6 +32,7 @@ mod examples;
 mod extract_config;
 mod extract_dbt;
 mod extract_mybatis;
+mod finding_model;
 mod hostile;
 mod html;
 mod java;

@@ -52,7 +52,9 @@ fn read(path: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// Findings of `rule` whose subjects include `subject`.
+/// Findings of `rule` whose subjects or listed fields include `subject`
+/// (a flow rule's finding is per flow path, listing its fields, since
+/// report schema 2.0).
 fn findings_on<'a>(report: &'a Value, rule: &str, subject: &str) -> Vec<&'a Value> {
     report["findings"]
         .as_array()
@@ -64,6 +66,7 @@ fn findings_on<'a>(report: &'a Value, rule: &str, subject: &str) -> Vec<&'a Valu
                     .as_array()
                     .unwrap()
                     .iter()
+                    .chain(f["fields"].as_array().into_iter().flatten())
                     .any(|s| s == subject)
         })
         .collect()
@@ -91,6 +94,7 @@ fn merged_graph_joins_the_job_to_the_table_of_another_repository() {
             .as_array()
             .unwrap()
             .iter()
+            .chain(f["fields"].as_array().into_iter().flatten())
             .any(|s| s == copy_alone)));
 
     let merged = merge(&[&a, &b], &dir.path().join("m"));
@@ -216,20 +220,31 @@ fn a_waived_finding_keeps_its_status_waiver_and_note_in_the_merged_audit() {
     // Waive the first of A's findings on its own schema, as piaudit.yaml
     // would have; leave the second open.
     let mut report = read(&a);
-    let own: Vec<usize> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| {
-            f["subjects"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|s| s.as_str().unwrap().starts_with("schema.sql#"))
-        })
-        .map(|(i, _)| i)
-        .collect();
+    // (Report schema 2.0: the schema's table has one finding per field
+    // rule; the second finding is a declaration prompt, one per project,
+    // listing the table.)
+    let on_schema = |f: &Value| {
+        f["subjects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s.as_str().unwrap().starts_with("schema.sql#"))
+    };
+    let listing_schema = |f: &Value| {
+        f["subjects"] == serde_json::json!(["project"])
+            && f["fields"].as_array().is_some_and(|a| {
+                a.iter()
+                    .all(|s| s.as_str().unwrap().starts_with("schema.sql#"))
+            })
+    };
+    let findings = report["findings"].as_array().unwrap();
+    let own: Vec<usize> = [
+        findings.iter().position(on_schema),
+        findings.iter().position(listing_schema),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(own.len() >= 2, "{:#}", report["findings"]);
     let waiver = serde_json::json!({
         "source": "declarations",
@@ -241,7 +256,7 @@ fn a_waived_finding_keeps_its_status_waiver_and_note_in_the_merged_audit() {
     waived["status"] = "waived".into();
     waived["waiver"] = waiver.clone();
     let waived_key = finding_key(waived, "repo_a/");
-    let open_key = finding_key(&report["findings"][own[1]], "repo_a/");
+    let open_key = finding_key(&report["findings"][own[1]], "");
     assert_ne!(waived_key, open_key);
     fs::write(&a, serde_json::to_string_pretty(&report).unwrap()).unwrap();
 
@@ -278,4 +293,49 @@ fn a_waived_finding_keeps_its_status_waiver_and_note_in_the_merged_audit() {
         justification.iter().any(|j| j.contains("SEC-42")),
         "{justification:?}"
     );
+}
+
+/// A 1.x report waived a finding per column; merged with 2.0 grouping, the
+/// waiver takes that column out of its table's finding (here the only one,
+/// so the table's finding is waived).
+#[test]
+fn a_per_column_waiver_of_a_1x_report_carries_to_the_grouped_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = scan("repo_a", &dir.path().join("a"));
+    let b = scan("repo_b", &dir.path().join("b"));
+    let mut report = read(&a);
+    report["schema_version"] = "1.3".into();
+    let findings = report["findings"].as_array_mut().unwrap();
+    let i = findings
+        .iter()
+        .position(|f| f["rule"] == "CNPI-020" && f["subjects"][0] == "schema.sql#dw.user_info")
+        .expect("CNPI-020 on the table");
+    let waiver = serde_json::json!({
+        "source": "declarations",
+        "reason": "tokenised upstream SEC-7",
+        "approver": "DPO",
+        "expires": "2027-06-30",
+    });
+    let old = &mut findings[i];
+    // The 1.x shape: one finding per column, no 2.0 keys.
+    for k in ["fields", "locations", "evidence", "confidence"] {
+        old.as_object_mut().unwrap().remove(k);
+    }
+    old["subjects"] = serde_json::json!(["schema.sql#dw.user_info.col_07"]);
+    old["fingerprint"] = "0123456789abcdef0123456789abcdef".into();
+    old["status"] = "waived".into();
+    old["waiver"] = waiver.clone();
+    fs::write(&a, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+
+    let merged = merge(&[&a, &b], &dir.path().join("m"));
+    let f = merged["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "CNPI-020" && f["subjects"][0] == "repo_a/schema.sql#dw.user_info")
+        .unwrap_or_else(|| panic!("{:#}", merged["findings"]))
+        .clone();
+    assert_eq!(f["status"], "waived", "{f:#}");
+    assert_eq!(f["waiver"], waiver);
+    assert!(f["message"].as_str().unwrap().contains("SEC-7"), "{f:#}");
 }
