@@ -168,6 +168,9 @@ pub struct Evaluation {
     pub messages: BTreeMap<String, I18n>,
     /// Rows of the pack's self-check table (`None`: the pack makes none).
     pub self_check: Option<Vec<CheckItemResult>>,
+    /// Rules not evaluated for want of evidence: rule id → the `requires`
+    /// facts that were absent (see [`super::requires`]).
+    pub unassessable: BTreeMap<String, Vec<String>>,
 }
 
 /// Where project-level findings (about the declarations as a whole) point.
@@ -500,6 +503,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         .map(|e| e.id.as_str())
         .zip(pv.endpoints())
         .collect();
+    let evidence = super::field_evidence::EvidenceIndex::new(s.controls);
     let env = Env {
         s,
         pv: &pv,
@@ -507,11 +511,26 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         field_index: &field_index,
         endpoint_at: &endpoint_at,
         scan: &scan,
+        evidence: &evidence,
     };
+    let facts = super::requires::present(s);
+    let mut unassessable = BTreeMap::new();
     let mut out: BTreeMap<String, (Finding, I18n)> = BTreeMap::new();
     // Per self-check rule: the findings' subjects and locations.
     let mut hits: BTreeMap<&str, Vec<(String, CheckEvidence)>> = BTreeMap::new();
     for rule in pack.rules.values() {
+        // Evidence before assertion: without a fact it needs, the rule
+        // asserts nothing and its obligation is not assessable.
+        let missing: Vec<String> = rule
+            .requires
+            .iter()
+            .filter(|f| !facts.contains(f.as_str()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            unassessable.insert(rule.id.clone(), missing);
+            continue;
+        }
         env.visit(rule, &mut |ctx, subjects, location, minors| {
             if rule.when.eval(ctx) {
                 let subjects = subjects();
@@ -554,6 +573,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         findings,
         messages,
         self_check,
+        unassessable,
     }
 }
 
@@ -565,6 +585,7 @@ struct Env<'a> {
     field_index: &'a HashMap<&'a str, (usize, &'a Field)>,
     endpoint_at: &'a HashMap<&'a str, &'a Value>,
     scan: &'a Value,
+    evidence: &'a super::field_evidence::EvidenceIndex<'a>,
 }
 
 /// Called with each subject's context, its subject ids (built on demand),
@@ -652,7 +673,8 @@ impl Env<'_> {
                         if fl.pi.is_none() {
                             continue;
                         }
-                        let fv = field_value(fl, s.taxonomy);
+                        let mut fv = field_value(fl, s.taxonomy);
+                        super::field_evidence::add(&mut fv, fl, d, self.evidence);
                         let mut roots = vec![
                             ("field", &fv),
                             ("dataset", pv.dataset(i)),
@@ -929,8 +951,12 @@ fn make_finding(
         fingerprint,
         status: FindingStatus::Open,
         waiver: None,
-        confidence: Confidence::default(),
-        evidence: Vec::new(),
+        confidence: rule
+            .confidence_if
+            .iter()
+            .find(|(p, _)| p.eval(ctx))
+            .map_or(Confidence::default(), |(_, c)| *c),
+        evidence: evidence_of(rule, ctx),
         fields: Vec::new(),
         locations: Vec::new(),
     };
@@ -939,6 +965,25 @@ fn make_finding(
     }
     finding.message = message.get(s.lang).to_string();
     (finding, message)
+}
+
+/// The strings the rule's `evidence` paths hold in this context (a string,
+/// or a list of strings), in order, each once.
+fn evidence_of(rule: &Rule, ctx: Ctx<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for path in &rule.evidence {
+        let items: Vec<&str> = match ctx.get(path) {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for i in items {
+            if !out.iter().any(|x| x == i) {
+                out.push(i.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The provisions a finding cites: those of every `basis_if` branch whose

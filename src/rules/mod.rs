@@ -4,12 +4,14 @@
 //! compiles and validates, so evaluation only ever sees valid rules.
 
 pub mod eval;
+pub mod field_evidence;
 pub mod law;
 pub mod predicate;
+pub mod requires;
 
 use crate::data::{parse_yaml, DataFiles};
 use crate::error::Error;
-use crate::model::{I18n, Severity};
+use crate::model::{Confidence, I18n, Severity};
 use law::Law;
 use predicate::Predicate;
 use serde::{Deserialize, Serialize};
@@ -57,6 +59,26 @@ struct RuleSpec {
     doc: String,
     #[serde(default)]
     mlps: Option<MlpsSpec>,
+    /// Facts (see [`requires`]) without which the rule asserts nothing.
+    #[serde(default)]
+    requires: Vec<String>,
+    /// What to declare or provide when a required fact is absent.
+    #[serde(default)]
+    if_unassessable: Option<I18n>,
+    /// Confidence overrides, first match wins (default `likely`).
+    #[serde(default)]
+    confidence_if: Vec<ConfidenceIfSpec>,
+    /// Paths whose strings (or lists of strings) become the finding's
+    /// `evidence`.
+    #[serde(default)]
+    evidence: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfidenceIfSpec {
+    when: serde_yaml::Value,
+    confidence: Confidence,
 }
 
 /// The self-check side of a rule (packs like `mlps-l3`): the clause it
@@ -271,6 +293,15 @@ pub struct Rule {
     pub file: String,
     /// Self-check item (packs with a `self_check` table).
     pub check: Option<CheckItem>,
+    /// Facts the rule needs (see [`requires`]); without one it makes no
+    /// finding and its provisions are not assessable.
+    pub requires: Vec<String>,
+    /// What to declare or provide when a required fact is absent.
+    pub if_unassessable: Option<I18n>,
+    /// Confidence overrides, first match wins; `likely` otherwise.
+    pub confidence_if: Vec<(Predicate, Confidence)>,
+    /// Paths read into the finding's `evidence`.
+    pub evidence: Vec<String>,
 }
 
 /// A loaded rule pack.
@@ -427,6 +458,33 @@ impl Pack {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&err)?;
+            for fact in &raw.requires {
+                requires::check(fact).map_err(&err)?;
+            }
+            let if_unassessable = match (&raw.requires[..], raw.if_unassessable) {
+                ([], Some(_)) => {
+                    return Err(err(
+                        "`if_unassessable` without `requires`: name the facts the rule needs".into(),
+                    ))
+                }
+                ([_, ..], None) => {
+                    return Err(err(
+                        "`requires` without `if_unassessable`: say (zh/en) what to declare or provide"
+                            .into(),
+                    ))
+                }
+                (_, t) => t,
+            };
+            let confidence_if = raw
+                .confidence_if
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    predicate::compile(&c.when, &format!("confidence_if[{i}].when"))
+                        .map(|p| (p, c.confidence))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(&err)?;
             let params = serde_json::to_value(&raw.params).map_err(|e| err(e.to_string()))?;
             let check = match raw.mlps {
                 None => None,
@@ -462,8 +520,10 @@ impl Pack {
             for p in std::iter::once(&when)
                 .chain(severity_if.iter().map(|(p, _)| p))
                 .chain(basis_if.iter().map(|(p, _)| p))
+                .chain(confidence_if.iter().map(|(p, _)| p))
                 .chain(check_preds)
                 .flat_map(Predicate::paths)
+                .chain(raw.evidence.iter().map(String::as_str))
             {
                 check_path(raw.scope, p, &params).map_err(&err)?;
             }
@@ -488,6 +548,10 @@ impl Pack {
                 doc: raw.doc,
                 file: path.to_string(),
                 check,
+                requires: raw.requires,
+                if_unassessable,
+                confidence_if,
+                evidence: raw.evidence,
             };
             if let Some(first) = rules.insert(raw.id.clone(), rule) {
                 return Err(err(format!(

@@ -116,6 +116,7 @@ fn read_statements(
             out.coverage.statements_parsed += 1;
             // A bounded sample of the literals feeds the value validators.
             if let Some(mut sample) = values::sample_insert(stmt.text) {
+                sample.line = stmt.line;
                 if budget.admit(&mut sample) {
                     out.samples.push(sample);
                 }

@@ -1,0 +1,225 @@
+//! What a stored value's shape says about how it was protected: a bcrypt,
+//! Argon2, PBKDF2 or scrypt string, a Spring `{id}` prefix, a hex digest of
+//! MD5/SHA-1/SHA-256 length, a Jasypt `ENC(…)` value. Read on seed rows
+//! (`INSERT … VALUES`) by assembly, which records the algorithm (never the
+//! value) as a `stored_hash` control on the column.
+
+/// How well an algorithm protects a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strength {
+    /// A slow, salted password hash (bcrypt, scrypt, Argon2, PBKDF2, SHA-crypt).
+    Slow,
+    /// A fast digest (MD5, SHA-1, SHA-256/SM3), reversible by tables or brute force.
+    Fast,
+    /// Not hashed: Spring's `{noop}` prefix.
+    Plain,
+    /// Reversibly encrypted (Jasypt `ENC(…)`): protected at rest, but not a hash.
+    Encrypted,
+}
+
+impl Strength {
+    /// Lower-case name, as rules read it (`field.password.strength`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strength::Slow => "slow",
+            Strength::Fast => "fast",
+            Strength::Plain => "plain",
+            Strength::Encrypted => "encrypted",
+        }
+    }
+}
+
+/// Algorithm names this module gives, with their strength.
+const ALGORITHMS: &[(&str, Strength)] = &[
+    ("bcrypt", Strength::Slow),
+    ("argon2", Strength::Slow),
+    ("PBKDF2", Strength::Slow),
+    ("scrypt", Strength::Slow),
+    ("SHA-crypt", Strength::Slow),
+    ("MD5-crypt", Strength::Fast),
+    ("MD5", Strength::Fast),
+    ("SHA-1", Strength::Fast),
+    ("SHA-256/SM3", Strength::Fast),
+    ("SHA-512", Strength::Fast),
+    ("salted hex digest", Strength::Fast),
+    ("noop", Strength::Plain),
+    ("Jasypt ENC()", Strength::Encrypted),
+    ("AES_ENCRYPT()", Strength::Encrypted),
+    ("SM4_ENCRYPT()", Strength::Encrypted),
+    ("PGP_SYM_ENCRYPT()", Strength::Encrypted),
+    ("PGP_PUB_ENCRYPT()", Strength::Encrypted),
+    ("GS_ENCRYPT()", Strength::Encrypted),
+    ("ENCRYPT()", Strength::Encrypted),
+    ("MD5()", Strength::Fast),
+    ("SHA1()", Strength::Fast),
+    ("SHA2()", Strength::Fast),
+];
+
+/// Prefix of the marker a seed value gets when it is a call of a DB-side
+/// encryption or digest function (see [`db_function`]); never a real value.
+pub const DB_FUNCTION_MARK: &str = "\u{1}dbfn:";
+
+/// DB-side functions that encrypt or digest a value in `INSERT … VALUES`,
+/// lower-case, longest first (so `aes_encrypt` is not read as `encrypt`).
+const DB_FUNCTIONS: &[(&str, &str)] = &[
+    ("pgp_sym_encrypt", "PGP_SYM_ENCRYPT()"),
+    ("pgp_pub_encrypt", "PGP_PUB_ENCRYPT()"),
+    ("aes_encrypt", "AES_ENCRYPT()"),
+    ("sm4_encrypt", "SM4_ENCRYPT()"),
+    ("gs_encrypt_aes128", "GS_ENCRYPT()"),
+    ("gs_encrypt", "GS_ENCRYPT()"),
+    ("encrypt", "ENCRYPT()"),
+    ("sha1", "SHA1()"),
+    ("sha2", "SHA2()"),
+    ("md5", "MD5()"),
+];
+
+/// The DB-side encryption or digest function a value expression calls
+/// (`AES_ENCRYPT('x', @key)`, `HEX(SM4_ENCRYPT(…))`), if any.
+pub fn db_function(expr: &str) -> Option<&'static str> {
+    let lower = expr.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    for (name, label) in DB_FUNCTIONS {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(name) {
+            let at = from + i;
+            let end = at + name.len();
+            let word_start = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+            let call = lower[end..].trim_start().starts_with('(');
+            if word_start && call {
+                return Some(label);
+            }
+            from = end;
+        }
+    }
+    None
+}
+
+/// The strength of an algorithm name given by [`shape`].
+pub fn strength(algorithm: &str) -> Option<Strength> {
+    ALGORITHMS
+        .iter()
+        .find(|(a, _)| *a == algorithm)
+        .map(|(_, s)| *s)
+}
+
+/// The algorithm a value's shape shows, if any. `hex_too`: also read bare
+/// hex digests (only for columns named as passwords, where a 32-hex value
+/// is an MD5 and not an id).
+pub fn shape(value: &str, hex_too: bool) -> Option<&'static str> {
+    if let Some(f) = value.strip_prefix(DB_FUNCTION_MARK) {
+        return ALGORITHMS.iter().find(|(a, _)| *a == f).map(|(a, _)| *a);
+    }
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix('{') {
+        let (id, tail) = rest.split_once('}')?;
+        return match id {
+            "bcrypt" => Some("bcrypt"),
+            "argon2" | "argon2@spring-security_v5_8" => Some("argon2"),
+            "pbkdf2" | "pbkdf2@spring-security_v5_8" => Some("PBKDF2"),
+            "scrypt" | "scrypt@spring-security_v5_8" => Some("scrypt"),
+            "noop" => Some("noop"),
+            "md5" | "md4" => Some("MD5"),
+            "sha" | "sha-1" | "ssha" => Some("SHA-1"),
+            "sha256" | "sha-256" => Some("SHA-256/SM3"),
+            _ => shape(tail, hex_too),
+        };
+    }
+    let b = v.as_bytes();
+    if b.len() == 60
+        && (lower.starts_with("$2a$") || lower.starts_with("$2b$") || lower.starts_with("$2y$"))
+    {
+        return Some("bcrypt");
+    }
+    if lower.starts_with("$argon2") {
+        return Some("argon2");
+    }
+    if lower.starts_with("pbkdf2_") || lower.starts_with("$pbkdf2") {
+        return Some("PBKDF2");
+    }
+    if lower.starts_with("$s0$") || lower.starts_with("$scrypt") || lower.starts_with("$7$") {
+        return Some("scrypt");
+    }
+    if lower.starts_with("$5$") || lower.starts_with("$6$") {
+        return Some("SHA-crypt");
+    }
+    if lower.starts_with("$1$") {
+        return Some("MD5-crypt");
+    }
+    if v.starts_with("ENC(") && v.ends_with(')') && v.len() > 6 {
+        return Some("Jasypt ENC()");
+    }
+    if hex_too && !b.is_empty() && b.iter().all(u8::is_ascii_hexdigit) {
+        return match b.len() {
+            32 => Some("MD5"),
+            40 => Some("SHA-1"),
+            64 => Some("SHA-256/SM3"),
+            128 => Some("SHA-512"),
+            // A salt written before or after a digest (e.g. 16 + 40).
+            n if n > 32 && n < 160 => Some("salted hex digest"),
+            _ => None,
+        };
+    }
+    None
+}
+
+/// Whether a column's name or comment says it holds passwords.
+pub fn password_column(name: &str, comment: Option<&str>) -> bool {
+    let n = name.to_ascii_lowercase();
+    let named = ["pass", "pwd", "passwd"].iter().any(|w| n.contains(w));
+    named
+        || comment.is_some_and(|c| {
+            let c = c.to_lowercase();
+            c.contains("密码") || c.contains("口令") || c.contains("password")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_of_common_hashes() {
+        let bcrypt = format!("$2a$10${}", "a".repeat(53));
+        assert_eq!(shape(&bcrypt, false), Some("bcrypt"));
+        assert_eq!(shape(&format!("{{bcrypt}}{bcrypt}"), false), Some("bcrypt"));
+        assert_eq!(shape("{noop}secret", false), Some("noop"));
+        assert_eq!(shape("$argon2id$v=19$m=65536", false), Some("argon2"));
+        assert_eq!(shape("pbkdf2_sha256$600000$x$y", false), Some("PBKDF2"));
+        assert_eq!(shape("ENC(Zm9vYmFy)", false), Some("Jasypt ENC()"));
+        let md5 = "0123456789abcdef0123456789abcdef";
+        assert_eq!(shape(md5, false), None, "hex only when asked");
+        assert_eq!(shape(md5, true), Some("MD5"));
+        assert_eq!(shape(&"ab".repeat(20), true), Some("SHA-1"));
+        assert_eq!(shape(&"ab".repeat(28), true), Some("salted hex digest"));
+        assert_eq!(shape("123456", true), None);
+        assert_eq!(shape("{unclosed", true), None);
+        for (a, _) in ALGORITHMS {
+            assert!(strength(a).is_some());
+        }
+        assert_eq!(strength("bcrypt"), Some(Strength::Slow));
+        assert_eq!(strength("MD5"), Some(Strength::Fast));
+    }
+
+    #[test]
+    fn db_side_functions() {
+        assert_eq!(db_function("AES_ENCRYPT('x', @k)"), Some("AES_ENCRYPT()"));
+        assert_eq!(db_function("hex(sm4_encrypt('x','k'))"), Some("SM4_ENCRYPT()"));
+        assert_eq!(db_function("pgp_sym_encrypt('x', 'k')"), Some("PGP_SYM_ENCRYPT()"));
+        assert_eq!(db_function("md5('x')"), Some("MD5()"));
+        assert_eq!(db_function("'encrypt me'"), None);
+        assert_eq!(db_function("now()"), None);
+        let marked = format!("{DB_FUNCTION_MARK}AES_ENCRYPT()");
+        assert_eq!(shape(&marked, false), Some("AES_ENCRYPT()"));
+        assert_eq!(strength("AES_ENCRYPT()"), Some(Strength::Encrypted));
+    }
+
+    #[test]
+    fn password_columns_by_name_or_comment() {
+        assert!(password_column("login_pwd", None));
+        assert!(password_column("password_md5", None));
+        assert!(password_column("secret_x", Some("登录密码")));
+        assert!(!password_column("uuid", Some("主键")));
+    }
+}
