@@ -164,8 +164,29 @@ pub fn shape(value: &str, hex_too: bool) -> Option<&'static str> {
     None
 }
 
+/// Words that make a password-named column a setting or a code about
+/// passwords (`pwd_type`, `password_expire_time`, `type_flag`), not one.
+const ABOUT_PASSWORDS: &[&str] = &[
+    "type", "flag", "status", "mode", "way", "kind", "rule", "policy", "expire", "time", "date",
+    "count", "length", "len", "strength", "level", "hint", "question", "error", "retry", "salt",
+];
+
+/// Whether a column's name makes it a setting or a code (`type_flag`,
+/// `pwd_expire_time`, `login_salt`) rather than a value.
+pub fn setting_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.split(|c: char| c == '_' || c.is_ascii_digit())
+        .any(|part| ABOUT_PASSWORDS.contains(&part))
+        || ABOUT_PASSWORDS
+            .iter()
+            .any(|w| n.ends_with(w) && n.len() > w.len())
+}
+
 /// Whether a column's name or comment says it holds passwords.
 pub fn password_column(name: &str, comment: Option<&str>) -> bool {
+    if setting_name(name) {
+        return false;
+    }
     let n = name.to_ascii_lowercase();
     let named = ["pass", "pwd", "passwd"].iter().any(|w| n.contains(w));
     named
@@ -221,5 +242,10 @@ mod tests {
         assert!(password_column("password_md5", None));
         assert!(password_column("secret_x", Some("登录密码")));
         assert!(!password_column("uuid", Some("主键")));
+        assert!(!password_column("type_flag", Some("类型：固定密码")));
+        assert!(!password_column("pwd_expire_time", None));
+        assert!(!password_column("login_salt", Some("密码盐")));
+        assert!(password_column("passwordMd5", None));
+        assert!(password_column("PASSWORD_", None));
     }
 }

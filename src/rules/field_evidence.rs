@@ -107,6 +107,22 @@ fn char_length(t: &str) -> Option<u32> {
 fn password(f: &Field, d: &Dataset, own: &[&Control], idx: &EvidenceIndex<'_>) -> Map<String, Value> {
     let salt_column = d.fields.iter().any(|x| x.id != f.id && is_salt(x));
     let mut out = Map::new();
+    // A column named or commented as a password (not a token, key or type
+    // code the classifier also tags as a credential).
+    out.insert(
+        "named".into(),
+        json!(crate::extract::hash_shape::password_column(
+            &f.name,
+            f.comment.as_deref()
+        )),
+    );
+    out.insert(
+        "setting".into(),
+        json!(crate::extract::hash_shape::setting_name(&f.name)),
+    );
+    // Inferences from the code and the column length need the name itself
+    // to say password: a comment may only mention one (类型：固定密码…).
+    let name_says = crate::extract::hash_shape::password_column(&f.name, None);
     let mut set = |strength: &str,
                    source: &str,
                    algorithm: &str,
@@ -257,9 +273,16 @@ fn password(f: &Field, d: &Dataset, own: &[&Control], idx: &EvidenceIndex<'_>) -
         );
         return out;
     }
-    // 4. The code's password encoders (project-wide, so `likely`).
+    // 4. The code's password encoders. They are project-wide, not tied to
+    // this column: a slow encoder clears it (`likely`), a fast digest on a
+    // password line only asks for review (it may sign an API call).
     let code = |cs: &[&Control]| cs.iter().take(3).map(|c| describe(c)).collect::<Vec<_>>();
-    match (idx.strong_code.is_empty(), idx.weak_code.is_empty()) {
+    let code_kinds = if name_says {
+        (idx.strong_code.is_empty(), idx.weak_code.is_empty())
+    } else {
+        (true, true)
+    };
+    match code_kinds {
         (false, true) => {
             let c = idx.strong_code[0];
             let a = c.value.as_deref().unwrap_or("BCrypt");
@@ -283,12 +306,14 @@ fn password(f: &Field, d: &Dataset, own: &[&Control], idx: &EvidenceIndex<'_>) -
                 "code",
                 a,
                 salt_column,
-                "likely",
+                "needs_review",
                 code(&idx.weak_code),
-                format!("写入代码使用{} {a}（{}），属快速哈希", salt_zh(salt_column), at(c)),
                 format!(
-                    "the code hashes passwords with {} {a} ({}), a fast hash",
-                    salt_en(salt_column),
+                    "代码在口令相关行使用 {a}（{}），未确认由它写入此列，请人工核实",
+                    at(c)
+                ),
+                format!(
+                    "the code uses {a} on a password line ({}); that it writes this column is not confirmed: review",
                     at(c)
                 ),
             );
@@ -312,7 +337,11 @@ fn password(f: &Field, d: &Dataset, own: &[&Control], idx: &EvidenceIndex<'_>) -
         (true, true) => {}
     }
     // 5. The column length.
-    let len = f.data_type.as_deref().and_then(char_length);
+    let len = f
+        .data_type
+        .as_deref()
+        .and_then(char_length)
+        .filter(|_| name_says);
     let at_field = format!("{}:{}", f.location.file, f.location.line);
     let t = f.data_type.clone().unwrap_or_default();
     match len {
@@ -427,7 +456,17 @@ mod tests {
         let enc = [control("password_hash_strong", None, "BCryptPasswordEncoder")];
         assert_eq!(strength_of(&f, &d, &enc), ("slow".into(), "likely".into()));
         let weak = [control("password_hash_weak", None, "MD5/SHA-1 digest")];
-        assert_eq!(strength_of(&f, &d, &weak), ("fast".into(), "likely".into()));
+        assert_eq!(
+            strength_of(&f, &d, &weak),
+            ("fast".into(), "needs_review".into())
+        );
+        let code = field("type_flag", "varchar(12)", Some("类型：固定密码"));
+        let cd = ds(vec![code.clone()]);
+        assert_eq!(
+            strength_of(&code, &cd, &weak),
+            ("unknown".into(), "needs_review".into()),
+            "code and length say nothing of a column not named as a password"
+        );
         assert_eq!(
             strength_of(&f, &d, &[]),
             ("unknown".into(), "needs_review".into())
