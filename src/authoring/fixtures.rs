@@ -333,7 +333,9 @@ fn run_fixtures(
             for (i, case) in cases.iter().enumerate() {
                 report.cases += 1;
                 if !want
-                    && (case.basis.is_some() || case.severity.is_some() || case.confidence.is_some())
+                    && (case.basis.is_some()
+                        || case.severity.is_some()
+                        || case.confidence.is_some())
                 {
                     report.failures.push(format!(
                         "{path}: valid[{i}]: `basis`, `severity` and `confidence` describe a finding; only `invalid` cases may set them"

@@ -84,7 +84,8 @@ pub fn db_function(expr: &str) -> Option<&'static str> {
         while let Some(i) = lower[from..].find(name) {
             let at = from + i;
             let end = at + name.len();
-            let word_start = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+            let word_start =
+                at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
             let call = lower[end..].trim_start().starts_with('(');
             if word_start && call {
                 return Some(label);
@@ -226,8 +227,14 @@ mod tests {
     #[test]
     fn db_side_functions() {
         assert_eq!(db_function("AES_ENCRYPT('x', @k)"), Some("AES_ENCRYPT()"));
-        assert_eq!(db_function("hex(sm4_encrypt('x','k'))"), Some("SM4_ENCRYPT()"));
-        assert_eq!(db_function("pgp_sym_encrypt('x', 'k')"), Some("PGP_SYM_ENCRYPT()"));
+        assert_eq!(
+            db_function("hex(sm4_encrypt('x','k'))"),
+            Some("SM4_ENCRYPT()")
+        );
+        assert_eq!(
+            db_function("pgp_sym_encrypt('x', 'k')"),
+            Some("PGP_SYM_ENCRYPT()")
+        );
         assert_eq!(db_function("md5('x')"), Some("MD5()"));
         assert_eq!(db_function("'encrypt me'"), None);
         assert_eq!(db_function("now()"), None);

@@ -150,7 +150,11 @@ mod tests {
             .map(|p| (p.column.as_str(), p.protection, p.kind.as_str()))
             .collect();
         assert!(got.contains(&("mobile_cipher", Protection::Encrypted, "encrypt_rule")));
-        assert!(got.contains(&("mobile_assisted", Protection::Hashed, "encrypt_assisted_query")));
+        assert!(got.contains(&(
+            "mobile_assisted",
+            Protection::Hashed,
+            "encrypt_assisted_query"
+        )));
         assert!(got.contains(&("mobile_like", Protection::Encrypted, "encrypt_like_query")));
         let p = "spring.shardingsphere.encrypt.tables.t_u.columns.idno.plainColumn=idno_plain\nspring.shardingsphere.encrypt.tables.t_u.columns.idno.assistedQueryColumn=idno_digest\n";
         let mut f = FileFacts::default();

@@ -127,13 +127,16 @@ pub fn obligations(audit: &Audit) -> Vec<Obligation> {
                     }),
                 })
                 .collect();
-            let assessable = rules.iter().filter(|rule| rule.missing.is_empty()).any(|rule| {
-                let scope = serde_json::to_value(rule.scope)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                scope_has_subjects(r, &scope)
-            });
+            let assessable = rules
+                .iter()
+                .filter(|rule| rule.missing.is_empty())
+                .any(|rule| {
+                    let scope = serde_json::to_value(rule.scope)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    scope_has_subjects(r, &scope)
+                });
             let status = if counts[0] > 0 {
                 ObligationStatus::Violated
             } else if counts[1] + counts[2] > 0 {

@@ -61,10 +61,9 @@ pub fn add(fv: &mut Value, f: &Field, d: &Dataset, idx: &EvidenceIndex<'_>) {
         .map(Vec::as_slice)
         .unwrap_or_default();
     let mut evidence: Vec<String> = own.iter().map(|c| describe(c)).collect();
-    let credential = f
-        .pi
-        .as_ref()
-        .is_some_and(|p| p.category == "account.credentials");
+    let credential =
+        f.pi.as_ref()
+            .is_some_and(|p| p.category == "account.credentials");
     if credential {
         let p = password(f, d, own, idx);
         if let Some(Value::Array(e)) = p.get("evidence") {
@@ -81,7 +80,8 @@ pub fn add(fv: &mut Value, f: &Field, d: &Dataset, idx: &EvidenceIndex<'_>) {
 
 /// Whether a column is a salt (its name or comment says so).
 pub fn is_salt(f: &Field) -> bool {
-    f.name.to_ascii_lowercase().contains("salt") || f.comment.as_deref().is_some_and(|c| c.contains('盐'))
+    f.name.to_ascii_lowercase().contains("salt")
+        || f.comment.as_deref().is_some_and(|c| c.contains('盐'))
 }
 
 /// Declared length of a `char`/`varchar` column.
@@ -94,7 +94,7 @@ fn char_length(t: &str) -> Option<u32> {
         .or_else(|| t.strip_prefix("char"))?;
     rest.trim()
         .strip_prefix('(')?
-        .split(|c: char| c == ')' || c == ' ')
+        .split([')', ' '])
         .next()?
         .trim()
         .parse()
@@ -104,7 +104,12 @@ fn char_length(t: &str) -> Option<u32> {
 /// How a credential column stores passwords, from the strongest evidence
 /// available: seed values, then the comment, then a protection rule, then
 /// the code's encoders, then the column length.
-fn password(f: &Field, d: &Dataset, own: &[&Control], idx: &EvidenceIndex<'_>) -> Map<String, Value> {
+fn password(
+    f: &Field,
+    d: &Dataset,
+    own: &[&Control],
+    idx: &EvidenceIndex<'_>,
+) -> Map<String, Value> {
     let salt_column = d.fields.iter().any(|x| x.id != f.id && is_salt(x));
     let mut out = Map::new();
     // A column named or commented as a password (not a token, key or type
@@ -203,7 +208,11 @@ fn password(f: &Field, d: &Dataset, own: &[&Control], idx: &EvidenceIndex<'_>) -
             salted,
             "confirmed",
             vec![describe(c)],
-            format!("种子数据为{} {a} 摘要（{}），属快速哈希", salt_zh(salted), at(c)),
+            format!(
+                "种子数据为{} {a} 摘要（{}），属快速哈希",
+                salt_zh(salted),
+                at(c)
+            ),
             format!(
                 "seed rows hold {} {a} digests ({}), a fast hash",
                 salt_en(salted),
@@ -266,7 +275,11 @@ fn password(f: &Field, d: &Dataset, own: &[&Control], idx: &EvidenceIndex<'_>) -
             "config",
             "",
             true,
-            if own.is_empty() { "likely" } else { "confirmed" },
+            if own.is_empty() {
+                "likely"
+            } else {
+                "confirmed"
+            },
             own.iter().map(|c| describe(c)).collect(),
             "已配置加密或哈希".into(),
             "encryption or hashing is configured".into(),
@@ -354,7 +367,10 @@ fn password(f: &Field, d: &Dataset, own: &[&Control], idx: &EvidenceIndex<'_>) -
                 salt_column,
                 "likely",
                 vec![format!("type {t} ({at_field})")],
-                format!("列类型 {t} 与{} {a} 十六进制摘要长度一致", salt_zh(salt_column)),
+                format!(
+                    "列类型 {t} 与{} {a} 十六进制摘要长度一致",
+                    salt_zh(salt_column)
+                ),
                 format!(
                     "the column type {t} fits a hex {a} digest ({})",
                     salt_en(salt_column)
@@ -441,7 +457,10 @@ mod tests {
         add(&mut v, f, d, &idx);
         (
             v["password"]["strength"].as_str().unwrap_or("").to_string(),
-            v["password"]["confidence"].as_str().unwrap_or("").to_string(),
+            v["password"]["confidence"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
         )
     }
 
@@ -450,10 +469,20 @@ mod tests {
         let f = field("password", "varchar(100)", None);
         let d = ds(vec![f.clone()]);
         let bcrypt = [control("stored_hash", Some(&f.id), "bcrypt")];
-        assert_eq!(strength_of(&f, &d, &bcrypt), ("slow".into(), "confirmed".into()));
+        assert_eq!(
+            strength_of(&f, &d, &bcrypt),
+            ("slow".into(), "confirmed".into())
+        );
         let md5 = [control("stored_hash", Some(&f.id), "MD5")];
-        assert_eq!(strength_of(&f, &d, &md5), ("fast".into(), "confirmed".into()));
-        let enc = [control("password_hash_strong", None, "BCryptPasswordEncoder")];
+        assert_eq!(
+            strength_of(&f, &d, &md5),
+            ("fast".into(), "confirmed".into())
+        );
+        let enc = [control(
+            "password_hash_strong",
+            None,
+            "BCryptPasswordEncoder",
+        )];
         assert_eq!(strength_of(&f, &d, &enc), ("slow".into(), "likely".into()));
         let weak = [control("password_hash_weak", None, "MD5/SHA-1 digest")];
         assert_eq!(
@@ -472,11 +501,20 @@ mod tests {
             ("unknown".into(), "needs_review".into())
         );
         let short = field("pwd", "varchar(20)", None);
-        assert_eq!(strength_of(&short, &ds(vec![short.clone()]), &[]).0, "plain");
+        assert_eq!(
+            strength_of(&short, &ds(vec![short.clone()]), &[]).0,
+            "plain"
+        );
         let md5_len = field("pwd", "char(32)", None);
-        assert_eq!(strength_of(&md5_len, &ds(vec![md5_len.clone()]), &[]).0, "fast");
+        assert_eq!(
+            strength_of(&md5_len, &ds(vec![md5_len.clone()]), &[]).0,
+            "fast"
+        );
         let commented = field("pwd", "varchar(64)", Some("登录密码（明文）"));
-        assert_eq!(strength_of(&commented, &ds(vec![commented.clone()]), &[]).0, "plain");
+        assert_eq!(
+            strength_of(&commented, &ds(vec![commented.clone()]), &[]).0,
+            "plain"
+        );
     }
 
     #[test]

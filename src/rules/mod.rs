@@ -464,15 +464,14 @@ impl Pack {
             let if_unassessable = match (&raw.requires[..], raw.if_unassessable) {
                 ([], Some(_)) => {
                     return Err(err(
-                        "`if_unassessable` without `requires`: name the facts the rule needs".into(),
-                    ))
-                }
-                ([_, ..], None) => {
-                    return Err(err(
-                        "`requires` without `if_unassessable`: say (zh/en) what to declare or provide"
+                        "`if_unassessable` without `requires`: name the facts the rule needs"
                             .into(),
                     ))
                 }
+                ([_, ..], None) => return Err(err(
+                    "`requires` without `if_unassessable`: say (zh/en) what to declare or provide"
+                        .into(),
+                )),
                 (_, t) => t,
             };
             let confidence_if = raw

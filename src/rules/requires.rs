@@ -24,7 +24,10 @@ pub const FACTS: &[(&str, &str)] = &[
         "schema",
         "a table or view was read (DDL, an entity class or a database)",
     ),
-    ("code.java", "Java sources yielded a dataset, control or flow"),
+    (
+        "code.java",
+        "Java sources yielded a dataset, control or flow",
+    ),
     ("live_db", "a database was introspected"),
 ];
 
@@ -73,8 +76,7 @@ pub fn present(s: &Subjects<'_>) -> BTreeSet<String> {
     {
         out.insert("code.java".to_string());
     }
-    if s
-        .datasets
+    if s.datasets
         .iter()
         .any(|d| d.location.file.starts_with(crate::db::SOURCE_PREFIX))
     {

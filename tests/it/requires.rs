@@ -45,7 +45,10 @@ fn an_unknown_required_fact_exits_2_with_file_and_line() {
         err.contains(&format!("CNPI-066.yaml:{line}")) && err.contains("incident_plan"),
         "{err}"
     );
-    assert!(err.contains("known keys"), "the error lists the keys: {err}");
+    assert!(
+        err.contains("known keys"),
+        "the error lists the keys: {err}"
+    );
 }
 
 /// Undeclared organisational facts are not findings: the matrix says what to
@@ -63,7 +66,15 @@ fn undeclared_incident_plan_is_not_assessable_and_declared_none_is_a_finding() {
         let out = dir.path().join("out");
         let _ = fs::remove_dir_all(&out);
         let run = piaudit()
-            .args(["scan", "--deterministic", "--lang", "en", "--format", "json,html", "--out"])
+            .args([
+                "scan",
+                "--deterministic",
+                "--lang",
+                "en",
+                "--format",
+                "json,html",
+                "--out",
+            ])
             .arg(&out)
             .arg(dir.path())
             .output()
@@ -127,13 +138,19 @@ fn password_findings_carry_their_evidence_and_confidence() {
             .filter(|f| ["CNPI-020", "CNPI-021"].contains(&f["rule"].as_str().unwrap()))
             .collect()
     };
-    assert!(on("sms_staff.password").is_empty(), "bcrypt seeds: no finding");
+    assert!(
+        on("sms_staff.password").is_empty(),
+        "bcrypt seeds: no finding"
+    );
     assert!(on("sms_staff.salt").is_empty(), "a salt is not a secret");
     let md5 = on("admin_user.login_password");
     assert_eq!(md5.len(), 1, "{md5:?}");
     assert_eq!(md5[0]["rule"], "CNPI-021");
     assert_eq!(md5[0]["confidence"], "confirmed");
-    assert_eq!(md5[0]["evidence"], serde_json::json!(["stored_hash MD5 (schema.sql:4)"]));
+    assert_eq!(
+        md5[0]["evidence"],
+        serde_json::json!(["stored_hash MD5 (schema.sql:4)"])
+    );
     let raw = fs::read_to_string(out.join("report.json")).unwrap();
     assert!(
         !raw.contains("0123456789abcdef0123456789abcdef") && !raw.contains("$2a$10$abc"),

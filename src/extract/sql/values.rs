@@ -291,7 +291,10 @@ impl Lexer<'_> {
         // A DB-side encryption or digest function (`AES_ENCRYPT('…', @k)`):
         // only its name is kept, as a marker hash_shape reads.
         if let Some(f) = crate::extract::hash_shape::db_function(raw) {
-            return Some(Some(format!("{}{f}", crate::extract::hash_shape::DB_FUNCTION_MARK)));
+            return Some(Some(format!(
+                "{}{f}",
+                crate::extract::hash_shape::DB_FUNCTION_MARK
+            )));
         }
         if quoted {
             return Some(None);
