@@ -149,7 +149,7 @@ pub struct Declarations {
     pub mlps: Option<Mlps>,
     /// Top-level keys written in the file (even as `[]` or `{}`): a key
     /// written empty declares "none", an absent one declares nothing. Read
-    /// by the rules' `requires: [declarations.<key>]` (see docs/evidence.md).
+    /// by the rules' `requires: [declarations.<key>]` (see docs/assertion-evidence.md).
     #[serde(skip)]
     pub written_keys: std::collections::BTreeSet<String>,
 }

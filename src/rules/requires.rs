@@ -4,7 +4,7 @@
 //! provisions as not assessable, with the rule's `if_unassessable` text
 //! saying what to declare or provide.
 //!
-//! The facts (documented in docs/evidence.md):
+//! The facts (documented in docs/assertion-evidence.md):
 //!
 //! | fact | holds when |
 //! |---|---|
@@ -52,7 +52,7 @@ pub fn check(fact: &str) -> Result<(), String> {
         ));
     }
     Err(format!(
-        "requires: `{fact}` is not a fact; known: {}, declarations.<piaudit.yaml key> (see docs/evidence.md)",
+        "requires: `{fact}` is not a fact; known: {}, declarations.<piaudit.yaml key> (see docs/assertion-evidence.md)",
         FACTS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
     ))
 }
