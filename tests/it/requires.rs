@@ -157,3 +157,30 @@ fn password_findings_carry_their_evidence_and_confidence() {
         "no stored value leaves in the report"
     );
 }
+
+/// `requires` and `if_unassessable` go together: one without the other is
+/// refused at load, naming the rule file.
+#[test]
+fn requires_without_its_text_is_refused() {
+    use piaudit::data::DataFiles;
+    let mut pairs: Vec<(String, String)> = DataFiles::embedded()
+        .under("")
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    let i = pairs
+        .iter()
+        .position(|(p, _)| p == "packs/cn-2026/CNPI-066.yaml")
+        .unwrap();
+    let text = pairs[i].1.clone();
+    let start = text.find("if_unassessable:").unwrap();
+    let end = start + text[start..].find("\nwhen:").unwrap() + 1;
+    pairs[i].1 = format!("{}{}", &text[..start], &text[end..]);
+    let files = DataFiles::from_pairs(pairs.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let err = piaudit::Knowledge::load(&files, "cn-2026", None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("CNPI-066.yaml") && err.contains("`requires` without `if_unassessable`"),
+        "{err}"
+    );
+}
