@@ -165,6 +165,81 @@ pub fn shape(value: &str, hex_too: bool) -> Option<&'static str> {
     None
 }
 
+/// Splits at commas outside parentheses and quotes.
+fn split_top(s: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut quote, mut start) = (Vec::new(), 0i32, false, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '\'' => quote = !quote,
+            '(' if !quote => depth += 1,
+            ')' if !quote => depth -= 1,
+            ',' if !quote && depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+fn bare(name: &str) -> String {
+    let n = name.trim().rsplit('.').next().unwrap_or_default();
+    n.trim_matches(|c| c == '`' || c == '"' || c == '[' || c == ']')
+        .to_string()
+}
+
+/// Columns an `INSERT … (cols) VALUES (…)` or `UPDATE … SET col = …`
+/// statement writes through a DB-side encryption function
+/// (`AES_ENCRYPT(?, @k)`): (table as written, column, function).
+pub fn encrypted_writes(sql: &str) -> Vec<(String, String, &'static str)> {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static INSERT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?is)^\s*(?:insert|replace)\s+(?:ignore\s+)?(?:into\s+)?([\w`"\[\].]+)\s*\(([^()]*)\)\s*values?\s*\((.*)\)"#)
+            .expect("valid regex")
+    });
+    static UPDATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?is)^\s*update\s+([\w`"\[\].]+)(?:\s+\w+)?\s+set\s+(.*?)(?:\bwhere\b|$)"#)
+            .expect("valid regex")
+    });
+    let encrypts =
+        |expr: &str| db_function(expr).filter(|f| strength(f) == Some(Strength::Encrypted));
+    let mut out = Vec::new();
+    // Every encryption function's name contains `encrypt`: a cheap test, no
+    // copy, before any regex runs over a statement.
+    if !sql
+        .as_bytes()
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"encrypt"))
+    {
+        return out;
+    }
+    if let Some(c) = INSERT.captures(sql) {
+        let table = bare(&c[1]);
+        let columns = split_top(&c[2]);
+        let values = split_top(&c[3]);
+        if columns.len() == values.len() {
+            for (col, v) in columns.iter().zip(values) {
+                if let Some(f) = encrypts(v) {
+                    out.push((table.clone(), bare(col), f));
+                }
+            }
+        }
+    } else if let Some(c) = UPDATE.captures(sql) {
+        let table = bare(&c[1]);
+        for a in split_top(&c[2]) {
+            if let Some((col, v)) = a.split_once('=') {
+                if let Some(f) = encrypts(v) {
+                    out.push((table.clone(), bare(col), f));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Words that make a password-named column a setting or a code about
 /// passwords (`pwd_type`, `password_expire_time`, `type_flag`), not one.
 const ABOUT_PASSWORDS: &[&str] = &[
@@ -238,6 +313,20 @@ mod tests {
         assert_eq!(db_function("md5('x')"), Some("MD5()"));
         assert_eq!(db_function("'encrypt me'"), None);
         assert_eq!(db_function("now()"), None);
+        assert_eq!(
+            encrypted_writes(
+                "INSERT INTO t_user (id, id_card, name) VALUES (?, AES_ENCRYPT(?, 'k'), ?)"
+            ),
+            [("t_user".to_string(), "id_card".to_string(), "AES_ENCRYPT()")]
+        );
+        assert_eq!(
+            encrypted_writes(
+                "UPDATE `t_user` u SET u.mobile = sm4_encrypt(?, @k), name = ? WHERE id = ?"
+            ),
+            [("t_user".to_string(), "mobile".to_string(), "SM4_ENCRYPT()")]
+        );
+        assert!(encrypted_writes("UPDATE t SET pwd = md5(?) WHERE id = 1").is_empty());
+        assert!(encrypted_writes("INSERT INTO t (a) VALUES (1)").is_empty());
         let marked = format!("{DB_FUNCTION_MARK}AES_ENCRYPT()");
         assert_eq!(shape(&marked, false), Some("AES_ENCRYPT()"));
         assert_eq!(strength("AES_ENCRYPT()"), Some(Strength::Encrypted));

@@ -110,6 +110,17 @@ fn read_statements(
             break;
         }
         out.coverage.statements_total += 1;
+        // `UPDATE t SET c = AES_ENCRYPT(…)` / `INSERT … VALUES (AES_ENCRYPT(…))`:
+        // the column is stored encrypted.
+        for (table, column, _) in crate::extract::hash_shape::encrypted_writes(stmt.text) {
+            out.protections.push(crate::extract::ProtectionRule {
+                table: Some(table),
+                column,
+                protection: crate::model::Protection::Encrypted,
+                kind: "db_encrypt_function".into(),
+                location: crate::model::Location::line(file, stmt.line),
+            });
+        }
         if is_bulk_insert_values(stmt.text) {
             // Row data: its columns say nothing the DDL does not, and a full AST
             // per row would cost most of the scan time on real dumps.
