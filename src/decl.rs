@@ -147,6 +147,11 @@ pub struct Declarations {
     /// assessments, backup drill — what code cannot show.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mlps: Option<Mlps>,
+    /// Top-level keys written in the file (even as `[]` or `{}`): a key
+    /// written empty declares "none", an absent one declares nothing. Read
+    /// by the rules' `requires: [declarations.<key>]` (see docs/assertion-evidence.md).
+    #[serde(skip)]
+    pub written_keys: std::collections::BTreeSet<String>,
 }
 
 /// A protection level of graded protection, 1 to 5.
@@ -737,7 +742,7 @@ impl Declarations {
             });
         }
         let de = serde_yaml::Deserializer::from_str(text);
-        let decl: Declarations = serde_path_to_error::deserialize(de).map_err(|e| {
+        let mut decl: Declarations = serde_path_to_error::deserialize(de).map_err(|e| {
             let key = e.path().to_string();
             let inner = e.into_inner();
             let (line, column) = inner.location().map_or((1, 1), |l| (l.line(), l.column()));
@@ -749,6 +754,12 @@ impl Declarations {
                 message: crate::data::strip_location(&inner.to_string()),
             }
         })?;
+        if let Ok(serde_yaml::Value::Mapping(m)) = serde_yaml::from_str::<serde_yaml::Value>(text) {
+            decl.written_keys = m
+                .keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect();
+        }
         if decl.version != 1 {
             return Err(Error::Declarations {
                 file: file.to_string(),

@@ -28,7 +28,7 @@ use crate::data::DataFiles;
 use crate::decl::Declarations;
 use crate::error::Error;
 use crate::extract::{FileKind, Source};
-use crate::model::{Finding, ScanInfo, Severity};
+use crate::model::{Confidence, Finding, ScanInfo, Severity};
 use crate::pipeline::{Config, Knowledge};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -75,12 +75,16 @@ pub struct Case {
     pub fields: Option<Vec<String>>,
     /// `invalid` only: the confidence the rule's findings must have.
     #[serde(default)]
-    pub confidence: Option<crate::model::Confidence>,
+    pub confidence: Option<Confidence>,
     /// For a self-check item (`mlps-l3`): the status its row must have
     /// (`compliant`, `partial`, `non_compliant`, `not_applicable`,
     /// `unverifiable`). Not inherited from `given`.
     #[serde(default)]
     pub status: Option<String>,
+    /// `valid` only: the rule must be not assessable here (a `requires`
+    /// fact is absent), not merely silent. Not inherited from `given`.
+    #[serde(default)]
+    pub unassessable: Option<bool>,
 }
 
 /// One rule's fixture file.
@@ -154,6 +158,7 @@ fn merged(given: &Case, case: &Case) -> Case {
         fields: case.fields.clone(),
         confidence: case.confidence,
         status: case.status.clone(),
+        unassessable: case.unassessable,
     }
 }
 
@@ -163,7 +168,8 @@ pub fn fired(k: &Knowledge, case: &Case) -> Result<Vec<String>, String> {
 }
 
 /// Runs one case: its findings (any status), and the status of each
-/// self-check row by item id.
+/// self-check row by item id; a rule not evaluated for want of a
+/// `requires` fact has the entry `<id>#unassessable`.
 pub fn outcome(
     k: &Knowledge,
     case: &Case,
@@ -220,6 +226,13 @@ pub fn outcome(
         .iter()
         .flat_map(|t| &t.items)
         .map(|i| (i.id.clone(), i.status.id()))
+        .chain(
+            audit
+                .rules_applied
+                .iter()
+                .filter(|r| !r.missing.is_empty())
+                .map(|r| (format!("{}#unassessable", r.id), "unassessable")),
+        )
         .collect();
     Ok((audit.report.findings, statuses))
 }
@@ -351,9 +364,18 @@ fn run_fixtures(
         for (kind, cases, want) in [("valid", &t.valid, false), ("invalid", &t.invalid, true)] {
             for (i, case) in cases.iter().enumerate() {
                 report.cases += 1;
-                if !want && (case.basis.is_some() || case.severity.is_some()) {
+                if !want
+                    && (case.basis.is_some()
+                        || case.severity.is_some()
+                        || case.confidence.is_some())
+                {
                     report.failures.push(format!(
-                        "{path}: valid[{i}]: `basis` and `severity` describe a finding; only `invalid` cases may set them"
+                        "{path}: valid[{i}]: `basis`, `severity` and `confidence` describe a finding; only `invalid` cases may set them"
+                    ));
+                }
+                if want && case.unassessable.is_some() {
+                    report.failures.push(format!(
+                        "{path}: invalid[{i}]: `unassessable` is for `valid` cases (a rule that is not assessed makes no finding)"
                     ));
                 }
                 let case = merged(&t.given, case);
@@ -370,6 +392,17 @@ fn run_fixtures(
                     found.map(|(fs, st)| (fs.into_iter().map(|f| f.rule).collect::<Vec<_>>(), st));
                 match found {
                     Err(e) => report.failures.push(format!("{path}: {kind}[{i}]: {e}")),
+                    Ok((_, statuses))
+                        if case.unassessable.is_some_and(|want| {
+                            statuses.contains_key(&format!("{}#unassessable", t.id)) != want
+                        }) =>
+                    {
+                        report.failures.push(format!(
+                            "Wrong assessability: {} on {kind}[{i}] ({path}) should {}be not assessable / 可评估性不符",
+                            t.id,
+                            if case.unassessable == Some(true) { "" } else { "not " }
+                        ));
+                    }
                     Ok((_, statuses))
                         if case.status.as_deref().is_some_and(|want| {
                             statuses.get(&t.id).copied() != Some(want)

@@ -732,6 +732,7 @@ fn sample_into(
                     table: t.qualified(),
                     columns: columns.clone(),
                     rows: got,
+                    line: 0,
                 });
             }
             Err(e) => facts.diagnostics.push(Diagnostic {

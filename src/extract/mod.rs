@@ -26,8 +26,6 @@ pub const EXTENDED_CONTROL_KINDS: &[&str] = &[
     "https_enabled",
     "https_disabled",
     "transport_encrypted",
-    "password_hash_strong",
-    "password_hash_weak",
     "sm_crypto",
     "weak_cipher",
     "hardcoded_key",
@@ -44,6 +42,7 @@ pub mod datax;
 pub mod dbt;
 pub mod debezium;
 pub mod flink;
+pub mod hash_shape;
 pub mod inline;
 pub mod java;
 pub mod java_security;

@@ -691,6 +691,16 @@ pub fn facts<'a>(
                 });
             }
         }
+        // `AES_ENCRYPT(#{idCard}, …)` in the statement: the column is stored encrypted.
+        for (_, column, _) in crate::extract::hash_shape::encrypted_writes(&a.sql) {
+            out.facts.protections.push(ProtectionRule {
+                table: a.tables.iter().find_map(|t| t.writes.first().cloned()),
+                column,
+                protection: crate::model::Protection::Encrypted,
+                kind: "db_encrypt_function".into(),
+                location: location.clone(),
+            });
+        }
         for (k, p) in a.parameters.iter().filter(|p| !p.interpolated).enumerate() {
             let Some(protection) = p
                 .type_handler

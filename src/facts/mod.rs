@@ -137,6 +137,7 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
             }
         }
     }
+    stored_hash_controls(&mut b, &mut controls);
     controls.sort_by(|a, b| {
         (&a.location, &a.kind, &a.subject).cmp(&(&b.location, &b.kind, &b.subject))
     });
@@ -169,6 +170,44 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
         endpoints,
         controls,
         aliases: b.aliases,
+    }
+}
+
+/// Seed values shaped as a hash or an encrypted value: a `stored_hash`
+/// control per field and algorithm (the algorithm, never the value), and
+/// the field marked hashed (slow password hashes) or encrypted (`ENC(…)`).
+/// Fast digests and `{noop}` mark nothing: rules judge them weak.
+fn stored_hash_controls(b: &mut Builder, controls: &mut Vec<Control>) {
+    use crate::extract::hash_shape::{strength, Strength};
+    let by_id = &b.by_id;
+    for (id, shapes) in std::mem::take(&mut b.hashes) {
+        let field = id
+            .rsplit_once('.')
+            .and_then(|(ds, _)| by_id.get(ds))
+            .and_then(|&i| b.datasets[i].fields.iter_mut().find(|f| f.id == id));
+        let Some(field) = field else { continue };
+        for (alg, at) in shapes {
+            let protection = match strength(alg) {
+                Some(Strength::Slow) => Some(Protection::Hashed),
+                Some(Strength::Encrypted) => Some(Protection::Encrypted),
+                _ => None,
+            };
+            if let Some(p) = protection {
+                if !field.protection.contains(&p) {
+                    field.protection.push(p);
+                    field.protection.sort();
+                }
+            }
+            controls.push(Control {
+                kind: "stored_hash".into(),
+                value_days: None,
+                subject: Some(id.clone()),
+                location: at,
+                value: Some(alg.to_string()),
+                profile: None,
+                amount: None,
+            });
+        }
     }
 }
 
@@ -218,6 +257,9 @@ struct Builder {
     cdc: HashMap<(String, String), usize>,
     /// Per dataset defined in several files: how the copies' columns differ.
     copies: HashMap<usize, Copies>,
+    /// Field id → algorithms its seed values are shaped as (first row
+    /// showing each), see [`crate::extract::hash_shape`].
+    hashes: std::collections::BTreeMap<String, Vec<(&'static str, Location)>>,
 }
 
 /// How the later copies of a table differ from the dataset they merge into.
@@ -667,27 +709,48 @@ impl Builder {
             return;
         };
         let fields = &self.datasets[ds].fields;
-        let ids: Vec<Option<String>> = if s.columns.is_empty() {
-            fields.iter().map(|f| Some(f.id.clone())).collect()
+        let found: Vec<Option<&Field>> = if s.columns.is_empty() {
+            fields.iter().map(Some).collect()
         } else {
             s.columns
                 .iter()
-                .map(|c| {
-                    fields
-                        .iter()
-                        .find(|f| f.name.eq_ignore_ascii_case(c))
-                        .map(|f| f.id.clone())
-                })
+                .map(|c| fields.iter().find(|f| f.name.eq_ignore_ascii_case(c)))
                 .collect()
         };
+        // Bare hex digests count as hashes only in password columns.
+        let hex_ok: Vec<bool> = found
+            .iter()
+            .map(|f| {
+                f.is_some_and(|f| {
+                    crate::extract::hash_shape::password_column(&f.name, f.comment.as_deref())
+                })
+            })
+            .collect();
+        let ids: Vec<Option<String>> = found.iter().map(|f| f.map(|f| f.id.clone())).collect();
         for row in s.rows {
             // Without a column list, values map by position: only trust rows
             // that have exactly the known columns.
             if s.columns.is_empty() && row.len() != ids.len() {
                 continue;
             }
-            for (id, value) in ids.iter().zip(row) {
+            for ((id, value), hex) in ids.iter().zip(row).zip(&hex_ok) {
                 if let (Some(id), Some(v)) = (id, value) {
+                    if let Some(alg) = crate::extract::hash_shape::shape(&v, *hex) {
+                        let seen = self.hashes.entry(id.clone()).or_default();
+                        if !seen.iter().any(|(a, _)| *a == alg) {
+                            let line = if s.line == 0 {
+                                self.datasets[ds].location.line
+                            } else {
+                                s.line
+                            };
+                            let at = if s.line == 0 {
+                                self.datasets[ds].location.file.clone()
+                            } else {
+                                file.to_string()
+                            };
+                            seen.push((alg, Location::line(at, line)));
+                        }
+                    }
                     let slot = self.samples.entry(id.clone()).or_default();
                     if slot.len() < PER_FIELD {
                         slot.push(v);

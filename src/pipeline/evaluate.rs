@@ -150,6 +150,12 @@ pub fn evaluate_audit(
                 scope: r.scope,
                 title: r.title.clone(),
                 remediation: r.remediation.clone(),
+                missing: evaluation
+                    .unassessable
+                    .get(&r.id)
+                    .cloned()
+                    .unwrap_or_default(),
+                if_unassessable: r.if_unassessable.clone(),
             })
             .collect(),
         law: knowledge.law.clone(),

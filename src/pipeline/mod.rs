@@ -247,6 +247,11 @@ pub struct RuleSummary {
     pub title: model::I18n,
     /// Remediation in both languages.
     pub remediation: model::I18n,
+    /// The rule's `requires` facts this scan lacked: when any, the rule was
+    /// not evaluated and its provisions are not assessable by it.
+    pub missing: Vec<String>,
+    /// What to declare or provide to make the rule assessable.
+    pub if_unassessable: Option<model::I18n>,
 }
 
 /// The result of a scan: the report plus what renderers need to explain it.

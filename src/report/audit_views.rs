@@ -18,7 +18,8 @@ pub enum ObligationStatus {
     Violated,
     /// Every finding citing it is waived or baselined.
     Waived,
-    /// Its rules found nothing to check in the scanned inputs.
+    /// Its rules found nothing to check in the scanned inputs, or lacked
+    /// the evidence they require (`requires:`; see `unassessed`).
     NotAssessable,
     /// Its rules ran over matching subjects and found nothing.
     Met,
@@ -45,6 +46,21 @@ pub struct Obligation {
     pub waived: u64,
     /// Baselined findings citing it.
     pub baselined: u64,
+    /// Rules citing it that were not evaluated for want of evidence, with
+    /// what to declare or provide.
+    pub unassessed: Vec<Unassessed>,
+}
+
+/// A rule that could not assess an obligation: the facts it lacked and
+/// what to declare or provide (`if_unassessable` of the rule).
+#[derive(Debug, Clone, Serialize)]
+pub struct Unassessed {
+    /// Rule id.
+    pub rule: String,
+    /// The `requires` facts that were absent.
+    pub missing: Vec<String>,
+    /// What to declare or provide, in both languages.
+    pub provide: I18n,
 }
 
 /// Counts of the matrix by status, for the compliance-audit summary.
@@ -99,13 +115,28 @@ pub fn obligations(audit: &Audit) -> Vec<Obligation> {
                     FindingStatus::Baselined => 2,
                 }] += 1;
             }
-            let assessable = rules.iter().any(|rule| {
-                let scope = serde_json::to_value(rule.scope)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                scope_has_subjects(r, &scope)
-            });
+            let unassessed: Vec<Unassessed> = rules
+                .iter()
+                .filter(|rule| !rule.missing.is_empty())
+                .map(|rule| Unassessed {
+                    rule: rule.id.clone(),
+                    missing: rule.missing.clone(),
+                    provide: rule.if_unassessable.clone().unwrap_or_else(|| I18n {
+                        zh: format!("请提供：{}", rule.missing.join("、")),
+                        en: format!("provide: {}", rule.missing.join(", ")),
+                    }),
+                })
+                .collect();
+            let assessable = rules
+                .iter()
+                .filter(|rule| rule.missing.is_empty())
+                .any(|rule| {
+                    let scope = serde_json::to_value(rule.scope)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    scope_has_subjects(r, &scope)
+                });
             let status = if counts[0] > 0 {
                 ObligationStatus::Violated
             } else if counts[1] + counts[2] > 0 {
@@ -147,6 +178,7 @@ pub fn obligations(audit: &Audit) -> Vec<Obligation> {
                 open: counts[0],
                 waived: counts[1],
                 baselined: counts[2],
+                unassessed,
             }
         })
         .collect()
@@ -477,6 +509,7 @@ mod tests {
             open: 0,
             waived: 0,
             baselined: 0,
+            unassessed: Vec::new(),
         };
         let c = obligation_counts(&[
             row(ObligationStatus::Met),

@@ -172,6 +172,9 @@ pub struct Evaluation {
     /// The members of each grouped finding, by fingerprint (for inline
     /// suppressions of one member, [`crate::gate::suppress`]).
     pub groups: BTreeMap<String, Group>,
+    /// Rules not evaluated for want of evidence: rule id → the `requires`
+    /// facts that were absent (see [`super::requires`]).
+    pub unassessable: BTreeMap<String, Vec<String>>,
 }
 
 /// Prefix of the message of a declaration duty without `piaudit.yaml`.
@@ -510,6 +513,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         .map(|e| e.id.as_str())
         .zip(pv.endpoints())
         .collect();
+    let evidence = super::field_evidence::EvidenceIndex::new(s.controls);
     let env = Env {
         s,
         pv: &pv,
@@ -517,7 +521,10 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         field_index: &field_index,
         endpoint_at: &endpoint_at,
         scan: &scan,
+        evidence: &evidence,
     };
+    let facts = super::requires::present(s);
+    let mut unassessable = BTreeMap::new();
     let mut out: BTreeMap<String, (Finding, I18n)> = BTreeMap::new();
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     // Per self-check rule: the findings' subjects and locations.
@@ -532,6 +539,18 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
     for rule in pack.rules.values() {
         let mut members: Vec<Member> = Vec::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
+        // Evidence before assertion: without a fact it needs, the rule
+        // asserts nothing and its obligation is not assessable.
+        let missing: Vec<String> = rule
+            .requires
+            .iter()
+            .filter(|f| !facts.contains(f.as_str()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            unassessable.insert(rule.id.clone(), missing);
+            continue;
+        }
         env.visit(rule, &mut |ctx, subjects, location, minors| {
             if rule.when.eval(ctx) {
                 let subjects = subjects();
@@ -560,7 +579,13 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                     }
                 }
                 finding.confidence = group::confidence_of(rule, ctx, no_decl);
-                let evidence = group::evidence_of(rule, ctx, location, no_decl);
+                let mut evidence = group::evidence_of(rule, ctx, location, no_decl);
+                // The rule's `evidence:` paths hold English lines (protection
+                // and password evidence, [`super::field_evidence`]).
+                evidence.extend(evidence_of(rule, ctx).into_iter().map(|e| I18n {
+                    zh: e.clone(),
+                    en: e,
+                }));
                 let group_message = rule.group_message.as_ref().map(|t| {
                     let mut m = I18n {
                         zh: group::render_keeping_group(&t.zh, ctx),
@@ -632,6 +657,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         messages,
         self_check,
         groups,
+        unassessable,
     }
 }
 
@@ -643,6 +669,7 @@ struct Env<'a> {
     field_index: &'a HashMap<&'a str, (usize, &'a Field)>,
     endpoint_at: &'a HashMap<&'a str, &'a Value>,
     scan: &'a Value,
+    evidence: &'a super::field_evidence::EvidenceIndex<'a>,
 }
 
 /// Called with each subject's context, its subject ids (built on demand),
@@ -730,7 +757,8 @@ impl Env<'_> {
                         if fl.pi.is_none() {
                             continue;
                         }
-                        let fv = field_value(fl, s.taxonomy);
+                        let mut fv = field_value(fl, s.taxonomy);
+                        super::field_evidence::add(&mut fv, fl, d, self.evidence);
                         let mut roots = vec![
                             ("field", &fv),
                             ("dataset", pv.dataset(i)),
@@ -978,6 +1006,8 @@ fn make_finding(
         fingerprint,
         status: FindingStatus::Open,
         waiver: None,
+        // Set per member by the grouping ([`group::confidence_of`],
+        // [`group::evidence_of`] and the rule's `evidence:` paths).
         confidence: Confidence::default(),
         evidence: Vec::new(),
         fields: Vec::new(),
@@ -1023,6 +1053,25 @@ fn declared_waiver(
         .en
         .push_str(&format!(" [waiver expired on {e}; finding re-opened]"));
     None
+}
+
+/// The strings the rule's `evidence` paths hold in this context (a string,
+/// or a list of strings), in order, each once.
+fn evidence_of(rule: &Rule, ctx: Ctx<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for path in &rule.evidence {
+        let items: Vec<&str> = match ctx.get(path) {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for i in items {
+            if !out.iter().any(|x| x == i) {
+                out.push(i.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The provisions a finding cites: those of every `basis_if` branch whose

@@ -5,8 +5,10 @@
 
 pub mod eval;
 pub mod group;
+pub mod field_evidence;
 pub mod law;
 pub mod predicate;
+pub mod requires;
 
 use crate::data::{parse_yaml, DataFiles};
 use crate::error::Error;
@@ -137,7 +139,18 @@ struct RuleSpec {
     doc: String,
     #[serde(default)]
     mlps: Option<MlpsSpec>,
+    /// Facts (see [`requires`]) without which the rule asserts nothing.
+    #[serde(default)]
+    requires: Vec<String>,
+    /// What to declare or provide when a required fact is absent.
+    #[serde(default)]
+    if_unassessable: Option<I18n>,
+    /// Paths whose strings (or lists of strings) become the finding's
+    /// `evidence`.
+    #[serde(default)]
+    evidence: Vec<String>,
 }
+
 
 /// The self-check side of a rule (packs like `mlps-l3`): the clause it
 /// checks and the predicates that make its item compliant or partly so.
@@ -363,6 +376,13 @@ pub struct Rule {
     pub file: String,
     /// Self-check item (packs with a `self_check` table).
     pub check: Option<CheckItem>,
+    /// Facts the rule needs (see [`requires`]); without one it makes no
+    /// finding and its provisions are not assessable.
+    pub requires: Vec<String>,
+    /// What to declare or provide when a required fact is absent.
+    pub if_unassessable: Option<I18n>,
+    /// Paths read into the finding's `evidence`.
+    pub evidence: Vec<String>,
 }
 
 /// A loaded rule pack.
@@ -519,6 +539,22 @@ impl Pack {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&err)?;
+            for fact in &raw.requires {
+                requires::check(fact).map_err(&err)?;
+            }
+            let if_unassessable = match (&raw.requires[..], raw.if_unassessable) {
+                ([], Some(_)) => {
+                    return Err(err(
+                        "`if_unassessable` without `requires`: name the facts the rule needs"
+                            .into(),
+                    ))
+                }
+                ([_, ..], None) => return Err(err(
+                    "`requires` without `if_unassessable`: say (zh/en) what to declare or provide"
+                        .into(),
+                )),
+                (_, t) => t,
+            };
             let confidence_if = raw
                 .confidence_if
                 .iter()
@@ -580,6 +616,7 @@ impl Pack {
                 .chain(confidence_if.iter().map(|(p, _)| p))
                 .chain(check_preds)
                 .flat_map(Predicate::paths)
+                .chain(raw.evidence.iter().map(String::as_str))
             {
                 check_path(raw.scope, p, &params).map_err(&err)?;
             }
@@ -608,6 +645,9 @@ impl Pack {
                 doc: raw.doc,
                 file: path.to_string(),
                 check,
+                requires: raw.requires,
+                if_unassessable,
+                evidence: raw.evidence,
             };
             if let Some(first) = rules.insert(raw.id.clone(), rule) {
                 return Err(err(format!(

@@ -227,8 +227,10 @@ fn protections_mark_columns_and_become_controls() {
         .protection
         .is_empty());
     assert!(field("db/schema.sql#t_member.email").protection.is_empty());
+    // The logical column and its cipher column (`cipher.name`).
     let rules = controls("encrypt_rule");
-    assert_eq!(rules.len(), 1);
+    assert_eq!(rules.len(), 2);
+    assert_eq!(at(rules[1]), "sharding/config-encrypt.yaml:9");
     assert_eq!(
         rules[0].subject.as_deref(),
         Some("db/schema.sql#t_member.mobile")

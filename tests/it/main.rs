@@ -41,6 +41,7 @@ mod mlps;
 mod properties;
 mod recipients;
 mod report_formats;
+mod requires;
 mod rules;
 mod safe_outputs;
 mod snapshots;

@@ -396,7 +396,8 @@ fn sarif_repo(declared: bool) -> tempfile::TempDir {
     )
     .unwrap();
     if declared {
-        std::fs::write(repo.join("db/piaudit.yaml"), "version: 1\n").unwrap();
+        // `incident: {}` declares no incident plan: a project finding (CNPI-066).
+        std::fs::write(repo.join("db/piaudit.yaml"), "version: 1\nincident: {}\n").unwrap();
     }
     crate::common::git(&repo, &["init", "-q"]);
     dir
@@ -496,7 +497,10 @@ fn sarif_project_findings_are_on_piaudit_yaml_only_when_it_exists() {
             .collect()
     };
     let dir = sarif_repo(false);
-    let missing = sarif_of(dir.path(), &["repo/db"], &[]);
+    // Undeclared organisational duties make no finding (they are not
+    // assessable); the legacy profile without a reason (CNPI-069) is a
+    // project finding that needs no piaudit.yaml.
+    let missing = sarif_of(dir.path(), &["repo/db"], &["--profile", "gbt35273"]);
     let locations = project(&missing);
     assert!(!locations.is_empty());
     for loc in &locations {

@@ -88,10 +88,11 @@ invalid: [ {} ]
     );
 }
 
-/// Without piaudit.yaml, project-level duties (PIA, incident plan) are
-/// reported once per scan as needs-declaration, however many tables hold PI.
+/// Without piaudit.yaml, project-level duties that need a declaration (PIA,
+/// incident plan) make no finding, however many tables hold PI: the rule is
+/// not assessable (once per scan, in the obligations matrix).
 #[test]
-fn missing_declarations_are_reported_once_per_scan() {
+fn missing_declarations_are_not_assessable_once_per_scan() {
     let files = DataFiles::embedded();
     let k = Knowledge::load(&files, "cn-2026", None).unwrap();
     let case = fixtures::Case {
@@ -102,12 +103,16 @@ fn missing_declarations_are_reported_once_per_scan() {
         ),
         ..fixtures::Case::default()
     };
-    let ids = fixtures::fired(&k, &case).unwrap();
+    let (found, statuses) = fixtures::outcome(&k, &case).unwrap();
     for rule in ["CNPI-060", "CNPI-066"] {
+        assert!(
+            !found.iter().any(|f| f.rule == rule),
+            "{rule} makes no finding without its declaration"
+        );
         assert_eq!(
-            ids.iter().filter(|id| *id == rule).count(),
-            1,
-            "{rule}: {ids:?}"
+            statuses.get(&format!("{rule}#unassessable")).copied(),
+            Some("unassessable"),
+            "{rule}: {statuses:?}"
         );
     }
 }
@@ -320,7 +325,7 @@ fn large_scale_raise_is_an_opt_in_labelled_heuristic() {
     let case = |heuristic: &str| fixtures::Case {
         sql: Some("CREATE TABLE member (id BIGINT, mobile VARCHAR(11) COMMENT '手机号码');".into()),
         declarations: Some(format!(
-            "version: 1\nscale:\n  pi_subjects_total: 3200000\n{heuristic}"
+            "version: 1\nscale:\n  pi_subjects_total: 3200000\npi_officer: {{}}\n{heuristic}"
         )),
         ..fixtures::Case::default()
     };

@@ -110,12 +110,24 @@ fn read_statements(
             break;
         }
         out.coverage.statements_total += 1;
+        // `UPDATE t SET c = AES_ENCRYPT(…)` / `INSERT … VALUES (AES_ENCRYPT(…))`:
+        // the column is stored encrypted.
+        for (table, column, _) in crate::extract::hash_shape::encrypted_writes(stmt.text) {
+            out.protections.push(crate::extract::ProtectionRule {
+                table: Some(table),
+                column,
+                protection: crate::model::Protection::Encrypted,
+                kind: "db_encrypt_function".into(),
+                location: crate::model::Location::line(file, stmt.line),
+            });
+        }
         if is_bulk_insert_values(stmt.text) {
             // Row data: its columns say nothing the DDL does not, and a full AST
             // per row would cost most of the scan time on real dumps.
             out.coverage.statements_parsed += 1;
             // A bounded sample of the literals feeds the value validators.
             if let Some(mut sample) = values::sample_insert(stmt.text) {
+                sample.line = stmt.line;
                 if budget.admit(&mut sample) {
                     out.samples.push(sample);
                 }

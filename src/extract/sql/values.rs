@@ -23,6 +23,8 @@ pub struct InsertSample {
     pub columns: Vec<String>,
     /// Up to [`MAX_ROWS`] rows of values; `None` for NULL and non-literals.
     pub rows: Vec<Vec<Option<String>>>,
+    /// Line of the statement (0 when unknown), for evidence citing a row.
+    pub line: u32,
 }
 
 /// Counts a file's sampled values per column as its INSERT statements are
@@ -47,6 +49,7 @@ impl SampleBudget {
             table,
             columns,
             rows,
+            ..
         } = sample;
         // Slots of this statement's columns, looked up once per column.
         let mut here: HashMap<(usize, usize), usize> = HashMap::new();
@@ -163,6 +166,7 @@ pub fn sample_insert(text: &str) -> Option<InsertSample> {
         table,
         columns,
         rows,
+        line: 0,
     })
 }
 
@@ -284,6 +288,14 @@ impl Lexer<'_> {
             self.i += 1;
         }
         let raw = self.src[start..self.i.min(self.s.len())].trim();
+        // A DB-side encryption or digest function (`AES_ENCRYPT('…', @k)`):
+        // only its name is kept, as a marker hash_shape reads.
+        if let Some(f) = crate::extract::hash_shape::db_function(raw) {
+            return Some(Some(format!(
+                "{}{f}",
+                crate::extract::hash_shape::DB_FUNCTION_MARK
+            )));
+        }
         if quoted {
             return Some(None);
         }
