@@ -40,6 +40,7 @@ mod recipients;
 mod report_formats;
 mod rules;
 mod safe_outputs;
+mod scale;
 mod snapshots;
 mod sqllineage;
 mod suppress;
