@@ -96,8 +96,8 @@ impl Guard {
             line: 1,
             severity: DiagnosticLevel::Warning,
             message: format!(
-                "memory use reached {} MiB, over three quarters of the {} MiB allowed by \
-                 --max-memory: {what} dropped to stay within it; the findings are complete \
+                "memory use reached {} MiB with --max-memory {} MiB (detail is dropped from \
+                 three quarters of it on): {what} dropped; the findings are complete \
                  / 内存接近 --max-memory 上限，已省略{}（问题清单完整）",
                 mb(rss),
                 mb(self.limit.unwrap_or(0)),

@@ -239,7 +239,7 @@ fn the_org_example_scans_each_repository_then_merges() {
         .collect();
     assert!(ids.iter().any(|i| i.starts_with("repo_a/")), "{ids:?}");
     assert!(ids.iter().any(|i| i.starts_with("repo_b/")), "{ids:?}");
-    for file in ["report.html", "report.md", "report.junit.xml"] {
+    for file in ["report.md", "report.junit.xml"] {
         assert!(
             dir.path().join("piaudit-org-report").join(file).is_file(),
             "{file}"
