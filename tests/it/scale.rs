@@ -246,3 +246,58 @@ fn the_org_example_scans_each_repository_then_merges() {
         );
     }
 }
+
+/// Reports that share a label (the same scan root) are ordered by content
+/// and a report given twice is read once, whatever the order of the
+/// arguments: the streaming merge re-reads only those reports to order them.
+#[test]
+fn reports_sharing_a_label_merge_the_same_in_any_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for repo in ["repo_a", "repo_b"] {
+        let out = dir.path().join(format!("scan-{repo}"));
+        crate::common::piaudit()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["scan", "--deterministic", "--as-of", "2026-12-07", "-q"])
+            .args(["--format", "json", "--fail-on", "never", "--out"])
+            .arg(&out)
+            .arg(format!("tests/fixtures/merge/{repo}"))
+            .assert()
+            .code(0);
+        let mut report: Value =
+            serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+        report["scan"]["roots"] = serde_json::json!(["same"]);
+        let path = dir.path().join(format!("{repo}.json"));
+        fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+        paths.push(path);
+    }
+    let dup = dir.path().join("again.json");
+    fs::copy(&paths[1], &dup).unwrap();
+    let merged = |order: &[&PathBuf], out: &str| -> String {
+        let out = dir.path().join(out);
+        crate::common::piaudit()
+            .args(["merge", "--as-of", "2026-12-07", "-q", "--format", "json"])
+            .args(["--fail-on", "never", "--out"])
+            .arg(&out)
+            .args(order)
+            .assert()
+            .code(0);
+        fs::read_to_string(out.join("report.json")).unwrap()
+    };
+    let one = merged(&[&paths[0], &paths[1], &dup], "m1");
+    let two = merged(&[&dup, &paths[1], &paths[0]], "m2");
+    assert!(one == two, "the order of the arguments changed the report");
+    let report: Value = serde_json::from_str(&one).unwrap();
+    let notes = report["scan"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("merged report of"))
+        })
+        .count();
+    assert_eq!(notes, 2, "the duplicate is read once");
+    assert!(one.contains("\"same/") && one.contains("\"same~2/"));
+}
