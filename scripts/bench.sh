@@ -9,6 +9,8 @@
 #   2c. incremental re-scan (facts cache): the 2048-service estate scanned
 #      cold (--no-cache), with an empty cache (filling it), and again after
 #      one file changed, with the re-scan / cold ratio (goal <= 10 %);
+#   2d. a 1 GB estate (3,400 services); 2e. the org-wide merge of 2,000
+#      per-service reports (500 -> 2000 ratios);
 #   4. the sqllineage test cases timed for piaudit, sqllineage 1.5.x and
 #      sqlglot (installed from PyPI into target/bench-venv), as cases/s and ratios.
 # Speed is measured here only, never asserted in unit tests.
@@ -19,7 +21,9 @@
 #        PYTHON=python3, NO_BUILD=1 (use the release binaries as built),
 #        ESTATE="128 512 2048" (services per estate; "" skips the estate table),
 #        INCREMENTAL=2048 (services of the re-scan estate; "" skips 2c),
-#        BENCH_DATA=target/bench (where 2c finds or generates its estate).
+#        BENCH_DATA=target/bench (where 2c finds or generates its estate),
+#        BIG_ESTATE=3400 (the 1 GB estate; "" skips 2d),
+#        MERGE_REPORTS=2000 (reports merged; "" skips 2e).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -210,6 +214,62 @@ print(f"rescan estate {n} services {int(size)/1e6:.0f} MB: cold (--no-cache) {c:
       f"(goal <= 10 %: {'met' if w <= 0.1 * c else 'NOT met'}); peak RSS cold {int(cold_rss)/1024:.0f} MB, "
       f"re-scan {int(warm_rss)/1024:.0f} MB; cache {entries} entries, {cache_mb} MB; "
       f"re-scan report vs --no-cache: {same}")
+EOF3
+fi
+
+echo "== 2d. a 1 GB estate (issue #22)"
+BIG_ESTATE=${BIG_ESTATE-3400}
+for n in $BIG_ESTATE; do
+  dir=$WORK/estate-$n
+  if [ ! -f "$dir/.done" ]; then
+    rm -rf "$dir"
+    "$PYTHON" scripts/gen_repo.py --scale "$n" --out "$dir" >/dev/null
+    touch "$dir/.done"
+  fi
+  line=$(run_scan "estate ${n} services" "$(bytes_of "$dir")" "$dir")
+  echo "$line"
+  echo "report.json $(stat -c %s "$WORK/out/report.json") bytes"
+done
+
+echo "== 2e. org-wide merge (issue #22): one report per service, then one merge"
+# The reports are those of scanning each service of the 2,048-service
+# estate on its own (as a CI matrix would scan each repository); the merge
+# joins the services again (each one's ETL reads the previous one's tables).
+MERGE_REPORTS=${MERGE_REPORTS-2000}
+if [ -n "$MERGE_REPORTS" ]; then
+  src=$WORK/estate-2048
+  if [ ! -f "$src/.done" ]; then
+    rm -rf "$src"
+    "$PYTHON" scripts/gen_repo.py --scale 2048 --out "$src" >/dev/null
+    touch "$src/.done"
+  fi
+  reports=$WORK/merge-reports
+  if [ ! -f "$reports/.done" ]; then
+    rm -rf "$reports"
+    mkdir -p "$reports"
+    (cd "$src" && ls -d svc* | head -n "$MERGE_REPORTS" | xargs -P "$(nproc)" -I{} \
+      "$BIN" scan {} --out "$reports/{}" --format json --deterministic --fail-on never -q)
+    touch "$reports/.done"
+  fi
+  declare -A MERGE_TIME MERGE_USER MERGE_RSS
+  for n in $((MERGE_REPORTS / 4)) "$MERGE_REPORTS"; do
+    mapfile -t files < <(ls -d "$reports"/svc* | head -n "$n" | sed 's|$|/report.json|')
+    bytes=$(cat "${files[@]}" | wc -c)
+    rm -rf "$WORK/merged"
+    "$TIME" -f '%e %U %M' -o "$WORK/time.txt" \
+      "$BIN" merge "${files[@]}" --out "$WORK/merged" --format json --fail-on never -q
+    read -r wall user kb < <(tail -n 1 "$WORK/time.txt")
+    MERGE_TIME[$n]=$wall MERGE_USER[$n]=$user MERGE_RSS[$n]=$kb
+    echo "merge ${n} reports: $((bytes / 1000000)) MB in, wall ${wall} s, user ${user} s, peak RSS $((kb / 1024)) MiB, report.json $(stat -c %s "$WORK/merged/report.json") bytes"
+  done
+  q=$((MERGE_REPORTS / 4))
+  "$PYTHON" - "${MERGE_TIME[$q]}" "${MERGE_TIME[$MERGE_REPORTS]}" "${MERGE_USER[$q]}" "${MERGE_USER[$MERGE_REPORTS]}" "${MERGE_RSS[$q]}" "${MERGE_RSS[$MERGE_REPORTS]}" <<'EOF3'
+import sys
+t1, t4, u1, u4 = map(float, sys.argv[1:5])
+r1, r4 = int(sys.argv[5]), int(sys.argv[6])
+ok = lambda c: "met" if c else "NOT met"
+print(f"merge 4x the reports: {t4/t1:.2f}x wall, {u4/u1:.2f}x user, {r4/r1:.2f}x peak RSS; "
+      f"all: {t4:.1f} s, {r4*1024/1e6:.0f} MB (goal <= 30 s, <= 1 GB: {ok(t4 <= 30 and r4*1024 <= 1e9)})")
 EOF3
 fi
 

@@ -11,6 +11,13 @@
 //! requests those `--diff-base` reports against the target branch (see
 //! docs/ci.md). The push trigger names the repository's default branch as git
 //! knows it ([`default_branch`]).
+//!
+//! `--ci github-org|gitlab-org|jenkins-org` write the organisation-wide
+//! example instead, for a central audit repository: one job per repository
+//! (a GitHub Actions matrix, GitLab `parallel: matrix`, Jenkins `parallel`
+//! branches) scans it into `reports/<name>/report.json`, then one job runs
+//! `piaudit merge` over all of them. The scan root is the repository's name,
+//! so the merged report prefixes each repository's paths with it.
 
 use crate::error::Error;
 use std::path::{Path, PathBuf};
@@ -25,10 +32,17 @@ pub enum CiSystem {
     Gitlab,
     /// Jenkins declarative pipeline: `Jenkinsfile.piaudit`.
     Jenkins,
+    /// Organisation-wide, for a central audit repository: a GitHub Actions
+    /// matrix scanning each repository, then one `piaudit merge` job.
+    GithubOrg,
+    /// Organisation-wide: GitLab `parallel: matrix` scans, then one merge job.
+    GitlabOrg,
+    /// Organisation-wide: Jenkins parallel scans on agents, then one merge.
+    JenkinsOrg,
 }
 
 /// The names `--ci` accepts.
-pub const CI_NAMES: &str = "github, gitlab, jenkins";
+pub const CI_NAMES: &str = "github, gitlab, jenkins; organisation-wide (scan every repository, then merge): github-org, gitlab-org, jenkins-org";
 
 impl FromStr for CiSystem {
     type Err = String;
@@ -37,6 +51,9 @@ impl FromStr for CiSystem {
             "github" | "github-actions" | "gha" => Ok(CiSystem::Github),
             "gitlab" | "gitlab-ci" => Ok(CiSystem::Gitlab),
             "jenkins" => Ok(CiSystem::Jenkins),
+            "github-org" => Ok(CiSystem::GithubOrg),
+            "gitlab-org" => Ok(CiSystem::GitlabOrg),
+            "jenkins-org" => Ok(CiSystem::JenkinsOrg),
             other => Err(format!("unknown CI system `{other}`; known: {CI_NAMES}")),
         }
     }
@@ -49,6 +66,9 @@ impl CiSystem {
             CiSystem::Github => ".github/workflows/piaudit.yml",
             CiSystem::Gitlab => ".gitlab/piaudit.gitlab-ci.yml",
             CiSystem::Jenkins => "Jenkinsfile.piaudit",
+            CiSystem::GithubOrg => ".github/workflows/piaudit-org.yml",
+            CiSystem::GitlabOrg => ".gitlab/piaudit-org.gitlab-ci.yml",
+            CiSystem::JenkinsOrg => "Jenkinsfile.piaudit-org",
         }
     }
 
@@ -58,6 +78,9 @@ impl CiSystem {
             CiSystem::Github => (GITHUB, "#"),
             CiSystem::Gitlab => (GITLAB, "#"),
             CiSystem::Jenkins => (JENKINS, "//"),
+            CiSystem::GithubOrg => (GITHUB_ORG, "#"),
+            CiSystem::GitlabOrg => (GITLAB_ORG, "#"),
+            CiSystem::JenkinsOrg => (JENKINS_ORG, "//"),
         };
         let name = &branch.name;
         let branch_note = match branch.source {
@@ -98,12 +121,13 @@ pub const INSTALL_SH: &str = include_str!("../scripts/ci/install.sh");
 pub const GATE_SH: &str = include_str!("../scripts/ci/gate.sh");
 
 /// A script indented for its place in a snippet: a YAML block scalar
-/// (GitLab, 6 spaces) or a Jenkins `sh` string in triple single quotes (10
-/// spaces; the scripts hold no backslash and no triple quote, so Groovy
-/// keeps them as they are).
+/// (GitLab, 6 spaces; a GitHub `run:` step, 10) or a Jenkins `sh` string in
+/// triple single quotes (the scripts hold no backslash and no triple quote,
+/// so Groovy keeps them as they are).
 fn indent(script: &str, ci: CiSystem) -> String {
     let pad = match ci {
-        CiSystem::Jenkins => "          ",
+        CiSystem::Jenkins | CiSystem::GithubOrg => "          ",
+        CiSystem::JenkinsOrg => "                  ",
         _ => "      ",
     };
     script
@@ -344,6 +368,220 @@ pipeline {
 }
 "#;
 
+/// The organisation-wide examples share this: the per-repository scan keeps
+/// only `report.json` (the merge reads nothing else), named after the
+/// repository, so the merged report prefixes each repository's paths with
+/// its name.
+const GITHUB_ORG: &str = r#"# piaudit — organisation-wide audit (全组织个人信息合规审计)
+# Written by `piaudit init --ci github-org`, for a central audit repository.
+# Docs: docs/ci.md, docs/performance.md (merge at scale).
+# One job per repository (a matrix) installs the pinned release binary and
+# scans that repository into its report.json, kept as an artefact; then one
+# merge job joins them all (`piaudit merge`: lineage across repositories,
+# every rule evaluated again; 2,000 reports merge in bounded memory) and
+# keeps the organisation's reports. Per-repository gates stay in each
+# repository's own workflow (`piaudit init --ci github`).
+# List the repositories below. A matrix holds at most 256 jobs: for more,
+# split the list over several scan jobs (scan-1, scan-2, ... each with its
+# matrix, all in the merge job's `needs`). PIAUDIT_READ_TOKEN: a secret
+# with read access to them.
+name: piaudit-org
+on:
+  schedule:
+    - cron: "0 2 * * 1"   # Mondays 02:00 UTC
+  workflow_dispatch:
+permissions:
+  contents: read
+env:
+  PIAUDIT_VERSION: "@VERSION@"
+  # Pin the archive too: its line in the release's SHA256SUMS.
+  PIAUDIT_SHA256: ""
+jobs:
+  scan:
+    runs-on: ubuntu-latest
+    strategy:
+      fail-fast: false
+      max-parallel: 20
+      matrix:
+        repository: [service-a, service-b]
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          repository: ${{ github.repository_owner }}/${{ matrix.repository }}
+          path: ${{ matrix.repository }}
+          token: ${{ secrets.PIAUDIT_READ_TOKEN }}
+      - name: piaudit scan
+        env:
+          REPO: ${{ matrix.repository }}
+        run: |
+@INSTALL@
+          piaudit scan "$REPO" --format json --deterministic --fail-on never --out "reports/$REPO"
+      - uses: actions/upload-artifact@v4
+        with:
+          name: piaudit-${{ matrix.repository }}
+          path: reports/
+  merge:
+    needs: scan
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          pattern: piaudit-*
+          path: reports   # reports/piaudit-<repository>/report.json
+      - name: piaudit merge
+        run: |
+@INSTALL@
+          # html too for a few hundred repositories (2,000 give a 690 MB page)
+          piaudit merge reports/*/report.json --format json,sarif,md --out piaudit-org-report --fail-on never
+          cat piaudit-org-report/report.md >> "$GITHUB_STEP_SUMMARY"
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: piaudit-org-report
+          path: piaudit-org-report/
+"#;
+
+const GITLAB_ORG: &str = r#"# piaudit — organisation-wide audit (全组织个人信息合规审计)
+# Written by `piaudit init --ci gitlab-org`, for a central audit project.
+# Docs: docs/ci.md, docs/performance.md (merge at scale).
+# Add to its .gitlab-ci.yml:
+#   include:
+#     - local: .gitlab/piaudit-org.gitlab-ci.yml
+# `piaudit-scan` runs once per repository (`parallel: matrix`, at most 200
+# jobs: for more, add scan jobs with further lists, all in the merge job's
+# `needs`): it clones the repository with the job token, installs the pinned
+# release binary and keeps the repository's report.json as an artefact.
+# `piaudit-merge` then joins them all (`piaudit merge`: lineage across
+# repositories, every rule evaluated again; 2,000 reports merge in bounded
+# memory) and keeps the organisation's reports. Run it from a schedule.
+piaudit-scan:
+  stage: test
+  image: buildpack-deps:bookworm-scm   # curl, git, sha256sum, tar
+  variables:
+    PIAUDIT_VERSION: "@VERSION@"
+    # Pin the archive too: its line in the release's SHA256SUMS.
+    PIAUDIT_SHA256: ""
+    PIAUDIT_HOME: "$CI_PROJECT_DIR/.piaudit-cache"
+  parallel:
+    matrix:
+      - REPO: [service-a, service-b]
+  cache:
+    key: piaudit-@VERSION@
+    paths:
+      - .piaudit-cache/
+  script:
+    - |
+@INSTALL@
+    - git clone --quiet --depth 1 "https://gitlab-ci-token:${CI_JOB_TOKEN}@${CI_SERVER_HOST}/${CI_PROJECT_NAMESPACE}/${REPO}.git" "$REPO"
+    - piaudit scan "$REPO" --format json --deterministic --fail-on never --out "reports/$REPO"
+  artifacts:
+    paths:
+      - reports/
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+    - if: $CI_PIPELINE_SOURCE == "web"
+
+piaudit-merge:
+  stage: test
+  image: buildpack-deps:bookworm-scm
+  needs: [piaudit-scan]
+  variables:
+    PIAUDIT_VERSION: "@VERSION@"
+    PIAUDIT_SHA256: ""
+    PIAUDIT_HOME: "$CI_PROJECT_DIR/.piaudit-cache"
+  cache:
+    key: piaudit-@VERSION@
+    paths:
+      - .piaudit-cache/
+  script:
+    - |
+@INSTALL@
+    # html too for a few hundred repositories (2,000 give a 690 MB page)
+    - piaudit merge reports/*/report.json --format json,junit,md --out piaudit-org-report --fail-on never
+  artifacts:
+    when: always
+    expose_as: piaudit organisation report
+    paths:
+      - piaudit-org-report/
+    reports:
+      junit: piaudit-org-report/report.junit.xml
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+    - if: $CI_PIPELINE_SOURCE == "web"
+"#;
+
+const JENKINS_ORG: &str = r#"// piaudit — organisation-wide audit (全组织个人信息合规审计)
+// Written by `piaudit init --ci jenkins-org`, for a central audit job.
+// Docs: docs/ci.md, docs/performance.md (merge at scale).
+// The agents need curl, git, sha256sum and tar. Stage `scan` runs one
+// parallel branch per repository (REPOSITORIES: one git URL a line; the
+// agents' git credentials must read them): each clones its repository,
+// installs the pinned release binary and stashes the repository's
+// report.json. Stage `merge` unstashes them all and joins them (`piaudit
+// merge`: lineage across repositories, every rule evaluated again; 2,000
+// reports merge in bounded memory), then archives the organisation's
+// reports. Run it from a timer (`triggers { cron('H 2 * * 1') }`).
+pipeline {
+  agent any
+  parameters {
+    text(name: 'REPOSITORIES', defaultValue: 'https://git.example.com/org/service-a.git', description: 'one git URL a line')
+  }
+  environment {
+    PIAUDIT_VERSION = '@VERSION@'
+    // Pin the archive too: its line in the release's SHA256SUMS.
+    PIAUDIT_SHA256 = ''
+  }
+  stages {
+    stage('scan') {
+      steps {
+        script {
+          def branches = [:]
+          for (url in params.REPOSITORIES.readLines().collect { it.trim() }.findAll { it }) {
+            def repoUrl = url
+            def name = repoUrl.tokenize('/').last().replaceAll('[.]git$', '')
+            branches[name] = {
+              node {
+                withEnv(["REPO_URL=${repoUrl}", "REPO=${name}"]) {
+                  sh '''
+@INSTALL@
+                  rm -rf "$REPO" "reports/$REPO"
+                  git clone --quiet --depth 1 "$REPO_URL" "$REPO"
+                  piaudit scan "$REPO" --format json --deterministic --fail-on never --out "reports/$REPO"
+                  '''
+                  stash name: "piaudit-${name}", includes: "reports/${name}/report.json"
+                }
+              }
+            }
+          }
+          parallel branches
+        }
+      }
+    }
+    stage('merge') {
+      steps {
+        script {
+          for (url in params.REPOSITORIES.readLines().collect { it.trim() }.findAll { it }) {
+            unstash "piaudit-${url.tokenize('/').last().replaceAll('[.]git$', '')}"
+          }
+        }
+        sh '''
+@INSTALL@
+                  # html too for a few hundred repositories (2,000 give a 690 MB page)
+                  piaudit merge reports/*/report.json --format json,junit,md --out piaudit-org-report --fail-on never
+        '''
+      }
+      post {
+        always {
+          junit allowEmptyResults: true, testResults: 'piaudit-org-report/report.junit.xml'
+          archiveArtifacts artifacts: 'piaudit-org-report/**', allowEmptyArchive: true
+        }
+      }
+    }
+  }
+}
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,11 +662,75 @@ mod tests {
         assert_eq!(v["on"]["push"]["branches"][0].as_str(), Some("trunk"));
     }
 
+    const ORG: [CiSystem; 3] = [
+        CiSystem::GithubOrg,
+        CiSystem::GitlabOrg,
+        CiSystem::JenkinsOrg,
+    ];
+
+    /// Each organisation-wide example scans every repository into its own
+    /// `reports/<name>/report.json` (so the merge labels them by name) and
+    /// merges them in a later job that waits for the scans.
+    #[test]
+    fn org_examples_scan_each_repository_then_merge_once() {
+        let b = branch("main", BranchSource::Current);
+        for ci in ORG {
+            let s = ci.snippet(&b);
+            assert!(!s.contains("@INSTALL@") && !s.contains("@GATE@"), "{ci:?}");
+            assert!(!s.contains("@VERSION@") && s.contains(VERSION), "{ci:?}");
+            assert!(s.contains("--out \"reports/$REPO\""), "{ci:?}");
+            assert_eq!(
+                s.matches("piaudit merge reports/*/report.json").count(),
+                1,
+                "{ci:?}: one merge"
+            );
+            for line in INSTALL_SH.lines().filter(|l| !l.trim().is_empty()) {
+                assert!(s.contains(line.trim()), "{ci:?} lacks {line}");
+            }
+        }
+        for (name, path) in [
+            ("github-org", ".github/workflows/piaudit-org.yml"),
+            ("gitlab-org", ".gitlab/piaudit-org.gitlab-ci.yml"),
+            ("jenkins-org", "Jenkinsfile.piaudit-org"),
+        ] {
+            assert!(CI_NAMES.contains(name), "{name}");
+            assert_eq!(name.parse::<CiSystem>().map(CiSystem::path), Ok(path));
+        }
+        let gh: serde_yaml::Value = serde_yaml::from_str(&CiSystem::GithubOrg.snippet(&b)).unwrap();
+        let jobs = &gh["jobs"];
+        assert!(jobs["scan"]["strategy"]["matrix"]["repository"].is_sequence());
+        assert_eq!(jobs["merge"]["needs"].as_str(), Some("scan"));
+        let merge_steps = serde_yaml::to_string(&jobs["merge"]["steps"]).unwrap();
+        assert!(merge_steps.contains("download-artifact"), "{merge_steps}");
+        let gl: serde_yaml::Value = serde_yaml::from_str(&CiSystem::GitlabOrg.snippet(&b)).unwrap();
+        assert!(gl["piaudit-scan"]["parallel"]["matrix"][0]["REPO"].is_sequence());
+        assert_eq!(
+            gl["piaudit-merge"]["needs"][0].as_str(),
+            Some("piaudit-scan")
+        );
+        let script = gl["piaudit-scan"]["script"].as_sequence().unwrap();
+        assert_eq!(script[0].as_str(), Some(INSTALL_SH));
+        let jenkins = CiSystem::JenkinsOrg.snippet(&b);
+        for part in [
+            "parallel branches",
+            "stash name:",
+            "unstash",
+            "stage('merge')",
+        ] {
+            assert!(jenkins.contains(part), "{part}");
+        }
+        let opens = jenkins.matches('{').count();
+        assert_eq!(opens, jenkins.matches('}').count(), "unbalanced braces");
+    }
+
     #[test]
     fn names_parse_and_unknown_is_an_error() {
         assert_eq!("GitHub".parse::<CiSystem>(), Ok(CiSystem::Github));
         assert_eq!("gitlab".parse::<CiSystem>(), Ok(CiSystem::Gitlab));
         assert_eq!("jenkins".parse::<CiSystem>(), Ok(CiSystem::Jenkins));
+        assert_eq!("GitHub-Org".parse::<CiSystem>(), Ok(CiSystem::GithubOrg));
+        assert_eq!("gitlab-org".parse::<CiSystem>(), Ok(CiSystem::GitlabOrg));
+        assert_eq!("jenkins-org".parse::<CiSystem>(), Ok(CiSystem::JenkinsOrg));
         assert!("travis".parse::<CiSystem>().unwrap_err().contains("github"));
     }
 

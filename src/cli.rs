@@ -188,7 +188,9 @@ pub struct InitArgs {
     /// Project directory to write into.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Write a pipeline snippet for this CI system: github, gitlab or jenkins.
+    /// Write a pipeline snippet for this CI system: github, gitlab or
+    /// jenkins; or an organisation-wide example (scan every repository, then
+    /// `piaudit merge`): github-org, gitlab-org or jenkins-org.
     #[arg(long)]
     pub ci: Option<String>,
     /// Overwrite files that already exist.
@@ -298,6 +300,12 @@ pub struct ScanArgs {
     /// scan always goes on.
     #[arg(long, value_name = "SECS", default_value_t = piaudit::DEFAULT_FILE_TIME_BUDGET.as_secs())]
     pub file_time_budget: u64,
+    /// Memory the run may use (e.g. 2G, 512M): at three quarters of it the
+    /// run drops detail (PI paths, then the evidence lists of fields and
+    /// findings) with a warning instead of being killed; the findings stay
+    /// complete. Default: no limit.
+    #[arg(long, value_name = "SIZE", value_parser = parse_max_memory)]
+    pub max_memory: Option<u64>,
     /// Omit timings so two runs give byte-identical reports.
     #[arg(long)]
     pub deterministic: bool,
@@ -654,6 +662,12 @@ pub struct MergeArgs {
     /// Evidence package (the reports merged are the files read).
     #[command(flatten)]
     pub evidence: EvidenceArgs,
+    /// Memory the run may use (e.g. 2G, 512M): at three quarters of it the
+    /// run drops detail (PI paths, then the evidence lists of fields and
+    /// findings) with a warning instead of being killed; the findings stay
+    /// complete. Default: no limit.
+    #[arg(long, value_name = "SIZE", value_parser = parse_max_memory)]
+    pub max_memory: Option<u64>,
 }
 
 impl MergeArgs {
@@ -672,9 +686,15 @@ impl MergeArgs {
             rules_dir: self.rules.rules,
             today,
             evidence: self.evidence.enabled(),
+            max_memory: self.max_memory,
         };
         Ok((options, formats, fail_on))
     }
+}
+
+/// `--max-memory SIZE`.
+fn parse_max_memory(s: &str) -> Result<u64, String> {
+    piaudit::pipeline::memory::parse_size(s)
 }
 
 /// `--as-of` must be a `YYYY-MM-DD` date.
@@ -944,6 +964,7 @@ impl ScanArgs {
             root_labels: Vec::new(),
             sarif_root: self.sarif_root,
             evidence: self.evidence.enabled(),
+            max_memory: self.max_memory,
         };
         Ok((config, formats, fail_on))
     }

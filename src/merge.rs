@@ -52,6 +52,8 @@ pub struct MergeOptions {
     /// Keep the digest of each report read (`--evidence`) in
     /// [`Audit::read`](crate::Audit).
     pub evidence: bool,
+    /// `--max-memory` in bytes ([`crate::pipeline::memory`]).
+    pub max_memory: Option<u64>,
 }
 
 impl Default for MergeOptions {
@@ -65,6 +67,7 @@ impl Default for MergeOptions {
             rules_dir: None,
             today: None,
             evidence: false,
+            max_memory: None,
         }
     }
 }
@@ -147,33 +150,131 @@ fn compatible(v: &str) -> bool {
     }
 }
 
-/// Reads the reports at `paths` and merges them.
+/// Reads the reports at `paths` and merges them. The reports are read one
+/// at a time and only what the merged audit needs is kept of each (its
+/// datasets, flows, endpoints, controls and scan facts, and of each finding
+/// its rule, subjects and status): 2,000 per-repository reports merge in
+/// memory proportional to the merged audit, not to the sum of the files.
 pub fn merge_files(paths: &[PathBuf], options: &MergeOptions) -> Result<Audit, Error> {
-    let mut inputs = Vec::with_capacity(paths.len());
+    let mut loaded = Vec::with_capacity(paths.len());
     let mut digests = Vec::new();
     for p in paths {
         let (input, digest) = load_with_digest(p, options.evidence)?;
-        inputs.push(input);
+        loaded.push(Loaded::new(input, Again::File(p.clone())));
         digests.extend(digest);
     }
-    let mut audit = merge(inputs, options)?;
+    let mut audit = merge_loaded(loaded, options)?;
     digests.sort();
     digests.dedup();
     audit.read.files = digests;
     Ok(audit)
 }
 
+/// How to get a report's full text again, to order reports of the same
+/// label by content (rare: labels come from the scan roots).
+enum Again {
+    /// Re-read the file.
+    File(PathBuf),
+    /// The serialised report, kept (in-memory merges).
+    Text(String),
+}
+
+/// What a merge keeps of one report before labelling.
+struct Loaded {
+    /// The label before disambiguation ([`base_label`]).
+    base: String,
+    again: Again,
+    /// The report without its findings, paths and summary.
+    report: Report,
+    /// Its findings' statuses ([`carry_statuses`]).
+    priors: Vec<Prior>,
+}
+
+/// A source report's finding, as far as [`carry_statuses`] reads it.
+struct Prior {
+    rule: String,
+    subjects: Vec<String>,
+    status: FindingStatus,
+    waiver: Option<FindingWaiver>,
+}
+
+impl Loaded {
+    fn new(input: Input, again: Again) -> Loaded {
+        let base = base_label(&input);
+        let mut report = input.report;
+        let priors = std::mem::take(&mut report.findings)
+            .into_iter()
+            .map(|f| Prior {
+                rule: f.rule,
+                subjects: f.subjects,
+                status: f.status,
+                waiver: f.waiver,
+            })
+            .collect();
+        report.paths = Vec::new();
+        report.summary = Default::default();
+        report.self_check = None;
+        Loaded {
+            base,
+            again,
+            report,
+            priors,
+        }
+    }
+
+    /// The full report as `serde_json` writes it: the order of reports
+    /// that share a label.
+    fn content(&self) -> Result<String, Error> {
+        match &self.again {
+            Again::Text(t) => Ok(t.clone()),
+            Again::File(p) => {
+                let input = load(p)?;
+                Ok(serde_json::to_string(&input.report).unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// Orders loaded reports by label, then (within a label) by content, and
+/// drops a report given twice (same label and content).
+fn order(mut loaded: Vec<Loaded>) -> Result<Vec<Loaded>, Error> {
+    loaded.sort_by(|a, b| a.base.cmp(&b.base));
+    let mut out = Vec::with_capacity(loaded.len());
+    let mut rest = loaded.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let mut group = vec![first];
+        while let Some(next) = rest.next_if(|n| n.base == group[0].base) {
+            group.push(next);
+        }
+        if group.len() == 1 {
+            out.extend(group);
+            continue;
+        }
+        let mut keyed = group
+            .into_iter()
+            .map(|l| Ok((l.content()?, l)))
+            .collect::<Result<Vec<(String, Loaded)>, Error>>()?;
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        keyed.dedup_by(|a, b| a.0 == b.0);
+        out.extend(keyed.into_iter().map(|(_, l)| l));
+    }
+    Ok(out)
+}
+
 /// A report with its label, ids and paths already prefixed.
 struct Part {
     label: String,
     report: Report,
+    priors: Vec<Prior>,
 }
 
 impl Part {
-    /// `report` under `label`, its ids and paths prefixed with it.
-    fn new(report: Report, label: String) -> Part {
+    /// `loaded` under `label`, its ids and paths prefixed with it.
+    fn new(loaded: Loaded, label: String) -> Part {
+        let mut priors = loaded.priors;
         Part {
-            report: prefixed(report, &label),
+            report: prefixed(loaded.report, &label, &mut priors),
+            priors,
             label,
         }
     }
@@ -182,26 +283,31 @@ impl Part {
 /// Merges reports into one audit. The result does not depend on the order
 /// of `inputs`: they are sorted by label and content first.
 pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error> {
-    if inputs.is_empty() {
-        return Err(Error::Usage("merge: give at least one report.json".into()));
-    }
-    let mut keyed: Vec<(String, String, Input)> = inputs
+    let loaded = inputs
         .into_iter()
         .map(|i| {
             let content = serde_json::to_string(&i.report).unwrap_or_default();
-            (base_label(&i), content, i)
+            Loaded::new(i, Again::Text(content))
         })
         .collect();
-    keyed.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    // The same report given twice is read once.
-    keyed.dedup_by(|a, b| a.1 == b.1);
+    merge_loaded(loaded, options)
+}
+
+fn merge_loaded(loaded: Vec<Loaded>, options: &MergeOptions) -> Result<Audit, Error> {
+    if loaded.is_empty() {
+        return Err(Error::Usage("merge: give at least one report.json".into()));
+    }
     let mut parts = Vec::new();
     let mut used: BTreeMap<String, usize> = BTreeMap::new();
-    for (base, _, input) in keyed {
-        let n = used.entry(base.clone()).or_default();
+    for l in order(loaded)? {
+        let n = used.entry(l.base.clone()).or_default();
         *n += 1;
-        let label = if *n == 1 { base } else { format!("{base}~{n}") };
-        parts.push(Part::new(input.report, label));
+        let label = if *n == 1 {
+            l.base.clone()
+        } else {
+            format!("{}~{n}", l.base)
+        };
+        parts.push(Part::new(l, label));
     }
 
     let profile = options.profile.clone().or_else(|| {
@@ -220,6 +326,7 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
         rules_dir: options.rules_dir.clone(),
         deterministic: true,
         today: options.today.clone(),
+        max_memory: options.max_memory,
         ..Config::default()
     };
     let mut knowledge = Knowledge::for_config(&config)?;
@@ -238,16 +345,10 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
 
     let mut scan = ScanInfo::default();
     let mut diagnostics = Vec::new();
-    for p in &parts {
-        let s = &p.report.scan;
-        scan.roots.extend(s.roots.iter().cloned());
-        scan.files_scanned += s.files_scanned;
-        scan.files_skipped.extend(s.files_skipped.iter().cloned());
-        diagnostics.extend(s.diagnostics.iter().cloned());
-        scan.coverage.add(s.coverage);
-        scan.files.extend(s.files.iter().cloned());
+    for p in &mut parts {
         let t = &p.report.tool;
-        diagnostics.push(Diagnostic {
+        let s = &mut p.report.scan;
+        let note = Diagnostic {
             file: p.label.clone(),
             line: 1,
             severity: DiagnosticLevel::Info,
@@ -264,14 +365,21 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
                 p.report.schema_version,
                 p.label
             ),
-        });
+        };
+        scan.roots.append(&mut s.roots);
+        scan.files_scanned += s.files_scanned;
+        scan.files_skipped.append(&mut s.files_skipped);
+        diagnostics.append(&mut s.diagnostics);
+        scan.coverage.add(s.coverage);
+        scan.files.append(&mut s.files);
+        diagnostics.push(note);
     }
     scan.roots.sort();
     scan.roots.dedup();
     scan.files_skipped.sort();
     scan.files.sort_by(|a, b| a.file.cmp(&b.file));
 
-    let (datasets, ids, unify_notes) = unify(&parts);
+    let (datasets, ids, unify_notes) = unify(&mut parts);
     diagnostics.extend(unify_notes);
     let mut datasets = datasets;
     let remap = |id: &str| ids.get(id).cloned().unwrap_or_else(|| id.to_string());
@@ -279,22 +387,21 @@ pub fn merge(inputs: Vec<Input>, options: &MergeOptions) -> Result<Audit, Error>
     let mut flows = BTreeSet::new();
     let mut endpoints = Vec::new();
     let mut controls = Vec::new();
-    for p in &parts {
-        for f in &p.report.flows {
+    for p in &mut parts {
+        for f in std::mem::take(&mut p.report.flows) {
             let (from, to) = (remap(&f.from), remap(&f.to));
             if from != to {
                 flows.insert(model::Flow {
                     from,
                     to,
                     transform: f.transform,
-                    location: f.location.clone(),
+                    location: f.location,
                     level: f.level,
                 });
             }
         }
-        endpoints.extend(p.report.endpoints.iter().cloned());
-        for c in &p.report.controls {
-            let mut c = c.clone();
+        endpoints.append(&mut p.report.endpoints);
+        for mut c in std::mem::take(&mut p.report.controls) {
             c.subject = c.subject.as_deref().map(remap);
             controls.push(c);
         }
@@ -415,7 +522,7 @@ fn prefix(label: &str, s: &str) -> String {
 }
 
 /// Prefixes every path and id of a report with its label.
-fn prefixed(mut r: Report, label: &str) -> Report {
+fn prefixed(mut r: Report, label: &str, priors: &mut [Prior]) -> Report {
     let loc = |l: &mut model::Location| l.file = prefix(label, &l.file);
     let mut known: BTreeSet<String> = BTreeSet::new();
     for d in &mut r.datasets {
@@ -464,6 +571,13 @@ fn prefixed(mut r: Report, label: &str) -> Report {
             loc(l);
         }
     }
+    for f in priors {
+        for s in &mut f.subjects {
+            if known.contains(s.as_str()) {
+                *s = prefix(label, s);
+            }
+        }
+    }
     let s = &mut r.scan;
     for x in &mut s.files_skipped {
         x.file = prefix(label, &x.file);
@@ -501,13 +615,12 @@ type Unified = (Vec<Dataset>, HashMap<String, String>, Vec<Diagnostic>);
 /// definition stays apart and references join the first one.
 /// Returns the datasets, old id → new id for merged datasets and fields,
 /// and a note per name defined differently.
-fn unify(parts: &[Part]) -> Unified {
+fn unify(parts: &mut [Part]) -> Unified {
     let mut datasets: Vec<Dataset> = Vec::new();
     let mut first_of: Vec<(usize, String, usize)> = Vec::new(); // (part, name, index)
-    for (pi, p) in parts.iter().enumerate() {
+    for (pi, p) in parts.iter_mut().enumerate() {
         let mut seen = BTreeSet::new();
-        for d in &p.report.datasets {
-            let mut d = d.clone();
+        for mut d in std::mem::take(&mut p.report.datasets) {
             for f in &mut d.fields {
                 if lineage_only(f) {
                     f.pi = None;
@@ -652,7 +765,7 @@ fn carry_statuses(audit: &mut Audit, parts: &[Part], ids: &HashMap<String, Strin
     type Statuses<'a> = BTreeMap<FindingStatus, Option<&'a FindingWaiver>>;
     let mut statuses: HashMap<(String, Vec<String>), Statuses> = HashMap::new();
     for p in parts {
-        for f in &p.report.findings {
+        for f in &p.priors {
             let mut subjects: Vec<String> = f
                 .subjects
                 .iter()
@@ -730,7 +843,7 @@ mod tests {
             .map(|(p, t)| {
                 let i = parse(p, t).unwrap();
                 let label = base_label(&i);
-                Part::new(i.report, label)
+                Part::new(Loaded::new(i, Again::Text(String::new())), label)
             })
             .collect()
     }
@@ -797,9 +910,9 @@ mod tests {
             ),
             r#"{"from":"s.sql#DW.U.x","to":"s.sql#rpt.x","transform":"copy","location":{"file":"s.sql","line":3}}"#,
         );
-        let parts = parts_of(&[("a.json", a), ("b.json", b)]);
+        let mut parts = parts_of(&[("a.json", a), ("b.json", b)]);
         assert_eq!(parts[0].label, "a");
-        let (datasets, ids, notes) = unify(&parts);
+        let (datasets, ids, notes) = unify(&mut parts);
         assert!(notes.is_empty());
         let names: Vec<&str> = datasets.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(names, ["a/s.sql#dw.u", "b/s.sql#rpt"]);
@@ -811,8 +924,8 @@ mod tests {
     fn different_definitions_stay_apart() {
         let a = report_json(&["a"], &dataset("s.sql", "t", &[("x", Some("int"))]), "");
         let b = report_json(&["b"], &dataset("s.sql", "t", &[("y", Some("int"))]), "");
-        let parts = parts_of(&[("a.json", a), ("b.json", b)]);
-        let (datasets, ids, notes) = unify(&parts);
+        let mut parts = parts_of(&[("a.json", a), ("b.json", b)]);
+        let (datasets, ids, notes) = unify(&mut parts);
         assert_eq!(datasets.len(), 2);
         assert!(ids.is_empty());
         assert_eq!(notes.len(), 1);

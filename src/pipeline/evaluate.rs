@@ -33,7 +33,7 @@ pub fn evaluate_audit(
     mut scan: ScanInfo,
 ) -> Audit {
     let Classified {
-        datasets,
+        mut datasets,
         flows,
         endpoints,
         controls,
@@ -49,7 +49,19 @@ pub fn evaluate_audit(
             .filter(|c| !crate::extract::EXTENDED_CONTROL_KINDS.contains(&c.kind.as_str()))
             .collect()
     };
-    let paths = lineage::paths::pi_paths(&datasets, &flows, &endpoints);
+    let guard = super::memory::Guard {
+        limit: config.max_memory,
+    };
+    let paths = match guard.over() {
+        Some(rss) => {
+            scan.diagnostics.push(guard.diagnostic(
+                rss,
+                "PI paths (`paths`: every path from a PI field to an endpoint, with its hops)",
+            ));
+            Vec::new()
+        }
+        None => lineage::paths::pi_paths(&datasets, &flows, &endpoints),
+    };
     let today = config.today.clone().unwrap_or_else(today_utc);
     let evaluation = rules::eval::evaluate(
         &knowledge.pack,
@@ -65,6 +77,16 @@ pub fn evaluate_audit(
             profile: &knowledge.profile,
         },
     );
+    let mut findings = evaluation.findings;
+    if let Some(rss) = guard.over() {
+        let (fields, with_evidence) = drop_evidence(&mut datasets, &mut findings);
+        scan.diagnostics.push(guard.diagnostic(
+            rss,
+            &format!(
+                "the evidence of {fields} PI fields (`pi.evidence`) and of {with_evidence} findings (`evidence`)"
+            ),
+        ));
+    }
     scan.diagnostics.sort();
     let mut summary = Summary {
         findings_by_severity: empty_severity_counts(),
@@ -126,7 +148,7 @@ pub fn evaluate_audit(
         flows,
         controls,
         paths,
-        findings: evaluation.findings,
+        findings,
         summary,
         self_check,
     };
@@ -171,6 +193,33 @@ pub fn evaluate_audit(
         artifacts: None,
         read: super::ReadLog::default(),
     }
+}
+
+/// Drops the evidence lists of PI tags and findings (`--max-memory`);
+/// returns how many fields and findings had some.
+fn drop_evidence(
+    datasets: &mut [model::Dataset],
+    findings: &mut [model::Finding],
+) -> (usize, usize) {
+    let mut fields = 0;
+    for tag in datasets
+        .iter_mut()
+        .flat_map(|d| &mut d.fields)
+        .filter_map(|f| f.pi.as_mut())
+    {
+        if !tag.evidence.is_empty() {
+            fields += 1;
+            tag.evidence = Vec::new();
+        }
+    }
+    let mut with = 0;
+    for f in findings {
+        if !f.evidence.is_empty() {
+            with += 1;
+            f.evidence = Vec::new();
+        }
+    }
+    (fields, with)
 }
 
 /// Today's UTC date as `YYYY-MM-DD` (civil-from-days, proleptic Gregorian).

@@ -15,6 +15,7 @@ pub mod cache;
 mod classify;
 mod evaluate;
 pub(crate) mod extract;
+pub mod memory;
 
 pub use extract::FileDigest;
 
@@ -110,6 +111,9 @@ pub struct Config {
     /// SHA-256, hashed as it is read, and each database's queries, in
     /// [`Audit::read`].
     pub evidence: bool,
+    /// `--max-memory`: bytes the run may use before it drops detail
+    /// ([`memory`]); `None`: no limit.
+    pub max_memory: Option<u64>,
 }
 
 /// The default of [`Config::file_time_budget`]: generous, since the largest
@@ -144,6 +148,7 @@ impl Default for Config {
             root_labels: Vec::new(),
             sarif_root: None,
             evidence: false,
+            max_memory: None,
         }
     }
 }

@@ -44,6 +44,7 @@ mod report_formats;
 mod requires;
 mod rules;
 mod safe_outputs;
+mod scale;
 mod snapshots;
 mod sqllineage;
 mod suppress;
