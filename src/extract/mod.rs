@@ -47,6 +47,7 @@ pub mod flink;
 pub mod inline;
 pub mod java;
 pub mod java_security;
+pub mod java_services;
 pub mod logging;
 pub mod mybatis;
 pub mod protection_names;
