@@ -536,7 +536,8 @@ fn is_public_tld(tld: &str) -> bool {
 impl Catalog {
     /// Marks the recipients among `endpoints`:
     /// - one a declared `sharing[].endpoint` glob (`sharing`) matches, by id,
-    ///   name or host, is a third party with `confidence: confirmed`;
+    ///   name or host, is a third party with `confidence: confirmed` (a
+    ///   catalogued SDK too: `confirmed` then means "declared");
     /// - one not catalogued whose host is a public name or address outside
     ///   the organisation's `domains` and not a cloud service of the region
     ///   catalogue is a third party with `confidence: needs_review` (its
@@ -560,10 +561,10 @@ impl Catalog {
                     || host.as_deref().is_some_and(|h| crate::glob::matches(g, h))
             });
             if declared {
-                if !e.third_party {
-                    e.third_party = true;
-                    e.confidence = Some("confirmed".into());
-                }
+                // `confirmed` marks every declared recipient, catalogued
+                // SDKs included: the inventory and CNPI-040 read it.
+                e.third_party = true;
+                e.confidence = Some("confirmed".into());
                 continue;
             }
             if e.third_party || matches!(e.kind.as_str(), "sdk" | "database" | "file") {

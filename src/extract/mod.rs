@@ -34,7 +34,7 @@ pub const EXTENDED_CONTROL_KINDS: &[&str] = &[
     "audit_log",
     "input_validation",
     "seeded_admin_account",
-    "default_password_hash",
+
 ];
 
 pub mod build;
