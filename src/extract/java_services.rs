@@ -30,7 +30,8 @@ use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 /// Passwords everyone tries first (the plain-text side of
-/// [`super::seed`]'s hashes).
+/// [`super::seed`]'s hashes). Not `password`: as a Java literal it is
+/// nearly always a key name (`getString("password")`, `PASSWORD = "password"`).
 pub const DEFAULT_PASSWORDS: &[&str] = &[
     "123456",
     "111111",
@@ -43,7 +44,6 @@ pub const DEFAULT_PASSWORDS: &[&str] = &[
     "admin123",
     "admin888",
     "admin@123",
-    "password",
     "root",
     "1qaz2wsx",
     "a123456",
@@ -171,9 +171,13 @@ static METHOD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:public|protected|private)[\w\s<>,?\[\].]*?\s(\w+)\s*\(").expect("valid regex")
 });
 
-/// Method names and paths of SMS verification-code senders.
+/// Method names and paths of SMS verification-code senders: sending or
+/// getting an SMS or a code, or a code of a phone (not `saveSmsConfig`).
 static SMS_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)sms|短信|(?:send|get)\w*(?:code|yzm|verif)|(?:mobile|phone)\w*code|verif\w*code").expect("valid regex")
+    Regex::new(
+        r"(?i)(?:send|get|fetch|request|apply|obtain)\w*(?:sms|msg|message|code|yzm|verif|captcha)|sms\w*(?:code|send|yzm|verif)|(?:mobile|phone|tel|msg|message|verif\w*)code|短信|验证码",
+    )
+    .expect("valid regex")
 });
 
 /// A sending call inside the method (SDK, service or util).
@@ -304,8 +308,8 @@ fn passwords(file: &str, text: &str, code: &str, lines: &LineIndex, facts: &mut 
         Regex::new(
             r#"(?ix)
             (?:
-              \b\w*(?:password|passwd|pwd)\w*\s*=\s*(?:\w+(?:\.\w+)*\s*\(\s*)*
-            | \bset\w*(?:password|passwd|pwd)\w*\s*\(\s*(?:\w+(?:\.\w+)*\s*\(\s*)*
+              \b\w*(?:password|passwd|pwd)\w*\s*=\s*(?:(?:\w+\.)*\w*(?:encode|encrypt|md5|sha|hash|digest|crypt|passw)\w*\s*\(\s*)*
+            | \bset\w*(?:password|passwd|pwd)\w*\s*\(\s*(?:(?:\w+\.)*\w*(?:encode|encrypt|md5|sha|hash|digest|crypt|passw)\w*\s*\(\s*)*
             | \b(?:encode|encrypt\w*|md5\w*|sha\w*|hashpw|digest\w*)\s*\(\s*
             )
             "(\ *)"
@@ -507,6 +511,11 @@ public class SmsController {
         );
         // No value is kept.
         assert!(f.controls.iter().all(|c| !c.value.clone().unwrap_or_default().contains("123456")));
+        // Key names are not passwords; CRUD of SMS settings sends nothing.
+        let keys = "public class C {\n  public static final String SMS_PASSWORD = \"password\";\n  void f(JSONObject j, User u) {\n    String userPassword = j.getString(\"password\");\n    u.setPassword(j.getString(\"password\"));\n  }\n}\n";
+        assert!(read_one("src/main/java/a/C.java", keys).controls.is_empty());
+        let crud = "@RestController\npublic class SmsConfigApi {\n  @PostMapping(\"/saveSmsConfig\")\n  public R saveSmsConfig(String j) {\n    return smsConfigServiceImpl.saveSmsConfig(j);\n  }\n}\n";
+        assert!(read_one("src/main/java/a/SmsConfigApi.java", crud).controls.is_empty());
         // Tests set passwords freely.
         assert!(read_one("src/test/java/a/UserTest.java", src).controls.is_empty());
     }
