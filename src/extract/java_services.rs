@@ -73,6 +73,11 @@ fn control(file: &str, line: u32, kind: &str, subject: Option<String>, value: Op
 /// computed here only when a trigger word occurs).
 pub fn read(file: &str, text: &str, catalog: &Catalog, facts: &mut FileFacts) {
     let lines = LineIndex::new(text);
+    // Test sources are not the service: their imports, passwords and
+    // endpoints are not read.
+    if is_test_file(file) {
+        return;
+    }
     imports(file, text, &lines, catalog, facts);
     let lower_has = |w: &str| text.contains(w);
     let sms = ["sms", "Sms", "SMS", "短信", "验证码"].iter().any(|w| lower_has(w));
@@ -86,7 +91,7 @@ pub fn read(file: &str, text: &str, catalog: &Catalog, facts: &mut FileFacts) {
     if sms {
         sms_codes(file, text, &code, &lines, facts);
     }
-    if pwd && !is_test_file(file) {
+    if pwd {
         passwords(file, text, &code, &lines, facts);
     }
 }
@@ -340,7 +345,7 @@ fn passwords(file: &str, text: &str, code: &str, lines: &LineIndex, facts: &mut 
         let whole = c.get(0).expect("match");
         let line = lines.line(whole.start());
         let stmt = statement_at(code, whole.start());
-        if !stmt.to_ascii_lowercase().contains("pass") && !stmt.to_ascii_lowercase().contains("pwd") {
+        if !account_password(&statement_subject(stmt)) {
             continue;
         }
         if seen.insert(("default_password_literal", line)) {
@@ -361,6 +366,9 @@ fn passwords(file: &str, text: &str, code: &str, lines: &LineIndex, facts: &mut 
         if lower.contains("matches(") || lower.contains(".equals(") {
             continue;
         }
+        if !account_password(&statement_subject(stmt)) {
+            continue;
+        }
         if seen.insert(("password_derived_from_pi", line)) {
             facts.controls.push(control(
                 file,
@@ -371,6 +379,31 @@ fn passwords(file: &str, text: &str, code: &str, lines: &LineIndex, facts: &mut 
             ));
         }
     }
+}
+
+/// Whether a password identifier (`INIT_PASSWORD`, `setPassword`,
+/// `userPwd`, `staffDefaultPassword`) names an account's password, not a
+/// credential for another system (`SMS_PASSWORD`, `setSitePwd`,
+/// `dbPassword`): what is left once `set` and the password word are taken
+/// off is empty or names a user, an initial/default/new password or the
+/// like.
+fn account_password(ident: &str) -> bool {
+    const ACCOUNT_WORDS: &[&str] = &[
+        "user", "login", "account", "init", "default", "new", "reset", "admin", "staff",
+        "member", "owner", "emp", "customer", "person", "plain", "raw", "encrypt", "enc",
+        "md5", "pass",
+    ];
+    let mut rest = ident.to_ascii_lowercase().replace('_', "");
+    if let Some(r) = rest.strip_prefix("set") {
+        rest = r.to_string();
+    }
+    for word in ["password", "passwd", "pwd"] {
+        if let Some(at) = rest.find(word) {
+            rest = format!("{}{}", &rest[..at], &rest[at + word.len()..]);
+            break;
+        }
+    }
+    rest.is_empty() || ACCOUNT_WORDS.iter().any(|w| rest.contains(w))
 }
 
 /// The statement around `at` (from the previous `;`, `{` or `}` to the next `;`).
@@ -511,6 +544,9 @@ public class SmsController {
         );
         // No value is kept.
         assert!(f.controls.iter().all(|c| !c.value.clone().unwrap_or_default().contains("123456")));
+        // Credentials of other systems are CNPI-022's, not account passwords.
+        let other = "class D {\n  void f(C c) {\n    c.setSitePwd(\"abc123\");\n    String dbPassword = \"123456\";\n  }\n}\n";
+        assert!(read_one("src/main/java/a/D.java", other).controls.is_empty());
         // Key names are not passwords; CRUD of SMS settings sends nothing.
         let keys = "public class C {\n  public static final String SMS_PASSWORD = \"password\";\n  void f(JSONObject j, User u) {\n    String userPassword = j.getString(\"password\");\n    u.setPassword(j.getString(\"password\"));\n  }\n}\n";
         assert!(read_one("src/main/java/a/C.java", keys).controls.is_empty());

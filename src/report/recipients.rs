@@ -91,10 +91,24 @@ pub fn recipients(report: &Report) -> Vec<Recipient> {
     }
     let mut out = Vec::new();
     for e in &report.endpoints {
+        // A cloud service: a known vendor, a known jurisdiction and a public
+        // host (MinIO at `http://yudao-minio:9000` is self-hosted).
+        let public_host = e
+            .host
+            .clone()
+            // A bucket's name (`zain-images`) is no host.
+            .or_else(|| {
+                e.name
+                    .as_deref()
+                    .filter(|n| n.contains("://") || n.contains('.') || n.contains(':'))
+                    .map(bare_host)
+            })
+            .is_none_or(|h| !crate::extract::catalog::is_private_host(&h));
         let cloud = !e.third_party
             && matches!(e.kind.as_str(), "object_store" | "message_queue" | "http_api")
             && e.vendor.as_deref().is_some_and(|v| v != "self-hosted" && v != "minio")
-            && e.jurisdiction != crate::extract::catalog::UNKNOWN;
+            && e.jurisdiction != crate::extract::catalog::UNKNOWN
+            && public_host;
         if !e.third_party && !cloud {
             continue;
         }
@@ -168,6 +182,16 @@ pub fn recipients(report: &Report) -> Vec<Recipient> {
         });
     }
     out
+}
+
+/// The host part of a URL or `host[:port]`, dots or not (`yudao-minio`).
+fn bare_host(s: &str) -> String {
+    let rest = s.split_once("://").map_or(s, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    rest.split(['/', '?', '#', ':'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// `recipients.csv` headers.
@@ -272,6 +296,8 @@ mod tests {
         let mut own = ep("message_queue", "orders", false, "unknown");
         own.vendor = Some("kafka".into());
         let bucket = ep("object_store", "oss-cn-hangzhou.aliyuncs.com", false, "mainland");
+        let minio = ep("object_store", "http://yudao-minio:9000", false, "abroad");
+        let named_bucket = ep("object_store", "zain-images", false, "mainland");
         let mut declared = ep("http_api", "api.partner.cn", true, "unknown");
         declared.confidence = Some("confirmed".into());
         let knowledge =
@@ -282,7 +308,7 @@ mod tests {
         };
         let mut report =
             crate::scan_sources(&knowledge, &[], None, &config, Default::default()).report;
-        report.endpoints = vec![sms, geo, own, bucket, declared];
+        report.endpoints = vec![sms, geo, own, bucket, minio, named_bucket, declared];
         report.controls = vec![crate::model::Control {
             kind: "sdk_use".into(),
             value_days: None,
@@ -311,6 +337,7 @@ mod tests {
                 ("endpoint:sdk:aliyun-sms", "third_party", false, "confirmed", 2),
                 ("endpoint:http_api:whois.pconline.com.cn", "third_party", false, "needs_review", 1),
                 ("endpoint:object_store:oss-cn-hangzhou.aliyuncs.com", "cloud", false, "confirmed", 1),
+                ("endpoint:object_store:zain-images", "cloud", false, "confirmed", 1),
                 ("endpoint:http_api:api.partner.cn", "third_party", true, "confirmed", 1),
             ]
         );
