@@ -232,7 +232,7 @@ fn recipients_inventory_and_account_rules_end_to_end() {
             .iter()
             .map(|l| format!("{}:{}", l.file, l.line))
             .collect::<Vec<_>>(),
-        ["pom.xml:3", "src/main/java/shop/SmsController.java:2"]
+        ["pom.xml:2", "src/main/java/shop/SmsController.java:2"]
     );
     // JSON carries the view; the CSV has a row per recipient.
     let json: Value =
@@ -241,7 +241,7 @@ fn recipients_inventory_and_account_rules_end_to_end() {
     let csv = piaudit::report::Format::Recipients.render(&audit).unwrap();
     assert!(csv.starts_with('\u{feff}'));
     assert_eq!(csv.lines().count(), 4, "{csv}");
-    assert!(csv.contains("pom.xml:3; src/main/java/shop/SmsController.java:2"));
+    assert!(csv.contains("pom.xml:2; src/main/java/shop/SmsController.java:2"));
     // The account rules.
     let fired: Vec<(&str, &str)> = audit
         .report
