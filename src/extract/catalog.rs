@@ -728,8 +728,9 @@ mod tests {
                     assert!(
                         *l == "*"
                             || (!l.is_empty()
-                                && l.chars()
-                                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')),
+                                && l.chars().all(|c| c.is_ascii_lowercase()
+                                    || c.is_ascii_digit()
+                                    || c == '-')),
                         "{}: host {h}: `*` must be a whole label",
                         s.id
                     );
@@ -790,17 +791,35 @@ mod tests {
             "spring.datasource.druid.stat-view-servlet.login-username",
             "aliyun.login-url",
         ] {
-            assert!(c.sdk_for_key(key).is_none(), "{key} matched {:?}", c.sdk_for_key(key).map(|s| &s.id));
+            assert!(
+                c.sdk_for_key(key).is_none(),
+                "{key} matched {:?}",
+                c.sdk_for_key(key).map(|s| &s.id)
+            );
         }
-        for host in ["mapi.example.com", "notalipay.com", "umeng.com.cn.evil.org", "qq.com"] {
+        for host in [
+            "mapi.example.com",
+            "notalipay.com",
+            "umeng.com.cn.evil.org",
+            "qq.com",
+        ] {
             assert!(c.sdk_for_host(host).is_none(), "{host}");
         }
         let id = |i: &str| c.sdk_for_import(i).map(|s| s.id.as_str());
         assert_eq!(id("com.aliyun.oss.OSSClient"), Some("aliyun-oss"));
         assert_eq!(id("com.aliyun.dysmsapi20170525.Client"), Some("aliyun-sms"));
-        assert_eq!(id("com.aliyuncs.dysmsapi.model.v20170525.SendSmsRequest"), Some("aliyun-sms"));
-        assert_eq!(id("com.tencentcloudapi.sms.v20210111.SmsClient"), Some("tencent-sms"));
-        assert_eq!(id("com.tencentcloudapi.cvm.v20170312.CvmClient"), Some("tencentcloud-sdk"));
+        assert_eq!(
+            id("com.aliyuncs.dysmsapi.model.v20170525.SendSmsRequest"),
+            Some("aliyun-sms")
+        );
+        assert_eq!(
+            id("com.tencentcloudapi.sms.v20210111.SmsClient"),
+            Some("tencent-sms")
+        );
+        assert_eq!(
+            id("com.tencentcloudapi.cvm.v20170312.CvmClient"),
+            Some("tencentcloud-sdk")
+        );
         assert_eq!(id("io.sentry.*"), Some("sentry"));
         assert_eq!(id("com.aliyun.ossx.Foo"), None);
         assert_eq!(id("com.qiniuyun.Foo"), None);

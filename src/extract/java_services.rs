@@ -57,7 +57,13 @@ pub fn is_default_password(s: &str) -> bool {
     DEFAULT_PASSWORDS.iter().any(|d| d.eq_ignore_ascii_case(s))
 }
 
-fn control(file: &str, line: u32, kind: &str, subject: Option<String>, value: Option<String>) -> Control {
+fn control(
+    file: &str,
+    line: u32,
+    kind: &str,
+    subject: Option<String>,
+    value: Option<String>,
+) -> Control {
     Control {
         kind: kind.into(),
         value_days: None,
@@ -80,7 +86,9 @@ pub fn read(file: &str, text: &str, catalog: &Catalog, facts: &mut FileFacts) {
     }
     imports(file, text, &lines, catalog, facts);
     let lower_has = |w: &str| text.contains(w);
-    let sms = ["sms", "Sms", "SMS", "短信", "验证码"].iter().any(|w| lower_has(w));
+    let sms = ["sms", "Sms", "SMS", "短信", "验证码"]
+        .iter()
+        .any(|w| lower_has(w));
     let pwd = ["assword", "ASSWORD", "pwd", "Pwd", "PWD", "passwd"]
         .iter()
         .any(|w| lower_has(w));
@@ -157,7 +165,8 @@ static LIMIT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The same evidence inside string literals (messages), read from the source.
 static LIMIT_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)频繁|过于频繁|稍后再试|too (?:many|frequent)|请\s*\d+\s*秒|分钟内|次数").expect("valid regex")
+    Regex::new(r"(?i)频繁|过于频繁|稍后再试|too (?:many|frequent)|请\s*\d+\s*秒|分钟内|次数")
+        .expect("valid regex")
 });
 
 /// Evidence of a CAPTCHA check before sending.
@@ -209,13 +218,18 @@ fn sms_codes(file: &str, text: &str, code: &str, lines: &LineIndex, facts: &mut 
         .to_string();
     if !is_controller(code) {
         // A service or util that limits how often SMS codes go out.
-        let at = LIMIT.find(code).map(|m| m.start()).or_else(|| {
-            LIMIT_MESSAGE.find(text).map(|m| m.start())
-        });
+        let at = LIMIT
+            .find(code)
+            .map(|m| m.start())
+            .or_else(|| LIMIT_MESSAGE.find(text).map(|m| m.start()));
         if let Some(at) = at {
-            facts
-                .controls
-                .push(control(file, lines.line(at), "sms_rate_limit", Some(class), None));
+            facts.controls.push(control(
+                file,
+                lines.line(at),
+                "sms_rate_limit",
+                Some(class),
+                None,
+            ));
         }
         return;
     }
@@ -270,7 +284,13 @@ fn sms_codes(file: &str, text: &str, code: &str, lines: &LineIndex, facts: &mut 
         let line = lines.line(end + method.get(1).expect("group").start());
         let subject = format!("{class}.{name}");
         let route = path_of(path);
-        let mut c = control(file, line, "sms_code_endpoint", Some(subject.clone()), route);
+        let mut c = control(
+            file,
+            line,
+            "sms_code_endpoint",
+            Some(subject.clone()),
+            route,
+        );
         c.amount = Some(i64::from(limited));
         facts.controls.push(c);
         // The code put into the response.
@@ -389,9 +409,8 @@ fn passwords(file: &str, text: &str, code: &str, lines: &LineIndex, facts: &mut 
 /// like.
 fn account_password(ident: &str) -> bool {
     const ACCOUNT_WORDS: &[&str] = &[
-        "user", "login", "account", "init", "default", "new", "reset", "admin", "staff",
-        "member", "owner", "emp", "customer", "person", "plain", "raw", "encrypt", "enc",
-        "md5", "pass",
+        "user", "login", "account", "init", "default", "new", "reset", "admin", "staff", "member",
+        "owner", "emp", "customer", "person", "plain", "raw", "encrypt", "enc", "md5", "pass",
     ];
     let mut rest = ident.to_ascii_lowercase().replace('_', "");
     if let Some(r) = rest.strip_prefix("set") {
@@ -416,8 +435,9 @@ fn statement_at(code: &str, at: usize) -> &str {
 /// A short subject for a password statement: its first identifier with
 /// `password`/`pwd` in it, never a value.
 fn statement_subject(stmt: &str) -> String {
-    static IDENT: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)\b\w*(?:password|passwd|pwd)\w*\b").expect("valid regex"));
+    static IDENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b\w*(?:password|passwd|pwd)\w*\b").expect("valid regex")
+    });
     IDENT
         .find(stmt)
         .map_or_else(|| "password".to_string(), |m| m.as_str().to_string())
@@ -449,7 +469,13 @@ mod tests {
             .iter()
             .map(|e| (e.id.as_str(), e.location.line))
             .collect();
-        assert_eq!(ids, [("endpoint:sdk:aliyun-oss", 2), ("endpoint:sdk:aliyun-sms", 6)]);
+        assert_eq!(
+            ids,
+            [
+                ("endpoint:sdk:aliyun-oss", 2),
+                ("endpoint:sdk:aliyun-sms", 6)
+            ]
+        );
         assert!(f.endpoints.iter().all(|e| e.third_party));
         assert_eq!(
             kinds(&f),
@@ -505,17 +531,40 @@ public class SmsController {
         assert_eq!(
             got,
             [
-                ("sms_code_endpoint".into(), 8, Some("SmsController.sendSms".into()), Some(0)),
-                ("sms_code_echoed".into(), 11, Some("SmsController.sendSms".into()), None),
-                ("sms_code_endpoint".into(), 16, Some("SmsController.sendSmsLimited".into()), Some(1)),
-                ("sms_code_endpoint".into(), 22, Some("SmsController.sendSmsWithCaptcha".into()), Some(1)),
+                (
+                    "sms_code_endpoint".into(),
+                    8,
+                    Some("SmsController.sendSms".into()),
+                    Some(0)
+                ),
+                (
+                    "sms_code_echoed".into(),
+                    11,
+                    Some("SmsController.sendSms".into()),
+                    None
+                ),
+                (
+                    "sms_code_endpoint".into(),
+                    16,
+                    Some("SmsController.sendSmsLimited".into()),
+                    Some(1)
+                ),
+                (
+                    "sms_code_endpoint".into(),
+                    22,
+                    Some("SmsController.sendSmsWithCaptcha".into()),
+                    Some(1)
+                ),
             ]
         );
         assert_eq!(f.controls[0].value.as_deref(), Some("/send"));
         // A service that counts sends in Redis is a rate limit.
         let svc = "public class SmsServiceImpl {\n  void send(String phone) {\n    Long n = redisTemplate.opsForValue().increment(\"sms:count:\" + phone);\n  }\n}\n";
         let f = read_one("src/main/java/a/SmsServiceImpl.java", svc);
-        assert_eq!(kinds(&f), [("sms_rate_limit".into(), 3, Some("SmsServiceImpl".into()))]);
+        assert_eq!(
+            kinds(&f),
+            [("sms_rate_limit".into(), 3, Some("SmsServiceImpl".into()))]
+        );
     }
 
     #[test]
@@ -537,22 +586,43 @@ public class SmsController {
         assert_eq!(
             kinds(&f),
             [
-                ("default_password_literal".into(), 2, Some("INIT_PASSWORD".into())),
-                ("default_password_literal".into(), 5, Some("setPassword".into())),
-                ("password_derived_from_pi".into(), 7, Some("setPassword".into())),
+                (
+                    "default_password_literal".into(),
+                    2,
+                    Some("INIT_PASSWORD".into())
+                ),
+                (
+                    "default_password_literal".into(),
+                    5,
+                    Some("setPassword".into())
+                ),
+                (
+                    "password_derived_from_pi".into(),
+                    7,
+                    Some("setPassword".into())
+                ),
             ]
         );
         // No value is kept.
-        assert!(f.controls.iter().all(|c| !c.value.clone().unwrap_or_default().contains("123456")));
+        assert!(f
+            .controls
+            .iter()
+            .all(|c| !c.value.clone().unwrap_or_default().contains("123456")));
         // Credentials of other systems are CNPI-022's, not account passwords.
         let other = "class D {\n  void f(C c) {\n    c.setSitePwd(\"abc123\");\n    String dbPassword = \"123456\";\n  }\n}\n";
-        assert!(read_one("src/main/java/a/D.java", other).controls.is_empty());
+        assert!(read_one("src/main/java/a/D.java", other)
+            .controls
+            .is_empty());
         // Key names are not passwords; CRUD of SMS settings sends nothing.
         let keys = "public class C {\n  public static final String SMS_PASSWORD = \"password\";\n  void f(JSONObject j, User u) {\n    String userPassword = j.getString(\"password\");\n    u.setPassword(j.getString(\"password\"));\n  }\n}\n";
         assert!(read_one("src/main/java/a/C.java", keys).controls.is_empty());
         let crud = "@RestController\npublic class SmsConfigApi {\n  @PostMapping(\"/saveSmsConfig\")\n  public R saveSmsConfig(String j) {\n    return smsConfigServiceImpl.saveSmsConfig(j);\n  }\n}\n";
-        assert!(read_one("src/main/java/a/SmsConfigApi.java", crud).controls.is_empty());
+        assert!(read_one("src/main/java/a/SmsConfigApi.java", crud)
+            .controls
+            .is_empty());
         // Tests set passwords freely.
-        assert!(read_one("src/test/java/a/UserTest.java", src).controls.is_empty());
+        assert!(read_one("src/test/java/a/UserTest.java", src)
+            .controls
+            .is_empty());
     }
 }

@@ -34,7 +34,6 @@ pub const EXTENDED_CONTROL_KINDS: &[&str] = &[
     "audit_log",
     "input_validation",
     "seeded_admin_account",
-
 ];
 
 pub mod build;

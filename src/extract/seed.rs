@@ -154,9 +154,9 @@ fn initial_password_setting(file: &str, table: &str, stmt: &str, line: u32, fact
         .filter_map(|c| c.get(1))
         .map(|m| m.as_str())
         .collect();
-    let hit = values.windows(2).find(|w| {
-        KEY.is_match(w[0]) && super::java_services::is_default_password(w[1].trim())
-    });
+    let hit = values
+        .windows(2)
+        .find(|w| KEY.is_match(w[0]) && super::java_services::is_default_password(w[1].trim()));
     if let Some(w) = hit {
         facts.controls.push(Control {
             kind: "default_password_literal".into(),

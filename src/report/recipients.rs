@@ -105,17 +105,21 @@ pub fn recipients(report: &Report) -> Vec<Recipient> {
             })
             .is_none_or(|h| !crate::extract::catalog::is_private_host(&h));
         let cloud = !e.third_party
-            && matches!(e.kind.as_str(), "object_store" | "message_queue" | "http_api")
-            && e.vendor.as_deref().is_some_and(|v| v != "self-hosted" && v != "minio")
+            && matches!(
+                e.kind.as_str(),
+                "object_store" | "message_queue" | "http_api"
+            )
+            && e.vendor
+                .as_deref()
+                .is_some_and(|v| v != "self-hosted" && v != "minio")
             && e.jurisdiction != crate::extract::catalog::UNKNOWN
             && public_host;
         if !e.third_party && !cloud {
             continue;
         }
-        let sdk = e
-            .id
-            .strip_prefix("endpoint:sdk:")
-            .and_then(|id| catalog.sdk(id));
+        let sdk =
+            e.id.strip_prefix("endpoint:sdk:")
+                .and_then(|id| catalog.sdk(id));
         let mut places: BTreeSet<Location> = BTreeSet::new();
         places.insert(e.location.clone());
         for l in uses.get(e.id.as_str()).into_iter().flatten() {
@@ -170,7 +174,12 @@ pub fn recipients(report: &Report) -> Vec<Recipient> {
             operator: sdk.and_then(|s| s.operator.clone()),
             host,
             jurisdiction: e.jurisdiction.clone(),
-            role: if e.third_party { "third_party" } else { "cloud" }.into(),
+            role: if e.third_party {
+                "third_party"
+            } else {
+                "cloud"
+            }
+            .into(),
             pi_observed: observed.into_iter().collect(),
             categories_observed: cats.into_iter().collect(),
             categories_typical: e.receives.clone(),
@@ -295,7 +304,12 @@ mod tests {
         geo.confidence = Some("needs_review".into());
         let mut own = ep("message_queue", "orders", false, "unknown");
         own.vendor = Some("kafka".into());
-        let bucket = ep("object_store", "oss-cn-hangzhou.aliyuncs.com", false, "mainland");
+        let bucket = ep(
+            "object_store",
+            "oss-cn-hangzhou.aliyuncs.com",
+            false,
+            "mainland",
+        );
         let minio = ep("object_store", "http://yudao-minio:9000", false, "abroad");
         let named_bucket = ep("object_store", "zain-images", false, "mainland");
         let mut declared = ep("http_api", "api.partner.cn", true, "unknown");
@@ -334,11 +348,41 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ("endpoint:sdk:aliyun-sms", "third_party", false, "confirmed", 2),
-                ("endpoint:http_api:whois.pconline.com.cn", "third_party", false, "needs_review", 1),
-                ("endpoint:object_store:oss-cn-hangzhou.aliyuncs.com", "cloud", false, "confirmed", 1),
-                ("endpoint:object_store:zain-images", "cloud", false, "confirmed", 1),
-                ("endpoint:http_api:api.partner.cn", "third_party", true, "confirmed", 1),
+                (
+                    "endpoint:sdk:aliyun-sms",
+                    "third_party",
+                    false,
+                    "confirmed",
+                    2
+                ),
+                (
+                    "endpoint:http_api:whois.pconline.com.cn",
+                    "third_party",
+                    false,
+                    "needs_review",
+                    1
+                ),
+                (
+                    "endpoint:object_store:oss-cn-hangzhou.aliyuncs.com",
+                    "cloud",
+                    false,
+                    "confirmed",
+                    1
+                ),
+                (
+                    "endpoint:object_store:zain-images",
+                    "cloud",
+                    false,
+                    "confirmed",
+                    1
+                ),
+                (
+                    "endpoint:http_api:api.partner.cn",
+                    "third_party",
+                    true,
+                    "confirmed",
+                    1
+                ),
             ]
         );
         assert_eq!(got[0].operator.as_deref(), Some("阿里云计算有限公司"));
