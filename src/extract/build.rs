@@ -38,8 +38,24 @@ fn dependencies(file: &str, text: &str) -> Vec<(String, String, usize)> {
         )
         .expect("valid regex")
     });
+    static XML_COMMENT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?s)<!--.*?-->").expect("valid regex"));
     let mut out = Vec::new();
     if file.to_ascii_lowercase().ends_with(".xml") {
+        // A commented-out dependency is not declared: comments are blanked
+        // (line breaks kept, so offsets and lines still match).
+        let text = &*XML_COMMENT.replace_all(text, |c: &regex::Captures<'_>| {
+            // Byte for byte (a Chinese comment is 3 bytes a character).
+            c[0].chars()
+                .map(|ch| {
+                    if ch == '\n' {
+                        "\n".to_string()
+                    } else {
+                        " ".repeat(ch.len_utf8())
+                    }
+                })
+                .collect::<String>()
+        });
         for dep in POM_DEP.captures_iter(text) {
             let body = dep.get(1).expect("group");
             let (mut group, mut artifact, mut test) = (None, None, false);
@@ -111,6 +127,13 @@ mod tests {
     #[test]
     fn catalogued_client_libraries_are_sdks() {
         let pom = "<project>\n<dependencies>\n  <dependency>\n    <groupId>org.springframework.cloud</groupId>\n    <artifactId>spring-cloud-starter-netflix-eureka-client</artifactId>\n  </dependency>\n  <dependency>\n    <groupId>com.github.binarywang</groupId>\n    <artifactId>weixin-java-pay</artifactId>\n    <version>4.5.0</version>\n  </dependency>\n  <dependency>\n    <groupId>io.sentry</groupId>\n    <artifactId>sentry</artifactId>\n    <scope>test</scope>\n  </dependency>\n</dependencies>\n</project>\n";
+        let commented = "<project>\n<!-- 旧版 SDK\n  <dependency>\n    <groupId>com.tencentcloudapi</groupId>\n    <artifactId>tencentcloud-sdk-java</artifactId>\n  </dependency>\n-->\n<!-- 支付 -->\n<dependency>\n<groupId>com.alipay.sdk</groupId>\n<artifactId>alipay-sdk-java</artifactId>\n</dependency>\n</project>\n";
+        let got: Vec<(String, u32)> = extract("pom.xml", commented, &Catalog::embedded())
+            .endpoints
+            .iter()
+            .map(|e| (e.id.clone(), e.location.line))
+            .collect();
+        assert_eq!(got, [("endpoint:sdk:alipay".to_string(), 9)]);
         let f = extract("pom.xml", pom, &Catalog::embedded());
         let got: Vec<(&str, u32, bool)> = f
             .endpoints

@@ -34,6 +34,9 @@ pub struct Sdk {
     pub category: String,
     /// Vendor id.
     pub vendor: String,
+    /// The legal entity operating the service, as publicly known.
+    #[serde(default)]
+    pub operator: Option<String>,
     /// Where the vendor processes the data by default.
     pub jurisdiction: String,
     /// Globs over normalised config keys that configure this SDK.
@@ -45,6 +48,10 @@ pub struct Sdk {
     /// Globs over Maven/Gradle `groupId:artifactId` of its client library.
     #[serde(default)]
     pub coordinates: Vec<String>,
+    /// Java package prefixes of its client library (`com.aliyun.oss`); a
+    /// trailing `*` runs on (`com.aliyun.dysmsapi*`).
+    #[serde(default)]
+    pub packages: Vec<String>,
     /// PI categories the SDK receives by default.
     #[serde(default)]
     pub receives: Vec<String>,
@@ -250,6 +257,35 @@ impl Catalog {
         })
     }
 
+    /// The SDK whose client library a Java import (`com.aliyun.oss.OSS`,
+    /// `io.sentry.*`) belongs to, if any: a catalogued package equals the
+    /// import or is a prefix of it ending at a `.`; one ending in `*` is a
+    /// plain prefix.
+    pub fn sdk_for_import(&self, import: &str) -> Option<&Sdk> {
+        let import = import.trim().trim_end_matches(".*");
+        self.sdks.iter().find(|s| {
+            s.packages.iter().any(|p| match p.strip_suffix('*') {
+                Some(prefix) => import.starts_with(prefix),
+                None => {
+                    import == p
+                        || import
+                            .strip_prefix(p.as_str())
+                            .is_some_and(|rest| rest.starts_with('.'))
+                }
+            })
+        })
+    }
+
+    /// Every SDK of the catalogue, in order.
+    pub fn sdks(&self) -> &[Sdk] {
+        &self.sdks
+    }
+
+    /// The catalogued SDK with this id.
+    pub fn sdk(&self, id: &str) -> Option<&Sdk> {
+        self.sdks.iter().find(|s| s.id == id)
+    }
+
     /// The SDK a host (or URL) belongs to, if any. A pattern `*.vendor.com`
     /// also matches `vendor.com` itself; the catalogue's host patterns only
     /// put `*` before a `.`, so they match whole labels.
@@ -306,10 +342,12 @@ impl Catalog {
                 },
                 category: "declared".into(),
                 vendor: s.name.clone(),
+                operator: None,
                 jurisdiction: jurisdiction.to_string(),
                 keys: Vec::new(),
                 hosts,
                 coordinates: Vec::new(),
+                packages: Vec::new(),
                 receives: Vec::new(),
             });
         }
@@ -521,7 +559,8 @@ fn is_public_tld(tld: &str) -> bool {
 impl Catalog {
     /// Marks the recipients among `endpoints`:
     /// - one a declared `sharing[].endpoint` glob (`sharing`) matches, by id,
-    ///   name or host, is a third party with `confidence: confirmed`;
+    ///   name or host, is a third party with `confidence: confirmed` (a
+    ///   catalogued SDK too: `confirmed` then means "declared");
     /// - one not catalogued whose host is a public name or address outside
     ///   the organisation's `domains` and not a cloud service of the region
     ///   catalogue is a third party with `confidence: needs_review` (its
@@ -545,10 +584,10 @@ impl Catalog {
                     || host.as_deref().is_some_and(|h| crate::glob::matches(g, h))
             });
             if declared {
-                if !e.third_party {
-                    e.third_party = true;
-                    e.confidence = Some("confirmed".into());
-                }
+                // `confirmed` marks every declared recipient, catalogued
+                // SDKs included: the inventory and CNPI-040 read it.
+                e.third_party = true;
+                e.confidence = Some("confirmed".into());
                 continue;
             }
             if e.third_party || matches!(e.kind.as_str(), "sdk" | "database" | "file") {
@@ -672,6 +711,142 @@ mod tests {
         let (norm, starts) = key_words("wxPay.mch-id");
         assert_eq!(norm, "wxpay.mchid");
         assert_eq!(starts, [0, 2, 5, 6, 9]);
+    }
+
+    /// The catalogue itself (issue 20): ≥ 150 entries, unique ids, PI
+    /// categories of the taxonomy, known categories and jurisdictions,
+    /// host globs of whole labels under a registrable domain, key globs
+    /// whose literals are words (no `*map*`), coordinates `group:artifact`,
+    /// package prefixes that look like Java packages.
+    #[test]
+    fn catalogue_entries_are_well_formed() {
+        let files = DataFiles::embedded();
+        let taxonomy: serde_yaml::Value =
+            serde_yaml::from_str(files.get("taxonomy.yaml").expect("taxonomy")).expect("yaml");
+        let categories: std::collections::BTreeSet<&str> = taxonomy["categories"]
+            .as_sequence()
+            .expect("categories")
+            .iter()
+            .filter_map(|c| c["id"].as_str())
+            .collect();
+        assert!(categories.contains("contact.phone"));
+        let c = Catalog::embedded();
+        assert!(c.sdk_count() >= 150, "{} entries", c.sdk_count());
+        let mut ids = std::collections::BTreeSet::new();
+        for s in c.sdks() {
+            assert!(ids.insert(s.id.as_str()), "duplicate id {}", s.id);
+            assert!(!s.name.zh.is_empty() && !s.name.en.is_empty(), "{}", s.id);
+            assert!(
+                s.keys.len() + s.hosts.len() + s.coordinates.len() + s.packages.len() > 0,
+                "{} can never match",
+                s.id
+            );
+            for r in &s.receives {
+                assert!(categories.contains(r.as_str()), "{}: taxonomy id {r}", s.id);
+            }
+            for h in &s.hosts {
+                let labels: Vec<&str> = h.split('.').collect();
+                assert!(labels.len() >= 2, "{}: host {h}", s.id);
+                for l in &labels {
+                    assert!(
+                        *l == "*"
+                            || (!l.is_empty()
+                                && l.chars().all(|c| c.is_ascii_lowercase()
+                                    || c.is_ascii_digit()
+                                    || c == '-')),
+                        "{}: host {h}: `*` must be a whole label",
+                        s.id
+                    );
+                }
+                // The last two labels name the registrable domain.
+                assert!(
+                    labels[labels.len() - 2..].iter().all(|l| *l != "*"),
+                    "{}: host {h} has no registrable domain",
+                    s.id
+                );
+            }
+            for k in &s.keys {
+                assert_eq!(k, &normalise_key(k), "{}: key {k} not normalised", s.id);
+                for literal in k.split(['*', '.']).filter(|l| !l.is_empty()) {
+                    assert!(literal.len() >= 2, "{}: key {k}", s.id);
+                }
+                let bare: String = k.chars().filter(|c| *c != '*').collect();
+                assert!(bare.len() >= 3, "{}: key {k} too short", s.id);
+            }
+            for co in &s.coordinates {
+                assert!(
+                    co.split(':').count() == 2 && co == &co.to_ascii_lowercase(),
+                    "{}: coordinate {co}",
+                    s.id
+                );
+            }
+            for p in &s.packages {
+                let p = p.trim_end_matches('*');
+                assert!(
+                    p.split('.').count() >= 2
+                        && p.split('.').all(|x| !x.is_empty()
+                            && x.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')),
+                    "{}: package {p}",
+                    s.id
+                );
+            }
+            assert!(JURISDICTIONS.contains(&s.jurisdiction.as_str()), "{}", s.id);
+        }
+    }
+
+    /// Issue 18: config keys that merely contain a vendor's letters match no
+    /// SDK; imports match on package boundaries.
+    #[test]
+    fn no_substring_matches() {
+        let c = Catalog::embedded();
+        for key in [
+            "eureka.instance.metadata-map.zone",
+            "spring.cloud.nacos.discovery.metadata.management.context-path",
+            "spring.mail.host",
+            "management.endpoints.web.exposure.include",
+            "device.sensors.temperature",
+            "signal.amplitude",
+            "system.appCode",
+            "items.api.url",
+            "design.url",
+            "fastbee.profile",
+            "sms.code.expire",
+            "spring.datasource.druid.stat-view-servlet.login-username",
+            "aliyun.login-url",
+        ] {
+            assert!(
+                c.sdk_for_key(key).is_none(),
+                "{key} matched {:?}",
+                c.sdk_for_key(key).map(|s| &s.id)
+            );
+        }
+        for host in [
+            "mapi.example.com",
+            "notalipay.com",
+            "umeng.com.cn.evil.org",
+            "qq.com",
+        ] {
+            assert!(c.sdk_for_host(host).is_none(), "{host}");
+        }
+        let id = |i: &str| c.sdk_for_import(i).map(|s| s.id.as_str());
+        assert_eq!(id("com.aliyun.oss.OSSClient"), Some("aliyun-oss"));
+        assert_eq!(id("com.aliyun.dysmsapi20170525.Client"), Some("aliyun-sms"));
+        assert_eq!(
+            id("com.aliyuncs.dysmsapi.model.v20170525.SendSmsRequest"),
+            Some("aliyun-sms")
+        );
+        assert_eq!(
+            id("com.tencentcloudapi.sms.v20210111.SmsClient"),
+            Some("tencent-sms")
+        );
+        assert_eq!(
+            id("com.tencentcloudapi.cvm.v20170312.CvmClient"),
+            Some("tencentcloud-sdk")
+        );
+        assert_eq!(id("io.sentry.*"), Some("sentry"));
+        assert_eq!(id("com.aliyun.ossx.Foo"), None);
+        assert_eq!(id("com.qiniuyun.Foo"), None);
+        assert_eq!(id("java.util.Map"), None);
     }
 
     #[test]
@@ -822,7 +997,7 @@ mod tests {
         assert_eq!(c.sdk_for_key("wx.pay.mchId").unwrap().id, "wechat-pay");
         assert_eq!(
             c.sdk_for_key("wx.miniapp.appid").unwrap().id,
-            "wechat-login"
+            "wechat-miniapp"
         );
         assert!(c.sdk_for_key("spring.datasource.url").is_none());
         assert_eq!(

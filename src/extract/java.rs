@@ -182,7 +182,7 @@ fn parse(text: &str) -> Option<Tree> {
 }
 
 /// Reads one Java source file.
-pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
+pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
     let mut facts = FileFacts {
         file: file.to_string(),
         ..FileFacts::default()
@@ -233,6 +233,8 @@ pub fn extract(file: &str, text: &str, _catalog: &Catalog) -> FileFacts {
     if super::java_security::worth_reading(text) {
         super::java_security::read(file, text, &code_only(text), &mut facts);
     }
+    // SDK imports, SMS-code endpoints, default passwords (recipients inventory, cn-2026).
+    super::java_services::read(file, text, catalog, &mut facts);
     facts
 }
 

@@ -32,7 +32,6 @@ pub const EXTENDED_CONTROL_KINDS: &[&str] = &[
     "audit_log",
     "input_validation",
     "seeded_admin_account",
-    "default_password_hash",
 ];
 
 pub mod build;
@@ -46,6 +45,7 @@ pub mod hash_shape;
 pub mod inline;
 pub mod java;
 pub mod java_security;
+pub mod java_services;
 pub mod logging;
 pub mod mybatis;
 pub mod protection_names;

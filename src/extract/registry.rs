@@ -208,6 +208,7 @@ pub static EXTRACTORS: &[ExtractorSpec] = &[
         comments: &[("*", &JAVA)],
         yields: &[
             Yields::Schema,
+            Yields::Endpoints,
             Yields::Controls,
             Yields::Protections,
             Yields::LogCalls,

@@ -1,9 +1,11 @@
-//! Seed data in SQL scripts, for packs that read the extended controls
-//! (see [`super::EXTENDED_CONTROL_KINDS`], e.g. `mlps-l3`): an `INSERT`
-//! into a user/account table that creates a well-known administrator login
-//! (`admin`, `root`, `administrator`…) → `seeded_admin_account`; one whose
-//! values contain the MD5, SHA-1 or SHA-256 of a well-known default
-//! password, or a published bcrypt example hash → `default_password_hash`.
+//! Seed data in SQL scripts: an `INSERT` into a user/account table that
+//! creates a well-known administrator login (`admin`, `root`,
+//! `administrator`…) → `seeded_admin_account` (an extended control, see
+//! [`super::EXTENDED_CONTROL_KINDS`], e.g. `mlps-l3`); one whose values
+//! contain the MD5, SHA-1 or SHA-256 of a well-known default password, or a
+//! published bcrypt example hash → `default_password_hash` (every pack:
+//! `mlps-l3` and cn-2026's CNPI-057); a settings row whose initial-password
+//! key holds a well-known default → `default_password_literal` (CNPI-057).
 //! Only the table, the login name and the hash algorithm are kept, never
 //! a hash or a password.
 
@@ -103,10 +105,11 @@ pub fn read(file: &str, text: &str, facts: &mut FileFacts) {
         })
         .peekable();
     while let Some((start, table)) = matches.next() {
+        let end = matches.peek().map_or(text.len(), |(s, _)| *s);
         if !account_table(table) {
+            initial_password_setting(file, table, &text[start..end], lines.line(start), facts);
             continue;
         }
-        let end = matches.peek().map_or(text.len(), |(s, _)| *s);
         let stmt = &text[start..end];
         let stmt_lower = &lower[start..end];
         let line = lines.line(start);
@@ -137,9 +140,62 @@ pub fn read(file: &str, text: &str, facts: &mut FileFacts) {
     }
 }
 
+/// A settings row (RuoYi's `sys_config` `sys.user.initPassword`, and the
+/// like) whose key names the initial or reset password and whose value is a
+/// well-known default → `default_password_literal` (issue 20). The value is
+/// never kept.
+fn initial_password_setting(file: &str, table: &str, stmt: &str, line: u32, facts: &mut FileFacts) {
+    static KEY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^[\w.]*(?:init|initial|default|reset)[._]?(?:password|passwd|pwd)$")
+            .expect("valid regex")
+    });
+    let values: Vec<&str> = QUOTED
+        .captures_iter(stmt)
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str())
+        .collect();
+    let hit = values
+        .windows(2)
+        .find(|w| KEY.is_match(w[0]) && super::java_services::is_default_password(w[1].trim()));
+    if let Some(w) = hit {
+        facts.controls.push(Control {
+            kind: "default_password_literal".into(),
+            value_days: None,
+            subject: Some(format!("{table}.{}", w[0])),
+            location: Location::line(file, line),
+            value: Some("well-known default password / 常见默认口令".into()),
+            profile: None,
+            amount: None,
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn initial_password_settings() {
+        let mut f = FileFacts::default();
+        read(
+            "ry.sql",
+            "insert into sys_config values(1, '主框架页-默认皮肤', 'sys.index.skinName', 'skin-blue', 'Y');\ninsert into sys_config values(2, '用户管理-账号初始密码', 'sys.user.initPassword', '123456', 'Y');\ninsert into sys_config values(3, 'x', 'sys.user.initPassword', 'Xk#92!long', 'Y');\n",
+            &mut f,
+        );
+        let got: Vec<(&str, u32, Option<&str>)> = f
+            .controls
+            .iter()
+            .map(|c| (c.kind.as_str(), c.location.line, c.subject.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                "default_password_literal",
+                2,
+                Some("sys_config.sys.user.initPassword")
+            )]
+        );
+    }
 
     #[test]
     fn admin_and_default_hashes() {

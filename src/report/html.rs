@@ -399,6 +399,7 @@ fn context(audit: &Audit) -> Value {
         "assessments": assessments.iter().take(audit_views::MAX_ASSESSMENTS).collect::<Vec<_>>(),
         "assessments_total": assessments.len(),
         "outbound": audit_views::outbound_endpoints(audit),
+        "recipients": super::recipients::recipients(r),
         "closed_findings": views.iter().filter(|v| v.status != FindingStatus::Open).collect::<Vec<_>>(),
         "fix_first": fix_first,
         "systems": systems,

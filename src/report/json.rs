@@ -1,5 +1,6 @@
 //! `report.json`: the serialised [`crate::model::Report`] (the public contract,
-//! `reports/report.schema.json`).
+//! `reports/report.schema.json`), plus the recipients inventory
+//! ([`super::recipients`]) as `recipients` when there is any.
 
 use crate::error::Error;
 use crate::Audit;
@@ -22,6 +23,18 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> Result<(), Error> {
         format: "json".into(),
         message,
     };
-    serde_json::to_writer_pretty(&mut *out, &audit.report).map_err(|e| failed(e.to_string()))?;
+    /// The report with the recipients view after its own keys.
+    #[derive(serde::Serialize)]
+    struct WithRecipients<'a> {
+        #[serde(flatten)]
+        report: &'a crate::model::Report,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        recipients: Vec<super::recipients::Recipient>,
+    }
+    let view = WithRecipients {
+        report: &audit.report,
+        recipients: super::recipients::recipients(&audit.report),
+    };
+    serde_json::to_writer_pretty(&mut *out, &view).map_err(|e| failed(e.to_string()))?;
     out.write_all(b"\n").map_err(|e| failed(e.to_string()))
 }

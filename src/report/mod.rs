@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod mermaid;
 pub mod openlineage;
 pub mod rank;
+pub mod recipients;
 pub mod sarif;
 pub mod text;
 
@@ -46,6 +47,8 @@ pub enum Format {
     Mermaid,
     /// `lineage.openlineage.json`, an OpenLineage run event with column lineage.
     OpenLineage,
+    /// `recipients.csv`, the third-party recipients inventory for spreadsheets.
+    Recipients,
 }
 
 /// How a format turns an audit into bytes.
@@ -155,6 +158,14 @@ pub static FORMATS: &[FormatSpec] = &[
         file_name: "lineage.openlineage.json",
         description: "an OpenLineage RunEvent with the column-lineage facet",
         renderer: Renderer::Text(openlineage::render),
+    },
+    FormatSpec {
+        format: Format::Recipients,
+        name: "recipients",
+        aliases: &[],
+        file_name: "recipients.csv",
+        description: "the third-party recipients inventory (第三方共享清单) for spreadsheets",
+        renderer: Renderer::Text(recipients::render_csv),
     },
 ];
 
@@ -362,6 +373,7 @@ mod tests {
             Format::Dot,
             Format::Mermaid,
             Format::OpenLineage,
+            Format::Recipients,
         ];
         assert_eq!(FORMATS.len(), variants.len());
         let mut names = Vec::new();
@@ -395,6 +407,7 @@ mod tests {
             (Format::Csv, "inventory.csv"),
             (Format::Mermaid, "lineage.mmd"),
             (Format::OpenLineage, "lineage.openlineage.json"),
+            (Format::Recipients, "recipients.csv"),
         ] {
             assert_eq!(format.file_name(), file);
         }
@@ -402,7 +415,7 @@ mod tests {
         assert_eq!(
             err,
             "unknown format `xlsx`; known: json, html, sarif, md (markdown), junit, csv, \
-             findings-csv (findings), dot (graphviz), mermaid (mmd), openlineage"
+             findings-csv (findings), dot (graphviz), mermaid (mmd), openlineage, recipients"
         );
         let help = format_help_lines();
         assert_eq!(help.lines().count(), FORMATS.len());
@@ -419,12 +432,17 @@ mod tests {
         for spec in FORMATS {
             let text = spec.format.render(&audit).unwrap();
             // Every format names the copied table, as data, in a finding or
-            // in its lineage (Markdown escapes the `_`).
-            assert!(
-                text.replace("\\_", "_").contains("ods_user"),
-                "{}: {text}",
-                spec.name
-            );
+            // in its lineage (Markdown escapes the `_`); the recipients
+            // inventory has only its header here (no outside party).
+            if spec.format == Format::Recipients {
+                assert_eq!(text.lines().count(), 1, "{text}");
+            } else {
+                assert!(
+                    text.replace("\\_", "_").contains("ods_user"),
+                    "{}: {text}",
+                    spec.name
+                );
+            }
             let mut streamed = Vec::new();
             spec.format.write(&audit, &mut streamed).unwrap();
             assert_eq!(streamed, text.as_bytes(), "{}", spec.name);

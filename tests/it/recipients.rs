@@ -169,3 +169,93 @@ fn declared_domains_and_sharing_decide_recipients() {
     assert!(claims.third_party);
     assert_eq!(claims.confidence.as_deref(), Some("confirmed"));
 }
+
+/// Issue 20: the recipients inventory gathers SDKs from build files, Java
+/// imports and config, with their operator, places and declaration; the
+/// account-security rules fire on the planted controller and service.
+#[test]
+fn recipients_inventory_and_account_rules_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let files = [
+        (
+            "pom.xml",
+            "<project><dependencies>\n<dependency>\n<groupId>com.aliyun</groupId>\n<artifactId>dysmsapi20170525</artifactId>\n</dependency>\n</dependencies></project>\n",
+        ),
+        (
+            "src/main/java/shop/SmsController.java",
+            "package shop;\nimport com.aliyun.dysmsapi20170525.Client;\nimport com.qiniu.util.Auth;\n@RestController\npublic class SmsController {\n    @PostMapping(\"/sms/send\")\n    public R sendSms(String phone) {\n        String code = RandomUtil.randomNumbers(6);\n        smsService.send(phone, code);\n        return R.ok(code);\n    }\n}\n",
+        ),
+        (
+            "src/main/java/shop/UserServiceImpl.java",
+            "package shop;\npublic class UserServiceImpl {\n    public void reset(User u) {\n        u.setPassword(encoder.encode(u.getMobile()));\n    }\n}\n",
+        ),
+        (
+            "src/main/resources/application.yml",
+            "eureka:\n  instance:\n    metadata-map:\n      zone: hz\njpush:\n  app-key: k\n",
+        ),
+        (
+            "piaudit.yaml",
+            "version: 1\nsharing:\n  - recipient: 七牛云\n    endpoint: \"*qiniu*\"\n    role: entrusted\n",
+        ),
+    ];
+    for (path, text) in files {
+        let p = root.join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+    let config = Config {
+        roots: vec![root.to_path_buf()],
+        deterministic: true,
+        today: Some("2026-12-01".into()),
+        ..Config::default()
+    };
+    let audit = piaudit::scan(&config).expect("scan succeeds");
+    let inventory = piaudit::report::recipients::recipients(&audit.report);
+    let rows: Vec<(&str, bool, usize)> = inventory
+        .iter()
+        .map(|r| (r.endpoint.as_str(), r.declared, r.locations.len()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("endpoint:sdk:aliyun-sms", false, 2),
+            ("endpoint:sdk:jpush", false, 1),
+            ("endpoint:sdk:qiniu", true, 1),
+        ],
+        "no AMap from metadata-map"
+    );
+    let sms = &inventory[0];
+    assert_eq!(sms.operator.as_deref(), Some("阿里云计算有限公司"));
+    assert_eq!(
+        sms.locations
+            .iter()
+            .map(|l| format!("{}:{}", l.file, l.line))
+            .collect::<Vec<_>>(),
+        ["pom.xml:2", "src/main/java/shop/SmsController.java:2"]
+    );
+    // JSON carries the view; the CSV has a row per recipient.
+    let json: Value =
+        serde_json::from_str(&piaudit::report::Format::Json.render(&audit).unwrap()).unwrap();
+    assert_eq!(json["recipients"].as_array().map(Vec::len), Some(3));
+    let csv = piaudit::report::Format::Recipients.render(&audit).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(csv.contains("pom.xml:2; src/main/java/shop/SmsController.java:2"));
+    // The account rules.
+    let fired: Vec<(&str, &str)> = audit
+        .report
+        .findings
+        .iter()
+        .filter(|f| ["CNPI-057", "CNPI-058", "CNPI-059"].contains(&f.rule.as_str()))
+        .map(|f| (f.rule.as_str(), f.location.file.as_str()))
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            ("CNPI-058", "src/main/java/shop/SmsController.java"),
+            ("CNPI-059", "src/main/java/shop/SmsController.java"),
+            ("CNPI-057", "src/main/java/shop/UserServiceImpl.java"),
+        ]
+    );
+}
