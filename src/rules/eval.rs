@@ -8,8 +8,8 @@ use crate::classify::taxonomy::Taxonomy;
 use crate::decl::Declarations;
 use crate::model::I18n;
 use crate::model::{
-    CheckEvidence, CheckItemResult, CheckStatus, Confidence, Control, Dataset, Endpoint, Field, Finding,
-    FindingStatus, FindingWaiver, Flow, Location, Severity,
+    CheckEvidence, CheckItemResult, CheckStatus, Confidence, Control, Dataset, Endpoint, Field,
+    Finding, FindingStatus, FindingWaiver, Flow, Location, Severity,
 };
 use regex::Regex;
 use serde_json::{json, Value};
