@@ -831,16 +831,20 @@ impl<'a> Classifier<'a> {
             }
         }
         let ctx = &self.cues.context;
-        if context::reference_key(&field.name).is_some() && !strong.is_empty() {
+        if context::reference_key(&field.name).is_some() {
             match schema.resolve(ds, &field.name) {
                 Some((table, person)) => ignored.push(format!(
-                    "reference id: foreign key (by naming) to {} table `{table}` of the same schema: a key, not PI{}",
+                    "reference id: foreign key (by naming) to {} table `{table}` of the same schema: a key (no name, contact, account or device tag; never inherits a record's category){}",
                     if person { "the person" } else { "the" },
                     if person { "; the row is about that person (record-level subject)" } else { "" }
                 )),
-                None if id_typed(field.data_type.as_deref()) => ignored.push(
-                    "reference id: an integer-typed `<x>_id` column holds a key of another table, not PI".into(),
-                ),
+                None if id_typed(field.data_type.as_deref())
+                    && strong.iter().any(|v| ctx.key_drops(&v.category)) =>
+                {
+                    ignored.push(
+                        "reference id: an integer-typed `<x>_id` column holds a key of another table, not a name, contact, account or device id (key_categories)".into(),
+                    )
+                }
                 None => {}
             }
         }
