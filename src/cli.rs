@@ -798,6 +798,10 @@ pub struct EvalArgs {
     /// `sensitive_categories` matching the labels' convention.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Directory overlaying the built-in `rules/` data (e.g. edited cue
+    /// files under `DIR/cues/`), to measure cue changes without a rebuild.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
 }
 
 impl ExplainArgs {

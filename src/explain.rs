@@ -52,6 +52,9 @@ fn matches(pattern: &str, dataset: &str, column: &str) -> bool {
 /// Explains every field of `audit` matching `pattern`.
 pub fn explain(audit: &Audit, knowledge: &Knowledge, pattern: &str) -> Vec<Explanation> {
     let classifier = Classifier::new(&knowledge.taxonomy, &knowledge.cues, &knowledge.profile);
+    let schema = crate::classify::context::SchemaIndex::build(&audit.report.datasets, |d| {
+        classifier.person_like(d)
+    });
     let mut out = Vec::new();
     for ds in &audit.report.datasets {
         for f in &ds.fields {
@@ -64,7 +67,7 @@ pub fn explain(audit: &Audit, knowledge: &Knowledge, pattern: &str) -> Vec<Expla
                     data_type: f.data_type.clone(),
                     comment: f.comment.clone(),
                     pi: f.pi.clone(),
-                    cues: classifier.trace(ds, f),
+                    cues: classifier.trace_in(ds, f, &schema),
                 });
             }
         }

@@ -301,6 +301,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 declarations: args.config.clone(),
                 profile: Some(args.profile.clone()),
                 deterministic: true,
+                rules_dir: args.rules.clone(),
                 ..piaudit::Config::default()
             };
             let audit = piaudit::scan(&config)?;

@@ -70,6 +70,14 @@ pub struct ContextSpec {
     reference_table_tokens: Vec<String>,
     #[serde(default)]
     operator_names: Vec<String>,
+    #[serde(default)]
+    student_table_tokens: Vec<String>,
+    #[serde(default)]
+    key_categories: Vec<String>,
+    #[serde(default)]
+    tree_names: Vec<String>,
+    #[serde(default)]
+    tree_parent_names: Vec<String>,
 }
 
 /// One kind of personal record (`record_kinds` in `context.yaml`).
@@ -121,6 +129,28 @@ impl WordSet {
             .map(|_| format!("`{name}`"))
     }
 
+    /// The longest name cue matching `name` (its length and the name).
+    fn longest_in_name(&self, name: &str) -> Option<(usize, String)> {
+        let toks = tokenize(name.rsplit('.').next().unwrap_or(name));
+        let joined = toks.concat();
+        self.names
+            .iter()
+            .filter(|cue| cue.concat() == joined || find_run(&toks, cue).is_some())
+            .map(|cue| cue.concat().len())
+            .max()
+            .map(|len| (len, format!("`{name}`")))
+    }
+
+    /// The longest comment word in `comment` (its length in bytes and the word).
+    fn longest_in_comment(&self, comment: Option<&str>) -> Option<(usize, String)> {
+        let c = comment?.to_lowercase();
+        self.comments
+            .iter()
+            .filter(|w| c.contains(w.as_str()))
+            .max_by_key(|w| w.len())
+            .map(|w| (w.len(), format!("“{w}”")))
+    }
+
     /// The first hit in a dataset: its name, comment, column names, column comments.
     fn in_dataset(&self, ds: &Dataset) -> Option<String> {
         self.in_name(&ds.name)
@@ -156,6 +186,12 @@ pub struct ContextCues {
     record_skip: WordSet,
     record_skip_tokens: Vec<String>,
     reference_table_tokens: Vec<String>,
+    student_table_tokens: Vec<String>,
+    /// Categories a reference id cannot hold (a key is not a name or a
+    /// phone); coded attributes (`nation_id` → ethnicity) keep their tag.
+    pub key_categories: Vec<String>,
+    tree: WordSet,
+    tree_parent: WordSet,
 }
 
 impl From<ContextSpec> for ContextCues {
@@ -196,6 +232,10 @@ impl From<ContextSpec> for ContextCues {
             record_skip_tokens: lower(&s.record_skip_tokens),
             operator: WordSet::new(&[], &s.operator_names),
             reference_table_tokens: lower(&s.reference_table_tokens),
+            student_table_tokens: lower(&s.student_table_tokens),
+            key_categories: s.key_categories,
+            tree: WordSet::new(&[], &s.tree_names),
+            tree_parent: WordSet::new(&[], &s.tree_parent_names),
         }
     }
 }
@@ -225,14 +265,23 @@ pub enum RecordSubject {
 
 impl ContextCues {
     /// The record kind a table's name or comment names (`salary`, 处方):
-    /// its category and the cue.
+    /// its category and the cue. When cues of several kinds match, the
+    /// longest wins (`non_drug_item` of a clinic's order is an examination,
+    /// not a `drug_item`).
     pub fn record_kind(&self, ds: &Dataset) -> Option<(String, String)> {
         let table = ds.name.rsplit('.').next().unwrap_or(&ds.name);
-        self.record_kinds.iter().find_map(|(cat, set, _)| {
-            set.in_name(table)
-                .or_else(|| set.in_comment(ds.comment.as_deref()))
-                .map(|cue| (cat.clone(), cue))
-        })
+        let mut best: Option<(usize, String, String)> = None;
+        for (cat, set, _) in &self.record_kinds {
+            let hit = set
+                .longest_in_name(table)
+                .or_else(|| set.longest_in_comment(ds.comment.as_deref()));
+            if let Some((len, cue)) = hit {
+                if best.as_ref().is_none_or(|b| len > b.0) {
+                    best = Some((len, cat.clone(), cue));
+                }
+            }
+        }
+        best.map(|(_, cat, cue)| (cat, cue))
     }
 
     /// Whether a column of a record of `category` inherits it: kinds with
@@ -288,7 +337,10 @@ impl ContextCues {
             && toks[..toks.len() - 1]
                 .iter()
                 .any(|t| self.person_ref_tokens.contains(t) || self.record_link_tokens.contains(t));
-        keyed || toks.concat() == "uid" || toks.concat() == "userid"
+        keyed
+            || toks.concat() == "uid"
+            || toks.concat() == "userid"
+            || reference_key(name).is_some()
     }
 
     /// What the table's rows are about: a person's record of some kind, a
@@ -296,25 +348,42 @@ impl ContextCues {
     /// are the person-table tokens of `negative.yaml`: the last person or
     /// reference token of the table name decides (`user_config` is
     /// configuration, `config_user` is not).
-    pub fn record_subject(&self, ds: &Dataset, person_tokens: &[String]) -> Option<RecordSubject> {
+    pub fn record_subject(
+        &self,
+        ds: &Dataset,
+        person_tokens: &[String],
+        schema: &SchemaIndex,
+    ) -> Option<RecordSubject> {
         let toks = tokenize(ds.name.rsplit('.').next().unwrap_or(&ds.name));
         let decisive = toks
             .iter()
             .rev()
             .find(|t| person_tokens.contains(t) || self.reference_table_tokens.contains(t));
         if let Some(t) = decisive.filter(|t| self.reference_table_tokens.contains(t)) {
-            if self.person_ref(ds).is_none() {
+            if self.person_link(ds, schema).is_none() {
                 return Some(RecordSubject::Reference(t.clone()));
             }
             return None;
         }
         let (category, cue) = self.record_kind(ds)?;
-        let link = self.record_link(ds)?;
+        let link = self.record_link(ds).or_else(|| {
+            schema
+                .person_fk(ds)
+                .map(|(col, table)| format!("{col}` → person table `{table}"))
+        })?;
         Some(RecordSubject::Record {
             category,
             cue,
             link,
         })
+    }
+
+    /// A column referring to a person: by its name or comment
+    /// ([`Self::person_ref`]) or as a foreign key, declared by naming, to a
+    /// person table of the same schema (`resident_id` → `xx_resident`).
+    pub fn person_link(&self, ds: &Dataset, schema: &SchemaIndex) -> Option<String> {
+        self.person_ref(ds)
+            .or_else(|| schema.person_fk(ds).map(|(col, _)| col))
     }
 
     /// The first column of `ds` that refers to a person (`emp_id`,
@@ -397,21 +466,170 @@ impl ContextCues {
 
     /// Whether a table of a K-12 schema holds pupils' data: not a staff table,
     /// and about persons (`person_like`), referring to a person (`user_id`:
-    /// on a school platform most users are pupils) or to a student.
-    pub fn holds_pupils(&self, ds: &Dataset, person_like: bool) -> bool {
+    /// on a school platform without a student table most users are pupils)
+    /// or to a student. When the schema has its own student table
+    /// (`student_table`), a generic user table and the tables referring to
+    /// it are the accounts of parents and staff, not pupils' data: only
+    /// tables named for students or referring to one hold pupils' data.
+    pub fn holds_pupils(&self, ds: &Dataset, person_like: bool, student_table: bool) -> bool {
         let staff = self.staff_table.in_name(&ds.name).is_some()
             || self.staff_table.in_comment(ds.comment.as_deref()).is_some();
         if staff {
             return false;
         }
-        person_like
-            || self.person_ref(ds).is_some()
-            || self.student.in_name(&ds.name).is_some()
+        let student = self.student.in_name(&ds.name).is_some()
             || self.student.in_comment(ds.comment.as_deref()).is_some()
             || ds.fields.iter().any(|f| {
                 self.student_ref.in_name(&f.name).is_some()
                     || self.student_ref.in_comment(f.comment.as_deref()).is_some()
+            });
+        student || (!student_table && (person_like || self.person_ref(ds).is_some()))
+    }
+
+    /// The schema's own student table (`sc_student`, `edu_students`): a
+    /// person table whose name ends in a student word
+    /// (`student_table_tokens`); an exam answer table is not one.
+    pub fn student_table<'d>(
+        &self,
+        mut tables: impl Iterator<Item = &'d Dataset>,
+        person_like: impl Fn(&Dataset) -> bool,
+    ) -> Option<String> {
+        tables
+            .find(|d| {
+                let toks = tokenize(d.name.rsplit('.').next().unwrap_or(&d.name));
+                toks.last()
+                    .is_some_and(|t| self.student_table_tokens.contains(t))
+                    && person_like(d)
             })
+            .map(|d| d.name.clone())
+    }
+
+    /// Whether a reference id's tag is of a category no key can hold
+    /// (`key_categories`, by id or group prefix).
+    pub fn key_drops(&self, category: &str) -> bool {
+        self.key_categories.iter().any(|k| {
+            category == k
+                || category
+                    .strip_prefix(k.as_str())
+                    .is_some_and(|r| r.starts_with('.'))
+        })
+    }
+}
+
+/// The referenced name of a `<x>_id` column (`drug_id` → `drug`,
+/// `excuteDeptId` → `excute dept`, `drug_id_list` → `drug`), or `None` when
+/// the name is not a reference id. Such a column holds a key of another
+/// table, not a fact about the record's subject.
+pub fn reference_key(name: &str) -> Option<Vec<String>> {
+    let mut toks = tokenize(name);
+    if matches!(toks.last().map(String::as_str), Some("list" | "str")) {
+        toks.pop();
+    }
+    if !matches!(toks.last().map(String::as_str), Some("id" | "ids")) || toks.len() < 2 {
+        return None;
+    }
+    toks.pop();
+    Some(toks)
+}
+
+/// Name tokens of an ORM class or table that say what kind of carrier it
+/// is rather than what it holds (`PatientEntity`, `UserDO`).
+const CARRIER_TOKENS: &[&str] = &["entity", "do", "po", "dto", "vo", "bo", "model", "info"];
+
+/// The tables of each schema (the datasets of one file, or the entities of
+/// one source tree), to resolve foreign keys declared by naming:
+/// `patient_id` → `pms_patient`, `drug_id` → `dms_drug`.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaIndex {
+    /// Per file: each table's name tokens (without carrier suffixes),
+    /// whether it is about persons, and its name.
+    files: BTreeMap<String, Vec<(Vec<String>, bool, String)>>,
+}
+
+impl SchemaIndex {
+    /// Indexes `datasets`; `person_like` says whether a table is about persons.
+    pub fn build(datasets: &[Dataset], person_like: impl Fn(&Dataset) -> bool) -> Self {
+        let mut files: BTreeMap<String, Vec<(Vec<String>, bool, String)>> = BTreeMap::new();
+        for d in datasets {
+            let mut toks = tokenize(d.name.rsplit('.').next().unwrap_or(&d.name));
+            while toks.len() > 1
+                && toks
+                    .last()
+                    .is_some_and(|t| CARRIER_TOKENS.contains(&t.as_str()))
+            {
+                toks.pop();
+            }
+            files
+                .entry(schema_key(d))
+                .or_default()
+                .push((toks, person_like(d), d.name.clone()));
+        }
+        SchemaIndex { files }
+    }
+
+    /// The table of `ds`'s schema a reference id column points to: the table
+    /// whose name ends with the longest tail of the column's referenced name
+    /// (`excute_dept_id` → `sms_dept`), with whether it is about persons.
+    /// A self-reference (`parent_id` of a tree) is not resolved.
+    pub fn resolve(&self, ds: &Dataset, column: &str) -> Option<(String, bool)> {
+        let target = reference_key(column)?;
+        let tables = self.files.get(&schema_key(ds))?;
+        for k in (1..=target.len()).rev() {
+            let tail = &target[target.len() - k..];
+            if k == 1 && tail[0].len() < 2 {
+                return None;
+            }
+            let hits: Vec<_> = tables
+                .iter()
+                .filter(|(toks, _, name)| *name != ds.name && toks.ends_with(tail))
+                .collect();
+            if let Some(first) = hits.first() {
+                let person = hits.iter().find(|h| h.1).unwrap_or(first);
+                return Some((person.2.clone(), person.1));
+            }
+        }
+        None
+    }
+
+    /// The first column of `ds` that is a foreign key to a person table of
+    /// its schema, with that table.
+    pub fn person_fk(&self, ds: &Dataset) -> Option<(String, String)> {
+        ds.fields
+            .iter()
+            .find_map(|f| match self.resolve(ds, &f.name) {
+                Some((table, true)) => Some((f.name.clone(), table)),
+                _ => None,
+            })
+    }
+}
+
+/// The schema a dataset belongs to: its file, or for ORM entities (one
+/// class per file) the source tree up to `src/`.
+fn schema_key(d: &Dataset) -> String {
+    let file = &d.location.file;
+    match file.find("/src/") {
+        Some(i) if !file.ends_with(".sql") => file[..i].to_string(),
+        _ => file.clone(),
+    }
+}
+
+impl ContextCues {
+    /// Whether a column is the child list of a tree node (`children`,
+    /// `childList` beside `parent_id`, or typed as a collection): a menu's or
+    /// department's sub-nodes, not a person's children.
+    pub fn tree_children(&self, ds: &Dataset, name: &str, data_type: Option<&str>) -> bool {
+        if self.tree.in_name(name).is_none() {
+            return false;
+        }
+        let collection = data_type.is_some_and(|t| {
+            let t = t.to_ascii_lowercase();
+            t.contains("list") || t.contains("set<") || t.contains('[') || t.contains("collection")
+        });
+        collection
+            || ds
+                .fields
+                .iter()
+                .any(|f| self.tree_parent.in_name(&f.name).is_some())
     }
 }
 
@@ -431,13 +649,16 @@ pub fn apply_school(
         let Some(reason) = cues.k12_reason(idx.iter().map(|&i| &datasets[i])) else {
             continue;
         };
+        let student_table = cues
+            .student_table(idx.iter().map(|&i| &datasets[i]), &person_like)
+            .is_some();
         for &i in idx {
             let ds = &datasets[i];
             if !ds
                 .fields
                 .iter()
                 .any(|f| f.pi.as_ref().is_some_and(|p| !p.sensitive))
-                || !cues.holds_pupils(ds, person_like(ds))
+                || !cues.holds_pupils(ds, person_like(ds), student_table)
             {
                 continue;
             }
@@ -445,7 +666,7 @@ pub fn apply_school(
                 if let Some(p) = f.pi.as_mut().filter(|p| !p.sensitive) {
                     p.sensitive = true;
                     p.evidence.push(Evidence {
-                        kind: "context".into(),
+                        kind: super::CONTEXT.into(),
                         detail: format!(
                             "{} ({reason}): {}",
                             super::CHILDREN_CONTEXT,

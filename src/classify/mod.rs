@@ -47,8 +47,16 @@ const BANK_WORDS: [&str; 8] = [
 ];
 /// Evidence kind marking an operator audit column (`create_by`).
 pub const OPERATOR_AUDIT: &str = "operator_audit";
-/// Weight of a category inherited from the record a row belongs to.
-pub const RECORD_WEIGHT: f64 = 0.7;
+/// Weight of a category inherited from the record a row belongs to. It is
+/// below every name and comment cue (0.75–0.90), so an inherited tag reads
+/// as less certain than one the column states itself (`PiTag.confidence`).
+pub const RECORD_WEIGHT: f64 = 0.6;
+/// Evidence kind of a tag given or changed by the table's or schema's
+/// context rather than by the column itself: record-level inheritance,
+/// trajectory, children's data, a person table's certificate number. Stable:
+/// finding confidence reads it (a finding resting on a `context` tag alone
+/// is not `confirmed`).
+pub const CONTEXT: &str = "context";
 
 /// Words in a table comment that make the table person-like.
 const PERSON_TABLE_COMMENT_WORDS: &[&str] = &[
@@ -177,9 +185,29 @@ impl<'a> Classifier<'a> {
         declared_minors: bool,
         samples: &std::collections::HashMap<String, Vec<String>>,
     ) {
+        self.classify_in(
+            ds,
+            &context::SchemaIndex::default(),
+            declared_minors,
+            samples,
+        );
+    }
+
+    /// [`Self::classify`] with the other tables of the dataset's schema
+    /// (`schema`), which resolve foreign keys declared by naming
+    /// (`patient_id` → `pms_patient`, `drug_id` → `dms_drug`).
+    pub fn classify_in(
+        &self,
+        ds: &mut Dataset,
+        schema: &context::SchemaIndex,
+        declared_minors: bool,
+        samples: &std::collections::HashMap<String, Vec<String>>,
+    ) {
         self.tag_fields(ds);
+        self.apply_keys(ds, schema);
+        self.apply_tree(ds);
         self.apply_table_role(ds);
-        self.apply_record_context(ds);
+        self.apply_record_context(ds, schema);
         self.apply_card_context(ds);
         self.apply_samples(ds, samples);
         self.apply_children_context(ds, declared_minors);
@@ -234,7 +262,7 @@ impl<'a> Classifier<'a> {
                 p.category = "location.trajectory".into();
                 p.sensitive = self.taxonomy.is_sensitive(&p.category, self.profile);
                 p.evidence.push(Evidence {
-                    kind: "context".into(),
+                    kind: CONTEXT.into(),
                     detail: format!(
                         "coordinates in a table of events of a person (`{r}`, event time): trajectory"
                     ),
@@ -251,7 +279,7 @@ impl<'a> Classifier<'a> {
     /// template or configuration table that refers to no person, name and
     /// comment cues are not PI (a branch office's phone, a template's
     /// "chief complaint").
-    fn apply_record_context(&self, ds: &mut Dataset) {
+    fn apply_record_context(&self, ds: &mut Dataset, schema: &context::SchemaIndex) {
         let ctx = &self.cues.context;
         // Operator audit columns (`create_by` holding a login name) are the
         // staff member's PI, marked so that they alone do not make the table
@@ -272,7 +300,7 @@ impl<'a> Classifier<'a> {
                 }
             }
         }
-        match ctx.record_subject(ds, &self.cues.negative.person_tables) {
+        match ctx.record_subject(ds, &self.cues.negative.person_tables, schema) {
             Some(context::RecordSubject::Reference(tok)) => {
                 for f in &mut ds.fields {
                     let declared = f.pi.as_ref().is_some_and(|p| {
@@ -300,12 +328,11 @@ impl<'a> Classifier<'a> {
             }) => {
                 for f in &mut ds.fields {
                     // The column tying the row to its person or record is a key.
-                    if f.name == link {
+                    if link.split('`').next() == Some(f.name.as_str()) {
                         f.pi = None;
                         continue;
                     }
                     if f.pi.is_some()
-                        || f.name == link
                         || ctx.record_bookkeeping(&f.name)
                         || ctx.operator_column(&f.name)
                         || !ctx.record_inherits(&category, &f.name)
@@ -317,7 +344,7 @@ impl<'a> Classifier<'a> {
                         category: category.clone(),
                         confidence: RECORD_WEIGHT,
                         evidence: vec![Evidence {
-                            kind: "context".into(),
+                            kind: CONTEXT.into(),
                             detail: format!(
                                 "record-level: the table holds one person's record (record cue {cue}, tied to a person by `{link}`); its descriptive columns are {category} (weight {RECORD_WEIGHT:.2})"
                             ),
@@ -326,6 +353,63 @@ impl<'a> Classifier<'a> {
                 }
             }
             None => {}
+        }
+    }
+
+    /// Whether a tag was declared or read from values (override, lineage,
+    /// seed rows) rather than guessed from the name or comment.
+    fn declared(p: &PiTag) -> bool {
+        p.evidence
+            .iter()
+            .any(|e| matches!(e.kind.as_str(), "override" | "lineage" | "value"))
+    }
+
+    /// Reference ids are keys, not PI: a `<x>_id` column typed as an integer
+    /// (`leader_id bigint` 部门负责人（员工 ID）) or resolving to another table of
+    /// the schema (`registration_id` → `dms_registration`, whatever its
+    /// type) holds a row number of that table, not a name, a phone or a
+    /// device id (`key_categories`). A coded attribute keeps its tag:
+    /// `nation_id` is the person's ethnicity by a dictionary's key.
+    fn apply_keys(&self, ds: &mut Dataset, schema: &context::SchemaIndex) {
+        let resolved: Vec<Option<(String, bool)>> = ds
+            .fields
+            .iter()
+            .map(|f| schema.resolve(ds, &f.name))
+            .collect();
+        for (f, target) in ds.fields.iter_mut().zip(resolved) {
+            let Some(p) = &f.pi else { continue };
+            if Self::declared(p)
+                || !self.cues.context.key_drops(&p.category)
+                || context::reference_key(&f.name).is_none()
+                || !(target.is_some() || id_typed(f.data_type.as_deref()))
+            {
+                continue;
+            }
+            tracing::debug!(field = %f.id, ?target, "reference id: a key, not PI");
+            f.pi = None;
+        }
+    }
+
+    /// Tree nodes (a department, a menu, a category DTO) carry `children`,
+    /// `childList` and `parent_name` beside `parent_id`: sub-nodes and the
+    /// parent node, not a person's children or parents. Only the children
+    /// and relatives categories are dropped (a member tree's `parent_name`
+    /// may still be a name).
+    fn apply_tree(&self, ds: &mut Dataset) {
+        let ctx = &self.cues.context;
+        let tree: Vec<bool> = ds
+            .fields
+            .iter()
+            .map(|f| {
+                f.pi.as_ref().is_some_and(|p| {
+                    p.category.starts_with("minor.") || p.category == "relation.family"
+                }) && ctx.tree_children(ds, &f.name, f.data_type.as_deref())
+            })
+            .collect();
+        for (f, tree) in ds.fields.iter_mut().zip(tree) {
+            if tree && !f.pi.as_ref().is_some_and(Self::declared) {
+                f.pi = None;
+            }
         }
     }
 
@@ -360,7 +444,7 @@ impl<'a> Classifier<'a> {
             p.category = "identity.other_id".into();
             p.sensitive = self.taxonomy.is_sensitive(&p.category, self.profile);
             p.evidence.push(Evidence {
-                kind: "context".into(),
+                kind: CONTEXT.into(),
                 detail: "card number without bank context (no 银行/信用卡/bank in the column or table): a member or service card number, identity.other_id".into(),
             });
         }
@@ -410,7 +494,7 @@ impl<'a> Classifier<'a> {
                 if !p.sensitive {
                     p.sensitive = true;
                     p.evidence.push(Evidence {
-                        kind: "context".into(),
+                        kind: CONTEXT.into(),
                         detail: format!("{CHILDREN_CONTEXT} ({reason}): {CHILDREN_RULE}"),
                     });
                 }
@@ -724,6 +808,12 @@ impl<'a> Classifier<'a> {
     /// Every cue that matched one field's name, comment and type, counted or
     /// not, with weights: the part of `piaudit explain` that says *why*.
     pub fn trace(&self, ds: &Dataset, field: &Field) -> CueTrace {
+        self.trace_in(ds, field, &context::SchemaIndex::default())
+    }
+
+    /// [`Self::trace`] with the dataset's schema (`schema`), which resolves
+    /// foreign keys declared by naming.
+    pub fn trace_in(&self, ds: &Dataset, field: &Field, schema: &context::SchemaIndex) -> CueTrace {
         let person_like_table = self.person_like(ds);
         let mut ignored = Vec::new();
         let (strong, weak) = self.votes(
@@ -740,19 +830,37 @@ impl<'a> Classifier<'a> {
                 ignored.push(format!("{} dropped: {why}", v.category));
             }
         }
-        match self
-            .cues
-            .context
-            .record_subject(ds, &self.cues.negative.person_tables)
-        {
+        let ctx = &self.cues.context;
+        if context::reference_key(&field.name).is_some() {
+            match schema.resolve(ds, &field.name) {
+                Some((table, person)) => ignored.push(format!(
+                    "reference id: foreign key (by naming) to {} table `{table}` of the same schema: a key (no name, contact, account or device tag; never inherits a record's category){}",
+                    if person { "the person" } else { "the" },
+                    if person { "; the row is about that person (record-level subject)" } else { "" }
+                )),
+                None if id_typed(field.data_type.as_deref())
+                    && strong.iter().any(|v| ctx.key_drops(&v.category)) =>
+                {
+                    ignored.push(
+                        "reference id: an integer-typed `<x>_id` column holds a key of another table, not a name, contact, account or device id (key_categories)".into(),
+                    )
+                }
+                None => {}
+            }
+        }
+        if ctx.tree_children(ds, &field.name, field.data_type.as_deref()) {
+            ignored.push("tree node: `children`/`parent_name` beside `parent_id` (or a collection type) are sub-nodes and the parent node, not a person's children or relatives (minor.*, relation.family dropped)".into());
+        }
+        match ctx.record_subject(ds, &self.cues.negative.person_tables, schema) {
             Some(context::RecordSubject::Reference(tok)) => ignored.push(format!(
                 "table subject: reference/configuration table (`{tok}`), no column refers to a person: name and comment cues are not PI"
             )),
             Some(context::RecordSubject::Record { category, cue, link })
-                if self.cues.context.record_bookkeeping(&field.name) || field.name == link =>
+                if ctx.record_bookkeeping(&field.name)
+                    || link.split('`').next() == Some(field.name.as_str()) =>
             {
                 ignored.push(format!(
-                    "record-level {category} (record cue {cue}, tied to a person by `{link}`) not inherited: key or record-keeping column"
+                    "record-level {category} (record cue {cue}, tied to a person by `{link}`) not inherited: key, reference id or record-keeping column"
                 ))
             }
             _ => {}

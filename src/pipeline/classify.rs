@@ -100,10 +100,13 @@ pub(super) fn finish(
         None => &knowledge.cues,
     };
     let classifier = Classifier::new(&knowledge.taxonomy, cues, &knowledge.profile);
+    // Foreign keys declared by naming resolve within a schema (`drug_id` → `dms_drug`).
+    let schema =
+        crate::classify::context::SchemaIndex::build(&datasets, |d| classifier.person_like(d));
     datasets.par_iter_mut().for_each(|d| {
         let declared_minors =
             decl.is_some_and(|x| x.datasets_for(&d.id, &d.name).iter().any(|y| y.minors));
-        classifier.classify(d, declared_minors, &assembled.samples);
+        classifier.classify_in(d, &schema, declared_minors, &assembled.samples);
     });
     // Sampled values are read by the classifier only; the facts of each
     // file only by the Java log check. Freed here, before evaluation builds

@@ -166,14 +166,15 @@ CREATE TABLE branch_config (id int, branch_name varchar(50), phone varchar(20), 
 fn descriptive_columns_of_a_persons_record_inherit_its_category() {
     let r = report(&[("clinic.sql", CLINIC)]);
     // A prescription line tied to a visit: its descriptive columns are medication.
-    for col in ["drug_id", "dosage", "frequency", "days", "advice"] {
+    for col in ["dosage", "frequency", "days", "advice"] {
         assert_eq!(
             tag(&r, "rx_prescription_item", col),
             Some(("health.medication".into(), true)),
             "rx_prescription_item.{col}"
         );
     }
-    // Keys and record keeping are not inherited.
+    // Keys, reference ids (a key of the drug table) and record keeping are not inherited.
+    assert_eq!(tag(&r, "rx_prescription_item", "drug_id"), None);
     assert_eq!(tag(&r, "rx_prescription_item", "id"), None);
     assert_eq!(tag(&r, "rx_prescription_item", "registration_id"), None);
     assert_eq!(tag(&r, "rx_prescription_item", "create_time"), None);
@@ -367,4 +368,141 @@ fn operator_columns_typed_as_ids_are_keys() {
         tag(&r, "app_member", "creator").map(|t| t.0),
         Some("account.username".to_string())
     );
+}
+
+const HOSPITAL: &str = "
+CREATE TABLE pms_patient (id bigint, name varchar(64), phone_no varchar(20)) COMMENT='病人基本信息表';
+CREATE TABLE dms_drug (id bigint, name varchar(64), spec varchar(64)) COMMENT='药品表';
+CREATE TABLE sms_dept (id bigint, name varchar(64)) COMMENT='科室';
+CREATE TABLE dms_registration (id bigint, patient_id bigint, dept_id bigint, visit_state int)
+  COMMENT='挂号';
+CREATE TABLE dms_medicine_item_record (id bigint, registration_id varchar(32), drug_id bigint,
+  excute_dept_id bigint, drug_id_list varchar(200), usage_means varchar(64), type int,
+  log_datetime datetime) COMMENT='成药项记录';
+CREATE TABLE clinic_insured (id bigint, name varchar(64), mobile varchar(20));
+CREATE TABLE clinic_case_history (id bigint, insured_id bigint, treatment_plan varchar(500));
+CREATE TABLE hr_department (id bigint, parent_id bigint, name varchar(64),
+  leader_id bigint COMMENT '部门负责人（员工 ID）');
+";
+
+/// The tag of `table.column` itself.
+fn pi(r: &Report, table: &str, column: &str) -> Option<piaudit::model::PiTag> {
+    let ds = r.datasets.iter().find(|d| d.name == table).unwrap();
+    ds.fields
+        .iter()
+        .find(|f| f.name == column)
+        .unwrap()
+        .pi
+        .clone()
+}
+
+#[test]
+fn reference_ids_are_keys_and_foreign_keys_to_person_tables_tie_the_record() {
+    let r = report(&[("his.sql", HOSPITAL)]);
+    // Reference ids of a prescription line (drug, department, a list of drug
+    // ids) are keys of other tables: not PI, not inherited.
+    for col in [
+        "drug_id",
+        "excute_dept_id",
+        "drug_id_list",
+        "type",
+        "log_datetime",
+    ] {
+        assert_eq!(tag(&r, "dms_medicine_item_record", col), None, "{col}");
+    }
+    // `registration_id` resolves to `dms_registration` of the same schema: a
+    // key, although `registration_id` is a device cue elsewhere (a push id).
+    assert_eq!(tag(&r, "dms_medicine_item_record", "registration_id"), None);
+    // The descriptive column inherits medication, as `context` evidence with
+    // a confidence below the column's own cues.
+    let usage = pi(&r, "dms_medicine_item_record", "usage_means").expect("usage_means tagged");
+    assert_eq!(usage.category, "health.medication");
+    assert!(usage.confidence < 0.7, "{}", usage.confidence);
+    assert!(usage
+        .evidence
+        .iter()
+        .all(|e| e.kind == "context" && e.detail.starts_with("record-level")));
+    // A registration's department is a key too.
+    assert_eq!(tag(&r, "dms_registration", "dept_id"), None);
+    // `insured_id` names no person by itself; it resolves to the person
+    // table `clinic_insured`, so the row is that person's case history.
+    let plan = pi(&r, "clinic_case_history", "treatment_plan").expect("treatment_plan tagged");
+    assert_eq!(plan.category, "health.medical_record");
+    assert!(
+        plan.evidence[0].detail.contains("clinic_insured"),
+        "{:?}",
+        plan.evidence
+    );
+    // An integer-typed person reference is a key even when its comment names a role.
+    assert_eq!(tag(&r, "hr_department", "leader_id"), None);
+}
+
+const TREES: &str = "
+CREATE TABLE iot_scene_script (id bigint, parent_id bigint, parent_name varchar(64),
+  children varchar(500), script varchar(200));
+CREATE TABLE stu_family (id bigint, student_id bigint, parent_name varchar(64), parent_phone varchar(20));
+";
+
+#[test]
+fn tree_nodes_children_and_parents_are_not_relatives() {
+    let r = report(&[("tree.sql", TREES)]);
+    assert_eq!(tag(&r, "iot_scene_script", "parent_name"), None);
+    assert_eq!(tag(&r, "iot_scene_script", "children"), None);
+    // A pupil's parent is a relative.
+    assert_eq!(
+        tag(&r, "stu_family", "parent_name").map(|t| t.0),
+        Some("relation.family".to_string())
+    );
+}
+
+const SCHOOL: &str = "
+CREATE TABLE sc_user (id int, mobile char(11) COMMENT '手机号码', nickname char(16) COMMENT '昵称')
+  COMMENT='用户表';
+CREATE TABLE sc_student (id int, username char(30) COMMENT '学生姓名', class_id int COMMENT '班级',
+  tel char(11) COMMENT '家长手机号') COMMENT='学生';
+CREATE TABLE sc_user_student (id int, user_id int, student_id int) COMMENT='用户学生关联';
+CREATE TABLE sc_class (id int, name char(30) COMMENT '班级名称', grade_id int COMMENT '年级');
+CREATE TABLE sc_score (id int, student_id int, score int COMMENT '分数') COMMENT='学生成绩';
+";
+
+#[test]
+fn with_a_student_table_the_generic_user_table_is_not_pupils_data() {
+    let r = report(&[("school.sql", SCHOOL)]);
+    // The pupils' own table is children's data.
+    assert_eq!(
+        tag(&r, "sc_student", "username").map(|t| t.1),
+        Some(true),
+        "sc_student.username"
+    );
+    // The site accounts (parents, staff) are not: their phone is ordinary PI.
+    assert_eq!(
+        tag(&r, "sc_user", "mobile"),
+        Some(("contact.phone".into(), false))
+    );
+}
+
+const NETWORK: &str = "
+CREATE TABLE member_user (id bigint, nickname varchar(30), register_ip varchar(32) COMMENT '注册 IP',
+  face_url varchar(512) COMMENT '人脸地址', avatar varchar(255) COMMENT '头像');
+CREATE TABLE machine (id bigint, machine_ip varchar(64) COMMENT '设备IP');
+";
+
+#[test]
+fn registration_ip_and_face_photo_urls() {
+    let r = report(&[("net.sql", NETWORK)]);
+    assert_eq!(
+        tag(&r, "member_user", "register_ip").map(|t| t.0),
+        Some("network.ip".to_string())
+    );
+    // A face photo's “address” is its URL: biometric face image, not a postal address.
+    assert_eq!(
+        tag(&r, "member_user", "face_url").map(|t| t.0),
+        Some("biometric.face".to_string())
+    );
+    // An avatar is a photo of the person, not biometric data.
+    assert_eq!(
+        tag(&r, "member_user", "avatar").map(|t| t.0),
+        Some("image.face".to_string())
+    );
+    assert_eq!(tag(&r, "machine", "machine_ip"), None);
 }
