@@ -46,6 +46,7 @@ pub mod debezium;
 pub mod flink;
 pub mod inline;
 pub mod java;
+pub mod java_flow;
 pub mod java_security;
 pub mod logging;
 pub mod mybatis;
@@ -107,6 +108,10 @@ pub struct FileFacts {
     /// Java classes as possible superclasses of entities (resolved across
     /// files by [`java::inherit`]).
     pub java_types: Vec<java::JavaType>,
+    /// Java data flow: classes, methods, and after [`java_flow::link`] the
+    /// sinks values reach; whether they are PI is decided by
+    /// `classify::flows`.
+    pub java_flow: java_flow::FlowFacts,
 }
 
 /// Columns of a table sent to an [`Endpoint`] by a job or sink.

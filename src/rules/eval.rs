@@ -8,8 +8,8 @@ use crate::classify::taxonomy::Taxonomy;
 use crate::decl::Declarations;
 use crate::model::I18n;
 use crate::model::{
-    CheckEvidence, CheckItemResult, CheckStatus, Confidence, Control, Dataset, Endpoint, Field, Finding,
-    FindingStatus, FindingWaiver, Flow, Location, Severity,
+    CheckEvidence, CheckItemResult, CheckStatus, Confidence, Control, Dataset, Endpoint, Field,
+    Finding, FindingStatus, FindingWaiver, Flow, Location, Severity,
 };
 use regex::Regex;
 use serde_json::{json, Value};
@@ -607,10 +607,10 @@ impl Env<'_> {
             Scope::Control => {
                 for c in s.controls {
                     let mut cv = serde_json::to_value(c).unwrap_or(Value::Null);
-                    // PI in logs: whether a logged category is sensitive PI
-                    // under the scan's profile (`control.sensitive`).
+                    // PI in logs and data flows (`pi_*`): whether a category
+                    // is sensitive PI under the scan's profile (`control.sensitive`).
                     if let (true, Some(v), Value::Object(o)) =
-                        (c.kind == "pi_logged", &c.value, &mut cv)
+                        (c.kind.starts_with("pi_"), &c.value, &mut cv)
                     {
                         let sensitive = v
                             .split(", ")
