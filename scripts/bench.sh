@@ -7,14 +7,18 @@
 #      and the estate table of issue #22 (128 / 512 / 2048 services) with
 #      the 512 -> 2048 time and peak-RSS ratios;
 #   4. the sqllineage test cases timed for piaudit, sqllineage 1.5.x and
-#      sqlglot (installed from PyPI into target/bench-venv), as cases/s and ratios.
+#      sqlglot (installed from PyPI into target/bench-venv), as cases/s and ratios;
+#   5. Java parsing and data flow alone (examples/bench.rs `java`: tree-sitter,
+#      per-method flow, cross-file call linking) over JAVA_DIRS (default: every
+#      system under ../ext, about 2 M lines), goal < 60 s on 2 cores (issue #20).
 # Speed is measured here only, never asserted in unit tests.
 #
 # Usage: scripts/bench.sh [CORPUS_DIR]     (default: ../shared/corpus)
 # Env:   REPS=3 (runs per scan measurement; the median is reported, with
 #        min-max as the noise band), SKIP_PEERS=1 (no Python peers),
 #        PYTHON=python3, NO_BUILD=1 (use the release binaries as built),
-#        ESTATE="128 512 2048" (services per estate; "" skips the estate table).
+#        ESTATE="128 512 2048" (services per estate; "" skips the estate table),
+#        JAVA_DIRS="dir ..." (Java trees for section 5; "" skips it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -148,6 +152,15 @@ print(f"estate 512 -> 2048 services (4x input): {t2048/t512:.2f}x time, {r2048/r
       f"(goal <= 4.4x: {ok(t2048/t512 <= 4.4 and r2048/r512 <= 4.4)}); "
       f"2048 services {t2048:.1f} s, {r2048*1024/1e6:.0f} MB (goal <= 25 s, <= 1 GB: {ok(t2048 <= 25 and r2048*1024 <= 1e9)})")
 EOF2
+fi
+
+echo "== 5. Java parse + data flow (issue #20)"
+JAVA_DIRS=${JAVA_DIRS-$(ls -d "$ROOT"/../ext/*/ 2>/dev/null | tr '\n' ' ')}
+if [ -n "$JAVA_DIRS" ]; then
+  # shellcheck disable=SC2086
+  "$TIME" -f '%e s wall, %M KB peak RSS' "$BENCH" java $JAVA_DIRS
+else
+  echo "skipping: no JAVA_DIRS"
 fi
 
 echo "== 3. sqllineage cases: piaudit vs sqllineage vs sqlglot"

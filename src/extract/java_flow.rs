@@ -668,9 +668,12 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
                 .host
                 .clone()
                 .or_else(|| t.config_key.clone())
-                .unwrap_or_else(|| format!("{}:{name}", t.vendor));
+                .unwrap_or_default();
             t
-        });
+        })
+        // Without `url`, a Feign client calls a service of the same
+        // deployment by its discovery name: not an outside recipient.
+        .filter(|t| !t.name.is_empty());
     let Some(body) = n.child_by_field_name("body") else {
         return;
     };
@@ -826,7 +829,12 @@ fn read_method(
             };
             v.param = Some(i);
             let mut vals = vec![v];
-            if handler && panns.iter().any(|(a, _)| a == "RequestBody") {
+            // A body read as a record, map or text (not `@RequestBody Long id`).
+            let record = carried_type(&ty).is_some()
+                || ["Map", "JSONObject", "String", "JsonNode", "Object"]
+                    .iter()
+                    .any(|t| simple(&ty) == *t);
+            if handler && record && panns.iter().any(|(a, _)| a == "RequestBody") {
                 let mut b = Val::named("<request_body>");
                 b.whole = true;
                 b.param = Some(i);

@@ -33,6 +33,7 @@ mod extract_mybatis;
 mod hostile;
 mod html;
 mod java;
+mod java_flow;
 mod merge;
 mod mlps;
 mod properties;
