@@ -1008,7 +1008,7 @@ fn collect_typed(cx: &Cx<'_>, n: Node<'_>, env: &Env, out: &mut Vec<Val>) {
             .map(|o| cx.text(o))
             .unwrap_or("");
         let wrapper = WRAPPERS.contains(&simple(obj).as_str())
-            || obj.is_empty() && name.starts_with("get")
+            || (obj.is_empty() && name.starts_with("get"))
             || matches!(
                 name,
                 "ok" | "success" | "data" | "body" | "of" | "page" | "build" | "put" | "restPage"
@@ -1460,7 +1460,7 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
         return Vec::new();
     }
     // HTTP clients: the outermost call of a chain whose root is a client.
-    if let Some(target) = http_sink(cx, n, env, name, obj, &robj, &rl) {
+    if let Some(target) = http_sink(cx, n, env, name, &rl) {
         let (calls, root) = chain(n);
         let mut vals = Vec::new();
         if let Some(r) = root {
@@ -1498,7 +1498,7 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
     if args.len() == 1 {
         if let Some(o) = obj.filter(|o| o.kind() == "identifier") {
             let key = cx.text(o).to_string();
-            if name.starts_with("set") && name.len() > 3
+            if (name.starts_with("set") && name.len() > 3)
                 || matches!(
                     name,
                     "add" | "addAll" | "append" | "put" | "putAll" | "offer" | "push"
@@ -1641,15 +1641,7 @@ fn is_export(name: &str, robj: &str, rtype: &str, obj_text: &str) -> bool {
         && name != "importTemplateExcel"
 }
 
-fn http_sink(
-    cx: &Cx<'_>,
-    n: Node<'_>,
-    env: &Env,
-    name: &str,
-    obj: Option<Node<'_>>,
-    robj: &str,
-    rtype: &str,
-) -> Option<Target> {
+fn http_sink(cx: &Cx<'_>, n: Node<'_>, env: &Env, name: &str, rtype: &str) -> Option<Target> {
     // Only the outermost call of a chain is the request.
     if n.parent().is_some_and(|p| {
         p.kind() == "method_invocation" && p.child_by_field_name("object") == Some(n)
@@ -1686,7 +1678,6 @@ fn http_sink(
     {
         "http-util"
     } else {
-        let _ = (robj, obj);
         return None;
     };
     if !calls.iter().any(|c| {
