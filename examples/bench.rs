@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example bench -- lineage CASES.json [REPS]
 //! cargo run --release --example bench -- extract PATH... [--threads N]
+//! cargo run --release --example bench -- java PATH...
 //! ```
 //!
 //! `lineage` runs `piaudit::lineage::single::lineage_of` over every case of
@@ -13,6 +14,10 @@
 //! `extract` walks the paths, reads and decodes every SQL file and runs the
 //! SQL extractor alone (no classification, lineage, rules or reports), in
 //! parallel on rayon like `piaudit scan`, and prints bytes, files and MB/s.
+//! `java` does the same for Java sources: tree-sitter parsing with the
+//! entity reader and the per-method flow pass in parallel, then the
+//! cross-file `java_flow::link` (calls, datasets, endpoints), and prints
+//! lines, files, the two times and the sinks found.
 
 use piaudit::discover::{self, WalkOptions};
 use piaudit::extract::sql::{self, SqlDialect};
@@ -28,8 +33,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("lineage") => lineage(&args[1..]),
         Some("extract") => extract(&args[1..]),
+        Some("java") => java(&args[1..]),
         _ => Err(
-            "usage: bench lineage CASES.json [REPS] | bench extract PATH... [--threads N]".into(),
+            "usage: bench lineage CASES.json [REPS] | bench extract PATH... [--threads N] | bench java PATH..."
+                .into(),
         ),
     };
     match result {
@@ -153,6 +160,54 @@ fn extract(args: &[String]) -> Result<String, String> {
         "mb_per_s": totals.0 as f64 / 1e6 / secs.max(1e-9),
         "files_per_s": totals.1 as f64 / secs.max(1e-9),
         "tables_and_writes": totals.2,
+    })
+    .to_string())
+}
+
+/// Java parsing and data flow alone over the Java files under `args`.
+fn java(args: &[String]) -> Result<String, String> {
+    use piaudit::extract::{catalog::Catalog, java, java_flow};
+    let roots: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
+    if roots.is_empty() {
+        return Err("bench java: no path".into());
+    }
+    let catalog = Catalog::embedded();
+    let started = Instant::now();
+    let found = discover::discover(&roots, &WalkOptions::default()).map_err(|e| e.to_string())?;
+    let files: Vec<_> = found
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Java)
+        .collect();
+    let mut facts: Vec<(u64, u64, piaudit::extract::FileFacts)> = files
+        .par_iter()
+        .filter_map(|f| {
+            let bytes = std::fs::read(&f.path).ok()?;
+            let len = bytes.len() as u64;
+            let decoded = discover::decode(bytes).ok()?;
+            let lines = decoded.text.lines().count() as u64;
+            Some((len, lines, java::extract(&f.rel, &decoded.text, &catalog)))
+        })
+        .collect();
+    let parsed = started.elapsed().as_secs_f64();
+    let bytes: u64 = facts.iter().map(|f| f.0).sum();
+    let lines: u64 = facts.iter().map(|f| f.1).sum();
+    let mut facts: Vec<_> = facts.drain(..).map(|f| f.2).collect();
+    let linking = Instant::now();
+    java::inherit(&mut facts);
+    java_flow::link(&mut facts, &catalog);
+    let linked = linking.elapsed().as_secs_f64();
+    let hits: usize = facts.iter().map(|f| f.java_flow.hits.len()).sum();
+    let secs = started.elapsed().as_secs_f64();
+    Ok(serde_json::json!({
+        "files": facts.len(),
+        "lines": lines,
+        "bytes": bytes,
+        "parse_and_method_flow_seconds": parsed,
+        "link_seconds": linked,
+        "seconds": secs,
+        "lines_per_s": lines as f64 / secs.max(1e-9),
+        "sinks": hits,
     })
     .to_string())
 }

@@ -12,7 +12,10 @@
 #   2d. a 1 GB estate (3,400 services); 2e. the org-wide merge of 2,000
 #      per-service reports (500 -> 2000 ratios);
 #   4. the sqllineage test cases timed for piaudit, sqllineage 1.5.x and
-#      sqlglot (installed from PyPI into target/bench-venv), as cases/s and ratios.
+#      sqlglot (installed from PyPI into target/bench-venv), as cases/s and ratios;
+#   5. Java parsing and data flow alone (examples/bench.rs `java`: tree-sitter,
+#      per-method flow, cross-file call linking) over JAVA_DIRS (default: every
+#      system under ../ext, about 2 M lines), goal < 60 s on 2 cores (issue #20).
 # Speed is measured here only, never asserted in unit tests.
 #
 # Usage: scripts/bench.sh [CORPUS_DIR]     (default: ../shared/corpus)
@@ -23,7 +26,8 @@
 #        INCREMENTAL=2048 (services of the re-scan estate; "" skips 2c),
 #        BENCH_DATA=target/bench (where 2c finds or generates its estate),
 #        BIG_ESTATE=3400 (the 1 GB estate; "" skips 2d),
-#        MERGE_REPORTS=2000 (reports merged; "" skips 2e).
+#        MERGE_REPORTS=2000 (reports merged; "" skips 2e),
+#        JAVA_DIRS="dir ..." (Java trees for section 5; "" skips it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -271,6 +275,15 @@ ok = lambda c: "met" if c else "NOT met"
 print(f"merge 4x the reports: {t4/t1:.2f}x wall, {u4/u1:.2f}x user, {r4/r1:.2f}x peak RSS; "
       f"all: {t4:.1f} s, {r4*1024/1e6:.0f} MB (goal <= 30 s, <= 1 GB: {ok(t4 <= 30 and r4*1024 <= 1e9)})")
 EOF3
+fi
+
+echo "== 5. Java parse + data flow (issue #20)"
+JAVA_DIRS=${JAVA_DIRS-$(ls -d "$ROOT"/../ext/*/ 2>/dev/null | tr '\n' ' ')}
+if [ -n "$JAVA_DIRS" ]; then
+  # shellcheck disable=SC2086
+  "$TIME" -f '%e s wall, %M KB peak RSS' "$BENCH" java $JAVA_DIRS
+else
+  echo "skipping: no JAVA_DIRS"
 fi
 
 echo "== 3. sqllineage cases: piaudit vs sqllineage vs sqlglot"

@@ -1,12 +1,13 @@
 //! Java sources: tree-sitter parsing with error recovery, entity/DTO
-//! datasets, protections and log calls. Whatever the input, the reader
-//! does not panic, everything it reports is located inside the file, and
-//! every dataset column has a name.
+//! datasets, protections, log calls and the data-flow pass (`java_flow`:
+//! per-method sinks, then `link` across calls). Whatever the input, the
+//! reader does not panic, everything it reports is located inside the
+//! file, and every dataset column has a name.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use piaudit::extract::catalog::Catalog;
-use piaudit::extract::java;
+use piaudit::extract::{java, java_flow};
 
 #[path = "located.rs"]
 mod located;
@@ -31,6 +32,30 @@ fuzz_target!(|data: &[u8]| {
         assert!(c.location.line >= 1 && c.location.line <= last);
         assert!(!c.args.is_empty());
     }
-    let mut files = vec![out];
+    for m in &out.java_flow.methods {
+        for h in &m.hits {
+            assert!(!h.hops.is_empty(), "a sink without its location");
+            for l in &h.hops {
+                assert!(l.line >= 1 && l.line <= last);
+            }
+        }
+    }
+    // The same file twice: calls between its methods and its copy's.
+    let mut files = vec![out.clone(), out];
+    files[1].file = "src/main/java/x/Other.java".into();
     java::inherit(&mut files);
+    java_flow::link(&mut files, &Catalog::default());
+    for f in &files {
+        for h in &f.java_flow.hits {
+            for l in &h.hops {
+                assert!(l.line >= 1 && l.line <= last, "hop outside the file");
+            }
+        }
+        for e in &f.endpoint_flows {
+            assert!(
+                f.endpoints.iter().any(|x| x.id == e.endpoint),
+                "flow to a missing endpoint"
+            );
+        }
+    }
 });

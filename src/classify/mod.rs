@@ -7,6 +7,7 @@ pub mod context;
 mod cue_index;
 pub mod cues;
 pub mod eval;
+pub mod flows;
 pub mod logged;
 mod samples;
 pub mod taxonomy;

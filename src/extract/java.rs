@@ -220,6 +220,8 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
         src: text.as_bytes(),
     };
     r.classes(root, &mut facts);
+    // Data flow to loggers, HTTP clients, queues, exports and responses.
+    facts.java_flow = super::java_flow::read(file, root, text.as_bytes());
     // Most Java files print nothing.
     if text.contains("log")
         || text.contains("Log")

@@ -44,6 +44,7 @@ pub mod flink;
 pub mod hash_shape;
 pub mod inline;
 pub mod java;
+pub mod java_flow;
 pub mod java_security;
 pub mod java_services;
 pub mod logging;
@@ -106,6 +107,10 @@ pub struct FileFacts {
     /// Java classes as possible superclasses of entities (resolved across
     /// files by [`java::inherit`]).
     pub java_types: Vec<java::JavaType>,
+    /// Java data flow: classes, methods, and after [`java_flow::link`] the
+    /// sinks values reach; whether they are PI is decided by
+    /// `classify::flows`.
+    pub java_flow: java_flow::FlowFacts,
 }
 
 /// Columns of a table sent to an [`Endpoint`] by a job or sink.

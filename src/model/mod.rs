@@ -216,7 +216,9 @@ impl Flow {
 pub struct Endpoint {
     /// Stable id, `endpoint:<kind>:<name>`.
     pub id: String,
-    /// `object_store`, `message_queue`, `database`, `sdk`, `http_api`.
+    /// `object_store`, `message_queue`, `database`, `sdk`, `http_api`; from
+    /// the Java flow pass also `log`, `file_export` and `api_response`
+    /// (docs/java-flow.md).
     pub kind: String,
     /// Vendor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -51,6 +51,9 @@ pub(super) fn finish(
         scan.diagnostics.extend(f.diagnostics.iter().cloned());
     }
     tracing::debug!(files = file_facts.len(), "extracted facts");
+    // Java values followed through calls to their sinks, before assembly
+    // turns the sinks' endpoint flows into lineage.
+    crate::extract::java_flow::link(&mut file_facts[..code_files], &knowledge.catalog);
     let mut assembled = facts::assemble(&mut file_facts);
     if let Some(o) = overrides {
         o.apply_regions(&mut assembled.endpoints);
@@ -117,6 +120,12 @@ pub(super) fn finish(
     crate::classify::logged::pi_logged(
         &file_facts[..code_files],
         &classifier,
+        &mut assembled.controls,
+    );
+    crate::classify::flows::pi_flows(
+        &file_facts[..code_files],
+        &classifier,
+        &datasets,
         &mut assembled.controls,
     );
     drop(file_facts);

@@ -712,10 +712,10 @@ impl Env<'_> {
             Scope::Control => {
                 for c in s.controls {
                     let mut cv = serde_json::to_value(c).unwrap_or(Value::Null);
-                    // PI in logs: whether a logged category is sensitive PI
-                    // under the scan's profile (`control.sensitive`).
+                    // PI in logs and data flows (`pi_*`): whether a category
+                    // is sensitive PI under the scan's profile (`control.sensitive`).
                     if let (true, Some(v), Value::Object(o)) =
-                        (c.kind == "pi_logged", &c.value, &mut cv)
+                        (c.kind.starts_with("pi_"), &c.value, &mut cv)
                     {
                         let sensitive = v
                             .split(", ")

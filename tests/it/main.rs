@@ -36,6 +36,7 @@ mod finding_model;
 mod hostile;
 mod html;
 mod java;
+mod java_flow;
 mod merge;
 mod mlps;
 mod properties;

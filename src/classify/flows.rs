@@ -1,0 +1,266 @@
+//! PI in Java data flows: the classification step over the sinks the Java
+//! flow pass found (`extract::java_flow`). The extractor says which values
+//! reach a logger, an HTTP client, a queue, a file export or a controller's
+//! response; this step decides which of them are PI — a field of a PI-tagged
+//! dataset, a field of a class whose name the cues tag, a variable or
+//! property the cues tag — and turns the hits into controls the rules read:
+//!
+//! | kind | when |
+//! |---|---|
+//! | `pi_logged` | PI reaches a logger through a variable, builder or call (a call whose own text prints PI is `classify::logged`'s) |
+//! | `body_logged` | a whole request or response body reaches a logger at info level or above |
+//! | `pi_http_plain` | PI is sent over `http://` to a public host |
+//! | `pi_http` | PI is sent to another or an unresolved host |
+//! | `pi_queue` | PI is sent to a queue producer |
+//! | `pi_export_unaudited` / `pi_export` | unmasked PI is written to an export file, without / with an operation-log annotation on the way |
+//! | `pi_api_response` | a controller returns a type whose unmasked fields are PI |
+//!
+//! Subject: `Class.method → … : names` (the chain of methods, then the PI
+//! names); value: the categories. Never a value, only names.
+
+use std::collections::HashMap;
+
+use super::Classifier;
+use crate::extract::java_flow::{ClassInfo, Hit, SinkKind, Val};
+use crate::extract::FileFacts;
+use crate::model::{Control, Dataset, Protection, Transform};
+
+/// The controls of the flow hits that carry PI (see the module docs).
+pub fn pi_flows<'a>(
+    files: impl IntoIterator<Item = &'a FileFacts> + Clone,
+    classifier: &Classifier<'_>,
+    datasets: &[Dataset],
+    controls: &mut Vec<Control>,
+) {
+    let mut by_name: HashMap<String, &Dataset> = HashMap::new();
+    for d in datasets {
+        by_name.entry(d.name.to_ascii_lowercase()).or_insert(d);
+    }
+    let mut classes: HashMap<&str, &ClassInfo> = HashMap::new();
+    for f in files.clone() {
+        for c in &f.java_flow.classes {
+            classes.entry(c.name.as_str()).or_insert(c);
+        }
+    }
+    let cx = Lookup {
+        classifier,
+        datasets: by_name,
+        classes,
+    };
+    let before = controls.len();
+    // Log calls `classify::logged` already reports (it reads the call's own
+    // text); the flow pass adds those whose PI arrives through variables,
+    // builders or calls.
+    let logged: std::collections::HashSet<crate::model::Location> = controls
+        .iter()
+        .filter(|c| c.kind == "pi_logged")
+        .map(|c| c.location.clone())
+        .collect();
+    // One report per sink and PI names: the shortest way there (the method
+    // nearest the sink where the value is already PI), not again from each
+    // caller further out.
+    let mut found: Vec<(usize, Control, &crate::model::Location)> = Vec::new();
+    for f in files {
+        for h in &f.java_flow.hits {
+            if let Some(c) = control(&cx, h) {
+                if c.kind == "pi_logged" && logged.contains(&c.location) {
+                    continue;
+                }
+                found.push((h.hops.len(), c, h.location()));
+            }
+        }
+    }
+    found.sort_by_key(|(n, _, _)| *n);
+    let mut seen: std::collections::HashSet<(String, &crate::model::Location, String)> =
+        std::collections::HashSet::new();
+    for (_, c, sink) in found {
+        let names = c
+            .subject
+            .as_deref()
+            .and_then(|s| s.rsplit(": ").next())
+            .unwrap_or_default()
+            .to_string();
+        if seen.insert((c.kind.clone(), sink, names)) {
+            controls.push(c);
+        }
+    }
+    if controls.len() > before {
+        controls.sort_by(|a, b| {
+            (&a.location, &a.kind, &a.subject).cmp(&(&b.location, &b.kind, &b.subject))
+        });
+        controls.dedup();
+    }
+}
+
+struct Lookup<'a, 'c> {
+    classifier: &'a Classifier<'c>,
+    datasets: HashMap<String, &'a Dataset>,
+    classes: HashMap<&'a str, &'a ClassInfo>,
+}
+
+impl Lookup<'_, '_> {
+    /// The PI (name, category) a value carries, unmasked.
+    fn pi(&self, v: &Val, whole_person: bool, out: &mut Vec<(String, String)>) {
+        if v.transform != Transform::Copy || v.is_body() {
+            return;
+        }
+        fn push(out: &mut Vec<(String, String)>, n: &str, c: String) {
+            if !out.iter().any(|(x, y)| x == n && *y == c) {
+                out.push((n.to_string(), c));
+            }
+        }
+        let ds = v
+            .dataset
+            .as_deref()
+            .or(v.ty.as_deref())
+            .and_then(|d| self.datasets.get(&d.to_ascii_lowercase()));
+        if v.whole {
+            let before = out.len();
+            if let Some(d) = ds {
+                for fl in &d.fields {
+                    if let Some(t) = &fl.pi {
+                        if !fl.protection.contains(&Protection::Masked) {
+                            push(out, &fl.name, t.category.clone());
+                        }
+                    }
+                }
+            } else if let Some(c) = v.ty.as_deref().and_then(|t| self.classes.get(t)) {
+                for (name, _, masked) in &c.fields {
+                    if *masked {
+                        continue;
+                    }
+                    if let Some(t) = self.classifier.tag_identifier(name, Some(&c.name)) {
+                        push(out, name, t.category);
+                    }
+                }
+            }
+            if out.len() == before
+                && whole_person
+                && !v.name.starts_with('<')
+                && ds.is_none()
+                && self.classifier.person_object(&v.name)
+            {
+                push(out, &v.name, "person_object".into());
+            }
+            return;
+        }
+        if let Some(d) = ds {
+            let snake = crate::extract::java::snake(&v.name);
+            if let Some(fl) = d.fields.iter().find(|fl| {
+                fl.name.eq_ignore_ascii_case(&v.name) || fl.name.eq_ignore_ascii_case(&snake)
+            }) {
+                if let Some(t) = &fl.pi {
+                    if !fl.protection.contains(&Protection::Masked) {
+                        push(out, &v.name, t.category.clone());
+                    }
+                }
+                return;
+            }
+        }
+        if v.name.starts_with('<') {
+            return;
+        }
+        if let Some(t) = self
+            .classifier
+            .tag_identifier(&v.name, v.owner.as_deref().or(v.ty.as_deref()))
+        {
+            push(out, &v.name, t.category);
+        }
+    }
+}
+
+fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
+    // Through calls: where the value enters the path (the first call site);
+    // the chain in the subject names the way to the sink.
+    let loc = h.hops.first().unwrap_or_else(|| h.location()).clone();
+    let chain = h.chain.join(" → ");
+    let mut pi: Vec<(String, String)> = Vec::new();
+    for v in &h.vals {
+        cx.pi(v, h.kind == SinkKind::Log, &mut pi);
+    }
+    let names = |pi: &[(String, String)]| {
+        let mut n: Vec<&str> = Vec::new();
+        for (x, _) in pi {
+            if !n.contains(&x.as_str()) {
+                n.push(x);
+            }
+        }
+        n.join(", ")
+    };
+    let cats = |pi: &[(String, String)]| {
+        let mut n: Vec<&str> = Vec::new();
+        for (_, c) in pi {
+            if !n.contains(&c.as_str()) {
+                n.push(c);
+            }
+        }
+        n.join(", ")
+    };
+    let mk = |kind: &str, subject: String, value: String| Control {
+        kind: kind.into(),
+        value_days: None,
+        subject: Some(subject),
+        location: loc.clone(),
+        value: Some(value),
+        profile: None,
+        amount: None,
+    };
+    match h.kind {
+        SinkKind::Log => {
+            let level = h.level.as_deref().unwrap_or("info");
+            if h.vals.iter().any(Val::is_body) && !matches!(level, "trace" | "debug") {
+                let which: Vec<&str> = h
+                    .vals
+                    .iter()
+                    .filter(|v| v.is_body())
+                    .map(|v| v.name.trim_matches(|c| c == '<' || c == '>'))
+                    .collect();
+                return Some(mk(
+                    "body_logged",
+                    format!("{chain}: {}", which.join(", ")),
+                    level.to_string(),
+                ));
+            }
+            (!pi.is_empty()).then(|| mk("pi_logged", format!("{chain}: {}", names(&pi)), cats(&pi)))
+        }
+        SinkKind::Http => {
+            if pi.is_empty() {
+                return None;
+            }
+            let host = h.target.host.as_deref();
+            let plain = h.target.scheme.as_deref() == Some("http")
+                && host.is_some_and(|x| !crate::extract::catalog::is_private_host(x));
+            let kind = if plain { "pi_http_plain" } else { "pi_http" };
+            Some(mk(
+                kind,
+                format!("{chain} → {}: {}", h.target.name, names(&pi)),
+                cats(&pi),
+            ))
+        }
+        SinkKind::Queue => (!pi.is_empty()).then(|| {
+            mk(
+                "pi_queue",
+                format!("{chain} → {}: {}", h.target.name, names(&pi)),
+                cats(&pi),
+            )
+        }),
+        SinkKind::Export => {
+            if pi.is_empty() {
+                return None;
+            }
+            let kind = if h.audited {
+                "pi_export"
+            } else {
+                "pi_export_unaudited"
+            };
+            Some(mk(kind, format!("{chain}: {}", names(&pi)), cats(&pi)))
+        }
+        SinkKind::Response => (!pi.is_empty()).then(|| {
+            mk(
+                "pi_api_response",
+                format!("{chain}: {}", names(&pi)),
+                cats(&pi),
+            )
+        }),
+    }
+}

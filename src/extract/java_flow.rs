@@ -1,0 +1,2084 @@
+//! Data flow through Java service code (issue 20): values followed from
+//! their origins (parameters, getters and fields of typed objects, request
+//! bodies) through assignments, string building, collections, setters and
+//! builders to sinks — loggers, HTTP clients, queue producers, file exports
+//! and controller responses — within a method and, by [`link`], across calls
+//! of the same repository (by method name and arity, narrowed by the
+//! receiver's type; at most [`MAX_DEPTH`] calls deep).
+//!
+//! Extractors do not classify: a [`Val`] names what reaches a sink (a
+//! property and the type it is read from, a whole object of a type, a bare
+//! variable). Which of those are PI is decided after classification by
+//! `classify::flows`, which turns the hits into controls; the typed values
+//! also become [`super::EndpointFlow`]s into the sink's [`Endpoint`], so the
+//! lineage graph and its PI paths include them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use tree_sitter::Node;
+
+use super::catalog::{host_of, is_private_host, Catalog};
+use super::{EndpointFlow, FileFacts};
+use crate::model::{Endpoint, Location, Transform};
+
+/// How many calls a value is followed through (caller → callee).
+pub const MAX_DEPTH: usize = 3;
+/// Most hits derived through calls per method (bounds pathological graphs).
+const MAX_DERIVED: usize = 64;
+/// Most candidate callees of one call site (name + arity matches).
+const MAX_CALLEES: usize = 4;
+
+/// What kind of place a value ends up in; the endpoint kind it becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SinkKind {
+    /// A logger (`log`).
+    Log,
+    /// An outgoing HTTP request (`http_api`).
+    Http,
+    /// A queue producer (`message_queue`).
+    Queue,
+    /// A file written for download or transfer (`file_export`).
+    Export,
+    /// What a controller method returns (`api_response`).
+    Response,
+}
+
+impl SinkKind {
+    /// The endpoint kind (`Endpoint.kind`).
+    pub fn endpoint_kind(self) -> &'static str {
+        match self {
+            SinkKind::Log => "log",
+            SinkKind::Http => "http_api",
+            SinkKind::Queue => "message_queue",
+            SinkKind::Export => "file_export",
+            SinkKind::Response => "api_response",
+        }
+    }
+}
+
+/// A value reaching a sink, named as the code names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Val {
+    /// Property, field or variable name (`phone` for `user.getPhone()`);
+    /// `<request_body>` / `<response_body>` for a whole HTTP body.
+    pub name: String,
+    /// Variable the property is read from.
+    pub owner: Option<String>,
+    /// Simple class name of the object (whole) or of the owner (property).
+    pub ty: Option<String>,
+    /// A whole object (all of its fields), not one property.
+    pub whole: bool,
+    /// What happened to the value on the way.
+    pub transform: Transform,
+    /// Index of the method parameter it comes from, if any.
+    pub param: Option<usize>,
+    /// Dataset the type declares (filled by [`link`]).
+    pub dataset: Option<String>,
+}
+
+impl Val {
+    fn named(name: &str) -> Val {
+        Val {
+            name: name.to_string(),
+            owner: None,
+            ty: None,
+            whole: false,
+            transform: Transform::Copy,
+            param: None,
+            dataset: None,
+        }
+    }
+
+    fn object(name: &str, ty: &str) -> Val {
+        Val {
+            ty: Some(ty.to_string()),
+            whole: true,
+            ..Val::named(name)
+        }
+    }
+
+    /// A marker for a whole request or response body.
+    pub fn is_body(&self) -> bool {
+        self.name.starts_with('<') && self.name.ends_with("_body>")
+    }
+}
+
+/// Where a sink sends to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Target {
+    /// Host, topic, file kind or `Class.method`.
+    pub name: String,
+    /// Host of a URL, when resolved.
+    pub host: Option<String>,
+    /// `http` or `https`, when the URL says.
+    pub scheme: Option<String>,
+    /// Client library or vendor (`resttemplate`, `kafka`, `easyexcel`…).
+    pub vendor: String,
+    /// Config key the URL comes from (`${sms.url}`), when not a literal.
+    pub config_key: Option<String>,
+    /// The URL is this parameter of the method: resolved at each call.
+    pub url_param: Option<usize>,
+}
+
+impl Target {
+    fn resolved(&self) -> bool {
+        self.host.is_some() || self.config_key.is_some()
+    }
+}
+
+/// A sink reached by values: in the method itself, or through calls.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Hit {
+    /// Kind of sink.
+    pub kind: SinkKind,
+    /// Where it sends to.
+    pub target: Target,
+    /// Log level for a logger (`info`…).
+    pub level: Option<String>,
+    /// Values reaching it.
+    pub vals: Vec<Val>,
+    /// `Class.method` of each method on the way, the source's first.
+    pub chain: Vec<String>,
+    /// Every hop: the call sites, then the sink.
+    pub hops: Vec<Location>,
+    /// A method on the way records an audit/operation log (`@Log`…).
+    pub audited: bool,
+}
+
+impl Hit {
+    /// Where the sink is (the last hop).
+    pub fn location(&self) -> &Location {
+        self.hops.last().expect("a hit has at least its sink")
+    }
+}
+
+/// A call to a method that may be in the repository.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CallSite {
+    /// Method name.
+    pub name: String,
+    /// Number of arguments.
+    pub arity: usize,
+    /// Simple type of the receiver, when known.
+    pub receiver: Option<String>,
+    /// The values of each argument.
+    pub args: Vec<Vec<Val>>,
+    /// Each argument as a URL: a literal or config-key host, or a
+    /// parameter of the caller.
+    pub urls: Vec<Option<Target>>,
+    /// Where.
+    pub location: Location,
+}
+
+/// One method (or constructor) with its sinks and calls.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Method {
+    /// Simple class name.
+    pub class: String,
+    /// Method name.
+    pub name: String,
+    /// Parameter count.
+    pub arity: usize,
+    /// Sinks in the body.
+    pub hits: Vec<Hit>,
+    /// Calls in the body.
+    pub calls: Vec<CallSite>,
+    /// Annotated with an audit/operation log (`@Log`, `@OperLog`…).
+    pub audited: bool,
+}
+
+/// A class's fields as the flow pass needs them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ClassInfo {
+    /// Simple name.
+    pub name: String,
+    /// Simple names of the superclass and interfaces.
+    pub supertypes: Vec<String>,
+    /// Instance fields: name, simple type, masked on output.
+    pub fields: Vec<(String, String, bool)>,
+    /// A `@FeignClient`/Forest interface: its methods send their arguments.
+    pub http_client: Option<Target>,
+}
+
+/// What the flow pass read from one file.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FlowFacts {
+    /// Classes.
+    pub classes: Vec<ClassInfo>,
+    /// Methods.
+    pub methods: Vec<Method>,
+    /// Hits after [`link`]: the file's own and those through calls.
+    pub hits: Vec<Hit>,
+}
+
+/// Wrappers unwrapped to find what a controller returns.
+const WRAPPERS: &[&str] = &[
+    "R",
+    "Result",
+    "Results",
+    "AjaxResult",
+    "CommonResult",
+    "ResponseEntity",
+    "List",
+    "Collection",
+    "Set",
+    "Page",
+    "IPage",
+    "PageInfo",
+    "PageResult",
+    "TableDataInfo",
+    "Optional",
+    "Mono",
+    "Flux",
+    "ApiResult",
+    "ResultVO",
+    "JsonResult",
+    "Response",
+    "RestResponse",
+    "BaseResponse",
+    "Map",
+];
+
+/// Types that are values, not records with fields.
+const SCALARS: &[&str] = &[
+    "String",
+    "Long",
+    "Integer",
+    "int",
+    "long",
+    "short",
+    "byte",
+    "char",
+    "boolean",
+    "double",
+    "float",
+    "Boolean",
+    "Double",
+    "Float",
+    "Short",
+    "Byte",
+    "Character",
+    "BigDecimal",
+    "BigInteger",
+    "Date",
+    "LocalDate",
+    "LocalDateTime",
+    "Object",
+    "void",
+    "Void",
+    "var",
+    "JSONObject",
+    "JsonNode",
+    "HttpServletRequest",
+    "HttpServletResponse",
+    "ServerWebExchange",
+    "MultipartFile",
+    "Model",
+    "ModelMap",
+    "ModelAndView",
+];
+
+/// Method annotations recording an operation log.
+const AUDIT_ANNOTATIONS: &[&str] = &[
+    "Log",
+    "OperLog",
+    "OperationLog",
+    "SysLog",
+    "AuditLog",
+    "OpLog",
+    "Audit",
+    "LogRecord",
+    "BusinessLog",
+    "ApiLog",
+    "ControllerLog",
+];
+
+const MAPPINGS: &[&str] = &[
+    "GetMapping",
+    "PostMapping",
+    "PutMapping",
+    "DeleteMapping",
+    "PatchMapping",
+    "RequestMapping",
+];
+
+fn simple(ty: &str) -> String {
+    let t = ty.split('<').next().unwrap_or(ty).trim();
+    let t = t.trim_end_matches("[]").trim_end_matches("...");
+    t.rsplit('.').next().unwrap_or(t).trim().to_string()
+}
+
+/// The record type a declared type carries: `List<User>` → `User`,
+/// `R<Page<UserVO>>` → `UserVO`, `User[]` → `User`; `None` for scalars.
+pub fn carried_type(ty: &str) -> Option<String> {
+    let words: Vec<String> = ty
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .filter(|w| !w.is_empty())
+        .map(simple)
+        .collect();
+    words.into_iter().rev().find(|w| {
+        w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && !WRAPPERS.contains(&w.as_str())
+            && !SCALARS.contains(&w.as_str())
+            && w.len() > 1
+    })
+}
+
+fn is_logger(obj: &str) -> bool {
+    let last = obj.rsplit('.').next().unwrap_or(obj);
+    let l = last.to_ascii_lowercase();
+    l == "log" || l == "logger" || l.ends_with("log") || l.ends_with("logger")
+}
+
+const LOG_LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error", "fatal"];
+
+fn mask_transform(name: &str) -> Option<Transform> {
+    let l = name.to_ascii_lowercase();
+    if l.contains("mask")
+        || l.contains("desensiti")
+        || l.contains("sensitive")
+        || l == "hide"
+        || l.starts_with("redact")
+        || l.contains("tuomin")
+    {
+        Some(Transform::Mask)
+    } else if l.contains("encrypt")
+        || l.contains("cipher")
+        || l.starts_with("sm4")
+        || l.starts_with("aes")
+    {
+        Some(Transform::Encrypt)
+    } else if l.contains("md5")
+        || l.contains("sha256")
+        || l.contains("sha1")
+        || l.starts_with("sha")
+        || l.contains("hash")
+        || l.contains("sm3")
+        || l.contains("digest")
+        || l == "encode"
+    {
+        Some(Transform::Hash)
+    } else {
+        None
+    }
+}
+
+/// Calls whose result carries their receiver's and arguments' values.
+const PASS_THROUGH: &[&str] = &[
+    "format",
+    "valueOf",
+    "toString",
+    "toJSONString",
+    "toJsonStr",
+    "toJson",
+    "toJSON",
+    "parseObj",
+    "writeValueAsString",
+    "writeValueAsBytes",
+    "concat",
+    "join",
+    "append",
+    "trim",
+    "strip",
+    "toUpperCase",
+    "toLowerCase",
+    "getBytes",
+    "formatted",
+    "of",
+    "asList",
+    "singletonList",
+    "build",
+    "stream",
+    "collect",
+    "toList",
+    "filter",
+    "sorted",
+    "copyProperties",
+    "copy",
+    "toBean",
+    "convert",
+    "insert",
+    "replace",
+    "builder",
+    "create",
+    "body",
+    "bodyValue",
+    "form",
+];
+
+const BODY_READS: &[&str] = &[
+    "getParameterMap",
+    "getContentAsByteArray",
+    "getInputStream",
+    "getReader",
+    "getQueryString",
+    "getArgs",
+    "readBody",
+    "getRequestBody",
+    "getCachedBody",
+];
+
+const QUEUE_METHODS: &[&str] = &[
+    "send",
+    "sendDefault",
+    "convertAndSend",
+    "convertSendAndReceive",
+    "sendAndReceive",
+    "syncSend",
+    "asyncSend",
+    "sendOneWay",
+    "syncSendOrderly",
+    "asyncSendOrderly",
+    "sendMessageInTransaction",
+];
+
+const HTTP_METHODS: &[&str] = &[
+    "postForObject",
+    "postForEntity",
+    "postForLocation",
+    "exchange",
+    "getForObject",
+    "getForEntity",
+    "put",
+    "patchForObject",
+    "execute",
+    "post",
+    "get",
+    "createPost",
+    "createGet",
+    "createRequest",
+    "doPost",
+    "doGet",
+    "sendPost",
+    "sendGet",
+    "httpPost",
+    "httpGet",
+    "postJson",
+    "uri",
+    "url",
+    "newCall",
+];
+
+struct Cx<'a> {
+    file: &'a str,
+    src: &'a [u8],
+    /// Class constants: name → string value.
+    constants: HashMap<String, String>,
+    /// Fields with `@Value("${key}")`: name → key.
+    config_keys: HashMap<String, String>,
+    /// Field types of the current class.
+    field_types: HashMap<String, String>,
+}
+
+/// The per-method state: what each variable holds and its declared type.
+struct Env {
+    vals: HashMap<String, Vec<Val>>,
+    types: HashMap<String, String>,
+    hits: Vec<Hit>,
+    calls: Vec<CallSite>,
+    scope: String,
+    audited: bool,
+    /// `new HttpPost(url)` assigned to a variable: its target.
+    http_vars: HashMap<String, Target>,
+    returns: Vec<Val>,
+}
+
+fn row(n: Node<'_>) -> u32 {
+    u32::try_from(n.start_position().row + 1).unwrap_or(u32::MAX)
+}
+
+fn push_unique(out: &mut Vec<Val>, v: Val) {
+    if !out.contains(&v) && out.len() < 64 {
+        out.push(v);
+    }
+}
+
+impl<'a> Cx<'a> {
+    fn text(&self, n: Node<'_>) -> &'a str {
+        std::str::from_utf8(&self.src[n.byte_range()]).unwrap_or("")
+    }
+
+    fn loc(&self, n: Node<'_>) -> Location {
+        Location::line(self.file, row(n))
+    }
+
+    fn annotations(&self, decl: Node<'_>) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut c = decl.walk();
+        for m in decl.children(&mut c) {
+            if m.kind() != "modifiers" {
+                continue;
+            }
+            let mut c2 = m.walk();
+            for a in m.children(&mut c2) {
+                if matches!(a.kind(), "annotation" | "marker_annotation") {
+                    let name = a
+                        .child_by_field_name("name")
+                        .map(|x| self.text(x))
+                        .unwrap_or("");
+                    let name = name.rsplit('.').next().unwrap_or(name).to_string();
+                    out.push((name, self.text(a).to_string()));
+                }
+            }
+        }
+        out
+    }
+
+    fn literal(&self, n: Node<'_>) -> Option<String> {
+        match n.kind() {
+            "string_literal" => Some(self.text(n).trim_matches('"').to_string()),
+            "binary_expression" => {
+                let l = self.literal(n.child_by_field_name("left")?)?;
+                let r = self
+                    .literal(n.child_by_field_name("right")?)
+                    .unwrap_or_default();
+                Some(l + &r)
+            }
+            "identifier" => self.constants.get(self.text(n)).cloned(),
+            "field_access" => {
+                let f = n.child_by_field_name("field")?;
+                self.constants.get(self.text(f)).cloned()
+            }
+            "parenthesized_expression" => self.literal(n.named_child(0)?),
+            _ => None,
+        }
+    }
+
+    /// The URL an expression names: a literal (or its literal prefix), a
+    /// constant, or a `@Value("${key}")` field.
+    fn url_target(&self, n: Node<'_>, vendor: &str) -> Target {
+        let mut t = Target {
+            vendor: vendor.to_string(),
+            ..Target::default()
+        };
+        let mut cur = n;
+        // `base + "/path?x=" + v`: the leftmost operand holds the host.
+        while cur.kind() == "binary_expression" {
+            match cur.child_by_field_name("left") {
+                Some(l) => cur = l,
+                None => break,
+            }
+        }
+        let name = match cur.kind() {
+            "identifier" => Some(self.text(cur)),
+            "field_access" => cur.child_by_field_name("field").map(|f| self.text(f)),
+            _ => None,
+        };
+        let url = self
+            .literal(cur)
+            .or_else(|| self.literal(n))
+            .filter(|u| u.contains("://") || u.contains('.'));
+        if let Some(u) = url {
+            let lower = u.to_ascii_lowercase();
+            t.scheme = if lower.starts_with("https://") {
+                Some("https".into())
+            } else if lower.starts_with("http://") {
+                Some("http".into())
+            } else {
+                None
+            };
+            t.host = host_of(&u);
+        } else if let Some(k) = name.and_then(|nm| self.config_keys.get(nm)) {
+            t.config_key = Some(k.clone());
+        }
+        t.name = t
+            .host
+            .clone()
+            .or_else(|| t.config_key.clone())
+            .unwrap_or_else(|| format!("{vendor}:?"));
+        t
+    }
+}
+
+/// Reads the flow facts of one parsed file.
+pub fn read(file: &str, root: Node<'_>, src: &[u8]) -> FlowFacts {
+    let mut out = FlowFacts::default();
+    let mut cx = Cx {
+        file,
+        src,
+        constants: HashMap::new(),
+        config_keys: HashMap::new(),
+        field_types: HashMap::new(),
+    };
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "class_declaration"
+            | "interface_declaration"
+            | "record_declaration"
+            | "enum_declaration" => read_class(&mut cx, n, &mut out),
+            _ => {
+                let mut c = n.walk();
+                let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
+                stack.extend(kids.into_iter().rev());
+            }
+        }
+    }
+    out
+}
+
+fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
+    let Some(name) = n
+        .child_by_field_name("name")
+        .map(|x| cx.text(x).to_string())
+    else {
+        return;
+    };
+    let anns = cx.annotations(n);
+    let is = |names: &[&str]| anns.iter().any(|(a, _)| names.contains(&a.as_str()));
+    let rest = is(&["RestController"]) || (is(&["Controller"]) && is(&["ResponseBody"]));
+    let controller = rest || is(&["Controller"]);
+    let mut supertypes = Vec::new();
+    for f in ["superclass", "interfaces"] {
+        if let Some(s) = n.child_by_field_name(f) {
+            let t = cx.text(s);
+            for w in t.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if w.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+                    supertypes.push(w.to_string());
+                }
+            }
+        }
+    }
+    let http_client = anns
+        .iter()
+        .find(|(a, _)| matches!(a.as_str(), "FeignClient" | "BaseRequest" | "Address"))
+        .map(|(a, text)| {
+            let url = text
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .find(|s| s.contains("://") || s.starts_with("${"));
+            let mut t = Target {
+                vendor: if a == "FeignClient" {
+                    "feign".into()
+                } else {
+                    "forest".into()
+                },
+                ..Target::default()
+            };
+            if let Some(u) = url {
+                if u.starts_with("${") {
+                    t.config_key = Some(u.to_string());
+                } else {
+                    t.scheme = u.split("://").next().map(str::to_ascii_lowercase);
+                    t.host = host_of(u);
+                }
+            }
+            t.name = t
+                .host
+                .clone()
+                .or_else(|| t.config_key.clone())
+                .unwrap_or_default();
+            t
+        })
+        // Without `url`, a Feign client calls a service of the same
+        // deployment by its discovery name: not an outside recipient.
+        .filter(|t| !t.name.is_empty());
+    let Some(body) = n.child_by_field_name("body") else {
+        return;
+    };
+    // Fields, constants and `@Value` keys first: methods read them.
+    let saved = (
+        std::mem::take(&mut cx.constants),
+        std::mem::take(&mut cx.config_keys),
+        std::mem::take(&mut cx.field_types),
+    );
+    let mut fields = Vec::new();
+    let mut c = body.walk();
+    let members: Vec<Node<'_>> = body.named_children(&mut c).collect();
+    for m in &members {
+        if m.kind() != "field_declaration" {
+            continue;
+        }
+        let ty = m
+            .child_by_field_name("type")
+            .map(|t| cx.text(t).to_string())
+            .unwrap_or_default();
+        let fanns = cx.annotations(*m);
+        let masked = fanns.iter().any(|(a, text)| {
+            let l = a.to_ascii_lowercase();
+            l.contains("sensitive")
+                || l.contains("desensiti")
+                || l.contains("mask")
+                || l == "jsonignore"
+                || (a == "JsonSerialize" && {
+                    let t = text.to_ascii_lowercase();
+                    t.contains("mask") || t.contains("desensiti") || t.contains("sensitive")
+                })
+        });
+        let is_static = cx
+            .text(*m)
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .contains("static ");
+        let value_key = fanns
+            .iter()
+            .find(|(a, _)| a == "Value")
+            .and_then(|(_, t)| t.split('"').nth(1).map(str::to_string));
+        let mut c2 = m.walk();
+        for d in m.children_by_field_name("declarator", &mut c2) {
+            let Some(fname) = d
+                .child_by_field_name("name")
+                .map(|x| cx.text(x).to_string())
+            else {
+                continue;
+            };
+            if let Some(v) = d.child_by_field_name("value") {
+                if let Some(s) = cx.literal(v) {
+                    cx.constants.insert(fname.clone(), s);
+                }
+            }
+            if let Some(k) = &value_key {
+                cx.config_keys.insert(fname.clone(), k.clone());
+            }
+            cx.field_types.insert(fname.clone(), ty.clone());
+            if !is_static {
+                fields.push((fname, simple(&ty), masked));
+            }
+        }
+    }
+    if let Some(p) = n.child_by_field_name("parameters") {
+        // Record components are its fields.
+        let mut c3 = p.walk();
+        for f in p.named_children(&mut c3) {
+            if let (Some(t), Some(nm)) =
+                (f.child_by_field_name("type"), f.child_by_field_name("name"))
+            {
+                fields.push((cx.text(nm).to_string(), simple(cx.text(t)), false));
+            }
+        }
+    }
+    out.classes.push(ClassInfo {
+        name: name.clone(),
+        supertypes,
+        fields,
+        http_client,
+    });
+    for m in &members {
+        match m.kind() {
+            "method_declaration" | "constructor_declaration" => {
+                if let Some(method) = read_method(cx, *m, &name, controller, rest) {
+                    out.methods.push(method);
+                }
+            }
+            "class_declaration"
+            | "interface_declaration"
+            | "record_declaration"
+            | "enum_declaration" => read_class(cx, *m, out),
+            _ => {}
+        }
+    }
+    (cx.constants, cx.config_keys, cx.field_types) = saved;
+}
+
+fn read_method(
+    cx: &Cx<'_>,
+    n: Node<'_>,
+    class: &str,
+    controller: bool,
+    rest: bool,
+) -> Option<Method> {
+    let name_node = n.child_by_field_name("name")?;
+    let name = cx.text(name_node).to_string();
+    let anns = cx.annotations(n);
+    let is = |names: &[&str]| anns.iter().any(|(a, _)| names.contains(&a.as_str()));
+    let handler = controller && is(MAPPINGS) && (rest || is(&["ResponseBody"]));
+    let mut env = Env {
+        vals: HashMap::new(),
+        types: HashMap::new(),
+        hits: Vec::new(),
+        calls: Vec::new(),
+        scope: format!("{class}.{name}"),
+        audited: is(AUDIT_ANNOTATIONS),
+        http_vars: HashMap::new(),
+        returns: Vec::new(),
+    };
+    let mut arity = 0;
+    if let Some(ps) = n.child_by_field_name("parameters") {
+        let mut c = ps.walk();
+        for (i, p) in ps
+            .named_children(&mut c)
+            .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
+            .enumerate()
+        {
+            arity += 1;
+            let ty = p
+                .child_by_field_name("type")
+                .map(|t| cx.text(t).to_string())
+                .unwrap_or_default();
+            let pname = p
+                .child_by_field_name("name")
+                .map(|x| cx.text(x).to_string())
+                .or_else(|| {
+                    let mut c2 = p.walk();
+                    let last = p.named_children(&mut c2).last();
+                    last.and_then(|d| d.child_by_field_name("name"))
+                        .map(|x| cx.text(x).to_string())
+                })
+                .unwrap_or_default();
+            let panns = cx.annotations(p);
+            // `@RequestParam("mobile") String m`: the request names it.
+            let request_name = panns
+                .iter()
+                .find(|(a, _)| matches!(a.as_str(), "RequestParam" | "PathVariable"))
+                .and_then(|(_, t)| t.split('"').nth(1).map(str::to_string));
+            let mut v = match carried_type(&ty) {
+                Some(t) => Val::object(&pname, &t),
+                None => Val::named(request_name.as_deref().unwrap_or(&pname)),
+            };
+            v.param = Some(i);
+            let mut vals = vec![v];
+            // A body read as a record, map or text (not `@RequestBody Long id`).
+            let record = carried_type(&ty).is_some()
+                || ["Map", "JSONObject", "String", "JsonNode", "Object"]
+                    .iter()
+                    .any(|t| simple(&ty) == *t);
+            if handler && record && panns.iter().any(|(a, _)| a == "RequestBody") {
+                let mut b = Val::named("<request_body>");
+                b.whole = true;
+                b.param = Some(i);
+                vals.push(b);
+            }
+            env.vals.insert(pname.clone(), vals);
+            env.types.insert(pname, ty);
+        }
+    }
+    let line = row(name_node);
+    if let Some(body) = n.child_by_field_name("body") {
+        walk(cx, body, &mut env);
+    }
+    if handler {
+        let declared = n
+            .child_by_field_name("type")
+            .map(|t| cx.text(t))
+            .and_then(carried_type);
+        let mut vals: Vec<Val> = Vec::new();
+        if let Some(t) = declared {
+            push_unique(&mut vals, Val::object("<return>", &t));
+        }
+        for v in std::mem::take(&mut env.returns) {
+            if v.whole && v.ty.is_some() && v.transform == Transform::Copy {
+                push_unique(&mut vals, v);
+            }
+        }
+        if !vals.is_empty() {
+            env.hits.push(Hit {
+                kind: SinkKind::Response,
+                target: Target {
+                    name: format!("{class}.{name}"),
+                    vendor: "spring-mvc".into(),
+                    ..Target::default()
+                },
+                level: None,
+                vals,
+                chain: vec![env.scope.clone()],
+                hops: vec![Location::line(cx.file, line)],
+                audited: env.audited,
+            });
+        }
+    }
+    Some(Method {
+        class: class.to_string(),
+        name,
+        arity,
+        hits: env.hits,
+        calls: env.calls,
+        audited: env.audited,
+    })
+}
+
+/// Walks statements in order, evaluating expressions for their effects.
+fn walk(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) {
+    match n.kind() {
+        "local_variable_declaration" => {
+            let ty = n
+                .child_by_field_name("type")
+                .map(|t| cx.text(t).to_string())
+                .unwrap_or_default();
+            let mut c = n.walk();
+            let decls: Vec<Node<'_>> = n.children_by_field_name("declarator", &mut c).collect();
+            for d in decls {
+                let Some(name) = d
+                    .child_by_field_name("name")
+                    .map(|x| cx.text(x).to_string())
+                else {
+                    continue;
+                };
+                let mut vals = match d.child_by_field_name("value") {
+                    Some(v) => {
+                        if let Some(t) = http_creation(cx, v) {
+                            env.http_vars.insert(name.clone(), t);
+                        }
+                        eval(cx, v, env)
+                    }
+                    None => Vec::new(),
+                };
+                if vals.is_empty() {
+                    vals.push(match carried_type(&ty) {
+                        Some(t) => Val::object(&name, &t),
+                        None => Val::named(&name),
+                    });
+                } else if let Some(t) = carried_type(&ty) {
+                    if !vals.iter().any(|v| v.whole && v.ty.as_deref() == Some(&t)) {
+                        push_unique(&mut vals, Val::object(&name, &t));
+                    }
+                }
+                env.types.insert(name.clone(), ty.clone());
+                env.vals.insert(name, vals);
+            }
+        }
+        "enhanced_for_statement" => {
+            let ty = n
+                .child_by_field_name("type")
+                .map(|t| cx.text(t).to_string())
+                .unwrap_or_default();
+            let vals = n
+                .child_by_field_name("value")
+                .map(|v| eval(cx, v, env))
+                .unwrap_or_default();
+            if let Some(name) = n
+                .child_by_field_name("name")
+                .map(|x| cx.text(x).to_string())
+            {
+                let mut vals = vals;
+                if let Some(t) = carried_type(&ty) {
+                    push_unique(&mut vals, Val::object(&name, &t));
+                }
+                env.types.insert(name.clone(), ty);
+                env.vals.insert(name, vals);
+            }
+            if let Some(b) = n.child_by_field_name("body") {
+                walk(cx, b, env);
+            }
+        }
+        "return_statement" => {
+            if let Some(e) = n.named_child(0) {
+                let vals = eval(cx, e, env);
+                let mut typed = Vec::new();
+                collect_typed(cx, e, env, &mut typed);
+                for v in vals.into_iter().chain(typed) {
+                    push_unique(&mut env.returns, v);
+                }
+            }
+        }
+        "expression_statement" => {
+            if let Some(e) = n.named_child(0) {
+                eval(cx, e, env);
+            }
+        }
+        "class_body" | "class_declaration" | "lambda_expression" => {}
+        _ => {
+            let mut c = n.walk();
+            let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
+            for k in kids {
+                if k.kind().ends_with("expression") || k.kind() == "method_invocation" {
+                    eval(cx, k, env);
+                } else {
+                    walk(cx, k, env);
+                }
+            }
+        }
+    }
+}
+
+/// Typed objects named anywhere in a returned expression
+/// (`return R.ok(getDataTable(list))`).
+fn collect_typed(cx: &Cx<'_>, n: Node<'_>, env: &Env, out: &mut Vec<Val>) {
+    if n.kind() == "identifier" {
+        if let Some(vs) = env.vals.get(cx.text(n)) {
+            for v in vs.iter().filter(|v| v.whole && v.ty.is_some()) {
+                push_unique(out, v.clone());
+            }
+        }
+        return;
+    }
+    if n.kind() == "lambda_expression" {
+        return;
+    }
+    // Only what a response wrapper wraps (`R.ok(x)`, `getDataTable(list)`),
+    // not the arguments of a service call (`R.ok(service.save(dto))`).
+    if n.kind() == "method_invocation" {
+        let name = n
+            .child_by_field_name("name")
+            .map(|x| cx.text(x))
+            .unwrap_or("");
+        let obj = n
+            .child_by_field_name("object")
+            .map(|o| cx.text(o))
+            .unwrap_or("");
+        let wrapper = WRAPPERS.contains(&simple(obj).as_str())
+            || (obj.is_empty() && name.starts_with("get"))
+            || matches!(
+                name,
+                "ok" | "success" | "data" | "body" | "of" | "page" | "build" | "put" | "restPage"
+            );
+        if !wrapper {
+            return;
+        }
+        if let Some(a) = n.child_by_field_name("arguments") {
+            collect_typed(cx, a, env, out);
+        }
+        if let Some(o) = n.child_by_field_name("object") {
+            if o.kind() == "method_invocation" {
+                collect_typed(cx, o, env, out);
+            }
+        }
+        return;
+    }
+    let mut c = n.walk();
+    for k in n.named_children(&mut c) {
+        collect_typed(cx, k, env, out);
+    }
+}
+
+fn http_creation(cx: &Cx<'_>, n: Node<'_>) -> Option<Target> {
+    if n.kind() != "object_creation_expression" {
+        return None;
+    }
+    let ty = simple(cx.text(n.child_by_field_name("type")?));
+    if !matches!(
+        ty.as_str(),
+        "HttpPost" | "HttpGet" | "HttpPut" | "HttpPatch" | "HttpDelete" | "URL" | "HttpRequest"
+    ) {
+        return None;
+    }
+    let arg = n.child_by_field_name("arguments")?.named_child(0)?;
+    Some(cx.url_target(arg, "apache-httpclient"))
+}
+
+fn args_of<'t>(n: Node<'t>) -> Vec<Node<'t>> {
+    let Some(list) = n.child_by_field_name("arguments") else {
+        return Vec::new();
+    };
+    let mut c = list.walk();
+    list.named_children(&mut c)
+        .filter(|a| !a.kind().ends_with("comment"))
+        .collect()
+}
+
+fn union(cx: &Cx<'_>, nodes: &[Node<'_>], env: &mut Env) -> Vec<Val> {
+    let mut out = Vec::new();
+    for a in nodes {
+        for v in eval(cx, *a, env) {
+            push_unique(&mut out, v);
+        }
+    }
+    out
+}
+
+/// The calls of a chain `a.b(x).c(y).d()`, innermost first, and its root.
+fn chain<'t>(n: Node<'t>) -> (Vec<Node<'t>>, Option<Node<'t>>) {
+    let mut calls = vec![n];
+    let mut cur = n;
+    loop {
+        match cur.child_by_field_name("object") {
+            Some(o) if o.kind() == "method_invocation" => {
+                calls.push(o);
+                cur = o;
+            }
+            o => {
+                calls.reverse();
+                return (calls, o);
+            }
+        }
+    }
+}
+
+fn eval(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
+    match n.kind() {
+        "identifier" => {
+            let name = cx.text(n);
+            if let Some(v) = env.vals.get(name) {
+                return v.clone();
+            }
+            if name.len() > 1
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            {
+                // A constant (`IP_URL`): a literal, not a value that flows.
+                return Vec::new();
+            }
+            if let Some(t) = cx.field_types.get(name) {
+                return vec![match carried_type(t) {
+                    Some(ty) => Val::object(name, &ty),
+                    None => Val::named(name),
+                }];
+            }
+            if name.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+                vec![Val::named(name)]
+            } else {
+                Vec::new()
+            }
+        }
+        "field_access" => {
+            let (Some(o), Some(f)) = (
+                n.child_by_field_name("object"),
+                n.child_by_field_name("field"),
+            ) else {
+                return Vec::new();
+            };
+            let field = cx.text(f);
+            if o.kind() == "this" {
+                return env
+                    .vals
+                    .get(field)
+                    .cloned()
+                    .unwrap_or_else(|| vec![Val::named(field)]);
+            }
+            if field.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                return Vec::new();
+            }
+            let ov = eval(cx, o, env);
+            property(cx.text(o), field, &ov)
+        }
+        "string_literal"
+        | "character_literal"
+        | "decimal_integer_literal"
+        | "true"
+        | "false"
+        | "null_literal"
+        | "text_block" => Vec::new(),
+        "class_literal" => {
+            let t = n
+                .named_child(0)
+                .map(|t| simple(cx.text(t)))
+                .unwrap_or_default();
+            if t.is_empty() {
+                Vec::new()
+            } else {
+                vec![Val::object("<class>", &t)]
+            }
+        }
+        "assignment_expression" => {
+            let (Some(l), Some(r)) = (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ) else {
+                return Vec::new();
+            };
+            if let Some(t) = http_creation(cx, r) {
+                env.http_vars.insert(cx.text(l).to_string(), t);
+            }
+            let vals = eval(cx, r, env);
+            match l.kind() {
+                "identifier" => {
+                    env.vals.insert(cx.text(l).to_string(), vals.clone());
+                }
+                "field_access" => {
+                    if let (Some(o), Some(f)) = (
+                        l.child_by_field_name("object"),
+                        l.child_by_field_name("field"),
+                    ) {
+                        let key = if o.kind() == "this" {
+                            cx.text(f)
+                        } else {
+                            cx.text(o)
+                        };
+                        let e = env.vals.entry(key.to_string()).or_default();
+                        for v in vals.clone() {
+                            push_unique(e, v);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            vals
+        }
+        "object_creation_expression" => {
+            let ty = n
+                .child_by_field_name("type")
+                .map(|t| simple(cx.text(t)))
+                .unwrap_or_default();
+            let args = args_of(n);
+            let mut vals = union(cx, &args, env);
+            if let Some(t) = carried_type(&ty) {
+                if !matches!(
+                    t.as_str(),
+                    "StringBuilder" | "StringBuffer" | "HashMap" | "ArrayList"
+                ) {
+                    push_unique(&mut vals, Val::object("<new>", &t));
+                }
+            }
+            vals
+        }
+        "method_invocation" => invocation(cx, n, env),
+        "lambda_expression" => {
+            if let Some(b) = n.child_by_field_name("body") {
+                if b.kind() == "block" {
+                    walk(cx, b, env);
+                } else {
+                    eval(cx, b, env);
+                }
+            }
+            Vec::new()
+        }
+        "ternary_expression" => {
+            let mut out = Vec::new();
+            for f in ["consequence", "alternative"] {
+                if let Some(x) = n.child_by_field_name(f) {
+                    for v in eval(cx, x, env) {
+                        push_unique(&mut out, v);
+                    }
+                }
+            }
+            out
+        }
+        "binary_expression" => {
+            let op = n
+                .child_by_field_name("operator")
+                .map(|o| cx.text(o))
+                .unwrap_or("");
+            let mut c = n.walk();
+            let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
+            let vals = union(cx, &kids, env);
+            if op == "+" {
+                vals
+            } else {
+                Vec::new()
+            }
+        }
+        _ => {
+            let mut c = n.walk();
+            let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
+            union(cx, &kids, env)
+        }
+    }
+}
+
+/// `owner.prop` / `owner.getProp()`: the property of what `owner` holds.
+fn property(owner: &str, prop: &str, ov: &[Val]) -> Vec<Val> {
+    let typed = ov
+        .iter()
+        .find(|v| v.whole && v.ty.is_some() && !v.is_body());
+    if typed.is_none() && !ov.is_empty() && ov.iter().all(Val::is_body) {
+        return ov.to_vec();
+    }
+    let owner_name = owner.rsplit('.').next().unwrap_or(owner);
+    vec![Val {
+        name: prop.to_string(),
+        owner: Some(owner_name.to_string()),
+        ty: typed.and_then(|v| v.ty.clone()),
+        whole: false,
+        transform: typed.map_or(Transform::Copy, |v| v.transform),
+        param: typed
+            .and_then(|v| v.param)
+            .or_else(|| ov.first().and_then(|v| v.param)),
+        dataset: None,
+    }]
+}
+
+fn getter_property(method: &str) -> Option<String> {
+    let rest = method
+        .strip_prefix("get")
+        .or_else(|| method.strip_prefix("is"))?;
+    let mut c = rest.chars();
+    let first = c.next()?;
+    if !first.is_ascii_uppercase() {
+        return None;
+    }
+    Some(first.to_ascii_lowercase().to_string() + c.as_str())
+}
+
+fn receiver_type(cx: &Cx<'_>, obj: Node<'_>, env: &Env) -> Option<String> {
+    let name = match obj.kind() {
+        "identifier" => cx.text(obj),
+        "field_access" => cx.text(obj.child_by_field_name("field")?),
+        _ => return None,
+    };
+    env.types
+        .get(name)
+        .or_else(|| cx.field_types.get(name))
+        .map(|t| simple(t))
+}
+
+fn hit(
+    env: &mut Env,
+    kind: SinkKind,
+    target: Target,
+    level: Option<String>,
+    vals: Vec<Val>,
+    at: Location,
+) {
+    env.hits.push(Hit {
+        kind,
+        target,
+        level,
+        vals,
+        chain: vec![env.scope.clone()],
+        hops: vec![at],
+        audited: env.audited,
+    });
+}
+
+fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
+    let name = n
+        .child_by_field_name("name")
+        .map(|x| cx.text(x))
+        .unwrap_or("");
+    let obj = n.child_by_field_name("object");
+    let obj_text = obj.map(|o| cx.text(o)).unwrap_or("");
+    let args = args_of(n);
+    let at = cx.loc(n);
+    let rtype = obj
+        .and_then(|o| receiver_type(cx, o, env))
+        .unwrap_or_default();
+    let robj = obj_text
+        .rsplit('.')
+        .next()
+        .unwrap_or(obj_text)
+        .to_ascii_lowercase();
+    // Loggers.
+    if (is_logger(obj_text) && LOG_LEVELS.contains(&name))
+        || (matches!(obj_text, "System.out" | "System.err")
+            && matches!(name, "print" | "println" | "printf"))
+    {
+        let vals = union(cx, &args, env);
+        let level = if obj_text.starts_with("System.") {
+            "info"
+        } else {
+            name
+        };
+        hit(
+            env,
+            SinkKind::Log,
+            Target {
+                name: "log".into(),
+                vendor: "logger".into(),
+                ..Target::default()
+            },
+            Some(level.into()),
+            vals,
+            at,
+        );
+        return Vec::new();
+    }
+    // Masking, hashing, encryption.
+    let util = obj
+        .filter(|o| o.kind() == "identifier")
+        .map(|o| cx.text(o))
+        .filter(|o| o.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
+    if let Some(t) = mask_transform(name).or_else(|| util.and_then(mask_transform)) {
+        let mut vals = union(cx, &args, env);
+        if vals.is_empty() {
+            if let Some(o) = obj {
+                vals = eval(cx, o, env);
+            }
+        }
+        for v in &mut vals {
+            v.transform = t;
+        }
+        return vals;
+    }
+    if BODY_READS.contains(&name)
+        || (name == "getBody" && obj_text.to_ascii_lowercase().contains("request"))
+    {
+        let mut b = Val::named("<request_body>");
+        b.whole = true;
+        return vec![b];
+    }
+    if name == "proceed" && robj.contains("point") {
+        let mut b = Val::named("<response_body>");
+        b.whole = true;
+        return vec![b];
+    }
+    if matches!(name, "getParameter" | "getHeader") {
+        if let Some(k) = args.first().and_then(|a| cx.literal(*a)) {
+            return vec![Val::named(&k)];
+        }
+    }
+    // Queue producers.
+    let rl = rtype.to_ascii_lowercase();
+    let queue_vendor = [
+        ("kafka", "kafka"),
+        ("rocketmq", "rocketmq"),
+        ("rabbit", "rabbitmq"),
+        ("amqp", "rabbitmq"),
+        ("streambridge", "spring-cloud-stream"),
+        ("jms", "jms"),
+        ("pulsar", "pulsar"),
+    ]
+    .iter()
+    .find(|(k, _)| robj.contains(k) || rl.contains(k))
+    .map(|(_, v)| *v);
+    if let (Some(vendor), true) = (queue_vendor, QUEUE_METHODS.contains(&name)) {
+        let topic = args.first().and_then(|a| cx.literal(*a));
+        let rest: Vec<Node<'_>> = if topic.is_some() {
+            args[1..].to_vec()
+        } else {
+            args.clone()
+        };
+        let vals = union(cx, &rest, env);
+        let t = Target {
+            name: topic.unwrap_or_else(|| format!("{vendor}:?")),
+            vendor: vendor.into(),
+            ..Target::default()
+        };
+        hit(env, SinkKind::Queue, t, None, vals, at);
+        return Vec::new();
+    }
+    // File exports.
+    if is_export(name, &robj, &rl, obj_text) {
+        let (calls, _) = chain(n);
+        let mut vals = Vec::new();
+        for c in &calls {
+            for v in union(cx, &args_of(*c), env) {
+                push_unique(&mut vals, v);
+            }
+        }
+        // `ExcelUtil<User> util = new ExcelUtil<>(User.class)`: the type argument.
+        if let Some(o) = obj {
+            if o.kind() == "identifier" {
+                if let Some(t) = env.types.get(cx.text(o)).and_then(|t| carried_type(t)) {
+                    if t != rtype {
+                        push_unique(&mut vals, Val::object("<class>", &t));
+                    }
+                }
+                for v in env.vals.get(cx.text(o)).cloned().unwrap_or_default() {
+                    if v.name == "<class>" {
+                        push_unique(&mut vals, v);
+                    }
+                }
+            }
+        }
+        let vendor = if obj_text.contains("EasyExcel") || rl.contains("easyexcel") {
+            "easyexcel"
+        } else if rl.contains("csv") || robj.contains("csv") {
+            "csv"
+        } else if name == "setCellValue" {
+            "poi"
+        } else {
+            "excel"
+        };
+        let t = Target {
+            name: env.scope.clone(),
+            vendor: vendor.into(),
+            ..Target::default()
+        };
+        hit(env, SinkKind::Export, t, None, vals, at);
+        return Vec::new();
+    }
+    // HTTP clients: the outermost call of a chain whose root is a client.
+    if let Some(target) = http_sink(cx, n, env, name, &rl) {
+        let (calls, root) = chain(n);
+        let mut vals = Vec::new();
+        if let Some(r) = root {
+            if r.kind() == "object_creation_expression" {
+                for v in union(cx, &args_of(r), env) {
+                    push_unique(&mut vals, v);
+                }
+            }
+        }
+        for c in &calls {
+            for v in union(cx, &args_of(*c), env) {
+                push_unique(&mut vals, v);
+            }
+        }
+        vals.retain(|v| v.name != "<class>");
+        hit(env, SinkKind::Http, target, None, vals, at);
+        return Vec::new();
+    }
+    // Apache HttpClient: `post.setEntity(new StringEntity(json))`.
+    if name == "setEntity" {
+        if let Some(t) = obj.and_then(|o| env.http_vars.get(cx.text(o)).cloned()) {
+            let vals = union(cx, &args, env);
+            hit(env, SinkKind::Http, t, None, vals, at);
+            return Vec::new();
+        }
+    }
+    // Getters.
+    if args.is_empty() {
+        if let (Some(p), Some(o)) = (getter_property(name), obj) {
+            let ov = eval(cx, o, env);
+            return property(obj_text, &p, &ov);
+        }
+    }
+    // Setters and builders fill their object.
+    if args.len() == 1 {
+        if let Some(o) = obj.filter(|o| o.kind() == "identifier") {
+            let key = cx.text(o).to_string();
+            if (name.starts_with("set") && name.len() > 3)
+                || matches!(
+                    name,
+                    "add" | "addAll" | "append" | "put" | "putAll" | "offer" | "push"
+                )
+            {
+                let vals = union(cx, &args, env);
+                let e = env.vals.entry(key).or_default();
+                for v in &vals {
+                    push_unique(e, v.clone());
+                }
+                return vals;
+            }
+        }
+    }
+    if matches!(name, "put" | "set" | "add") && args.len() == 2 {
+        if let Some(o) = obj.filter(|o| o.kind() == "identifier") {
+            let vals = union(cx, &args[1..], env);
+            // `map.put("phone", x)`: the key names the value.
+            let keyed: Vec<Val> = match cx.literal(args[0]) {
+                Some(k) if vals.iter().all(|v| !v.whole) && !vals.is_empty() => {
+                    let mut v = vals[0].clone();
+                    v.name = k;
+                    v.owner = None;
+                    vec![v]
+                }
+                _ => vals.clone(),
+            };
+            let e = env.vals.entry(cx.text(o).to_string()).or_default();
+            for v in keyed {
+                push_unique(e, v);
+            }
+            return vals;
+        }
+    }
+    if PASS_THROUGH.contains(&name)
+        || obj.is_some_and(|o| o.kind() == "method_invocation" && chain_has_builder(cx, o))
+    {
+        let own = union(cx, &args, env);
+        let mut vals = own.clone();
+        if let Some(o) = obj {
+            for v in eval(cx, o, env) {
+                push_unique(&mut vals, v);
+            }
+        }
+        // `sb.append(a).append(b)`: the builder at the root holds both.
+        if matches!(name, "append" | "put" | "add") {
+            if let (_, Some(root)) = chain(n) {
+                if root.kind() == "identifier" {
+                    let e = env.vals.entry(cx.text(root).to_string()).or_default();
+                    for v in own {
+                        push_unique(e, v);
+                    }
+                }
+            }
+        }
+        return vals;
+    }
+    // Anything else may be a method of the repository.
+    if let Some(o) = obj {
+        eval(cx, o, env);
+    }
+    let arg_vals: Vec<Vec<Val>> = args.iter().map(|a| eval(cx, *a, env)).collect();
+    if arg_vals.iter().any(|v| !v.is_empty()) {
+        let urls = args
+            .iter()
+            .map(|a| {
+                let t = url_or_param(cx, *a, env, "");
+                (t.resolved() || t.url_param.is_some()).then_some(t)
+            })
+            .collect();
+        env.calls.push(CallSite {
+            name: name.to_string(),
+            arity: args.len(),
+            receiver: Some(rtype).filter(|t| !t.is_empty()),
+            args: arg_vals,
+            urls,
+            location: at,
+        });
+    }
+    Vec::new()
+}
+
+/// [`Cx::url_target`], or the parameter the URL comes from.
+fn url_or_param(cx: &Cx<'_>, n: Node<'_>, env: &Env, vendor: &str) -> Target {
+    let mut t = cx.url_target(n, vendor);
+    if !t.resolved() {
+        let mut cur = n;
+        while cur.kind() == "binary_expression" {
+            match cur.child_by_field_name("left") {
+                Some(l) => cur = l,
+                None => break,
+            }
+        }
+        if cur.kind() == "identifier" {
+            let id = cx.text(cur);
+            t.url_param = env
+                .vals
+                .get(id)
+                .and_then(|vs| vs.iter().find(|v| v.name == id || v.whole))
+                .and_then(|v| v.param);
+        }
+    }
+    t
+}
+
+fn chain_has_builder(cx: &Cx<'_>, n: Node<'_>) -> bool {
+    let (calls, _) = chain(n);
+    calls.iter().any(|c| {
+        c.child_by_field_name("name")
+            .is_some_and(|x| cx.text(x) == "builder")
+    })
+}
+
+fn is_export(name: &str, robj: &str, rtype: &str, obj_text: &str) -> bool {
+    if name == "setCellValue" {
+        return true;
+    }
+    let exporter = robj.contains("excel")
+        || rtype.contains("excel")
+        || rtype.contains("csv")
+        || robj.contains("csvprinter")
+        || robj.contains("csvwriter")
+        || obj_text.contains("EasyExcel");
+    exporter
+        && matches!(
+            name,
+            "exportExcel"
+                | "exportEasyExcel"
+                | "exportExcelWithDict"
+                | "export"
+                | "doWrite"
+                | "write"
+                | "writeRow"
+                | "writeNext"
+                | "writeAll"
+                | "printRecord"
+                | "printRecords"
+                | "importTemplateExcel"
+        )
+        && name != "importTemplateExcel"
+}
+
+fn http_sink(cx: &Cx<'_>, n: Node<'_>, env: &Env, name: &str, rtype: &str) -> Option<Target> {
+    // Only the outermost call of a chain is the request.
+    if n.parent().is_some_and(|p| {
+        p.kind() == "method_invocation" && p.child_by_field_name("object") == Some(n)
+    }) {
+        return None;
+    }
+    let (calls, root) = chain(n);
+    let root_text = root.map(|r| cx.text(r)).unwrap_or("");
+    let root_type = root
+        .and_then(|r| receiver_type(cx, r, env))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let rt = root_text.to_ascii_lowercase();
+    let vendor = if rt.contains("resttemplate")
+        || root_type.contains("resttemplate")
+        || rtype.contains("resttemplate")
+    {
+        "resttemplate"
+    } else if rt.contains("webclient") || root_type.contains("webclient") {
+        "webclient"
+    } else if root_text == "HttpUtil" || root_text == "HttpRequest" {
+        "hutool"
+    } else if rt.contains("request.builder")
+        || rt.contains("okhttp")
+        || root_type.contains("okhttp")
+    {
+        "okhttp"
+    } else if rt.contains("forest") {
+        "forest"
+    } else if (rt.ends_with("httputil")
+        || rt.ends_with("httputils")
+        || rt.contains("httpclientutil"))
+        && root.is_some_and(|r| r.kind() == "identifier")
+    {
+        "http-util"
+    } else {
+        return None;
+    };
+    if !calls.iter().any(|c| {
+        c.child_by_field_name("name")
+            .is_some_and(|x| HTTP_METHODS.contains(&cx.text(x)))
+    }) && !HTTP_METHODS.contains(&name)
+    {
+        return None;
+    }
+    // The URL: the first argument of the first call naming one, or of the
+    // root's constructor.
+    let mut candidates: Vec<Node<'_>> = Vec::new();
+    if let Some(r) = root.filter(|r| r.kind() == "object_creation_expression") {
+        candidates.extend(args_of(r).first().copied());
+    }
+    for c in &calls {
+        let nm = c
+            .child_by_field_name("name")
+            .map(|x| cx.text(x))
+            .unwrap_or("");
+        if matches!(nm, "url" | "uri") || HTTP_METHODS.contains(&nm) {
+            candidates.extend(args_of(*c).first().copied());
+        }
+    }
+    let mut best: Option<Target> = None;
+    for c in candidates {
+        let t = url_or_param(cx, c, env, vendor);
+        if t.resolved() {
+            return Some(t);
+        }
+        if best.as_ref().is_none_or(|b| b.url_param.is_none()) {
+            best = Some(t);
+        }
+    }
+    Some(best.unwrap_or_else(|| Target {
+        name: format!("{vendor}:?"),
+        vendor: vendor.into(),
+        ..Target::default()
+    }))
+}
+
+/// Links the files' flow facts: hits through calls of the repository
+/// (at most [`MAX_DEPTH`] deep), the datasets typed values belong to, and
+/// the endpoints and endpoint flows of the hits.
+pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
+    // Class simple name → dataset name (entities: their table; DTOs: the class).
+    let mut datasets: HashMap<String, String> = HashMap::new();
+    for f in files.iter() {
+        for t in &f.java_types {
+            if let Some(i) = t.table {
+                if let Some(tb) = f.tables.get(i) {
+                    datasets
+                        .entry(t.name.clone())
+                        .or_insert_with(|| tb.name.clone());
+                }
+            }
+        }
+        for tb in &f.tables {
+            if tb.kind == crate::model::DatasetKind::Api {
+                datasets
+                    .entry(tb.name.clone())
+                    .or_insert_with(|| tb.name.clone());
+            }
+        }
+    }
+    // Methods by (name, arity).
+    let mut by_sig: HashMap<(&str, usize), Vec<(usize, usize)>> = HashMap::new();
+    let mut supers: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut clients: HashMap<&str, &Target> = HashMap::new();
+    for (fi, f) in files.iter().enumerate() {
+        for c in &f.java_flow.classes {
+            supers.insert(&c.name, c.supertypes.iter().map(String::as_str).collect());
+            if let Some(t) = &c.http_client {
+                clients.insert(&c.name, t);
+            }
+        }
+        for (mi, m) in f.java_flow.methods.iter().enumerate() {
+            by_sig
+                .entry((m.name.as_str(), m.arity))
+                .or_default()
+                .push((fi, mi));
+        }
+    }
+    // Summaries: per method, the hits its parameters reach (own first).
+    let mut summary: BTreeMap<(usize, usize), Vec<Hit>> = BTreeMap::new();
+    for (fi, f) in files.iter().enumerate() {
+        for (mi, m) in f.java_flow.methods.iter().enumerate() {
+            let mut hits: Vec<Hit> = m
+                .hits
+                .iter()
+                .filter(|h| h.vals.iter().any(|v| v.param.is_some()))
+                .cloned()
+                .collect();
+            // A Feign/Forest interface method sends all its parameters.
+            if let Some(t) = clients.get(m.class.as_str()) {
+                if m.hits.is_empty() && m.calls.is_empty() {
+                    let vals = (0..m.arity)
+                        .map(|i| {
+                            let mut v = Val::named(&format!("<arg{i}>"));
+                            v.whole = true;
+                            v.param = Some(i);
+                            v
+                        })
+                        .collect();
+                    hits.push(Hit {
+                        kind: SinkKind::Http,
+                        target: (*t).clone(),
+                        level: None,
+                        vals,
+                        chain: vec![format!("{}.{}", m.class, m.name)],
+                        hops: Vec::new(),
+                        audited: false,
+                    });
+                }
+            }
+            summary.insert((fi, mi), hits);
+        }
+    }
+    let callees = |c: &CallSite| -> Vec<(usize, usize)> {
+        let Some(all) = by_sig.get(&(c.name.as_str(), c.arity)) else {
+            return Vec::new();
+        };
+        let fitting: Vec<(usize, usize)> = match &c.receiver {
+            Some(r) => all
+                .iter()
+                .copied()
+                .filter(|&(fi, mi)| {
+                    let cls = files[fi].java_flow.methods[mi].class.as_str();
+                    cls == r || supers.get(cls).is_some_and(|s| s.contains(&r.as_str()))
+                })
+                .collect(),
+            None => all.clone(),
+        };
+        if fitting.len() > MAX_CALLEES {
+            Vec::new()
+        } else {
+            fitting
+        }
+    };
+    let mut derived: BTreeMap<(usize, usize), Vec<Hit>> = BTreeMap::new();
+    for _round in 0..MAX_DEPTH {
+        let mut added: Vec<((usize, usize), Hit)> = Vec::new();
+        for (fi, f) in files.iter().enumerate() {
+            for (mi, m) in f.java_flow.methods.iter().enumerate() {
+                let have = derived.get(&(fi, mi)).map_or(0, Vec::len);
+                if have >= MAX_DERIVED {
+                    continue;
+                }
+                for call in &m.calls {
+                    for key in callees(call) {
+                        if key == (fi, mi) {
+                            continue;
+                        }
+                        let Some(sinks) = summary.get(&key) else {
+                            continue;
+                        };
+                        for s in sinks {
+                            if s.chain.len() > MAX_DEPTH
+                                || s.chain.contains(&format!("{}.{}", m.class, m.name))
+                            {
+                                continue;
+                            }
+                            let vals = substitute(&s.vals, &call.args);
+                            if vals.is_empty() {
+                                continue;
+                            }
+                            let mut h = s.clone();
+                            h.vals = vals;
+                            if let Some(j) = h.target.url_param {
+                                if let Some(Some(u)) = call.urls.get(j) {
+                                    let vendor = std::mem::take(&mut h.target.vendor);
+                                    h.target = u.clone();
+                                    h.target.vendor = vendor;
+                                    h.target.name = h
+                                        .target
+                                        .host
+                                        .clone()
+                                        .or_else(|| h.target.config_key.clone())
+                                        .unwrap_or_else(|| format!("{}:?", h.target.vendor));
+                                } else {
+                                    h.target.url_param = None;
+                                }
+                            }
+                            h.chain.insert(0, format!("{}.{}", m.class, m.name));
+                            h.hops.insert(0, call.location.clone());
+                            h.audited |= m.audited;
+                            added.push(((fi, mi), h));
+                        }
+                    }
+                }
+            }
+        }
+        let mut grew = false;
+        for (key, h) in added {
+            let list = derived.entry(key).or_default();
+            let sum = summary.entry(key).or_default();
+            if list.len() < MAX_DERIVED
+                && !list.iter().any(|x| x.hops == h.hops && x.vals == h.vals)
+            {
+                if h.vals.iter().any(|v| v.param.is_some()) {
+                    sum.push(h.clone());
+                }
+                list.push(h);
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    // Hits, datasets, endpoints.
+    for (fi, f) in files.iter_mut().enumerate() {
+        let mut hits: Vec<Hit> = Vec::new();
+        for (mi, m) in f.java_flow.methods.iter().enumerate() {
+            hits.extend(m.hits.iter().cloned());
+            if let Some(d) = derived.get(&(fi, mi)) {
+                hits.extend(d.iter().filter(|h| !h.hops.is_empty()).cloned());
+            }
+        }
+        for h in &mut hits {
+            for v in &mut h.vals {
+                v.dataset = v.ty.as_ref().and_then(|t| datasets.get(t)).cloned();
+            }
+        }
+        for h in &hits {
+            let Some(loc) = h.hops.last() else { continue };
+            let e = endpoint_of(h, loc, catalog);
+            let mut flows = Vec::new();
+            let internal = e.host.as_deref().is_some_and(is_private_host);
+            if !internal {
+                let mut by_table: BTreeMap<&str, (Vec<String>, Transform)> = BTreeMap::new();
+                for v in &h.vals {
+                    let Some(d) = &v.dataset else { continue };
+                    let entry = by_table
+                        .entry(d.as_str())
+                        .or_insert((Vec::new(), v.transform));
+                    if v.whole {
+                        entry.0.clear();
+                        entry.0.push(String::new());
+                    } else if !entry.0.iter().any(|c| c.is_empty() || c == &v.name) {
+                        entry.0.push(v.name.clone());
+                    }
+                }
+                for (table, (cols, transform)) in by_table {
+                    flows.push(EndpointFlow {
+                        table: table.to_string(),
+                        columns: cols.into_iter().filter(|c| !c.is_empty()).collect(),
+                        endpoint: e.id.clone(),
+                        transform,
+                        location: loc.clone(),
+                    });
+                }
+            }
+            let keep = matches!(h.kind, SinkKind::Http | SinkKind::Queue) || !flows.is_empty();
+            if keep && !f.endpoints.iter().any(|x| x.id == e.id) {
+                f.endpoints.push(e);
+            }
+            f.endpoint_flows.extend(flows);
+        }
+        f.java_flow.hits = hits;
+    }
+}
+
+/// A callee's values in terms of one call's arguments: a parameter's
+/// value is what the caller passes; a property of a parameter is that
+/// property of the caller's typed object. Values of the callee's own are
+/// dropped (the callee reports them itself).
+fn substitute(callee: &[Val], args: &[Vec<Val>]) -> Vec<Val> {
+    let mut out = Vec::new();
+    for v in callee {
+        let Some(j) = v.param else { continue };
+        let Some(given) = args.get(j) else { continue };
+        let with = |mut x: Val| {
+            if v.transform != Transform::Copy {
+                x.transform = v.transform;
+            }
+            x
+        };
+        if v.whole || v.owner.is_none() {
+            for g in given {
+                push_unique(&mut out, with(g.clone()));
+            }
+        } else if given.iter().any(|g| g.whole && g.ty.is_some()) {
+            for g in given.iter().filter(|g| g.whole && g.ty.is_some()) {
+                let mut x = v.clone();
+                x.ty = g.ty.clone();
+                x.owner = Some(g.name.clone());
+                x.param = g.param;
+                x.dataset = None;
+                push_unique(&mut out, with(x));
+            }
+        } else if !given.is_empty() {
+            let mut x = v.clone();
+            x.param = given.iter().find_map(|g| g.param);
+            push_unique(&mut out, x);
+        }
+    }
+    out
+}
+
+fn endpoint_of(h: &Hit, loc: &Location, catalog: &Catalog) -> Endpoint {
+    let kind = h.kind.endpoint_kind();
+    let name = match h.kind {
+        SinkKind::Log => h
+            .chain
+            .last()
+            .and_then(|c| c.split('.').next())
+            .unwrap_or("log")
+            .to_string(),
+        _ => h.target.name.clone(),
+    };
+    let info = h.target.host.as_deref().and_then(|x| catalog.host(x));
+    let jurisdiction = info
+        .as_ref()
+        .map_or("unknown".to_string(), |i| i.jurisdiction.clone());
+    let mut e = Endpoint::named(
+        kind,
+        name,
+        info.as_ref()
+            .map_or(h.target.vendor.clone(), |i| i.vendor.clone()),
+        info.and_then(|i| i.region),
+        jurisdiction,
+        loc.clone(),
+    );
+    e.host = h.target.host.clone();
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(files: &[(&str, &str)]) -> Vec<FileFacts> {
+        let cat = Catalog::embedded();
+        let mut out: Vec<FileFacts> = files
+            .iter()
+            .map(|(f, t)| super::super::java::extract(f, t, &cat))
+            .collect();
+        super::super::java::inherit(&mut out);
+        link(&mut out, &cat);
+        out
+    }
+
+    #[test]
+    fn carried_types_unwrap_wrappers() {
+        assert_eq!(carried_type("R<Page<UserVO>>").as_deref(), Some("UserVO"));
+        assert_eq!(carried_type("List<String>"), None);
+        assert_eq!(carried_type("AjaxResult"), None);
+        assert_eq!(carried_type("com.x.User[]").as_deref(), Some("User"));
+    }
+
+    #[test]
+    fn values_reach_sinks_through_calls() {
+        let out = facts(&[
+            (
+                "A.java",
+                r#"@RestController class UserController {
+  private UserService userService;
+  @GetMapping("/x") public R<UserVO> get(@RequestParam String phone) {
+    User u = userService.find(phone);
+    userService.notify(u.getMobile());
+    return R.ok(u);
+  }
+}"#,
+            ),
+            (
+                "B.java",
+                r#"class UserService {
+  private static final String URL = "http://api.example.com/sms?to=";
+  void notify(String s) { HttpUtil.get(URL + s); log.info("sent {}", s); }
+}"#,
+            ),
+        ]);
+        let a = &out[0].java_flow.hits;
+        let http = a
+            .iter()
+            .find(|h| h.kind == SinkKind::Http)
+            .expect("http hit");
+        assert_eq!(http.target.host.as_deref(), Some("api.example.com"));
+        assert_eq!(http.target.scheme.as_deref(), Some("http"));
+        assert_eq!(http.hops.len(), 2);
+        assert!(http
+            .vals
+            .iter()
+            .any(|v| v.name == "mobile" && v.ty.as_deref() == Some("User")));
+        let resp = a
+            .iter()
+            .find(|h| h.kind == SinkKind::Response)
+            .expect("response");
+        assert!(resp.vals.iter().any(|v| v.ty.as_deref() == Some("UserVO")));
+        assert!(resp.vals.iter().any(|v| v.ty.as_deref() == Some("User")));
+        assert!(out[1].endpoints.iter().any(|e| e.kind == "http_api"));
+    }
+
+    #[test]
+    fn masked_values_carry_their_transform() {
+        let out = facts(&[(
+            "A.java",
+            "class S { void f(User u) { log.info(\"{}\", DesensitizedUtil.mobilePhone(u.getPhone())); } }",
+        )]);
+        let h = &out[0].java_flow.hits[0];
+        assert_eq!(h.vals[0].transform, Transform::Mask);
+    }
+}
