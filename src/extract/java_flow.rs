@@ -29,7 +29,9 @@ const MAX_DERIVED: usize = 64;
 const MAX_CALLEES: usize = 4;
 
 /// What kind of place a value ends up in; the endpoint kind it becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum SinkKind {
     /// A logger (`log`).
     Log,
@@ -57,7 +59,9 @@ impl SinkKind {
 }
 
 /// A value reaching a sink, named as the code names it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Val {
     /// Property, field or variable name (`phone` for `user.getPhone()`);
     /// `<request_body>` / `<response_body>` for a whole HTTP body.

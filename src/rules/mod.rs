@@ -4,8 +4,8 @@
 //! compiles and validates, so evaluation only ever sees valid rules.
 
 pub mod eval;
-pub mod group;
 pub mod field_evidence;
+pub mod group;
 pub mod law;
 pub mod predicate;
 pub mod requires;
@@ -150,7 +150,6 @@ struct RuleSpec {
     #[serde(default)]
     evidence: Vec<String>,
 }
-
 
 /// The self-check side of a rule (packs like `mlps-l3`): the clause it
 /// checks and the predicates that make its item compliant or partly so.

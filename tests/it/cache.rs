@@ -162,7 +162,10 @@ fn corrupt_and_foreign_entries_are_recomputed_with_a_warning() {
     let text = fs::read(&all[2]).unwrap();
     let newline = text.iter().position(|&b| b == b'\n').unwrap();
     let mut header: serde_json::Value = serde_json::from_slice(&text[..newline]).unwrap();
-    assert!(header["format"].is_u64(), "entry header has a format: {header}");
+    assert!(
+        header["format"].is_u64(),
+        "entry header has a format: {header}"
+    );
     header["format"] = 99.into();
     let header = header.to_string();
     fs::write(&all[2], [header.as_bytes(), &text[newline..]].concat()).unwrap();

@@ -82,9 +82,9 @@ fn every_open_finding_is_listed_grouped_by_rule_in_english() {
     // about its dataset since report schema 2.0, named by its fields and
     // located at its first field).
     assert!(
-        stderr
-            .lines()
-            .any(|l| l.trim_start().starts_with("shop_member.sfzh  db/schema.sql:13")),
+        stderr.lines().any(|l| l
+            .trim_start()
+            .starts_with("shop_member.sfzh  db/schema.sql:13")),
         "{stderr}"
     );
     assert!(stderr.lines().any(|l| l.trim_start().starts_with("fix: ")));

@@ -205,7 +205,9 @@ fn sarif_carries_confidence_fields_and_related_locations() {
             .find(|r| r["partialFingerprints"]["piaudit/v1"] == f.fingerprint.as_str())
             .unwrap();
         assert!(r["properties"]["confidence"].is_string());
-        let related = r.get("relatedLocations").map_or(0, |v| v.as_array().unwrap().len());
+        let related = r
+            .get("relatedLocations")
+            .map_or(0, |v| v.as_array().unwrap().len());
         assert_eq!(related, f.locations.len(), "{}", f.rule);
     }
 }
