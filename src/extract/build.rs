@@ -6,7 +6,7 @@
 
 use super::catalog::Catalog;
 use super::FileFacts;
-use crate::model::{Endpoint, LineIndex, Location};
+use crate::model::{LineIndex, Location};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -98,24 +98,13 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
         let Some(sdk) = catalog.sdk_for_coordinate(&group, &artifact) else {
             continue;
         };
-        let id = format!("endpoint:sdk:{}", sdk.id);
+        let id = sdk.endpoint_id();
         if facts.endpoints.iter().any(|e| e.id == id) {
             continue;
         }
-        facts.endpoints.push(Endpoint {
-            id,
-            kind: "sdk".into(),
-            vendor: Some(sdk.vendor.clone()),
-            region: None,
-            jurisdiction: sdk.jurisdiction.clone(),
-            location: Location::line(file, lines.line(at)),
-            name: Some(sdk.name.en.clone()),
-            third_party: true,
-            profile: None,
-            receives: sdk.receives.clone(),
-            host: None,
-            confidence: None,
-        });
+        facts
+            .endpoints
+            .push(sdk.endpoint(Location::line(file, lines.line(at))));
     }
     facts
 }

@@ -57,6 +57,33 @@ pub struct Sdk {
     pub receives: Vec<String>,
 }
 
+impl Sdk {
+    /// The id of the endpoint this SDK becomes: `endpoint:sdk:<id>`.
+    pub fn endpoint_id(&self) -> String {
+        format!("endpoint:sdk:{}", self.id)
+    }
+
+    /// The third-party endpoint this SDK becomes where it is configured,
+    /// imported or declared as a dependency (one place for config, Java
+    /// imports and build files); the caller sets `profile` where known.
+    pub fn endpoint(&self, location: crate::model::Location) -> crate::model::Endpoint {
+        crate::model::Endpoint {
+            id: self.endpoint_id(),
+            kind: "sdk".into(),
+            vendor: Some(self.vendor.clone()),
+            region: None,
+            jurisdiction: self.jurisdiction.clone(),
+            location,
+            name: Some(self.name.en.clone()),
+            third_party: true,
+            profile: None,
+            receives: self.receives.clone(),
+            host: None,
+            confidence: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SdkFile {

@@ -24,7 +24,7 @@
 
 use super::catalog::Catalog;
 use super::FileFacts;
-use crate::model::{Control, Endpoint, LineIndex, Location};
+use crate::model::{Control, LineIndex, Location};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -123,22 +123,11 @@ fn imports(file: &str, text: &str, lines: &LineIndex, catalog: &Catalog, facts: 
         if !seen.insert(sdk.id.clone()) {
             continue;
         }
-        let id = format!("endpoint:sdk:{}", sdk.id);
+        let id = sdk.endpoint_id();
         let line = lines.line(m.start());
-        facts.endpoints.push(Endpoint {
-            id: id.clone(),
-            kind: "sdk".into(),
-            vendor: Some(sdk.vendor.clone()),
-            region: None,
-            jurisdiction: sdk.jurisdiction.clone(),
-            location: Location::line(file, line),
-            name: Some(sdk.name.en.clone()),
-            third_party: true,
-            profile: None,
-            receives: sdk.receives.clone(),
-            host: None,
-            confidence: None,
-        });
+        facts
+            .endpoints
+            .push(sdk.endpoint(Location::line(file, line)));
         facts.controls.push(control(
             file,
             line,

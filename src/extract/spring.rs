@@ -222,20 +222,8 @@ impl ConfigReader<'_> {
             if let Some(sdk) = sdk {
                 if !sdk_seen.contains(&sdk.id) {
                     sdk_seen.push(sdk.id.clone());
-                    let ep = Endpoint {
-                        id: format!("endpoint:sdk:{}", sdk.id),
-                        kind: "sdk".into(),
-                        vendor: Some(sdk.vendor.clone()),
-                        region: None,
-                        jurisdiction: sdk.jurisdiction.clone(),
-                        location: self.loc(e.line),
-                        name: Some(sdk.name.en.clone()),
-                        third_party: true,
-                        profile: self.profile.clone(),
-                        receives: sdk.receives.clone(),
-                        host: None,
-                        confidence: None,
-                    };
+                    let mut ep = sdk.endpoint(self.loc(e.line));
+                    ep.profile = self.profile.clone();
                     self.facts.endpoints.push(ep);
                 }
             }
