@@ -108,7 +108,10 @@ fn is_placeholder(v: &str) -> bool {
 fn resolved(v: &str) -> &str {
     let v = v.trim();
     if let Some(inner) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-        return inner.split_once(':').map_or("", |(_, d)| d.trim());
+        // `${DB_PASSWORD:""}`: a quoted empty default is no default.
+        return inner.split_once(':').map_or("", |(_, d)| {
+            d.trim().trim_matches(|c| c == '"' || c == '\'')
+        });
     }
     v
 }

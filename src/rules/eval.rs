@@ -207,6 +207,28 @@ fn field_brief(f: &Field, dataset: &Dataset, taxonomy: &Taxonomy) -> Value {
     })
 }
 
+/// Whether two tables hold the same records at two stages of the
+/// application's own write (`business_room` → `room`, `room_tmp` → `room`):
+/// the same name once one staging word is taken off either end (`flow.same_record`).
+/// Such a flow moves a record within its own store, not a copy of PI to a new
+/// place; analytical layers (`ods_`, `dw_`, `rpt_`) are not staging words.
+fn same_record(from: &str, to: &str) -> bool {
+    const STAGES: &[&str] = &["business", "biz", "tmp", "temp", "stg", "staging"];
+    fn base(name: &str) -> String {
+        let n = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+        for w in STAGES {
+            if let Some(rest) = n.strip_prefix(&format!("{w}_")) {
+                return rest.to_string();
+            }
+            if let Some(rest) = n.strip_suffix(&format!("_{w}")) {
+                return rest.to_string();
+            }
+        }
+        n
+    }
+    !from.eq_ignore_ascii_case(to) && base(from) == base(to)
+}
+
 /// Everything rules can ask about the scan as a whole (`project.*`).
 ///
 /// Each view is built once: dataset summaries and endpoint views live in
@@ -786,7 +808,10 @@ impl Env<'_> {
                         continue;
                     };
                     let to_field = self.field_index.get(flow.to.as_str());
-                    let flow_v = serde_json::to_value(flow).unwrap_or(Value::Null);
+                    let mut flow_v = serde_json::to_value(flow).unwrap_or(Value::Null);
+                    if let (Value::Object(m), Some(&(td, _))) = (&mut flow_v, to_field) {
+                        m.insert("same_record".into(), json!(same_record(&s.datasets[fd].name, &s.datasets[td].name)));
+                    }
                     let from_field = field_value(ff, s.taxonomy);
                     // A flow into an endpoint has no target field; rules see `to.endpoint`.
                     // `from.*` and `to.*` are two-part roots over borrowed
@@ -1148,6 +1173,15 @@ pub fn render(template: &str, ctx: Ctx<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staging_tables_hold_the_same_records() {
+        assert!(super::same_record("business_room", "room"));
+        assert!(super::same_record("db.member_tmp", "member"));
+        assert!(!super::same_record("crm_customer", "ods_contact"));
+        assert!(!super::same_record("member", "member"));
+        assert!(!super::same_record("ods_member", "member"));
+    }
 
     #[test]
     fn fingerprints_ignore_order_of_nothing_but_change_with_subjects() {
