@@ -810,7 +810,10 @@ impl Env<'_> {
                     let to_field = self.field_index.get(flow.to.as_str());
                     let mut flow_v = serde_json::to_value(flow).unwrap_or(Value::Null);
                     if let (Value::Object(m), Some(&(td, _))) = (&mut flow_v, to_field) {
-                        m.insert("same_record".into(), json!(same_record(&s.datasets[fd].name, &s.datasets[td].name)));
+                        m.insert(
+                            "same_record".into(),
+                            json!(same_record(&s.datasets[fd].name, &s.datasets[td].name)),
+                        );
                     }
                     let from_field = field_value(ff, s.taxonomy);
                     // A flow into an endpoint has no target field; rules see `to.endpoint`.
