@@ -12,6 +12,7 @@
 //! | `pi_http_plain` | PI is sent over `http://` to a public host |
 //! | `pi_http` | PI is sent to another or an unresolved host |
 //! | `pi_queue` | PI is sent to a queue producer |
+//! | `pi_sdk` | PI is passed to a catalogued third-party SDK (a request setter, builder or static call) |
 //! | `pi_export_unaudited` / `pi_export` | unmasked PI is written to an export file, without / with an operation-log annotation on the way |
 //! | `pi_api_response` | a controller returns a type whose unmasked fields are PI |
 //!
@@ -240,6 +241,13 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
         SinkKind::Queue => (!pi.is_empty()).then(|| {
             mk(
                 "pi_queue",
+                format!("{chain} → {}: {}", h.target.name, names(&pi)),
+                cats(&pi),
+            )
+        }),
+        SinkKind::Sdk => (!pi.is_empty()).then(|| {
+            mk(
+                "pi_sdk",
                 format!("{chain} → {}: {}", h.target.name, names(&pi)),
                 cats(&pi),
             )

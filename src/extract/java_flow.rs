@@ -43,6 +43,12 @@ pub enum SinkKind {
     Export,
     /// What a controller method returns (`api_response`).
     Response,
+    /// A call into a catalogued third-party SDK (`sdk`): a setter or
+    /// builder call on one of its request objects, or a static call on one
+    /// of its classes. Until [`link`], the target's vendor is the imported
+    /// class's qualified name; `link` resolves it to the catalogue's SDK
+    /// (target name = SDK id) or drops the hit.
+    Sdk,
 }
 
 impl SinkKind {
@@ -54,6 +60,7 @@ impl SinkKind {
             SinkKind::Queue => "message_queue",
             SinkKind::Export => "file_export",
             SinkKind::Response => "api_response",
+            SinkKind::Sdk => "sdk",
         }
     }
 }
@@ -472,6 +479,8 @@ struct Cx<'a> {
     config_keys: HashMap<String, String>,
     /// Field types of the current class.
     field_types: HashMap<String, String>,
+    /// The file's single-type imports: simple name → qualified name.
+    imports: HashMap<String, String>,
 }
 
 /// The per-method state: what each variable holds and its declared type.
@@ -603,6 +612,7 @@ pub fn read(file: &str, root: Node<'_>, src: &[u8]) -> FlowFacts {
         constants: HashMap::new(),
         config_keys: HashMap::new(),
         field_types: HashMap::new(),
+        imports: imports(root, src),
     };
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
@@ -619,6 +629,55 @@ pub fn read(file: &str, root: Node<'_>, src: &[u8]) -> FlowFacts {
         }
     }
     out
+}
+
+/// `import a.b.C;` → `C` → `a.b.C` (static and on-demand imports skipped).
+fn imports(root: Node<'_>, src: &[u8]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let mut c = root.walk();
+    for n in root.named_children(&mut c) {
+        if n.kind() != "import_declaration" {
+            continue;
+        }
+        let t = n.utf8_text(src).unwrap_or("");
+        let t = t
+            .trim()
+            .trim_start_matches("import")
+            .trim_end_matches(';')
+            .trim();
+        if t.starts_with("static ") || t.ends_with('*') {
+            continue;
+        }
+        if let Some(simple) = t.rsplit('.').next().filter(|s| !s.is_empty()) {
+            out.insert(simple.to_string(), t.to_string());
+        }
+    }
+    out
+}
+
+/// The imported class a call is made on: the receiver's declared type, a
+/// static receiver class, or the root of a builder chain.
+fn sdk_class(cx: &Cx<'_>, n: Node<'_>, env: &Env, rtype: &str) -> Option<String> {
+    let obj = n.child_by_field_name("object")?;
+    let root = match obj.kind() {
+        "method_invocation" => chain(n).1?,
+        _ => obj,
+    };
+    let by_type = |t: &str| cx.imports.get(t).cloned();
+    if root.kind() == "identifier" {
+        let t = cx.text(root);
+        if t.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            if let Some(q) = by_type(t) {
+                return Some(q);
+            }
+        }
+    }
+    let ty = if root == obj {
+        rtype.to_string()
+    } else {
+        receiver_type(cx, root, env).unwrap_or_default()
+    };
+    (!ty.is_empty()).then(|| by_type(&ty)).flatten()
 }
 
 fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
@@ -1392,6 +1451,26 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
             return vec![Val::named(&k)];
         }
     }
+    // Third-party SDK calls: values passed to a call on an imported class;
+    // a candidate until `link` matches the class to a catalogued SDK. The
+    // call is then handled as usual (a setter still fills its object).
+    if !args.is_empty() {
+        if let Some(class) = sdk_class(cx, n, env, &rtype) {
+            let vals = union(cx, &args, env);
+            let dup = env
+                .hits
+                .iter()
+                .any(|h| h.kind == SinkKind::Sdk && h.hops.last() == Some(&at) && h.vals == vals);
+            if !vals.is_empty() && !dup {
+                let t = Target {
+                    name: class.clone(),
+                    vendor: class,
+                    ..Target::default()
+                };
+                hit(env, SinkKind::Sdk, t, None, vals, at.clone());
+            }
+        }
+    }
     // Queue producers.
     let rl = rtype.to_ascii_lowercase();
     let queue_vendor = [
@@ -1727,6 +1806,22 @@ fn http_sink(cx: &Cx<'_>, n: Node<'_>, env: &Env, name: &str, rtype: &str) -> Op
 /// (at most [`MAX_DEPTH`] deep), the datasets typed values belong to, and
 /// the endpoints and endpoint flows of the hits.
 pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
+    // SDK candidates: a class of a catalogued SDK's packages, or nothing.
+    for f in files.iter_mut() {
+        for m in &mut f.java_flow.methods {
+            m.hits.retain_mut(|h| {
+                if h.kind != SinkKind::Sdk {
+                    return true;
+                }
+                let Some(sdk) = catalog.sdk_for_import(&h.target.vendor) else {
+                    return false;
+                };
+                h.target.name = sdk.id.clone();
+                h.target.vendor = sdk.vendor.clone();
+                true
+            });
+        }
+    }
     // Class simple name → dataset name (entities: their table; DTOs: the class).
     let mut datasets: HashMap<String, String> = HashMap::new();
     for f in files.iter() {
@@ -1935,7 +2030,8 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
                     });
                 }
             }
-            let keep = matches!(h.kind, SinkKind::Http | SinkKind::Queue) || !flows.is_empty();
+            let keep = matches!(h.kind, SinkKind::Http | SinkKind::Queue | SinkKind::Sdk)
+                || !flows.is_empty();
             if keep && !f.endpoints.iter().any(|x| x.id == e.id) {
                 f.endpoints.push(e);
             }
@@ -1983,6 +2079,11 @@ fn substitute(callee: &[Val], args: &[Vec<Val>]) -> Vec<Val> {
 }
 
 fn endpoint_of(h: &Hit, loc: &Location, catalog: &Catalog) -> Endpoint {
+    if h.kind == SinkKind::Sdk {
+        if let Some(s) = catalog.sdk(&h.target.name) {
+            return s.endpoint(loc.clone());
+        }
+    }
     let kind = h.kind.endpoint_kind();
     let name = match h.kind {
         SinkKind::Log => h

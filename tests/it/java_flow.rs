@@ -18,6 +18,7 @@ const FLOW_KINDS: &[&str] = &[
     "pi_http_plain",
     "pi_http",
     "pi_queue",
+    "pi_sdk",
     "pi_export_unaudited",
     "pi_export",
     "pi_api_response",
