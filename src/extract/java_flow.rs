@@ -2186,4 +2186,25 @@ mod tests {
         let h = &out[0].java_flow.hits[0];
         assert_eq!(h.vals[0].transform, Transform::Mask);
     }
+
+    #[test]
+    fn sdk_calls_resolve_to_catalogue_sdks_or_drop() {
+        let out = facts(&[(
+            "A.java",
+            "import com.aliyun.dysmsapi20170525.models.SendSmsRequest;\nimport com.acme.sms.AcmeClient;\nclass S { AcmeClient acme;\n void f(String phone) { SendSmsRequest r = new SendSmsRequest(); r.setPhoneNumbers(phone); acme.send(phone); } }",
+        )]);
+        let sdk: Vec<&Hit> = out[0]
+            .java_flow
+            .hits
+            .iter()
+            .filter(|h| h.kind == SinkKind::Sdk)
+            .collect();
+        assert_eq!(sdk.len(), 1, "{sdk:?}");
+        assert_eq!(sdk[0].target.name, "aliyun-sms");
+        assert_eq!(sdk[0].vals[0].name, "phone");
+        assert!(out[0]
+            .endpoints
+            .iter()
+            .any(|e| e.id == "endpoint:sdk:aliyun-sms" && e.kind == "sdk"));
+    }
 }

@@ -45,7 +45,8 @@ pub struct Recipient {
     /// service the organisation runs its own resources on: entrusted
     /// processing).
     pub role: String,
-    /// PI fields traced to it by data flow (field ids), sorted.
+    /// PI fields traced to it by data flow (field ids; at an SDK call, the
+    /// names the code passes), sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pi_observed: Vec<String>,
     /// Taxonomy ids of the PI traced to it, sorted.
@@ -151,6 +152,29 @@ pub fn recipients(report: &Report) -> Vec<Recipient> {
                     sensitive |= pi.sensitive;
                 }
             }
+        }
+        // SDK calls the Java flow pass traced PI to (`pi_sdk`): subject
+        // `chain → sdk-id: names`, value the categories.
+        for c in report.controls.iter().filter(|c| c.kind == "pi_sdk") {
+            let Some((id, names)) = c
+                .subject
+                .as_deref()
+                .and_then(|s| s.rsplit(" → ").next())
+                .and_then(|s| s.split_once(": "))
+            else {
+                continue;
+            };
+            if e.id.strip_prefix("endpoint:sdk:") != Some(id) {
+                continue;
+            }
+            places.insert(c.location.clone());
+            observed.extend(names.split(", ").map(str::to_string));
+            cats.extend(
+                c.value
+                    .iter()
+                    .flat_map(|v| v.split(", "))
+                    .map(str::to_string),
+            );
         }
         let places: Vec<Location> = places.into_iter().collect();
         let more = places.len().saturating_sub(MAX_LOCATIONS);

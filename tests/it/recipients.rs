@@ -259,3 +259,37 @@ fn recipients_inventory_and_account_rules_end_to_end() {
         ]
     );
 }
+
+/// Issue 20: PI set on an SDK's request object is traced to that SDK's
+/// recipient (observed), apart from the catalogue's typical `receives`; a
+/// config value set on the same request adds nothing.
+#[test]
+fn sms_sdk_call_traces_the_phone_to_its_recipient() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("src/main/java/shop/SmsSender.java");
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(
+        &p,
+        "package shop;\nimport com.aliyun.dysmsapi20170525.models.SendSmsRequest;\npublic class SmsSender {\n    private String signName;\n    public void send(Member m) {\n        SendSmsRequest req = new SendSmsRequest();\n        req.setSignName(signName);\n        req.setPhoneNumbers(m.getMobile());\n    }\n}\n",
+    )
+    .unwrap();
+    let report = scan(dir.path());
+    let sdk: Vec<_> = report
+        .controls
+        .iter()
+        .filter(|c| c.kind == "pi_sdk")
+        .collect();
+    assert_eq!(sdk.len(), 1, "{sdk:?}");
+    assert_eq!(sdk[0].location.line, 8);
+    let inventory = piaudit::report::recipients::recipients(&report);
+    let sms = inventory
+        .iter()
+        .find(|r| r.endpoint == "endpoint:sdk:aliyun-sms")
+        .expect("the SMS SDK is a recipient");
+    assert_eq!(sms.categories_observed, ["contact.phone"]);
+    assert_eq!(sms.pi_observed, ["mobile"]);
+    assert!(sms
+        .locations
+        .iter()
+        .any(|l| l.file.ends_with("SmsSender.java") && l.line == 8));
+}
