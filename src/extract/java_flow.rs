@@ -1,8 +1,8 @@
 //! Data flow through Java service code (issue 20): values followed from
 //! their origins (parameters, getters and fields of typed objects, request
 //! bodies) through assignments, string building, collections, setters and
-//! builders to sinks — loggers, HTTP clients, queue producers, file exports
-//! and controller responses — within a method and, by [`link`], across calls
+//! builders to sinks — loggers, HTTP clients, queue producers, file exports,
+//! catalogued third-party SDK calls and controller responses — within a method and, by [`link`], across calls
 //! of the same repository (by method name and arity, narrowed by the
 //! receiver's type; at most [`MAX_DEPTH`] calls deep).
 //!
