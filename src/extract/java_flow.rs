@@ -2,8 +2,8 @@
 //! their origins (parameters, getters and fields of typed objects, request
 //! bodies) through assignments, string building, collections, setters and
 //! builders to sinks — loggers, HTTP clients, queue producers, file exports,
-//! catalogued third-party SDK calls and controller responses — within a method and, by [`link`], across calls
-//! of the same repository (by method name and arity, narrowed by the
+//! catalogued third-party SDK calls and controller responses — within a
+//! method and, by [`link`], across calls of the same repository (by method name and arity, narrowed by the
 //! receiver's type; at most [`MAX_DEPTH`] calls deep).
 //!
 //! Extractors do not classify: a [`Val`] names what reaches a sink (a
