@@ -3,8 +3,9 @@
 //! bodies) through assignments, string building, collections, setters and
 //! builders to sinks — loggers, HTTP clients, queue producers, file exports,
 //! catalogued third-party SDK calls and controller responses — within a
-//! method and, by [`link`], across calls of the same repository (by method name and arity, narrowed by the
-//! receiver's type; at most [`MAX_DEPTH`] calls deep).
+//! method and, by [`link`], across calls of the same repository (by method
+//! name and arity, narrowed by the receiver's type; at most [`MAX_DEPTH`]
+//! calls deep).
 //!
 //! Extractors do not classify: a [`Val`] names what reaches a sink (a
 //! property and the type it is read from, a whole object of a type, a bare
