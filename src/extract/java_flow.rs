@@ -681,6 +681,19 @@ fn sdk_class(cx: &Cx<'_>, n: Node<'_>, env: &Env, rtype: &str) -> Option<String>
     (!ty.is_empty()).then(|| by_type(&ty)).flatten()
 }
 
+/// A setter or value that configures an SDK client (`setAppId`, `secret`,
+/// `alipayPublicCertContent`, `setSignName`…): credentials of the
+/// organisation's account with the vendor, not PI sent to it.
+fn sdk_config(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    [
+        "appid", "secret", "token", "key", "cert", "endpoint", "signname", "template", "region",
+        "bucket",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+}
+
 fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
     let Some(name) = n
         .child_by_field_name("name")
@@ -1456,8 +1469,9 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
     // a candidate until `link` matches the class to a catalogued SDK. The
     // call is then handled as usual (a setter still fills its object).
     if !args.is_empty() {
-        if let Some(class) = sdk_class(cx, n, env, &rtype) {
-            let vals = union(cx, &args, env);
+        if let Some(class) = sdk_class(cx, n, env, &rtype).filter(|_| !sdk_config(name)) {
+            let mut vals = union(cx, &args, env);
+            vals.retain(|v| !sdk_config(&v.name));
             let dup = env
                 .hits
                 .iter()
