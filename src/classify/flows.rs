@@ -232,9 +232,14 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
             let plain = h.target.scheme.as_deref() == Some("http")
                 && host.is_some_and(|x| !crate::extract::catalog::is_private_host(x));
             let kind = if plain { "pi_http_plain" } else { "pi_http" };
+            // A host read from config names the entry it came from.
+            let target = match (&h.target.config_key, &h.target.config_at) {
+                (Some(k), Some(at)) => format!("{} ({k} @ {at})", h.target.name),
+                _ => h.target.name.clone(),
+            };
             Some(mk(
                 kind,
-                format!("{chain} → {}: {}", h.target.name, names(&pi)),
+                format!("{chain} → {target}: {}", names(&pi)),
                 cats(&pi),
             ))
         }

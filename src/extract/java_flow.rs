@@ -130,6 +130,9 @@ pub struct Target {
     pub config_key: Option<String>,
     /// The URL is this parameter of the method: resolved at each call.
     pub url_param: Option<usize>,
+    /// The config entry (`application.yml:3`) `config_key` was resolved
+    /// against by [`link`], when it was.
+    pub config_at: Option<Location>,
 }
 
 impl Target {
@@ -1821,6 +1824,7 @@ fn http_sink(cx: &Cx<'_>, n: Node<'_>, env: &Env, name: &str, rtype: &str) -> Op
 /// (at most [`MAX_DEPTH`] deep), the datasets typed values belong to, and
 /// the endpoints and endpoint flows of the hits.
 pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
+    resolve_config_urls(files);
     // SDK candidates: a class of a catalogued SDK's packages, or nothing.
     for f in files.iter_mut() {
         for m in &mut f.java_flow.methods {
@@ -2056,6 +2060,84 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
     }
 }
 
+/// The key and default of a `${key}` / `${key:default}` placeholder (the
+/// placeholder may be followed by a path: `${sms.url}/send`).
+fn placeholder(p: &str) -> Option<(&str, Option<&str>)> {
+    let inner = p.trim().strip_prefix("${")?;
+    let inner = &inner[..inner.find('}')?];
+    Some(match inner.split_once(':') {
+        Some((k, d)) => (k.trim(), Some(d.trim())),
+        None => (inner.trim(), None),
+    })
+}
+
+/// Fills the host and scheme of every `${key}` client URL from the Spring
+/// config entries of the scan (`FileFacts::config_urls`). A key set in
+/// several files or profiles takes the default (unprofiled) entry, else the
+/// `prod` one, else the first in file order; a key set nowhere takes the
+/// placeholder's URL default (`${geo.url:https://…}`), else stays
+/// unresolved (host `None`, named by its key).
+fn resolve_config_urls(files: &mut [FileFacts]) {
+    use super::catalog::normalise_key;
+    use super::spring::{url_parts, ConfigUrl};
+    let mut by_key: HashMap<String, &ConfigUrl> = HashMap::new();
+    let rank = |c: &ConfigUrl| match c.profile.as_deref() {
+        None => 0,
+        Some("prod") => 1,
+        Some(_) => 2,
+    };
+    for f in files.iter() {
+        for c in &f.config_urls {
+            let k = normalise_key(&c.key);
+            match by_key.get(&k) {
+                Some(old) if rank(old) <= rank(c) => {}
+                _ => {
+                    by_key.insert(k, c);
+                }
+            }
+        }
+    }
+    let found: HashMap<String, ConfigUrl> =
+        by_key.into_iter().map(|(k, c)| (k, c.clone())).collect();
+    let fill = |t: &mut Target| {
+        if t.host.is_some() {
+            return;
+        }
+        let Some((key, default)) = t.config_key.as_deref().and_then(placeholder) else {
+            return;
+        };
+        if let Some(c) = found.get(&normalise_key(key)) {
+            t.host = Some(c.host.clone());
+            t.scheme = Some(c.scheme.clone());
+            t.config_at = Some(c.location.clone());
+        } else if let Some((scheme, host)) = default.and_then(url_parts) {
+            t.host = Some(host);
+            t.scheme = Some(scheme);
+        } else {
+            return;
+        }
+        t.name = t.host.clone().unwrap_or_default();
+    };
+    for f in files.iter_mut() {
+        let flow = &mut f.java_flow;
+        for c in &mut flow.classes {
+            if let Some(t) = &mut c.http_client {
+                fill(t);
+            }
+        }
+        for m in &mut flow.methods {
+            for h in &mut m.hits {
+                fill(&mut h.target);
+            }
+            for call in &mut m.calls {
+                for t in call.urls.iter_mut().flatten() {
+                    fill(t);
+                }
+            }
+        }
+    }
+}
+
 /// A callee's values in terms of one call's arguments: a parameter's
 /// value is what the caller passes; a property of a parameter is that
 /// property of the caller's typed object. Values of the callee's own are
@@ -2221,5 +2303,75 @@ mod tests {
             .endpoints
             .iter()
             .any(|e| e.id == "endpoint:sdk:aliyun-sms" && e.kind == "sdk"));
+    }
+
+    fn client_target(configs: &[(&str, &str)], url: &str) -> Target {
+        let cat = Catalog::embedded();
+        let java = format!(
+            "@FeignClient(name = \"geo\", url = \"{url}\")\npublic interface GeoClient {{\n    String lookup(String ip);\n}}\n"
+        );
+        let mut out = vec![super::super::java::extract("GeoClient.java", &java, &cat)];
+        out.extend(
+            configs
+                .iter()
+                .map(|(f, t)| super::super::spring::extract(f, t, &cat)),
+        );
+        link(&mut out, &cat);
+        out[0].java_flow.classes[0].http_client.clone().unwrap()
+    }
+
+    #[test]
+    fn config_urls_prefer_the_default_profile_then_prod() {
+        let dev = (
+            "application-dev.yml",
+            "geo:\n  url: http://dev.example-geo.cn\n",
+        );
+        let prod = (
+            "application-prod.yml",
+            "geo:\n  url: https://prod.example-geo.cn\n",
+        );
+        let base = (
+            "application.yml",
+            "geo:\n  url: http://base.example-geo.cn/x?token=abc\n",
+        );
+        let t = client_target(&[dev, prod, base], "${geo.url}");
+        assert_eq!(t.host.as_deref(), Some("base.example-geo.cn"));
+        assert_eq!(t.scheme.as_deref(), Some("http"));
+        assert_eq!(t.name, "base.example-geo.cn");
+        assert_eq!(t.config_at, Some(Location::line("application.yml", 2)));
+        let t = client_target(&[dev, prod], "${geo.url}");
+        assert_eq!(t.host.as_deref(), Some("prod.example-geo.cn"));
+        assert_eq!(t.scheme.as_deref(), Some("https"));
+        let t = client_target(&[dev], "${geo.url}");
+        assert_eq!(t.host.as_deref(), Some("dev.example-geo.cn"));
+        // Relaxed binding: `geo.base-url` sets `${geo.baseUrl}`.
+        let t = client_target(
+            &[(
+                "application.properties",
+                "geo.base-url=https://p.example-geo.cn\n",
+            )],
+            "${geo.baseUrl}/v1",
+        );
+        assert_eq!(t.host.as_deref(), Some("p.example-geo.cn"));
+    }
+
+    #[test]
+    fn config_urls_fall_back_to_the_placeholder_default() {
+        let t = client_target(&[], "${geo.url:http://d.example-geo.cn/ip}");
+        assert_eq!(t.host.as_deref(), Some("d.example-geo.cn"));
+        assert_eq!(t.scheme.as_deref(), Some("http"));
+        assert_eq!(t.config_at, None);
+        let t = client_target(&[], "${geo.url}");
+        assert_eq!(t.host, None);
+        assert_eq!(t.name, "${geo.url}");
+        // Secrets are never kept, even when they look like URLs.
+        let cat = Catalog::embedded();
+        let f = super::super::spring::extract(
+            "application.yml",
+            "geo:\n  secret: https://s.example-geo.cn\n  url: https://u.example-geo.cn/a?k=v\n",
+            &cat,
+        );
+        assert_eq!(f.config_urls.len(), 1, "{:?}", f.config_urls);
+        assert_eq!(f.config_urls[0].host, "u.example-geo.cn");
     }
 }

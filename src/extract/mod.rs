@@ -111,6 +111,9 @@ pub struct FileFacts {
     /// sinks values reach; whether they are PI is decided by
     /// `classify::flows`.
     pub java_flow: java_flow::FlowFacts,
+    /// Spring config entries whose values are `http(s)` URLs (scheme and
+    /// host only), for resolving `${key}` client URLs in [`java_flow::link`].
+    pub config_urls: Vec<spring::ConfigUrl>,
 }
 
 /// Columns of a table sent to an [`Endpoint`] by a job or sink.

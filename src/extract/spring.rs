@@ -168,6 +168,39 @@ const STORE_WORDS: &[(&str, &str)] = &[
     ("amazon", "aws"),
 ];
 
+/// A config entry whose value is an `http(s)` URL, kept so that
+/// [`super::java_flow::link`] can resolve `${key}` client URLs. Only the
+/// scheme and host are kept: never the path, query or credentials.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConfigUrl {
+    /// Key as written (`geo.url`).
+    pub key: String,
+    /// `http` or `https`.
+    pub scheme: String,
+    /// Lower-cased host.
+    pub host: String,
+    /// Profile the entry applies to; `None` for the default profile.
+    pub profile: Option<String>,
+    /// Where the entry is.
+    pub location: Location,
+}
+
+/// The scheme and host of an `http(s)` URL value (a placeholder's default
+/// counts: `${GEO_URL:http://…}`).
+pub fn url_parts(value: &str) -> Option<(String, String)> {
+    let v = resolved(value);
+    let lower = v.to_ascii_lowercase();
+    let scheme = if lower.starts_with("https://") {
+        "https"
+    } else if lower.starts_with("http://") {
+        "http"
+    } else {
+        return None;
+    };
+    let host = catalog::host_of(v).filter(|h| !h.is_empty() && !h.contains('$'))?;
+    Some((scheme.to_string(), host))
+}
+
 /// What one config file's readers share: where findings point, the Spring
 /// profile in force and the facts being built.
 struct ConfigReader<'a> {
@@ -206,6 +239,17 @@ impl ConfigReader<'_> {
             self.secret(e, &last);
             self.datasource(e, &norm, &last);
             self.queue(e, &norm);
+            if !SECRET_SUFFIXES.contains(&last.as_str()) {
+                if let Some((scheme, host)) = url_parts(&e.value) {
+                    self.facts.config_urls.push(ConfigUrl {
+                        key: e.key.clone(),
+                        scheme,
+                        host,
+                        profile: self.profile.clone(),
+                        location: self.loc(e.line),
+                    });
+                }
+            }
             if matches!(
                 last.as_str(),
                 "endpoint" | "bucket" | "bucketname" | "region" | "domain" | "url" | "host"

@@ -367,6 +367,24 @@ pub struct Report {
     /// Self-check table of a pack that makes one (`mlps-l3`); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_check: Option<SelfCheckTable>,
+    /// Rules not evaluated for want of the evidence they need (`requires:`):
+    /// their obligations are not assessable from this scan, which says
+    /// what to declare or provide. Absent when every rule was evaluated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_assessable: Vec<NotAssessable>,
+}
+
+/// A rule whose obligation this scan could not assess (see [`Report::not_assessable`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotAssessable {
+    /// Rule id.
+    pub rule: String,
+    /// Legal basis codes of the rule.
+    pub basis: Vec<String>,
+    /// The `requires` facts the scan lacked (`declarations.incident`…).
+    pub missing: Vec<String>,
+    /// What to declare or provide, in the report language.
+    pub provide: String,
 }
 
 /// An assessor's result for one control item (等级测评 wording).

@@ -151,6 +151,24 @@ pub fn evaluate_audit(
         findings,
         summary,
         self_check,
+        not_assessable: knowledge
+            .pack
+            .rules
+            .values()
+            .filter_map(|r| {
+                let missing = evaluation.unassessable.get(&r.id)?;
+                Some(model::NotAssessable {
+                    rule: r.id.clone(),
+                    basis: r.basis.clone(),
+                    missing: missing.clone(),
+                    provide: r
+                        .if_unassessable
+                        .as_ref()
+                        .map(|t| t.get(&config.lang).to_string())
+                        .unwrap_or_default(),
+                })
+            })
+            .collect(),
     };
     report.recount_open_findings();
     Audit {

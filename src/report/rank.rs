@@ -341,6 +341,7 @@ mod tests {
             findings: vec![one.clone(), wide.clone()],
             summary: Default::default(),
             self_check: None,
+            not_assessable: vec![],
         };
         let namer = Namer::new(&report, None);
         let order = ranked_with(&namer, &report.findings);

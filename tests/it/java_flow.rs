@@ -164,3 +164,96 @@ fn unparsable_java_yields_partial_flows_and_a_located_diagnostic() {
         .any(|c| c["kind"] == "pi_http_plain");
     assert!(plain, "the parsable method's flow is still found");
 }
+
+/// A tiny service whose Feign client takes its URL from `${geo.url}`, with
+/// `config` as its `application.yml`.
+fn config_url_service(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let java = dir.path().join("src/main/java/com/demo");
+    fs::create_dir_all(&java).unwrap();
+    fs::write(
+        java.join("GeoClient.java"),
+        "package com.demo;\n\n@FeignClient(name = \"geo\", url = \"${geo.url}\")\npublic interface GeoClient {\n    @GetMapping(\"/ip\")\n    String lookup(@RequestParam(\"ip\") String ip, @RequestParam(\"phone\") String phone);\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        java.join("LoginService.java"),
+        "package com.demo;\n\n@Service\npublic class LoginService {\n    private GeoClient geoClient;\n\n    public void locate(String ip, String phone) {\n        geoClient.lookup(ip, phone);\n    }\n}\n",
+    )
+    .unwrap();
+    let res = dir.path().join("src/main/resources");
+    fs::create_dir_all(&res).unwrap();
+    fs::write(res.join("application.yml"), config).unwrap();
+    dir
+}
+
+fn http_controls(report: &Value) -> Vec<(String, String)> {
+    report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| matches!(c["kind"].as_str(), Some("pi_http" | "pi_http_plain")))
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["subject"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn config_key_urls_resolve_against_application_yml() {
+    // Plain HTTP in the config: CNPI-046, naming the host and the entry.
+    let dir =
+        config_url_service("server:\n  port: 8080\ngeo:\n  url: http://whois.example-geo.cn/ip\n");
+    let report = scan(dir.path());
+    let http = http_controls(&report);
+    assert_eq!(http.len(), 1, "{http:?}");
+    assert_eq!(http[0].0, "pi_http_plain");
+    assert!(http[0].1.contains("whois.example-geo.cn"), "{http:?}");
+    assert!(http[0].1.contains("application.yml:4"), "{http:?}");
+    let plain: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "CNPI-046")
+        .collect();
+    assert_eq!(plain.len(), 1, "{plain:?}");
+    assert!(
+        plain[0].to_string().contains("whois.example-geo.cn"),
+        "{}",
+        plain[0]
+    );
+    let endpoint = report["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["host"] == "whois.example-geo.cn");
+    assert!(endpoint, "no endpoint for the resolved host");
+
+    // The same over HTTPS: a PI transfer, but no CNPI-046.
+    let dir = config_url_service("geo:\n  url: https://whois.example-geo.cn/ip\n");
+    let report = scan(dir.path());
+    let http = http_controls(&report);
+    assert_eq!(http.len(), 1, "{http:?}");
+    assert_eq!(http[0].0, "pi_http");
+    assert!(http[0].1.contains("whois.example-geo.cn"), "{http:?}");
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "CNPI-046"),
+        "CNPI-046 on an https URL"
+    );
+
+    // A key the config does not set stays unresolved, named by its key.
+    let dir = config_url_service("other:\n  url: http://whois.example-geo.cn/ip\n");
+    let report = scan(dir.path());
+    let http = http_controls(&report);
+    assert_eq!(http.len(), 1, "{http:?}");
+    assert_eq!(http[0].0, "pi_http");
+    assert!(http[0].1.contains("${geo.url}"), "{http:?}");
+    assert!(!http[0].1.contains("whois.example-geo.cn"), "{http:?}");
+}

@@ -88,17 +88,40 @@ fn undeclared_incident_plan_is_not_assessable_and_declared_none_is_a_finding() {
             .iter()
             .map(|f| f["rule"].as_str().unwrap().to_string())
             .collect();
-        (rules, fs::read_to_string(out.join("report.html")).unwrap())
+        // report.json lists the same rows under `not_assessable`.
+        let unassessable: Vec<(String, String)> = json["not_assessable"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| {
+                (
+                    n["rule"].as_str().unwrap().to_string(),
+                    n["provide"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        (
+            rules,
+            fs::read_to_string(out.join("report.html")).unwrap(),
+            unassessable,
+        )
     };
-    let (rules, html) = scan("version: 1\n");
+    let (rules, html, unassessable) = scan("version: 1\n");
     assert!(!rules.contains(&"CNPI-066".to_string()), "{rules:?}");
+    assert!(
+        unassessable
+            .iter()
+            .any(|(r, p)| r == "CNPI-066" && p.contains("Declare `incident` in piaudit.yaml")),
+        "{unassessable:?}"
+    );
     assert!(
         html.contains("CNPI-066</code> <span lang=\"zh\">无法评估")
             && html.contains("not assessable: Declare `incident` in piaudit.yaml"),
         "the matrix names the rule and what to declare"
     );
-    let (rules, html) = scan("version: 1\nincident: {}\n");
+    let (rules, html, unassessable) = scan("version: 1\nincident: {}\n");
     assert!(rules.contains(&"CNPI-066".to_string()), "{rules:?}");
+    assert!(!unassessable.iter().any(|(r, _)| r == "CNPI-066"));
     assert!(!html.contains("CNPI-066</code> <span lang=\"zh\">无法评估"));
 }
 
