@@ -163,8 +163,50 @@ impl super::registry::Extractor for JavaSource {
     }
 }
 
+/// One `import` declaration of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// What is imported: `a.b.C`, `a.b.*`, or `a.b.C.member` for a static import.
+    pub path: String,
+    /// Line of the declaration.
+    pub line: u32,
+    /// `import static …`.
+    pub is_static: bool,
+}
+
+/// The file's import declarations, read once from the tree for the readers
+/// that need them (SDK recipients by package, the flow pass's simple-name map).
+pub fn imports(root: Node<'_>, src: &[u8]) -> Vec<Import> {
+    let mut out = Vec::new();
+    let mut c = root.walk();
+    for n in root.named_children(&mut c) {
+        if n.kind() != "import_declaration" {
+            continue;
+        }
+        let text = n.utf8_text(src).unwrap_or("");
+        let body = text
+            .trim()
+            .trim_start_matches("import")
+            .trim_end_matches(';');
+        let body = body.trim();
+        let (is_static, body) = match body.strip_prefix("static") {
+            Some(rest) if rest.starts_with(char::is_whitespace) => (true, rest),
+            _ => (false, body),
+        };
+        let path: String = body.split_whitespace().collect();
+        if !path.is_empty() {
+            out.push(Import {
+                path,
+                line: row(n),
+                is_static,
+            });
+        }
+    }
+    out
+}
+
 /// Parses Java with tree-sitter's grammar; one parser per thread.
-fn parse(text: &str) -> Option<Tree> {
+pub(crate) fn parse(text: &str) -> Option<Tree> {
     thread_local! {
         static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
     }
@@ -220,8 +262,9 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
         src: text.as_bytes(),
     };
     r.classes(root, &mut facts);
+    let imports = imports(root, text.as_bytes());
     // Data flow to loggers, HTTP clients, queues, exports and responses.
-    facts.java_flow = super::java_flow::read(file, root, text.as_bytes());
+    facts.java_flow = super::java_flow::read(file, root, text.as_bytes(), &imports);
     // Most Java files print nothing.
     if text.contains("log")
         || text.contains("Log")
@@ -236,7 +279,7 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
         super::java_security::read(file, text, &code_only(text), &mut facts);
     }
     // SDK imports, SMS-code endpoints, default passwords (recipients inventory, cn-2026).
-    super::java_services::read(file, text, catalog, &mut facts);
+    super::java_services::read(file, text, &imports, catalog, &mut facts);
     facts
 }
 

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use tree_sitter::Node;
 
 use super::catalog::{host_of, is_private_host, Catalog};
+use super::java::Import;
 use super::{EndpointFlow, FileFacts};
 use crate::model::{Endpoint, Location, Transform};
 
@@ -608,7 +609,7 @@ impl<'a> Cx<'a> {
 }
 
 /// Reads the flow facts of one parsed file.
-pub fn read(file: &str, root: Node<'_>, src: &[u8]) -> FlowFacts {
+pub fn read(file: &str, root: Node<'_>, src: &[u8], imports: &[Import]) -> FlowFacts {
     let mut out = FlowFacts::default();
     let mut cx = Cx {
         file,
@@ -616,7 +617,7 @@ pub fn read(file: &str, root: Node<'_>, src: &[u8]) -> FlowFacts {
         constants: HashMap::new(),
         config_keys: HashMap::new(),
         field_types: HashMap::new(),
-        imports: imports(root, src),
+        imports: simple_names(imports),
     };
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
@@ -636,27 +637,15 @@ pub fn read(file: &str, root: Node<'_>, src: &[u8]) -> FlowFacts {
 }
 
 /// `import a.b.C;` → `C` → `a.b.C` (static and on-demand imports skipped).
-fn imports(root: Node<'_>, src: &[u8]) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    let mut c = root.walk();
-    for n in root.named_children(&mut c) {
-        if n.kind() != "import_declaration" {
-            continue;
-        }
-        let t = n.utf8_text(src).unwrap_or("");
-        let t = t
-            .trim()
-            .trim_start_matches("import")
-            .trim_end_matches(';')
-            .trim();
-        if t.starts_with("static ") || t.ends_with('*') {
-            continue;
-        }
-        if let Some(simple) = t.rsplit('.').next().filter(|s| !s.is_empty()) {
-            out.insert(simple.to_string(), t.to_string());
-        }
-    }
-    out
+fn simple_names(imports: &[Import]) -> HashMap<String, String> {
+    imports
+        .iter()
+        .filter(|i| !i.is_static && !i.path.ends_with('*'))
+        .filter_map(|i| {
+            let simple = i.path.rsplit('.').next().filter(|s| !s.is_empty())?;
+            Some((simple.to_string(), i.path.clone()))
+        })
+        .collect()
 }
 
 /// The imported class a call is made on: the receiver's declared type, a

@@ -23,6 +23,7 @@
 //! same offsets. No password, code or PI value is kept.
 
 use super::catalog::Catalog;
+use super::java::Import;
 use super::FileFacts;
 use crate::model::{Control, LineIndex, Location};
 use regex::Regex;
@@ -77,14 +78,14 @@ fn control(
 
 /// Reads one Java file (`code`: `text` with comments and strings blanked,
 /// computed here only when a trigger word occurs).
-pub fn read(file: &str, text: &str, catalog: &Catalog, facts: &mut FileFacts) {
+pub fn read(file: &str, text: &str, imports: &[Import], catalog: &Catalog, facts: &mut FileFacts) {
     let lines = LineIndex::new(text);
     // Test sources are not the service: their imports, passwords and
     // endpoints are not read.
     if is_test_file(file) {
         return;
     }
-    imports(file, text, &lines, catalog, facts);
+    sdk_imports(file, imports, catalog, facts);
     let lower_has = |w: &str| text.contains(w);
     let sms = ["sms", "Sms", "SMS", "短信", "验证码"]
         .iter()
@@ -109,31 +110,26 @@ fn is_test_file(file: &str) -> bool {
     f.contains("/src/test/") || f.starts_with("src/test/") || f.ends_with("Test.java")
 }
 
-fn imports(file: &str, text: &str, lines: &LineIndex, catalog: &Catalog, facts: &mut FileFacts) {
-    static IMPORT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?([A-Za-z_][\w.]*(?:\.\*)?)[ \t]*;")
-            .expect("valid regex")
-    });
+/// One SDK endpoint (and one `sdk_use` control per file) for each import
+/// of a catalogued SDK's package.
+fn sdk_imports(file: &str, imports: &[Import], catalog: &Catalog, facts: &mut FileFacts) {
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    for c in IMPORT.captures_iter(text) {
-        let m = c.get(1).expect("group");
-        let Some(sdk) = catalog.sdk_for_import(m.as_str()) else {
+    for i in imports {
+        let Some(sdk) = catalog.sdk_for_import(&i.path) else {
             continue;
         };
         if !seen.insert(sdk.id.clone()) {
             continue;
         }
-        let id = sdk.endpoint_id();
-        let line = lines.line(m.start());
         facts
             .endpoints
-            .push(sdk.endpoint(Location::line(file, line)));
+            .push(sdk.endpoint(Location::line(file, i.line)));
         facts.controls.push(control(
             file,
-            line,
+            i.line,
             "sdk_use",
-            Some(id),
-            Some(m.as_str().to_string()),
+            Some(sdk.endpoint_id()),
+            Some(i.path.clone()),
         ));
     }
 }
@@ -437,8 +433,10 @@ mod tests {
     use super::*;
 
     fn read_one(file: &str, text: &str) -> FileFacts {
+        let tree = super::super::java::parse(text).expect("parses");
+        let imports = super::super::java::imports(tree.root_node(), text.as_bytes());
         let mut f = FileFacts::default();
-        read(file, text, &Catalog::embedded(), &mut f);
+        read(file, text, &imports, &Catalog::embedded(), &mut f);
         f
     }
 
