@@ -140,3 +140,17 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// `piaudit scan --deterministic --format json` of `root` (exit 0 or 1),
+/// and its report.json.
+pub fn scan_json(root: &Path) -> serde_json::Value {
+    let out = tempfile::tempdir().unwrap();
+    let a = piaudit()
+        .args(["scan", "--deterministic", "--format", "json", "--out"])
+        .arg(out.path())
+        .arg(root)
+        .assert();
+    let code = a.get_output().status.code();
+    assert!(matches!(code, Some(0 | 1)), "{:?}", a.get_output());
+    serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap()
+}

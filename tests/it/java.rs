@@ -2,8 +2,7 @@
 //! merge with the same table from DDL, generated code is skipped and
 //! counted, and broken Java is read in part with a located diagnostic.
 
-use crate::common::piaudit;
-use serde_json::Value;
+use crate::common::scan_json as scan;
 use std::fs;
 use std::path::Path;
 
@@ -11,18 +10,6 @@ fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
     fs::create_dir_all(p.parent().unwrap()).unwrap();
     fs::write(p, text).unwrap();
-}
-
-fn scan(root: &Path) -> Value {
-    let out = tempfile::tempdir().unwrap();
-    let a = piaudit()
-        .args(["scan", "--deterministic", "--format", "json", "--out"])
-        .arg(out.path())
-        .arg(root)
-        .assert();
-    let code = a.get_output().status.code();
-    assert!(matches!(code, Some(0 | 1)), "{:?}", a.get_output());
-    serde_json::from_str(&fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap()
 }
 
 const ENTITY: &str = r#"package x;

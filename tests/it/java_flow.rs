@@ -5,7 +5,7 @@
 //! `expected.tsv` lists both; this test measures the flow controls the scan
 //! reports against it and holds precision and recall above a floor.
 
-use crate::common::piaudit;
+use crate::common::scan_json as scan;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -26,18 +26,6 @@ const FLOW_KINDS: &[&str] = &[
 
 fn fixture() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/java_flow")
-}
-
-fn scan(root: &Path) -> Value {
-    let out = tempfile::tempdir().unwrap();
-    let a = piaudit()
-        .args(["scan", "--deterministic", "--format", "json", "--out"])
-        .arg(out.path())
-        .arg(root)
-        .assert();
-    let code = a.get_output().status.code();
-    assert!(matches!(code, Some(0 | 1)), "{:?}", a.get_output());
-    serde_json::from_str(&fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap()
 }
 
 type Key = (String, u64);
