@@ -264,7 +264,7 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
     r.classes(root, &mut facts);
     let imports = imports(root, text.as_bytes());
     // Data flow to loggers, HTTP clients, queues, exports and responses.
-    facts.java_flow = super::java_flow::read(file, root, text.as_bytes(), &imports);
+    facts.java_flow = super::java_flow::read(file, root, text.as_bytes(), &imports, catalog);
     // Most Java files print nothing.
     if text.contains("log")
         || text.contains("Log")

@@ -486,6 +486,9 @@ struct Cx<'a> {
     field_types: HashMap<String, String>,
     /// The file's single-type imports: simple name → qualified name.
     imports: HashMap<String, String>,
+    /// The SDK catalogue: a call on an imported class is an SDK sink only
+    /// when the class belongs to a catalogued SDK.
+    catalog: &'a Catalog,
 }
 
 /// The per-method state: what each variable holds and its declared type.
@@ -609,7 +612,13 @@ impl<'a> Cx<'a> {
 }
 
 /// Reads the flow facts of one parsed file.
-pub fn read(file: &str, root: Node<'_>, src: &[u8], imports: &[Import]) -> FlowFacts {
+pub fn read(
+    file: &str,
+    root: Node<'_>,
+    src: &[u8],
+    imports: &[Import],
+    catalog: &Catalog,
+) -> FlowFacts {
     let mut out = FlowFacts::default();
     let mut cx = Cx {
         file,
@@ -618,6 +627,7 @@ pub fn read(file: &str, root: Node<'_>, src: &[u8], imports: &[Import]) -> FlowF
         config_keys: HashMap::new(),
         field_types: HashMap::new(),
         imports: simple_names(imports),
+        catalog,
     };
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
@@ -1457,11 +1467,14 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
             return vec![Val::named(&k)];
         }
     }
-    // Third-party SDK calls: values passed to a call on an imported class;
-    // a candidate until `link` matches the class to a catalogued SDK. The
-    // call is then handled as usual (a setter still fills its object).
+    // Third-party SDK calls: values passed to a call on an imported class of
+    // a catalogued SDK. The call is then handled as usual (a setter still
+    // fills its object).
     if !args.is_empty() {
-        if let Some(class) = sdk_class(cx, n, env, &rtype).filter(|_| !sdk_config(name)) {
+        let sdk = sdk_class(cx, n, env, &rtype)
+            .filter(|_| !sdk_config(name))
+            .and_then(|class| cx.catalog.sdk_for_import(&class));
+        if let Some(sdk) = sdk {
             let mut vals = union(cx, &args, env);
             vals.retain(|v| !sdk_config(&v.name));
             let dup = env
@@ -1470,8 +1483,8 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
                 .any(|h| h.kind == SinkKind::Sdk && h.hops.last() == Some(&at) && h.vals == vals);
             if !vals.is_empty() && !dup {
                 let t = Target {
-                    name: class.clone(),
-                    vendor: class,
+                    name: sdk.id.clone(),
+                    vendor: sdk.vendor.clone(),
                     ..Target::default()
                 };
                 hit(env, SinkKind::Sdk, t, None, vals, at.clone());
@@ -1814,22 +1827,6 @@ fn http_sink(cx: &Cx<'_>, n: Node<'_>, env: &Env, name: &str, rtype: &str) -> Op
 /// the endpoints and endpoint flows of the hits.
 pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
     resolve_config_urls(files);
-    // SDK candidates: a class of a catalogued SDK's packages, or nothing.
-    for f in files.iter_mut() {
-        for m in &mut f.java_flow.methods {
-            m.hits.retain_mut(|h| {
-                if h.kind != SinkKind::Sdk {
-                    return true;
-                }
-                let Some(sdk) = catalog.sdk_for_import(&h.target.vendor) else {
-                    return false;
-                };
-                h.target.name = sdk.id.clone();
-                h.target.vendor = sdk.vendor.clone();
-                true
-            });
-        }
-    }
     // Class simple name → dataset name (entities: their table; DTOs: the class).
     let mut datasets: HashMap<String, String> = HashMap::new();
     for f in files.iter() {
