@@ -417,19 +417,22 @@ pub fn normalise_key(key: &str) -> String {
         .collect()
 }
 
-/// The lower-cased host of a URL or `host[:port]` string, if it looks like one.
-pub fn host_of(s: &str) -> Option<String> {
+/// The lower-cased host part of a URL or `host[:port]` string, dots or not
+/// (`yudao-minio`): no scheme, user info, port, path, query or fragment.
+pub fn host_part(s: &str) -> String {
     let s = s.trim();
     let rest = s.split_once("://").map_or(s, |(_, r)| r);
     let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
-    let host = rest
-        .split(['/', '?', '#'])
+    rest.split(['/', '?', '#', ':'])
         .next()
         .unwrap_or("")
-        .split(':')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// The lower-cased host of a URL or `host[:port]` string, if it looks like one
+/// (a dotted name of host characters).
+pub fn host_of(s: &str) -> Option<String> {
+    let host = host_part(s);
     let plausible = host.contains('.')
         && host
             .chars()

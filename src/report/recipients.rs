@@ -102,7 +102,7 @@ pub fn recipients(report: &Report) -> Vec<Recipient> {
                 e.name
                     .as_deref()
                     .filter(|n| n.contains("://") || n.contains('.') || n.contains(':'))
-                    .map(bare_host)
+                    .map(crate::extract::catalog::host_part)
             })
             .is_none_or(|h| !crate::extract::catalog::is_private_host(&h));
         let cloud = !e.third_party
@@ -215,16 +215,6 @@ pub fn recipients(report: &Report) -> Vec<Recipient> {
         });
     }
     out
-}
-
-/// The host part of a URL or `host[:port]`, dots or not (`yudao-minio`).
-fn bare_host(s: &str) -> String {
-    let rest = s.split_once("://").map_or(s, |(_, r)| r);
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
-    rest.split(['/', '?', '#', ':'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
 }
 
 /// `recipients.csv` headers.
