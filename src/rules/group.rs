@@ -194,15 +194,14 @@ pub fn evidence_of(rule: &Rule, ctx: Ctx<'_>, location: &Location, no_decl: bool
         });
     }
     let at = format!("{}:{}", location.file, location.line);
+    // A string the context holds at `path`, or a dash.
+    let text = |path: &str| ctx.get(path).and_then(Value::as_str).unwrap_or("—");
     match rule.scope {
         Scope::Field => out.extend(tag_line(ctx, "field", "dataset")),
         Scope::Flow => {
             out.extend(tag_line(ctx, "from.field", "from.dataset"));
             if let Some(host) = ctx.get("to.endpoint.host").and_then(Value::as_str) {
-                let conf = ctx
-                    .get("to.endpoint.confidence")
-                    .and_then(Value::as_str)
-                    .unwrap_or("—");
+                let conf = text("to.endpoint.confidence");
                 out.push(I18n {
                     zh: format!("数据流向外部端点 {host}（{at}，接收方确认度 {conf}）"),
                     en: format!(
@@ -217,38 +216,23 @@ pub fn evidence_of(rule: &Rule, ctx: Ctx<'_>, location: &Location, no_decl: bool
             }
         }
         Scope::Endpoint => {
-            let host = ctx
-                .get("endpoint.host")
-                .and_then(Value::as_str)
-                .unwrap_or("—");
-            let conf = ctx
-                .get("endpoint.confidence")
-                .and_then(Value::as_str)
-                .unwrap_or("—");
+            let host = text("endpoint.host");
+            let conf = text("endpoint.confidence");
             out.push(I18n {
                 zh: format!("端点 {host} 见 {at}（接收方确认度 {conf}）"),
                 en: format!("endpoint {host} seen at {at} (recipient confidence {conf})"),
             });
         }
         Scope::Control => {
-            let kind = ctx
-                .get("control.kind")
-                .and_then(Value::as_str)
-                .unwrap_or("—");
-            let subject = ctx
-                .get("control.subject")
-                .and_then(Value::as_str)
-                .unwrap_or("—");
+            let kind = text("control.kind");
+            let subject = text("control.subject");
             out.push(I18n {
                 zh: format!("在 {at} 读到配置/代码：{kind} {subject}"),
                 en: format!("read in configuration/code at {at}: {kind} {subject}"),
             });
         }
         Scope::Dataset => {
-            let name = ctx
-                .get("dataset.name")
-                .and_then(Value::as_str)
-                .unwrap_or("—");
+            let name = text("dataset.name");
             let n = ctx
                 .get("dataset.pi_fields")
                 .and_then(Value::as_u64)
