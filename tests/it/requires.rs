@@ -174,10 +174,15 @@ fn password_findings_carry_their_evidence_and_confidence() {
     assert_eq!(md5[0]["confidence"], "confirmed");
     // The tag's own line first (the grouping's), then the hash evidence.
     let evidence = md5[0]["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 2, "{evidence:?}");
     assert!(
-        evidence.contains(&serde_json::json!("stored_hash MD5 (schema.sql:4)")),
+        evidence[0]
+            .as_str()
+            .unwrap()
+            .starts_with("admin_user.login_password 标记为 account.credentials"),
         "{evidence:?}"
     );
+    assert_eq!(evidence[1], "stored_hash MD5 (schema.sql:4)");
     let raw = fs::read_to_string(out.join("report.json")).unwrap();
     assert!(
         !raw.contains("0123456789abcdef0123456789abcdef") && !raw.contains("$2a$10$abc"),
