@@ -82,7 +82,7 @@ pub fn read(file: &str, text: &str, imports: &[Import], catalog: &Catalog, facts
     let lines = LineIndex::new(text);
     // Test sources are not the service: their imports, passwords and
     // endpoints are not read.
-    if is_test_file(file) {
+    if crate::discover::is_test_source(file) {
         return;
     }
     sdk_imports(file, imports, catalog, facts);
@@ -103,11 +103,6 @@ pub fn read(file: &str, text: &str, imports: &[Import], catalog: &Catalog, facts
     if pwd {
         passwords(file, text, &code, &lines, facts);
     }
-}
-
-fn is_test_file(file: &str) -> bool {
-    let f = file.replace('\\', "/");
-    f.contains("/src/test/") || f.starts_with("src/test/") || f.ends_with("Test.java")
 }
 
 /// One SDK endpoint (and one `sdk_use` control per file) for each import

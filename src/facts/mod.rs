@@ -60,8 +60,19 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
         .collect();
     // Code first, so a live database table merges into the table the code
     // declares; entity classes after the DDL (and its ALTERs), so they merge
-    // into its tables.
-    for f in files.iter().filter(|f| !live::is_live(&f.file)) {
+    // into its tables. Test resources (`src/test/…/create_tables.sql`) after
+    // the main sources, so a table both define is located where it lives.
+    let code_files = files
+        .iter()
+        .filter(|f| !live::is_live(&f.file))
+        .filter(|f| !crate::discover::is_test_source(&f.file))
+        .chain(
+            files
+                .iter()
+                .filter(|f| !live::is_live(&f.file))
+                .filter(|f| crate::discover::is_test_source(&f.file)),
+        );
+    for f in code_files {
         for t in f.tables.iter().filter(|t| !is_entity(&f.file, t)) {
             if !cdc.contains(&(f.file.as_str(), t.name.to_lowercase())) {
                 b.define(&f.file, t, f.dialect.map(|d| d.name().to_string()));
@@ -455,8 +466,10 @@ impl Builder {
 
     /// An entity class's table: merged into the table of the same name
     /// already declared (DDL or another entity) — its types and columns
-    /// win, the entity fills in the comments it lacks — else a dataset of
-    /// its own.
+    /// win, the entity fills in the comments it lacks and adds the fields
+    /// the DDL does not have (an entity often maps the live schema that an
+    /// older DDL script lacks; the copy diagnostic names them) — else a
+    /// dataset of its own.
     fn define_entity(&mut self, file: &str, t: &TableDef) {
         let lower = t.name.to_lowercase();
         let twin = self
@@ -481,17 +494,34 @@ impl Builder {
         if ds.comment.is_none() {
             ds.comment = t.comment.clone().filter(|c| !c.trim().is_empty());
         }
+        // `user_name` in the DDL and `username` mapped from a field are one
+        // column: compare names without case and underscores.
+        let key = |n: &str| n.replace('_', "").to_lowercase();
         for c in &t.columns {
-            let Some(comment) = c.comment.as_ref().filter(|c| !c.trim().is_empty()) else {
+            let comment = c.comment.as_ref().filter(|c| !c.trim().is_empty());
+            if let Some(f) = ds.fields.iter_mut().find(|f| key(&f.name) == key(&c.name)) {
+                if f.comment.is_none() {
+                    f.comment = comment.cloned();
+                }
                 continue;
-            };
-            if let Some(f) = ds
-                .fields
-                .iter_mut()
-                .find(|f| f.name.eq_ignore_ascii_case(&c.name) && f.comment.is_none())
-            {
-                f.comment = Some(comment.clone());
             }
+            if !ds.locations.iter().any(|l| l.file == file) {
+                ds.locations.push(t.location.clone());
+            }
+            self.copies
+                .entry(i)
+                .or_default()
+                .added
+                .push((file.to_string(), c.name.clone()));
+            ds.fields.push(Field {
+                id: format!("{}.{}", ds.id, c.name),
+                name: c.name.clone(),
+                data_type: c.data_type.clone(),
+                comment: comment.cloned(),
+                location: c.location.clone(),
+                pi: None,
+                protection: Vec::new(),
+            });
         }
     }
 
@@ -1038,6 +1068,90 @@ mod tests {
         assert_eq!(warn.len(), 1);
         assert!(warn[0].message.contains("sql/postgres/schema.sql: email"));
         assert!(warn[0].message.contains("sql/postgres/schema.sql: name"));
+    }
+
+    /// A test resource that copies the schema (`src/test/resources/…`,
+    /// sorting before the migrations) does not become the table's home:
+    /// the main source is its location, the test copy one of its
+    /// `locations`.
+    #[test]
+    fn a_test_resource_copy_is_located_after_the_main_source() {
+        let a = run(&[
+            (
+                "mod/src/test/resources/sql/create_tables.sql",
+                "CREATE TABLE hr_contract (id INT, phone VARCHAR(11));",
+            ),
+            (
+                "server/db/migration/V48__hr_contract.sql",
+                "CREATE TABLE hr_contract (id INT, phone VARCHAR(11), id_card VARCHAR(18));",
+            ),
+        ]);
+        let d: Vec<&Dataset> = a
+            .datasets
+            .iter()
+            .filter(|d| d.name == "hr_contract")
+            .collect();
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].location.file,
+            "server/db/migration/V48__hr_contract.sql"
+        );
+        assert_eq!(
+            d[0].id,
+            "server/db/migration/V48__hr_contract.sql#hr_contract"
+        );
+        assert_eq!(
+            d[0].locations[0].file,
+            "mod/src/test/resources/sql/create_tables.sql"
+        );
+        let cols: Vec<&str> = d[0].fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(cols, ["id", "phone", "id_card"]);
+    }
+
+    /// An entity mapping columns an older DDL script lacks adds them to
+    /// the table (its file becomes one of the table's locations, the copy
+    /// warning names the columns); columns both have, however spelled
+    /// (`user_name` / `username`), are one field; an entity that adds
+    /// nothing is not a location.
+    #[test]
+    fn entity_fields_missing_from_the_ddl_are_added_to_the_table() {
+        let catalog = crate::extract::catalog::Catalog::default();
+        let entity = "package a;\n@TableName(\"t_apply\")\npublic class Apply {\n  \
+            private Long id;\n  private String username;\n  \
+            /** 身份证号 */\n  private String idCard;\n}\n";
+        let same = "package a;\n@TableName(\"t_other\")\npublic class Other {\n  \
+            private Long id;\n}\n";
+        let mut facts = vec![
+            extract(
+                "db/old.sql",
+                "CREATE TABLE t_apply (id INT, user_name VARCHAR(20));\n\
+                 CREATE TABLE t_other (id INT);",
+                SqlDialect::Mysql,
+            ),
+            crate::extract::java::extract("src/main/java/a/Apply.java", entity, &catalog),
+            crate::extract::java::extract("src/main/java/a/Other.java", same, &catalog),
+        ];
+        let a = assemble(&mut facts);
+        let d = a.datasets.iter().find(|d| d.name == "t_apply").unwrap();
+        let cols: Vec<&str> = d.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(cols, ["id", "user_name", "id_card"], "{d:?}");
+        let id_card = &d.fields[2];
+        assert_eq!(id_card.id, "db/old.sql#t_apply.id_card");
+        assert_eq!(id_card.comment.as_deref(), Some("身份证号"));
+        assert_eq!(
+            d.locations
+                .iter()
+                .map(|l| l.file.as_str())
+                .collect::<Vec<_>>(),
+            ["src/main/java/a/Apply.java"]
+        );
+        let other = a.datasets.iter().find(|d| d.name == "t_other").unwrap();
+        assert!(other.locations.is_empty(), "{other:?}");
+        assert!(a
+            .diagnostics
+            .iter()
+            .any(|g| g.message.contains("columns differ")
+                && g.message.contains("src/main/java/a/Apply.java: id_card")));
     }
 
     #[test]
