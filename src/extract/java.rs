@@ -496,6 +496,14 @@ impl<'a> Reader<'a> {
             if !p.kind().ends_with("comment") || p.end_position().row + 1 < expect_row {
                 break;
             }
+            // `private String idCard; // 身份证号` documents the field it
+            // trails, not the declaration on the next line.
+            let trails = p.prev_sibling().is_some_and(|q| {
+                !q.kind().ends_with("comment") && q.end_position().row == p.start_position().row
+            });
+            if trails {
+                break;
+            }
             above.push(self.text(p));
             expect_row = p.start_position().row;
             at = p;
@@ -1408,6 +1416,25 @@ public class Member {
             .iter()
             .map(|c| (c.name.as_str(), c.comment.as_deref()))
             .collect()
+    }
+
+    /// A `//` comment after a field on its line documents that field, not
+    /// the next one (which, without a comment of its own, has none).
+    #[test]
+    fn a_trailing_comment_stays_with_its_field() {
+        let src = "package x;\n@TableName(\"t_person\")\npublic class Person {\n    \
+            private String idCard;//身份证号\n    private String phone; // 手机号\n    \
+            private String remark;\n    /** 住址 */\n    private String addr; // 详细\n}\n";
+        let f = extract("P.java", src, &Catalog::default());
+        assert_eq!(
+            columns(&f.tables[0]),
+            [
+                ("id_card", Some("身份证号")),
+                ("phone", Some("手机号")),
+                ("remark", None),
+                ("addr", Some("住址")),
+            ]
+        );
     }
 
     #[test]
