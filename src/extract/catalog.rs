@@ -594,8 +594,9 @@ impl Catalog {
     /// - one not catalogued whose host is a public name or address outside
     ///   the organisation's `domains` and not a cloud service of the region
     ///   catalogue is a third party with `confidence: needs_review` (its
-    ///   jurisdiction stays `unknown` unless known). Databases and files are
-    ///   the organisation's own stores and are left alone.
+    ///   jurisdiction stays `unknown` unless known). Databases, files, logs,
+    ///   exports and API responses are the organisation's own stores and
+    ///   outputs and are left alone.
     pub fn classify_recipients(
         &self,
         endpoints: &mut [crate::model::Endpoint],
@@ -620,7 +621,15 @@ impl Catalog {
                 e.confidence = Some("confirmed".into());
                 continue;
             }
-            if e.third_party || matches!(e.kind.as_str(), "sdk" | "database" | "file") {
+            // The organisation's own stores and outputs: its databases and
+            // files, its logs and exports, what its controllers return
+            // (`UserController.store` is a method, not a host under the
+            // `.store` TLD).
+            let own = matches!(
+                e.kind.as_str(),
+                "sdk" | "database" | "file" | "log" | "file_export" | "api_response"
+            );
+            if e.third_party || own {
                 continue;
             }
             let Some(h) = host else { continue };
@@ -962,6 +971,27 @@ mod tests {
             ]
         );
         assert_eq!(eps[0].jurisdiction, UNKNOWN);
+        // What a controller method returns, a log call, an export: the
+        // organisation's own outputs, whose names may end like a TLD.
+        let mut own: Vec<crate::model::Endpoint> = ["api_response", "log", "file_export"]
+            .iter()
+            .map(|kind| {
+                crate::model::Endpoint::named(
+                    kind,
+                    "UserController.store".into(),
+                    "spring-mvc".into(),
+                    None,
+                    UNKNOWN.into(),
+                    crate::model::Location::line("UserController.java", 9),
+                )
+            })
+            .collect();
+        let mut http = own[0].clone();
+        http.kind = "http_api".into();
+        own.push(http);
+        c.classify_recipients(&mut own, &[], &[]);
+        let third: Vec<bool> = own.iter().map(|e| e.third_party).collect();
+        assert_eq!(third, [false, false, false, true]);
         // A declared sharing glob confirms it, by id or host; without
         // declared domains a public host of one's own is still reviewed.
         let mut eps = vec![
