@@ -78,6 +78,8 @@ pub struct ContextSpec {
     tree_names: Vec<String>,
     #[serde(default)]
     tree_parent_names: Vec<String>,
+    #[serde(default)]
+    framework_table_prefixes: Vec<String>,
 }
 
 /// One kind of personal record (`record_kinds` in `context.yaml`).
@@ -192,6 +194,7 @@ pub struct ContextCues {
     pub key_categories: Vec<String>,
     tree: WordSet,
     tree_parent: WordSet,
+    framework_table_prefixes: Vec<String>,
 }
 
 impl From<ContextSpec> for ContextCues {
@@ -236,6 +239,7 @@ impl From<ContextSpec> for ContextCues {
             key_categories: s.key_categories,
             tree: WordSet::new(&[], &s.tree_names),
             tree_parent: WordSet::new(&[], &s.tree_parent_names),
+            framework_table_prefixes: lower(&s.framework_table_prefixes),
         }
     }
 }
@@ -432,11 +436,14 @@ impl ContextCues {
     /// higher-education cue (大学, 专业, major…): university students are
     /// adults. Either way school cues must run through the schema (at least
     /// [`SCHOOL_SHARE`] of its tables): a demo `student` table in an admin
-    /// platform does not make its users children.
+    /// platform does not make its users children. Tables a framework ships
+    /// (Quartz's `qrtz_job_details.JOB_CLASS_NAME`, a workflow engine's) say
+    /// nothing of the domain and are left out.
     pub fn k12_reason<'d>(
         &self,
         tables: impl Iterator<Item = &'d Dataset> + Clone,
     ) -> Option<String> {
+        let tables = tables.filter(|d| !self.is_framework_table(d));
         let total = tables.clone().count();
         let school = tables
             .clone()
@@ -462,6 +469,21 @@ impl ContextCues {
         Some(format!(
             "school schema: student cue {student}, grade cue {grade}, {share}"
         ))
+    }
+
+    /// Whether the table is one a framework ships with every application
+    /// that uses it (`framework_table_prefixes`: Quartz, workflow engines,
+    /// code generators, migration tools).
+    pub fn is_framework_table(&self, ds: &Dataset) -> bool {
+        let name = ds
+            .name
+            .rsplit('.')
+            .next()
+            .unwrap_or(&ds.name)
+            .to_lowercase();
+        self.framework_table_prefixes
+            .iter()
+            .any(|p| name.starts_with(p.as_str()))
     }
 
     /// Whether a table of a K-12 schema holds pupils' data: not a staff table,

@@ -105,6 +105,34 @@ CREATE TABLE exam_paper (id int, grade_level int);
     );
 }
 
+/// An online exam system for adults: exam cues everywhere, and the only
+/// "class" is a scheduler's Java class name in Quartz's own table, which
+/// says nothing of school classes.
+#[test]
+fn a_framework_tables_class_name_is_no_school_class() {
+    let sql = "
+CREATE TABLE exam (id int, title varchar(100) COMMENT '考试名称');
+CREATE TABLE exam_record (id int, user_id int, score int COMMENT '考试成绩');
+CREATE TABLE sys_user (id int, real_name varchar(50) COMMENT '姓名', mobile varchar(11) COMMENT '手机号');
+CREATE TABLE qrtz_job_details (SCHED_NAME varchar(120), JOB_NAME varchar(200), JOB_CLASS_NAME varchar(250));
+";
+    let r = report(&[("exam.sql", sql)]);
+    assert_eq!(
+        tag(&r, "sys_user", "real_name"),
+        Some(("name".into(), false))
+    );
+    // The same schema with a real class column is a school's.
+    let school = sql.replace(
+        "mobile varchar(11) COMMENT '手机号')",
+        "mobile varchar(11) COMMENT '手机号', class_name varchar(20) COMMENT '班级')",
+    );
+    let r = report(&[("exam.sql", &school)]);
+    assert_eq!(
+        tag(&r, "sys_user", "real_name"),
+        Some(("name".into(), true))
+    );
+}
+
 #[test]
 fn person_attributes_need_a_table_about_persons() {
     let sql = "
