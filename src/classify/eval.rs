@@ -233,19 +233,17 @@ impl Metrics {
 /// Compares a report's tags with labels.
 pub fn evaluate(report: &Report, labels: &[Label]) -> Metrics {
     let mut index: HashMap<(String, String, String), &crate::model::Field> = HashMap::new();
+    // A label names the file its labeller read: a table defined in several
+    // files (copies, an entity and its DDL) is found under each of them.
     for d in &report.datasets {
-        let file = d
-            .location
-            .file
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
         let table = d.name.rsplit('.').next().unwrap_or(&d.name).to_lowercase();
-        for f in &d.fields {
-            index
-                .entry((file.clone(), table.clone(), f.name.to_lowercase()))
-                .or_insert(f);
+        for l in std::iter::once(&d.location).chain(&d.locations) {
+            let file = l.file.rsplit('/').next().unwrap_or_default().to_string();
+            for f in &d.fields {
+                index
+                    .entry((file.clone(), table.clone(), f.name.to_lowercase()))
+                    .or_insert(f);
+            }
         }
     }
     let mut m = Metrics::default();

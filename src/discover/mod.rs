@@ -77,14 +77,6 @@ const ARCHIVE_SUFFIXES: &[&str] = &[
     ".tbz2", ".xz", ".txz", ".zst", ".7z", ".rar",
 ];
 
-/// Whether a scanned file is test code or a test resource (Maven/Gradle
-/// `src/test/`, a `*Test.java` class): its tables are fixtures that copy
-/// the real schema, and its code does not run in production.
-pub fn is_test_source(file: &str) -> bool {
-    let f = file.replace('\\', "/");
-    f.contains("/src/test/") || f.starts_with("src/test/") || f.ends_with("Test.java")
-}
-
 /// Whether the file name ends like an archive or a compressed file.
 pub fn is_archive(path: &Path) -> bool {
     path.file_name().is_some_and(|n| {

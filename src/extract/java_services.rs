@@ -82,7 +82,7 @@ pub fn read(file: &str, text: &str, imports: &[Import], catalog: &Catalog, facts
     let lines = LineIndex::new(text);
     // Test sources are not the service: their imports, passwords and
     // endpoints are not read.
-    if crate::discover::is_test_source(file) {
+    if crate::extract::is_test_source(file) {
         return;
     }
     sdk_imports(file, imports, catalog, facts);

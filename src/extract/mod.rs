@@ -299,3 +299,11 @@ pub struct WriteLineage {
     /// Where the statement starts.
     pub location: Location,
 }
+
+/// Whether a scanned file is test code or a test resource (Maven/Gradle
+/// `src/test/`, a `*Test.java` class): its tables are fixtures that copy
+/// the real schema, and its code does not run in production.
+pub fn is_test_source(file: &str) -> bool {
+    let f = file.replace('\\', "/");
+    f.contains("/src/test/") || f.starts_with("src/test/") || f.ends_with("Test.java")
+}

@@ -65,12 +65,12 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
     let code_files = files
         .iter()
         .filter(|f| !live::is_live(&f.file))
-        .filter(|f| !crate::discover::is_test_source(&f.file))
+        .filter(|f| !crate::extract::is_test_source(&f.file))
         .chain(
             files
                 .iter()
                 .filter(|f| !live::is_live(&f.file))
-                .filter(|f| crate::discover::is_test_source(&f.file)),
+                .filter(|f| crate::extract::is_test_source(&f.file)),
         );
     for f in code_files {
         for t in f.tables.iter().filter(|t| !is_entity(&f.file, t)) {
@@ -466,10 +466,10 @@ impl Builder {
 
     /// An entity class's table: merged into the table of the same name
     /// already declared (DDL or another entity) — its types and columns
-    /// win, the entity fills in the comments it lacks and adds the fields
-    /// the DDL does not have (an entity often maps the live schema that an
-    /// older DDL script lacks; the copy diagnostic names them) — else a
-    /// dataset of its own.
+    /// win, the entity is one of its locations, fills in the comments it
+    /// lacks and adds the fields the DDL does not have (an entity often maps
+    /// the live schema that an older DDL script lacks; the copy diagnostic
+    /// names them) — else a dataset of its own.
     fn define_entity(&mut self, file: &str, t: &TableDef) {
         let lower = t.name.to_lowercase();
         let twin = self
@@ -494,6 +494,9 @@ impl Builder {
         if ds.comment.is_none() {
             ds.comment = t.comment.clone().filter(|c| !c.trim().is_empty());
         }
+        if ds.location.file != file && !ds.locations.iter().any(|l| l.file == file) {
+            ds.locations.push(t.location.clone());
+        }
         // `user_name` in the DDL and `username` mapped from a field are one
         // column: compare names without case and underscores.
         let key = |n: &str| n.replace('_', "").to_lowercase();
@@ -504,9 +507,6 @@ impl Builder {
                     f.comment = comment.cloned();
                 }
                 continue;
-            }
-            if !ds.locations.iter().any(|l| l.file == file) {
-                ds.locations.push(t.location.clone());
             }
             self.copies
                 .entry(i)
@@ -1111,8 +1111,8 @@ mod tests {
     /// An entity mapping columns an older DDL script lacks adds them to
     /// the table (its file becomes one of the table's locations, the copy
     /// warning names the columns); columns both have, however spelled
-    /// (`user_name` / `username`), are one field; an entity that adds
-    /// nothing is not a location.
+    /// (`user_name` / `username`), are one field; an entity is one of the
+    /// table's locations whether it adds columns or not.
     #[test]
     fn entity_fields_missing_from_the_ddl_are_added_to_the_table() {
         let catalog = crate::extract::catalog::Catalog::default();
@@ -1146,7 +1146,8 @@ mod tests {
             ["src/main/java/a/Apply.java"]
         );
         let other = a.datasets.iter().find(|d| d.name == "t_other").unwrap();
-        assert!(other.locations.is_empty(), "{other:?}");
+        assert_eq!(other.locations[0].file, "src/main/java/a/Other.java");
+        assert_eq!(other.fields.len(), 1);
         assert!(a
             .diagnostics
             .iter()
