@@ -93,7 +93,18 @@ pub fn read(file: &str, text: &str, imports: &[Import], catalog: &Catalog, facts
     let pwd = ["assword", "ASSWORD", "pwd", "Pwd", "PWD", "passwd"]
         .iter()
         .any(|w| lower_has(w));
-    if !sms && !pwd {
+    let secret = pwd
+        || [
+            "ecret",
+            "ECRET",
+            "rivateKey",
+            "RIVATE_KEY",
+            "piKey",
+            "PI_KEY",
+        ]
+        .iter()
+        .any(|w| lower_has(w));
+    if !sms && !secret {
         return;
     }
     let code = super::java::code_only(text);
@@ -103,6 +114,135 @@ pub fn read(file: &str, text: &str, imports: &[Import], catalog: &Catalog, facts
     if pwd {
         passwords(file, text, &code, &lines, facts);
     }
+    if secret {
+        literal_secrets(file, text, &code, &lines, facts);
+    }
+}
+
+/// A key or password written into the source: a string literal assigned to
+/// a field, constant or variable named like a secret (`ACCESS_KEY_SECRET`,
+/// `appSecret`, `jwtSecret`, `privateKey`, `apiKey`, `dbPassword`) whose
+/// value is shaped like one → `plain_secret` (subject: the name; the value
+/// is never kept). Well-known default passwords are
+/// `default_password_literal`'s; placeholders, key names (`"jwt.secret"`,
+/// `PASSWORD = "password"`) and masks (`"******"`) are not secrets.
+fn literal_secrets(file: &str, text: &str, code: &str, lines: &LineIndex, facts: &mut FileFacts) {
+    static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"\b([A-Za-z_$][\w$]*)\s*=\s*"([^"\n]*)""#).expect("valid regex")
+    });
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for c in ASSIGN.captures_iter(code) {
+        let name = c.get(1).expect("group").as_str();
+        let m = c.get(2).expect("group");
+        // The blanked literal sits at the same offsets in the source.
+        let value = &text[m.start()..m.end()];
+        if !secret_name(name) || !secret_shaped(value, name) || !seen.insert(name.to_string()) {
+            continue;
+        }
+        facts.controls.push(control(
+            file,
+            lines.line(m.start()),
+            "plain_secret",
+            Some(name.to_string()),
+            Some("written in the source code".into()),
+        ));
+    }
+}
+
+/// Whether a Java name names a secret: its last words are `secret`,
+/// `secret key`, `private key`, `api key` or a password word.
+fn secret_name(name: &str) -> bool {
+    let words = name_words(name);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let ends = |tail: &[&str]| words.ends_with(tail);
+    // `REGEX_PASSWORD`, `PASSWORD_TIP`-like names hold text about secrets.
+    const ABOUT: &[&str] = &[
+        "regex", "reg", "pattern", "format", "fmt", "tip", "hint", "msg", "message", "label",
+        "prompt", "error", "err", "rule", "policy", "field", "param", "header", "column", "prefix",
+        "suffix", "name",
+    ];
+    if words.iter().any(|w| ABOUT.contains(w)) {
+        return false;
+    }
+    ends(&["secret"])
+        || ends(&["secret", "key"])
+        || ends(&["private", "key"])
+        || ends(&["api", "key"])
+        || ends(&["password"])
+        || ends(&["passwd"])
+        || ends(&["pwd"])
+}
+
+/// The lower-case words of a Java name: `ACCESS_KEY_SECRET`, `accessKeySecret`
+/// → `access`, `key`, `secret`.
+fn name_words(name: &str) -> Vec<String> {
+    name.split(['_', '$'])
+        .flat_map(|part| {
+            let mut words: Vec<String> = Vec::new();
+            let mut prev_lower = false;
+            for c in part.chars() {
+                if c.is_ascii_uppercase() && prev_lower || words.is_empty() {
+                    words.push(String::new());
+                }
+                prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+                if let Some(w) = words.last_mut() {
+                    w.push(c.to_ascii_lowercase());
+                }
+            }
+            words
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether a literal looks like a real secret rather than a key name, a
+/// placeholder, a mask or a default password: 8 to 200 characters without
+/// spaces or CJK, two kinds of characters (or 16 and more), not repeating
+/// one character, not naming its own kind (`"X-Auth-Password"`).
+fn secret_shaped(value: &str, name: &str) -> bool {
+    let v = value.trim();
+    let n = v.chars().count();
+    if !(8..=200).contains(&n) || v.chars().any(|c| c.is_whitespace() || !c.is_ascii()) {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    if v.starts_with("${") || v.starts_with("ENC(") || is_default_password(v) {
+        return false;
+    }
+    let first = lower.chars().next().unwrap_or(' ');
+    if lower
+        .chars()
+        .all(|c| c == first || matches!(c, 'x' | '*' | '?' | '#' | '-'))
+    {
+        return false;
+    }
+    // `"jwt.secret"`, `"spring.datasource.password"`: a config key.
+    if lower == v
+        && v.contains('.')
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
+    {
+        return false;
+    }
+    if [
+        "password", "passwd", "secret", "pwd", "private", "apikey", "api_key", "your",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        || lower == name_words(name).concat()
+    {
+        return false;
+    }
+    let kinds = [
+        v.chars().any(|c| c.is_ascii_lowercase()),
+        v.chars().any(|c| c.is_ascii_uppercase()),
+        v.chars().any(|c| c.is_ascii_digit()),
+        v.chars().any(|c| c.is_ascii_punctuation()),
+    ]
+    .iter()
+    .filter(|k| **k)
+    .count();
+    kinds >= 2 || n >= 16
 }
 
 /// One SDK endpoint (and one `sdk_use` control per file) for each import
@@ -427,6 +567,61 @@ fn statement_subject(stmt: &str) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn secret_names_and_shapes() {
+        assert_eq!(name_words("ACCESS_KEY_SECRET"), ["access", "key", "secret"]);
+        assert_eq!(name_words("accessKeySecret"), ["access", "key", "secret"]);
+        assert_eq!(name_words("JWTSecret"), ["jwtsecret"]);
+        for n in [
+            "ACCESS_KEY_SECRET",
+            "appSecret",
+            "privateKey",
+            "API_KEY",
+            "dbPassword",
+            "secretKey",
+        ] {
+            assert!(secret_name(n), "{n}");
+        }
+        for n in [
+            "secretTip",
+            "passwordRegex",
+            "PASSWORD_KEY",
+            "accessKeyId",
+            "appKey",
+            "secretary",
+            "REGEX_PASSWORD",
+            "headerSecret",
+        ] {
+            assert!(!secret_name(n), "{n}");
+        }
+        for v in [
+            "Zx8kQ2mW9pLr4Tn7",
+            "Shop@2024x",
+            "abcdefghijklmnopq1",
+            "3f9a1c0b2e7d4a55",
+        ] {
+            assert!(secret_shaped(v, "appSecret"), "{v}");
+        }
+        for v in [
+            "password",
+            "jwt.secret",
+            "${APP_SECRET}",
+            "ENC(Zm9vYmFy)",
+            "******",
+            "xxxxxxxxxxxx",
+            "admin123",
+            "12345678",
+            "请输入密钥",
+            "X-Api-Secret",
+            "short1A",
+            "your-key-here",
+            "app secret value",
+            "appsecret",
+        ] {
+            assert!(!secret_shaped(v, "appSecret"), "{v}");
+        }
+    }
+
     fn read_one(file: &str, text: &str) -> FileFacts {
         let tree = super::super::java::parse(text).expect("parses");
         let imports = super::super::java::imports(tree.root_node(), text.as_bytes());
@@ -583,6 +778,9 @@ public class SmsController {
                     7,
                     Some("setPassword".into())
                 ),
+                // Not a well-known default, but a password written into
+                // the code all the same (CNPI-022).
+                ("plain_secret".into(), 8, Some("pwd".into())),
             ]
         );
         // No value is kept.
