@@ -234,18 +234,17 @@ impl Metrics {
 pub fn evaluate(report: &Report, labels: &[Label]) -> Metrics {
     let mut index: HashMap<(String, String, String), &crate::model::Field> = HashMap::new();
     for d in &report.datasets {
-        let file = d
-            .location
-            .file
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
         let table = d.name.rsplit('.').next().unwrap_or(&d.name).to_lowercase();
-        for f in &d.fields {
-            index
-                .entry((file.clone(), table.clone(), f.name.to_lowercase()))
-                .or_insert(f);
+        // A table defined in several files (DDL merged with its ORM entity, a
+        // migration, a dialect port) is found under each of them: a label names
+        // the DDL file even when the entity became the primary location.
+        for loc in std::iter::once(&d.location).chain(&d.locations) {
+            let file = loc.file.rsplit('/').next().unwrap_or_default().to_string();
+            for f in &d.fields {
+                index
+                    .entry((file.clone(), table.clone(), f.name.to_lowercase()))
+                    .or_insert(f);
+            }
         }
     }
     let mut m = Metrics::default();
