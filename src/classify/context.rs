@@ -438,6 +438,11 @@ impl ContextCues {
             .map(|f| f.name.clone())
     }
 
+    /// Whether a name token is a person word of `person_ref_tokens`.
+    pub fn person_ref_token(&self, token: &str) -> bool {
+        self.person_ref_tokens.iter().any(|t| t == token)
+    }
+
     /// Whether a column refers to a person by its name or comment.
     fn refers_to_person(&self, f: &crate::model::Field) -> bool {
         let toks = tokenize(&f.name);

@@ -686,6 +686,22 @@ impl<'a> Classifier<'a> {
                 ));
                 continue;
             }
+            // `<x>_name` is a person's name only when x is a person word or
+            // qualifies a name (`real_name`, `contact_name`), not a thing's
+            // (`community_name`, `room_name`).
+            if cue.strength == Strength::Contextual && cue.category == "name" {
+                if let Some(t) = tokens[..run.0].iter().find(|t| {
+                    !neg.person_tables.contains(*t)
+                        && !neg.name_qualifiers.contains(*t)
+                        && !self.cues.context.person_ref_token(t)
+                }) {
+                    note(format!(
+                        "cue '{}' ({}) → name cancelled: `{t}` before it names a thing, not a person",
+                        cue.text, cue.source
+                    ));
+                    continue;
+                }
+            }
             let len = cue.joined.len();
             let slot = best.entry(&cue.category).or_insert((0, cue, how));
             if len > slot.0 {

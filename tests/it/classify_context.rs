@@ -553,7 +553,26 @@ fn an_organisations_own_contact_data_is_not_pi_its_contact_persons_is() {
 }
 
 #[test]
-fn explain_says_why_organisation_data_is_not_pi() {
+fn a_things_name_is_not_a_persons_name() {
+    let r = report(&[("org.sql", ORGANISATIONS)]);
+    // `staff_community` is about staff, yet `community_name` names a place.
+    assert_eq!(tag(&r, "staff_community", "community_name"), None);
+    let people = "CREATE TABLE crm_customer (id bigint, real_name varchar(50),
+      contact_name varchar(50), room_name varchar(50), customer_name varchar(50));";
+    let r = report(&[("crm.sql", people)]);
+    // Person words and name qualifiers before `name` keep it a person's name.
+    for col in ["real_name", "contact_name", "customer_name"] {
+        assert_eq!(
+            tag(&r, "crm_customer", col).map(|t| t.0),
+            Some("name".into()),
+            "{col}"
+        );
+    }
+    assert_eq!(tag(&r, "crm_customer", "room_name"), None);
+}
+
+#[test]
+fn explain_says_why_organisation_data_and_thing_names_are_not_pi() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("org.sql"), ORGANISATIONS).unwrap();
     let explain = |field: &str| {
@@ -568,6 +587,11 @@ fn explain_says_why_organisation_data_is_not_pi() {
     let text = explain("s_community.tel");
     assert!(
         text.contains("table subject: organisation, place or machine (`community`)"),
+        "{text}"
+    );
+    let text = explain("staff_community.community_name");
+    assert!(
+        text.contains("`community` before it names a thing"),
         "{text}"
     );
     // The head's column is not explained away.
