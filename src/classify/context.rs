@@ -71,6 +71,14 @@ pub struct ContextSpec {
     #[serde(default)]
     operator_names: Vec<String>,
     #[serde(default)]
+    organisation_table_tokens: Vec<String>,
+    #[serde(default)]
+    organisation_categories: Vec<String>,
+    #[serde(default)]
+    contact_person_names: Vec<String>,
+    #[serde(default)]
+    contact_person_comment_words: Vec<String>,
+    #[serde(default)]
     student_table_tokens: Vec<String>,
     #[serde(default)]
     key_categories: Vec<String>,
@@ -188,6 +196,11 @@ pub struct ContextCues {
     record_skip: WordSet,
     record_skip_tokens: Vec<String>,
     reference_table_tokens: Vec<String>,
+    organisation_table_tokens: Vec<String>,
+    /// Categories an organisation's or place's row holds of its own (its
+    /// landline, e-mail, address, coordinates): not PI there.
+    pub organisation_categories: Vec<String>,
+    contact_person: WordSet,
     student_table_tokens: Vec<String>,
     /// Categories a reference id cannot hold (a key is not a name or a
     /// phone); coded attributes (`nation_id` → ethnicity) keep their tag.
@@ -235,6 +248,9 @@ impl From<ContextSpec> for ContextCues {
             record_skip_tokens: lower(&s.record_skip_tokens),
             operator: WordSet::new(&[], &s.operator_names),
             reference_table_tokens: lower(&s.reference_table_tokens),
+            organisation_table_tokens: lower(&s.organisation_table_tokens),
+            organisation_categories: s.organisation_categories,
+            contact_person: WordSet::new(&s.contact_person_comment_words, &s.contact_person_names),
             student_table_tokens: lower(&s.student_table_tokens),
             key_categories: s.key_categories,
             tree: WordSet::new(&[], &s.tree_names),
@@ -265,6 +281,11 @@ pub enum RecordSubject {
     /// A reference, dictionary, template or configuration table (the
     /// decisive token of its name), with no column referring to a person.
     Reference(String),
+    /// A table of organisations, places or machines (a department, a shop, a
+    /// residential community, a server: the decisive token of its name), with
+    /// no column referring to a person: its own phone, e-mail, address and
+    /// coordinates are not a natural person's.
+    Organisation(String),
 }
 
 impl ContextCues {
@@ -298,6 +319,14 @@ impl ContextCues {
             .iter()
             .find(|(c, _, _)| c == category)
             .is_none_or(|(_, _, cols)| cols.is_empty() || toks.iter().any(|t| cols.contains(t)))
+    }
+
+    /// Whether a column of an organisation's table names a natural person
+    /// (`leader`, `contact_phone`, 联系人电话, 负责人) or a mobile number: the
+    /// contact person's data stays PI (eval/README.md convention 5).
+    pub fn contact_person_column(&self, name: &str, comment: Option<&str>) -> bool {
+        self.contact_person.in_name(name).is_some()
+            || self.contact_person.in_comment(comment).is_some()
     }
 
     /// Whether a column is an operator audit column (`create_by`,
@@ -359,15 +388,28 @@ impl ContextCues {
         schema: &SchemaIndex,
     ) -> Option<RecordSubject> {
         let toks = tokenize(ds.name.rsplit('.').next().unwrap_or(&ds.name));
-        let decisive = toks
-            .iter()
-            .rev()
-            .find(|t| person_tokens.contains(t) || self.reference_table_tokens.contains(t));
+        let decisive = toks.iter().rev().find(|t| {
+            person_tokens.contains(t)
+                || self.reference_table_tokens.contains(t)
+                || self.organisation_table_tokens.contains(t)
+        });
         if let Some(t) = decisive.filter(|t| self.reference_table_tokens.contains(t)) {
             if self.person_link(ds, schema).is_none() {
                 return Some(RecordSubject::Reference(t.clone()));
             }
             return None;
+        }
+        if let Some(t) = decisive.filter(|t| self.organisation_table_tokens.contains(t)) {
+            // The columns of its contact person or legal representative
+            // (`legal_person_id_no`) do not make an enterprise's row a person's.
+            let linked = ds.fields.iter().any(|f| {
+                !self.contact_person_column(&f.name, f.comment.as_deref())
+                    && (self.refers_to_person(f)
+                        || matches!(schema.resolve(ds, &f.name), Some((_, true))))
+            });
+            if !linked {
+                return Some(RecordSubject::Organisation(t.clone()));
+            }
         }
         let (category, cue) = self.record_kind(ds)?;
         let link = self.record_link(ds).or_else(|| {
@@ -396,23 +438,31 @@ impl ContextCues {
     pub fn person_ref(&self, ds: &Dataset) -> Option<String> {
         ds.fields
             .iter()
-            .find(|f| {
-                let toks = tokenize(&f.name);
-                let keyed = toks.len() >= 2
-                    && matches!(toks.last().map(String::as_str), Some("id" | "no" | "uid"))
-                    && toks[..toks.len() - 1]
-                        .iter()
-                        .any(|t| self.person_ref_tokens.contains(t));
-                let uid = toks.concat() == "uid" || toks.concat() == "userid";
-                let by_comment = f.comment.as_deref().is_some_and(|c| {
-                    let c = c.to_lowercase();
-                    self.person_ref_comment_words
-                        .iter()
-                        .any(|w| c.contains(w.as_str()))
-                });
-                keyed || uid || by_comment
-            })
+            .find(|f| self.refers_to_person(f))
             .map(|f| f.name.clone())
+    }
+
+    /// Whether a name token is a person word of `person_ref_tokens`.
+    pub fn person_ref_token(&self, token: &str) -> bool {
+        self.person_ref_tokens.iter().any(|t| t == token)
+    }
+
+    /// Whether a column refers to a person by its name or comment.
+    fn refers_to_person(&self, f: &crate::model::Field) -> bool {
+        let toks = tokenize(&f.name);
+        let keyed = toks.len() >= 2
+            && matches!(toks.last().map(String::as_str), Some("id" | "no" | "uid"))
+            && toks[..toks.len() - 1]
+                .iter()
+                .any(|t| self.person_ref_tokens.contains(t));
+        let uid = toks.concat() == "uid" || toks.concat() == "userid";
+        let by_comment = f.comment.as_deref().is_some_and(|c| {
+            let c = c.to_lowercase();
+            self.person_ref_comment_words
+                .iter()
+                .any(|w| c.contains(w.as_str()))
+        });
+        keyed || uid || by_comment
     }
 
     /// Whether the table has an event-time column (`recordedAt`,
@@ -573,18 +623,11 @@ impl SchemaIndex {
     pub fn build(datasets: &[Dataset], person_like: impl Fn(&Dataset) -> bool) -> Self {
         let mut files: BTreeMap<String, Vec<(Vec<String>, bool, String)>> = BTreeMap::new();
         for d in datasets {
-            let mut toks = tokenize(d.name.rsplit('.').next().unwrap_or(&d.name));
-            while toks.len() > 1
-                && toks
-                    .last()
-                    .is_some_and(|t| CARRIER_TOKENS.contains(&t.as_str()))
-            {
-                toks.pop();
-            }
-            files
-                .entry(schema_key(d))
-                .or_default()
-                .push((toks, person_like(d), d.name.clone()));
+            files.entry(schema_key(d)).or_default().push((
+                table_tokens(d),
+                person_like(d),
+                d.name.clone(),
+            ));
         }
         SchemaIndex { files }
     }
@@ -592,13 +635,20 @@ impl SchemaIndex {
     /// The table of `ds`'s schema a reference id column points to: the table
     /// whose name ends with the longest tail of the column's referenced name
     /// (`excute_dept_id` → `sms_dept`), with whether it is about persons.
-    /// A self-reference (`parent_id` of a tree) is not resolved.
+    /// A self-reference (`parent_id` of a tree) is not resolved, nor a key
+    /// naming the table itself (`community_id` of `s_community`, `dept_id`
+    /// of `sys_dept`): that is the table's own key, even when another table
+    /// also ends with the word (`staff_community`).
     pub fn resolve(&self, ds: &Dataset, column: &str) -> Option<(String, bool)> {
         let target = reference_key(column)?;
         let tables = self.files.get(&schema_key(ds))?;
+        let own = table_tokens(ds);
         for k in (1..=target.len()).rev() {
             let tail = &target[target.len() - k..];
             if k == 1 && tail[0].len() < 2 {
+                return None;
+            }
+            if own.ends_with(tail) {
                 return None;
             }
             let hits: Vec<_> = tables
@@ -623,6 +673,20 @@ impl SchemaIndex {
                 _ => None,
             })
     }
+}
+
+/// A table's name tokens without carrier suffixes (`PatientEntity` →
+/// `patient`).
+fn table_tokens(d: &Dataset) -> Vec<String> {
+    let mut toks = tokenize(d.name.rsplit('.').next().unwrap_or(&d.name));
+    while toks.len() > 1
+        && toks
+            .last()
+            .is_some_and(|t| CARRIER_TOKENS.contains(&t.as_str()))
+    {
+        toks.pop();
+    }
+    toks
 }
 
 /// The schema a dataset belongs to: its file, or for ORM entities (one

@@ -65,6 +65,12 @@ pub struct Negative {
     /// Table-name tokens that make a table not person-like.
     #[serde(default)]
     pub non_person_tables: Vec<String>,
+    /// Tokens that may stand before the contextual `name` cue in a longer
+    /// column name (`real_name`, `contact_name`, `audit_user_name`): besides
+    /// person words, the words qualifying a person's name. Any other word
+    /// names a thing (`community_name`, `room_name`).
+    #[serde(default)]
+    pub name_qualifiers: Vec<String>,
 }
 
 /// How strong a name cue is.

@@ -211,6 +211,7 @@ impl<'a> Classifier<'a> {
         self.apply_record_context(ds, schema);
         self.apply_card_context(ds);
         self.apply_samples(ds, samples);
+        self.apply_organisation(ds, schema);
         self.apply_children_context(ds, declared_minors);
     }
 
@@ -322,6 +323,7 @@ impl<'a> Classifier<'a> {
                 }
                 tracing::debug!(table = %ds.name, token = %tok, "reference table: no PI by cues");
             }
+            Some(context::RecordSubject::Organisation(_)) | None => {}
             Some(context::RecordSubject::Record {
                 category,
                 cue,
@@ -353,8 +355,35 @@ impl<'a> Classifier<'a> {
                     });
                 }
             }
-            None => {}
         }
+    }
+
+    /// A table of organisations, places or machines (`sys_dept`, `shop`,
+    /// `s_community`, `media_server`) that refers to no person: its own
+    /// phone, e-mail, address, coordinates and IP (`organisation_categories`)
+    /// are not a natural person's, even when seed rows hold phone numbers.
+    /// A contact person's or head's column (`leader`, `contact_phone`,
+    /// 联系人电话, a mobile) keeps its tag; so do overrides and lineage.
+    fn apply_organisation(&self, ds: &mut Dataset, schema: &context::SchemaIndex) {
+        let ctx = &self.cues.context;
+        let Some(context::RecordSubject::Organisation(tok)) =
+            ctx.record_subject(ds, &self.cues.negative.person_tables, schema)
+        else {
+            return;
+        };
+        for f in &mut ds.fields {
+            let own = f.pi.as_ref().is_some_and(|p| {
+                ctx.organisation_categories.contains(&p.category)
+                    && !p
+                        .evidence
+                        .iter()
+                        .any(|e| e.kind == "override" || e.kind == "lineage")
+            });
+            if own && !ctx.contact_person_column(&f.name, f.comment.as_deref()) {
+                f.pi = None;
+            }
+        }
+        tracing::debug!(table = %ds.name, token = %tok, "organisation table: its own contact data is not PI");
     }
 
     /// Whether a tag was declared or read from values (override, lineage,
@@ -657,6 +686,22 @@ impl<'a> Classifier<'a> {
                 ));
                 continue;
             }
+            // `<x>_name` is a person's name only when x is a person word or
+            // qualifies a name (`real_name`, `contact_name`), not a thing's
+            // (`community_name`, `room_name`).
+            if cue.strength == Strength::Contextual && cue.category == "name" {
+                if let Some(t) = tokens[..run.0].iter().find(|t| {
+                    !neg.person_tables.contains(*t)
+                        && !neg.name_qualifiers.contains(*t)
+                        && !self.cues.context.person_ref_token(t)
+                }) {
+                    note(format!(
+                        "cue '{}' ({}) → name cancelled: `{t}` before it names a thing, not a person",
+                        cue.text, cue.source
+                    ));
+                    continue;
+                }
+            }
             let len = cue.joined.len();
             let slot = best.entry(&cue.category).or_insert((0, cue, how));
             if len > slot.0 {
@@ -856,6 +901,16 @@ impl<'a> Classifier<'a> {
             Some(context::RecordSubject::Reference(tok)) => ignored.push(format!(
                 "table subject: reference/configuration table (`{tok}`), no column refers to a person: name and comment cues are not PI"
             )),
+            Some(context::RecordSubject::Organisation(tok))
+                if !ctx.contact_person_column(&field.name, field.comment.as_deref())
+                    && strong
+                        .iter()
+                        .any(|v| ctx.organisation_categories.contains(&v.category)) =>
+            {
+                ignored.push(format!(
+                    "table subject: organisation, place or machine (`{tok}`), no column refers to a person: its own phone, e-mail, address and coordinates are not a natural person's (a contact person's name or mobile would be)"
+                ))
+            }
             Some(context::RecordSubject::Record { category, cue, link })
                 if ctx.record_bookkeeping(&field.name)
                     || link.split('`').next() == Some(field.name.as_str()) =>

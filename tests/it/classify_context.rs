@@ -534,3 +534,95 @@ fn registration_ip_and_face_photo_urls() {
     );
     assert_eq!(tag(&r, "machine", "machine_ip"), None);
 }
+
+const ORGANISATIONS: &str = "
+CREATE TABLE sys_dept (dept_id bigint, parent_id bigint, dept_name varchar(30),
+  leader varchar(20) COMMENT '负责人', phone varchar(11) COMMENT '联系电话',
+  email varchar(50) COMMENT '邮箱');
+INSERT INTO sys_dept VALUES (1, 0, 'HQ', 'x', '15888888888', 'a@example.com'),
+  (2, 1, 'R&D', 'y', '15888888889', 'b@example.com'), (3, 1, 'QA', 'z', '15888888887', 'c@example.com');
+CREATE TABLE s_community (community_id varchar(30), name varchar(100), address varchar(200) COMMENT '小区地址',
+  map_x varchar(20) COMMENT 'x坐标', map_y varchar(20) COMMENT 'y坐标', tel varchar(20) COMMENT '联系方式');
+CREATE TABLE staff_community (id bigint, staff_id varchar(30), community_id varchar(30), community_name varchar(100));
+CREATE TABLE biz_enterprise (id bigint, company_name varchar(128), reg_address varchar(256) COMMENT '注册地址',
+  legal_person varchar(64) COMMENT '法定代表人姓名', legal_person_id_no varchar(18) COMMENT '法定代表人身份证号',
+  contact_name varchar(64) COMMENT '联系人', contact_mobile varchar(20) COMMENT '联系人手机');
+CREATE TABLE shop (id bigint, user_id bigint, shop_name varchar(64), phone varchar(20) COMMENT '联系电话');
+";
+
+#[test]
+fn an_organisations_own_contact_data_is_not_pi_its_contact_persons_is() {
+    let r = report(&[("org.sql", ORGANISATIONS)]);
+    // A department's phone and e-mail are the department's, even when seed
+    // rows hold mobile numbers; its head is a person.
+    assert_eq!(tag(&r, "sys_dept", "phone"), None);
+    assert_eq!(tag(&r, "sys_dept", "email"), None);
+    assert_eq!(tag(&r, "sys_dept", "leader"), Some(("name".into(), false)));
+    // A residential community's address, coordinates and phone are a place's.
+    // `community_id` is the table's own key, not a link to `staff_community`.
+    for col in ["address", "map_x", "map_y", "tel"] {
+        assert_eq!(tag(&r, "s_community", col), None, "{col}");
+    }
+    // An enterprise's registered address is not PI; its legal representative
+    // and contact person are natural persons (their columns do not make the
+    // row a person's).
+    assert_eq!(tag(&r, "biz_enterprise", "reg_address"), None);
+    assert_eq!(
+        tag(&r, "biz_enterprise", "contact_mobile"),
+        Some(("contact.phone".into(), false))
+    );
+    assert!(tag(&r, "biz_enterprise", "legal_person_id_no").is_some());
+    // A shop tied to its owner (`user_id`) is not an organisation's row: the
+    // phone stays the owner's.
+    assert_eq!(
+        tag(&r, "shop", "phone"),
+        Some(("contact.phone".into(), false))
+    );
+}
+
+#[test]
+fn a_things_name_is_not_a_persons_name() {
+    let r = report(&[("org.sql", ORGANISATIONS)]);
+    // `staff_community` is about staff, yet `community_name` names a place.
+    assert_eq!(tag(&r, "staff_community", "community_name"), None);
+    let people = "CREATE TABLE crm_customer (id bigint, real_name varchar(50),
+      contact_name varchar(50), room_name varchar(50), customer_name varchar(50));";
+    let r = report(&[("crm.sql", people)]);
+    // Person words and name qualifiers before `name` keep it a person's name.
+    for col in ["real_name", "contact_name", "customer_name"] {
+        assert_eq!(
+            tag(&r, "crm_customer", col).map(|t| t.0),
+            Some("name".into()),
+            "{col}"
+        );
+    }
+    assert_eq!(tag(&r, "crm_customer", "room_name"), None);
+}
+
+#[test]
+fn explain_says_why_organisation_data_and_thing_names_are_not_pi() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("org.sql"), ORGANISATIONS).unwrap();
+    let explain = |field: &str| {
+        let out = crate::common::piaudit()
+            .args(["explain", field, "--lang", "en"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = explain("s_community.tel");
+    assert!(
+        text.contains("table subject: organisation, place or machine (`community`)"),
+        "{text}"
+    );
+    let text = explain("staff_community.community_name");
+    assert!(
+        text.contains("`community` before it names a thing"),
+        "{text}"
+    );
+    // The head's column is not explained away.
+    let text = explain("sys_dept.leader");
+    assert!(!text.contains("table subject: organisation"), "{text}");
+}

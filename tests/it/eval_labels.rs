@@ -42,6 +42,24 @@ fn numeric_and_boolean_flags_are_read_as_yes_and_no() {
 }
 
 #[test]
+fn a_label_naming_a_further_definition_of_the_table_is_matched() {
+    // The same table in a second file (a migration, a dialect port, or DDL
+    // merged with its ORM entity) is one dataset located at the first file;
+    // labels written against the second file still find its columns.
+    let (dir, csv) = setup(&format!(
+        "{HEADER}o/r,src/b.sql,member,id,no,,no\n\
+         o/r,src/b.sql,member,mobile,yes,contact.phone,no\n\
+         o/r,src/c.sql,member,mobile,yes,contact.phone,no\n"
+    ));
+    fs::write(dir.path().join("src/b.sql"), SCHEMA).unwrap();
+    let out = eval(dir.path(), &csv).code(0).get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    // c.sql does not exist: that label stays missing.
+    assert!(text.contains("columns matched: 2 (missing 1)"), "{text}");
+    assert!(text.contains("(tp 1 fp 0 fn 0)"), "{text}");
+}
+
+#[test]
 fn an_unreadable_flag_exits_2_naming_file_and_line() {
     let (dir, csv) = setup(&format!(
         "{HEADER}o/r,src/a.sql,member,id,no,,no\no/r,src/a.sql,member,mobile,ja,contact.phone,no\n"
