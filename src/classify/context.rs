@@ -185,7 +185,7 @@ pub struct ContextCues {
     record_link_tokens: Vec<String>,
     record_skip: WordSet,
     record_skip_tokens: Vec<String>,
-    reference_table_tokens: Vec<String>,
+    pub(crate) reference_table_tokens: Vec<String>,
     student_table_tokens: Vec<String>,
     /// Categories a reference id cannot hold (a key is not a name or a
     /// phone); coded attributes (`nation_id` → ethnicity) keep their tag.

@@ -928,6 +928,24 @@ impl<'a> Classifier<'a> {
             .is_some_and(|t| self.cues.negative.person_tables.contains(t))
     }
 
+    /// Whether a class name names reference data, as a table name does
+    /// (docs/classifier.md, "Table subject"): the last person or reference
+    /// token past carrier suffixes (`DmsCaseModelResult` → `model`) is a
+    /// reference token of `context.yaml`. A controller returning such a
+    /// type returns a template or catalogue, not a person's record.
+    pub fn reference_type(&self, name: &str) -> bool {
+        let ctx = &self.cues.context;
+        let tokens = tokenize(name);
+        tokens
+            .iter()
+            .rev()
+            .find(|t| {
+                self.cues.negative.person_tables.contains(t)
+                    || ctx.reference_table_tokens.contains(t)
+            })
+            .is_some_and(|t| ctx.reference_table_tokens.contains(t))
+    }
+
     /// Combines votes per category (noisy-or) and keeps the best above threshold.
     fn decide(&self, votes: Vec<Vote>) -> Option<PiTag> {
         let mut by_cat: BTreeMap<String, (f64, Vec<Evidence>)> = BTreeMap::new();

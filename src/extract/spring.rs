@@ -224,6 +224,7 @@ impl ConfigReader<'_> {
             value,
             profile: self.profile.clone(),
             amount: None,
+            copies: Vec::new(),
         });
     }
 
@@ -332,6 +333,7 @@ impl ConfigReader<'_> {
                     location: self.loc(e.line),
                     value: Some(format!("max-history={days} (daily rollover)")),
                     amount: None,
+                    copies: Vec::new(),
                     profile: self.profile.clone(),
                 });
             }

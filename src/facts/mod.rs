@@ -206,6 +206,7 @@ fn stored_hash_controls(b: &mut Builder, controls: &mut Vec<Control>) {
                 value: Some(alg.to_string()),
                 profile: None,
                 amount: None,
+                copies: Vec::new(),
             });
         }
     }
@@ -804,6 +805,7 @@ impl Builder {
             value: None,
             profile: None,
             amount: None,
+            copies: Vec::new(),
         })
     }
 

@@ -310,6 +310,11 @@ pub struct Control {
     /// -1 for "never".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
+    /// Other places the same control is found (a controller copied into a
+    /// second module returning the same type at the same path): one
+    /// finding, listing these among its `locations`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<Location>,
 }
 
 /// A lineage path from a PI field to an endpoint abroad (or in Hong Kong,
