@@ -177,15 +177,20 @@ impl<'a> Classifier<'a> {
         (person || by_comment) && !non_person
     }
 
-    /// Whether a table's rows are things or organisations by its name: the
-    /// last person or non-person token is a non-person one (`business_store`,
-    /// `tm_vehicle`, `sys_company`), as in [`Self::person_like`].
+    /// Whether a table's rows are things or organisations by its name: its
+    /// head noun (the last token, past generic suffixes like `info`) is a
+    /// non-person token (`business_store`, `tm_vehicle`, `sys_company_info`).
+    /// A module prefix is not the head: `shop_address` holds members'
+    /// addresses, not shops'.
     fn entity_table(&self, ds: &Dataset) -> bool {
+        const GENERIC: &[&str] = &[
+            "info", "infos", "detail", "details", "base", "basic", "data", "list", "tab", "tbl",
+        ];
         let neg = &self.cues.negative;
         let toks = tokenize(ds.name.rsplit('.').next().unwrap_or(&ds.name));
         toks.iter()
             .rev()
-            .find(|t| neg.person_tables.contains(*t) || neg.non_person_tables.contains(*t))
+            .find(|t| !GENERIC.contains(&t.as_str()))
             .is_some_and(|t| neg.non_person_tables.contains(t))
     }
 
