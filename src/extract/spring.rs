@@ -421,7 +421,14 @@ impl ConfigReader<'_> {
         } else {
             "plain_secret"
         };
-        // Never the value: only the key names the finding.
+        // Never the value: only the key names the finding. A digest of the
+        // value (kept out of reports) tells repeated secrets apart.
+        if kind == "plain_secret" {
+            use sha2::{Digest, Sha256};
+            let h = Sha256::digest(resolved(v).as_bytes());
+            let hex: String = h.iter().take(16).map(|b| format!("{b:02x}")).collect();
+            self.facts.secret_digests.push((e.line, hex));
+        }
         self.control(kind, e.line, Some(e.key.clone()), None);
     }
 
