@@ -462,6 +462,7 @@ impl ConfigReader<'_> {
             receives: Vec::new(),
             host: None,
             confidence: None,
+            role: None,
         });
     }
 
@@ -500,6 +501,7 @@ impl ConfigReader<'_> {
             receives: Vec::new(),
             host: None,
             confidence: None,
+            role: None,
         });
     }
 
