@@ -121,7 +121,12 @@ fn declaration_prompts_are_one_per_project() {
     let sql = format!(
         "{CUSTOMER}CREATE TABLE member (id BIGINT, mobile VARCHAR(11) COMMENT '手机号码', real_name VARCHAR(20) COMMENT '真实姓名');\n"
     );
-    let fs = run(&[("db/schema.sql", &sql)], None);
+    // `datasets: []` declares none: the dataset prompts are assessable
+    // (without a `datasets` key they are not, `requires:`).
+    let fs = run(
+        &[("db/schema.sql", &sql)],
+        Some("version: 1\ndatasets: []\n"),
+    );
     for rule in ["CNPI-001", "CNPI-031"] {
         let found = of(&fs, rule);
         assert_eq!(found.len(), 1, "{rule}: {found:#?}");
@@ -138,7 +143,9 @@ fn declaration_prompts_are_one_per_project() {
     let c003 = of(&fs, "CNPI-003");
     assert_eq!(c003.len(), 1, "{c003:#?}");
     assert_eq!(c003[0].subjects, ["project"]);
-    assert_eq!(c003[0].confidence, Confidence::NeedsReview);
+    // A piaudit.yaml was read (declaring no dataset): the missing legal basis is
+    // read from the declarations, not assumed from their absence.
+    assert_eq!(c003[0].confidence, Confidence::Likely);
 }
 
 /// Config keys: one finding per key and value — the same secret in a prod
