@@ -1271,6 +1271,7 @@ mod tests {
             receives: vec![],
             host: None,
             confidence: None,
+            role: None,
         };
         let endpoints = [endpoint("endpoint:x"), endpoint("endpoint:unreached")];
         let s = Subjects {
