@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Match the judged "before" findings of eval/verdicts/ against a new scan (issue #18 item 7).
 
-usage: scripts/verdicts_after.py [--bin PIAUDIT] [--out DIR] [--no-scan] SRC_DIR > after-match.tsv
+usage: scripts/verdicts_after.py [--bin PIAUDIT] [--out DIR] [--no-scan] [--final] SRC_DIR > after-match.tsv
+
+With --final, the judged findings are the "after" samples (`<system>.final.tsv`) instead of the
+"before" ones (`<system>.tsv`).
 
 For each system of eval/verdicts/SOURCES.tsv, scans SRC_DIR/<system> into DIR/<system>/report.json
 (unless --no-scan), then looks up every judged finding of eval/verdicts/<system>.tsv in the new
@@ -35,8 +38,8 @@ def systems():
         return [row["system"] for row in csv.DictReader(f, delimiter="\t")]
 
 
-def judged(system):
-    with open(os.path.join(VERDICTS, f"{system}.tsv"), encoding="utf-8") as f:
+def judged(system, which=""):
+    with open(os.path.join(VERDICTS, f"{system}{which}.tsv"), encoding="utf-8") as f:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
@@ -73,6 +76,8 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("PIAUDIT", os.path.join(ROOT, "target/debug/piaudit")))
     ap.add_argument("--out", default="/tmp/after")
     ap.add_argument("--no-scan", action="store_true")
+    ap.add_argument("--final", action="store_true",
+                    help="match the 'after' verdicts (<system>.final.tsv) instead of the 'before' ones")
     ap.add_argument("src")
     a = ap.parse_args()
     out = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
@@ -91,7 +96,7 @@ def main():
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(os.path.join(dst, "report.json"), encoding="utf-8") as f:
             findings = json.load(f)["findings"]
-        rows = judged(s)
+        rows = judged(s, ".final" if a.final else "")
         c = collections.Counter()
         true_medplus = 0
         for r in rows:

@@ -27,6 +27,10 @@ pub struct ContextSpec {
     #[serde(default)]
     person_attribute_categories: Vec<String>,
     #[serde(default)]
+    entity_attribute_categories: Vec<String>,
+    #[serde(default)]
+    organisation_id_names: Vec<String>,
+    #[serde(default)]
     person_anchor_categories: Vec<String>,
     #[serde(default)]
     person_ref_tokens: Vec<String>,
@@ -179,6 +183,13 @@ impl WordSet {
 pub struct ContextCues {
     /// Categories that describe a person only in a table about persons.
     pub person_attribute_categories: Vec<String>,
+    /// Categories an organisation or a thing has as well as a person
+    /// (coordinates, a bank account): in a table about a thing or an
+    /// organisation they are its own.
+    pub entity_attribute_categories: Vec<String>,
+    /// Column names of an organisation's identifier (a taxpayer number):
+    /// the account columns beside one are the organisation's.
+    organisation_id_names: WordSet,
     /// Categories whose presence makes a table about persons.
     pub person_anchor_categories: Vec<String>,
     person_ref_tokens: Vec<String>,
@@ -195,7 +206,7 @@ pub struct ContextCues {
     record_link_tokens: Vec<String>,
     record_skip: WordSet,
     record_skip_tokens: Vec<String>,
-    reference_table_tokens: Vec<String>,
+    pub(crate) reference_table_tokens: Vec<String>,
     organisation_table_tokens: Vec<String>,
     /// Categories an organisation's or place's row holds of its own (its
     /// landline, e-mail, address, coordinates): not PI there.
@@ -214,6 +225,8 @@ impl From<ContextSpec> for ContextCues {
     fn from(s: ContextSpec) -> Self {
         ContextCues {
             person_attribute_categories: s.person_attribute_categories,
+            entity_attribute_categories: s.entity_attribute_categories,
+            organisation_id_names: WordSet::new(&[], &s.organisation_id_names),
             person_anchor_categories: s.person_anchor_categories,
             person_ref_tokens: s
                 .person_ref_tokens
@@ -327,6 +340,12 @@ impl ContextCues {
     pub fn contact_person_column(&self, name: &str, comment: Option<&str>) -> bool {
         self.contact_person.in_name(name).is_some()
             || self.contact_person.in_comment(comment).is_some()
+    }
+
+    /// Whether a column holds an organisation's identifier (a taxpayer
+    /// number, a unified social credit code).
+    pub fn organisation_id_column(&self, name: &str) -> bool {
+        self.organisation_id_names.in_name(name).is_some()
     }
 
     /// Whether a column is an operator audit column (`create_by`,

@@ -60,21 +60,25 @@ pub fn pi_flows<'a>(
     // One report per sink and PI names: the shortest way there (the method
     // nearest the sink where the value is already PI), not again from each
     // caller further out.
-    let mut found: Vec<(usize, Control, &crate::model::Location)> = Vec::new();
+    let mut found: Vec<(usize, Control, &crate::model::Location, Option<String>)> = Vec::new();
     for f in files {
         for h in &f.java_flow.hits {
             if let Some(c) = control(&cx, h) {
                 if c.kind == "pi_logged" && logged.contains(&c.location) {
                     continue;
                 }
-                found.push((h.hops.len(), c, h.location()));
+                found.push((h.hops.len(), c, h.location(), response_key(h)));
             }
         }
     }
-    found.sort_by_key(|(n, _, _)| *n);
+    found.sort_by_key(|(n, _, _, _)| *n);
     let mut seen: std::collections::HashSet<(String, &crate::model::Location, String)> =
         std::collections::HashSet::new();
-    for (_, c, sink) in found {
+    // Responses of the same type at the same path in several files (a
+    // controller copied into a second module tree): one control, listing
+    // the copies.
+    let mut responses: Vec<(String, Control)> = Vec::new();
+    for (_, c, sink, key) in found {
         let names = c
             .subject
             .as_deref()
@@ -82,8 +86,23 @@ pub fn pi_flows<'a>(
             .unwrap_or_default()
             .to_string();
         if seen.insert((c.kind.clone(), sink, names)) {
-            controls.push(c);
+            match key {
+                Some(k) => responses.push((k, c)),
+                None => controls.push(c),
+            }
         }
+    }
+    responses.sort_by(|a, b| (&a.0, &a.1.location).cmp(&(&b.0, &b.1.location)));
+    let mut last: Option<String> = None;
+    for (k, c) in responses {
+        if last.as_ref() == Some(&k) {
+            if let Some(first) = controls.last_mut() {
+                first.copies.push(c.location);
+                continue;
+            }
+        }
+        last = Some(k);
+        controls.push(c);
     }
     if controls.len() > before {
         controls.sort_by(|a, b| {
@@ -170,6 +189,20 @@ impl Lookup<'_, '_> {
     }
 }
 
+/// What makes two controller responses the same: the returned types and
+/// the request path (copies of one controller in two module trees share
+/// both). `None` for other sinks and handlers mapped to no path.
+fn response_key(h: &Hit) -> Option<String> {
+    if h.kind != SinkKind::Response {
+        return None;
+    }
+    let path = h.target.path.as_deref().filter(|p| *p != "/")?;
+    let mut types: Vec<&str> = h.vals.iter().filter_map(|v| v.ty.as_deref()).collect();
+    types.sort_unstable();
+    types.dedup();
+    Some(format!("{}\n{path}", types.join(",")))
+}
+
 fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
     // Through calls: where the value enters the path (the first call site);
     // the chain in the subject names the way to the sink.
@@ -177,6 +210,15 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
     let chain = h.chain.join(" → ");
     let mut pi: Vec<(String, String)> = Vec::new();
     for v in &h.vals {
+        // A controller returning a template or catalogue type
+        // (`DmsCaseModelResult`) returns reference data, not a person's.
+        if h.kind == SinkKind::Response
+            && v.ty
+                .as_deref()
+                .is_some_and(|t| cx.classifier.reference_type(t))
+        {
+            continue;
+        }
         cx.pi(v, h.kind == SinkKind::Log, &mut pi);
     }
     let names = |pi: &[(String, String)]| {
@@ -205,6 +247,7 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
         value: Some(value),
         profile: None,
         amount: None,
+        copies: Vec::new(),
     };
     match h.kind {
         SinkKind::Log => {

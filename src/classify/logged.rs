@@ -45,6 +45,7 @@ pub fn pi_logged<'a>(
             value: Some(categories.join(", ")),
             profile: None,
             amount: None,
+            copies: Vec::new(),
         });
     }
     if out.len() > before {

@@ -177,6 +177,23 @@ impl<'a> Classifier<'a> {
         (person || by_comment) && !non_person
     }
 
+    /// Whether a table's rows are things or organisations by its name: its
+    /// head noun (the last token, past generic suffixes like `info`) is a
+    /// non-person token (`business_store`, `tm_vehicle`, `sys_company_info`).
+    /// A module prefix is not the head: `shop_address` holds members'
+    /// addresses, not shops'.
+    fn entity_table(&self, ds: &Dataset) -> bool {
+        const GENERIC: &[&str] = &[
+            "info", "infos", "detail", "details", "base", "basic", "data", "list", "tab", "tbl",
+        ];
+        let neg = &self.cues.negative;
+        let toks = tokenize(ds.name.rsplit('.').next().unwrap_or(&ds.name));
+        toks.iter()
+            .rev()
+            .find(|t| !GENERIC.contains(&t.as_str()))
+            .is_some_and(|t| neg.non_person_tables.contains(t))
+    }
+
     /// Tags every field of `ds` (fields already tagged are left alone).
     /// `samples` maps field ids to sampled values (seed rows), used by the
     /// value validators.
@@ -241,18 +258,48 @@ impl<'a> Classifier<'a> {
     /// bounds, a class's grade, a weather station's coordinates are not PI.
     /// In a table of events of a person (a person reference and an event
     /// time), precise coordinates are the person's trajectory.
+    ///
+    /// Attributes a thing or an organisation has as well as a person
+    /// (`entity_attribute_categories`: coordinates, a bank account) are its
+    /// own in a table whose name's subject is a thing or an organisation (a
+    /// store's map coordinates, a vehicle's registration place, a company's
+    /// bank account) unless the table is a person's event log (or, for an
+    /// account, refers to a person: `user_bank.user_id`), and beside an
+    /// organisation's identifier (an invoice title's taxpayer number and
+    /// deposit bank account).
     fn apply_table_role(&self, ds: &mut Dataset) {
         let ctx = &self.cues.context;
+        let entity = |c: &str| ctx.entity_attribute_categories.iter().any(|x| x == c);
         if !ds.fields.iter().any(|f| {
-            f.pi.as_ref()
-                .is_some_and(|p| ctx.person_attribute_categories.contains(&p.category))
+            f.pi.as_ref().is_some_and(|p| {
+                ctx.person_attribute_categories.contains(&p.category) || entity(&p.category)
+            })
         }) {
             return;
         }
         let about = self.about_persons(ds);
         let trajectory = ctx.person_ref(ds).filter(|_| ctx.has_event_time(ds));
+        let thing = self.entity_table(ds) && trajectory.is_none();
+        // An account in a table referring to a person (`user_bank` with
+        // `user_id`) is that person's.
+        let owned = thing && ctx.person_ref(ds).is_none();
+        let organisation_ids = ds
+            .fields
+            .iter()
+            .any(|f| ctx.organisation_id_column(&f.name));
         for f in &mut ds.fields {
             let Some(p) = &mut f.pi else { continue };
+            let declared = p
+                .evidence
+                .iter()
+                .any(|e| matches!(e.kind.as_str(), "override" | "lineage"));
+            if entity(&p.category) && !declared {
+                let finance = p.category.starts_with("finance.");
+                if (thing && !finance) || (finance && (owned || organisation_ids)) {
+                    f.pi = None;
+                    continue;
+                }
+            }
             if !ctx.person_attribute_categories.contains(&p.category) {
                 continue;
             }
@@ -335,7 +382,14 @@ impl<'a> Classifier<'a> {
                         f.pi = None;
                         continue;
                     }
+                    // A number or an int code (a dose count, a frequency
+                    // code) says nothing about the person without the
+                    // record's text; only a transaction's amounts are its
+                    // category (`record_inherits`).
+                    let number =
+                        !category.starts_with("finance.") && number_typed(f.data_type.as_deref());
                     if f.pi.is_some()
+                        || number
                         || ctx.record_bookkeeping(&f.name)
                         || ctx.operator_column(&f.name)
                         || !ctx.record_inherits(&category, &f.name)
@@ -983,6 +1037,24 @@ impl<'a> Classifier<'a> {
             .is_some_and(|t| self.cues.negative.person_tables.contains(t))
     }
 
+    /// Whether a class name names reference data, as a table name does
+    /// (docs/classifier.md, "Table subject"): the last person or reference
+    /// token past carrier suffixes (`DmsCaseModelResult` → `model`) is a
+    /// reference token of `context.yaml`. A controller returning such a
+    /// type returns a template or catalogue, not a person's record.
+    pub fn reference_type(&self, name: &str) -> bool {
+        let ctx = &self.cues.context;
+        let tokens = tokenize(name);
+        tokens
+            .iter()
+            .rev()
+            .find(|t| {
+                self.cues.negative.person_tables.contains(t)
+                    || ctx.reference_table_tokens.contains(t)
+            })
+            .is_some_and(|t| ctx.reference_table_tokens.contains(t))
+    }
+
     /// Combines votes per category (noisy-or) and keeps the best above threshold.
     fn decide(&self, votes: Vec<Vote>) -> Option<PiTag> {
         let mut by_cat: BTreeMap<String, (f64, Vec<Evidence>)> = BTreeMap::new();
@@ -1015,6 +1087,34 @@ impl<'a> Classifier<'a> {
 
 /// Whether a column type holds a key rather than a name: integers, and
 /// fixed-width `char(32)`/`char(36)`/`char(19)` (UUIDs, snowflake ids).
+/// Whether a column's type is a number (integer, decimal or float).
+fn number_typed(data_type: Option<&str>) -> bool {
+    let Some(t) = data_type else { return false };
+    let t = t.trim().to_ascii_lowercase();
+    let base = t.split(['(', ' ']).next().unwrap_or("");
+    matches!(
+        base,
+        "int"
+            | "integer"
+            | "bigint"
+            | "smallint"
+            | "tinyint"
+            | "mediumint"
+            | "int2"
+            | "int4"
+            | "int8"
+            | "long"
+            | "number"
+            | "numeric"
+            | "decimal"
+            | "float"
+            | "float4"
+            | "float8"
+            | "double"
+            | "real"
+    )
+}
+
 fn id_typed(data_type: Option<&str>) -> bool {
     let Some(t) = data_type else { return false };
     let t = t.trim().to_ascii_lowercase();

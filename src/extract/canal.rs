@@ -43,6 +43,7 @@ pub fn read(file: &str, doc: &YamlDoc, catalog: &Catalog, facts: &mut FileFacts)
         receives: Vec::new(),
         host: None,
         confidence: None,
+        role: None,
     });
     for item in filter.value.split(',') {
         let plain = item.trim().replace('\\', "");

@@ -80,9 +80,36 @@ impl Sdk {
             receives: self.receives.clone(),
             host: None,
             confidence: None,
+            role: ENTRUSTED_CATEGORIES
+                .contains(&self.category.as_str())
+                .then(|| "entrusted".to_string()),
         }
     }
 }
+
+/// Catalogue categories of services that process PI on the operator's
+/// behalf (PIPL Art. 21, entrusted processing): sending messages, storing
+/// files, recognising text or images, hosting. Payment, login, logistics,
+/// e-signature, identity, ads, analytics and chat providers may be
+/// independent handlers (Art. 23): their role stays for the sharing
+/// declaration to say.
+const ENTRUSTED_CATEGORIES: &[&str] = &[
+    "sms",
+    "email",
+    "push",
+    "storage",
+    "cloud",
+    "ocr",
+    "ai",
+    "captcha",
+    "crash",
+    "logging",
+    "queue",
+    "moderation",
+    "iot",
+    "geoip",
+    "map",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -272,9 +272,104 @@ pub fn password_column(name: &str, comment: Option<&str>) -> bool {
         })
 }
 
+/// A column name's lower-case words (`appSecret`, `app_secret` → `app`,
+/// `secret`). Extraction may not use the classifier's tokenizer
+/// (src/layering.rs), and names here need no more than this.
+fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if !ch.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        cur.push(ch.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Why a password column of a table is no person's login password, if
+/// the table says so: it sits beside a key of a device (`machine_id`,
+/// `lock_id`: a door or locker PIN the device must compare and the app
+/// must show or send, so it cannot be hashed), or beside an integration's
+/// own credentials (`app_secret`, `mch_id`, `api_key`: a merchant's
+/// payment or API key used to sign requests). Such a secret is
+/// configuration, not a user password needing a slow hash.
+pub fn thing_secret(columns: &[&str]) -> Option<String> {
+    const DEVICE: &[&str] = &[
+        "machine",
+        "device",
+        "lock",
+        "door",
+        "gate",
+        "locker",
+        "equipment",
+        "terminal",
+    ];
+    const INTEGRATION: &[&str] = &[
+        "appsecret",
+        "app_secret",
+        "api_key",
+        "apikey",
+        "api_secret",
+        "mch_id",
+        "mchid",
+        "mch_key",
+        "merchant_key",
+        "merchant_id",
+        "secret_key",
+        "private_key",
+        "partner_key",
+    ];
+    for c in columns {
+        let toks = words(c);
+        let keyed = toks.len() >= 2
+            && matches!(toks.last().map(String::as_str), Some("id" | "no" | "code"))
+            && toks[..toks.len() - 1]
+                .iter()
+                .any(|t| DEVICE.contains(&t.as_str()));
+        if keyed {
+            return Some(format!("beside the device key `{c}`"));
+        }
+        let joined = toks.join("_");
+        if INTEGRATION
+            .iter()
+            .any(|w| joined == *w || joined == w.replace('_', ""))
+        {
+            return Some(format!("beside the integration credential `{c}`"));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_of_devices_and_integrations_are_no_login_passwords() {
+        assert!(thing_secret(&["id", "machine_id", "pwd"]).is_some());
+        assert!(thing_secret(&["wechat_id", "appSecret", "pay_password"]).is_some());
+        assert!(thing_secret(&["id", "mch_id", "pay_password"]).is_some());
+        assert_eq!(thing_secret(&["id", "username", "password", "salt"]), None);
+        assert_eq!(
+            thing_secret(&["user_id", "device_type", "pay_password"]),
+            None
+        );
+        assert_eq!(words("appSecret"), ["app", "secret"]);
+        assert_eq!(words("MCH_ID"), ["mch", "id"]);
+    }
 
     #[test]
     fn shapes_of_common_hashes() {

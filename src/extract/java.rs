@@ -983,6 +983,7 @@ fn read_entity_field(file: &str, table: &str, f: &FieldDecl, facts: &mut FileFac
                 value: Some(a.text.split('(').next().unwrap_or(&a.text).to_string()),
                 profile: None,
                 amount: None,
+                copies: Vec::new(),
             });
         }
     }

@@ -134,6 +134,11 @@ pub struct Target {
     /// The config entry (`application.yml:3`) `config_key` was resolved
     /// against by [`link`], when it was.
     pub config_at: Option<Location>,
+    /// A controller response: the request path the handler is mapped to
+    /// (the class's `@RequestMapping` path, then the method's), when the
+    /// mappings name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 impl Target {
@@ -317,6 +322,25 @@ const MAPPINGS: &[&str] = &[
     "PatchMapping",
     "RequestMapping",
 ];
+
+/// The first path a `*Mapping` annotation names (`@GetMapping("/x")`,
+/// `@RequestMapping(value = "/x", method = …)`), if it names one.
+fn mapping_path(anns: &[(String, String)]) -> Option<String> {
+    anns.iter()
+        .find(|(a, _)| MAPPINGS.contains(&a.as_str()))
+        .and_then(|(_, t)| t.split('"').nth(1).map(str::to_string))
+}
+
+/// A class path and a method path as one request path: `/a` + `b/` →
+/// `/a/b` (one slash between segments, none at the end).
+fn join_paths(base: &str, path: &str) -> String {
+    let segs: Vec<&str> = base
+        .split('/')
+        .chain(path.split('/'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    format!("/{}", segs.join("/"))
+}
 
 fn simple(ty: &str) -> String {
     let t = ty.split('<').next().unwrap_or(ty).trim();
@@ -707,6 +731,8 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
     let is = |names: &[&str]| anns.iter().any(|(a, _)| names.contains(&a.as_str()));
     let rest = is(&["RestController"]) || (is(&["Controller"]) && is(&["ResponseBody"]));
     let controller = rest || is(&["Controller"]);
+    // The class's request path prefix (`@RequestMapping("/user")`).
+    let base = mapping_path(&anns).unwrap_or_default();
     let mut supertypes = Vec::new();
     for f in ["superclass", "interfaces"] {
         if let Some(s) = n.child_by_field_name(f) {
@@ -837,7 +863,7 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
     for m in &members {
         match m.kind() {
             "method_declaration" | "constructor_declaration" => {
-                if let Some(method) = read_method(cx, *m, &name, controller, rest) {
+                if let Some(method) = read_method(cx, *m, &name, controller, rest, &base) {
                     out.methods.push(method);
                 }
             }
@@ -857,6 +883,7 @@ fn read_method(
     class: &str,
     controller: bool,
     rest: bool,
+    base: &str,
 ) -> Option<Method> {
     let name_node = n.child_by_field_name("name")?;
     let name = cx.text(name_node).to_string();
@@ -947,6 +974,7 @@ fn read_method(
                 target: Target {
                     name: format!("{class}.{name}"),
                     vendor: "spring-mvc".into(),
+                    path: Some(join_paths(base, &mapping_path(&anns).unwrap_or_default())),
                     ..Target::default()
                 },
                 level: None,

@@ -196,6 +196,7 @@ pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
             value,
             profile: None,
             amount,
+            copies: Vec::new(),
         });
     };
     // Literals of an argument list, read from the source (code has them blanked).

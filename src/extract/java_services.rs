@@ -73,6 +73,7 @@ fn control(
         value,
         profile: None,
         amount: None,
+        copies: Vec::new(),
     }
 }
 

@@ -49,6 +49,7 @@ pub fn extract(file: &str, text: &str) -> FileFacts {
         value,
         profile: None,
         amount: None,
+        copies: Vec::new(),
     };
     for n in &all {
         let name = n.name.to_ascii_lowercase();

@@ -114,6 +114,12 @@ pub struct FileFacts {
     /// Spring config entries whose values are `http(s)` URLs (scheme and
     /// host only), for resolving `${key}` client URLs in [`java_flow::link`].
     pub config_urls: Vec<spring::ConfigUrl>,
+    /// A digest of each plain secret's value, by the line of its
+    /// `plain_secret` control, so that `facts::assemble` can tell the same
+    /// secret repeated in several files (one finding) from different ones.
+    /// Never in a report: only the (encrypted) facts cache holds it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_digests: Vec<(u32, String)>,
 }
 
 /// Columns of a table sent to an [`Endpoint`] by a job or sink.

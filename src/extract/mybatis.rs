@@ -688,6 +688,7 @@ pub fn facts<'a>(
                     value: Some(format!("${{{}}} in {id}", p.name)),
                     profile: None,
                     amount: None,
+                    copies: Vec::new(),
                 });
             }
         }

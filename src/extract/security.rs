@@ -129,6 +129,7 @@ impl Reader<'_> {
             value,
             profile: self.profile.map(str::to_string),
             amount,
+            copies: Vec::new(),
         });
     }
 

@@ -122,6 +122,7 @@ pub fn read(file: &str, text: &str, facts: &mut FileFacts) {
                 value: Some(value),
                 profile: None,
                 amount: None,
+                copies: Vec::new(),
             });
         };
         if let Some(name) = QUOTED
@@ -166,6 +167,7 @@ fn initial_password_setting(file: &str, table: &str, stmt: &str, line: u32, fact
             value: Some("well-known default password / 常见默认口令".into()),
             profile: None,
             amount: None,
+            copies: Vec::new(),
         });
     }
 }

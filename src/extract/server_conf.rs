@@ -27,6 +27,7 @@ pub fn read(file: &str, text: &str, facts: &mut FileFacts) {
             value: Some(value),
             profile: None,
             amount: None,
+            copies: Vec::new(),
         });
     };
     let mut auth: Option<usize> = None;

@@ -224,6 +224,7 @@ impl ConfigReader<'_> {
             value,
             profile: self.profile.clone(),
             amount: None,
+            copies: Vec::new(),
         });
     }
 
@@ -332,6 +333,7 @@ impl ConfigReader<'_> {
                     location: self.loc(e.line),
                     value: Some(format!("max-history={days} (daily rollover)")),
                     amount: None,
+                    copies: Vec::new(),
                     profile: self.profile.clone(),
                 });
             }
@@ -419,7 +421,14 @@ impl ConfigReader<'_> {
         } else {
             "plain_secret"
         };
-        // Never the value: only the key names the finding.
+        // Never the value: only the key names the finding. A digest of the
+        // value (kept out of reports) tells repeated secrets apart.
+        if kind == "plain_secret" {
+            use sha2::{Digest, Sha256};
+            let h = Sha256::digest(resolved(v).as_bytes());
+            let hex: String = h.iter().take(16).map(|b| format!("{b:02x}")).collect();
+            self.facts.secret_digests.push((e.line, hex));
+        }
         self.control(kind, e.line, Some(e.key.clone()), None);
     }
 
@@ -453,6 +462,7 @@ impl ConfigReader<'_> {
             receives: Vec::new(),
             host: None,
             confidence: None,
+            role: None,
         });
     }
 
@@ -491,6 +501,7 @@ impl ConfigReader<'_> {
             receives: Vec::new(),
             host: None,
             confidence: None,
+            role: None,
         });
     }
 

@@ -153,6 +153,7 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
         (&a.location, &a.kind, &a.subject).cmp(&(&b.location, &b.kind, &b.subject))
     });
     controls.dedup();
+    same_secret_once(files, &mut controls);
     b.copy_diagnostics();
     let mut datasets = b.datasets;
     for d in &mut datasets {
@@ -188,6 +189,51 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
 /// control per field and algorithm (the algorithm, never the value), and
 /// the field marked hashed (slow password hashes) or encrypted (`ENC(…)`).
 /// Fast digests and `{noop}` mark nothing: rules judge them weak.
+/// The same secret (same key, same value) committed in several config
+/// files is one `plain_secret` control, the first in path order, listing
+/// the others as its copies: one secret to rotate, one finding. Different
+/// values of a key stay apart. `controls` is sorted by location.
+fn same_secret_once(files: &[FileFacts], controls: &mut Vec<Control>) {
+    let mut digest: HashMap<(&str, u32), &str> = HashMap::new();
+    for f in files {
+        for (line, d) in &f.secret_digests {
+            digest.insert((f.file.as_str(), *line), d.as_str());
+        }
+    }
+    if digest.is_empty() {
+        return;
+    }
+    let mut first: HashMap<(String, String), usize> = HashMap::new();
+    let mut copies: Vec<(usize, crate::model::Location)> = Vec::new();
+    let mut drop: Vec<bool> = vec![false; controls.len()];
+    for (i, c) in controls.iter().enumerate() {
+        if c.kind != "plain_secret" {
+            continue;
+        }
+        let Some(d) = digest.get(&(c.location.file.as_str(), c.location.line)) else {
+            continue;
+        };
+        let key = (c.subject.clone().unwrap_or_default(), d.to_string());
+        match first.get(&key) {
+            Some(&j) => {
+                copies.push((j, c.location.clone()));
+                drop[i] = true;
+            }
+            None => {
+                first.insert(key, i);
+            }
+        }
+    }
+    for (j, l) in copies {
+        controls[j].copies.push(l);
+    }
+    let mut i = 0;
+    controls.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+}
+
 fn stored_hash_controls(b: &mut Builder, controls: &mut Vec<Control>) {
     use crate::extract::hash_shape::{strength, Strength};
     let by_id = &b.by_id;
@@ -217,6 +263,7 @@ fn stored_hash_controls(b: &mut Builder, controls: &mut Vec<Control>) {
                 value: Some(alg.to_string()),
                 profile: None,
                 amount: None,
+                copies: Vec::new(),
             });
         }
     }
@@ -834,6 +881,7 @@ impl Builder {
             value: None,
             profile: None,
             amount: None,
+            copies: Vec::new(),
         })
     }
 

@@ -138,6 +138,7 @@ mod tests {
             receives: vec![],
             host: None,
             confidence: None,
+            role: None,
         }
     }
 

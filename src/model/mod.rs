@@ -253,6 +253,12 @@ pub struct Endpoint {
     /// host outside `organisation.domains`). See docs/declarations.md.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<String>,
+    /// The recipient's role when the service's kind says it
+    /// (`entrusted`: an SMS, storage, push or OCR service processes PI on
+    /// the operator's behalf, PIPL Art. 21); absent when it may be an
+    /// independent handler (a payment or logistics provider, PIPL Art. 23).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 impl Endpoint {
@@ -280,6 +286,7 @@ impl Endpoint {
             receives: Vec::new(),
             host: None,
             confidence: None,
+            role: None,
         }
     }
 }
@@ -310,6 +317,11 @@ pub struct Control {
     /// -1 for "never".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
+    /// Other places the same control is found (a controller copied into a
+    /// second module returning the same type at the same path): one
+    /// finding, listing these among its `locations`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<Location>,
 }
 
 /// A lineage path from a PI field to an endpoint abroad (or in Hong Kong,

@@ -354,6 +354,41 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
             );
         }
     }
+    // Obligations the scan could not assess (`requires:`): what to declare.
+    if !r.not_assessable.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}\n",
+            if zh {
+                "### 无法评估的义务（缺少所需事实）"
+            } else {
+                "### Obligations not assessable (evidence missing)"
+            }
+        );
+        let _ = writeln!(
+            s,
+            "{}",
+            if zh {
+                "| 义务（规则，依据） | 需声明或提供 |\n|---|---|"
+            } else {
+                "| Obligation (rule, basis) | Declare or provide |\n|---|---|"
+            }
+        );
+        for n in &r.not_assessable {
+            let title = titles
+                .get(n.rule.as_str())
+                .map_or(String::new(), |x| escape(x.title.get(&audit.lang)));
+            let basis: Vec<String> = n.basis.iter().map(|b| escape(b)).collect();
+            let _ = writeln!(
+                s,
+                "| {} {title} ({}) | {} |",
+                code(&n.rule),
+                basis.join(", "),
+                escape(&n.provide)
+            );
+        }
+        s.push('\n');
+    }
     let _ = writeln!(
         s,
         "{}",

@@ -345,6 +345,7 @@ mod tests {
             value: None,
             profile: None,
             amount: None,
+            copies: Vec::new(),
         }];
         let got = recipients(&report);
         let rows: Vec<(&str, &str, bool, &str, usize)> = got

@@ -50,7 +50,46 @@ struct Run<'a> {
     original_uri_base_ids: BTreeMap<&'static str, BaseId>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    /// One invocation carrying, as configuration notifications, the rules
+    /// whose obligation was not assessable (`Report::not_assessable`);
+    /// absent when every rule was evaluated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation<'a>>,
     properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_configuration_notifications: Vec<Notification<'a>>,
+}
+
+/// SARIF 2.1.0 §3.58: a rule not evaluated for want of the evidence it
+/// needs, with what to declare or provide.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification<'a> {
+    level: &'static str,
+    message: Message,
+    associated_rule: RuleReference<'a>,
+    properties: NotificationProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleReference<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationProperties<'a> {
+    status: &'static str,
+    basis: &'a [String],
+    missing: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -619,6 +658,37 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
             }
         })
         .collect();
+    let invocations = if r.not_assessable.is_empty() {
+        Vec::new()
+    } else {
+        vec![Invocation {
+            execution_successful: true,
+            tool_configuration_notifications: r
+                .not_assessable
+                .iter()
+                .map(|n| Notification {
+                    level: "note",
+                    message: Message {
+                        text: format!(
+                            "{} not assessable (missing: {}): {}",
+                            n.rule,
+                            n.missing.join(", "),
+                            n.provide
+                        ),
+                    },
+                    associated_rule: RuleReference {
+                        id: &n.rule,
+                        index: index.get(n.rule.as_str()).copied(),
+                    },
+                    properties: NotificationProperties {
+                        status: "not_assessable",
+                        basis: &n.basis,
+                        missing: &n.missing,
+                    },
+                })
+                .collect(),
+        }]
+    };
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -634,6 +704,7 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
             original_uri_base_ids: BTreeMap::from([(SRCROOT, srcroot(base))]),
             column_kind: "unicodeCodePoints",
             results,
+            invocations,
             properties: RunProperties {
                 pack: &r.tool.pack,
                 profile: &r.tool.profile,

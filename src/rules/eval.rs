@@ -619,12 +619,19 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                     }
                     m
                 });
-                let copies = placement
+                let mut copies = placement
                     .dataset
                     .as_deref()
                     .and_then(|d| copies.get(d))
                     .map(|c| c.to_vec())
                     .unwrap_or_default();
+                // A control found again in copied files (`Control::copies`).
+                if let Some(more) = ctx.get("control.copies").and_then(Value::as_array) {
+                    copies.extend(
+                        more.iter()
+                            .filter_map(|l| serde_json::from_value::<Location>(l.clone()).ok()),
+                    );
+                }
                 members.push(Member {
                     finding,
                     message,
@@ -1264,6 +1271,7 @@ mod tests {
             receives: vec![],
             host: None,
             confidence: None,
+            role: None,
         };
         let endpoints = [endpoint("endpoint:x"), endpoint("endpoint:unreached")];
         let s = Subjects {

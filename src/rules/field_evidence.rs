@@ -125,6 +125,11 @@ fn password(
         "setting".into(),
         json!(crate::extract::hash_shape::setting_name(&f.name)),
     );
+    // A device's PIN or an integration's key is no person's login password.
+    let columns: Vec<&str> = d.fields.iter().map(|x| x.name.as_str()).collect();
+    if let Some(why) = crate::extract::hash_shape::thing_secret(&columns) {
+        out.insert("thing_secret".into(), json!(why));
+    }
     // Inferences from the code and the column length need the name itself
     // to say password: a comment may only mention one (类型：固定密码…).
     let name_says = crate::extract::hash_shape::password_column(&f.name, None);
@@ -449,6 +454,7 @@ mod tests {
             value: Some(value.into()),
             profile: None,
             amount: None,
+            copies: Vec::new(),
         }
     }
 

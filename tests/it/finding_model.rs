@@ -121,7 +121,12 @@ fn declaration_prompts_are_one_per_project() {
     let sql = format!(
         "{CUSTOMER}CREATE TABLE member (id BIGINT, mobile VARCHAR(11) COMMENT '手机号码', real_name VARCHAR(20) COMMENT '真实姓名');\n"
     );
-    let fs = run(&[("db/schema.sql", &sql)], None);
+    // `datasets: []` declares none: the dataset prompts are assessable
+    // (without a `datasets` key they are not, `requires:`).
+    let fs = run(
+        &[("db/schema.sql", &sql)],
+        Some("version: 1\ndatasets: []\n"),
+    );
     for rule in ["CNPI-001", "CNPI-031"] {
         let found = of(&fs, rule);
         assert_eq!(found.len(), 1, "{rule}: {found:#?}");
@@ -138,19 +143,52 @@ fn declaration_prompts_are_one_per_project() {
     let c003 = of(&fs, "CNPI-003");
     assert_eq!(c003.len(), 1, "{c003:#?}");
     assert_eq!(c003[0].subjects, ["project"]);
-    assert_eq!(c003[0].confidence, Confidence::NeedsReview);
+    // A piaudit.yaml was read (declaring no dataset): the missing legal basis is
+    // read from the declarations, not assumed from their absence.
+    assert_eq!(c003[0].confidence, Confidence::Likely);
 }
 
-/// Config keys: one finding per key per file — a prod copy is not folded
-/// into the dev finding — while a build-output copy (`target/classes`) is
-/// the same finding as its source, listed among its locations.
+/// Config keys: one finding per key and value — the same secret in a prod
+/// copy and a build-output copy (`target/classes`) is one finding listing
+/// them among its locations (one secret to rotate), while another value of
+/// the key in the prod file is a finding of its own.
 #[test]
-fn a_config_key_is_one_finding_per_file_with_build_copies_folded() {
+fn a_config_key_is_one_finding_per_value_with_copies_listed() {
     let yml = "spring:\n  datasource:\n    url: jdbc:mysql://10.0.0.5:3306/shop\n    password: Shop2024x\n";
     let fs = run(
         &[
             ("svc/src/main/resources/application-dev.yml", yml),
             ("svc/src/main/resources/application-prod.yml", yml),
+            ("svc/target/classes/application-dev.yml", yml),
+        ],
+        None,
+    );
+    let c022 = of(&fs, "CNPI-022");
+    assert_eq!(c022.len(), 1, "{c022:#?}");
+    assert_eq!(
+        c022[0].location.file,
+        "svc/src/main/resources/application-dev.yml"
+    );
+    assert_eq!(
+        c022[0]
+            .locations
+            .iter()
+            .map(|l| l.file.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "svc/src/main/resources/application-prod.yml",
+            "svc/target/classes/application-dev.yml"
+        ]
+    );
+    assert_eq!(c022[0].confidence, Confidence::Confirmed);
+    // The value itself appears nowhere in the finding.
+    assert!(!format!("{:?}", c022[0]).contains("Shop2024x"));
+
+    let prod = yml.replace("Shop2024x", "Prod2025y");
+    let fs = run(
+        &[
+            ("svc/src/main/resources/application-dev.yml", yml),
+            ("svc/src/main/resources/application-prod.yml", &prod),
             ("svc/target/classes/application-dev.yml", yml),
         ],
         None,
@@ -173,7 +211,6 @@ fn a_config_key_is_one_finding_per_file_with_build_copies_folded() {
             .collect::<Vec<_>>(),
         ["svc/target/classes/application-dev.yml"]
     );
-    assert_eq!(c022[0].confidence, Confidence::Confirmed);
 }
 
 /// A flow rule makes one finding per flow path listing the field pairs.

@@ -90,6 +90,24 @@ fn sarif_validates_against_the_official_schema() {
     assert_eq!(run["tool"]["driver"]["name"], "piaudit");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), audit.rules_applied.len());
+    // Obligations not assessable are configuration notifications of the
+    // run's invocation, each naming its rule (by id and index) and what is missing.
+    assert!(
+        !audit.report.not_assessable.is_empty(),
+        "the shop example lacks some declarations"
+    );
+    let notes = run["invocations"][0]["toolConfigurationNotifications"]
+        .as_array()
+        .expect("not-assessable notifications");
+    assert_eq!(notes.len(), audit.report.not_assessable.len());
+    for (n, na) in notes.iter().zip(&audit.report.not_assessable) {
+        assert_eq!(n["associatedRule"]["id"], na.rule.as_str());
+        let i = n["associatedRule"]["index"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], na.rule.as_str());
+        assert_eq!(n["level"], "note");
+        assert_eq!(n["properties"]["status"], "not_assessable");
+        assert_eq!(n["properties"]["missing"][0], na.missing[0].as_str());
+    }
     let cnpi020 = rules.iter().find(|r| r["id"] == "CNPI-020").unwrap();
     assert_eq!(cnpi020["defaultConfiguration"]["level"], "error");
     assert!(cnpi020["help"]["text"]
