@@ -28,8 +28,8 @@ pub const DIAGNOSTIC_FILE: &str = "--max-memory";
 /// freed in that thread's arena, where the single-threaded evaluation that
 /// follows cannot reuse it) to the operating system: called once before
 /// evaluation, where a scan reaches its peak. On the 2,048-service estate
-/// this lowered the peak RSS by about 200 MB (docs/performance.md). A no-op
-/// other than with glibc on Linux.
+/// this lowered the peak RSS by 85 MB, 1.29 to 1.21 GB (docs/performance.md,
+/// "Estate scale, part 3"). A no-op other than with glibc on Linux.
 pub fn release_freed() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
