@@ -26,6 +26,10 @@
 //! warning; the cache never fails a scan. After a scan that wrote entries,
 //! the oldest (by modification time, refreshed on every hit) are removed
 //! until the directory is under `--cache-max-size`.
+//!
+//! A file unchanged since the last scan of the same roots is not even read
+//! whole: its content hash comes from the stat index
+//! ([`super::stat_index`]), which says why that is safe.
 
 use crate::extract::catalog::Catalog;
 use crate::extract::inline::{Inline, KnownRules};
@@ -190,6 +194,8 @@ pub(crate) struct FactsCache {
     bad: AtomicU64,
     first_bad: Mutex<Option<String>>,
     cannot_write: AtomicBool,
+    /// Content hashes of the files as last read (Unix).
+    stat: Option<super::stat_index::StatIndex>,
 }
 
 /// `path` made absolute with its symbolic links resolved as far as it exists.
@@ -279,9 +285,11 @@ impl FactsCache {
         for id in &rules.ids {
             put("rule", id.as_bytes());
         }
+        let options: [u8; 32] = options.finalize().into();
+        let stat = cfg!(unix).then(|| super::stat_index::StatIndex::open(root, roots, &options));
         Some(FactsCache {
             dir,
-            options: options.finalize().into(),
+            options,
             max_size,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -289,7 +297,13 @@ impl FactsCache {
             bad: AtomicU64::new(0),
             first_bad: Mutex::new(None),
             cannot_write: AtomicBool::new(false),
+            stat,
         })
+    }
+
+    /// The stat index, when there is one.
+    pub(crate) fn stat_index(&self) -> Option<&super::stat_index::StatIndex> {
+        self.stat.as_ref()
     }
 
     /// The key of a file's entry (see the module documentation).
@@ -324,6 +338,17 @@ impl FactsCache {
     /// The entry for `key`, if there is a sound one; `content` is the
     /// file's content hash (the payload's key).
     pub(crate) fn get(&self, key: &[u8; 32], content: &[u8; 32]) -> Option<Hit> {
+        self.get_counting(key, content, true)
+    }
+
+    /// As [`Self::get`], for a content hash the stat index gave: a hit
+    /// counts, a miss or a bad entry does not (the file is then read and
+    /// hashed, and [`Self::get`] tries again with what it holds now).
+    pub(crate) fn get_trusting(&self, key: &[u8; 32], content: &[u8; 32]) -> Option<Hit> {
+        self.get_counting(key, content, false)
+    }
+
+    fn get_counting(&self, key: &[u8; 32], content: &[u8; 32], misses: bool) -> Option<Hit> {
         let path = self.path_of(key);
         let hit = match std::fs::File::open(&path) {
             Ok(file) => {
@@ -342,6 +367,7 @@ impl FactsCache {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 Some(hit)
             }
+            Err(_) if !misses => None,
             Err(why) => {
                 if let Some(why) = why {
                     self.bad_entry(&path, &why);
@@ -483,9 +509,13 @@ impl FactsCache {
             hits = self.hits.load(Ordering::Relaxed),
             misses = self.misses.load(Ordering::Relaxed),
             written = self.written.load(Ordering::Relaxed),
+            unread = self.stat.as_ref().map_or(0, |s| s.unread.load(Ordering::Relaxed)),
             dir = %self.dir.display(),
             "facts cache"
         );
+        if let Some(s) = &self.stat {
+            s.finish();
+        }
         if self.written.load(Ordering::Relaxed) > 0 {
             self.evict();
         }

@@ -135,6 +135,7 @@ pub(super) fn finish(
     }
     tracing::debug!("classified fields and propagated lineage");
     scan.diagnostics.extend(inline.diagnostics.iter().cloned());
+    super::memory::release_freed();
     let audit = evaluate_audit(
         knowledge,
         Classified {

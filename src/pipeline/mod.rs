@@ -16,6 +16,7 @@ mod classify;
 mod evaluate;
 pub(crate) mod extract;
 pub mod memory;
+mod stat_index;
 
 pub use extract::FileDigest;
 

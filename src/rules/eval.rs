@@ -558,22 +558,43 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         .map(|d| (d.id.as_str(), d.locations.as_slice()))
         .collect();
     let no_decl = s.decl.is_none();
+    // Evidence before assertion: without a fact it needs, a rule asserts
+    // nothing and its obligation is not assessable.
+    let mut runnable: Vec<&Rule> = Vec::new();
     for rule in pack.rules.values() {
-        let mut members: Vec<Member> = Vec::new();
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        // Evidence before assertion: without a fact it needs, the rule
-        // asserts nothing and its obligation is not assessable.
         let missing: Vec<String> = rule
             .requires
             .iter()
             .filter(|f| !facts.contains(f.as_str()))
             .cloned()
             .collect();
-        if !missing.is_empty() {
+        if missing.is_empty() {
+            runnable.push(rule);
+        } else {
             unassessable.insert(rule.id.clone(), missing);
-            continue;
         }
-        env.visit(rule, &mut |ctx, subjects, location, minors| {
+    }
+    // The rules of one scope are evaluated together, subject by subject, so
+    // each subject's context is built once ([`Env::visit_all`]); each rule
+    // keeps its own matches, in subject order, and is grouped as before.
+    // Findings are keyed by fingerprints that include the rule id, so the
+    // order of the scopes does not change the result.
+    let mut scopes: Vec<Scope> = Vec::new();
+    for r in &runnable {
+        if !scopes.contains(&r.scope) {
+            scopes.push(r.scope);
+        }
+    }
+    for scope in scopes {
+        let rules: Vec<&Rule> = runnable
+            .iter()
+            .copied()
+            .filter(|r| r.scope == scope)
+            .collect();
+        let mut members: Vec<Vec<Member>> = rules.iter().map(|_| Vec::new()).collect();
+        let mut seen: Vec<BTreeSet<String>> = rules.iter().map(|_| BTreeSet::new()).collect();
+        env.visit_all(&rules, &mut |k, ctx, subjects, location, minors| {
+            let (rule, members, seen) = (rules[k], &mut members[k], &mut seen[k]);
             if rule.when.eval(ctx) {
                 let subjects = subjects();
                 let (mut finding, mut message) =
@@ -645,22 +666,24 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                 });
             }
         });
-        for (finding, message, group) in group::build(rule, members, s.lang) {
-            if rule.check.is_some() {
-                hits.entry(rule.id.as_str()).or_default().push((
-                    finding.fingerprint.clone(),
-                    CheckEvidence {
-                        file: finding.location.file.clone(),
-                        line: finding.location.line,
-                        subject: finding.subjects.join(" → "),
-                    },
-                ));
+        for (rule, members) in rules.iter().zip(members) {
+            for (finding, message, group) in group::build(rule, members, s.lang) {
+                if rule.check.is_some() {
+                    hits.entry(rule.id.as_str()).or_default().push((
+                        finding.fingerprint.clone(),
+                        CheckEvidence {
+                            file: finding.location.file.clone(),
+                            line: finding.location.line,
+                            subject: finding.subjects.join(" → "),
+                        },
+                    ));
+                }
+                if group.is_grouped() {
+                    groups.entry(finding.fingerprint.clone()).or_insert(group);
+                }
+                out.entry(finding.fingerprint.clone())
+                    .or_insert((finding, message));
             }
-            if group.is_grouped() {
-                groups.entry(finding.fingerprint.clone()).or_insert(group);
-            }
-            out.entry(finding.fingerprint.clone())
-                .or_insert((finding, message));
         }
     }
     let self_check = pack
@@ -705,37 +728,43 @@ struct Env<'a> {
 /// its location and whether it concerns minors' sensitive PI.
 type Visit<'v> = dyn FnMut(Ctx<'_>, &dyn Fn() -> Vec<String>, &Location, bool) + 'v;
 
+/// As [`Visit`], for several rules of one scope: first the rule's index.
+type VisitAll<'v> = dyn FnMut(usize, Ctx<'_>, &dyn Fn() -> Vec<String>, &Location, bool) + 'v;
+
 impl Env<'_> {
     /// Calls `f` once per subject of the rule's scope.
     fn visit(&self, rule: &Rule, f: &mut Visit<'_>) {
+        self.visit_all(&[rule], &mut |_, ctx, subjects, location, minors| {
+            f(ctx, subjects, location, minors)
+        });
+    }
+
+    /// Calls `f` once per subject of the rules' scope and rule, subject by
+    /// subject: each subject's context (a PI field's JSON value, a flow's
+    /// two fields) is built once for all the rules, not once per rule. The
+    /// rules must share one scope (that of the first).
+    fn visit_all(&self, rules: &[&Rule], f: &mut VisitAll<'_>) {
+        let Some(first) = rules.first() else {
+            return;
+        };
+        debug_assert!(rules.iter().all(|r| r.scope == first.scope));
         let (s, pv, views) = (self.s, self.pv, self.views);
-        let params = &rule.params;
-        let common = [
-            ("decl.all", &pv.decl_all),
-            ("project", &pv.project),
-            ("now", &pv.now),
-            ("scan", self.scan),
-            ("params", params),
-        ];
-        let minors_project = views.iter().any(|v| v.minors_sensitive);
-        match rule.scope {
+        match first.scope {
             Scope::Project => {
-                let mut roots = vec![("decl", &pv.decl)];
-                roots.extend(common);
-                let ctx = Ctx::new(&roots);
-                f(
-                    ctx,
+                let minors_project = views.iter().any(|v| v.minors_sensitive);
+                self.each_rule(
+                    rules,
+                    &[("decl", &pv.decl)],
                     &|| vec!["project".to_string()],
                     &Location::line(DECLARATIONS_FILE, 1),
                     minors_project,
+                    f,
                 );
             }
             Scope::Endpoint => {
                 for (e, ev) in s.endpoints.iter().zip(pv.endpoints()) {
-                    let mut roots = vec![("endpoint", ev), ("decl", &pv.decl)];
-                    roots.extend(common);
-                    let ctx = Ctx::new(&roots);
-                    f(ctx, &|| vec![e.id.clone()], &e.location, false);
+                    let own = [("endpoint", ev), ("decl", &pv.decl)];
+                    self.each_rule(rules, &own, &|| vec![e.id.clone()], &e.location, false, f);
                 }
             }
             Scope::Control => {
@@ -758,9 +787,7 @@ impl Env<'_> {
                             o.insert("declared_days".into(), json!(days));
                         }
                     }
-                    let mut roots = vec![("control", &cv), ("decl", &pv.decl)];
-                    roots.extend(common);
-                    let ctx = Ctx::new(&roots);
+                    let own = [("control", &cv), ("decl", &pv.decl)];
                     let id = || {
                         vec![format!(
                             "control:{}:{}",
@@ -768,15 +795,14 @@ impl Env<'_> {
                             c.subject.as_deref().unwrap_or(&c.location.file)
                         )]
                     };
-                    f(ctx, &id, &c.location, false);
+                    self.each_rule(rules, &own, &id, &c.location, false, f);
                 }
             }
             Scope::Dataset => {
                 for (i, (d, v)) in s.datasets.iter().zip(views).enumerate() {
-                    let mut roots = vec![("dataset", pv.dataset(i)), ("decl", &v.decl)];
-                    roots.extend(common);
-                    let ctx = Ctx::new(&roots);
-                    f(ctx, &|| vec![d.id.clone()], &d.location, v.minors_sensitive);
+                    let own = [("dataset", pv.dataset(i)), ("decl", &v.decl)];
+                    let id = || vec![d.id.clone()];
+                    self.each_rule(rules, &own, &id, &d.location, v.minors_sensitive, f);
                 }
             }
             Scope::Field => {
@@ -788,19 +814,13 @@ impl Env<'_> {
                         }
                         let mut fv = field_value(fl, s.taxonomy);
                         super::field_evidence::add(&mut fv, fl, d, self.evidence);
-                        let mut roots = vec![
+                        let own = [
                             ("field", &fv),
                             ("dataset", pv.dataset(i)),
                             ("decl", &v.decl),
                         ];
-                        roots.extend(common);
-                        let ctx = Ctx::new(&roots);
-                        f(
-                            ctx,
-                            &|| vec![fl.id.clone()],
-                            &fl.location,
-                            v.minors_sensitive,
-                        );
+                        let id = || vec![fl.id.clone()];
+                        self.each_rule(rules, &own, &id, &fl.location, v.minors_sensitive, f);
                     }
                 }
             }
@@ -815,6 +835,15 @@ impl Env<'_> {
                         continue;
                     };
                     let to_field = self.field_index.get(flow.to.as_str());
+                    // A flow into an endpoint has no target field; rules see
+                    // `to.endpoint`. Checked before building any value.
+                    let to_endpoint = match to_field {
+                        Some(_) => &NULL,
+                        None => match self.endpoint_at.get(flow.to.as_str()) {
+                            Some(&e) => e,
+                            None => continue,
+                        },
+                    };
                     let mut flow_v = serde_json::to_value(flow).unwrap_or(Value::Null);
                     if let (Value::Object(m), Some(&(td, _))) = (&mut flow_v, to_field) {
                         m.insert(
@@ -823,22 +852,18 @@ impl Env<'_> {
                         );
                     }
                     let from_field = field_value(ff, s.taxonomy);
-                    // A flow into an endpoint has no target field; rules see `to.endpoint`.
                     // `from.*` and `to.*` are two-part roots over borrowed
                     // values: cloning each dataset summary into every flow's
                     // context dominated the run on large estates.
-                    let (to_field_v, to_dataset, to_endpoint) = match to_field {
-                        Some(&(td, tf)) => (field_value(tf, s.taxonomy), pv.dataset(td), &NULL),
-                        None => match self.endpoint_at.get(flow.to.as_str()) {
-                            Some(&e) => (Value::Null, &NULL, e),
-                            None => continue,
-                        },
+                    let (to_field_v, to_dataset) = match to_field {
+                        Some(&(td, tf)) => (field_value(tf, s.taxonomy), pv.dataset(td)),
+                        None => (Value::Null, &NULL),
                     };
                     let decl = match to_field {
                         Some(&(td, _)) => &views[td].decl,
                         None => &pv.decl,
                     };
-                    let mut roots = vec![
+                    let own = [
                         ("flow", &flow_v),
                         ("from.field", &from_field),
                         ("from.dataset", pv.dataset(fd)),
@@ -847,16 +872,45 @@ impl Env<'_> {
                         ("to.endpoint", to_endpoint),
                         ("decl", decl),
                     ];
-                    roots.extend(common);
-                    let ctx = Ctx::new(&roots);
-                    f(
-                        ctx,
-                        &|| vec![flow.from.clone(), flow.to.clone()],
+                    let id = || vec![flow.from.clone(), flow.to.clone()];
+                    self.each_rule(
+                        rules,
+                        &own,
+                        &id,
                         &flow.location,
                         views[fd].minors_sensitive,
+                        f,
                     );
                 }
             }
+        }
+    }
+
+    /// Calls `f` for each rule over one subject: its own roots, then those
+    /// every context has (`decl.all`, `project`, `now`, `scan`, the rule's
+    /// `params`).
+    fn each_rule(
+        &self,
+        rules: &[&Rule],
+        own: &[(&str, &Value)],
+        subjects: &dyn Fn() -> Vec<String>,
+        location: &Location,
+        minors: bool,
+        f: &mut VisitAll<'_>,
+    ) {
+        let pv = self.pv;
+        let mut roots: Vec<(&str, &Value)> = Vec::with_capacity(own.len() + 5);
+        for (k, rule) in rules.iter().enumerate() {
+            roots.clear();
+            roots.extend_from_slice(own);
+            roots.extend([
+                ("decl.all", &pv.decl_all),
+                ("project", &pv.project),
+                ("now", &pv.now),
+                ("scan", self.scan),
+                ("params", &rule.params),
+            ]);
+            f(k, Ctx::new(&roots), subjects, location, minors);
         }
     }
 }

@@ -284,3 +284,72 @@ fn cache_options_are_checked() {
         .code(2);
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("--cache-max-size"));
 }
+
+/// Renames the column `from` of `examples/shop`'s schema to `to` (as long:
+/// the file keeps its size), keeping the file's modification time when
+/// `keep_mtime` (as `touch -d`, `cp -p` or a coarse file system would).
+fn rename_column(tree: &Path, from: &str, to: &str, keep_mtime: bool) {
+    assert_eq!(from.len(), to.len());
+    let sql = tree.join("db/schema.sql");
+    let before = fs::metadata(&sql).unwrap();
+    let text = fs::read_to_string(&sql).unwrap();
+    assert!(text.contains(from), "{from} in the schema");
+    fs::write(&sql, text.replacen(from, to, 1)).unwrap();
+    assert_eq!(fs::metadata(&sql).unwrap().len(), before.len());
+    if keep_mtime {
+        fs::File::options()
+            .write(true)
+            .open(&sql)
+            .unwrap()
+            .set_modified(before.modified().unwrap())
+            .unwrap();
+    }
+}
+
+#[test]
+fn unchanged_files_are_not_read_again_and_same_size_edits_are_still_seen() {
+    let tree = shop();
+    // 8 KiB of comments at each end of the schema: the edits below are in
+    // neither end the index reads, so only the stat check can see them.
+    let sql = tree.path().join("db/schema.sql");
+    let pad = "-- padding / 填充\n".repeat(8192 / 20 + 1);
+    let text = fs::read_to_string(&sql).unwrap();
+    fs::write(&sql, format!("{pad}{text}{pad}")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    // The stat index records only files whose last change is more than 2 s
+    // older than the moment they are read (the racy-clean rule).
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(2200));
+    settle();
+    let (first, stderr) = scan(tree.path(), Some(cache.path()));
+    assert_eq!(count(&stderr, "unread"), 0, "no index yet: {stderr}");
+    let stored = count(&stderr, "written");
+    assert!(stored >= 5, "{stderr}");
+    let (again, stderr) = scan(tree.path(), Some(cache.path()));
+    assert_same(&again, &first, "re-scan, nothing changed");
+    assert_eq!(count(&stderr, "hits"), stored, "{stderr}");
+    assert_eq!(
+        count(&stderr, "unread"),
+        stored,
+        "every unchanged file from the index: {stderr}"
+    );
+
+    // Edited within the same second it was read, at the same size.
+    rename_column(tree.path(), "`sjhm`", "`sjhx`", false);
+    let (warm, stderr) = scan(tree.path(), Some(cache.path()));
+    assert_eq!(count(&stderr, "misses"), 1, "the edit is seen: {stderr}");
+    assert_eq!(count(&stderr, "unread"), stored - 1, "{stderr}");
+    let (cold, _) = scan(tree.path(), None);
+    assert_same(&warm, &cold, "same-size edit vs --no-cache");
+    assert!(String::from_utf8_lossy(&cold["report.json"]).contains("sjhx"));
+
+    // Recorded again once settled, then edited at the same size with its
+    // modification time set back: the change time still tells.
+    settle();
+    scan(tree.path(), Some(cache.path()));
+    rename_column(tree.path(), "`sjhx`", "`sjhy`", true);
+    let (warm, stderr) = scan(tree.path(), Some(cache.path()));
+    assert_eq!(count(&stderr, "misses"), 1, "the edit is seen: {stderr}");
+    let (cold, _) = scan(tree.path(), None);
+    assert_same(&warm, &cold, "edit with mtime kept vs --no-cache");
+    assert!(String::from_utf8_lossy(&cold["report.json"]).contains("sjhy"));
+}
