@@ -331,7 +331,7 @@ impl<'a> Classifier<'a> {
             }) => {
                 for f in &mut ds.fields {
                     // The column tying the row to its person or record is a key.
-                    if link.split('`').next() == Some(f.name.as_str()) {
+                    if link.split('`').nth(1) == Some(f.name.as_str()) {
                         f.pi = None;
                         continue;
                     }
@@ -349,7 +349,7 @@ impl<'a> Classifier<'a> {
                         evidence: vec![Evidence {
                             kind: CONTEXT.into(),
                             detail: format!(
-                                "record-level: the table holds one person's record (record cue {cue}, tied to a person by `{link}`); its descriptive columns are {category} (weight {RECORD_WEIGHT:.2})"
+                                "record-level: the table holds one person's record (record cue {cue}, tied to a person by {link}); its descriptive columns are {category} (weight {RECORD_WEIGHT:.2})"
                             ),
                         }],
                     });
@@ -410,7 +410,7 @@ impl<'a> Classifier<'a> {
             let Some(p) = &f.pi else { continue };
             if Self::declared(p)
                 || !self.cues.context.key_drops(&p.category)
-                || context::reference_key(&f.name).is_none()
+                || (context::reference_key(&f.name).is_none() && f.references.is_none())
                 || !(target.is_some() || id_typed(f.data_type.as_deref()))
             {
                 continue;
@@ -877,9 +877,19 @@ impl<'a> Classifier<'a> {
             }
         }
         let ctx = &self.cues.context;
-        if context::reference_key(&field.name).is_some() {
-            match schema.resolve(ds, &field.name) {
-                Some((table, person)) => ignored.push(format!(
+        if context::reference_key(&field.name).is_some() || field.references.is_some() {
+            match schema.link(ds, &field.name) {
+                Some(context::Link {
+                    table,
+                    person,
+                    declared: true,
+                }) => ignored.push(format!(
+                    "reference id: declared foreign key `{}` → `{table}`{}: a key (no name, contact, account or device tag; never inherits a record's category){}",
+                    field.name,
+                    if person { " (a person table)" } else { "" },
+                    if person { "; the row is about that person (record-level subject)" } else { "" }
+                )),
+                Some(context::Link { table, person, .. }) => ignored.push(format!(
                     "reference id: foreign key (by naming) to {} table `{table}` of the same schema: a key (no name, contact, account or device tag; never inherits a record's category){}",
                     if person { "the person" } else { "the" },
                     if person { "; the row is about that person (record-level subject)" } else { "" }
@@ -913,10 +923,10 @@ impl<'a> Classifier<'a> {
             }
             Some(context::RecordSubject::Record { category, cue, link })
                 if ctx.record_bookkeeping(&field.name)
-                    || link.split('`').next() == Some(field.name.as_str()) =>
+                    || link.split('`').nth(1) == Some(field.name.as_str()) =>
             {
                 ignored.push(format!(
-                    "record-level {category} (record cue {cue}, tied to a person by `{link}`) not inherited: key, reference id or record-keeping column"
+                    "record-level {category} (record cue {cue}, tied to a person by {link}) not inherited: key, reference id or record-keeping column"
                 ))
             }
             _ => {}

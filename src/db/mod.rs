@@ -774,6 +774,7 @@ pub fn to_facts(source: &str, engine: Engine, catalog: &Catalog) -> LiveFacts {
                 .iter()
                 .enumerate()
                 .map(|(i, c)| ColumnDef {
+                    references: None,
                     name: c.name.clone(),
                     data_type: Some(c.data_type.to_lowercase()),
                     comment: c.comment.clone().filter(|c| !c.trim().is_empty()),

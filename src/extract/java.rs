@@ -681,6 +681,7 @@ impl<'a> Reader<'a> {
             .iter()
             .filter(|f| !f.skip_persistent)
             .map(|f| ColumnDef {
+                references: None,
                 name: column_name(f),
                 data_type: Some(f.java_type.trim().to_ascii_lowercase()),
                 comment: field_comment(f),
@@ -924,6 +925,7 @@ fn read_dto_field(
         return;
     }
     dto.columns.push(ColumnDef {
+        references: None,
         name: f.name.clone(),
         data_type: Some(f.java_type.trim().to_ascii_lowercase()),
         comment: field_comment(f),

@@ -116,6 +116,7 @@ impl Builder {
                         ),
                     });
                     ds.fields.push(Field {
+                        references: c.references.clone(),
                         id: format!("{}.{}", ds.id, c.name),
                         name: c.name.clone(),
                         data_type: c.data_type.clone(),
@@ -168,6 +169,7 @@ mod tests {
                     .iter()
                     .enumerate()
                     .map(|(i, (n, c))| ColumnDef {
+                        references: None,
                         name: (*n).into(),
                         data_type: Some("varchar(20)".into()),
                         comment: c.map(str::to_string),

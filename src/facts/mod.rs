@@ -345,6 +345,7 @@ impl Builder {
                 continue;
             }
             ds.fields.push(Field {
+                references: c.references.clone(),
                 id: format!("{id}.{}", c.name),
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),
@@ -388,10 +389,14 @@ impl Builder {
                 if f.data_type.is_none() {
                     f.data_type.clone_from(&c.data_type);
                 }
+                if f.references.is_none() {
+                    f.references.clone_from(&c.references);
+                }
                 continue;
             }
             copy.added.push((file.to_string(), c.name.clone()));
             ds.fields.push(Field {
+                references: c.references.clone(),
                 id: format!("{}.{}", ds.id, c.name),
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),
@@ -506,6 +511,9 @@ impl Builder {
                 if f.comment.is_none() {
                     f.comment = comment.cloned();
                 }
+                if f.references.is_none() {
+                    f.references.clone_from(&c.references);
+                }
                 continue;
             }
             self.copies
@@ -514,6 +522,7 @@ impl Builder {
                 .added
                 .push((file.to_string(), c.name.clone()));
             ds.fields.push(Field {
+                references: c.references.clone(),
                 id: format!("{}.{}", ds.id, c.name),
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),
@@ -599,9 +608,13 @@ impl Builder {
                     if let Some(comment) = nonblank(&c.comment) {
                         f.comment = Some(comment);
                     }
+                    if c.references.is_some() {
+                        f.references.clone_from(&c.references);
+                    }
                     return;
                 }
                 ds.fields.push(Field {
+                    references: c.references.clone(),
                     id: format!("{}.{}", ds.id, c.name),
                     name: c.name.clone(),
                     data_type: c.data_type.clone(),
@@ -642,6 +655,15 @@ impl Builder {
                 }
             }
             AlterOp::Drop(column) => ds.fields.retain(|f| !f.name.eq_ignore_ascii_case(column)),
+            AlterOp::References { column, target } => {
+                if let Some(f) = ds
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.name.eq_ignore_ascii_case(column))
+                {
+                    f.references = Some(target.clone());
+                }
+            }
         }
     }
 
@@ -722,6 +744,7 @@ impl Builder {
         }
         let id = format!("{}.{column}", d.id);
         d.fields.push(Field {
+            references: None,
             id: id.clone(),
             name: column.to_string(),
             data_type: None,
