@@ -452,8 +452,13 @@ impl ContextCues {
         self.person_ref_tokens.iter().any(|t| t == token)
     }
 
-    /// Whether a column refers to a person by its name or comment.
+    /// Whether a column refers to a person by its name or comment. A
+    /// column with a declared foreign key does not: its target decides
+    /// ([`SchemaIndex::link`]), whatever its name says.
     fn refers_to_person(&self, f: &crate::model::Field) -> bool {
+        if f.references.is_some() {
+            return false;
+        }
         let toks = tokenize(&f.name);
         let keyed = toks.len() >= 2
             && matches!(toks.last().map(String::as_str), Some("id" | "no" | "uid"))

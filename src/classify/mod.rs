@@ -207,7 +207,7 @@ impl<'a> Classifier<'a> {
         self.tag_fields(ds);
         self.apply_keys(ds, schema);
         self.apply_tree(ds);
-        self.apply_table_role(ds);
+        self.apply_table_role(ds, schema);
         self.apply_record_context(ds, schema);
         self.apply_card_context(ds);
         self.apply_samples(ds, samples);
@@ -217,14 +217,18 @@ impl<'a> Classifier<'a> {
 
     /// Whether a table's rows are about persons: a person-like table, a
     /// column referring to a person (`emp_id`), or a person anchor column
-    /// (an ID number, a phone). `Err` says why not.
-    fn about_persons(&self, ds: &Dataset) -> Result<String, String> {
+    /// (an ID number, a phone), or a foreign key declared to a person table.
+    /// `Err` says why not.
+    fn about_persons(&self, ds: &Dataset, schema: &context::SchemaIndex) -> Result<String, String> {
         if self.person_like(ds) {
             return Ok("person-like table".into());
         }
         let ctx = &self.cues.context;
         if let Some(r) = ctx.person_ref(ds) {
             return Ok(format!("column `{r}` refers to a person"));
+        }
+        if let Some((col, link)) = schema.person_link_of(ds).filter(|(_, l)| l.declared) {
+            return Ok(link.describe(&col));
         }
         let anchor = ds.fields.iter().find(|f| {
             f.pi.as_ref()
@@ -241,7 +245,7 @@ impl<'a> Classifier<'a> {
     /// bounds, a class's grade, a weather station's coordinates are not PI.
     /// In a table of events of a person (a person reference and an event
     /// time), precise coordinates are the person's trajectory.
-    fn apply_table_role(&self, ds: &mut Dataset) {
+    fn apply_table_role(&self, ds: &mut Dataset, schema: &context::SchemaIndex) {
         let ctx = &self.cues.context;
         if !ds.fields.iter().any(|f| {
             f.pi.as_ref()
@@ -249,8 +253,16 @@ impl<'a> Classifier<'a> {
         }) {
             return;
         }
-        let about = self.about_persons(ds);
-        let trajectory = ctx.person_ref(ds).filter(|_| ctx.has_event_time(ds));
+        let about = self.about_persons(ds, schema);
+        let trajectory = ctx
+            .person_ref(ds)
+            .or_else(|| {
+                schema
+                    .person_link_of(ds)
+                    .filter(|(_, l)| l.declared)
+                    .map(|(c, _)| c)
+            })
+            .filter(|_| ctx.has_event_time(ds));
         for f in &mut ds.fields {
             let Some(p) = &mut f.pi else { continue };
             if !ctx.person_attribute_categories.contains(&p.category) {
@@ -337,6 +349,7 @@ impl<'a> Classifier<'a> {
                     }
                     if f.pi.is_some()
                         || ctx.record_bookkeeping(&f.name)
+                        || f.references.is_some()
                         || ctx.operator_column(&f.name)
                         || !ctx.record_inherits(&category, &f.name)
                     {
@@ -872,7 +885,7 @@ impl<'a> Classifier<'a> {
         );
         let attributes = &self.cues.context.person_attribute_categories;
         if let Some(v) = strong.iter().find(|v| attributes.contains(&v.category)) {
-            if let Err(why) = self.about_persons(ds) {
+            if let Err(why) = self.about_persons(ds, schema) {
                 ignored.push(format!("{} dropped: {why}", v.category));
             }
         }
@@ -923,6 +936,7 @@ impl<'a> Classifier<'a> {
             }
             Some(context::RecordSubject::Record { category, cue, link })
                 if ctx.record_bookkeeping(&field.name)
+                    || field.references.is_some()
                     || link.split('`').nth(1) == Some(field.name.as_str()) =>
             {
                 ignored.push(format!(
