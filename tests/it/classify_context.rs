@@ -760,3 +760,26 @@ CREATE TABLE comp_entry (id int PRIMARY KEY, holder int REFERENCES member(id), b
     let r = report(&[("hr.sql", &sql.replace(" REFERENCES member(id)", ""))]);
     assert_eq!(tag(&r, "comp_entry", "base_salary"), None);
 }
+
+/// A JPA entity tied to a person entity by `@ManyToOne @JoinColumn` only.
+#[test]
+fn a_jpa_join_column_ties_a_record_entity_to_its_person() {
+    let patient = "@Entity\n@Table(name = \"his_patient\")\npublic class Patient {\n  @Id private Long id;\n  @Column(name = \"real_name\") private String realName;\n  @Column(name = \"mobile\") private String mobile;\n  @Column(name = \"id_card\") private String idCard;\n}\n";
+    let allergy = "@Entity\n@Table(name = \"allergy_entry\")\npublic class AllergyEntry {\n  @Id private Long id;\n  @ManyToOne\n  @JoinColumn(name = \"subject\")\n  private Patient who;\n  @Column(name = \"reaction\") private String reaction;\n}\n";
+    let r = report(&[("Patient.java", patient), ("AllergyEntry.java", allergy)]);
+    assert_eq!(
+        tag(&r, "allergy_entry", "reaction"),
+        Some(("health.medical_record".into(), true))
+    );
+    assert_eq!(tag(&r, "allergy_entry", "subject"), None);
+    // A plain field of that type, no relation annotation: no link.
+    let plain = allergy.replace(
+        "  @ManyToOne\n  @JoinColumn(name = \"subject\")\n",
+        "  @Column(name = \"subject\")\n",
+    );
+    let r = report(&[("Patient.java", patient), ("AllergyEntry.java", &plain)]);
+    assert_ne!(
+        tag(&r, "allergy_entry", "reaction").map(|t| t.0),
+        Some("health.medical_record".to_string())
+    );
+}
