@@ -89,6 +89,9 @@ impl Builder {
                     if f.data_type.is_none() {
                         f.data_type = c.data_type.clone();
                     }
+                    if f.references.is_none() {
+                        f.references = c.references.clone();
+                    }
                     match (&f.comment, &c.comment) {
                         (None, Some(db)) => f.comment = Some(db.clone()),
                         (Some(code), Some(db)) if !same_comment(code, db) => {
