@@ -1651,6 +1651,33 @@ public class Visit {
         assert_eq!(owner.references.as_ref().unwrap().table, "patient");
     }
 
+    /// Broken relation annotations give nothing or a diagnostic, never a
+    /// panic nor an empty target.
+    #[test]
+    fn malformed_join_columns_never_panic() {
+        for field in [
+            "@ManyToOne @JoinColumn(name = ) private Patient p;",
+            "@ManyToOne @JoinColumn(name = \"\") private Patient p;",
+            "@ManyToOne @JoinColumn( private Patient p;",
+            "@ManyToOne private List<> p;",
+            "@ManyToOne private ? p;",
+            "@OneToOne(mappedBy = ) private Patient p;",
+            "@ManyToOne @JoinColumn(name = \"x\", referencedColumnName = 3) private a.b. p;",
+            "@ManyToOne",
+        ] {
+            let src = format!(
+                "@Entity @Table(name = \"t\") public class T {{ @Id private Long id; {field} }}"
+            );
+            let mut files = vec![extract("T.java", &src, &Catalog::default())];
+            inherit(&mut files);
+            for c in files[0].tables.iter().flat_map(|t| &t.columns) {
+                if let Some(r) = &c.references {
+                    assert!(!r.table.trim().is_empty(), "{field}: {r:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn plain_classes_enums_and_interfaces_are_no_datasets() {
         let src = r#"

@@ -783,3 +783,34 @@ fn a_jpa_join_column_ties_a_record_entity_to_its_person() {
         Some("health.medical_record".to_string())
     );
 }
+
+#[test]
+fn explain_shows_the_declared_foreign_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("clinic.sql"), DECLARED_FK).unwrap();
+    let explain = |field: &str| {
+        let out = crate::common::piaudit()
+            .args(["explain", field, "--lang", "en"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = explain("allergy_entry.subject");
+    assert!(
+        text.contains("reference id: declared foreign key `subject` → `member` (a person table)"),
+        "{text}"
+    );
+    let text = explain("allergy_entry.agent");
+    assert!(
+        text.contains("declared foreign key `agent` → `allergen_dict`:"),
+        "{text}"
+    );
+    assert!(!text.contains("(a person table)"), "{text}");
+    let text = explain("allergy_entry.reaction");
+    assert!(
+        text.contains("tied to a person by declared foreign key `subject` → `member`"),
+        "{text}"
+    );
+}
