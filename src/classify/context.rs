@@ -288,7 +288,10 @@ pub enum RecordSubject {
         category: String,
         /// The record cue of the table's name or comment.
         cue: String,
-        /// The column tying the row to a person or a person's record.
+        /// How the row is tied to a person or a person's record, for
+        /// `explain`: “`emp_id`”, “`patient_id` → person table `pms_patient`”,
+        /// “declared foreign key `owner` → `member`”; the first back-quoted
+        /// part is the column.
         link: String,
     },
     /// A reference, dictionary, template or configuration table (the
@@ -431,11 +434,13 @@ impl ContextCues {
             }
         }
         let (category, cue) = self.record_kind(ds)?;
-        let link = self.record_link(ds).or_else(|| {
-            schema
-                .person_fk(ds)
-                .map(|(col, table)| format!("{col}` → person table `{table}"))
-        })?;
+        // A declared foreign key to a person table is the surest tie; then
+        // a person column by name, then a key to a person table by naming.
+        let declared = schema.person_link_of(ds).filter(|(_, l)| l.declared);
+        let link = declared
+            .map(|(col, l)| l.describe(&col))
+            .or_else(|| self.record_link(ds).map(|c| format!("`{c}`")))
+            .or_else(|| schema.person_link_of(ds).map(|(col, l)| l.describe(&col)))?;
         Some(RecordSubject::Record {
             category,
             cue,
@@ -466,8 +471,13 @@ impl ContextCues {
         self.person_ref_tokens.iter().any(|t| t == token)
     }
 
-    /// Whether a column refers to a person by its name or comment.
+    /// Whether a column refers to a person by its name or comment. A
+    /// column with a declared foreign key does not: its target decides
+    /// ([`SchemaIndex::link`]), whatever its name says.
     fn refers_to_person(&self, f: &crate::model::Field) -> bool {
+        if f.references.is_some() {
+            return false;
+        }
         let toks = tokenize(&f.name);
         let keyed = toks.len() >= 2
             && matches!(toks.last().map(String::as_str), Some("id" | "no" | "uid"))
@@ -658,7 +668,61 @@ impl SchemaIndex {
     /// naming the table itself (`community_id` of `s_community`, `dept_id`
     /// of `sys_dept`): that is the table's own key, even when another table
     /// also ends with the word (`staff_community`).
+    /// A foreign key declared on the column (`REFERENCES`, a JPA join
+    /// column, a live catalogue) wins over naming; see [`Self::link`].
     pub fn resolve(&self, ds: &Dataset, column: &str) -> Option<(String, bool)> {
+        self.link(ds, column).map(|l| (l.table, l.person))
+    }
+
+    /// The table `column` of `ds` refers to: by its declared foreign key
+    /// when it has one (then naming is not consulted, and a declared
+    /// self-reference resolves to nothing), else by naming
+    /// ([`Self::resolve`]).
+    pub fn link(&self, ds: &Dataset, column: &str) -> Option<Link> {
+        let declared = ds
+            .fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(column))
+            .and_then(|f| f.references.as_ref());
+        if let Some(fk) = declared {
+            return self.declared_target(ds, &fk.table);
+        }
+        self.by_naming(ds, column).map(|(table, person)| Link {
+            table,
+            person,
+            declared: false,
+        })
+    }
+
+    /// The table a declared foreign key names: the same schema first, then
+    /// any schema; a table no file defines is kept by name, not a person's.
+    fn declared_target(&self, ds: &Dataset, target: &str) -> Option<Link> {
+        let last = |n: &str| n.rsplit('.').next().unwrap_or(n).trim().to_lowercase();
+        let want = last(target);
+        if want.is_empty() || want == last(&ds.name) {
+            return None;
+        }
+        let own = self.files.get(&schema_key(ds));
+        let found = own
+            .into_iter()
+            .chain(self.files.values())
+            .flatten()
+            .find(|(_, _, name)| last(name) == want);
+        Some(match found {
+            Some((_, person, name)) => Link {
+                table: name.clone(),
+                person: *person,
+                declared: true,
+            },
+            None => Link {
+                table: target.to_string(),
+                person: false,
+                declared: true,
+            },
+        })
+    }
+
+    fn by_naming(&self, ds: &Dataset, column: &str) -> Option<(String, bool)> {
         let target = reference_key(column)?;
         let tables = self.files.get(&schema_key(ds))?;
         let own = table_tokens(ds);
@@ -683,14 +747,45 @@ impl SchemaIndex {
     }
 
     /// The first column of `ds` that is a foreign key to a person table of
-    /// its schema, with that table.
+    /// its schema, with that table; declared foreign keys come first.
     pub fn person_fk(&self, ds: &Dataset) -> Option<(String, String)> {
-        ds.fields
+        self.person_link_of(ds).map(|(col, l)| (col, l.table))
+    }
+
+    /// [`Self::person_fk`] with how the link is known.
+    pub fn person_link_of(&self, ds: &Dataset) -> Option<(String, Link)> {
+        let links: Vec<(String, Link)> = ds
+            .fields
             .iter()
-            .find_map(|f| match self.resolve(ds, &f.name) {
-                Some((table, true)) => Some((f.name.clone(), table)),
-                _ => None,
-            })
+            .filter_map(|f| Some((f.name.clone(), self.link(ds, &f.name)?)))
+            .filter(|(_, l)| l.person)
+            .collect();
+        let first_declared = links.iter().position(|(_, l)| l.declared);
+        let i = first_declared.unwrap_or(0);
+        links.into_iter().nth(i)
+    }
+}
+
+/// Where a reference column points: [`SchemaIndex::link`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The referenced table's name.
+    pub table: String,
+    /// Whether that table is about persons.
+    pub person: bool,
+    /// Declared (`REFERENCES`, JPA, catalogue) rather than inferred by naming.
+    pub declared: bool,
+}
+
+impl Link {
+    /// How `column`'s link reads in `explain`: “declared foreign key `owner`
+    /// → `member`” or “`patient_id` → person table `pms_patient`” (naming).
+    pub fn describe(&self, column: &str) -> String {
+        if self.declared {
+            format!("declared foreign key `{column}` → `{}`", self.table)
+        } else {
+            format!("`{column}` → person table `{}`", self.table)
+        }
     }
 }
 

@@ -224,7 +224,7 @@ impl<'a> Classifier<'a> {
         self.tag_fields(ds);
         self.apply_keys(ds, schema);
         self.apply_tree(ds);
-        self.apply_table_role(ds);
+        self.apply_table_role(ds, schema);
         self.apply_record_context(ds, schema);
         self.apply_card_context(ds);
         self.apply_samples(ds, samples);
@@ -234,14 +234,18 @@ impl<'a> Classifier<'a> {
 
     /// Whether a table's rows are about persons: a person-like table, a
     /// column referring to a person (`emp_id`), or a person anchor column
-    /// (an ID number, a phone). `Err` says why not.
-    fn about_persons(&self, ds: &Dataset) -> Result<String, String> {
+    /// (an ID number, a phone), or a foreign key declared to a person table.
+    /// `Err` says why not.
+    fn about_persons(&self, ds: &Dataset, schema: &context::SchemaIndex) -> Result<String, String> {
         if self.person_like(ds) {
             return Ok("person-like table".into());
         }
         let ctx = &self.cues.context;
         if let Some(r) = ctx.person_ref(ds) {
             return Ok(format!("column `{r}` refers to a person"));
+        }
+        if let Some((col, link)) = schema.person_link_of(ds).filter(|(_, l)| l.declared) {
+            return Ok(link.describe(&col));
         }
         let anchor = ds.fields.iter().find(|f| {
             f.pi.as_ref()
@@ -267,7 +271,7 @@ impl<'a> Classifier<'a> {
     /// account, refers to a person: `user_bank.user_id`), and beside an
     /// organisation's identifier (an invoice title's taxpayer number and
     /// deposit bank account).
-    fn apply_table_role(&self, ds: &mut Dataset) {
+    fn apply_table_role(&self, ds: &mut Dataset, schema: &context::SchemaIndex) {
         let ctx = &self.cues.context;
         let entity = |c: &str| ctx.entity_attribute_categories.iter().any(|x| x == c);
         if !ds.fields.iter().any(|f| {
@@ -277,12 +281,21 @@ impl<'a> Classifier<'a> {
         }) {
             return;
         }
-        let about = self.about_persons(ds);
-        let trajectory = ctx.person_ref(ds).filter(|_| ctx.has_event_time(ds));
+        let about = self.about_persons(ds, schema);
+        let trajectory = ctx
+            .person_ref(ds)
+            .or_else(|| {
+                schema
+                    .person_link_of(ds)
+                    .filter(|(_, l)| l.declared)
+                    .map(|(c, _)| c)
+            })
+            .filter(|_| ctx.has_event_time(ds));
+        let declared_person = schema.person_link_of(ds).is_some_and(|(_, l)| l.declared);
         let thing = self.entity_table(ds) && trajectory.is_none();
         // An account in a table referring to a person (`user_bank` with
-        // `user_id`) is that person's.
-        let owned = thing && ctx.person_ref(ds).is_none();
+        // `user_id`, or a declared key to one) is that person's.
+        let owned = thing && ctx.person_ref(ds).is_none() && !declared_person;
         let organisation_ids = ds
             .fields
             .iter()
@@ -378,7 +391,7 @@ impl<'a> Classifier<'a> {
             }) => {
                 for f in &mut ds.fields {
                     // The column tying the row to its person or record is a key.
-                    if link.split('`').next() == Some(f.name.as_str()) {
+                    if link.split('`').nth(1) == Some(f.name.as_str()) {
                         f.pi = None;
                         continue;
                     }
@@ -391,6 +404,7 @@ impl<'a> Classifier<'a> {
                     if f.pi.is_some()
                         || number
                         || ctx.record_bookkeeping(&f.name)
+                        || f.references.is_some()
                         || ctx.operator_column(&f.name)
                         || !ctx.record_inherits(&category, &f.name)
                     {
@@ -403,7 +417,7 @@ impl<'a> Classifier<'a> {
                         evidence: vec![Evidence {
                             kind: CONTEXT.into(),
                             detail: format!(
-                                "record-level: the table holds one person's record (record cue {cue}, tied to a person by `{link}`); its descriptive columns are {category} (weight {RECORD_WEIGHT:.2})"
+                                "record-level: the table holds one person's record (record cue {cue}, tied to a person by {link}); its descriptive columns are {category} (weight {RECORD_WEIGHT:.2})"
                             ),
                         }],
                     });
@@ -464,7 +478,7 @@ impl<'a> Classifier<'a> {
             let Some(p) = &f.pi else { continue };
             if Self::declared(p)
                 || !self.cues.context.key_drops(&p.category)
-                || context::reference_key(&f.name).is_none()
+                || (context::reference_key(&f.name).is_none() && f.references.is_none())
                 || !(target.is_some() || id_typed(f.data_type.as_deref()))
             {
                 continue;
@@ -926,14 +940,24 @@ impl<'a> Classifier<'a> {
         );
         let attributes = &self.cues.context.person_attribute_categories;
         if let Some(v) = strong.iter().find(|v| attributes.contains(&v.category)) {
-            if let Err(why) = self.about_persons(ds) {
+            if let Err(why) = self.about_persons(ds, schema) {
                 ignored.push(format!("{} dropped: {why}", v.category));
             }
         }
         let ctx = &self.cues.context;
-        if context::reference_key(&field.name).is_some() {
-            match schema.resolve(ds, &field.name) {
-                Some((table, person)) => ignored.push(format!(
+        if context::reference_key(&field.name).is_some() || field.references.is_some() {
+            match schema.link(ds, &field.name) {
+                Some(context::Link {
+                    table,
+                    person,
+                    declared: true,
+                }) => ignored.push(format!(
+                    "reference id: declared foreign key `{}` → `{table}`{}: a key (no name, contact, account or device tag; never inherits a record's category){}",
+                    field.name,
+                    if person { " (a person table)" } else { "" },
+                    if person { "; the row is about that person (record-level subject)" } else { "" }
+                )),
+                Some(context::Link { table, person, .. }) => ignored.push(format!(
                     "reference id: foreign key (by naming) to {} table `{table}` of the same schema: a key (no name, contact, account or device tag; never inherits a record's category){}",
                     if person { "the person" } else { "the" },
                     if person { "; the row is about that person (record-level subject)" } else { "" }
@@ -967,10 +991,11 @@ impl<'a> Classifier<'a> {
             }
             Some(context::RecordSubject::Record { category, cue, link })
                 if ctx.record_bookkeeping(&field.name)
-                    || link.split('`').next() == Some(field.name.as_str()) =>
+                    || field.references.is_some()
+                    || link.split('`').nth(1) == Some(field.name.as_str()) =>
             {
                 ignored.push(format!(
-                    "record-level {category} (record cue {cue}, tied to a person by `{link}`) not inherited: key, reference id or record-keeping column"
+                    "record-level {category} (record cue {cue}, tied to a person by {link}) not inherited: key, reference id or record-keeping column"
                 ))
             }
             _ => {}

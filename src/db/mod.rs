@@ -775,6 +775,14 @@ pub fn to_facts(source: &str, engine: Engine, catalog: &Catalog) -> LiveFacts {
                 .iter()
                 .enumerate()
                 .map(|(i, c)| ColumnDef {
+                    references: catalog
+                        .foreign_keys
+                        .iter()
+                        .find(|k| k.table == t.qualified() && k.column == c.name)
+                        .map(|k| crate::model::ForeignKey {
+                            table: k.ref_table.clone(),
+                            column: Some(k.ref_column.clone()),
+                        }),
                     name: c.name.clone(),
                     data_type: Some(c.data_type.to_lowercase()),
                     comment: c.comment.clone().filter(|c| !c.trim().is_empty()),
@@ -983,6 +991,42 @@ mod tests {
             .iter()
             .any(|fl| fl.from == "db:postgres://h:5432/x#crm.customer.mobile"
                 && fl.to == "db:postgres://h:5432/x#crm.v_customer.m"));
+    }
+
+    #[test]
+    fn catalogue_foreign_keys_become_column_references() {
+        let col = |n: &str| CatalogColumn {
+            name: n.into(),
+            data_type: "bigint".into(),
+            comment: None,
+        };
+        let cat = Catalog {
+            tables: vec![CatalogTable {
+                schema: "clinic".into(),
+                name: "allergy".into(),
+                kind: DatasetKind::Table,
+                comment: None,
+                columns: vec![col("owner"), col("agent")],
+                definition: None,
+            }],
+            foreign_keys: vec![ForeignKey {
+                table: "clinic.allergy".into(),
+                column: "owner".into(),
+                ref_table: "clinic.member".into(),
+                ref_column: "id".into(),
+            }],
+            ..Catalog::default()
+        };
+        let live = to_facts("db:postgres://h:5432/x", Engine::Postgres, &cat);
+        let cols = &live.facts.tables[0].columns;
+        assert_eq!(
+            cols[0].references,
+            Some(crate::model::ForeignKey {
+                table: "clinic.member".into(),
+                column: Some("id".into())
+            })
+        );
+        assert_eq!(cols[1].references, None);
     }
 
     #[test]

@@ -296,6 +296,7 @@ fn columns(
             .copied()
             .unwrap_or(1);
         out.push(ColumnDef {
+            references: None,
             name: name.trim_matches('"').to_string(),
             data_type: c
                 .get("data_type")
@@ -641,6 +642,7 @@ fn seed_table(rel: &str, name: &str, text: &str, doc: &Doc) -> TableDef {
         .map(|c| {
             let documented = doc.columns.iter().find(|d| d.name.eq_ignore_ascii_case(&c));
             ColumnDef {
+                references: None,
                 comment: documented.and_then(|d| d.comment.clone()),
                 data_type: documented.and_then(|d| d.data_type.clone()),
                 name: c,
@@ -809,6 +811,7 @@ fn declare_model(m: &mut ModelFacts) {
             .iter()
             .find(|d| d.name.eq_ignore_ascii_case(&name));
         t.columns.push(ColumnDef {
+            references: None,
             name,
             data_type: doc.and_then(|d| d.data_type.clone()),
             comment: doc.and_then(|d| d.comment.clone()),

@@ -119,6 +119,11 @@ pub struct JavaType {
     pub table: Option<usize>,
     /// Its own persistent fields, as columns.
     pub columns: Vec<ColumnDef>,
+    /// Its `@ManyToOne`/`@OneToOne` join columns: (column, simple class name
+    /// of the field's type, `referencedColumnName`). [`inherit`] points each
+    /// at the table of that class.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<(String, String, Option<String>)>,
 }
 
 /// Words that look like identifiers but never name a printed value.
@@ -681,6 +686,7 @@ impl<'a> Reader<'a> {
             .iter()
             .filter(|f| !f.skip_persistent)
             .map(|f| ColumnDef {
+                references: None,
                 name: column_name(f),
                 data_type: Some(f.java_type.trim().to_ascii_lowercase()),
                 comment: field_comment(f),
@@ -718,12 +724,18 @@ impl<'a> Reader<'a> {
             });
             index = Some(facts.tables.len() - 1);
         }
+        let joins: Vec<(String, String, Option<String>)> = fields
+            .iter()
+            .filter(|f| !f.skip_persistent)
+            .filter_map(join_target)
+            .collect();
         if index.is_some() || superclass.is_some() || !columns.is_empty() {
             facts.java_types.push(JavaType {
                 name: name.to_string(),
                 superclass,
                 table: index,
                 columns,
+                joins,
             });
         }
     }
@@ -883,14 +895,44 @@ fn clean_comment(c: &str) -> String {
         .join(" ")
 }
 
+/// The owning side of a `@ManyToOne`/`@OneToOne` field (not `mappedBy`):
+/// its column, the simple class name of its type, and the referenced
+/// column of its `@JoinColumn`.
+fn join_target(f: &FieldDecl) -> Option<(String, String, Option<String>)> {
+    let relation = f
+        .annotations
+        .iter()
+        .find(|a| a.is(&["ManyToOne", "OneToOne"]))?;
+    if relation.arg(&["mappedBy"]).is_some() {
+        return None;
+    }
+    let ty = f.java_type.split('<').next().unwrap_or(&f.java_type);
+    let class = ty.rsplit('.').next().unwrap_or(ty).trim();
+    if class.is_empty()
+        || !class
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    {
+        return None;
+    }
+    let referenced = f
+        .annotations
+        .iter()
+        .filter(|a| a.is(&["JoinColumn"]))
+        .find_map(|a| a.arg(&["referencedColumnName"]))
+        .map(|c| c.trim_matches('`').to_string());
+    Some((column_name(f), class.to_string(), referenced))
+}
+
 /// The column a field is stored in: `@TableField("…")`, `@TableId("…")`,
-/// `@Column(name = "…")`, else the field name in snake_case.
+/// `@Column(name = "…")`, `@JoinColumn(name = "…")`, else the field name
+/// in snake_case.
 fn column_name(f: &FieldDecl) -> String {
     f.annotations
         .iter()
         .find_map(|a| match a.name.as_str() {
             "TableField" | "TableId" => a.arg(&["value"]),
-            "Column" => a.arg(&["name", "value"]),
+            "Column" | "JoinColumn" => a.arg(&["name", "value"]),
             _ => None,
         })
         .map(|c| c.trim_matches('`').to_string())
@@ -924,6 +966,7 @@ fn read_dto_field(
         return;
     }
     dto.columns.push(ColumnDef {
+        references: None,
         name: f.name.clone(),
         data_type: Some(f.java_type.trim().to_ascii_lowercase()),
         comment: field_comment(f),
@@ -1036,6 +1079,49 @@ pub fn inherit(files: &mut [FileFacts]) {
             .collect();
         columns.append(&mut table.columns);
         table.columns = columns;
+    }
+    join_targets(files);
+}
+
+/// Points each JPA join column at the table of its field's class (its
+/// `@Table` name, found among the scanned files by simple name), else at
+/// the class name in snake_case (JPA's default table name).
+fn join_targets(files: &mut [FileFacts]) {
+    let mut table_of: HashMap<String, String> = HashMap::new();
+    for f in files.iter() {
+        for t in &f.java_types {
+            if let Some(name) = t.table.and_then(|ti| f.tables.get(ti)).map(|d| &d.name) {
+                table_of
+                    .entry(t.name.clone())
+                    .or_insert_with(|| name.clone());
+            }
+        }
+    }
+    for f in files.iter_mut() {
+        let mut set: Vec<(usize, String, crate::model::ForeignKey)> = Vec::new();
+        for t in &f.java_types {
+            let Some(ti) = t.table else { continue };
+            for (column, class, referenced) in &t.joins {
+                let table = table_of.get(class).cloned().unwrap_or_else(|| snake(class));
+                set.push((
+                    ti,
+                    column.clone(),
+                    crate::model::ForeignKey {
+                        table,
+                        column: referenced.clone(),
+                    },
+                ));
+            }
+        }
+        for (ti, column, target) in set {
+            if let Some(c) = f.tables.get_mut(ti).and_then(|t| {
+                t.columns
+                    .iter_mut()
+                    .find(|c| c.name.eq_ignore_ascii_case(&column))
+            }) {
+                c.references = Some(target);
+            }
+        }
     }
 }
 
@@ -1510,6 +1596,87 @@ class PlainMpEntity {
         assert_eq!(columns(&f.tables[2]), [("email", None)]);
         let member = f.java_types.iter().find(|t| t.name == "Member").unwrap();
         assert_eq!(member.superclass.as_deref(), Some("BaseEntity"));
+    }
+
+    #[test]
+    fn jpa_join_columns_point_at_the_table_of_their_entity() {
+        let patient = r#"@Entity
+@Table(name = "his_patient")
+public class Patient { @Id private Long id; private String realName; }"#;
+        let visit = r#"@Entity
+@Table(name = "his_visit")
+public class Visit {
+    @Id private Long id;
+    @ManyToOne(fetch = FetchType.LAZY)
+    @JoinColumn(name = "owner", referencedColumnName = "id")
+    private Patient who;
+    @OneToOne
+    private com.x.Ward ward;
+    @OneToOne(mappedBy = "visit")
+    private Bill bill;
+    @ManyToOne
+    @JoinColumn(name = "parent_id")
+    private Visit parent;
+    private String note;
+}"#;
+        let mut files = vec![
+            extract("Visit.java", visit, &Catalog::default()),
+            extract("Patient.java", patient, &Catalog::default()),
+        ];
+        inherit(&mut files);
+        let t = &files[0].tables[0];
+        let refs: Vec<(&str, &str, Option<&str>)> = t
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let r = c.references.as_ref()?;
+                Some((c.name.as_str(), r.table.as_str(), r.column.as_deref()))
+            })
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                ("owner", "his_patient", Some("id")),
+                ("ward", "ward", None),
+                ("parent_id", "his_visit", None)
+            ]
+        );
+        // Without the target's file, the class name in snake_case.
+        let mut alone = vec![extract("Visit.java", visit, &Catalog::default())];
+        inherit(&mut alone);
+        let owner = alone[0].tables[0]
+            .columns
+            .iter()
+            .find(|c| c.name == "owner")
+            .unwrap();
+        assert_eq!(owner.references.as_ref().unwrap().table, "patient");
+    }
+
+    /// Broken relation annotations give nothing or a diagnostic, never a
+    /// panic nor an empty target.
+    #[test]
+    fn malformed_join_columns_never_panic() {
+        for field in [
+            "@ManyToOne @JoinColumn(name = ) private Patient p;",
+            "@ManyToOne @JoinColumn(name = \"\") private Patient p;",
+            "@ManyToOne @JoinColumn( private Patient p;",
+            "@ManyToOne private List<> p;",
+            "@ManyToOne private ? p;",
+            "@OneToOne(mappedBy = ) private Patient p;",
+            "@ManyToOne @JoinColumn(name = \"x\", referencedColumnName = 3) private a.b. p;",
+            "@ManyToOne",
+        ] {
+            let src = format!(
+                "@Entity @Table(name = \"t\") public class T {{ @Id private Long id; {field} }}"
+            );
+            let mut files = vec![extract("T.java", &src, &Catalog::default())];
+            inherit(&mut files);
+            for c in files[0].tables.iter().flat_map(|t| &t.columns) {
+                if let Some(r) = &c.references {
+                    assert!(!r.table.trim().is_empty(), "{field}: {r:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -214,6 +214,10 @@ pub struct ColumnDef {
     pub comment: Option<String>,
     /// Where it is declared.
     pub location: Location,
+    /// Target of a foreign key declared on the column (`REFERENCES t(c)`,
+    /// `FOREIGN KEY (col) REFERENCES t(c)` in the table, a JPA join column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<crate::model::ForeignKey>,
 }
 
 /// What a `COMMENT ON` statement documents.
@@ -285,6 +289,14 @@ pub enum AlterOp {
     },
     /// `DROP [COLUMN] c`.
     Drop(String),
+    /// `ADD [CONSTRAINT n] FOREIGN KEY (c) REFERENCES t(k)`: column `c`
+    /// refers to a row of `t`.
+    References {
+        /// Column of the altered table.
+        column: String,
+        /// What it points to.
+        target: crate::model::ForeignKey,
+    },
 }
 
 /// A statement writing `target` from a query: INSERT…SELECT, CTAS, views.

@@ -89,6 +89,9 @@ impl Builder {
                     if f.data_type.is_none() {
                         f.data_type = c.data_type.clone();
                     }
+                    if f.references.is_none() {
+                        f.references = c.references.clone();
+                    }
                     match (&f.comment, &c.comment) {
                         (None, Some(db)) => f.comment = Some(db.clone()),
                         (Some(code), Some(db)) if !same_comment(code, db) => {
@@ -116,6 +119,7 @@ impl Builder {
                         ),
                     });
                     ds.fields.push(Field {
+                        references: c.references.clone(),
                         id: format!("{}.{}", ds.id, c.name),
                         name: c.name.clone(),
                         data_type: c.data_type.clone(),
@@ -168,6 +172,7 @@ mod tests {
                     .iter()
                     .enumerate()
                     .map(|(i, (n, c))| ColumnDef {
+                        references: None,
                         name: (*n).into(),
                         data_type: Some("varchar(20)".into()),
                         comment: c.map(str::to_string),

@@ -392,6 +392,7 @@ impl Builder {
                 continue;
             }
             ds.fields.push(Field {
+                references: c.references.clone(),
                 id: format!("{id}.{}", c.name),
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),
@@ -435,10 +436,14 @@ impl Builder {
                 if f.data_type.is_none() {
                     f.data_type.clone_from(&c.data_type);
                 }
+                if f.references.is_none() {
+                    f.references.clone_from(&c.references);
+                }
                 continue;
             }
             copy.added.push((file.to_string(), c.name.clone()));
             ds.fields.push(Field {
+                references: c.references.clone(),
                 id: format!("{}.{}", ds.id, c.name),
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),
@@ -553,6 +558,9 @@ impl Builder {
                 if f.comment.is_none() {
                     f.comment = comment.cloned();
                 }
+                if f.references.is_none() {
+                    f.references.clone_from(&c.references);
+                }
                 continue;
             }
             self.copies
@@ -561,6 +569,7 @@ impl Builder {
                 .added
                 .push((file.to_string(), c.name.clone()));
             ds.fields.push(Field {
+                references: c.references.clone(),
                 id: format!("{}.{}", ds.id, c.name),
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),
@@ -646,9 +655,13 @@ impl Builder {
                     if let Some(comment) = nonblank(&c.comment) {
                         f.comment = Some(comment);
                     }
+                    if c.references.is_some() {
+                        f.references.clone_from(&c.references);
+                    }
                     return;
                 }
                 ds.fields.push(Field {
+                    references: c.references.clone(),
                     id: format!("{}.{}", ds.id, c.name),
                     name: c.name.clone(),
                     data_type: c.data_type.clone(),
@@ -689,6 +702,15 @@ impl Builder {
                 }
             }
             AlterOp::Drop(column) => ds.fields.retain(|f| !f.name.eq_ignore_ascii_case(column)),
+            AlterOp::References { column, target } => {
+                if let Some(f) = ds
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.name.eq_ignore_ascii_case(column))
+                {
+                    f.references = Some(target.clone());
+                }
+            }
         }
     }
 
@@ -769,6 +791,7 @@ impl Builder {
         }
         let id = format!("{}.{column}", d.id);
         d.fields.push(Field {
+            references: None,
             id: id.clone(),
             name: column.to_string(),
             data_type: None,

@@ -183,6 +183,7 @@ mod tests {
 
     fn field(id: &str, pi: Option<&str>) -> Field {
         Field {
+            references: None,
             id: id.into(),
             name: id.rsplit('.').next().unwrap().into(),
             data_type: None,

@@ -145,6 +145,7 @@ mod tests {
     #[test]
     fn shortest_paths_to_abroad_and_third_parties_only() {
         let field = |n: &str, pi: bool| Field {
+            references: None,
             id: format!("d.{n}"),
             name: n.into(),
             data_type: None,

@@ -79,6 +79,20 @@ pub struct Field {
     /// Protections applied to the stored value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub protection: Vec<Protection>,
+    /// The table (and column) a declared foreign key points to
+    /// (`REFERENCES patient(id)`, `@ManyToOne @JoinColumn`, a live catalogue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<ForeignKey>,
+}
+
+/// The target of a declared foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// Referenced table, as written (may be schema-qualified).
+    pub table: String,
+    /// Referenced column, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 /// The classification of a field as personal information.

@@ -1269,6 +1269,7 @@ mod tests {
         );
         let at = Location::line("s.sql", 1);
         let field = |n: &str, cat: Option<(&str, bool)>| Field {
+            references: None,
             id: format!("d.{n}"),
             name: n.into(),
             data_type: None,

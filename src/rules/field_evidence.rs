@@ -417,6 +417,7 @@ mod tests {
 
     fn field(name: &str, t: &str, comment: Option<&str>) -> Field {
         Field {
+            references: None,
             id: format!("s.sql#u.{name}"),
             name: name.into(),
             data_type: Some(t.into()),

@@ -630,3 +630,191 @@ fn explain_says_why_organisation_data_and_thing_names_are_not_pi() {
     let text = explain("sys_dept.leader");
     assert!(!text.contains("table subject: organisation"), "{text}");
 }
+
+/// An allergy record tied to its person only by a declared foreign key: the
+/// column (`subject`) is named unlike its target and names no person.
+const DECLARED_FK: &str = "
+CREATE TABLE member (id int PRIMARY KEY, real_name varchar(50), mobile varchar(20), id_card varchar(18));
+CREATE TABLE allergen_dict (id int PRIMARY KEY, code varchar(20), label varchar(50));
+CREATE TABLE allergy_entry (
+  id int PRIMARY KEY,
+  subject int REFERENCES member(id),
+  agent int,
+  severity_level varchar(20),
+  reaction varchar(200),
+  onset_note text,
+  CONSTRAINT fk_agent FOREIGN KEY (agent) REFERENCES allergen_dict (id)
+);
+";
+
+#[test]
+fn a_declared_foreign_key_alone_ties_a_record_to_its_person() {
+    let r = report(&[("clinic.sql", DECLARED_FK)]);
+    for col in ["reaction", "onset_note", "severity_level"] {
+        assert_eq!(
+            tag(&r, "allergy_entry", col),
+            Some(("health.medical_record".into(), true)),
+            "allergy_entry.{col}"
+        );
+    }
+    // The linking column and the key of the dictionary are keys, not PI.
+    assert_eq!(tag(&r, "allergy_entry", "subject"), None);
+    assert_eq!(tag(&r, "allergy_entry", "agent"), None);
+    // The evidence names the declared key.
+    let reaction = pi(&r, "allergy_entry", "reaction").unwrap();
+    assert!(
+        reaction.evidence.iter().any(|e| e
+            .detail
+            .contains("declared foreign key `subject` → `member`")),
+        "{:?}",
+        reaction.evidence
+    );
+    // The facts carry the target.
+    let ds = r
+        .datasets
+        .iter()
+        .find(|d| d.name == "allergy_entry")
+        .unwrap();
+    let subject = ds.fields.iter().find(|f| f.name == "subject").unwrap();
+    let target = subject.references.as_ref().expect("references");
+    assert_eq!(
+        (target.table.as_str(), target.column.as_deref()),
+        ("member", Some("id"))
+    );
+}
+
+#[test]
+fn without_the_declared_key_the_record_has_no_person() {
+    let plain = DECLARED_FK.replace(" REFERENCES member(id)", "").replace(
+        ",\n  CONSTRAINT fk_agent FOREIGN KEY (agent) REFERENCES allergen_dict (id)",
+        "",
+    );
+    let r = report(&[("clinic.sql", &plain)]);
+    for col in ["reaction", "onset_note"] {
+        assert_ne!(
+            tag(&r, "allergy_entry", col).map(|t| t.0),
+            Some("health.medical_record".to_string()),
+            "allergy_entry.{col}"
+        );
+    }
+    // A declared key to a table that is not about persons ties nothing.
+    let to_dict = DECLARED_FK.replace("REFERENCES member(id)", "REFERENCES allergen_dict(id)");
+    let r = report(&[("clinic.sql", &to_dict)]);
+    assert_ne!(
+        tag(&r, "allergy_entry", "reaction").map(|t| t.0),
+        Some("health.medical_record".to_string())
+    );
+}
+
+/// A declared key wins over naming: `patient_id` declared to point to a
+/// ward table is not a link to the patient table its name suggests.
+#[test]
+fn a_declared_foreign_key_wins_over_naming() {
+    let sql = "
+CREATE TABLE his_patient (id int PRIMARY KEY, real_name varchar(50), mobile varchar(20));
+CREATE TABLE ward_bed (id int PRIMARY KEY, code varchar(20));
+CREATE TABLE diagnosis_note (id int, patient_id int, finding text,
+  FOREIGN KEY (patient_id) REFERENCES ward_bed (id));
+";
+    let r = report(&[("his.sql", sql)]);
+    assert_ne!(
+        tag(&r, "diagnosis_note", "finding").map(|t| t.0),
+        Some("health.medical_record".to_string())
+    );
+    // By naming alone it is the patient's record.
+    let named = sql.replace(",\n  FOREIGN KEY (patient_id) REFERENCES ward_bed (id)", "");
+    let r = report(&[("his.sql", &named)]);
+    assert_eq!(
+        tag(&r, "diagnosis_note", "finding").map(|t| t.0),
+        Some("health.medical_record".to_string())
+    );
+}
+
+/// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` in a later migration file
+/// ties the record defined in an earlier one.
+#[test]
+fn a_foreign_key_added_by_alter_table_in_another_file_counts() {
+    let create = DECLARED_FK.replace(" REFERENCES member(id)", "");
+    let r = report(&[
+        ("V1__init.sql", &create),
+        (
+            "V2__fk.sql",
+            "ALTER TABLE allergy_entry ADD CONSTRAINT fk_subject FOREIGN KEY (subject) REFERENCES member (id);",
+        ),
+    ]);
+    assert_eq!(
+        tag(&r, "allergy_entry", "reaction"),
+        Some(("health.medical_record".into(), true))
+    );
+}
+
+/// A person attribute (a salary) counts in a table tied to a person only by
+/// a declared foreign key; without it the table is not about persons.
+#[test]
+fn a_declared_foreign_key_makes_a_table_about_persons() {
+    let sql = "
+CREATE TABLE member (id int PRIMARY KEY, real_name varchar(50), mobile varchar(20));
+CREATE TABLE comp_entry (id int PRIMARY KEY, holder int REFERENCES member(id), base_salary decimal(10,2));
+";
+    let r = report(&[("hr.sql", sql)]);
+    assert_eq!(
+        tag(&r, "comp_entry", "base_salary").map(|t| t.0),
+        Some("finance.income".to_string())
+    );
+    let r = report(&[("hr.sql", &sql.replace(" REFERENCES member(id)", ""))]);
+    assert_eq!(tag(&r, "comp_entry", "base_salary"), None);
+}
+
+/// A JPA entity tied to a person entity by `@ManyToOne @JoinColumn` only.
+#[test]
+fn a_jpa_join_column_ties_a_record_entity_to_its_person() {
+    let patient = "@Entity\n@Table(name = \"his_patient\")\npublic class Patient {\n  @Id private Long id;\n  @Column(name = \"real_name\") private String realName;\n  @Column(name = \"mobile\") private String mobile;\n  @Column(name = \"id_card\") private String idCard;\n}\n";
+    let allergy = "@Entity\n@Table(name = \"allergy_entry\")\npublic class AllergyEntry {\n  @Id private Long id;\n  @ManyToOne\n  @JoinColumn(name = \"subject\")\n  private Patient who;\n  @Column(name = \"reaction\") private String reaction;\n}\n";
+    let r = report(&[("Patient.java", patient), ("AllergyEntry.java", allergy)]);
+    assert_eq!(
+        tag(&r, "allergy_entry", "reaction"),
+        Some(("health.medical_record".into(), true))
+    );
+    assert_eq!(tag(&r, "allergy_entry", "subject"), None);
+    // A plain field of that type, no relation annotation: no link.
+    let plain = allergy.replace(
+        "  @ManyToOne\n  @JoinColumn(name = \"subject\")\n",
+        "  @Column(name = \"subject\")\n",
+    );
+    let r = report(&[("Patient.java", patient), ("AllergyEntry.java", &plain)]);
+    assert_ne!(
+        tag(&r, "allergy_entry", "reaction").map(|t| t.0),
+        Some("health.medical_record".to_string())
+    );
+}
+
+#[test]
+fn explain_shows_the_declared_foreign_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("clinic.sql"), DECLARED_FK).unwrap();
+    let explain = |field: &str| {
+        let out = crate::common::piaudit()
+            .args(["explain", field, "--lang", "en"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = explain("allergy_entry.subject");
+    assert!(
+        text.contains("reference id: declared foreign key `subject` → `member` (a person table)"),
+        "{text}"
+    );
+    let text = explain("allergy_entry.agent");
+    assert!(
+        text.contains("declared foreign key `agent` → `allergen_dict`:"),
+        "{text}"
+    );
+    assert!(!text.contains("(a person table)"), "{text}");
+    let text = explain("allergy_entry.reaction");
+    assert!(
+        text.contains("tied to a person by declared foreign key `subject` → `member`"),
+        "{text}"
+    );
+}

@@ -131,6 +131,7 @@ pub fn recover(file: &str, stmt: &RawStatement) -> Option<Recovered> {
             .map(|m| m[1].replace("''", "'").replace("\\'", "'"))
             .or_else(|| line_comment_at(&line_comments, text, at));
         columns.push(ColumnDef {
+            references: None,
             name: col_name,
             data_type,
             comment,
