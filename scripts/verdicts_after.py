@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Match the judged "before" findings of eval/verdicts/ against a new scan (issue #18 item 7).
 
-usage: scripts/verdicts_after.py [--bin PIAUDIT] [--out DIR] [--no-scan] [--final] SRC_DIR > after-match.tsv
+usage: scripts/verdicts_after.py [--bin PIAUDIT] [--out DIR] [--no-scan] [--final] [--verdicts DIR] SRC_DIR > after-match.tsv
 
 With --final, the judged findings are the "after" samples (`<system>.final.tsv`) instead of the
 "before" ones (`<system>.tsv`).
@@ -78,8 +78,14 @@ def main():
     ap.add_argument("--no-scan", action="store_true")
     ap.add_argument("--final", action="store_true",
                     help="match the 'after' verdicts (<system>.final.tsv) instead of the 'before' ones")
+    ap.add_argument("--verdicts", default=None,
+                    help="directory of the verdict set (SOURCES.tsv and <system>.tsv), "
+                         "default eval/verdicts; eval/verdicts/independent for the independent set")
     ap.add_argument("src")
     a = ap.parse_args()
+    if a.verdicts:
+        global VERDICTS
+        VERDICTS = os.path.abspath(a.verdicts)
     out = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
     out.writerow(["system", "rule", "verdict", "subject", "location", "fingerprint_before",
                   "severity_before", "severity_after", "confidence_after", "matched_by", "fingerprint_after"])

@@ -395,14 +395,7 @@ impl<'a> Classifier<'a> {
                         f.pi = None;
                         continue;
                     }
-                    // A number or an int code (a dose count, a frequency
-                    // code) says nothing about the person without the
-                    // record's text; only a transaction's amounts are its
-                    // category (`record_inherits`).
-                    let number =
-                        !category.starts_with("finance.") && number_typed(f.data_type.as_deref());
                     if f.pi.is_some()
-                        || number
                         || ctx.record_bookkeeping(&f.name)
                         || f.references.is_some()
                         || ctx.operator_column(&f.name)
@@ -1112,34 +1105,6 @@ impl<'a> Classifier<'a> {
 
 /// Whether a column type holds a key rather than a name: integers, and
 /// fixed-width `char(32)`/`char(36)`/`char(19)` (UUIDs, snowflake ids).
-/// Whether a column's type is a number (integer, decimal or float).
-fn number_typed(data_type: Option<&str>) -> bool {
-    let Some(t) = data_type else { return false };
-    let t = t.trim().to_ascii_lowercase();
-    let base = t.split(['(', ' ']).next().unwrap_or("");
-    matches!(
-        base,
-        "int"
-            | "integer"
-            | "bigint"
-            | "smallint"
-            | "tinyint"
-            | "mediumint"
-            | "int2"
-            | "int4"
-            | "int8"
-            | "long"
-            | "number"
-            | "numeric"
-            | "decimal"
-            | "float"
-            | "float4"
-            | "float8"
-            | "double"
-            | "real"
-    )
-}
-
 fn id_typed(data_type: Option<&str>) -> bool {
     let Some(t) = data_type else { return false };
     let t = t.trim().to_ascii_lowercase();

@@ -201,10 +201,15 @@ fn descriptive_columns_of_a_persons_record_inherit_its_category() {
             "rx_prescription_item.{col}"
         );
     }
-    // Int counts and codes (how often, how many days) say nothing without the record's
-    // text: not inherited (issue #18: a dose count is no patient's health data by itself).
-    assert_eq!(tag(&r, "rx_prescription_item", "frequency"), None);
-    assert_eq!(tag(&r, "rx_prescription_item", "days"), None);
+    // How often and for how many days are part of the patient's medication, numbers
+    // or not (issue #19: every descriptive column of one person's clinical record).
+    for col in ["frequency", "days"] {
+        assert_eq!(
+            tag(&r, "rx_prescription_item", col),
+            Some(("health.medication".into(), true)),
+            "rx_prescription_item.{col}"
+        );
+    }
     // Keys, reference ids (a key of the drug table) and record keeping are not inherited.
     assert_eq!(tag(&r, "rx_prescription_item", "drug_id"), None);
     assert_eq!(tag(&r, "rx_prescription_item", "id"), None);
