@@ -608,19 +608,26 @@ fn a_things_name_is_not_a_persons_name() {
     assert_eq!(tag(&r, "crm_customer", "room_name"), None);
 }
 
-#[test]
-fn explain_says_why_organisation_data_and_thing_names_are_not_pi() {
+/// `piaudit explain FIELD --lang en` over a folder holding `sql` as `file`.
+fn explainer(file: &str, sql: &str) -> (tempfile::TempDir, impl Fn(&str) -> String) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("org.sql"), ORGANISATIONS).unwrap();
-    let explain = |field: &str| {
+    std::fs::write(dir.path().join(file), sql).unwrap();
+    let root = dir.path().to_path_buf();
+    let explain = move |field: &str| {
         let out = crate::common::piaudit()
             .args(["explain", field, "--lang", "en"])
-            .arg(dir.path())
+            .arg(&root)
             .output()
             .unwrap();
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()
     };
+    (dir, explain)
+}
+
+#[test]
+fn explain_says_why_organisation_data_and_thing_names_are_not_pi() {
+    let (_dir, explain) = explainer("org.sql", ORGANISATIONS);
     let text = explain("s_community.tel");
     assert!(
         text.contains("table subject: organisation, place or machine (`community`)"),
@@ -795,17 +802,7 @@ fn a_jpa_join_column_ties_a_record_entity_to_its_person() {
 
 #[test]
 fn explain_shows_the_declared_foreign_key() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("clinic.sql"), DECLARED_FK).unwrap();
-    let explain = |field: &str| {
-        let out = crate::common::piaudit()
-            .args(["explain", field, "--lang", "en"])
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let (_dir, explain) = explainer("clinic.sql", DECLARED_FK);
     let text = explain("allergy_entry.subject");
     assert!(
         text.contains("reference id: declared foreign key `subject` → `member` (a person table)"),
