@@ -863,9 +863,14 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
     for m in &members {
         match m.kind() {
             "method_declaration" | "constructor_declaration" => {
+                // URL literals held in the method's own locals
+                // (`String IP_URL = "https://…"`) name its hosts too.
+                let class_constants = cx.constants.clone();
+                url_locals(cx, *m);
                 if let Some(method) = read_method(cx, *m, &name, controller, rest, &base) {
                     out.methods.push(method);
                 }
+                cx.constants = class_constants;
             }
             "class_declaration"
             | "interface_declaration"
@@ -875,6 +880,38 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
         }
     }
     (cx.constants, cx.config_keys, cx.field_types) = saved;
+}
+
+/// Adds the method's local variables initialised with a URL literal to
+/// the constants [`Cx::url_target`] reads (not nested classes' or lambdas').
+fn url_locals(cx: &mut Cx<'_>, method: Node<'_>) {
+    let Some(body) = method.child_by_field_name("body") else {
+        return;
+    };
+    let mut stack = vec![body];
+    let mut found = Vec::new();
+    while let Some(x) = stack.pop() {
+        if x.kind() == "local_variable_declaration" {
+            let mut c = x.walk();
+            for d in x.children_by_field_name("declarator", &mut c) {
+                let (Some(nm), Some(v)) = (
+                    d.child_by_field_name("name"),
+                    d.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                if let Some(u) = cx.literal(v).filter(|u| u.contains("://")) {
+                    found.push((cx.text(nm).to_string(), u));
+                }
+            }
+        }
+        if matches!(x.kind(), "class_body" | "lambda_expression") {
+            continue;
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    cx.constants.extend(found);
 }
 
 fn read_method(
@@ -1164,6 +1201,40 @@ fn args_of<'t>(n: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
+/// The values an anonymous class's instance initializer (double-brace
+/// initialisation) passes to the new object's own methods (`put`, `add`,
+/// `set…`: calls without an object or on `this`).
+fn initializer_values(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
+    let mut out = Vec::new();
+    let mut c = n.walk();
+    let Some(body) = n.named_children(&mut c).find(|k| k.kind() == "class_body") else {
+        return out;
+    };
+    let mut c = body.walk();
+    let blocks: Vec<Node<'_>> = body
+        .named_children(&mut c)
+        .filter(|k| k.kind() == "block")
+        .collect();
+    let mut stack = blocks;
+    while let Some(x) = stack.pop() {
+        if x.kind() == "method_invocation"
+            && x.child_by_field_name("object")
+                .is_none_or(|o| o.kind() == "this")
+        {
+            for v in union(cx, &args_of(x), env) {
+                push_unique(&mut out, v);
+            }
+        }
+        // Not into nested classes or lambdas: their code runs elsewhere.
+        if matches!(x.kind(), "class_body" | "lambda_expression") {
+            continue;
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    out
+}
+
 fn union(cx: &Cx<'_>, nodes: &[Node<'_>], env: &mut Env) -> Vec<Val> {
     let mut out = Vec::new();
     for a in nodes {
@@ -1300,6 +1371,11 @@ fn eval(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
                 .unwrap_or_default();
             let args = args_of(n);
             let mut vals = union(cx, &args, env);
+            // `new HashMap<>() {{ put("ip", ip); }}`: what the anonymous
+            // class's initializer puts into the new object is in it.
+            for v in initializer_values(cx, n, env) {
+                push_unique(&mut vals, v);
+            }
             if let Some(t) = carried_type(&ty) {
                 if !matches!(
                     t.as_str(),
@@ -2286,6 +2362,31 @@ mod tests {
         assert!(resp.vals.iter().any(|v| v.ty.as_deref() == Some("UserVO")));
         assert!(resp.vals.iter().any(|v| v.ty.as_deref() == Some("User")));
         assert!(out[1].endpoints.iter().any(|e| e.kind == "http_api"));
+    }
+
+    /// Double-brace initialisation: what the anonymous class's initializer
+    /// puts into the map is in the map passed to the HTTP call; calls on
+    /// another object inside it are not. A URL held in a local names the host.
+    #[test]
+    fn a_double_brace_map_carries_what_its_initializer_puts() {
+        let out = facts(&[(
+            "A.java",
+            "class S { void f(String ip, String name) { String url = \"https://geo.example.com/q\"; HttpUtil.get(url, new HashMap<>() {{ put(\"ip\", ip); other.put(\"n\", name); }}); } }",
+        )]);
+        let http: Vec<&Hit> = out[0]
+            .java_flow
+            .hits
+            .iter()
+            .filter(|h| h.kind == SinkKind::Http)
+            .collect();
+        assert_eq!(http.len(), 1, "{:?}", out[0].java_flow.hits);
+        let names: Vec<&str> = http[0].vals.iter().map(|v| v.name.as_str()).collect();
+        assert!(
+            names.contains(&"ip") && !names.contains(&"name"),
+            "{names:?}"
+        );
+        // The host is read from the method's own URL local.
+        assert_eq!(http[0].target.host.as_deref(), Some("geo.example.com"));
     }
 
     #[test]
