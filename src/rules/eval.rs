@@ -306,7 +306,8 @@ fn pack_reads_endpoint_pi(pack: &Pack) -> bool {
 
 /// The endpoint views (`endpoint.*`): each endpoint with `outbound`, `host`
 /// and the PI fields reaching it upstream (`pi_count`, `sensitive_count`,
-/// `high_risk_count`, and the list `pi` when `with_pi`).
+/// `high_risk_count`, and the list `pi` when `with_pi`), and the number of
+/// Java flow controls that carry PI in variables to it (`pi_traced`).
 ///
 /// The fields reaching an endpoint are found over node numbers with one
 /// visit stamp per node. In an estate whose services feed each other in a
@@ -347,6 +348,26 @@ fn endpoint_views(
             Some((d, f, p.sensitive, high_risk))
         })
         .collect();
+    // Values the Java flow pass traced into an endpoint (`pi_http`,
+    // `pi_queue`, `pi_sdk`… controls, subject `chain → target: names`):
+    // PI held in variables (`ip`, `phone`) rather than in a dataset field.
+    let mut traced: HashMap<&str, usize> = HashMap::new();
+    for c in s.controls.iter().filter(|c| {
+        matches!(
+            c.kind.as_str(),
+            "pi_http" | "pi_http_plain" | "pi_queue" | "pi_sdk"
+        )
+    }) {
+        let target = c
+            .subject
+            .as_deref()
+            .and_then(|t| t.rsplit(" → ").next())
+            .and_then(|t| t.split_once(": "))
+            .map(|(t, _)| t);
+        if let Some(t) = target {
+            *traced.entry(t).or_default() += 1;
+        }
+    }
     let mut stamp: Vec<usize> = vec![0; ids.len()];
     let mut stack: Vec<usize> = Vec::new();
     let mut reached: Vec<usize> = Vec::new();
@@ -387,6 +408,15 @@ fn endpoint_views(
                 );
                 o.insert("host".into(), json!(e.id.rsplit(':').next()));
                 o.insert("pi_count".into(), json!(pi_count));
+                let short = e.id.rsplit(':').next().unwrap_or_default();
+                let pi_traced = e
+                    .name
+                    .as_deref()
+                    .and_then(|n| traced.get(n))
+                    .or_else(|| traced.get(short))
+                    .copied()
+                    .unwrap_or(0);
+                o.insert("pi_traced".into(), json!(pi_traced));
                 o.insert("sensitive_count".into(), json!(sensitive_count));
                 o.insert("high_risk_count".into(), json!(high_risk_count));
                 if with_pi {
