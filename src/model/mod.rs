@@ -338,6 +338,18 @@ pub struct Control {
     pub copies: Vec<Location>,
 }
 
+impl Control {
+    /// Of a Java flow control (`pi_http`, `pi_queue`, `pi_sdk`…, subject
+    /// `chain → target: names`): the target (host, topic or SDK id) and the
+    /// names of the values that reach it.
+    pub fn flow_target(&self) -> Option<(&str, &str)> {
+        self.subject
+            .as_deref()
+            .and_then(|s| s.rsplit(" → ").next())
+            .and_then(|s| s.split_once(": "))
+    }
+}
+
 /// A lineage path from a PI field to an endpoint abroad (or in Hong Kong,
 /// Macao, Taiwan) or run by a third party.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -156,12 +156,7 @@ pub fn recipients(report: &Report) -> Vec<Recipient> {
         // SDK calls the Java flow pass traced PI to (`pi_sdk`): subject
         // `chain → sdk-id: names`, value the categories.
         for c in report.controls.iter().filter(|c| c.kind == "pi_sdk") {
-            let Some((id, names)) = c
-                .subject
-                .as_deref()
-                .and_then(|s| s.rsplit(" → ").next())
-                .and_then(|s| s.split_once(": "))
-            else {
+            let Some((id, names)) = c.flow_target() else {
                 continue;
             };
             if e.id.strip_prefix("endpoint:sdk:") != Some(id) {

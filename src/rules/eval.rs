@@ -358,13 +358,7 @@ fn endpoint_views(
             "pi_http" | "pi_http_plain" | "pi_queue" | "pi_sdk"
         )
     }) {
-        let target = c
-            .subject
-            .as_deref()
-            .and_then(|t| t.rsplit(" → ").next())
-            .and_then(|t| t.split_once(": "))
-            .map(|(t, _)| t);
-        if let Some(t) = target {
+        if let Some((t, _)) = c.flow_target() {
             *traced.entry(t).or_default() += 1;
         }
     }
