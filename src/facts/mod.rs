@@ -329,6 +329,21 @@ struct Copies {
     missing: Vec<(String, String)>,
 }
 
+/// The field a declared column becomes in dataset `dataset_id` (a blank
+/// comment is none).
+fn column_field(dataset_id: &str, c: &crate::extract::ColumnDef) -> Field {
+    Field {
+        references: c.references.clone(),
+        id: format!("{dataset_id}.{}", c.name),
+        name: c.name.clone(),
+        data_type: c.data_type.clone(),
+        comment: c.comment.clone().filter(|c| !c.trim().is_empty()),
+        location: c.location.clone(),
+        pi: None,
+        protection: Vec::new(),
+    }
+}
+
 fn last_part(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
@@ -391,16 +406,7 @@ impl Builder {
             {
                 continue;
             }
-            ds.fields.push(Field {
-                references: c.references.clone(),
-                id: format!("{id}.{}", c.name),
-                name: c.name.clone(),
-                data_type: c.data_type.clone(),
-                comment: c.comment.clone().filter(|c| !c.trim().is_empty()),
-                location: c.location.clone(),
-                pi: None,
-                protection: Vec::new(),
-            });
+            ds.fields.push(column_field(&id, c));
         }
         self.add_dataset(ds);
     }
@@ -442,16 +448,7 @@ impl Builder {
                 continue;
             }
             copy.added.push((file.to_string(), c.name.clone()));
-            ds.fields.push(Field {
-                references: c.references.clone(),
-                id: format!("{}.{}", ds.id, c.name),
-                name: c.name.clone(),
-                data_type: c.data_type.clone(),
-                comment: c.comment.clone().filter(|c| !c.trim().is_empty()),
-                location: c.location.clone(),
-                pi: None,
-                protection: Vec::new(),
-            });
+            ds.fields.push(column_field(&ds.id, c));
         }
         for name in before.iter().filter(|n| !seen.contains(n)) {
             copy.missing.push((file.to_string(), name.clone()));
@@ -568,16 +565,7 @@ impl Builder {
                 .or_default()
                 .added
                 .push((file.to_string(), c.name.clone()));
-            ds.fields.push(Field {
-                references: c.references.clone(),
-                id: format!("{}.{}", ds.id, c.name),
-                name: c.name.clone(),
-                data_type: c.data_type.clone(),
-                comment: comment.cloned(),
-                location: c.location.clone(),
-                pi: None,
-                protection: Vec::new(),
-            });
+            ds.fields.push(column_field(&ds.id, c));
         }
     }
 
@@ -660,16 +648,7 @@ impl Builder {
                     }
                     return;
                 }
-                ds.fields.push(Field {
-                    references: c.references.clone(),
-                    id: format!("{}.{}", ds.id, c.name),
-                    name: c.name.clone(),
-                    data_type: c.data_type.clone(),
-                    comment: nonblank(&c.comment),
-                    location: c.location.clone(),
-                    pi: None,
-                    protection: Vec::new(),
-                });
+                ds.fields.push(column_field(&ds.id, c));
             }
             AlterOp::Change {
                 column,
