@@ -272,33 +272,6 @@ pub fn password_column(name: &str, comment: Option<&str>) -> bool {
         })
 }
 
-/// A column name's lower-case words (`appSecret`, `app_secret` → `app`,
-/// `secret`). Extraction may not use the classifier's tokenizer
-/// (src/layering.rs), and names here need no more than this.
-fn words(name: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for ch in name.chars() {
-        if !ch.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if ch.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
-        cur.push(ch.to_ascii_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 /// Why a password column of a table is no person's login password, if
 /// the table says so: it sits beside a key of a device (`machine_id`,
 /// `lock_id`: a door or locker PIN the device must compare and the app
@@ -333,7 +306,7 @@ pub fn thing_secret(columns: &[&str]) -> Option<String> {
         "partner_key",
     ];
     for c in columns {
-        let toks = words(c);
+        let toks = crate::extract::name_words(c);
         let keyed = toks.len() >= 2
             && matches!(toks.last().map(String::as_str), Some("id" | "no" | "code"))
             && toks[..toks.len() - 1]
@@ -367,8 +340,8 @@ mod tests {
             thing_secret(&["user_id", "device_type", "pay_password"]),
             None
         );
-        assert_eq!(words("appSecret"), ["app", "secret"]);
-        assert_eq!(words("MCH_ID"), ["mch", "id"]);
+        assert_eq!(crate::extract::name_words("appSecret"), ["app", "secret"]);
+        assert_eq!(crate::extract::name_words("MCH_ID"), ["mch", "id"]);
     }
 
     #[test]

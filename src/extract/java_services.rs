@@ -153,7 +153,7 @@ fn literal_secrets(file: &str, text: &str, code: &str, lines: &LineIndex, facts:
 /// Whether a Java name names a secret: its last words are `secret`,
 /// `secret key`, `private key`, `api key` or a password word.
 fn secret_name(name: &str) -> bool {
-    let words = name_words(name);
+    let words = crate::extract::name_words(name);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let ends = |tail: &[&str]| words.ends_with(tail);
     // `REGEX_PASSWORD`, `PASSWORD_TIP`-like names hold text about secrets.
@@ -172,28 +172,6 @@ fn secret_name(name: &str) -> bool {
         || ends(&["password"])
         || ends(&["passwd"])
         || ends(&["pwd"])
-}
-
-/// The lower-case words of a Java name: `ACCESS_KEY_SECRET`, `accessKeySecret`
-/// → `access`, `key`, `secret`.
-fn name_words(name: &str) -> Vec<String> {
-    name.split(['_', '$'])
-        .flat_map(|part| {
-            let mut words: Vec<String> = Vec::new();
-            let mut prev_lower = false;
-            for c in part.chars() {
-                if c.is_ascii_uppercase() && prev_lower || words.is_empty() {
-                    words.push(String::new());
-                }
-                prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-                if let Some(w) = words.last_mut() {
-                    w.push(c.to_ascii_lowercase());
-                }
-            }
-            words
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
 }
 
 /// Whether a literal looks like a real secret rather than a key name, a
@@ -230,7 +208,7 @@ fn secret_shaped(value: &str, name: &str) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w))
-        || lower == name_words(name).concat()
+        || lower == crate::extract::name_words(name).concat()
     {
         return false;
     }
@@ -570,9 +548,15 @@ mod tests {
 
     #[test]
     fn secret_names_and_shapes() {
-        assert_eq!(name_words("ACCESS_KEY_SECRET"), ["access", "key", "secret"]);
-        assert_eq!(name_words("accessKeySecret"), ["access", "key", "secret"]);
-        assert_eq!(name_words("JWTSecret"), ["jwtsecret"]);
+        assert_eq!(
+            crate::extract::name_words("ACCESS_KEY_SECRET"),
+            ["access", "key", "secret"]
+        );
+        assert_eq!(
+            crate::extract::name_words("accessKeySecret"),
+            ["access", "key", "secret"]
+        );
+        assert_eq!(crate::extract::name_words("JWTSecret"), ["jwtsecret"]);
         for n in [
             "ACCESS_KEY_SECRET",
             "appSecret",

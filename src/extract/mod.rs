@@ -318,6 +318,33 @@ pub struct WriteLineage {
     pub location: Location,
 }
 
+/// A column's or a Java name's lower-case words (`appSecret`, `app_secret`,
+/// `APP_SECRET` → `app`, `secret`). Extraction may not use the classifier's
+/// tokenizer (src/layering.rs), and names here need no more than this.
+pub(crate) fn name_words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if !ch.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        cur.push(ch.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// Whether a scanned file is test code or a test resource (Maven/Gradle
 /// `src/test/`, a `*Test.java` class): its tables are fixtures that copy
 /// the real schema, and its code does not run in production.
