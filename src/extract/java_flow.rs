@@ -865,12 +865,17 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
             "method_declaration" | "constructor_declaration" => {
                 // URL literals held in the method's own locals
                 // (`String IP_URL = "https://…"`) name its hosts too.
-                let class_constants = cx.constants.clone();
-                url_locals(cx, *m);
+                // (Most methods have none: the class's constants are only
+                // copied aside when there are.)
+                let locals = url_locals(cx, *m);
+                let class_constants = (!locals.is_empty()).then(|| cx.constants.clone());
+                cx.constants.extend(locals);
                 if let Some(method) = read_method(cx, *m, &name, controller, rest, &base) {
                     out.methods.push(method);
                 }
-                cx.constants = class_constants;
+                if let Some(c) = class_constants {
+                    cx.constants = c;
+                }
             }
             "class_declaration"
             | "interface_declaration"
@@ -882,15 +887,14 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
     (cx.constants, cx.config_keys, cx.field_types) = saved;
 }
 
-/// Adds the method's local variables initialised with a URL literal to
-/// the constants [`Cx::url_target`] reads (not nested classes' or lambdas').
-fn url_locals(cx: &mut Cx<'_>, method: Node<'_>) {
+/// The method's local variables initialised with a URL literal, for the
+/// constants [`Cx::url_target`] reads (not nested classes' or lambdas').
+fn url_locals(cx: &Cx<'_>, method: Node<'_>) -> Vec<(String, String)> {
     let Some(body) = method.child_by_field_name("body") else {
-        return;
+        return Vec::new();
     };
-    let mut stack = vec![body];
     let mut found = Vec::new();
-    while let Some(x) = stack.pop() {
+    for x in own_code(vec![body]) {
         if x.kind() == "local_variable_declaration" {
             let mut c = x.walk();
             for d in x.children_by_field_name("declarator", &mut c) {
@@ -905,13 +909,25 @@ fn url_locals(cx: &mut Cx<'_>, method: Node<'_>) {
                 }
             }
         }
+    }
+    found
+}
+
+/// The nodes below `roots` whose code runs where they stand: not inside
+/// nested classes or lambdas (those nodes themselves are listed, their
+/// bodies are not). Iterative, as a hostile file nests deeper than a stack.
+fn own_code(roots: Vec<Node<'_>>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = roots;
+    while let Some(x) = stack.pop() {
+        out.push(x);
         if matches!(x.kind(), "class_body" | "lambda_expression") {
             continue;
         }
         let mut c = x.walk();
         stack.extend(x.named_children(&mut c));
     }
-    cx.constants.extend(found);
+    out
 }
 
 fn read_method(
@@ -1215,8 +1231,7 @@ fn initializer_values(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
         .named_children(&mut c)
         .filter(|k| k.kind() == "block")
         .collect();
-    let mut stack = blocks;
-    while let Some(x) = stack.pop() {
+    for x in own_code(blocks) {
         if x.kind() == "method_invocation"
             && x.child_by_field_name("object")
                 .is_none_or(|o| o.kind() == "this")
@@ -1225,12 +1240,6 @@ fn initializer_values(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
                 push_unique(&mut out, v);
             }
         }
-        // Not into nested classes or lambdas: their code runs elsewhere.
-        if matches!(x.kind(), "class_body" | "lambda_expression") {
-            continue;
-        }
-        let mut c = x.walk();
-        stack.extend(x.named_children(&mut c));
     }
     out
 }
