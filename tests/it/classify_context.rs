@@ -394,6 +394,55 @@ fn role_columns_ending_in_ren_and_name_initials_are_names() {
 }
 
 #[test]
+fn staff_role_nouns_are_names_only_as_the_head_of_the_comment() {
+    let r = report(&[(
+        "r.sql",
+        "CREATE TABLE repair_order (id int, operator varchar(20) COMMENT '操作人', salesman varchar(64) COMMENT '业务员',
+           driver varchar(64) COMMENT '司机', liability_person varchar(64) COMMENT '责任人',
+           liability_person_code varchar(64) COMMENT '责任人编码', apply_role varchar(64) COMMENT '申请人部门',
+           accept_user_count int COMMENT '设置受理人数', cancel_reason varchar(200) COMMENT '申请人的复核理由',
+           handler2 varchar(64) COMMENT '经办人2', applicant varchar(64) COMMENT '申请人，必填');",
+    )]);
+    for col in [
+        "operator",
+        "salesman",
+        "driver",
+        "liability_person",
+        "handler2",
+        "applicant",
+    ] {
+        assert_eq!(
+            tag(&r, "repair_order", col).map(|t| t.0),
+            Some("name".to_string()),
+            "{col}"
+        );
+    }
+    // The person noun modifies a code, a department, a count, a reason.
+    for col in [
+        "liability_person_code",
+        "apply_role",
+        "accept_user_count",
+        "cancel_reason",
+    ] {
+        assert_eq!(tag(&r, "repair_order", col), None, "{col}");
+    }
+}
+
+#[test]
+fn a_date_column_is_no_minors_marker() {
+    let r = report(&[(
+        "m.sql",
+        "CREATE TABLE resident (id int, name varchar(30), id_card varchar(18), phone varchar(20),
+           police_approve_et datetime, is_child tinyint(1));",
+    )]);
+    assert_eq!(tag(&r, "resident", "police_approve_et"), None);
+    assert_eq!(
+        tag(&r, "resident", "is_child").map(|t| t.0),
+        Some("minor.under14".to_string())
+    );
+}
+
+#[test]
 fn operator_columns_typed_as_ids_are_keys() {
     let r = report(&[(
         "o.sql",
