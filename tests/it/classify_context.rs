@@ -429,6 +429,48 @@ fn staff_role_nouns_are_names_only_as_the_head_of_the_comment() {
 }
 
 #[test]
+fn a_persons_children_and_relatives_names_are_relatives_not_childrens_data() {
+    let r = report(&[
+        (
+            "c.sql",
+        "CREATE TABLE loan_customer (id int, name varchar(30) COMMENT '姓名', id_card varchar(18) COMMENT '身份证号',
+           spouse_name varchar(30) COMMENT '配偶姓名', father_name varchar(30) COMMENT '贷款人父亲姓名',
+           children_num int COMMENT '子女人数', is_have_children tinyint(1) COMMENT '是否有子女',
+           children_time datetime COMMENT '子女');",
+        ),
+        (
+            "g.sql",
+            "CREATE TABLE member_contact (id int, member_id int, is_guardian tinyint(1) COMMENT '是否主要监护人');",
+        ),
+    ]);
+    for col in [
+        "spouse_name",
+        "father_name",
+        "children_num",
+        "is_have_children",
+    ] {
+        assert_eq!(
+            tag(&r, "loan_customer", col).map(|t| t.0),
+            Some("relation.family".to_string()),
+            "{col}"
+        );
+    }
+    // A flag about a relative is a boolean (relation.family: flag or text),
+    // a date is not.
+    assert_eq!(
+        tag(&r, "member_contact", "is_guardian").map(|t| t.0),
+        Some("relation.family".to_string())
+    );
+    assert_eq!(tag(&r, "loan_customer", "children_time"), None);
+    // The customer's own name stays a name, and not sensitive: an adult's
+    // children counted from the parent's side do not make children's data.
+    assert_eq!(
+        tag(&r, "loan_customer", "name"),
+        Some(("name".into(), false))
+    );
+}
+
+#[test]
 fn a_date_column_is_no_minors_marker() {
     let r = report(&[(
         "m.sql",
