@@ -92,6 +92,22 @@ pub struct ContextSpec {
     tree_parent_names: Vec<String>,
     #[serde(default)]
     framework_table_prefixes: Vec<String>,
+    #[serde(default)]
+    comment_qualifiers: Vec<CommentQualifier>,
+}
+
+/// A word before a comment keyword naming which kind of it the column holds
+/// (户籍 + 详细地址 → `address.household`): `comment_qualifiers` in
+/// `context.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentQualifier {
+    /// The keyword's category.
+    pub category: String,
+    /// Words that, before the keyword, narrow it.
+    pub words: Vec<String>,
+    /// The narrower category.
+    pub refined: String,
 }
 
 /// One kind of personal record (`record_kinds` in `context.yaml`).
@@ -219,6 +235,8 @@ pub struct ContextCues {
     tree: WordSet,
     tree_parent: WordSet,
     framework_table_prefixes: Vec<String>,
+    /// Qualifiers narrowing a comment keyword's category (户籍 + 地址).
+    pub comment_qualifiers: Vec<CommentQualifier>,
 }
 
 impl From<ContextSpec> for ContextCues {
@@ -269,6 +287,7 @@ impl From<ContextSpec> for ContextCues {
             tree: WordSet::new(&[], &s.tree_names),
             tree_parent: WordSet::new(&[], &s.tree_parent_names),
             framework_table_prefixes: lower(&s.framework_table_prefixes),
+            comment_qualifiers: s.comment_qualifiers,
         }
     }
 }

@@ -923,12 +923,36 @@ impl<'a> Classifier<'a> {
                 modifier_of: Some(cue.category.clone()),
             });
         }
+        // 户籍详细地址: the head is an address, the qualifier before it says
+        // which kind (`comment_qualifiers`).
+        let qualified = self
+            .cues
+            .context
+            .comment_qualifiers
+            .iter()
+            .filter(|q| q.category == cue.category)
+            .find_map(|q| {
+                q.words
+                    .iter()
+                    .find(|w| before.contains(&w.to_lowercase()))
+                    .map(|w| (q, w))
+            });
+        let (category, detail) = match qualified {
+            Some((q, w)) => (
+                q.refined.clone(),
+                format!("comment contains “{}”, qualified by “{w}”", cue.keyword),
+            ),
+            None => (
+                cue.category.clone(),
+                format!("comment contains “{}”", cue.keyword),
+            ),
+        };
         Ok(Some(Vote {
-            category: cue.category.clone(),
+            category,
             confidence: 0.9,
             evidence: Evidence {
                 kind: "comment".into(),
-                detail: format!("comment contains “{}”", cue.keyword),
+                detail,
             },
         }))
     }

@@ -471,6 +471,26 @@ fn a_persons_children_and_relatives_names_are_relatives_not_childrens_data() {
 }
 
 #[test]
+fn a_qualifier_before_the_comments_head_narrows_its_category() {
+    let r = report(&[(
+        "q.sql",
+        "CREATE TABLE applicant (id int, name varchar(30), hj_addr varchar(128) COMMENT '户籍详细地址',
+           reg_addr varchar(128) COMMENT '现户口登记地址', live_addr varchar(128) COMMENT '居住详细地址');",
+    )]);
+    for col in ["hj_addr", "reg_addr"] {
+        assert_eq!(
+            tag(&r, "applicant", col).map(|t| t.0),
+            Some("address.household".to_string()),
+            "{col}"
+        );
+    }
+    assert_eq!(
+        tag(&r, "applicant", "live_addr").map(|t| t.0),
+        Some("address".to_string())
+    );
+}
+
+#[test]
 fn a_date_column_is_no_minors_marker() {
     let r = report(&[(
         "m.sql",
