@@ -396,7 +396,7 @@ impl<'a> Classifier<'a> {
                         continue;
                     }
                     if f.pi.is_some()
-                        || ctx.record_bookkeeping(&f.name)
+                        || ctx.record_bookkeeping(&category, &f.name)
                         || f.references.is_some()
                         || ctx.operator_column(&f.name)
                         || !ctx.record_inherits(&category, &f.name)
@@ -1028,7 +1028,7 @@ impl<'a> Classifier<'a> {
                 ))
             }
             Some(context::RecordSubject::Record { category, cue, link })
-                if ctx.record_bookkeeping(&field.name)
+                if ctx.record_bookkeeping(&category, &field.name)
                     || field.references.is_some()
                     || link.split('`').nth(1) == Some(field.name.as_str()) =>
             {

@@ -491,6 +491,33 @@ fn a_qualifier_before_the_comments_head_narrows_its_category() {
 }
 
 #[test]
+fn an_employment_records_dates_and_status_are_its_content_a_prescriptions_are_not() {
+    let r = report(&[(
+        "e.sql",
+        "CREATE TABLE hr_leave_request (id bigint, emp_id bigint, start_date date, end_date date,
+           status varchar(16), reason varchar(200), create_time datetime);
+         CREATE TABLE rx_prescription (id bigint, patient_id bigint, dosage varchar(64),
+           status varchar(16), start_date date, create_time datetime);",
+    )]);
+    for col in ["start_date", "end_date", "status", "reason"] {
+        assert_eq!(
+            tag(&r, "hr_leave_request", col).map(|t| t.0),
+            Some("employment".to_string()),
+            "{col}"
+        );
+    }
+    // Audit times stay record keeping in every kind.
+    assert_eq!(tag(&r, "hr_leave_request", "create_time"), None);
+    // A prescription's workflow status and dates are record keeping.
+    assert_eq!(
+        tag(&r, "rx_prescription", "dosage").map(|t| t.0),
+        Some("health.medication".to_string())
+    );
+    assert_eq!(tag(&r, "rx_prescription", "status"), None);
+    assert_eq!(tag(&r, "rx_prescription", "start_date"), None);
+}
+
+#[test]
 fn a_date_column_is_no_minors_marker() {
     let r = report(&[(
         "m.sql",
