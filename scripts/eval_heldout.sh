@@ -25,8 +25,8 @@ done
 src=$1
 [ -x "$bin" ] || { echo "no piaudit binary at $bin (cargo build, or --bin)" >&2; exit 2; }
 
-DEV=${DEV:-"fastbee microcommunity zhicloud-hr his"}
-HELD=${HELD-"schoolcms yunyou-tms newbee-mall-plus jetlinks-community t3rik-erp-hrm loan-fangdai score-server phpyun his-spring xinya-cargo"}
+DEV=${DEV:-"fastbee microcommunity zhicloud-hr his yunyou-tms loan-fangdai score-server"}
+HELD=${HELD-"schoolcms newbee-mall-plus jetlinks-community t3rik-erp-hrm phpyun his-spring xinya-cargo"}
 
 dir_of() { # system -> checkout dir
   local sys=$1 repo commit base

@@ -92,6 +92,22 @@ pub struct ContextSpec {
     tree_parent_names: Vec<String>,
     #[serde(default)]
     framework_table_prefixes: Vec<String>,
+    #[serde(default)]
+    comment_qualifiers: Vec<CommentQualifier>,
+}
+
+/// A word before a comment keyword naming which kind of it the column holds
+/// (户籍 + 详细地址 → `address.household`): `comment_qualifiers` in
+/// `context.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentQualifier {
+    /// The keyword's category.
+    pub category: String,
+    /// Words that, before the keyword, narrow it.
+    pub words: Vec<String>,
+    /// The narrower category.
+    pub refined: String,
 }
 
 /// One kind of personal record (`record_kinds` in `context.yaml`).
@@ -105,6 +121,8 @@ pub struct RecordKindSpec {
     table_comment_words: Vec<String>,
     #[serde(default)]
     column_tokens: Vec<String>,
+    #[serde(default)]
+    inherit_tokens: Vec<String>,
 }
 
 /// Comment words and name cues of one kind of evidence.
@@ -202,6 +220,9 @@ pub struct ContextCues {
     staff_table: WordSet,
     student_ref: WordSet,
     record_kinds: Vec<(String, WordSet, Vec<String>)>,
+    /// Per record kind, the `record_skip_tokens` its columns do inherit
+    /// (an employment record's dates and status are its content).
+    record_inherit_tokens: Vec<(String, Vec<String>)>,
     operator: WordSet,
     record_link_tokens: Vec<String>,
     record_skip: WordSet,
@@ -219,6 +240,8 @@ pub struct ContextCues {
     tree: WordSet,
     tree_parent: WordSet,
     framework_table_prefixes: Vec<String>,
+    /// Qualifiers narrowing a comment keyword's category (户籍 + 地址).
+    pub comment_qualifiers: Vec<CommentQualifier>,
 }
 
 impl From<ContextSpec> for ContextCues {
@@ -256,6 +279,11 @@ impl From<ContextSpec> for ContextCues {
                     )
                 })
                 .collect(),
+            record_inherit_tokens: s
+                .record_kinds
+                .iter()
+                .map(|k| (k.category.clone(), lower(&k.inherit_tokens)))
+                .collect(),
             record_link_tokens: lower(&s.record_link_tokens),
             record_skip: WordSet::new(&[], &s.record_skip_names),
             record_skip_tokens: lower(&s.record_skip_tokens),
@@ -269,6 +297,7 @@ impl From<ContextSpec> for ContextCues {
             tree: WordSet::new(&[], &s.tree_names),
             tree_parent: WordSet::new(&[], &s.tree_parent_names),
             framework_table_prefixes: lower(&s.framework_table_prefixes),
+            comment_qualifiers: s.comment_qualifiers,
         }
     }
 }
@@ -377,13 +406,22 @@ impl ContextCues {
 
     /// Whether a column is part of the record keeping rather than the
     /// record (`id`, `create_time`, `del_flag`), or a key tying the row to a
-    /// person or record (`patient_id`, `prescription_id`).
-    pub fn record_bookkeeping(&self, name: &str) -> bool {
+    /// person or record (`patient_id`, `prescription_id`), in a record of
+    /// `category` (whose `inherit_tokens` are content, not record keeping:
+    /// a leave request's `start_date` and `status`).
+    pub fn record_bookkeeping(&self, category: &str, name: &str) -> bool {
         let toks = tokenize(name);
         let joined = toks.concat();
+        let inherits: &[String] = self
+            .record_inherit_tokens
+            .iter()
+            .find(|(c, _)| c == category)
+            .map_or(&[], |(_, t)| t.as_slice());
         if self.record_skip.names.iter().any(|n| n.concat() == joined)
             || self.audit_time.in_name(name).is_some()
-            || toks.iter().any(|t| self.record_skip_tokens.contains(t))
+            || toks
+                .iter()
+                .any(|t| self.record_skip_tokens.contains(t) && !inherits.contains(t))
         {
             return true;
         }

@@ -71,6 +71,12 @@ pub struct Negative {
     /// names a thing (`community_name`, `room_name`).
     #[serde(default)]
     pub name_qualifiers: Vec<String>,
+    /// Words that may follow a person noun of a `name` comment keyword
+    /// (申请人 → 申请人姓名) with the noun still the head of the
+    /// phrase. Any other word after it makes the person a modifier of
+    /// something else (申请人部门, 受理人数, 申请人的复核理由): not a name.
+    #[serde(default)]
+    pub person_noun_tails: Vec<String>,
 }
 
 /// How strong a name cue is.

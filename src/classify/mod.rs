@@ -396,7 +396,7 @@ impl<'a> Classifier<'a> {
                         continue;
                     }
                     if f.pi.is_some()
-                        || ctx.record_bookkeeping(&f.name)
+                        || ctx.record_bookkeeping(&category, &f.name)
                         || f.references.is_some()
                         || ctx.operator_column(&f.name)
                         || !ctx.record_inherits(&category, &f.name)
@@ -720,7 +720,13 @@ impl<'a> Classifier<'a> {
                 ));
                 continue;
             }
-            if comment_silent && (how == Match::Compound || cue.strength == Strength::Ambiguous) {
+            // 责任人编码 for `liability_person_code`: the comment says the
+            // person noun modifies a code, so a run of the name spelling
+            // the person does not make the column a name either.
+            let modifier = matches!(&comment_result, Some(Err(CommentVeto { modifier_of: Some(c), .. })) if *c == cue.category);
+            if (comment_silent && (how == Match::Compound || cue.strength == Strength::Ambiguous))
+                || (modifier && how == Match::Partial)
+            {
                 note(format!(
                     "cue '{}' ({}) → {} overruled: the comment names no personal information",
                     cue.text, cue.source, cue.category
@@ -801,7 +807,7 @@ impl<'a> Classifier<'a> {
         }
         match comment_result {
             Some(Ok(Some(v))) if !not_pi => strong.push(v),
-            Some(Err(why)) => note(why),
+            Some(Err(veto)) => note(veto.why),
             _ => {}
         }
         // Type fit: a date, time or boolean column cannot hold a text-only category.
@@ -821,16 +827,19 @@ impl<'a> Classifier<'a> {
             ]
             .iter()
             .any(|p| t == *p || t.starts_with(&format!("{p}(")) || t.starts_with(&format!("{p} ")));
+            let boolean = ["bool", "boolean", "bit", "tinyint(1)"].iter().any(|p| {
+                t == *p || t.starts_with(&format!("{p}(")) || t.starts_with(&format!("{p} "))
+            });
             if temporal {
                 let keep = |v: &Vote| {
                     !self
                         .taxonomy
                         .category(&v.category)
-                        .is_some_and(|c| c.text_only)
+                        .is_some_and(|c| c.text_only || (c.flag_or_text && !boolean))
                 };
                 for v in strong.iter().chain(&weak).filter(|v| !keep(v)) {
                     note(format!(
-                        "{} dropped: type {t} cannot hold this text-only category",
+                        "{} dropped: type {t} cannot hold this category (text only, or a flag and not a date)",
                         v.category
                     ));
                 }
@@ -855,7 +864,7 @@ impl<'a> Classifier<'a> {
     }
 
     /// The comment's vote; `Err` says why a matching keyword was not counted.
-    fn comment_vote(&self, comment: &str) -> Result<Option<Vote>, String> {
+    fn comment_vote(&self, comment: &str) -> Result<Option<Vote>, CommentVeto> {
         let neg = &self.cues.negative;
         let full = comment.to_lowercase();
         // A list of coded values (“状态(0已挂号 1已就诊)”, “1指纹 2密码 3人脸”,
@@ -897,17 +906,53 @@ impl<'a> Classifier<'a> {
                     .find(|w| before.contains(w.as_str()))
             })
         {
-            return Err(format!(
-                "comment keyword “{}” → {} cancelled by “{w}”",
-                cue.keyword, cue.category
-            ));
+            return Err(CommentVeto {
+                why: format!(
+                    "comment keyword “{}” → {} cancelled by “{w}”",
+                    cue.keyword, cue.category
+                ),
+                modifier_of: None,
+            });
         }
+        if let Some(rest) = person_noun_modifies(cue, after, &neg.person_noun_tails) {
+            return Err(CommentVeto {
+                why: format!(
+                    "comment keyword “{}” → {} is not the head of the phrase: “{rest}” follows the person noun (申请人部门, 受理人数)",
+                    cue.keyword, cue.category
+                ),
+                modifier_of: Some(cue.category.clone()),
+            });
+        }
+        // 户籍详细地址: the head is an address, the qualifier before it says
+        // which kind (`comment_qualifiers`).
+        let qualified = self
+            .cues
+            .context
+            .comment_qualifiers
+            .iter()
+            .filter(|q| q.category == cue.category)
+            .find_map(|q| {
+                q.words
+                    .iter()
+                    .find(|w| before.contains(&w.to_lowercase()))
+                    .map(|w| (q, w))
+            });
+        let (category, detail) = match qualified {
+            Some((q, w)) => (
+                q.refined.clone(),
+                format!("comment contains “{}”, qualified by “{w}”", cue.keyword),
+            ),
+            None => (
+                cue.category.clone(),
+                format!("comment contains “{}”", cue.keyword),
+            ),
+        };
         Ok(Some(Vote {
-            category: cue.category.clone(),
+            category,
             confidence: 0.9,
             evidence: Evidence {
                 kind: "comment".into(),
-                detail: format!("comment contains “{}”", cue.keyword),
+                detail,
             },
         }))
     }
@@ -983,7 +1028,7 @@ impl<'a> Classifier<'a> {
                 ))
             }
             Some(context::RecordSubject::Record { category, cue, link })
-                if ctx.record_bookkeeping(&field.name)
+                if ctx.record_bookkeeping(&category, &field.name)
                     || field.references.is_some()
                     || link.split('`').nth(1) == Some(field.name.as_str()) =>
             {
@@ -1139,6 +1184,44 @@ fn id_typed(data_type: Option<&str>) -> bool {
 /// followed by a letter (`0已挂号`, `01身份证`); a list needs two of them,
 /// so “1寸照片” alone is not one. A segment with two slashes is a list of
 /// alternatives.
+/// Chinese noun phrases are head-final: a person noun of a `name` keyword
+/// (申请人, 受理人, 班主任) followed by another word (申请人部门, 受理人数,
+/// 申请人的复核理由) modifies that word, and the column holds the department,
+/// the count, the reason. Returns the words after the noun when they are not
+/// a tail that keeps the person the head (`tails`: 姓名, 签名, a digit of
+/// 经办人2). Keywords that already end in a name word (申请人姓名, 曾用名)
+/// are not person nouns. The text after the keyword is read up to the first
+/// punctuation or space (“负责人，必填”).
+/// Why a comment keyword was not counted.
+#[derive(Debug)]
+struct CommentVeto {
+    /// The trace line.
+    why: String,
+    /// Set when the keyword is a person noun modifying another word
+    /// (责任人编码): the category whose partial name cues fall with it.
+    modifier_of: Option<String>,
+}
+
+fn person_noun_modifies<'a>(
+    cue: &cues::CommentCue,
+    after: &'a str,
+    tails: &[String],
+) -> Option<&'a str> {
+    if cue.category != "name" || tails.iter().any(|t| cue.keyword.ends_with(t.as_str())) {
+        return None;
+    }
+    let end = after
+        .find(|c: char| {
+            c.is_whitespace() || c.is_ascii_punctuation() || "，。；：、！？“”‘’".contains(c)
+        })
+        .unwrap_or(after.len());
+    let rest = &after[..end];
+    let keeps = rest.is_empty()
+        || rest.starts_with(|c: char| c.is_ascii_digit())
+        || tails.iter().any(|t| rest.starts_with(t.as_str()));
+    (!keeps).then_some(rest)
+}
+
 fn value_list_start(comment: &str) -> usize {
     let is_sep = |c: char| {
         c.is_whitespace()

@@ -59,6 +59,10 @@ pub struct Category {
     /// A date, time or boolean column cannot hold it.
     #[serde(default)]
     pub text_only: bool,
+    /// A date or time column cannot hold it, a boolean can: a minor's marker
+    /// is a flag (`is_child`), never a date (`police_approve_et`, an end time).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flag_or_text: bool,
     /// Deprecated: the id kept so old reports, baselines, waivers and
     /// overrides resolve, and the category that now takes its place. The
     /// classifier never emits a deprecated id.
@@ -166,6 +170,7 @@ impl Taxonomy {
                     unverified: Vec::new(),
                     high_risk: c.high_risk,
                     text_only: false,
+                    flag_or_text: false,
                     replaced_by: None,
                 },
             );

@@ -394,6 +394,144 @@ fn role_columns_ending_in_ren_and_name_initials_are_names() {
 }
 
 #[test]
+fn staff_role_nouns_are_names_only_as_the_head_of_the_comment() {
+    let r = report(&[(
+        "r.sql",
+        "CREATE TABLE repair_order (id int, operator varchar(20) COMMENT '操作人', salesman varchar(64) COMMENT '业务员',
+           driver varchar(64) COMMENT '司机', liability_person varchar(64) COMMENT '责任人',
+           liability_person_code varchar(64) COMMENT '责任人编码', apply_role varchar(64) COMMENT '申请人部门',
+           accept_user_count int COMMENT '设置受理人数', cancel_reason varchar(200) COMMENT '申请人的复核理由',
+           handler2 varchar(64) COMMENT '经办人2', applicant varchar(64) COMMENT '申请人，必填');",
+    )]);
+    for col in [
+        "operator",
+        "salesman",
+        "driver",
+        "liability_person",
+        "handler2",
+        "applicant",
+    ] {
+        assert_eq!(
+            tag(&r, "repair_order", col).map(|t| t.0),
+            Some("name".to_string()),
+            "{col}"
+        );
+    }
+    // The person noun modifies a code, a department, a count, a reason.
+    for col in [
+        "liability_person_code",
+        "apply_role",
+        "accept_user_count",
+        "cancel_reason",
+    ] {
+        assert_eq!(tag(&r, "repair_order", col), None, "{col}");
+    }
+}
+
+#[test]
+fn a_persons_children_and_relatives_names_are_relatives_not_childrens_data() {
+    let r = report(&[
+        (
+            "c.sql",
+        "CREATE TABLE loan_customer (id int, name varchar(30) COMMENT '姓名', id_card varchar(18) COMMENT '身份证号',
+           spouse_name varchar(30) COMMENT '配偶姓名', father_name varchar(30) COMMENT '贷款人父亲姓名',
+           children_num int COMMENT '子女人数', is_have_children tinyint(1) COMMENT '是否有子女',
+           children_time datetime COMMENT '子女');",
+        ),
+        (
+            "g.sql",
+            "CREATE TABLE member_contact (id int, member_id int, is_guardian tinyint(1) COMMENT '是否主要监护人');",
+        ),
+    ]);
+    for col in [
+        "spouse_name",
+        "father_name",
+        "children_num",
+        "is_have_children",
+    ] {
+        assert_eq!(
+            tag(&r, "loan_customer", col).map(|t| t.0),
+            Some("relation.family".to_string()),
+            "{col}"
+        );
+    }
+    // A flag about a relative is a boolean (relation.family: flag or text),
+    // a date is not.
+    assert_eq!(
+        tag(&r, "member_contact", "is_guardian").map(|t| t.0),
+        Some("relation.family".to_string())
+    );
+    assert_eq!(tag(&r, "loan_customer", "children_time"), None);
+    // The customer's own name stays a name, and not sensitive: an adult's
+    // children counted from the parent's side do not make children's data.
+    assert_eq!(
+        tag(&r, "loan_customer", "name"),
+        Some(("name".into(), false))
+    );
+}
+
+#[test]
+fn a_qualifier_before_the_comments_head_narrows_its_category() {
+    let r = report(&[(
+        "q.sql",
+        "CREATE TABLE applicant (id int, name varchar(30), hj_addr varchar(128) COMMENT '户籍详细地址',
+           reg_addr varchar(128) COMMENT '现户口登记地址', live_addr varchar(128) COMMENT '居住详细地址');",
+    )]);
+    for col in ["hj_addr", "reg_addr"] {
+        assert_eq!(
+            tag(&r, "applicant", col).map(|t| t.0),
+            Some("address.household".to_string()),
+            "{col}"
+        );
+    }
+    assert_eq!(
+        tag(&r, "applicant", "live_addr").map(|t| t.0),
+        Some("address".to_string())
+    );
+}
+
+#[test]
+fn an_employment_records_dates_and_status_are_its_content_a_prescriptions_are_not() {
+    let r = report(&[(
+        "e.sql",
+        "CREATE TABLE hr_leave_request (id bigint, emp_id bigint, start_date date, end_date date,
+           status varchar(16), reason varchar(200), create_time datetime);
+         CREATE TABLE rx_prescription (id bigint, patient_id bigint, dosage varchar(64),
+           status varchar(16), start_date date, create_time datetime);",
+    )]);
+    for col in ["start_date", "end_date", "status", "reason"] {
+        assert_eq!(
+            tag(&r, "hr_leave_request", col).map(|t| t.0),
+            Some("employment".to_string()),
+            "{col}"
+        );
+    }
+    // Audit times stay record keeping in every kind.
+    assert_eq!(tag(&r, "hr_leave_request", "create_time"), None);
+    // A prescription's workflow status and dates are record keeping.
+    assert_eq!(
+        tag(&r, "rx_prescription", "dosage").map(|t| t.0),
+        Some("health.medication".to_string())
+    );
+    assert_eq!(tag(&r, "rx_prescription", "status"), None);
+    assert_eq!(tag(&r, "rx_prescription", "start_date"), None);
+}
+
+#[test]
+fn a_date_column_is_no_minors_marker() {
+    let r = report(&[(
+        "m.sql",
+        "CREATE TABLE resident (id int, name varchar(30), id_card varchar(18), phone varchar(20),
+           police_approve_et datetime, is_child tinyint(1));",
+    )]);
+    assert_eq!(tag(&r, "resident", "police_approve_et"), None);
+    assert_eq!(
+        tag(&r, "resident", "is_child").map(|t| t.0),
+        Some("minor.under14".to_string())
+    );
+}
+
+#[test]
 fn operator_columns_typed_as_ids_are_keys() {
     let r = report(&[(
         "o.sql",
@@ -405,6 +543,25 @@ fn operator_columns_typed_as_ids_are_keys() {
         tag(&r, "app_member", "creator").map(|t| t.0),
         Some("account.username".to_string())
     );
+}
+
+#[test]
+fn login_names_of_the_record_keeper_are_operator_usernames() {
+    let r = report(&[(
+        "k.sql",
+        "CREATE TABLE t_indicator (id int, title varchar(64), add_user varchar(64) COMMENT '创建用户',
+           create_user bigint, lock_user_1 varchar(64), opuser1 varchar(64));",
+    )]);
+    for col in ["add_user", "lock_user_1", "opuser1"] {
+        let p = pi(&r, "t_indicator", col).unwrap_or_else(|| panic!("{col} not tagged"));
+        assert_eq!(p.category, "account.username", "{col}");
+        assert!(
+            p.evidence.iter().any(|e| e.kind == "operator_audit"),
+            "{col}: operator audit evidence"
+        );
+    }
+    // A user id is a key.
+    assert_eq!(tag(&r, "t_indicator", "create_user"), None);
 }
 
 const HOSPITAL: &str = "
