@@ -545,25 +545,6 @@ fn operator_columns_typed_as_ids_are_keys() {
     );
 }
 
-#[test]
-fn login_names_of_the_record_keeper_are_operator_usernames() {
-    let r = report(&[(
-        "k.sql",
-        "CREATE TABLE t_indicator (id int, title varchar(64), add_user varchar(64) COMMENT '创建用户',
-           create_user bigint, lock_user_1 varchar(64), opuser1 varchar(64));",
-    )]);
-    for col in ["add_user", "lock_user_1", "opuser1"] {
-        let p = pi(&r, "t_indicator", col).unwrap_or_else(|| panic!("{col} not tagged"));
-        assert_eq!(p.category, "account.username", "{col}");
-        assert!(
-            p.evidence.iter().any(|e| e.kind == "operator_audit"),
-            "{col}: operator audit evidence"
-        );
-    }
-    // A user id is a key.
-    assert_eq!(tag(&r, "t_indicator", "create_user"), None);
-}
-
 const HOSPITAL: &str = "
 CREATE TABLE pms_patient (id bigint, name varchar(64), phone_no varchar(20)) COMMENT='病人基本信息表';
 CREATE TABLE dms_drug (id bigint, name varchar(64), spec varchar(64)) COMMENT='药品表';
