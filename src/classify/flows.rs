@@ -158,6 +158,10 @@ impl Lookup<'_, '_> {
                 && whole_person
                 && !v.name.starts_with('<')
                 && ds.is_none()
+                && !v
+                    .ty
+                    .as_deref()
+                    .is_some_and(crate::extract::java::scalar_type)
                 && self.classifier.person_object(&v.name)
             {
                 push(out, &v.name, "person_object".into());
@@ -251,6 +255,14 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
     };
     match h.kind {
         SinkKind::Log => {
+            // A log reached from a `main` method or in test code (the path's
+            // first method): developer code, see `logged::developer_code`.
+            let origin = h.chain.first().map(String::as_str).unwrap_or_default();
+            if super::logged::developer_code(origin, &h.location().file)
+                || super::logged::developer_code("", &loc.file)
+            {
+                return None;
+            }
             let level = h.level.as_deref().unwrap_or("info");
             if h.vals.iter().any(Val::is_body) && !matches!(level, "trace" | "debug") {
                 let which: Vec<&str> = h
