@@ -136,10 +136,23 @@ impl Lookup<'_, '_> {
             .and_then(|d| self.datasets.get(&d.to_ascii_lowercase()));
         if v.whole {
             let before = out.len();
+            // Fields the returned class never serialises (`@JsonIgnore`,
+            // `@JSONField(serialize = false)`) or masks, by column name.
+            let class_masked = |col: &str| {
+                v.ty.as_deref()
+                    .and_then(|t| self.classes.get(t))
+                    .is_some_and(|c| {
+                        c.fields.iter().any(|(n, _, masked)| {
+                            *masked
+                                && (n.eq_ignore_ascii_case(col)
+                                    || crate::extract::java::snake(n).eq_ignore_ascii_case(col))
+                        })
+                    })
+            };
             if let Some(d) = ds {
                 for fl in &d.fields {
                     if let Some(t) = &fl.pi {
-                        if !fl.protection.contains(&Protection::Masked) {
+                        if !fl.protection.contains(&Protection::Masked) && !class_masked(&fl.name) {
                             push(out, &fl.name, t.category.clone());
                         }
                     }
@@ -193,6 +206,15 @@ impl Lookup<'_, '_> {
     }
 }
 
+/// A stored password, its hash or its salt, by name (`password`,
+/// `login_pwd`, `salt`), as opposed to a session token.
+fn stored_secret(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["password", "passwd", "pwd", "salt"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
 /// What makes two controller responses the same: the returned types and
 /// the request path (copies of one controller in two module trees share
 /// both). `None` for other sinks and handlers mapped to no path.
@@ -224,6 +246,20 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
             continue;
         }
         cx.pi(v, h.kind == SinkKind::Log, &mut pi);
+    }
+    if h.kind == SinkKind::Response {
+        // Cleared before returning (`user.setPassword(null)`): not sent.
+        pi.retain(|(n, _)| {
+            !h.cleared.iter().any(|c| {
+                c.eq_ignore_ascii_case(n) || crate::extract::java::snake(c).eq_ignore_ascii_case(n)
+            })
+        });
+        // The caller's own account or session: their own data (the login
+        // token included), except a stored password or its hash and salt,
+        // which have no business in any response.
+        if h.own {
+            pi.retain(|(n, _)| stored_secret(n));
+        }
     }
     let names = |pi: &[(String, String)]| {
         let mut n: Vec<&str> = Vec::new();
