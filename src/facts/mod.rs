@@ -189,10 +189,14 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
 /// control per field and algorithm (the algorithm, never the value), and
 /// the field marked hashed (slow password hashes) or encrypted (`ENC(…)`).
 /// Fast digests and `{noop}` mark nothing: rules judge them weak.
-/// The same secret (same key, same value) committed in several config
-/// files is one `plain_secret` control, the first in path order, listing
-/// the others as its copies: one secret to rotate, one finding. Different
-/// values of a key stay apart. `controls` is sorted by location.
+/// The same secret committed in several config files is one `plain_secret`
+/// control, the first in path order, listing the others as its copies: one
+/// finding per config key path (`spring.datasource.password`), whatever
+/// the Spring profile, module copy or value — the fix (move the key out of
+/// committed config, rotate what was committed) is the same for every
+/// file. A name that is no key path (a Java constant `secretKey`) is too
+/// generic to join different classes' secrets: those join only on the same
+/// value. `controls` is sorted by location.
 fn same_secret_once(files: &[FileFacts], controls: &mut Vec<Control>) {
     let mut digest: HashMap<(&str, u32), &str> = HashMap::new();
     for f in files {
@@ -213,7 +217,13 @@ fn same_secret_once(files: &[FileFacts], controls: &mut Vec<Control>) {
         let Some(d) = digest.get(&(c.location.file.as_str(), c.location.line)) else {
             continue;
         };
-        let key = (c.subject.clone().unwrap_or_default(), d.to_string());
+        let subject = c.subject.clone().unwrap_or_default();
+        let value = if subject.contains('.') {
+            String::new()
+        } else {
+            d.to_string()
+        };
+        let key = (subject, value);
         match first.get(&key) {
             Some(&j) => {
                 copies.push((j, c.location.clone()));
