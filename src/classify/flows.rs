@@ -158,11 +158,17 @@ impl Lookup<'_, '_> {
                     }
                 }
             } else if let Some(c) = v.ty.as_deref().and_then(|t| self.classes.get(t)) {
-                for (name, _, masked) in &c.fields {
+                for (name, ty, masked) in &c.fields {
                     if *masked {
                         continue;
                     }
                     if let Some(t) = self.classifier.tag_identifier(name, Some(&c.name)) {
+                        // A `BigDecimal balance` is an amount, not an account number.
+                        if t.category.starts_with("finance.account")
+                            && super::amount_typed(Some(ty))
+                        {
+                            continue;
+                        }
                         push(out, name, t.category);
                     }
                 }

@@ -784,13 +784,16 @@ impl<'a> Reader<'a> {
             let inner = inner.strip_suffix(')').unwrap_or(inner);
             let mut args = printed_values(&code_only(inner));
             // A bare name declared as a String or number in the method prints
-            // one value, not a whole record (`String profile`).
-            args.retain(|a| {
-                !a.whole
-                    || !self
-                        .declared_type(n, &a.name)
-                        .is_some_and(|t| scalar_type(&t))
-            });
+            // one value, not a whole record (`String profile`): its name may
+            // still say it is PI (`String email`).
+            for a in args.iter_mut().filter(|a| a.whole) {
+                if self
+                    .declared_type(n, &a.name)
+                    .is_some_and(|t| scalar_type(&t))
+                {
+                    a.whole = false;
+                }
+            }
             if args.is_empty() {
                 return;
             }
