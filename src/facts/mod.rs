@@ -194,9 +194,11 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
 /// finding per config key path (`spring.datasource.password`), whatever
 /// the Spring profile, module copy or value — the fix (move the key out of
 /// committed config, rotate what was committed) is the same for every
-/// file. A name that is no key path (a Java constant `secretKey`) is too
-/// generic to join different classes' secrets: those join only on the same
-/// value. `controls` is sorted by location.
+/// file — and one per value (one password under two keys, a console's and
+/// a docs page's, is one secret to rotate). A name that is no key path (a
+/// Java constant `secretKey`) is too generic to join different classes'
+/// secrets: those join only on the same value. `controls` is sorted by
+/// location.
 fn same_secret_once(files: &[FileFacts], controls: &mut Vec<Control>) {
     let mut digest: HashMap<(&str, u32), &str> = HashMap::new();
     for f in files {
@@ -207,9 +209,17 @@ fn same_secret_once(files: &[FileFacts], controls: &mut Vec<Control>) {
     if digest.is_empty() {
         return;
     }
-    let mut first: HashMap<(String, String), usize> = HashMap::new();
-    let mut copies: Vec<(usize, crate::model::Location)> = Vec::new();
-    let mut drop: Vec<bool> = vec![false; controls.len()];
+    // Union-find over the secrets: joined by key path and by value.
+    let mut parent: Vec<usize> = (0..controls.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut by_value: HashMap<&str, usize> = HashMap::new();
     for (i, c) in controls.iter().enumerate() {
         if c.kind != "plain_secret" {
             continue;
@@ -218,20 +228,34 @@ fn same_secret_once(files: &[FileFacts], controls: &mut Vec<Control>) {
             continue;
         };
         let subject = c.subject.clone().unwrap_or_default();
-        let value = if subject.contains('.') {
-            String::new()
-        } else {
-            d.to_string()
+        let join = |j: usize, parent: &mut Vec<usize>| {
+            let (a, b) = (root(parent, i), root(parent, j));
+            // The earlier control (path order) stays the finding.
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            parent[hi] = lo;
         };
-        let key = (subject, value);
-        match first.get(&key) {
-            Some(&j) => {
-                copies.push((j, c.location.clone()));
-                drop[i] = true;
+        if subject.contains('.') {
+            match by_key.get(&subject) {
+                Some(&j) => join(j, &mut parent),
+                None => {
+                    by_key.insert(subject, i);
+                }
             }
+        }
+        match by_value.get(d) {
+            Some(&j) => join(j, &mut parent),
             None => {
-                first.insert(key, i);
+                by_value.insert(d, i);
             }
+        }
+    }
+    let mut drop: Vec<bool> = vec![false; controls.len()];
+    let mut copies: Vec<(usize, crate::model::Location)> = Vec::new();
+    for i in 0..controls.len() {
+        let r = root(&mut parent, i);
+        if r != i {
+            copies.push((r, controls[i].location.clone()));
+            drop[i] = true;
         }
     }
     for (j, l) in copies {
