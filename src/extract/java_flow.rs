@@ -307,10 +307,11 @@ const SCALARS: &[&str] = &[
     "ModelAndView",
 ];
 
-/// Method annotations recording an operation log.
+/// Method (or controller class) annotations recording an operation log.
 const AUDIT_ANNOTATIONS: &[&str] = &[
     "Log",
     "OperLog",
+    "OperateLog",
     "OperationLog",
     "SysLog",
     "AuditLog",
@@ -739,6 +740,8 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
     let is = |names: &[&str]| anns.iter().any(|(a, _)| names.contains(&a.as_str()));
     let rest = is(&["RestController"]) || (is(&["Controller"]) && is(&["ResponseBody"]));
     let controller = rest || is(&["Controller"]);
+    // `@OperateLog` on the controller class logs every handler of it.
+    let class_audited = is(AUDIT_ANNOTATIONS);
     // The class's request path prefix (`@RequestMapping("/user")`).
     let base = mapping_path(&anns).unwrap_or_default();
     let mut supertypes = Vec::new();
@@ -884,7 +887,9 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
                 let locals = url_locals(cx, *m);
                 let class_constants = (!locals.is_empty()).then(|| cx.constants.clone());
                 cx.constants.extend(locals);
-                if let Some(method) = read_method(cx, *m, &name, controller, rest, &base) {
+                if let Some(method) =
+                    read_method(cx, *m, &name, controller, rest, &base, class_audited)
+                {
                     out.methods.push(method);
                 }
                 if let Some(c) = class_constants {
@@ -1055,6 +1060,7 @@ fn read_method(
     controller: bool,
     rest: bool,
     base: &str,
+    class_audited: bool,
 ) -> Option<Method> {
     let name_node = n.child_by_field_name("name")?;
     let name = cx.text(name_node).to_string();
@@ -1067,7 +1073,7 @@ fn read_method(
         hits: Vec::new(),
         calls: Vec::new(),
         scope: format!("{class}.{name}"),
-        audited: is(AUDIT_ANNOTATIONS),
+        audited: class_audited || is(AUDIT_ANNOTATIONS),
         http_vars: HashMap::new(),
         returns: Vec::new(),
     };
