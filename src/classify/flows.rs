@@ -74,9 +74,8 @@ pub fn pi_flows<'a>(
     found.sort_by_key(|(n, _, _, _)| *n);
     let mut seen: std::collections::HashSet<(String, &crate::model::Location, String)> =
         std::collections::HashSet::new();
-    // Responses of the same type at the same path in several files (a
-    // controller copied into a second module tree): one control, listing
-    // the copies.
+    // Responses of the same types in several handlers (see
+    // `response_key`): one control, listing the copies.
     let mut responses: Vec<(String, Control)> = Vec::new();
     for (_, c, sink, key) in found {
         let names = c
@@ -221,9 +220,12 @@ fn stored_secret(name: &str) -> bool {
         .any(|w| n.contains(w))
 }
 
-/// What makes two controller responses the same: the returned types and
-/// the request path (copies of one controller in two module trees share
-/// both). `None` for other sinks and handlers mapped to no path.
+/// What makes two controller responses the same exposure: the returned
+/// types (the same record returned by a copied controller in a second
+/// module tree, by a copy-pasted handler at another path, or by a second
+/// controller — role members, a document list — is one set of fields to
+/// mask, one fix on the type); for handlers whose values carry no type,
+/// the request path. `None` for other sinks and handlers mapped to no path.
 fn response_key(h: &Hit) -> Option<String> {
     if h.kind != SinkKind::Response {
         return None;
@@ -232,7 +234,11 @@ fn response_key(h: &Hit) -> Option<String> {
     let mut types: Vec<&str> = h.vals.iter().filter_map(|v| v.ty.as_deref()).collect();
     types.sort_unstable();
     types.dedup();
-    Some(format!("{}\n{path}", types.join(",")))
+    Some(if types.is_empty() {
+        format!("path {path}")
+    } else {
+        format!("types {}", types.join(","))
+    })
 }
 
 fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
