@@ -283,6 +283,10 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
     if super::java_security::worth_reading(text) {
         super::java_security::read(file, text, &code_only(text), &mut facts);
     }
+    // Request parameters an operation-log aspect stores (CNPI-023).
+    if text.contains("@Aspect") {
+        super::oplog::read(file, text, &code_only(text), &mut facts);
+    }
     // SDK imports, SMS-code endpoints, default passwords (recipients inventory, cn-2026).
     super::java_services::read(file, text, &imports, catalog, &mut facts);
     facts
