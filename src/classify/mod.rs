@@ -1145,7 +1145,8 @@ impl<'a> Classifier<'a> {
 
 /// Whether a column type holds an amount (a fixed-point or floating
 /// number, `decimal(24,6)`, `money`, Java `BigDecimal`/`Double`) rather
-/// than an account or card number, which is text or an integer.
+/// than an account or card number, which is text or an integer (a
+/// `numeric` without a scale is an integer).
 pub(crate) fn amount_typed(data_type: Option<&str>) -> bool {
     let Some(t) = data_type else { return false };
     let t = t.trim().to_ascii_lowercase();
@@ -1162,7 +1163,7 @@ pub(crate) fn amount_typed(data_type: Option<&str>) -> bool {
             | "float4"
             | "float8"
             | "bigdecimal"
-    ) && !(base == "numeric" && !t.contains(','))
+    ) && (base != "numeric" || t.contains(','))
 }
 
 /// Whether a column type holds a key rather than a name: integers, and
