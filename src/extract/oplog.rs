@@ -39,7 +39,7 @@ pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
     facts.controls.push(Control {
         kind: "request_params_stored".into(),
         value_days: None,
-        subject: Some(format!("{class}: request parameters → operation log")),
+        subject: Some(format!("{class}: request parameters kept in a log record")),
         location: Location::line(file, lines.line(m.start())),
         value: Some("request_params".into()),
         profile: None,
