@@ -15,8 +15,9 @@ report, in this order:
   dataset      same rule, and the judged field's dataset is the new finding's subject;
   location     same rule and file:line (the finding's `location` or one of its `locations`);
 otherwise the finding is `gone`. Prints the row-by-row TSV on stdout and the per-system summary
-(findings and medium+ before/after, TRUE kept, FALSE/NOISE gone, new findings) on stderr, in the
-layout of eval/verdicts/README.md. Several judged findings may match one new finding (a grouped
+(findings and medium+ before/after, TRUE kept, FALSE/NOISE gone, new findings, and the current
+medium+ findings by the best verdict of the judged findings each matched, TRUE/NOISE/FALSE/unjudged)
+on stderr, in the layout of eval/verdicts/README.md. Several judged findings may match one new finding (a grouped
 finding): the summary counts the new finding's verdict as the best of them only for TRUE-kept.
 """
 import argparse
@@ -91,8 +92,9 @@ def main():
                   "severity_before", "severity_after", "confidence_after", "matched_by", "fingerprint_after"])
     pooled = collections.Counter()
     print("| system | findings before → now | medium+ before → now | TRUE kept / judged | "
-          "FALSE gone / judged | NOISE gone / judged | TRUE at medium+ now |", file=sys.stderr)
-    print("|---|---:|---:|---:|---:|---:|---:|", file=sys.stderr)
+          "FALSE gone / judged | NOISE gone / judged | TRUE at medium+ now | "
+          "medium+ now T/N/F/unjudged |", file=sys.stderr)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|", file=sys.stderr)
     for s in systems():
         dst = os.path.join(a.out, s)
         if not a.no_scan:
@@ -105,9 +107,15 @@ def main():
         rows = judged(s, ".final" if a.final else "")
         c = collections.Counter()
         true_medplus = 0
+        # Best verdict of the judged findings each new finding matched
+        # (TRUE > NOISE > FALSE): the verdict of the new finding.
+        best = {}
+        rank = {"TRUE": 3, "NOISE": 2, "FALSE": 1}
         for r in rows:
             how, hit = match(r, findings)
             v = r["verdict"]
+            if hit is not None and rank.get(v, 0) > rank.get(best.get(hit["fingerprint"]), 0):
+                best[hit["fingerprint"]] = v
             c[f"{v}_judged"] += 1
             if hit is None:
                 c[f"{v}_gone"] += 1
@@ -120,15 +128,21 @@ def main():
                           hit["fingerprint"] if hit else ""])
         now = len(findings)
         now_med = sum(f["severity"] in MEDIUM_PLUS for f in findings)
+        med = collections.Counter(best.get(f["fingerprint"], "unjudged")
+                                  for f in findings if f["severity"] in MEDIUM_PLUS)
+        for k, n in med.items():
+            c[f"med_{k}"] += n
         print(f"| {s} | → {now} | → {now_med} | {c['TRUE_kept']} / {c['TRUE_judged']} | "
               f"{c['FALSE_gone']} / {c['FALSE_judged']} | {c['NOISE_gone']} / {c['NOISE_judged']} | "
-              f"{true_medplus} |", file=sys.stderr)
+              f"{true_medplus} | {med['TRUE']}/{med['NOISE']}/{med['FALSE']}/{med['unjudged']} |",
+              file=sys.stderr)
         pooled.update(c)
         pooled["now"] += now
         pooled["now_med"] += now_med
     p = pooled
     print(f"| **pooled** | → {p['now']} | → {p['now_med']} | {p['TRUE_kept']} / {p['TRUE_judged']} | "
-          f"{p['FALSE_gone']} / {p['FALSE_judged']} | {p['NOISE_gone']} / {p['NOISE_judged']} | |",
+          f"{p['FALSE_gone']} / {p['FALSE_judged']} | {p['NOISE_gone']} / {p['NOISE_judged']} | | "
+          f"{p['med_TRUE']}/{p['med_NOISE']}/{p['med_FALSE']}/{p['med_unjudged']} |",
           file=sys.stderr)
 
 

@@ -59,6 +59,14 @@ pub struct Negative {
     /// Prefix words of a yes/no flag (是否).
     #[serde(default)]
     pub flag_prefix_words: Vec<String>,
+    /// First name tokens of a yes/no flag (`is_set_password`): name cues
+    /// outside `flag_categories` do not count.
+    #[serde(default)]
+    pub flag_name_prefixes: Vec<String>,
+    /// Words that, all present, make a comment list a flag's answers
+    /// (“[1:是,0:否]”): comment cues outside `flag_categories` do not count.
+    #[serde(default)]
+    pub flag_answer_words: Vec<String>,
     /// Table-name tokens that make a table person-like.
     #[serde(default)]
     pub person_tables: Vec<String>,

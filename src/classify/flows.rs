@@ -74,9 +74,8 @@ pub fn pi_flows<'a>(
     found.sort_by_key(|(n, _, _, _)| *n);
     let mut seen: std::collections::HashSet<(String, &crate::model::Location, String)> =
         std::collections::HashSet::new();
-    // Responses of the same type at the same path in several files (a
-    // controller copied into a second module tree): one control, listing
-    // the copies.
+    // Responses of the same types in several handlers (see
+    // `response_key`): one control, listing the copies.
     let mut responses: Vec<(String, Control)> = Vec::new();
     for (_, c, sink, key) in found {
         let names = c
@@ -136,20 +135,39 @@ impl Lookup<'_, '_> {
             .and_then(|d| self.datasets.get(&d.to_ascii_lowercase()));
         if v.whole {
             let before = out.len();
+            // Fields the returned class never serialises (`@JsonIgnore`,
+            // `@JSONField(serialize = false)`) or masks, by column name.
+            let class_masked = |col: &str| {
+                v.ty.as_deref()
+                    .and_then(|t| self.classes.get(t))
+                    .is_some_and(|c| {
+                        c.fields.iter().any(|(n, _, masked)| {
+                            *masked
+                                && (n.eq_ignore_ascii_case(col)
+                                    || crate::extract::java::snake(n).eq_ignore_ascii_case(col))
+                        })
+                    })
+            };
             if let Some(d) = ds {
                 for fl in &d.fields {
                     if let Some(t) = &fl.pi {
-                        if !fl.protection.contains(&Protection::Masked) {
+                        if !fl.protection.contains(&Protection::Masked) && !class_masked(&fl.name) {
                             push(out, &fl.name, t.category.clone());
                         }
                     }
                 }
             } else if let Some(c) = v.ty.as_deref().and_then(|t| self.classes.get(t)) {
-                for (name, _, masked) in &c.fields {
+                for (name, ty, masked) in &c.fields {
                     if *masked {
                         continue;
                     }
                     if let Some(t) = self.classifier.tag_identifier(name, Some(&c.name)) {
+                        // A `BigDecimal balance` is an amount, not an account number.
+                        if t.category.starts_with("finance.account")
+                            && super::amount_typed(Some(ty))
+                        {
+                            continue;
+                        }
                         push(out, name, t.category);
                     }
                 }
@@ -158,6 +176,10 @@ impl Lookup<'_, '_> {
                 && whole_person
                 && !v.name.starts_with('<')
                 && ds.is_none()
+                && !v
+                    .ty
+                    .as_deref()
+                    .is_some_and(crate::extract::java::scalar_type)
                 && self.classifier.person_object(&v.name)
             {
                 push(out, &v.name, "person_object".into());
@@ -189,9 +211,21 @@ impl Lookup<'_, '_> {
     }
 }
 
-/// What makes two controller responses the same: the returned types and
-/// the request path (copies of one controller in two module trees share
-/// both). `None` for other sinks and handlers mapped to no path.
+/// A stored password, its hash or its salt, by name (`password`,
+/// `login_pwd`, `salt`), as opposed to a session token.
+fn stored_secret(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["password", "passwd", "pwd", "salt"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
+/// What makes two controller responses the same exposure: the returned
+/// types (the same record returned by a copied controller in a second
+/// module tree, by a copy-pasted handler at another path, or by a second
+/// controller — role members, a document list — is one set of fields to
+/// mask, one fix on the type); for handlers whose values carry no type,
+/// the request path. `None` for other sinks and handlers mapped to no path.
 fn response_key(h: &Hit) -> Option<String> {
     if h.kind != SinkKind::Response {
         return None;
@@ -200,7 +234,11 @@ fn response_key(h: &Hit) -> Option<String> {
     let mut types: Vec<&str> = h.vals.iter().filter_map(|v| v.ty.as_deref()).collect();
     types.sort_unstable();
     types.dedup();
-    Some(format!("{}\n{path}", types.join(",")))
+    Some(if types.is_empty() {
+        format!("path {path}")
+    } else {
+        format!("types {}", types.join(","))
+    })
 }
 
 fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
@@ -220,6 +258,20 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
             continue;
         }
         cx.pi(v, h.kind == SinkKind::Log, &mut pi);
+    }
+    if h.kind == SinkKind::Response {
+        // Cleared before returning (`user.setPassword(null)`): not sent.
+        pi.retain(|(n, _)| {
+            !h.cleared.iter().any(|c| {
+                c.eq_ignore_ascii_case(n) || crate::extract::java::snake(c).eq_ignore_ascii_case(n)
+            })
+        });
+        // The caller's own account or session: their own data (the login
+        // token included), except a stored password or its hash and salt,
+        // which have no business in any response.
+        if h.own {
+            pi.retain(|(n, _)| stored_secret(n));
+        }
     }
     let names = |pi: &[(String, String)]| {
         let mut n: Vec<&str> = Vec::new();
@@ -251,6 +303,14 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
     };
     match h.kind {
         SinkKind::Log => {
+            // A log reached from a `main` method or in test code (the path's
+            // first method): developer code, see `logged::developer_code`.
+            let origin = h.chain.first().map(String::as_str).unwrap_or_default();
+            if super::logged::developer_code(origin, &h.location().file)
+                || super::logged::developer_code("", &loc.file)
+            {
+                return None;
+            }
             let level = h.level.as_deref().unwrap_or("info");
             if h.vals.iter().any(Val::is_body) && !matches!(level, "trace" | "debug") {
                 let which: Vec<&str> = h

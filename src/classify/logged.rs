@@ -6,6 +6,15 @@ use super::Classifier;
 use crate::extract::FileFacts;
 use crate::model::Control;
 
+/// Whether a log call in `scope` (`Class.method`) of `file` is developer
+/// code rather than request handling: test sources, and a `main` method (it
+/// boots the application or is a developer's utility run by hand; what it
+/// prints is the process's own state — the server's address, a hash of a
+/// literal — never a data subject's request).
+pub fn developer_code(scope: &str, file: &str) -> bool {
+    scope.rsplit('.').next() == Some("main") || crate::extract::is_test_source(file)
+}
+
 /// The `pi_logged` controls of the log calls whose printed values the
 /// classifier tags as PI, or that print a whole person object. The subject
 /// names the method and the values (`UserService.register: idCard`); the
@@ -19,6 +28,9 @@ pub fn pi_logged<'a>(
     let out = controls;
     let before = out.len();
     for call in files.into_iter().flat_map(|f| &f.log_calls) {
+        if developer_code(&call.scope, &call.location.file) {
+            continue;
+        }
         let mut names: Vec<&str> = Vec::new();
         let mut categories: Vec<String> = Vec::new();
         for a in &call.args {

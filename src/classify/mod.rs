@@ -312,6 +312,13 @@ impl<'a> Classifier<'a> {
                     f.pi = None;
                     continue;
                 }
+                // A balance or amount (a decimal column read as an account by
+                // `余额`/`balance`) in a table whose rows are not persons is a
+                // company ledger's figure: no account number, no one's money.
+                if finance && about.is_err() && amount_typed(f.data_type.as_deref()) {
+                    f.pi = None;
+                    continue;
+                }
             }
             if !ctx.person_attribute_categories.contains(&p.category) {
                 continue;
@@ -745,6 +752,17 @@ impl<'a> Classifier<'a> {
                 }
                 continue;
             }
+            // `is_set_password`: a yes/no flag, not the password.
+            if run.0 > 0
+                && neg.flag_name_prefixes.contains(&tokens[0])
+                && !neg.flag_categories.contains(&cue.category)
+            {
+                note(format!(
+                    "cue '{}' ({}) → {} cancelled: `{}_…` names a yes/no flag",
+                    cue.text, cue.source, cue.category, tokens[0]
+                ));
+                continue;
+            }
             let outside = tokens[..run.0].iter().chain(&tokens[run.0 + run.1..]);
             if let Some(t) = outside.clone().find(|t| neg.name_tokens.contains(*t)) {
                 note(format!(
@@ -895,6 +913,19 @@ impl<'a> Classifier<'a> {
         // “是否低保”, “是否近视”: a yes/no flag about such a category
         // reveals it, so the flag prefix does not veto it.
         let flag_ok = neg.flag_categories.contains(&cue.category);
+        // “设置密码[1:是,0:否]”: the comment lists a flag's answers.
+        if !flag_ok
+            && !neg.flag_answer_words.is_empty()
+            && neg
+                .flag_answer_words
+                .iter()
+                .all(|w| lower.contains(w.as_str()))
+        {
+            return Err(format!(
+                "comment keyword “{}” → {} cancelled: the comment lists a yes/no flag's answers",
+                cue.keyword, cue.category
+            ));
+        }
         if let Some(w) = neg
             .comment_words
             .iter()
@@ -1009,6 +1040,15 @@ impl<'a> Classifier<'a> {
                 }
                 None => {}
             }
+        }
+        if amount_typed(field.data_type.as_deref())
+            && strong.iter().any(|v| {
+                v.category.starts_with("finance.")
+                    && ctx.entity_attribute_categories.contains(&v.category)
+            })
+            && self.about_persons(ds, schema).is_err()
+        {
+            ignored.push("amount: a decimal balance or amount in a table whose rows are not persons is a ledger's figure, not a person's account (finance.account/bank_card dropped)".into());
         }
         if ctx.tree_children(ds, &field.name, field.data_type.as_deref()) {
             ignored.push("tree node: `children`/`parent_name` beside `parent_id` (or a collection type) are sub-nodes and the parent node, not a person's children or relatives (minor.*, relation.family dropped)".into());
@@ -1146,6 +1186,29 @@ impl<'a> Classifier<'a> {
             evidence,
         })
     }
+}
+
+/// Whether a column type holds an amount (a fixed-point or floating
+/// number, `decimal(24,6)`, `money`, Java `BigDecimal`/`Double`) rather
+/// than an account or card number, which is text or an integer (a
+/// `numeric` without a scale is an integer).
+pub(crate) fn amount_typed(data_type: Option<&str>) -> bool {
+    let Some(t) = data_type else { return false };
+    let t = t.trim().to_ascii_lowercase();
+    let base = t.split(['(', ' ']).next().unwrap_or("");
+    matches!(
+        base,
+        "decimal"
+            | "numeric"
+            | "money"
+            | "smallmoney"
+            | "double"
+            | "float"
+            | "real"
+            | "float4"
+            | "float8"
+            | "bigdecimal"
+    ) && (base != "numeric" || t.contains(','))
 }
 
 /// Whether a column type holds a key rather than a name: integers, and

@@ -283,6 +283,10 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
     if super::java_security::worth_reading(text) {
         super::java_security::read(file, text, &code_only(text), &mut facts);
     }
+    // Request parameters an operation-log aspect stores (CNPI-023).
+    if text.contains("@Aspect") {
+        super::oplog::read(file, text, &code_only(text), &mut facts);
+    }
     // SDK imports, SMS-code endpoints, default passwords (recipients inventory, cn-2026).
     super::java_services::read(file, text, &imports, catalog, &mut facts);
     facts
@@ -782,7 +786,18 @@ impl<'a> Reader<'a> {
             let text = self.text(args);
             let inner = text.strip_prefix('(').unwrap_or(text);
             let inner = inner.strip_suffix(')').unwrap_or(inner);
-            let args = printed_values(&code_only(inner));
+            let mut args = printed_values(&code_only(inner));
+            // A bare name declared as a String or number in the method prints
+            // one value, not a whole record (`String profile`): its name may
+            // still say it is PI (`String email`).
+            for a in args.iter_mut().filter(|a| a.whole) {
+                if self
+                    .declared_type(n, &a.name)
+                    .is_some_and(|t| scalar_type(&t))
+                {
+                    a.whole = false;
+                }
+            }
             if args.is_empty() {
                 return;
             }
@@ -820,6 +835,48 @@ impl<'a> Reader<'a> {
             }
         }
         out.sort_by_key(|c| c.location.line);
+    }
+
+    /// The declared type of `name` as a parameter or local variable of the
+    /// method or constructor around `n` (its text, type arguments dropped).
+    fn declared_type(&self, n: Node<'_>, name: &str) -> Option<String> {
+        let mut at = n.parent();
+        while let Some(p) = at {
+            if matches!(
+                p.kind(),
+                "method_declaration" | "constructor_declaration" | "lambda_expression"
+            ) {
+                break;
+            }
+            at = p.parent();
+        }
+        let method = at?;
+        let mut found = None;
+        each_node(method, |d| {
+            if found.is_some() {
+                return;
+            }
+            let ty = match d.kind() {
+                "formal_parameter" => d
+                    .child_by_field_name("name")
+                    .filter(|x| self.text(*x) == name)
+                    .and_then(|_| d.child_by_field_name("type")),
+                "local_variable_declaration" => {
+                    let mut c = d.walk();
+                    let named = d.children_by_field_name("declarator", &mut c).any(|v| {
+                        v.child_by_field_name("name")
+                            .is_some_and(|x| self.text(x) == name)
+                    });
+                    named.then(|| d.child_by_field_name("type")).flatten()
+                }
+                _ => None,
+            };
+            if let Some(t) = ty {
+                let t = self.text(t);
+                found = Some(t.split('<').next().unwrap_or(t).trim().to_string());
+            }
+        });
+        found
     }
 
     /// `Class.method` around a node (`Class` in a constructor or field
@@ -1251,6 +1308,40 @@ fn is_ident_start(c: u8) -> bool {
 
 fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$'
+}
+
+/// Whether a declared Java type holds one scalar value (a string, a number,
+/// a flag or a date): a variable of such a type is never a whole person
+/// record, whatever its name (`String profile`).
+pub fn scalar_type(ty: &str) -> bool {
+    matches!(
+        ty.rsplit('.').next().unwrap_or(ty),
+        "String"
+            | "CharSequence"
+            | "StringBuilder"
+            | "Integer"
+            | "int"
+            | "Long"
+            | "long"
+            | "Short"
+            | "short"
+            | "Byte"
+            | "byte"
+            | "Boolean"
+            | "boolean"
+            | "Double"
+            | "double"
+            | "Float"
+            | "float"
+            | "BigDecimal"
+            | "BigInteger"
+            | "Character"
+            | "char"
+            | "Date"
+            | "LocalDate"
+            | "LocalDateTime"
+            | "Instant"
+    )
 }
 
 /// `getIdCard` → `idCard`, `isVip` → `vip`; other methods → `None`.

@@ -15,6 +15,7 @@
 //! lineage graph and its PI paths include them.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use tree_sitter::Node;
 
@@ -164,6 +165,13 @@ pub struct Hit {
     pub hops: Vec<Location>,
     /// A method on the way records an audit/operation log (`@Log`…).
     pub audited: bool,
+    /// A controller response of the caller's own account or session (see
+    /// [`own_session`]): the person reads their own data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own: bool,
+    /// Properties the handler clears before returning (`user.setPassword(null)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cleared: Vec<String>,
 }
 
 impl Hit {
@@ -299,10 +307,11 @@ const SCALARS: &[&str] = &[
     "ModelAndView",
 ];
 
-/// Method annotations recording an operation log.
+/// Method (or controller class) annotations recording an operation log.
 const AUDIT_ANNOTATIONS: &[&str] = &[
     "Log",
     "OperLog",
+    "OperateLog",
     "OperationLog",
     "SysLog",
     "AuditLog",
@@ -731,6 +740,8 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
     let is = |names: &[&str]| anns.iter().any(|(a, _)| names.contains(&a.as_str()));
     let rest = is(&["RestController"]) || (is(&["Controller"]) && is(&["ResponseBody"]));
     let controller = rest || is(&["Controller"]);
+    // `@OperateLog` on the controller class logs every handler of it.
+    let class_audited = is(AUDIT_ANNOTATIONS);
     // The class's request path prefix (`@RequestMapping("/user")`).
     let base = mapping_path(&anns).unwrap_or_default();
     let mut supertypes = Vec::new();
@@ -806,6 +817,12 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
                 || l.contains("desensiti")
                 || l.contains("mask")
                 || l == "jsonignore"
+                // Never serialised: fastjson `serialize = false`, Jackson write-only.
+                || (a == "JSONField" && {
+                    let t: String = text.split_whitespace().collect();
+                    t.contains("serialize=false")
+                })
+                || (a == "JsonProperty" && text.contains("WRITE_ONLY"))
                 || (a == "JsonSerialize" && {
                     let t = text.to_ascii_lowercase();
                     t.contains("mask") || t.contains("desensiti") || t.contains("sensitive")
@@ -870,7 +887,9 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
                 let locals = url_locals(cx, *m);
                 let class_constants = (!locals.is_empty()).then(|| cx.constants.clone());
                 cx.constants.extend(locals);
-                if let Some(method) = read_method(cx, *m, &name, controller, rest, &base) {
+                if let Some(method) =
+                    read_method(cx, *m, &name, controller, rest, &base, class_audited)
+                {
                     out.methods.push(method);
                 }
                 if let Some(c) = class_constants {
@@ -913,6 +932,110 @@ fn url_locals(cx: &Cx<'_>, method: Node<'_>) -> Vec<(String, String)> {
     found
 }
 
+/// Whether a handler parameter is filled from the request (a query, path,
+/// form or body value) rather than by the framework (the servlet request,
+/// the session, the authenticated principal, a header such as the token).
+fn selects(anns: &[(String, String)], ty: &str) -> bool {
+    if anns.iter().any(|(a, _)| {
+        matches!(
+            a.as_str(),
+            "RequestParam" | "PathVariable" | "RequestBody" | "ModelAttribute" | "RequestPart"
+        )
+    }) {
+        return true;
+    }
+    if anns.iter().any(|(a, _)| {
+        matches!(
+            a.as_str(),
+            "RequestHeader" | "CookieValue" | "RequestAttribute"
+        )
+    }) {
+        return false;
+    }
+    !matches!(
+        simple(ty).as_str(),
+        "HttpServletRequest"
+            | "HttpServletResponse"
+            | "ServletRequest"
+            | "ServletResponse"
+            | "HttpSession"
+            | "Principal"
+            | "Authentication"
+            | "Model"
+            | "ModelMap"
+            | "BindingResult"
+            | "Locale"
+            | "WebRequest"
+            | "ServerHttpRequest"
+            | "ServerWebExchange"
+    )
+}
+
+/// Whether a handler returns the caller's own account or session: it reads
+/// the current user from the security context or session and takes nothing
+/// from the request that could select another record (not a list, page or
+/// export), or it is the login endpoint itself, which returns the session
+/// of the person who just proved who they are. A person reading their own
+/// data is access by the data subject (PIPL Art. 45), not an exposure.
+fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool) -> bool {
+    static P: OnceLock<(regex::Regex, regex::Regex, regex::Regex)> = OnceLock::new();
+    let (login, current, bulk) = P.get_or_init(|| {
+        (
+            regex::Regex::new(r"(?i)^(log|sign)[-_]?(in|on)$").expect("login"),
+            regex::Regex::new(
+                r"(?x)
+                \b[A-Z]\w*(?:Ctx|Context|ContextHolder|Holder|Util|Utils|Helper)\s*\.\s*
+                  get\w*(?:User|Admin|Member|Employee|Account|Login|Principal)\w*\s*\(
+                | \bStpUtil\s*\.\s*getLogin\w*\s*\(
+                | \bgetSession\s*\(\s*\)\s*\.\s*getAttribute\s*\(
+                | \b\w*FromSession\w*\s*\(
+                | \bgetCurrent(?:User|Admin|Member|Employee|Account)\w*\s*\(
+                | \bgetLogin(?:User|Admin|Member|Employee|Account|Info)\w*\s*\(",
+            )
+            .expect("current user"),
+            regex::Regex::new(r"(?i)list|page|query|search|export|all|batch").expect("bulk"),
+        )
+    });
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    if login.is_match(last) {
+        return true;
+    }
+    let name = n
+        .child_by_field_name("name")
+        .map(|x| cx.text(x))
+        .unwrap_or("");
+    !selects_record
+        && !bulk.is_match(last)
+        && !bulk.is_match(name)
+        && n.child_by_field_name("body")
+            .is_some_and(|b| current.is_match(cx.text(b)))
+}
+
+/// Properties a handler clears before it returns (`user.setPassword(null)`,
+/// `vo.setSalt("")`): they are not in the response whatever the type says.
+fn cleared_properties(text: &str) -> Vec<String> {
+    static P: OnceLock<regex::Regex> = OnceLock::new();
+    let re = P.get_or_init(|| {
+        regex::Regex::new(r#"\.\s*set([A-Z]\w*)\s*\(\s*(?:null|""|\(\w+\)\s*null)\s*\)"#)
+            .expect("setter")
+    });
+    let mut out: Vec<String> = re
+        .captures_iter(text)
+        .map(|c| {
+            let p = &c[1];
+            let mut ch = p.chars();
+            let first = ch
+                .next()
+                .map(|f| f.to_ascii_lowercase())
+                .unwrap_or_default();
+            format!("{first}{}", ch.as_str())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The nodes below `roots` whose code runs where they stand: not inside
 /// nested classes or lambdas (those nodes themselves are listed, their
 /// bodies are not). Iterative, as a hostile file nests deeper than a stack.
@@ -937,6 +1060,7 @@ fn read_method(
     controller: bool,
     rest: bool,
     base: &str,
+    class_audited: bool,
 ) -> Option<Method> {
     let name_node = n.child_by_field_name("name")?;
     let name = cx.text(name_node).to_string();
@@ -949,11 +1073,14 @@ fn read_method(
         hits: Vec::new(),
         calls: Vec::new(),
         scope: format!("{class}.{name}"),
-        audited: is(AUDIT_ANNOTATIONS),
+        audited: class_audited || is(AUDIT_ANNOTATIONS),
         http_vars: HashMap::new(),
         returns: Vec::new(),
     };
     let mut arity = 0;
+    // A parameter the request fills (a query, path or body value): the
+    // handler may return another person's record.
+    let mut selects_record = false;
     if let Some(ps) = n.child_by_field_name("parameters") {
         let mut c = ps.walk();
         for (i, p) in ps
@@ -977,6 +1104,9 @@ fn read_method(
                 })
                 .unwrap_or_default();
             let panns = cx.annotations(p);
+            if selects(&panns, &ty) {
+                selects_record = true;
+            }
             // `@RequestParam("mobile") String m`: the request names it.
             let request_name = panns
                 .iter()
@@ -1022,12 +1152,13 @@ fn read_method(
             }
         }
         if !vals.is_empty() {
+            let path = join_paths(base, &mapping_path(&anns).unwrap_or_default());
             env.hits.push(Hit {
                 kind: SinkKind::Response,
                 target: Target {
                     name: format!("{class}.{name}"),
                     vendor: "spring-mvc".into(),
-                    path: Some(join_paths(base, &mapping_path(&anns).unwrap_or_default())),
+                    path: Some(path.clone()),
                     ..Target::default()
                 },
                 level: None,
@@ -1035,6 +1166,8 @@ fn read_method(
                 chain: vec![env.scope.clone()],
                 hops: vec![Location::line(cx.file, line)],
                 audited: env.audited,
+                own: own_session(cx, n, &path, selects_record),
+                cleared: cleared_properties(cx.text(n)),
             });
         }
     }
@@ -1501,6 +1634,8 @@ fn hit(
         chain: vec![env.scope.clone()],
         hops: vec![at],
         audited: env.audited,
+        own: false,
+        cleared: Vec::new(),
     });
 }
 
@@ -2007,6 +2142,8 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
                         chain: vec![format!("{}.{}", m.class, m.name)],
                         hops: Vec::new(),
                         audited: false,
+                        own: false,
+                        cleared: Vec::new(),
                     });
                 }
             }

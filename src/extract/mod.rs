@@ -49,6 +49,7 @@ pub mod java_security;
 pub mod java_services;
 pub mod logging;
 pub mod mybatis;
+pub mod oplog;
 pub mod protection_names;
 pub mod registry;
 pub mod seatunnel;

@@ -58,6 +58,94 @@ const DEFAULT_HASHES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The well-known default passwords of [`DEFAULT_HASHES`], for the salted
+/// and double hashes a seed row may store beside its salt.
+const DEFAULT_PASSWORDS: &[&str] = &[
+    "admin",
+    "123456",
+    "admin123",
+    "password",
+    "111111",
+    "12345678",
+    "123456789",
+    "admin888",
+    "root",
+    "000000",
+    "888888",
+    "Admin@123",
+    "1qaz2wsx",
+];
+
+/// A seed statement larger than this is a data dump, not a seed row: the
+/// salted check (a few hundred MD5s per row) is skipped there.
+const SALTED_CHECK_MAX: usize = 16 * 1024;
+
+fn md5_hex(text: &str) -> String {
+    use md5::Digest;
+    let d = md5::Md5::digest(text.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How a seed row's MD5 password was made from a guessable password, if it
+/// was: a well-known default or the row's own login name, alone or with the
+/// row's salt (`md5(p + salt)`, `md5(salt + p)`, `md5(md5(p) + salt)`,
+/// `md5(salt + md5(p))`). `values` are the row's quoted values.
+fn guessable_md5(values: &[&str]) -> Option<&'static str> {
+    let hashes: Vec<String> = values
+        .iter()
+        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|v| v.to_ascii_lowercase())
+        .collect();
+    if hashes.is_empty() {
+        return None;
+    }
+    // Short values of the row: its salt and its login name are among them.
+    let others: Vec<&str> = values
+        .iter()
+        .copied()
+        .filter(|v| (1..=32).contains(&v.len()) && !v.contains(char::is_whitespace))
+        .filter(|v| !(v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())))
+        .take(16)
+        .collect();
+    let logins: Vec<&str> = others
+        .iter()
+        .copied()
+        .filter(|v| {
+            (3..=20).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+        .filter(|v| !v.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let hit = |h: &str| hashes.iter().any(|x| x == h);
+    for p in &logins {
+        if hit(&md5_hex(p)) {
+            return Some("MD5 of the account's own login name / 登录名的 MD5");
+        }
+    }
+    for p in DEFAULT_PASSWORDS
+        .iter()
+        .copied()
+        .chain(logins.iter().copied())
+    {
+        let inner = md5_hex(p);
+        for salt in &others {
+            if *salt == p {
+                continue;
+            }
+            for candidate in [
+                format!("{p}{salt}"),
+                format!("{salt}{p}"),
+                format!("{inner}{salt}"),
+                format!("{salt}{inner}"),
+            ] {
+                if hit(&md5_hex(&candidate)) {
+                    return Some("salted MD5 of a guessable password (a well-known default or the login name) / 加盐 MD5 的可猜测口令");
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Login names of default administrator accounts.
 const ADMIN_NAMES: &[&str] = &[
     "admin",
@@ -137,6 +225,19 @@ pub fn read(file: &str, text: &str, facts: &mut FileFacts) {
                 "default_password_hash",
                 format!("{alg} hash of a well-known default password"),
             );
+        } else if stmt.len() <= SALTED_CHECK_MAX {
+            // Row by row (`VALUES (…), (…)`): a salt belongs to its own row.
+            let guessed = stmt.split("),").find_map(|row| {
+                let values: Vec<&str> = QUOTED
+                    .captures_iter(row)
+                    .filter_map(|c| c.get(1))
+                    .map(|m| m.as_str())
+                    .collect();
+                guessable_md5(&values)
+            });
+            if let Some(how) = guessed {
+                push("default_password_hash", how.to_string());
+            }
         }
     }
 }
@@ -155,16 +256,36 @@ fn initial_password_setting(file: &str, table: &str, stmt: &str, line: u32, fact
         .filter_map(|c| c.get(1))
         .map(|m| m.as_str())
         .collect();
+    // A master password (万能密码) opens every account, whatever its value.
+    static MASTER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^[\w.]*(?:super|master|universal|backdoor)[._]?(?:password|passwd|pwd)$")
+            .expect("valid regex")
+    });
     let hit = values
         .windows(2)
-        .find(|w| KEY.is_match(w[0]) && super::java_services::is_default_password(w[1].trim()));
-    if let Some(w) = hit {
+        .find(|w| KEY.is_match(w[0]) && super::java_services::is_default_password(w[1].trim()))
+        .map(|w| (w[0], "well-known default password / 常见默认口令"))
+        .or_else(|| {
+            values
+                .windows(2)
+                .find(|w| {
+                    let v = w[1].trim();
+                    MASTER.is_match(w[0]) && !v.is_empty() && !v.starts_with("${")
+                })
+                .map(|w| {
+                    (
+                        w[0],
+                        "master password that logs into any account / 可登录任意账户的万能密码",
+                    )
+                })
+        });
+    if let Some((key, what)) = hit {
         facts.controls.push(Control {
             kind: "default_password_literal".into(),
             value_days: None,
-            subject: Some(format!("{table}.{}", w[0])),
+            subject: Some(format!("{table}.{key}")),
             location: Location::line(file, line),
-            value: Some("well-known default password / 常见默认口令".into()),
+            value: Some(what.into()),
             profile: None,
             amount: None,
             copies: Vec::new(),
@@ -197,6 +318,19 @@ mod tests {
                 Some("sys_config.sys.user.initPassword")
             )]
         );
+    }
+
+    #[test]
+    fn salted_and_login_name_hashes_are_guessed() {
+        // md5(md5("123456") + "k9Qz7A"), md5("teacher01"), and a random password's.
+        assert!(
+            guessable_md5(&["1", "ops", "46d3b1dc4e9533b44f7a38466a33d451", "k9Qz7A"]).is_some()
+        );
+        assert!(guessable_md5(&["3", "teacher01", "bd128dc6aad0ba0b69d62f1258f66253"]).is_some());
+        assert!(
+            guessable_md5(&["1", "ops", "deecae1587648dc72765452d9a1cda82", "k9Qz7A"]).is_none()
+        );
+        assert!(guessable_md5(&["1", "ops", "no hash here"]).is_none());
     }
 
     #[test]

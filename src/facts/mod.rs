@@ -189,10 +189,16 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
 /// control per field and algorithm (the algorithm, never the value), and
 /// the field marked hashed (slow password hashes) or encrypted (`ENC(…)`).
 /// Fast digests and `{noop}` mark nothing: rules judge them weak.
-/// The same secret (same key, same value) committed in several config
-/// files is one `plain_secret` control, the first in path order, listing
-/// the others as its copies: one secret to rotate, one finding. Different
-/// values of a key stay apart. `controls` is sorted by location.
+/// The same secret committed in several config files is one `plain_secret`
+/// control, the first in path order, listing the others as its copies: one
+/// finding per config key path (`spring.datasource.password`), whatever
+/// the Spring profile, module copy or value — the fix (move the key out of
+/// committed config, rotate what was committed) is the same for every
+/// file — and one per value (one password under two keys, a console's and
+/// a docs page's, is one secret to rotate). A name that is no key path (a
+/// Java constant `secretKey`) is too generic to join different classes'
+/// secrets: those join only on the same value. `controls` is sorted by
+/// location.
 fn same_secret_once(files: &[FileFacts], controls: &mut Vec<Control>) {
     let mut digest: HashMap<(&str, u32), &str> = HashMap::new();
     for f in files {
@@ -203,9 +209,17 @@ fn same_secret_once(files: &[FileFacts], controls: &mut Vec<Control>) {
     if digest.is_empty() {
         return;
     }
-    let mut first: HashMap<(String, String), usize> = HashMap::new();
-    let mut copies: Vec<(usize, crate::model::Location)> = Vec::new();
-    let mut drop: Vec<bool> = vec![false; controls.len()];
+    // Union-find over the secrets: joined by key path and by value.
+    let mut parent: Vec<usize> = (0..controls.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut by_value: HashMap<&str, usize> = HashMap::new();
     for (i, c) in controls.iter().enumerate() {
         if c.kind != "plain_secret" {
             continue;
@@ -213,15 +227,35 @@ fn same_secret_once(files: &[FileFacts], controls: &mut Vec<Control>) {
         let Some(d) = digest.get(&(c.location.file.as_str(), c.location.line)) else {
             continue;
         };
-        let key = (c.subject.clone().unwrap_or_default(), d.to_string());
-        match first.get(&key) {
-            Some(&j) => {
-                copies.push((j, c.location.clone()));
-                drop[i] = true;
+        let subject = c.subject.clone().unwrap_or_default();
+        let join = |j: usize, parent: &mut Vec<usize>| {
+            let (a, b) = (root(parent, i), root(parent, j));
+            // The earlier control (path order) stays the finding.
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            parent[hi] = lo;
+        };
+        if subject.contains('.') {
+            match by_key.get(&subject) {
+                Some(&j) => join(j, &mut parent),
+                None => {
+                    by_key.insert(subject, i);
+                }
             }
+        }
+        match by_value.get(d) {
+            Some(&j) => join(j, &mut parent),
             None => {
-                first.insert(key, i);
+                by_value.insert(d, i);
             }
+        }
+    }
+    let mut drop: Vec<bool> = vec![false; controls.len()];
+    let mut copies: Vec<(usize, crate::model::Location)> = Vec::new();
+    for i in 0..controls.len() {
+        let r = root(&mut parent, i);
+        if r != i {
+            copies.push((r, controls[i].location.clone()));
+            drop[i] = true;
         }
     }
     for (j, l) in copies {

@@ -331,6 +331,10 @@ pub fn place(rule: &Rule, ctx: Ctx<'_>, subjects: &[String], location: &Location
             p.fields = subjects.to_vec();
             p.key = vec![file];
         }
+        GroupBy::Kind => {
+            p.fields = subjects.to_vec();
+            p.key = vec![s("control.kind").unwrap_or_default()];
+        }
         GroupBy::Project => {
             p.key = vec!["project".to_string()];
         }

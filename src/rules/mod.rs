@@ -54,6 +54,10 @@ pub enum GroupBy {
     /// Control rules: one finding per file, listing its keys (PI logged by
     /// several methods of one class).
     File,
+    /// Control rules: one finding per control kind (`api_docs_enabled`)
+    /// across files and keys, listing the keys (one exposure switched on
+    /// under several keys, profiles and module copies).
+    Kind,
     /// One finding per project, listing the datasets (or subjects).
     Project,
 }
@@ -67,6 +71,7 @@ impl GroupBy {
             GroupBy::FlowPath => "flow_path",
             GroupBy::ConfigKey => "config_key",
             GroupBy::File => "file",
+            GroupBy::Kind => "kind",
             GroupBy::Project => "project",
         }
     }
@@ -91,6 +96,7 @@ impl GroupBy {
             Scope::Control => &[
                 GroupBy::ConfigKey,
                 GroupBy::File,
+                GroupBy::Kind,
                 GroupBy::Project,
                 GroupBy::None,
             ],

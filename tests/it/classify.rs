@@ -447,3 +447,28 @@ fn replaced_by_must_name_a_current_category() {
         .to_string();
     assert!(err.contains("itself deprecated"), "{err}");
 }
+
+/// A yes/no flag (`is_…` name, a comment listing 是/否) says whether there is
+/// a password, not the password; a flag about a category a flag reveals
+/// (是否残疾) and a plain password column are still tagged.
+#[test]
+fn yes_no_flags_are_not_the_value_they_name() {
+    let a = run(
+        "CREATE TABLE users (id BIGINT, password VARCHAR(64) COMMENT '密码', \
+         is_set_password TINYINT COMMENT '设置密码[1:是,0:否]', \
+         has_mobile TINYINT, mobile VARCHAR(20) COMMENT '手机号', \
+         is_disabled_person TINYINT COMMENT '是否残疾人[1:是,0:否]');",
+        None,
+    );
+    assert!(tag(&a, "users", "is_set_password").is_none());
+    assert!(tag(&a, "users", "has_mobile").is_none());
+    assert_eq!(
+        tag(&a, "users", "password").unwrap().category,
+        "account.credentials"
+    );
+    assert_eq!(
+        tag(&a, "users", "mobile").unwrap().category,
+        "contact.phone"
+    );
+    assert!(tag(&a, "users", "is_disabled_person").is_some());
+}

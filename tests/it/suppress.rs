@@ -64,7 +64,6 @@ fn each_comment_syntax_waives_its_finding_with_the_reason() {
     // (file, finding line, rule, comment line, reason)
     let cases = [
         (YML, 5, "CNPI-022", 4, "rotated weekly"),
-        (YML, 10, "CNPI-025", 10, "intranet-only API docs"),
         (PROPS, 4, "CNPI-022", 3, "local canal password"),
         (LOGBACK, 5, "CNPI-030", 3, "shipped to the SIEM"),
         (MAPPER, 5, "CNPI-026", 4, "same system of record"),
@@ -106,6 +105,14 @@ fn each_comment_syntax_waives_its_finding_with_the_reason() {
             "project",
             vec!["schema.sql#patient"],
             vec!["member waived (schema.sql:2): legal basis is recorded"],
+        ),
+        // CNPI-025 is one finding per kind of exposure: the API-docs key
+        // with the comment is out, the other key switching the docs on stays.
+        (
+            "CNPI-025",
+            "api_docs_enabled",
+            vec!["control:api_docs_enabled:knife4j.production"],
+            vec!["knife4j.enable waived (src/main/resources/application-prod.yml:10): intranet-only API docs"],
         ),
         // CNPI-023 is one finding per source file: the log statement under
         // the comment is out, the other two stay.
