@@ -921,10 +921,13 @@ impl<'a> Classifier<'a> {
                 .iter()
                 .all(|w| lower.contains(w.as_str()))
         {
-            return Err(format!(
-                "comment keyword “{}” → {} cancelled: the comment lists a yes/no flag's answers",
-                cue.keyword, cue.category
-            ));
+            return Err(CommentVeto {
+                why: format!(
+                    "comment keyword “{}” → {} cancelled: the comment lists a yes/no flag's answers",
+                    cue.keyword, cue.category
+                ),
+                modifier_of: None,
+            });
         }
         if let Some(w) = neg
             .comment_words
