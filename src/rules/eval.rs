@@ -42,6 +42,10 @@ pub struct Subjects<'a> {
     pub today: &'a str,
     /// Sensitivity profile the scan runs with (`--profile`, else the pack's).
     pub profile: &'a str,
+    /// Keep the members of grouped findings ([`Evaluation::groups`]): only
+    /// inline suppressions and merges read them, and on an estate they are
+    /// a large share of evaluation's peak memory.
+    pub keep_groups: bool,
 }
 
 /// How the scan itself is run (`scan.*`): pack, its law date, the profile
@@ -170,7 +174,8 @@ pub struct Evaluation {
     /// Rows of the pack's self-check table (`None`: the pack makes none).
     pub self_check: Option<Vec<CheckItemResult>>,
     /// The members of each grouped finding, by fingerprint (for inline
-    /// suppressions of one member, [`crate::gate::suppress`]).
+    /// suppressions of one member, [`crate::gate::suppress`]); empty
+    /// unless [`Subjects::keep_groups`].
     pub groups: BTreeMap<String, Group>,
     /// Rules not evaluated for want of evidence: rule id → the `requires`
     /// facts that were absent (see [`super::requires`]).
@@ -702,7 +707,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                         },
                     ));
                 }
-                if group.is_grouped() {
+                if s.keep_groups && group.is_grouped() {
                     groups.entry(finding.fingerprint.clone()).or_insert(group);
                 }
                 out.entry(finding.fingerprint.clone())
@@ -1363,6 +1368,7 @@ mod tests {
             lang: "en",
             today: "2026-12-07",
             profile: &k.profile,
+            keep_groups: true,
         };
         let mut index: HashMap<&str, (&Dataset, &Field)> = HashMap::new();
         for f in &datasets[0].fields {
