@@ -767,7 +767,10 @@ mod tests {
         let table = "CREATE TABLE customer (\n  id BIGINT,\n  id_card VARCHAR(18) COMMENT '身份证号',\n  bank_card VARCHAR(19) COMMENT '银行卡号'\n);\n";
         let (groups, findings) = run(table);
         assert_eq!(groups, 0);
-        assert!(findings.iter().any(|f| f.fields.len() == 2), "{findings:#?}");
+        assert!(
+            findings.iter().any(|f| f.fields.len() == 2),
+            "{findings:#?}"
+        );
         // A marker elsewhere (naming another rule): the groups are kept.
         let (groups, again) = run(&format!("-- piaudit:ignore CNPI-001 not here\n{table}"));
         assert!(groups > 0);

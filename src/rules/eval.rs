@@ -174,7 +174,12 @@ fn with_fields(summary: &Value, d: &Dataset, taxonomy: &Taxonomy) -> Value {
     if let Value::Object(o) = &mut v {
         o.insert(
             "fields".into(),
-            Value::Array(d.fields.iter().map(|f| field_brief(f, d, taxonomy)).collect()),
+            Value::Array(
+                d.fields
+                    .iter()
+                    .map(|f| field_brief(f, d, taxonomy))
+                    .collect(),
+            ),
         );
     }
     v
