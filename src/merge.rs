@@ -453,6 +453,8 @@ fn merge_loaded(loaded: Vec<Loaded>, options: &MergeOptions) -> Result<Audit, Er
         decl.as_ref(),
         &config,
         scan,
+        // Members waived in the merged reports are taken out of their groups.
+        true,
     );
     if let Some(p) = &options.declarations {
         let shown = p.display().to_string().replace('\\', "/");

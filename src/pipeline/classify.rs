@@ -147,6 +147,8 @@ pub(super) fn finish(
         decl,
         config,
         scan,
+        // Only inline suppressions read a group's members after evaluation.
+        !inline.ignores.is_empty(),
     );
     Evaluated {
         audit,

@@ -24,13 +24,16 @@ pub struct Classified {
 
 /// Evaluate → report: PI paths, rules, summary and the [`Audit`] renderers
 /// read. Shared by [`super::scan`] and [`crate::merge`] so both give the same
-/// report shape.
+/// report shape. `keep_groups`: keep the members of grouped findings in
+/// [`Audit::groups`] (for inline suppressions and merges; see
+/// [`rules::eval::Subjects::keep_groups`]).
 pub fn evaluate_audit(
     knowledge: &Knowledge,
     facts: Classified,
     decl: Option<&Declarations>,
     config: &Config,
     mut scan: ScanInfo,
+    keep_groups: bool,
 ) -> Audit {
     let Classified {
         mut datasets,
@@ -75,6 +78,7 @@ pub fn evaluate_audit(
             lang: &config.lang,
             today: &today,
             profile: &knowledge.profile,
+            keep_groups,
         },
     );
     let mut findings = evaluation.findings;

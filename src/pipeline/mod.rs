@@ -749,6 +749,34 @@ mod tests {
         assert!(!excluded("a.sql", &[]));
     }
 
+    /// The members of grouped findings are kept only when an inline
+    /// suppression may take one out of its group (they were a large part
+    /// of an estate's peak memory).
+    #[test]
+    fn group_members_are_kept_only_for_inline_suppressions() {
+        let k = Knowledge::load(&DataFiles::embedded(), "cn-2026", None).unwrap();
+        let run = |sql: &str| {
+            let sources = [Source {
+                rel: "db/schema.sql".into(),
+                kind: FileKind::Sql,
+                text: sql.into(),
+            }];
+            let e = scan_sources(&k, &sources, None, &Config::default(), ScanInfo::default());
+            (e.audit.groups.len(), e.audit.report.findings)
+        };
+        let table = "CREATE TABLE customer (\n  id BIGINT,\n  id_card VARCHAR(18) COMMENT '身份证号',\n  bank_card VARCHAR(19) COMMENT '银行卡号'\n);\n";
+        let (groups, findings) = run(table);
+        assert_eq!(groups, 0);
+        assert!(
+            findings.iter().any(|f| f.fields.len() == 2),
+            "{findings:#?}"
+        );
+        // A marker elsewhere (naming another rule): the groups are kept.
+        let (groups, again) = run(&format!("-- piaudit:ignore CNPI-001 not here\n{table}"));
+        assert!(groups > 0);
+        assert_eq!(findings.len(), again.len());
+    }
+
     #[test]
     fn a_spent_time_budget_becomes_a_warning_and_the_scan_goes_on() {
         let sources: Vec<Source> = [

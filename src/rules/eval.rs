@@ -42,6 +42,10 @@ pub struct Subjects<'a> {
     pub today: &'a str,
     /// Sensitivity profile the scan runs with (`--profile`, else the pack's).
     pub profile: &'a str,
+    /// Keep the members of grouped findings ([`Evaluation::groups`]): only
+    /// inline suppressions and merges read them, and on an estate they are
+    /// a large share of evaluation's peak memory.
+    pub keep_groups: bool,
 }
 
 /// How the scan itself is run (`scan.*`): pack, its law date, the profile
@@ -82,7 +86,8 @@ fn field_value(f: &Field, taxonomy: &Taxonomy) -> Value {
     v
 }
 
-/// The dataset's summary (`dataset.*`) and its [`DatasetView`].
+/// The dataset's summary (`dataset.*`) and its [`DatasetView`]. The
+/// summary has no `fields` (see [`with_fields`]).
 fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> (Value, DatasetView) {
     let mut pi: Vec<&Field> = d.fields.iter().filter(|f| f.pi.is_some()).collect();
     // Operator audit columns alone (`create_by` of a dictionary table) do
@@ -140,7 +145,6 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> (Value, DatasetView) {
         "id": d.id, "kind": d.kind, "name": d.name, "comment": d.comment, "system": d.system,
         "pi_fields": pi.len(), "sensitive_fields": sensitive, "high_risk_fields": high_risk,
         "categories": categories, "has_minor": has_minor, "has_under14": has_under14,
-        "fields": d.fields.iter().map(|f| field_brief(f, d, s.taxonomy)).collect::<Vec<_>>(),
     });
     let decl = match s.decl {
         None => json!({ "present": false }),
@@ -160,6 +164,50 @@ fn dataset_view(d: &Dataset, s: &Subjects<'_>) -> (Value, DatasetView) {
     )
 }
 
+/// A dataset summary with its `fields`, the brief of every field (PI or
+/// not). The briefs of a whole estate's fields were the largest part of
+/// evaluation's peak memory (a `serde_json` object of 11 keys per field), so
+/// they are built only for the contexts whose rules read them
+/// ([`reads_fields`]), one dataset at a time, and dropped after.
+fn with_fields(summary: &Value, d: &Dataset, taxonomy: &Taxonomy) -> Value {
+    let mut v = summary.clone();
+    if let Value::Object(o) = &mut v {
+        o.insert(
+            "fields".into(),
+            Value::Array(
+                d.fields
+                    .iter()
+                    .map(|f| field_brief(f, d, taxonomy))
+                    .collect(),
+            ),
+        );
+    }
+    v
+}
+
+/// Whether one of `rules` may read the `fields` of the dataset summary at
+/// `root` (`dataset`, `from.dataset`, …). Conservative: any mention of
+/// `root.fields` anywhere in a rule (condition, messages, evidence paths,
+/// parameters) counts, and `dataset.fields` is also found inside
+/// `to.dataset.fields`.
+fn reads_fields(rules: &[&Rule], root: &str) -> bool {
+    let needle = format!("{root}.fields");
+    rules.iter().any(|r| format!("{r:?}").contains(&needle))
+}
+
+/// Whether a rule may read the `fields` of `project.datasets` items: one
+/// that names `project.datasets` and also `item.fields` (in a quantifier
+/// over them), or prints `project.datasets` in a message. Conservative.
+fn project_datasets_need_fields(pack: &Pack) -> bool {
+    pack.rules.values().any(|r| {
+        let text = format!("{r:?}");
+        text.contains("project.datasets")
+            && (text.contains("item.fields")
+                || r.message.zh.contains("project.datasets")
+                || r.message.en.contains("project.datasets"))
+    })
+}
+
 /// Findings plus their messages in both languages (for bilingual reports).
 #[derive(Debug, Clone, Default)]
 pub struct Evaluation {
@@ -170,7 +218,8 @@ pub struct Evaluation {
     /// Rows of the pack's self-check table (`None`: the pack makes none).
     pub self_check: Option<Vec<CheckItemResult>>,
     /// The members of each grouped finding, by fingerprint (for inline
-    /// suppressions of one member, [`crate::gate::suppress`]).
+    /// suppressions of one member, [`crate::gate::suppress`]); empty
+    /// unless [`Subjects::keep_groups`].
     pub groups: BTreeMap<String, Group>,
     /// Rules not evaluated for want of evidence: rule id → the `requires`
     /// facts that were absent (see [`super::requires`]).
@@ -241,6 +290,10 @@ struct ProjectView {
     /// `decl.all`: the whole declarations, once (null without them).
     decl_all: Value,
     now: Value,
+    /// Whether the summaries of `project.datasets` carry their `fields`
+    /// (when a rule may read them there); else contexts that read
+    /// `dataset.fields` build them per dataset ([`Env::dataset_summary`]).
+    datasets_have_fields: bool,
 }
 
 impl ProjectView {
@@ -451,9 +504,10 @@ fn now_value(today: &str) -> Value {
 /// it is as large as the estate's lineage and no built-in rule reads it.
 fn project_view(
     s: &Subjects<'_>,
-    summaries: Vec<Value>,
+    mut summaries: Vec<Value>,
     with_flows: bool,
     with_endpoint_pi: bool,
+    datasets_have_fields: bool,
 ) -> ProjectView {
     let mut field_index: HashMap<&str, (&Dataset, &Field)> = HashMap::new();
     for d in s.datasets {
@@ -515,6 +569,11 @@ fn project_view(
         "controls": s.controls,
         "outbound_pi_endpoints": outbound_pi_endpoints,
     });
+    if datasets_have_fields {
+        for (v, d) in summaries.iter_mut().zip(s.datasets) {
+            *v = with_fields(v, d, s.taxonomy);
+        }
+    }
     if let Value::Object(o) = &mut project {
         o.insert("datasets".into(), Value::Array(summaries));
         o.insert("flows".into(), Value::Array(flows));
@@ -527,6 +586,7 @@ fn project_view(
             serde_json::to_value(d).unwrap_or(Value::Null)
         }),
         now: now_value(s.today),
+        datasets_have_fields,
     }
 }
 
@@ -539,6 +599,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
         summaries,
         pack_reads(pack, "project.flows"),
         pack_reads_endpoint_pi(pack),
+        project_datasets_need_fields(pack),
     );
     let scan = scan_value(pack, s);
     let mut field_index: HashMap<&str, (usize, &Field)> = HashMap::new();
@@ -702,7 +763,7 @@ pub fn evaluate(pack: &Pack, s: &Subjects<'_>) -> Evaluation {
                         },
                     ));
                 }
-                if group.is_grouped() {
+                if s.keep_groups && group.is_grouped() {
                     groups.entry(finding.fingerprint.clone()).or_insert(group);
                 }
                 out.entry(finding.fingerprint.clone())
@@ -823,13 +884,20 @@ impl Env<'_> {
                 }
             }
             Scope::Dataset => {
+                let fields = reads_fields(rules, "dataset");
+                let mut built = None;
                 for (i, (d, v)) in s.datasets.iter().zip(views).enumerate() {
-                    let own = [("dataset", pv.dataset(i)), ("decl", &v.decl)];
+                    let own = [
+                        ("dataset", self.dataset_summary(i, fields, &mut built)),
+                        ("decl", &v.decl),
+                    ];
                     let id = || vec![d.id.clone()];
                     self.each_rule(rules, &own, &id, &d.location, v.minors_sensitive, f);
                 }
             }
             Scope::Field => {
+                let fields = reads_fields(rules, "dataset");
+                let mut built = None;
                 for (i, (d, v)) in s.datasets.iter().zip(views).enumerate() {
                     for fl in &d.fields {
                         // Non-PI fields never match a field rule; skip building their context.
@@ -840,7 +908,7 @@ impl Env<'_> {
                         super::field_evidence::add(&mut fv, fl, d, self.evidence);
                         let own = [
                             ("field", &fv),
-                            ("dataset", pv.dataset(i)),
+                            ("dataset", self.dataset_summary(i, fields, &mut built)),
                             ("decl", &v.decl),
                         ];
                         let id = || vec![fl.id.clone()];
@@ -849,6 +917,11 @@ impl Env<'_> {
                 }
             }
             Scope::Flow => {
+                let from_fields = reads_fields(rules, "from.dataset");
+                let to_fields = reads_fields(rules, "to.dataset");
+                // One summary built per side: a statement's flows are
+                // consecutive and mostly share their datasets.
+                let (mut from_built, mut to_built) = (None, None);
                 for flow in s.flows {
                     // A table-level flow names no columns: a flow rule reads
                     // `from.field`, which it does not have.
@@ -880,7 +953,10 @@ impl Env<'_> {
                     // values: cloning each dataset summary into every flow's
                     // context dominated the run on large estates.
                     let (to_field_v, to_dataset) = match to_field {
-                        Some(&(td, tf)) => (field_value(tf, s.taxonomy), pv.dataset(td)),
+                        Some(&(td, tf)) => (
+                            field_value(tf, s.taxonomy),
+                            self.dataset_summary(td, to_fields, &mut to_built),
+                        ),
                         None => (Value::Null, &NULL),
                     };
                     let decl = match to_field {
@@ -890,7 +966,10 @@ impl Env<'_> {
                     let own = [
                         ("flow", &flow_v),
                         ("from.field", &from_field),
-                        ("from.dataset", pv.dataset(fd)),
+                        (
+                            "from.dataset",
+                            self.dataset_summary(fd, from_fields, &mut from_built),
+                        ),
                         ("to.field", &to_field_v),
                         ("to.dataset", to_dataset),
                         ("to.endpoint", to_endpoint),
@@ -907,6 +986,27 @@ impl Env<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// The summary of dataset `i` (`dataset.*`), with its `fields` when
+    /// `fields` (built into `built`, which keeps the last one built).
+    fn dataset_summary<'s>(
+        &'s self,
+        i: usize,
+        fields: bool,
+        built: &'s mut Option<(usize, Value)>,
+    ) -> &'s Value {
+        if !fields || self.pv.datasets_have_fields {
+            return self.pv.dataset(i);
+        }
+        if built.as_ref().is_none_or(|(at, _)| *at != i) {
+            let v = with_fields(self.pv.dataset(i), &self.s.datasets[i], self.s.taxonomy);
+            *built = Some((i, v));
+        }
+        match built {
+            Some((_, v)) => v,
+            None => self.pv.dataset(i),
         }
     }
 
@@ -1363,6 +1463,7 @@ mod tests {
             lang: "en",
             today: "2026-12-07",
             profile: &k.profile,
+            keep_groups: true,
         };
         let mut index: HashMap<&str, (&Dataset, &Field)> = HashMap::new();
         for f in &datasets[0].fields {

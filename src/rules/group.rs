@@ -369,13 +369,19 @@ pub fn render_keeping_group(template: &str, ctx: Ctx<'_>) -> String {
     render(&hidden, ctx).replace('\u{1}', "{")
 }
 
+/// The items of `items` in order, each once. A group can have thousands of
+/// members (a project-wide rule over an estate): a `Vec::contains` per item
+/// made grouping quadratic, the largest cost of a re-scan's evaluation.
+fn first_each<T: Eq + std::hash::Hash + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .into_iter()
+        .filter(|x| seen.insert(x.clone()))
+        .collect()
+}
+
 fn list(labels: &[&str], lang_zh: bool) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    for l in labels {
-        if !seen.contains(l) {
-            seen.push(l);
-        }
-    }
+    let seen = first_each(labels.iter().copied());
     let more = seen.len().saturating_sub(LIST_MAX);
     let mut out = seen
         .iter()
@@ -478,13 +484,10 @@ pub fn build(rule: &Rule, members: Vec<Member>, lang: &str) -> Vec<(Finding, I18
 }
 
 fn cap_evidence<'a>(lines: impl Iterator<Item = &'a I18n>, lang: &str) -> Vec<String> {
-    let mut all: Vec<String> = Vec::new();
-    for l in lines {
-        let s = l.get(lang).to_string();
-        if !all.contains(&s) {
-            all.push(s);
-        }
-    }
+    let mut all: Vec<String> = first_each(lines.map(|l| l.get(lang)))
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let more = all.len().saturating_sub(EVIDENCE_MAX);
     all.truncate(EVIDENCE_MAX);
     if more > 0 {
@@ -534,32 +537,26 @@ pub fn finish(group: &Group, lang: &str) -> Option<(Finding, I18n)> {
         .map(|m| m.finding.confidence)
         .min()
         .unwrap_or_default();
-    let mut basis: Vec<String> = Vec::new();
-    for c in shown.iter().flat_map(|m| &m.finding.basis) {
-        if !basis.contains(c) {
-            basis.push(c.clone());
-        }
-    }
-    f.basis = basis;
-    let mut fields: Vec<String> = Vec::new();
-    for id in shown.iter().flat_map(|m| &m.fields) {
-        if !fields.contains(id) {
-            fields.push(id.clone());
-        }
-    }
-    f.fields = fields;
-    let mut locations: Vec<Location> = Vec::new();
-    for l in shown
-        .iter()
-        .map(|m| &m.finding.location)
-        .chain(shown.iter().flat_map(|m| &m.copies))
-    {
-        let l = Location::line(l.file.clone(), l.line);
-        if l != f.location && !locations.contains(&l) {
-            locations.push(l);
-        }
-    }
-    f.locations = locations;
+    f.basis = first_each(shown.iter().flat_map(|m| &m.finding.basis))
+        .into_iter()
+        .cloned()
+        .collect();
+    f.fields = first_each(shown.iter().flat_map(|m| &m.fields))
+        .into_iter()
+        .cloned()
+        .collect();
+    let lead_at = (f.location.file.as_str(), f.location.line);
+    f.locations = first_each(
+        shown
+            .iter()
+            .map(|m| &m.finding.location)
+            .chain(shown.iter().flat_map(|m| &m.copies))
+            .map(|l| (l.file.as_str(), l.line))
+            .filter(|&at| at != lead_at),
+    )
+    .into_iter()
+    .map(|(file, line)| Location::line(file, line))
+    .collect();
     let mut message = if open.is_empty() {
         // Every member waived: the group's message, then the waiver's note.
         let mut m = group_message(&shown);

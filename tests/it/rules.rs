@@ -272,6 +272,52 @@ invalid:
     assert_eq!(report.cases, 2);
 }
 
+/// Dataset summaries carry their `fields` only in the contexts whose rules
+/// read them (they are built per dataset there, to keep evaluation's memory
+/// down): a rule reading `project.datasets[].fields` or `from.dataset.fields`
+/// must still see them.
+#[test]
+fn rules_reading_dataset_fields_see_them_wherever_they_read_them() {
+    let cases = [
+        (
+            "CNPI-053",
+            "when:\n  some: { path: project.datasets, where: { some: { path: item.fields, where: { item.name: { eq: marker_col } } } } }\n",
+        ),
+        (
+            "CNPI-015",
+            "when:\n  some: { path: from.dataset.fields, where: { item.name: { eq: marker_col } } }\n",
+        ),
+    ];
+    for (id, when) in cases {
+        let mut pairs = embedded_pairs();
+        let rule = text_of(&mut pairs, &format!("packs/cn-2026/{id}.yaml"));
+        let start = rule.find("\nwhen:").unwrap() + 1;
+        let end = rule.find("\nmessage:").unwrap() + 1;
+        rule.replace_range(start..end, when);
+        let k = Knowledge::load(&data_files(&pairs), "cn-2026", None).expect("edited pack loads");
+        let case = format!(
+            r#"
+id: {id}
+given:
+  sql: |
+    CREATE TABLE src (id BIGINT, marker_col VARCHAR(8), phone VARCHAR(11) COMMENT '手机号');
+    INSERT INTO dst (id, phone) SELECT id, phone FROM src;
+valid:
+  - sql: |
+      CREATE TABLE src (id BIGINT, other_col VARCHAR(8), phone VARCHAR(11) COMMENT '手机号');
+      INSERT INTO dst (id, phone) SELECT id, phone FROM src;
+invalid:
+  - {{}}
+"#
+        );
+        let report = fixtures::run_texts(&k, [(format!("{id}.test.yaml"), case)]);
+        let own: Vec<&String> = report.failures.iter().filter(|f| f.contains(id)).collect();
+        assert!(own.is_empty(), "{id}: {own:?}");
+        assert_eq!(report.tested, [id]);
+        assert_eq!(report.cases, 2);
+    }
+}
+
 /// `basis_if` codes must be among the rule's `basis`, and a fixture's
 /// expected `basis`/`severity` fails when the finding cites or ranks otherwise.
 #[test]
