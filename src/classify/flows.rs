@@ -292,14 +292,9 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
         n.join(", ")
     };
     let mk = |kind: &str, subject: String, value: String| Control {
-        kind: kind.into(),
-        value_days: None,
         subject: Some(subject),
-        location: loc.clone(),
         value: Some(value),
-        profile: None,
-        amount: None,
-        copies: Vec::new(),
+        ..Control::at(kind, loc.clone())
     };
     match h.kind {
         SinkKind::Log => {

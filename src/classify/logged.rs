@@ -50,14 +50,9 @@ pub fn pi_logged<'a>(
             continue;
         }
         out.push(Control {
-            kind: "pi_logged".into(),
-            value_days: None,
             subject: Some(format!("{}: {}", call.scope, names.join(", "))),
-            location: call.location.clone(),
             value: Some(categories.join(", ")),
-            profile: None,
-            amount: None,
-            copies: Vec::new(),
+            ..Control::at("pi_logged", call.location.clone())
         });
     }
     if out.len() > before {

@@ -1076,14 +1076,9 @@ fn read_entity_field(file: &str, table: &str, f: &FieldDecl, facts: &mut FileFac
             });
         } else if names.annotation_masks_output(&a.text) {
             facts.controls.push(Control {
-                kind: "output_masking".into(),
-                value_days: None,
                 subject: Some(format!("{table}.{column}")),
-                location: Location::line(file, a.line),
                 value: Some(a.text.split('(').next().unwrap_or(&a.text).to_string()),
-                profile: None,
-                amount: None,
-                copies: Vec::new(),
+                ..Control::at("output_masking", Location::line(file, a.line))
             });
         }
     }

@@ -189,14 +189,10 @@ pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
             return;
         }
         facts.controls.push(Control {
-            kind: kind.into(),
-            value_days: None,
             subject,
-            location: Location::line(file, lines.line(at)),
             value,
-            profile: None,
             amount,
-            copies: Vec::new(),
+            ..Control::at(kind, Location::line(file, lines.line(at)))
         });
     };
     // Literals of an argument list, read from the source (code has them blanked).

@@ -66,14 +66,9 @@ fn control(
     value: Option<String>,
 ) -> Control {
     Control {
-        kind: kind.into(),
-        value_days: None,
         subject,
-        location: Location::line(file, line),
         value,
-        profile: None,
-        amount: None,
-        copies: Vec::new(),
+        ..Control::at(kind, Location::line(file, line))
     }
 }
 

@@ -42,14 +42,10 @@ pub fn extract(file: &str, text: &str) -> FileFacts {
                    subject: Option<String>,
                    value: Option<String>,
                    days: Option<u32>| Control {
-        kind: kind.into(),
         value_days: days,
         subject,
-        location: Location::line(file, line),
         value,
-        profile: None,
-        amount: None,
-        copies: Vec::new(),
+        ..Control::at(kind, Location::line(file, line))
     };
     for n in &all {
         let name = n.name.to_ascii_lowercase();

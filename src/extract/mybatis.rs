@@ -681,14 +681,9 @@ pub fn facts<'a>(
         for p in &a.parameters {
             if p.interpolated && !generated_segment(&p.name) {
                 out.facts.controls.push(Control {
-                    kind: "sql_injection_risk".into(),
-                    value_days: None,
                     subject: touched.first().cloned(),
-                    location: p.location.clone(),
                     value: Some(format!("${{{}}} in {id}", p.name)),
-                    profile: None,
-                    amount: None,
-                    copies: Vec::new(),
+                    ..Control::at("sql_injection_risk", p.location.clone())
                 });
             }
         }

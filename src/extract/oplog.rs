@@ -37,14 +37,12 @@ pub fn read(file: &str, text: &str, code: &str, facts: &mut FileFacts) {
     let class = class_name(code).unwrap_or_else(|| file.rsplit('/').next().unwrap_or(file));
     let lines = LineIndex::new(text);
     facts.controls.push(Control {
-        kind: "request_params_stored".into(),
-        value_days: None,
         subject: Some(format!("{class}: request parameters kept in a log record")),
-        location: Location::line(file, lines.line(m.start())),
         value: Some("request_params".into()),
-        profile: None,
-        amount: None,
-        copies: Vec::new(),
+        ..Control::at(
+            "request_params_stored",
+            Location::line(file, lines.line(m.start())),
+        )
     });
 }
 

@@ -122,14 +122,11 @@ impl Reader<'_> {
         amount: Option<i64>,
     ) {
         self.facts.controls.push(Control {
-            kind: kind.into(),
-            value_days: None,
             subject: Some(subject),
-            location: Location::line(self.file, line),
             value,
             profile: self.profile.map(str::to_string),
             amount,
-            copies: Vec::new(),
+            ..Control::at(kind, Location::line(self.file, line))
         });
     }
 

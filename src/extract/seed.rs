@@ -203,14 +203,9 @@ pub fn read(file: &str, text: &str, facts: &mut FileFacts) {
         let line = lines.line(start);
         let mut push = |kind: &str, value: String| {
             facts.controls.push(Control {
-                kind: kind.into(),
-                value_days: None,
                 subject: Some(table.to_string()),
-                location: Location::line(file, line),
                 value: Some(value),
-                profile: None,
-                amount: None,
-                copies: Vec::new(),
+                ..Control::at(kind, Location::line(file, line))
             });
         };
         if let Some(name) = QUOTED
@@ -281,14 +276,9 @@ fn initial_password_setting(file: &str, table: &str, stmt: &str, line: u32, fact
         });
     if let Some((key, what)) = hit {
         facts.controls.push(Control {
-            kind: "default_password_literal".into(),
-            value_days: None,
             subject: Some(format!("{table}.{key}")),
-            location: Location::line(file, line),
             value: Some(what.into()),
-            profile: None,
-            amount: None,
-            copies: Vec::new(),
+            ..Control::at("default_password_literal", Location::line(file, line))
         });
     }
 }

@@ -20,14 +20,12 @@ pub fn read(file: &str, text: &str, facts: &mut FileFacts) {
     };
     let mut push = |kind: &str, line: usize, value: String| {
         facts.controls.push(Control {
-            kind: kind.into(),
-            value_days: None,
             subject: Some(store.to_string()),
-            location: Location::line(file, u32::try_from(line + 1).unwrap_or(u32::MAX)),
             value: Some(value),
-            profile: None,
-            amount: None,
-            copies: Vec::new(),
+            ..Control::at(
+                kind,
+                Location::line(file, u32::try_from(line + 1).unwrap_or(u32::MAX)),
+            )
         });
     };
     let mut auth: Option<usize> = None;

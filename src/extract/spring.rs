@@ -217,14 +217,10 @@ impl ConfigReader<'_> {
 
     fn control(&mut self, kind: &str, line: u32, subject: Option<String>, value: Option<String>) {
         self.facts.controls.push(Control {
-            kind: kind.into(),
-            value_days: None,
             subject,
-            location: Location::line(self.file, line),
             value,
             profile: self.profile.clone(),
-            amount: None,
-            copies: Vec::new(),
+            ..Control::at(kind, Location::line(self.file, line))
         });
     }
 
@@ -327,14 +323,11 @@ impl ConfigReader<'_> {
         ) {
             if let Ok(days) = resolved(&e.value).parse::<u32>() {
                 self.facts.controls.push(Control {
-                    kind: "log_retention".into(),
                     value_days: Some(days),
                     subject: Some(e.key.clone()),
-                    location: self.loc(e.line),
                     value: Some(format!("max-history={days} (daily rollover)")),
-                    amount: None,
-                    copies: Vec::new(),
                     profile: self.profile.clone(),
+                    ..Control::at("log_retention", self.loc(e.line))
                 });
             }
         }

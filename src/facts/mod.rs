@@ -290,14 +290,9 @@ fn stored_hash_controls(b: &mut Builder, controls: &mut Vec<Control>) {
                 }
             }
             controls.push(Control {
-                kind: "stored_hash".into(),
-                value_days: None,
                 subject: Some(id.clone()),
-                location: at,
                 value: Some(alg.to_string()),
-                profile: None,
-                amount: None,
-                copies: Vec::new(),
+                ..Control::at("stored_hash", at)
             });
         }
     }
@@ -910,14 +905,8 @@ impl Builder {
             }
         }
         Some(Control {
-            kind: p.kind.clone(),
-            value_days: None,
             subject: Some(subject),
-            location: p.location.clone(),
-            value: None,
-            profile: None,
-            amount: None,
-            copies: Vec::new(),
+            ..Control::at(p.kind.clone(), p.location.clone())
         })
     }
 

@@ -339,6 +339,22 @@ pub struct Control {
 }
 
 impl Control {
+    /// A control of `kind` found at `location`, nothing else known yet: the
+    /// other fields are set with struct-update syntax
+    /// (`Control { subject: Some(s), ..Control::at("pi_logged", loc) }`).
+    pub fn at(kind: impl Into<String>, location: Location) -> Self {
+        Control {
+            kind: kind.into(),
+            value_days: None,
+            subject: None,
+            location,
+            value: None,
+            profile: None,
+            amount: None,
+            copies: Vec::new(),
+        }
+    }
+
     /// Of a Java flow control (`pi_http`, `pi_queue`, `pi_sdk`…, subject
     /// `chain → target: names`): the target (host, topic or SDK id) and the
     /// names of the values that reach it.

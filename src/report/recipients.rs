@@ -333,14 +333,8 @@ mod tests {
             crate::scan_sources(&knowledge, &[], None, &config, Default::default()).report;
         report.endpoints = vec![sms, geo, own, bucket, minio, named_bucket, declared];
         report.controls = vec![crate::model::Control {
-            kind: "sdk_use".into(),
-            value_days: None,
             subject: Some("endpoint:sdk:aliyun-sms".into()),
-            location: Location::line("src/SmsUtil.java", 5),
-            value: None,
-            profile: None,
-            amount: None,
-            copies: Vec::new(),
+            ..crate::model::Control::at("sdk_use", Location::line("src/SmsUtil.java", 5))
         }];
         let got = recipients(&report);
         let rows: Vec<(&str, &str, bool, &str, usize)> = got

@@ -448,14 +448,9 @@ mod tests {
 
     fn control(kind: &str, subject: Option<&str>, value: &str) -> Control {
         Control {
-            kind: kind.into(),
-            value_days: None,
             subject: subject.map(str::to_string),
-            location: Location::line("s.sql", 9),
             value: Some(value.into()),
-            profile: None,
-            amount: None,
-            copies: Vec::new(),
+            ..Control::at(kind, Location::line("s.sql", 9))
         }
     }
 
