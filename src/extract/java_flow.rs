@@ -975,11 +975,16 @@ fn selects(anns: &[(String, String)], ty: &str) -> bool {
 /// the current user from the security context or session and takes nothing
 /// from the request that could select another record (not a list, page or
 /// export), or it is the login endpoint itself, which returns the session
-/// of the person who just proved who they are. A person reading their own
-/// data is access by the data subject (PIPL Art. 45), not an exposure.
-fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool) -> bool {
-    static P: OnceLock<(regex::Regex, regex::Regex, regex::Regex)> = OnceLock::new();
-    let (login, current, bulk) = P.get_or_init(|| {
+/// of the person who just proved who they are, or it takes no input at all
+/// and returns one object (`R<UserVO> get()`): with nothing from the request
+/// to choose a record by, the only person it can describe is the caller
+/// (a profile read through a service that looks up the session itself).
+/// A person reading their own data is access by the data subject
+/// (PIPL Art. 45), not an exposure.
+fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool, arity: usize) -> bool {
+    static P: OnceLock<(regex::Regex, regex::Regex, regex::Regex, regex::Regex)> =
+        OnceLock::new();
+    let (login, current, bulk, many) = P.get_or_init(|| {
         (
             regex::Regex::new(r"(?i)^(log|sign)[-_]?(in|on)$").expect("login"),
             regex::Regex::new(
@@ -994,6 +999,8 @@ fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool) -> bo
             )
             .expect("current user"),
             regex::Regex::new(r"(?i)list|page|query|search|export|all|batch").expect("bulk"),
+            regex::Regex::new(r"(?i)\[\]|\b\w*(?:List|Set|Collection|Iterable|Page|Pagination|Map|Stream|Flux)\w*\s*<|\w*(?:List|Page)\w*\s*>?$")
+                .expect("many"),
         )
     });
     let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
@@ -1004,11 +1011,20 @@ fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool) -> bo
         .child_by_field_name("name")
         .map(|x| cx.text(x))
         .unwrap_or("");
-    !selects_record
-        && !bulk.is_match(last)
-        && !bulk.is_match(name)
-        && n.child_by_field_name("body")
-            .is_some_and(|b| current.is_match(cx.text(b)))
+    if selects_record || bulk.is_match(last) || bulk.is_match(name) {
+        return false;
+    }
+    let body = n.child_by_field_name("body").map(|b| cx.text(b)).unwrap_or("");
+    if current.is_match(body) {
+        return true;
+    }
+    // No parameter, no path variable, no parameter read from the raw
+    // request, and a single object rather than a collection or page.
+    let returned = n.child_by_field_name("type").map(|t| cx.text(t)).unwrap_or("");
+    arity == 0
+        && !path.contains('{')
+        && !body.contains("getParameter")
+        && !many.is_match(returned)
 }
 
 /// Properties a handler clears before it returns (`user.setPassword(null)`,
@@ -1166,7 +1182,7 @@ fn read_method(
                 chain: vec![env.scope.clone()],
                 hops: vec![Location::line(cx.file, line)],
                 audited: env.audited,
-                own: own_session(cx, n, &path, selects_record),
+                own: own_session(cx, n, &path, selects_record, arity),
                 cleared: cleared_properties(cx.text(n)),
             });
         }
