@@ -12,15 +12,20 @@ use crate::model::{Control, LineIndex, Location};
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// An aspect reading the intercepted call's arguments or request parameters.
+/// An aspect reading the intercepted call's arguments or request parameters,
+/// itself or through a request helper (`requestKit.getReqParamJSON()`,
+/// `RequestUtil.getRequestParams(request)`).
 static READS_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\.\s*(?:getArgs|getParameterMap)\s*\(\s*\)").expect("valid regex")
+    Regex::new(
+        r"\.\s*(?:getArgs|getParameterMap)\s*\(\s*\)|\.\s*get(?:Req|Request)(?:Param|Params|Parameter|Parameters|Body)\w*\s*\(",
+    )
+    .expect("valid regex")
 });
 
 /// A setter or builder call storing request parameters in a log record.
 static STORES_PARAMS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\.\s*(?:set)?(?:[Oo]per|[Rr]equest|[Rr]eq|[Oo]perate)?(?:Param|Params|Parameter|Parameters|Body|Args)\s*\(|\.\s*(?:param|params|parameter|parameters|requestParam|requestParams|requestBody|operParam|reqParam|reqBody)\s*\(",
+        r"\.\s*(?:set)?(?:[Oo]perate|[Oo]per|[Oo]pt|[Oo]p)?(?:[Rr]equest|[Rr]eq)?(?:Param|Params|Parameter|Parameters|Body|Args)\s*\(|\.\s*(?:param|params|parameter|parameters|requestParam|requestParams|requestBody|operParam|reqParam|reqBody)\s*\(",
     )
     .expect("valid regex")
 });
@@ -75,6 +80,27 @@ mod tests {
         assert_eq!(c[0].kind, "request_params_stored");
         assert_eq!(c[0].location.line, 5);
         assert!(c[0].subject.as_deref().unwrap().starts_with("LogAspect"));
+    }
+
+    #[test]
+    fn an_aspect_storing_parameters_read_by_a_request_helper_is_found() {
+        // The request's parameters as JSON from a helper bean, stored in an
+        // "operation request parameter" property.
+        let c = controls(
+            "@Aspect\npublic class MethodLogAop {\n void save(JoinPoint jp) {\n  SysLog l = new SysLog();\n  l.setOptReqParam(requestKit.getReqParamJSON().toJSONString());\n }\n}",
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].location.line, 5);
+    }
+
+    #[test]
+    fn a_request_helper_without_stored_parameters_is_not() {
+        // The request is read for the caller's IP only; the response body is
+        // no request parameter.
+        assert!(controls(
+            "@Aspect\npublic class IpAop {\n void save(JoinPoint jp) {\n  l.setUserIp(requestKit.getReqParamJSON().getString(\"ip\"));\n  l.setResponseBody(r);\n }\n}"
+        )
+        .is_empty());
     }
 
     #[test]
