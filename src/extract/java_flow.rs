@@ -982,8 +982,7 @@ fn selects(anns: &[(String, String)], ty: &str) -> bool {
 /// A person reading their own data is access by the data subject
 /// (PIPL Art. 45), not an exposure.
 fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool, arity: usize) -> bool {
-    static P: OnceLock<(regex::Regex, regex::Regex, regex::Regex, regex::Regex)> =
-        OnceLock::new();
+    static P: OnceLock<(regex::Regex, regex::Regex, regex::Regex, regex::Regex)> = OnceLock::new();
     let (login, current, bulk, many) = P.get_or_init(|| {
         (
             regex::Regex::new(r"(?i)^(log|sign)[-_]?(in|on)$").expect("login"),
@@ -1014,17 +1013,20 @@ fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool, arity
     if selects_record || bulk.is_match(last) || bulk.is_match(name) {
         return false;
     }
-    let body = n.child_by_field_name("body").map(|b| cx.text(b)).unwrap_or("");
+    let body = n
+        .child_by_field_name("body")
+        .map(|b| cx.text(b))
+        .unwrap_or("");
     if current.is_match(body) {
         return true;
     }
     // No parameter, no path variable, no parameter read from the raw
     // request, and a single object rather than a collection or page.
-    let returned = n.child_by_field_name("type").map(|t| cx.text(t)).unwrap_or("");
-    arity == 0
-        && !path.contains('{')
-        && !body.contains("getParameter")
-        && !many.is_match(returned)
+    let returned = n
+        .child_by_field_name("type")
+        .map(|t| cx.text(t))
+        .unwrap_or("");
+    arity == 0 && !path.contains('{') && !body.contains("getParameter") && !many.is_match(returned)
 }
 
 /// Properties a handler clears before it returns (`user.setPassword(null)`,
