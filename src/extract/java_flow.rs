@@ -982,8 +982,15 @@ fn selects(anns: &[(String, String)], ty: &str) -> bool {
 /// A person reading their own data is access by the data subject
 /// (PIPL Art. 45), not an exposure.
 fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool, arity: usize) -> bool {
-    static P: OnceLock<(regex::Regex, regex::Regex, regex::Regex, regex::Regex)> = OnceLock::new();
-    let (login, current, bulk, many) = P.get_or_init(|| {
+    type Res = (
+        regex::Regex,
+        regex::Regex,
+        regex::Regex,
+        regex::Regex,
+        regex::Regex,
+    );
+    static P: OnceLock<Res> = OnceLock::new();
+    let (login, current, bulk, many, raw) = P.get_or_init(|| {
         (
             regex::Regex::new(r"(?i)^(log|sign)[-_]?(in|on)$").expect("login"),
             regex::Regex::new(
@@ -998,8 +1005,21 @@ fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool, arity
             )
             .expect("current user"),
             regex::Regex::new(r"(?i)list|page|query|search|export|all|batch").expect("bulk"),
-            regex::Regex::new(r"(?i)\[\]|\b\w*(?:List|Set|Collection|Iterable|Page|Pagination|Map|Stream|Flux)\w*\s*<|\w*(?:List|Page)\w*\s*>?$")
-                .expect("many"),
+            // A returned collection or page (`List<T>`, `R<PageResponse<T>>`,
+            // `T[]`, a raw `PageInfo`): records of several people.
+            regex::Regex::new(
+                r"(?xi)
+                \[\]
+                | \b\w*(?:List|Set|Collection|Iterable|Page|Pagination|Map|Stream|Flux)\w*\s*<
+                | \w*(?:List|Page)\w*\s*>?$",
+            )
+            .expect("many"),
+            // A value read from the raw request, directly or through a base
+            // controller's helper (`getValStringRequired("id")`).
+            regex::Regex::new(
+                r"getParameter|\bgetVal\w*\s*\(|\bget(?:Req|Request)\w*Param\w*\s*\(|getInputStream|getReader",
+            )
+            .expect("raw"),
         )
     });
     let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
@@ -1026,7 +1046,7 @@ fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool, arity
         .child_by_field_name("type")
         .map(|t| cx.text(t))
         .unwrap_or("");
-    arity == 0 && !path.contains('{') && !body.contains("getParameter") && !many.is_match(returned)
+    arity == 0 && !path.contains('{') && !raw.is_match(body) && !many.is_match(returned)
 }
 
 /// Properties a handler clears before it returns (`user.setPassword(null)`,
