@@ -9,8 +9,9 @@
 #   2c. incremental re-scan (facts cache): the 2048-service estate scanned
 #      cold (--no-cache), with an empty cache (filling it), and again after
 #      one file changed, with the re-scan / cold ratio (goal <= 10 %);
-#   2d. a 1 GB estate (3,400 services); 2e. the org-wide merge of 2,000
-#      per-service reports (500 -> 2000 ratios);
+#   2d. a 1 GB estate (3,800 services); 2e. the org-wide merge of 2,000
+#      per-service reports (500 -> 2000 ratios), and of all of them to
+#      html,json (the HTML page is the large one);
 #   4. the sqllineage test cases timed for piaudit, sqllineage 1.5.x and
 #      sqlglot (installed from PyPI into target/bench-venv), as cases/s and ratios;
 #   5. Java parsing and data flow alone (examples/bench.rs `java`: tree-sitter,
@@ -25,7 +26,7 @@
 #        ESTATE="128 512 2048" (services per estate; "" skips the estate table),
 #        INCREMENTAL=2048 (services of the re-scan estate; "" skips 2c),
 #        BENCH_DATA=target/bench (where 2c finds or generates its estate),
-#        BIG_ESTATE=3400 (the 1 GB estate; "" skips 2d),
+#        BIG_ESTATE=3800 (the 1 GB estate, 1.02 GB of files; "" skips 2d),
 #        MERGE_REPORTS=2000 (reports merged; "" skips 2e),
 #        JAVA_DIRS="dir ..." (Java trees for section 5; "" skips it).
 set -euo pipefail
@@ -222,7 +223,7 @@ EOF3
 fi
 
 echo "== 2d. a 1 GB estate (issue #22)"
-BIG_ESTATE=${BIG_ESTATE-3400}
+BIG_ESTATE=${BIG_ESTATE-3800}
 for n in $BIG_ESTATE; do
   dir=$WORK/estate-$n
   if [ ! -f "$dir/.done" ]; then
@@ -266,6 +267,11 @@ if [ -n "$MERGE_REPORTS" ]; then
     MERGE_TIME[$n]=$wall MERGE_USER[$n]=$user MERGE_RSS[$n]=$kb
     echo "merge ${n} reports: $((bytes / 1000000)) MB in, wall ${wall} s, user ${user} s, peak RSS $((kb / 1024)) MiB, report.json $(stat -c %s "$WORK/merged/report.json") bytes"
   done
+  rm -rf "$WORK/merged-html"
+  "$TIME" -f '%e %U %M' -o "$WORK/time.txt" \
+    "$BIN" merge "${files[@]}" --out "$WORK/merged-html" --format html,json --fail-on never -q
+  read -r wall user kb < <(tail -n 1 "$WORK/time.txt")
+  echo "merge ${MERGE_REPORTS} reports to html,json: wall ${wall} s, user ${user} s, peak RSS $((kb / 1024)) MiB, report.html $(stat -c %s "$WORK/merged-html/report.html") bytes"
   q=$((MERGE_REPORTS / 4))
   "$PYTHON" - "${MERGE_TIME[$q]}" "${MERGE_TIME[$MERGE_REPORTS]}" "${MERGE_USER[$q]}" "${MERGE_USER[$MERGE_REPORTS]}" "${MERGE_RSS[$q]}" "${MERGE_RSS[$MERGE_REPORTS]}" <<'EOF3'
 import sys

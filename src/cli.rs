@@ -318,8 +318,8 @@ pub struct ScanArgs {
     /// Read and write no cache.
     #[arg(long)]
     pub no_cache: bool,
-    /// Size the facts cache is trimmed to after a scan (least recently
-    /// used entries first), e.g. 512M, 2G.
+    /// Size the facts cache (entries and stat indexes) is trimmed to after
+    /// a scan (least recently used first), e.g. 512M, 2G.
     #[arg(long, value_name = "SIZE", default_value = "1G")]
     pub cache_max_size: String,
     /// Live databases audited into the same report.

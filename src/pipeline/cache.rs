@@ -23,9 +23,10 @@
 //! so concurrent scans sharing a directory never see half an entry; a
 //! corrupt or foreign entry is recomputed with one warning; a directory
 //! that cannot be written means a scan without cache, also with one
-//! warning; the cache never fails a scan. After a scan that wrote entries,
-//! the oldest (by modification time, refreshed on every hit) are removed
-//! until the directory is under `--cache-max-size`.
+//! warning; the cache never fails a scan. After a scan that wrote entries
+//! or a stat index, the oldest entries and stat indexes (by modification
+//! time, refreshed on every hit and every scan that used the index) are
+//! removed until the directory is under `--cache-max-size`.
 //!
 //! A file unchanged since the last scan of the same roots is not even read
 //! whole: its content hash comes from the stat index
@@ -513,26 +514,34 @@ impl FactsCache {
             dir = %self.dir.display(),
             "facts cache"
         );
-        if let Some(s) = &self.stat {
-            s.finish();
-        }
-        if self.written.load(Ordering::Relaxed) > 0 {
+        let index_written = self.stat.as_ref().is_some_and(|s| s.finish());
+        if self.written.load(Ordering::Relaxed) > 0 || index_written {
             self.evict();
         }
     }
 
-    /// Removes the least recently used entries until the cache is under
-    /// 90 % of its cap, and temporary files left by killed scans.
+    /// Removes the least recently used files until the cache is under 90 %
+    /// of its cap, and temporary files left by killed scans. The files are
+    /// the entries (`facts-v1/xx/<key>`) and the stat indexes
+    /// (`stat-v1/<hash>`, one per set of scanned roots and build, each
+    /// ~230 bytes per file): both count against the cap and go oldest
+    /// first, so indexes of roots no longer scanned or of older builds do
+    /// not pile up.
     fn evict(&self) {
         let now = std::time::SystemTime::now();
         let mut entries: Vec<(std::time::SystemTime, u64, PathBuf)> = Vec::new();
         let mut total = 0u64;
-        for e in walkdir::WalkDir::new(&self.dir)
+        let stat_dir = self
+            .dir
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(super::stat_index::STAT_DIR);
+        let entries_and_indexes = walkdir::WalkDir::new(&self.dir)
             .min_depth(2)
             .max_depth(2)
             .into_iter()
-            .filter_map(Result::ok)
-        {
+            .chain(walkdir::WalkDir::new(stat_dir).min_depth(1).max_depth(1));
+        for e in entries_and_indexes.filter_map(Result::ok) {
             let Ok(meta) = e.metadata() else { continue };
             if !meta.is_file() {
                 continue;
@@ -565,7 +574,7 @@ impl FactsCache {
         }
         tracing::info!(
             removed,
-            "facts cache over --cache-max-size: oldest entries removed"
+            "facts cache over --cache-max-size: oldest entries and stat indexes removed"
         );
     }
 }
@@ -715,6 +724,83 @@ mod tests {
         assert!(cache.path_of(&key).exists());
         cache.finish();
         assert!(!cache.path_of(&key).exists(), "over a 1-byte cap");
+    }
+
+    /// Sets a file's modification time `secs` seconds back.
+    fn age(path: &Path, secs: u64) {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(secs))
+            .unwrap();
+    }
+
+    #[test]
+    fn eviction_counts_stat_indexes_and_removes_the_oldest_first() {
+        let catalog = Catalog::embedded();
+        // The size of one entry, measured in a scratch cache.
+        let entry_size = {
+            let dir = tempfile::tempdir().unwrap();
+            let c =
+                FactsCache::open(dir.path(), &[], &catalog, &rules(), DEFAULT_MAX_SIZE).unwrap();
+            let key = c.key(FileKind::Sql, "db/a.sql", None, &[1; 32]);
+            c.put(&key, &[1; 32], &facts(), &Inline::default(), None);
+            std::fs::metadata(c.path_of(&key)).unwrap().len()
+        };
+        // As large as an entry: whichever of the three is oldest, removing
+        // it alone brings the cache under 90 % of the cap.
+        let index_size = entry_size;
+        // Three files: `first` (an entry, two days old), `index` (a stat
+        // index of other roots, a day old), `second` (this scan's entry).
+        // `cap` holds two of them, not three.
+        let cap = entry_size * 2 + index_size / 2;
+        assert!(entry_size > 100, "an entry of {entry_size} bytes");
+        let scan = |first_age: u64, index_age: u64| {
+            let dir = tempfile::tempdir().unwrap();
+            let index = dir
+                .path()
+                .join(crate::pipeline::stat_index::STAT_DIR)
+                .join("0".repeat(32));
+            std::fs::create_dir_all(index.parent().unwrap()).unwrap();
+            std::fs::write(&index, vec![b' '; index_size as usize]).unwrap();
+            age(&index, index_age);
+            let cache = FactsCache::open(dir.path(), &[], &catalog, &rules(), cap).unwrap();
+            let first = cache.key(FileKind::Sql, "db/a.sql", None, &[2; 32]);
+            cache.put(&first, &[2; 32], &facts(), &Inline::default(), None);
+            age(&cache.path_of(&first), first_age);
+            let second = cache.key(FileKind::Sql, "db/a.sql", None, &[3; 32]);
+            cache.put(&second, &[3; 32], &facts(), &Inline::default(), None);
+            cache.finish();
+            let kept = [
+                cache.path_of(&first).exists(),
+                index.exists(),
+                cache.path_of(&second).exists(),
+            ];
+            (dir, kept)
+        };
+        // The index is the oldest: it goes, both entries stay.
+        assert_eq!(scan(3600, 2 * 86_400).1, [true, false, true]);
+        // The first entry is the oldest: it goes, the index stays.
+        assert_eq!(scan(2 * 86_400, 86_400).1, [false, true, true]);
+        // Under a cap holding all three, nothing goes.
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("stat-v1").join("0".repeat(32));
+        std::fs::create_dir_all(index.parent().unwrap()).unwrap();
+        std::fs::write(&index, vec![b' '; index_size as usize]).unwrap();
+        age(&index, 86_400);
+        let cache = FactsCache::open(
+            dir.path(),
+            &[],
+            &catalog,
+            &rules(),
+            (entry_size + index_size) * 2,
+        )
+        .unwrap();
+        let key = cache.key(FileKind::Sql, "db/a.sql", None, &[4; 32]);
+        cache.put(&key, &[4; 32], &facts(), &Inline::default(), None);
+        cache.finish();
+        assert!(index.exists() && cache.path_of(&key).exists());
     }
 
     #[test]

@@ -284,11 +284,20 @@ impl StatIndex {
     }
 
     /// Writes the index for the next scan when it differs from the one
-    /// read (records added, changed or gone); errors leave no index.
-    pub(crate) fn finish(&self) {
+    /// read (records added, changed or gone); errors leave no index. An
+    /// index read and left as it was gets its modification time refreshed
+    /// instead: the cache's eviction removes the least recently used
+    /// files first, indexes among them. Returns whether a new index was
+    /// written (the cache grew).
+    pub(crate) fn finish(&self) -> bool {
         let mut records = std::mem::take(&mut *self.new.lock().unwrap_or_else(|p| p.into_inner()));
         if !self.changed.load(Ordering::Relaxed) && records.len() == self.old.len() {
-            return;
+            if !self.old.is_empty() {
+                if let Ok(f) = std::fs::File::options().write(true).open(&self.file) {
+                    let _ = f.set_modified(SystemTime::now());
+                }
+            }
+            return false;
         }
         records.sort_by(|a, b| a.path.cmp(&b.path));
         records.dedup_by(|a, b| a.path == b.path);
@@ -309,9 +318,13 @@ impl StatIndex {
             tmp.persist(&self.file).map_err(|e| e.error)?;
             Ok(())
         })();
-        if let Err(e) = written {
-            tracing::debug!("stat index {} not written: {e}", self.file.display());
-            let _ = std::fs::remove_file(&self.file);
+        match written {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::debug!("stat index {} not written: {e}", self.file.display());
+                let _ = std::fs::remove_file(&self.file);
+                false
+            }
         }
     }
 }
@@ -386,13 +399,26 @@ mod tests {
             &text,
             &content,
         );
-        idx.finish();
+        assert!(idx.finish(), "a new index is written");
         let bytes = std::fs::read(&idx.file).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains(&hex(&content)));
 
         let idx = StatIndex::open(cache.path(), &roots, &[0; 32]);
-        let (got, size, _) = idx.lookup("a.sql", &p).expect("unchanged: from the index");
+        let (got, size, kept) = idx.lookup("a.sql", &p).expect("unchanged: from the index");
         assert_eq!((got, size), (content, text.len() as u64));
+        // Used and unchanged: not rewritten, but its time stamp refreshed
+        // (eviction goes by it).
+        std::fs::File::options()
+            .write(true)
+            .open(&idx.file)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        idx.keep(kept);
+        assert!(!idx.finish(), "unchanged: not rewritten");
+        let touched = std::fs::metadata(&idx.file).unwrap().modified().unwrap();
+        assert!(touched > old + Duration::from_secs(1800));
+        assert_eq!(std::fs::read(&idx.file).unwrap(), bytes);
         assert!(idx.lookup("b.sql", &p).is_none());
         // Other options: another index.
         assert!(StatIndex::open(cache.path(), &roots, &[1; 32])

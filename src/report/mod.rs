@@ -101,7 +101,7 @@ pub static FORMATS: &[FormatSpec] = &[
         aliases: &[],
         file_name: "report.sarif",
         description: "SARIF 2.1.0 for code-scanning UIs",
-        renderer: Renderer::Text(sarif::render),
+        renderer: Renderer::Stream(sarif::write),
     },
     FormatSpec {
         format: Format::Markdown,

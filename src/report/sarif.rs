@@ -508,6 +508,34 @@ fn finding_message<'a>(audit: &'a Audit, f: &'a Finding) -> (&'a str, Option<&'a
 
 /// Renders the SARIF log, pretty-printed, with a final newline.
 pub fn render(audit: &Audit) -> Result<String, Error> {
+    let mut out = Vec::new();
+    write(audit, &mut out)?;
+    String::from_utf8(out).map_err(|e| failed(e.to_string()))
+}
+
+/// Writes the SARIF log as [`render`] gives it, streamed: on an estate the
+/// log is hundreds of MB and need not be held as one string besides the
+/// results it is written from.
+pub fn write(audit: &Audit, out: &mut dyn std::io::Write) -> Result<(), Error> {
+    with_log(audit, |log| {
+        serde_json::to_writer_pretty(&mut *out, log).map_err(|e| failed(e.to_string()))?;
+        out.write_all(b"\n").map_err(|e| failed(e.to_string()))
+    })
+}
+
+fn failed(message: String) -> Error {
+    Error::Render {
+        format: "sarif".into(),
+        message,
+    }
+}
+
+/// Builds the SARIF log of `audit` and hands it to `use_log` (the log
+/// borrows from what is built here, so it cannot be returned).
+fn with_log<T>(
+    audit: &Audit,
+    use_log: impl FnOnce(&Log<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
     let r = &audit.report;
     let base = audit.artifacts.as_ref();
     // The rule's own basis, and any further codes its findings cite.
@@ -713,17 +741,44 @@ pub fn render(audit: &Audit) -> Result<String, Error> {
             },
         }],
     };
-    let mut s = serde_json::to_string_pretty(&log).map_err(|e| Error::Render {
-        format: "sarif".into(),
-        message: e.to_string(),
-    })?;
-    s.push('\n');
-    Ok(s)
+    use_log(&log)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_streamed_log_is_the_log_serialised_whole() {
+        let shop = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+        let audit = crate::scan(&crate::Config {
+            roots: vec![shop],
+            deterministic: true,
+            today: Some("2026-12-08".into()),
+            ..crate::Config::default()
+        })
+        .unwrap();
+        assert!(audit.report.findings.len() > 3, "too small a test");
+        // What `render` gave before it streamed: the whole text in memory.
+        let whole = with_log(&audit, |log| Ok(serde_json::to_string_pretty(log).unwrap())).unwrap();
+        let mut streamed = Vec::new();
+        write(
+            &audit,
+            &mut std::io::BufWriter::with_capacity(7, &mut streamed),
+        )
+        .unwrap();
+        assert_eq!(streamed.len(), whole.len() + 1);
+        assert!(
+            streamed == format!("{whole}\n").into_bytes(),
+            "bytes differ"
+        );
+        assert_eq!(render(&audit).unwrap().into_bytes(), streamed);
+        let v: serde_json::Value = serde_json::from_slice(&streamed).unwrap();
+        assert_eq!(
+            v["runs"][0]["results"].as_array().unwrap().len(),
+            audit.report.findings.len()
+        );
+    }
 
     #[test]
     fn levels_follow_severity() {
