@@ -127,15 +127,11 @@ impl Lookup<'_, '_> {
     fn typed_body_without_pi(&self, body: &Val, vals: &[Val]) -> bool {
         body.param.is_some()
             && vals.iter().any(|o| {
-                o.whole
-                    && !o.is_body()
-                    && o.param == body.param
-                    && self.known_class(o)
-                    && {
-                        let mut pi = Vec::new();
-                        self.pi(o, false, &mut pi);
-                        pi.is_empty()
-                    }
+                o.whole && !o.is_body() && o.param == body.param && self.known_class(o) && {
+                    let mut pi = Vec::new();
+                    self.pi(o, false, &mut pi);
+                    pi.is_empty()
+                }
             })
     }
 
@@ -146,7 +142,9 @@ impl Lookup<'_, '_> {
             .as_deref()
             .or(v.ty.as_deref())
             .is_some_and(|d| self.datasets.contains_key(&d.to_ascii_lowercase()))
-            || v.ty.as_deref().is_some_and(|t| self.classes.contains_key(t))
+            || v.ty
+                .as_deref()
+                .is_some_and(|t| self.classes.contains_key(t))
     }
 
     /// The PI (name, category) a value carries, unmasked.

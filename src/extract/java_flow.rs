@@ -1604,8 +1604,16 @@ fn one_intercepted_arg(cx: &Cx<'_>, cast: Node<'_>) -> bool {
         .map(|t| cx.text(t))
         .unwrap_or_default();
     let base = ty.split('<').next().unwrap_or(ty).trim();
-    let container = ["Map", "HashMap", "JSONObject", "JsonNode", "Object", "List", "Object[]"]
-        .contains(&simple(base).as_str());
+    let container = [
+        "Map",
+        "HashMap",
+        "JSONObject",
+        "JsonNode",
+        "Object",
+        "List",
+        "Object[]",
+    ]
+    .contains(&simple(base).as_str());
     !container
         && v.kind() == "array_access"
         && idx.kind() == "decimal_integer_literal"
