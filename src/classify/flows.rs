@@ -118,6 +118,35 @@ struct Lookup<'a, 'c> {
 }
 
 impl Lookup<'_, '_> {
+    /// Whether a whole-body marker stands for a typed record that holds no PI:
+    /// `@RequestBody CargoDTO dto` logged whole, where the scan knows
+    /// `CargoDTO` and none of its fields is PI. The body writes exactly that
+    /// record, so nothing personal reaches the log; a body read as a map,
+    /// text or an unknown class (`getArgs()`, `Map<String, Object>`) stays a
+    /// body whose content the code does not bound.
+    fn typed_body_without_pi(&self, body: &Val, vals: &[Val]) -> bool {
+        body.param.is_some()
+            && vals.iter().any(|o| {
+                o.whole && !o.is_body() && o.param == body.param && self.known_class(o) && {
+                    let mut pi = Vec::new();
+                    self.pi(o, false, &mut pi);
+                    pi.is_empty()
+                }
+            })
+    }
+
+    /// Whether the scan knows the fields of a whole object's class (a
+    /// dataset it declares, or a parsed class).
+    fn known_class(&self, v: &Val) -> bool {
+        v.dataset
+            .as_deref()
+            .or(v.ty.as_deref())
+            .is_some_and(|d| self.datasets.contains_key(&d.to_ascii_lowercase()))
+            || v.ty
+                .as_deref()
+                .is_some_and(|t| self.classes.contains_key(t))
+    }
+
     /// The PI (name, category) a value carries, unmasked.
     fn pi(&self, v: &Val, whole_person: bool, out: &mut Vec<(String, String)>) {
         if v.transform != Transform::Copy || v.is_body() {
@@ -307,13 +336,15 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
                 return None;
             }
             let level = h.level.as_deref().unwrap_or("info");
-            if h.vals.iter().any(Val::is_body) && !matches!(level, "trace" | "debug") {
-                let which: Vec<&str> = h
-                    .vals
-                    .iter()
-                    .filter(|v| v.is_body())
-                    .map(|v| v.name.trim_matches(|c| c == '<' || c == '>'))
-                    .collect();
+            // Report only bodies that may carry PI: a typed record without
+            // PI fields is logged, but nothing personal is written.
+            let which: Vec<&str> = h
+                .vals
+                .iter()
+                .filter(|v| v.is_body() && !cx.typed_body_without_pi(v, &h.vals))
+                .map(|v| v.name.trim_matches(|c| c == '<' || c == '>'))
+                .collect();
+            if !which.is_empty() && !matches!(level, "trace" | "debug") {
                 return Some(mk(
                     "body_logged",
                     format!("{chain}: {}", which.join(", ")),

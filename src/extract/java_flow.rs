@@ -1567,6 +1567,20 @@ fn eval(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
             vals
         }
         "method_invocation" => invocation(cx, n, env),
+        // `(long) joinPoint.getArgs()[1]`: one argument of the intercepted
+        // call, of the type the cast names — not the whole argument list.
+        "cast_expression" if one_intercepted_arg(cx, n) => {
+            let ty = n
+                .child_by_field_name("type")
+                .map(|t| simple(cx.text(t)))
+                .unwrap_or_default();
+            match carried_type(&ty) {
+                Some(t) if !crate::extract::java::scalar_type(&t) => vec![Val::object("<arg>", &t)],
+                // A scalar argument (an id, a flag, a login name) is judged
+                // by the name it is logged under (CNPI-023), not as a body.
+                _ => Vec::new(),
+            }
+        }
         "lambda_expression" => {
             if let Some(b) = n.child_by_field_name("body") {
                 if b.kind() == "block" {
@@ -1608,6 +1622,43 @@ fn eval(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
             union(cx, &kids, env)
         }
     }
+}
+
+/// Whether a cast expression reads one argument of an intercepted call by
+/// its index (`(String) point.getArgs()[0]`).
+fn one_intercepted_arg(cx: &Cx<'_>, cast: Node<'_>) -> bool {
+    let Some(v) = cast.child_by_field_name("value") else {
+        return false;
+    };
+    let (Some(arr), Some(idx)) = (
+        v.child_by_field_name("array"),
+        v.child_by_field_name("index"),
+    ) else {
+        return false;
+    };
+    // A map, JSON object or list argument still holds a whole request.
+    let ty = cast
+        .child_by_field_name("type")
+        .map(|t| cx.text(t))
+        .unwrap_or_default();
+    let base = ty.split('<').next().unwrap_or(ty).trim();
+    let container = [
+        "Map",
+        "HashMap",
+        "JSONObject",
+        "JsonNode",
+        "Object",
+        "List",
+        "Object[]",
+    ]
+    .contains(&simple(base).as_str());
+    !container
+        && v.kind() == "array_access"
+        && idx.kind() == "decimal_integer_literal"
+        && arr.kind() == "method_invocation"
+        && arr
+            .child_by_field_name("name")
+            .is_some_and(|m| cx.text(m) == "getArgs")
 }
 
 /// `owner.prop` / `owner.getProp()`: the property of what `owner` holds.
