@@ -9,6 +9,7 @@ pub mod cues;
 pub mod eval;
 pub mod flows;
 pub mod logged;
+pub mod operator_fill;
 mod samples;
 pub mod taxonomy;
 pub mod tokens;
@@ -21,6 +22,7 @@ pub const CHILDREN_CONTEXT: &str = "children's data";
 /// Why children's context makes PI sensitive.
 pub const CHILDREN_RULE: &str = "PI of children under 14 is sensitive (PIPL-28, PIPL-31)";
 
+use crate::extract::audit_fill::FillValue;
 use crate::model::{Dataset, Evidence, Field, PiTag};
 use cues::{Cues, Strength};
 use std::collections::BTreeMap;
@@ -86,6 +88,9 @@ pub struct Classifier<'a> {
     name_index: cue_index::NameCueIndex<'a>,
     /// All comment keywords in one automaton.
     comment_index: cue_index::CommentCueIndex,
+    /// What the code writes into operator audit columns (empty unless
+    /// [`Self::set_operator_fills`] was called).
+    operator_fills: operator_fill::OperatorFills,
 }
 
 /// How a name cue matched a column name.
@@ -154,7 +159,15 @@ impl<'a> Classifier<'a> {
             profile,
             name_index: cue_index::NameCueIndex::new(&cues.names),
             comment_index: cue_index::CommentCueIndex::new(&cues.comments),
+            operator_fills: operator_fill::OperatorFills::default(),
         }
+    }
+
+    /// Reads what the code of `files` writes into operator audit columns
+    /// (a user id or a user name), the evidence [`Self::classify_in`] uses
+    /// to tell an id-holding `create_by` from a login-name one.
+    pub fn set_operator_fills(&mut self, files: &[crate::extract::FileFacts]) {
+        self.operator_fills = operator_fill::OperatorFills::tally(files, &self.cues.context);
     }
 
     /// Whether a table is about persons (for contextual cues like `name`).
@@ -354,17 +367,64 @@ impl<'a> Classifier<'a> {
         // staff member's PI, marked so that they alone do not make the table
         // a PI dataset (`rules::eval`, `dataset.pi_fields`).
         for f in &mut ds.fields {
+            if !ctx.operator_column(&f.name) {
+                continue;
+            }
             // Convention (docs/classifier.md): an operator column typed as an
             // id (`char(32)`, `bigint`) holds a user key, not a login name.
-            if ctx.operator_column(&f.name) && id_typed(f.data_type.as_deref()) {
+            if id_typed(f.data_type.as_deref()) {
                 f.pi = None;
                 continue;
             }
-            if let Some(p) = f.pi.as_mut().filter(|_| ctx.operator_column(&f.name)) {
+            let declared = f.pi.as_ref().is_some_and(|p| {
+                p.evidence
+                    .iter()
+                    .any(|e| matches!(e.kind.as_str(), "override" | "lineage"))
+            });
+            // What the code writes into the column decides over its name:
+            // a user id is a key, a login name the staff's account.
+            let verdict = self.operator_fills.verdict(&f.name);
+            match &verdict {
+                Some(v) if v.holds == FillValue::Id && !declared => {
+                    f.pi = None;
+                    continue;
+                }
+                Some(v) => {
+                    // A login name is the staff's account, a display name
+                    // their name (eval convention: `creator_name` → `name`).
+                    let category = if v.holds == FillValue::DisplayName {
+                        "name"
+                    } else {
+                        "account.username"
+                    };
+                    let reread = f.pi.as_ref().is_some_and(|p| {
+                        !declared
+                            && p.category != category
+                            && matches!(p.category.as_str(), "name" | "account.username")
+                    });
+                    if f.pi.is_none() || reread {
+                        f.pi = Some(PiTag {
+                            category: category.into(),
+                            sensitive: self.taxonomy.is_sensitive(category, self.profile),
+                            confidence: RECORD_WEIGHT,
+                            evidence: vec![Evidence {
+                                kind: CONTEXT.into(),
+                                detail: v.detail.clone(),
+                            }],
+                        });
+                    }
+                }
+                None => {}
+            }
+            if let Some(p) = f.pi.as_mut() {
                 if !p.evidence.iter().any(|e| e.kind == OPERATOR_AUDIT) {
+                    let code = match &verdict {
+                        Some(v) => format!("; {}", v.detail),
+                        None => "; no code writes a user id or name into it, read as a login name by its name / 代码中未见写入值，按列名视为登录名".into(),
+                    };
                     p.evidence.push(Evidence {
                         kind: OPERATOR_AUDIT.into(),
-                        detail: "operator audit column: the staff member who kept the record, not the record's subject; alone it does not make the table a PI dataset".into(),
+                        detail: format!("operator audit column: the staff member who kept the record, not the record's subject; alone it does not make the table a PI dataset{code}"),
                     });
                 }
             }
@@ -1017,6 +1077,13 @@ impl<'a> Classifier<'a> {
             }
         }
         let ctx = &self.cues.context;
+        if ctx.operator_column(&field.name) {
+            ignored.push(match self.operator_fills.verdict(&field.name) {
+                Some(v) if v.holds == FillValue::Id => format!("operator audit column holding a user id, a key (not PI): {}", v.detail),
+                Some(v) => format!("operator audit column holding a user's login or display name: {}", v.detail),
+                None => "operator audit column: no code writes a user id or name into it (default: a key unless its name reads as a login name) / 代码中未见写入值".into(),
+            });
+        }
         if context::reference_key(&field.name).is_some() || field.references.is_some() {
             match schema.link(ds, &field.name) {
                 Some(context::Link {

@@ -289,6 +289,10 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
     }
     // SDK imports, SMS-code endpoints, default passwords (recipients inventory, cn-2026).
     super::java_services::read(file, text, &imports, catalog, &mut facts);
+    // User ids or names written into audit properties (`setCreateBy(getUsername())`).
+    if text.contains("set") || text.contains("Fill") {
+        super::audit_fill::read(text, &code_only(text), &mut facts);
+    }
     facts
 }
 

@@ -34,6 +34,7 @@ pub const EXTENDED_CONTROL_KINDS: &[&str] = &[
     "seeded_admin_account",
 ];
 
+pub mod audit_fill;
 pub mod build;
 pub mod canal;
 pub mod catalog;
@@ -121,6 +122,10 @@ pub struct FileFacts {
     /// Never in a report: only the (encrypted) facts cache holds it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secret_digests: Vec<(u32, String)>,
+    /// Java writes of a user id or name into a property (`setCreateBy(getUsername())`);
+    /// which are operator audit columns is decided by `classify::operator_fill`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_fills: Vec<audit_fill::AuditFill>,
 }
 
 /// Columns of a table sent to an [`Endpoint`] by a job or sink.

@@ -102,7 +102,9 @@ pub(super) fn finish(
         }
         None => &knowledge.cues,
     };
-    let classifier = Classifier::new(&knowledge.taxonomy, cues, &knowledge.profile);
+    let mut classifier = Classifier::new(&knowledge.taxonomy, cues, &knowledge.profile);
+    // What the code writes into operator audit columns (a user id or name).
+    classifier.set_operator_fills(&file_facts[..code_files]);
     // Foreign keys declared by naming resolve within a schema (`drug_id` → `dms_drug`).
     let schema =
         crate::classify::context::SchemaIndex::build(&datasets, |d| classifier.person_like(d));

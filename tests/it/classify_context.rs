@@ -545,6 +545,81 @@ fn operator_columns_typed_as_ids_are_keys() {
     );
 }
 
+const AUDITED_NOTICE: &str =
+    "CREATE TABLE sys_notice (id bigint, title varchar(50), mobile varchar(20),
+  create_user varchar(64), update_by varchar(64), lock_user varchar(64), modify_user varchar(64));";
+
+/// A service writing the session user's login name into `create_user` and
+/// the user's id into `update_by`, and a fill handler doing the same.
+const NOTICE_SERVICE: &str = r#"
+package demo;
+public class NoticeService {
+    public void add(SysNotice notice) {
+        notice.setCreateUser(SecurityUtils.getLoginUser().getUsername());
+        notice.setUpdateBy(String.valueOf(SecurityUtils.getUserId()));
+        notice.setLockUser("-1");
+        notice.setModifyUser(SecurityUtils.getLoginUser().getRealName());
+    }
+}
+"#;
+const FILL_HANDLER: &str = r#"
+package demo;
+public class AuditFill implements MetaObjectHandler {
+    public void insertFill(MetaObject meta) {
+        this.strictInsertFill(meta, "createUser", String.class, SecurityUtils.getUsername());
+        Long userId = SecurityUtils.getUserId();
+        setFieldValByName("updateBy", userId.toString(), meta);
+        this.strictUpdateFill(meta, "modifyUser", String.class, currentUser().getRealName());
+    }
+}
+"#;
+
+#[test]
+fn operator_columns_hold_what_the_code_writes_into_them() {
+    for (file, java) in [
+        ("NoticeService.java", NOTICE_SERVICE),
+        ("AuditFill.java", FILL_HANDLER),
+    ] {
+        let r = report(&[("n.sql", AUDITED_NOTICE), (file, java)]);
+        // A login name written: the staff member's account, marked operator_audit.
+        let created = pi(&r, "sys_notice", "create_user").expect("create_user tagged");
+        assert_eq!(created.category, "account.username");
+        assert!(
+            created
+                .evidence
+                .iter()
+                .any(|e| e.detail.contains("getUsername()") && e.detail.contains(file)),
+            "{file}: {:?}",
+            created.evidence
+        );
+        assert!(created.evidence.iter().any(|e| e.kind == "operator_audit"));
+        // A user id written: a key, although `update_by` reads as a login name by its name.
+        assert_eq!(tag(&r, "sys_notice", "update_by"), None, "{file}");
+        // A literal says nothing: the default (no name cue for `lock_user`).
+        assert_eq!(tag(&r, "sys_notice", "lock_user"), None, "{file}");
+        // A user's own name written: `name`.
+        assert_eq!(
+            tag(&r, "sys_notice", "modify_user").map(|t| t.0),
+            Some("name".to_string()),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn without_code_evidence_operator_columns_keep_their_default_reading() {
+    let r = report(&[("n.sql", AUDITED_NOTICE)]);
+    // No code: `create_user` is not read as a login name, `update_by` is (its name cue).
+    assert_eq!(tag(&r, "sys_notice", "create_user"), None);
+    assert_eq!(tag(&r, "sys_notice", "modify_user"), None);
+    let updated = pi(&r, "sys_notice", "update_by").expect("update_by tagged");
+    assert_eq!(updated.category, "account.username");
+    assert!(updated
+        .evidence
+        .iter()
+        .any(|e| e.kind == "operator_audit" && e.detail.contains("no code writes")));
+}
+
 const HOSPITAL: &str = "
 CREATE TABLE pms_patient (id bigint, name varchar(64), phone_no varchar(20)) COMMENT='病人基本信息表';
 CREATE TABLE dms_drug (id bigint, name varchar(64), spec varchar(64)) COMMENT='药品表';
