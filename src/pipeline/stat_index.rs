@@ -337,6 +337,17 @@ pub(crate) struct Kept(Record);
 mod tests {
     use super::*;
 
+    /// Sets a file's modification time (the tests' way to age a source or
+    /// an index).
+    fn set_mtime(path: &Path, t: SystemTime) {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+
     fn stat_at(size: u64, secs: i64) -> Stat {
         Stat {
             size,
@@ -378,12 +389,7 @@ mod tests {
         let text = b"CREATE TABLE t (phone VARCHAR(11));\n".repeat(300);
         std::fs::write(&p, &text).unwrap();
         let old = SystemTime::now() - Duration::from_secs(3600);
-        std::fs::File::options()
-            .write(true)
-            .open(&p)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        set_mtime(&p, old);
         let roots = [tree.path().to_path_buf()];
         let content: [u8; 32] = Sha256::digest(&text).into();
         let idx = StatIndex::open(cache.path(), &roots, &[0; 32]);
@@ -408,12 +414,7 @@ mod tests {
         assert_eq!((got, size), (content, text.len() as u64));
         // Used and unchanged: not rewritten, but its time stamp refreshed
         // (eviction goes by it).
-        std::fs::File::options()
-            .write(true)
-            .open(&idx.file)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        set_mtime(&idx.file, old);
         idx.keep(kept);
         assert!(!idx.finish(), "unchanged: not rewritten");
         let touched = std::fs::metadata(&idx.file).unwrap().modified().unwrap();
@@ -428,12 +429,7 @@ mod tests {
         let mut edited = text.clone();
         edited[40] ^= 1;
         std::fs::write(&p, &edited).unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&p)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        set_mtime(&p, old);
         assert!(idx.lookup("a.sql", &p).is_none());
     }
 
