@@ -1344,7 +1344,7 @@ pub fn scalar_type(ty: &str) -> bool {
 }
 
 /// `getIdCard` → `idCard`, `isVip` → `vip`; other methods → `None`.
-fn getter_property(method: &str) -> Option<String> {
+pub(crate) fn getter_property(method: &str) -> Option<String> {
     let rest = method
         .strip_prefix("get")
         .or_else(|| method.strip_prefix("is"))?;

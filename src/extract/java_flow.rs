@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use tree_sitter::Node;
 
 use super::catalog::{host_of, is_private_host, Catalog};
-use super::java::Import;
+use super::java::{getter_property, Import};
 use super::{EndpointFlow, FileFacts};
 use crate::model::{Endpoint, Location, Transform};
 
@@ -1681,18 +1681,6 @@ fn property(owner: &str, prop: &str, ov: &[Val]) -> Vec<Val> {
             .or_else(|| ov.first().and_then(|v| v.param)),
         dataset: None,
     }]
-}
-
-fn getter_property(method: &str) -> Option<String> {
-    let rest = method
-        .strip_prefix("get")
-        .or_else(|| method.strip_prefix("is"))?;
-    let mut c = rest.chars();
-    let first = c.next()?;
-    if !first.is_ascii_uppercase() {
-        return None;
-    }
-    Some(first.to_ascii_lowercase().to_string() + c.as_str())
 }
 
 fn receiver_type(cx: &Cx<'_>, obj: Node<'_>, env: &Env) -> Option<String> {
