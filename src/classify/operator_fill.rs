@@ -10,7 +10,8 @@
 //! nothing and the column keeps its default reading.
 
 use super::context::ContextCues;
-use crate::extract::audit_fill::{joined, FillValue};
+use crate::extract::audit_fill::FillValue;
+use crate::extract::name_key;
 use crate::extract::FileFacts;
 use std::collections::BTreeMap;
 
@@ -72,7 +73,7 @@ impl OperatorFills {
                 if !ctx.operator_column(&w.property) {
                     continue;
                 }
-                let t = by_property.entry(joined(&w.property)).or_default();
+                let t = by_property.entry(name_key(&w.property)).or_default();
                 let seen = || Seen {
                     expr: w.expr.clone(),
                     file: f.file.clone(),
@@ -89,7 +90,7 @@ impl OperatorFills {
     /// What the code writes into `column`, when its writes agree by a
     /// majority; `None` without writes or on a tie.
     pub fn verdict(&self, column: &str) -> Option<OperatorVerdict> {
-        let t = self.by_property.get(&joined(column))?;
+        let t = self.by_property.get(&name_key(column))?;
         let best = (0..3).max_by_key(|&i| (t.counts[i], std::cmp::Reverse(i)))?;
         let total: u32 = t.counts.iter().sum();
         if (0..3).any(|i| i != best && t.counts[i] == t.counts[best]) {

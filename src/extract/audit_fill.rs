@@ -103,7 +103,7 @@ pub fn read(text: &str, code: &str, facts: &mut FileFacts) {
         };
         // A copy of the same property (`setUserName(u.getUserName())`) says
         // nothing about an audit column.
-        if joined(&expr_name(&expr)) == joined(&property) {
+        if super::name_key(&expr_name(&expr)) == super::name_key(&property) {
             return;
         }
         let line = lines.get_or_insert_with(|| LineIndex::new(text)).line(at);
@@ -270,14 +270,6 @@ fn expr_name(ident: &str) -> String {
 fn user_object(ident: &str) -> bool {
     let name = expr_name(ident);
     name.rsplit('_').next() == Some("user")
-}
-
-/// Lower case without separators: `create_by` and `createBy` alike.
-pub fn joined(name: &str) -> String {
-    name.chars()
-        .filter(|c| *c != '_')
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]

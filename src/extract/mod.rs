@@ -324,6 +324,15 @@ pub struct WriteLineage {
     pub location: Location,
 }
 
+/// A name compared without case and underscores: `create_by`, `createBy`
+/// and `CREATEBY` alike (a DDL column and the entity field mapped to it).
+pub fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// A column's or a Java name's lower-case words (`appSecret`, `app_secret`,
 /// `APP_SECRET` → `app`, `secret`). Extraction may not use the classifier's
 /// tokenizer (src/layering.rs), and names here need no more than this.

@@ -577,7 +577,7 @@ impl Builder {
         }
         // `user_name` in the DDL and `username` mapped from a field are one
         // column: compare names without case and underscores.
-        let key = |n: &str| n.replace('_', "").to_lowercase();
+        let key = crate::extract::name_key;
         for c in &t.columns {
             let comment = c.comment.as_ref().filter(|c| !c.trim().is_empty());
             if let Some(f) = ds.fields.iter_mut().find(|f| key(&f.name) == key(&c.name)) {
