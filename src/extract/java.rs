@@ -278,20 +278,24 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
     {
         r.log_calls(root, &mut facts.log_calls);
     }
+    // The text passes below read the code with comments and strings
+    // blanked: computed once, for the first pass a file needs.
+    let blanked = std::cell::OnceCell::new();
+    let code = || blanked.get_or_init(|| code_only(text)).as_str();
     // The security controls of self-check packs (a text pass of its own,
     // cheap to rule out: most files name none of its triggers).
     if super::java_security::worth_reading(text) {
-        super::java_security::read(file, text, &code_only(text), &mut facts);
+        super::java_security::read(file, text, code(), &mut facts);
     }
     // Request parameters an operation-log aspect stores (CNPI-023).
     if text.contains("@Aspect") {
-        super::oplog::read(file, text, &code_only(text), &mut facts);
+        super::oplog::read(file, text, code(), &mut facts);
     }
     // SDK imports, SMS-code endpoints, default passwords (recipients inventory, cn-2026).
     super::java_services::read(file, text, &imports, catalog, &mut facts);
     // User ids or names written into audit properties (`setCreateBy(getUsername())`).
     if text.contains("set") || text.contains("Fill") {
-        super::audit_fill::read(text, &code_only(text), &mut facts);
+        super::audit_fill::read(text, code(), &mut facts);
     }
     facts
 }
