@@ -52,9 +52,7 @@ fn matches(pattern: &str, dataset: &str, column: &str) -> bool {
 /// Explains every field of `audit` matching `pattern`.
 pub fn explain(audit: &Audit, knowledge: &Knowledge, pattern: &str) -> Vec<Explanation> {
     let classifier = Classifier::new(&knowledge.taxonomy, &knowledge.cues, &knowledge.profile);
-    let schema = crate::classify::context::SchemaIndex::build(&audit.report.datasets, |d| {
-        classifier.person_like(d)
-    });
+    let schema = classifier.schema_index(&audit.report.datasets);
     let mut out = Vec::new();
     for ds in &audit.report.datasets {
         for f in &ds.fields {

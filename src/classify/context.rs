@@ -320,7 +320,8 @@ pub enum RecordSubject {
         /// How the row is tied to a person or a person's record, for
         /// `explain`: “`emp_id`”, “`patient_id` → person table `pms_patient`”,
         /// “declared foreign key `owner` → `member`”; the first back-quoted
-        /// part is the column.
+        /// part is the linking key (untagged); a record tied by its own
+        /// anchor (“its own contact.phone column "phone"”) has none.
         link: String,
     },
     /// A reference, dictionary, template or configuration table (the
@@ -478,11 +479,27 @@ impl ContextCues {
         let link = declared
             .map(|(col, l)| l.describe(&col))
             .or_else(|| self.record_link(ds).map(|c| format!("`{c}`")))
-            .or_else(|| schema.person_link_of(ds).map(|(col, l)| l.describe(&col)))?;
+            .or_else(|| schema.person_link_of(ds).map(|(col, l)| l.describe(&col)))
+            .or_else(|| schema.owner_link_of(ds).map(|(_, how)| how))
+            .or_else(|| self.own_anchor(ds))?;
         Some(RecordSubject::Record {
             category,
             cue,
             link,
+        })
+    }
+
+    /// A record's own person anchor (a candidate's phone, e-mail or ID
+    /// number in a resume row): the row is that person's record even with
+    /// no key to a person table. Read after classification (the anchor is a
+    /// tagged column). The column is named in double quotes, not
+    /// back-quoted: it keeps its own tag, unlike a linking key.
+    fn own_anchor(&self, ds: &Dataset) -> Option<String> {
+        ds.fields.iter().find_map(|f| {
+            let p = f.pi.as_ref()?;
+            self.person_anchor_categories
+                .contains(&p.category)
+                .then(|| format!("its own {} column \"{}\"", p.category, f.name))
         })
     }
 
@@ -683,20 +700,62 @@ pub struct SchemaIndex {
     /// Per file: each table's name tokens (without carrier suffixes),
     /// whether it is about persons, and its name.
     files: BTreeMap<String, Vec<(Vec<String>, bool, String)>>,
+    /// Per table name: the column by which each of its rows refers to one
+    /// person (`customer_id` of a consultation), for tables that are not
+    /// person tables themselves ([`Self::owner_link_of`]).
+    owners: BTreeMap<String, String>,
 }
 
 impl SchemaIndex {
     /// Indexes `datasets`; `person_like` says whether a table is about persons.
     pub fn build(datasets: &[Dataset], person_like: impl Fn(&Dataset) -> bool) -> Self {
+        Self::build_with_owners(datasets, person_like, |_| None)
+    }
+
+    /// [`Self::build`], also recording for each table the column by which
+    /// its rows refer to a person (`owner`: [`ContextCues::person_ref`]), so
+    /// that a key to such a table ties a row to that person
+    /// ([`Self::owner_link_of`]).
+    pub fn build_with_owners(
+        datasets: &[Dataset],
+        person_like: impl Fn(&Dataset) -> bool,
+        owner: impl Fn(&Dataset) -> Option<String>,
+    ) -> Self {
         let mut files: BTreeMap<String, Vec<(Vec<String>, bool, String)>> = BTreeMap::new();
+        let mut owners = BTreeMap::new();
         for d in datasets {
-            files.entry(schema_key(d)).or_default().push((
-                table_tokens(d),
-                person_like(d),
-                d.name.clone(),
-            ));
+            let person = person_like(d);
+            files
+                .entry(schema_key(d))
+                .or_default()
+                .push((table_tokens(d), person, d.name.clone()));
+            if let Some(col) = owner(d).filter(|_| !person) {
+                owners.entry(d.name.clone()).or_insert(col);
+            }
         }
-        SchemaIndex { files }
+        SchemaIndex { files, owners }
+    }
+
+    /// A key of `ds` to a table of the schema whose rows each refer to one
+    /// person, although it is no person table (`consult_id` → `pl_consult`,
+    /// whose rows carry `customer_id`): the row is part of that person's
+    /// record, one link further. Returns the column and how it reads in
+    /// `explain`. Keys to person tables are [`Self::person_link_of`]'s.
+    pub fn owner_link_of(&self, ds: &Dataset) -> Option<(String, String)> {
+        ds.fields.iter().find_map(|f| {
+            if reference_key(&f.name).is_none() && f.references.is_none() {
+                return None;
+            }
+            let link = self.link(ds, &f.name).filter(|l| !l.person)?;
+            let owner = self.owners.get(&link.table)?;
+            Some((
+                f.name.clone(),
+                format!(
+                    "`{}` → `{}`, whose rows refer to a person by `{owner}`",
+                    f.name, link.table
+                ),
+            ))
+        })
     }
 
     /// The table of `ds`'s schema a reference id column points to: the table

@@ -170,6 +170,17 @@ impl<'a> Classifier<'a> {
         self.operator_fills = operator_fill::OperatorFills::tally(files, &self.cues.context);
     }
 
+    /// The tables of the datasets' schemas, to resolve foreign keys (by
+    /// naming or declared) to person tables and to tables whose rows refer
+    /// to a person (`consult_id` → a consultation with `customer_id`).
+    pub fn schema_index(&self, datasets: &[Dataset]) -> context::SchemaIndex {
+        context::SchemaIndex::build_with_owners(
+            datasets,
+            |d| self.person_like(d),
+            |d| self.cues.context.person_ref(d),
+        )
+    }
+
     /// Whether a table is about persons (for contextual cues like `name`).
     pub fn person_like(&self, ds: &Dataset) -> bool {
         let neg = &self.cues.negative;

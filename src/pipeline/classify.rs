@@ -106,8 +106,7 @@ pub(super) fn finish(
     // What the code writes into operator audit columns (a user id or name).
     classifier.set_operator_fills(&file_facts[..code_files]);
     // Foreign keys declared by naming resolve within a schema (`drug_id` → `dms_drug`).
-    let schema =
-        crate::classify::context::SchemaIndex::build(&datasets, |d| classifier.person_like(d));
+    let schema = classifier.schema_index(&datasets);
     datasets.par_iter_mut().for_each(|d| {
         let declared_minors =
             decl.is_some_and(|x| x.datasets_for(&d.id, &d.name).iter().any(|y| y.minors));

@@ -1033,3 +1033,122 @@ fn explain_shows_the_declared_foreign_key() {
         "{text}"
     );
 }
+
+/// A loan consultation refers to its customer; the sections of the application
+/// (property, credit report, marriage) refer only to the consultation.
+const LOAN_APPLICATION: &str = "
+CREATE TABLE ln_consult (id int, customer_id int, product_id int, status varchar(8)) COMMENT='咨询表';
+CREATE TABLE ln_property_information (id int, consult_id int, create_time datetime,
+  property_area decimal(20,2), floor varchar(64), orientation varchar(64)) COMMENT='房产信息表';
+CREATE TABLE ln_credit_information (id int, consult_id int, bad_debt int,
+  secured_loan varchar(64)) COMMENT='征信信息表';
+CREATE TABLE ln_marriage_information (id int, consult_id int, divorce_agreement varchar(255))
+  COMMENT='婚姻信息表';
+CREATE TABLE ln_product (id int, product_name varchar(64), floor varchar(64)) COMMENT='房产产品';
+CREATE TABLE ln_house_stock (id int, product_id int, floor varchar(64)) COMMENT='房产库存';
+";
+
+#[test]
+fn a_key_to_a_table_of_one_persons_rows_ties_a_record_to_that_person() {
+    let r = report(&[("loan.sql", LOAN_APPLICATION)]);
+    // `consult_id` → `ln_consult`, whose rows refer to a customer: each section is
+    // the borrower's property, credit or marital record.
+    for col in ["property_area", "floor", "orientation"] {
+        assert_eq!(
+            tag(&r, "ln_property_information", col),
+            Some(("finance.property".into(), true)),
+            "ln_property_information.{col}"
+        );
+    }
+    assert_eq!(
+        tag(&r, "ln_credit_information", "bad_debt"),
+        Some(("finance.credit".into(), true))
+    );
+    assert_eq!(
+        tag(&r, "ln_marriage_information", "divorce_agreement"),
+        Some(("demographic.marital".into(), true))
+    );
+    // The key and the record keeping are not inherited.
+    assert_eq!(tag(&r, "ln_property_information", "consult_id"), None);
+    assert_eq!(tag(&r, "ln_property_information", "create_time"), None);
+    // The evidence names the chain.
+    let ds = r
+        .datasets
+        .iter()
+        .find(|d| d.name == "ln_property_information")
+        .unwrap();
+    let f = ds.fields.iter().find(|f| f.name == "floor").unwrap();
+    assert!(f
+        .pi
+        .as_ref()
+        .unwrap()
+        .evidence
+        .iter()
+        .any(|e| e.kind == "context"
+            && e.detail.contains("`consult_id` → `ln_consult`")
+            && e.detail.contains("`customer_id`")));
+    // A key to a table that refers to no person ties nothing: a stock of houses
+    // for sale is nobody's property record.
+    assert_eq!(tag(&r, "ln_house_stock", "floor"), None);
+    assert_eq!(tag(&r, "ln_product", "floor"), None);
+}
+
+#[test]
+fn a_quantity_of_goods_is_no_transaction_but_an_order_lines_product_quantity_is() {
+    let r = report(&[(
+        "orders.sql",
+        "CREATE TABLE tm_transport_order_sku (id int, order_no varchar(32), ea_quantity decimal(18,4),
+           pl_quantity decimal(18,4), quantity decimal(18,4));
+         CREATE TABLE oms_order_item (id int, order_id int, member_id int, product_quantity int,
+           product_name varchar(64));",
+    )]);
+    for col in ["ea_quantity", "pl_quantity", "quantity"] {
+        assert_eq!(tag(&r, "tm_transport_order_sku", col), None, "{col}");
+    }
+    assert_eq!(
+        tag(&r, "oms_order_item", "product_quantity").map(|t| t.0),
+        Some("finance.transaction".to_string())
+    );
+}
+
+#[test]
+fn a_record_holding_its_persons_own_phone_is_that_persons_record() {
+    let r = report(&[(
+        "hr.sql",
+        "CREATE TABLE hr_interview (id bigint, job_posting_id bigint, candidate_name varchar(64),
+           phone varchar(32), interview_round int, interview_comment varchar(1000),
+           create_time datetime);
+         CREATE TABLE hr_interview_slot (id bigint, job_posting_id bigint, interview_round int,
+           interview_comment varchar(1000));",
+    )]);
+    // No key to a person table, but the row holds the candidate's own phone.
+    for col in ["interview_round", "interview_comment"] {
+        assert_eq!(
+            tag(&r, "hr_interview", col).map(|t| t.0),
+            Some("employment".to_string()),
+            "hr_interview.{col}"
+        );
+    }
+    // The anchor keeps its own tag; record keeping is not inherited.
+    assert_eq!(
+        tag(&r, "hr_interview", "phone").map(|t| t.0),
+        Some("contact.phone".to_string())
+    );
+    assert_eq!(tag(&r, "hr_interview", "create_time"), None);
+    let ds = r
+        .datasets
+        .iter()
+        .find(|d| d.name == "hr_interview")
+        .unwrap();
+    let f = ds
+        .fields
+        .iter()
+        .find(|f| f.name == "interview_comment")
+        .unwrap();
+    assert!(f.pi.as_ref().unwrap().evidence.iter().any(
+        |e| e.kind == "context" && e.detail.contains("its own contact.phone column \"phone\"")
+    ));
+    // Without a person column, a key to one or an anchor the rows are nobody's
+    // (a schedule of interview slots).
+    assert_eq!(tag(&r, "hr_interview_slot", "interview_comment"), None);
+}
