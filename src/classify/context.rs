@@ -494,9 +494,11 @@ impl ContextCues {
     /// no key to a person table. Read after classification (the anchor is a
     /// tagged column). The column is named in double quotes, not
     /// back-quoted: it keeps its own tag, unlike a linking key.
+    /// An operator audit column (`create_by` holding a staff login name) is
+    /// who kept the record, not whom it is about: never an anchor.
     fn own_anchor(&self, ds: &Dataset) -> Option<String> {
         ds.fields.iter().find_map(|f| {
-            let p = f.pi.as_ref()?;
+            let p = f.pi.as_ref().filter(|_| !self.operator_column(&f.name))?;
             self.person_anchor_categories
                 .contains(&p.category)
                 .then(|| format!("its own {} column \"{}\"", p.category, f.name))

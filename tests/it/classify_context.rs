@@ -1119,7 +1119,9 @@ fn a_record_holding_its_persons_own_phone_is_that_persons_record() {
            phone varchar(32), interview_round int, interview_comment varchar(1000),
            create_time datetime);
          CREATE TABLE hr_interview_slot (id bigint, job_posting_id bigint, interview_round int,
-           interview_comment varchar(1000));",
+           interview_comment varchar(1000));
+         CREATE TABLE hr_interview_plan (id bigint, job_posting_id bigint, interview_round int,
+           interview_comment varchar(1000), create_by varchar(64));",
     )]);
     // No key to a person table, but the row holds the candidate's own phone.
     for col in ["interview_round", "interview_comment"] {
@@ -1151,4 +1153,11 @@ fn a_record_holding_its_persons_own_phone_is_that_persons_record() {
     // Without a person column, a key to one or an anchor the rows are nobody's
     // (a schedule of interview slots).
     assert_eq!(tag(&r, "hr_interview_slot", "interview_comment"), None);
+    // The staff member who kept the record (an operator column holding a login
+    // name) is not whom the record is about.
+    assert_eq!(
+        tag(&r, "hr_interview_plan", "create_by").map(|t| t.0),
+        Some("account.username".to_string())
+    );
+    assert_eq!(tag(&r, "hr_interview_plan", "interview_comment"), None);
 }
