@@ -38,15 +38,23 @@ pub fn pi_flows<'a>(
         by_name.entry(d.name.to_ascii_lowercase()).or_insert(d);
     }
     let mut classes: HashMap<&str, &ClassInfo> = HashMap::new();
+    let mut service_paths: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for f in files.clone() {
         for c in &f.java_flow.classes {
             classes.entry(c.name.as_str()).or_insert(c);
+            service_paths.extend(
+                c.service_paths
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|p| !p.is_empty()),
+            );
         }
     }
     let cx = Lookup {
         classifier,
         datasets: by_name,
         classes,
+        service_paths,
     };
     let before = controls.len();
     // Log calls `classify::logged` already reports (it reads the call's own
@@ -115,6 +123,9 @@ struct Lookup<'a, 'c> {
     classifier: &'a Classifier<'c>,
     datasets: HashMap<String, &'a Dataset>,
     classes: HashMap<&'a str, &'a ClassInfo>,
+    /// Request paths a `@FeignClient` of the same repository calls
+    /// (`java_flow::service_path` keys).
+    service_paths: std::collections::HashSet<&'a str>,
 }
 
 impl Lookup<'_, '_> {
@@ -133,6 +144,71 @@ impl Lookup<'_, '_> {
                     pi.is_empty()
                 }
             })
+    }
+
+    /// Instance fields of a class and of its superclasses in the scan
+    /// (`ListUserVo extends User`), nearest first, a few levels up.
+    fn fields_deep(&self, ty: &str) -> Vec<(&str, &str, bool, &str)> {
+        let mut out = Vec::new();
+        let mut next = self.classes.get(ty).copied();
+        for _ in 0..4 {
+            let Some(c) = next else { break };
+            for (n, t, m) in &c.fields {
+                out.push((n.as_str(), t.as_str(), *m, c.name.as_str()));
+            }
+            next = c
+                .supertypes
+                .iter()
+                .find_map(|s| self.classes.get(s.as_str()).copied());
+        }
+        out
+    }
+
+    /// An export that names its columns (see `Hit::columns`): when two or more
+    /// of the exporting method's property-name literals are properties of the
+    /// exported class (or its superclasses), those are the columns written,
+    /// and only PI among them is exported — a creator's portrait the export
+    /// never writes is not; a superclass's property it writes is.
+    fn export_columns(&self, h: &Hit, pi: &mut Vec<(String, String)>) {
+        if h.columns.is_empty() {
+            return;
+        }
+        let snake = crate::extract::java::snake;
+        let named = |n: &str| {
+            let n = snake(n);
+            h.columns.iter().any(|c| snake(c).eq_ignore_ascii_case(&n))
+        };
+        let fields: Vec<_> = h
+            .vals
+            .iter()
+            .filter(|v| v.whole)
+            .filter_map(|v| v.ty.as_deref())
+            .flat_map(|t| self.fields_deep(t))
+            .collect();
+        // One literal naming a property may be a query condition
+        // (`eq("status", 1)`) or a sheet name; a column list names several.
+        let mut listed: Vec<&str> = fields
+            .iter()
+            .map(|(n, ..)| *n)
+            .filter(|n| named(n))
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        if listed.len() < 2 {
+            return;
+        }
+        pi.retain(|(n, _)| named(n));
+        for (n, ty, masked, owner) in fields {
+            if masked || !named(n) || pi.iter().any(|(x, _)| x == n) {
+                continue;
+            }
+            if let Some(t) = self.classifier.tag_identifier(n, Some(owner)) {
+                if t.category.starts_with("finance.account") && super::amount_typed(Some(ty)) {
+                    continue;
+                }
+                pi.push((n.to_string(), t.category));
+            }
+        }
     }
 
     /// Whether the scan knows the fields of a whole object's class (a
@@ -288,6 +364,18 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
         }
         cx.pi(v, h.kind == SinkKind::Log, &mut pi);
     }
+    if h.kind == SinkKind::Export {
+        // A blank template download (`downExcelTemplate`, `importTemplate`)
+        // writes headers, not people's records.
+        if h.chain.iter().any(|m| {
+            m.rsplit('.')
+                .next()
+                .is_some_and(|n| n.to_ascii_lowercase().contains("template"))
+        }) {
+            return None;
+        }
+        cx.export_columns(h, &mut pi);
+    }
     if h.kind == SinkKind::Response {
         // Cleared before returning (`user.setPassword(null)`): not sent.
         pi.retain(|(n, _)| {
@@ -398,11 +486,28 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
             Some(mk(kind, format!("{chain}: {}", names(&pi)), cats(&pi)))
         }
         SinkKind::Response => (!pi.is_empty()).then(|| {
-            mk(
-                "pi_api_response",
-                format!("{chain}: {}", names(&pi)),
-                cats(&pi),
-            )
+            // Who reads it: staff behind a permission check, or another
+            // service of the deployment (a Feign client calls the path);
+            // the rule decides what still needs display masking for them.
+            let internal = h.target.path.as_deref().is_some_and(|p| {
+                cx.service_paths
+                    .contains(crate::extract::java_flow::service_path(p).as_str())
+            });
+            let audience = if internal {
+                Some("service".to_string())
+            } else if h.staff {
+                Some("staff".to_string())
+            } else {
+                None
+            };
+            Control {
+                audience,
+                ..mk(
+                    "pi_api_response",
+                    format!("{chain}: {}", names(&pi)),
+                    cats(&pi),
+                )
+            }
         }),
     }
 }

@@ -651,6 +651,7 @@ pub fn add_grant_controls(
                 profile: None,
                 amount: None,
                 copies: Vec::new(),
+                audience: None,
             });
         }
     }

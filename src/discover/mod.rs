@@ -9,6 +9,7 @@ pub use encoding::{decode, Decoded};
 use crate::error::Error;
 use crate::extract::registry::FileKind;
 use crate::model::SkippedFile;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// A file found under a root, not yet read.
@@ -260,9 +261,99 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovery, Erro
         );
     }
     claim_dbt_files(&mut out);
+    skip_vendored_java(&mut out, roots);
     out.files.sort();
     out.skipped.sort();
     Ok(out)
+}
+
+/// The root of a Java file's package as its Maven/Gradle path says
+/// (`…/src/main/java/com/alibaba/csp/…/X.java` → `com.alibaba`), when the
+/// path has a `java/` source folder.
+fn package_root(rel: &str) -> Option<String> {
+    let segs: Vec<&str> = rel.split('/').collect();
+    let java = segs[..segs.len().saturating_sub(1)]
+        .iter()
+        .rposition(|s| *s == "java")?;
+    let pkg = &segs[java + 1..segs.len() - 1];
+    (pkg.len() >= 2).then(|| format!("{}.{}", pkg[0], pkg[1]))
+}
+
+/// Copies of another project's Java code kept in the repository (a
+/// `sentinel/` tree of `com.alibaba.csp.sentinel` in a `com.sl` system):
+/// Java files below a folder that carries its own `LICENSE`, `NOTICE` or
+/// `COPYING` (another project's terms) whose package root (`com.alibaba`)
+/// none of the repository's other Java files — those under no such folder —
+/// share. Their log lines and responses are that library's, not the
+/// system's, so they are listed as skipped like generated code. A module of
+/// the system's own packages keeps its files whatever licence file sits
+/// beside it; with no Java outside licensed folders nothing is skipped.
+fn skip_vendored_java(out: &mut Discovery, scan_roots: &[PathBuf]) {
+    let mut licensed: HashMap<PathBuf, bool> = HashMap::new();
+    let mut has_licence = |dir: &Path| -> bool {
+        *licensed.entry(dir.to_path_buf()).or_insert_with(|| {
+            std::fs::read_dir(dir).is_ok_and(|entries| {
+                entries.flatten().any(|e| {
+                    let n = e.file_name().to_string_lossy().to_ascii_uppercase();
+                    let (stem, ext) = n.split_once('.').unwrap_or((&n, ""));
+                    // A licence text, not a `notice/` package or `notice.ftl`.
+                    e.file_type().is_ok_and(|t| t.is_file())
+                        && ["LICENSE", "LICENCE", "NOTICE", "COPYING"].contains(&stem)
+                        && ["", "TXT", "MD", "RST"].contains(&ext)
+                })
+            })
+        })
+    };
+    // Per Java file: its package root and whether a folder between it and
+    // its scan root (not the root: a repository's own LICENSE says
+    // nothing) has a licence file.
+    let java: Vec<(usize, String, bool)> = out
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FileKind::Java)
+        .filter_map(|(i, f)| {
+            let root = package_root(&f.rel)?;
+            let under = f
+                .path
+                .ancestors()
+                .skip(1)
+                .take_while(|d| !scan_roots.iter().any(|r| r == d))
+                .any(&mut has_licence);
+            Some((i, root, under))
+        })
+        .collect();
+    let own: std::collections::BTreeSet<&str> = java
+        .iter()
+        .filter(|(_, _, under)| !under)
+        .map(|(_, r, _)| r.as_str())
+        .collect();
+    if own.is_empty() {
+        return;
+    }
+    let vendored: std::collections::BTreeSet<usize> = java
+        .iter()
+        .filter(|(_, r, under)| *under && !own.contains(r.as_str()))
+        .map(|(i, _, _)| *i)
+        .collect();
+    if vendored.is_empty() {
+        return;
+    }
+    let mut kept = Vec::with_capacity(out.files.len());
+    for (i, f) in std::mem::take(&mut out.files).into_iter().enumerate() {
+        if vendored.contains(&i) {
+            let root = package_root(&f.rel).unwrap_or_default();
+            out.skipped.push(SkippedFile {
+                file: f.rel,
+                reason: format!(
+                    "vendored code of another project (package {root}, under its own licence file) / 第三方项目的代码副本（包 {root}，目录内有其自身的许可文件），未读取"
+                ),
+            });
+        } else {
+            kept.push(f);
+        }
+    }
+    out.files = kept;
 }
 
 /// Why a Java file is generated or vendored code, not the system's own:
@@ -446,6 +537,53 @@ mod tests {
             None
         );
         assert_eq!(FileKind::of(Path::new("Makefile")), None);
+    }
+
+    #[test]
+    fn vendored_java_of_another_project_under_its_licence_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let java = |p: &str| {
+            let f = root.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, "class X {}").unwrap();
+        };
+        // The system's own code (`com.sl`), a module of it with a licence
+        // file, and a copied library (`com.alibaba`) with its own licence.
+        java("app/src/main/java/com/sl/a/A.java");
+        java("app/src/main/java/com/sl/a/B.java");
+        java("mod/src/main/java/com/sl/m/M.java");
+        std::fs::write(root.join("mod/LICENSE"), "MIT").unwrap();
+        // The copied library may be larger than the system itself.
+        for n in ["S", "T", "U", "V", "W", "X"] {
+            java(&format!(
+                "sentinel/core/src/main/java/com/alibaba/csp/{n}.java"
+            ));
+        }
+        std::fs::write(root.join("sentinel/LICENSE"), "Apache-2.0").unwrap();
+        // Another root without a licence file of its own stays, whatever
+        // its packages or templates are called.
+        java("legacy/src/main/java/com/esoft/L.java");
+        java("legacy/src/main/java/com/esoft/notice/N.java");
+        std::fs::write(root.join("legacy/notice.ftl"), "<p/>").unwrap();
+        std::fs::write(root.join("LICENSE"), "MIT").unwrap();
+        let d = discover(&[root.to_path_buf()], &WalkOptions::default()).unwrap();
+        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(
+            rels,
+            [
+                "app/src/main/java/com/sl/a/A.java",
+                "app/src/main/java/com/sl/a/B.java",
+                "legacy/src/main/java/com/esoft/L.java",
+                "legacy/src/main/java/com/esoft/notice/N.java",
+                "mod/src/main/java/com/sl/m/M.java",
+            ]
+        );
+        assert_eq!(d.skipped.len(), 6);
+        assert!(d
+            .skipped
+            .iter()
+            .all(|s| s.file.starts_with("sentinel/") && s.reason.contains("com.alibaba")));
     }
 
     #[test]

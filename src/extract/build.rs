@@ -104,7 +104,7 @@ pub fn extract(file: &str, text: &str, catalog: &Catalog) -> FileFacts {
         }
         facts
             .endpoints
-            .push(sdk.endpoint(Location::line(file, lines.line(at))));
+            .push(sdk.library_endpoint(Location::line(file, lines.line(at))));
     }
     facts
 }

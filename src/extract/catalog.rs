@@ -85,6 +85,22 @@ impl Sdk {
                 .then(|| "entrusted".to_string()),
         }
     }
+
+    /// The endpoint of the SDK's client library found in the build
+    /// (a Maven/Gradle coordinate), in an `import` or in a call on its
+    /// client (whose PI arguments the flow pass traces). An object-storage
+    /// library says only that the code can write to some bucket — the
+    /// operator's own images and attachments, often not used at all by the
+    /// deployed configuration — so the catalogue's typical `receives` is not
+    /// assumed there: what PI reaches the store is traced from the code
+    /// (`pi_sdk`), or shown by a configured host or key of the service.
+    pub fn library_endpoint(&self, location: crate::model::Location) -> crate::model::Endpoint {
+        let mut e = self.endpoint(location);
+        if self.category == "storage" {
+            e.receives.clear();
+        }
+        e
+    }
 }
 
 /// Catalogue categories of services that process PI on the operator's
@@ -315,8 +331,19 @@ impl Catalog {
     /// `io.sentry.*`) belongs to, if any: a catalogued package equals the
     /// import or is a prefix of it ending at a `.`; one ending in `*` is a
     /// plain prefix.
+    /// A helper class the library bundles (`cn.jpush.api.utils.StringUtils`,
+    /// anything of its `utils` package, an exception type) is no use of the
+    /// service: nothing is sent.
     pub fn sdk_for_import(&self, import: &str) -> Option<&Sdk> {
         let import = import.trim().trim_end_matches(".*");
+        let class = import.rsplit('.').next().unwrap_or(import);
+        if import.contains(".utils.")
+            || ["Util", "Utils", "Helper", "Exception"]
+                .iter()
+                .any(|w| class.ends_with(w))
+        {
+            return None;
+        }
         self.sdks.iter().find(|s| {
             s.packages.iter().any(|p| match p.strip_suffix('*') {
                 Some(prefix) => import.starts_with(prefix),
@@ -896,6 +923,11 @@ mod tests {
         }
         let id = |i: &str| c.sdk_for_import(i).map(|s| s.id.as_str());
         assert_eq!(id("com.aliyun.oss.OSSClient"), Some("aliyun-oss"));
+        // Helpers bundled with a client library send nothing.
+        assert_eq!(id("cn.jpush.api.JPushClient"), Some("jpush"));
+        assert_eq!(id("cn.jpush.api.utils.StringUtils"), None);
+        assert_eq!(id("cn.jpush.api.utils.Nullable"), None);
+        assert_eq!(id("com.aliyun.oss.OSSException"), None);
         assert_eq!(id("com.aliyun.dysmsapi20170525.Client"), Some("aliyun-sms"));
         assert_eq!(
             id("com.aliyuncs.dysmsapi.model.v20170525.SendSmsRequest"),

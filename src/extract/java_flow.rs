@@ -169,9 +169,19 @@ pub struct Hit {
     /// [`own_session`]): the person reads their own data.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub own: bool,
+    /// A controller response behind a permission or role check on the
+    /// handler or its class (see [`staff_check`]): back-office staff read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub staff: bool,
     /// Properties the handler clears before returning (`user.setPassword(null)`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cleared: Vec<String>,
+    /// Of a file export: the string literals of the exporting method that
+    /// read as property names. When some of them name properties of the
+    /// exported class, they are the column list (`ExcelColumn.build("姓名",
+    /// "name")`) and only those properties are written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
 }
 
 impl Hit {
@@ -227,6 +237,11 @@ pub struct ClassInfo {
     pub fields: Vec<(String, String, bool)>,
     /// A `@FeignClient`/Forest interface: its methods send their arguments.
     pub http_client: Option<Target>,
+    /// A `@FeignClient` of a service of the same deployment (no `url`): the
+    /// request paths its methods call (see [`service_path`]). A controller
+    /// serving one of them is an internal service API.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_paths: Vec<String>,
 }
 
 /// What the flow pass read from one file.
@@ -322,6 +337,57 @@ const AUDIT_ANNOTATIONS: &[&str] = &[
     "ApiLog",
     "ControllerLog",
 ];
+
+/// Whether a handler's or controller's annotations demand a permission or
+/// role (`@PreAuthorize("hasAuthority('USER_LIST')")`, Shiro
+/// `@RequiresPermissions`, Sa-Token `@SaCheckPermission`, `@Secured`,
+/// `@RolesAllowed`): the response is shown to authorised staff, not to any
+/// caller. Being logged in (`isAuthenticated()`, `@SaCheckLogin`) is not.
+fn staff_check(anns: &[(String, String)]) -> bool {
+    anns.iter().any(|(a, text)| match a.as_str() {
+        "RequiresPermissions"
+        | "RequiresRoles"
+        | "SaCheckPermission"
+        | "SaCheckRole"
+        | "Secured"
+        | "RolesAllowed" => true,
+        "PreAuthorize" | "PostAuthorize" => {
+            // The expression, not the annotation's own `@`.
+            let t = text
+                .split_once('(')
+                .map_or("", |(_, e)| e)
+                .to_ascii_lowercase();
+            [
+                "hasauthority",
+                "hasanyauthority",
+                "hasrole",
+                "hasanyrole",
+                "haspermi",
+                "@",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+        }
+        _ => false,
+    })
+}
+
+/// A request path as a service API key: no leading or trailing slash, path
+/// variables as `{}` (`/sys/driver/{id}` and `sys/driver/{driverId}` are one).
+pub fn service_path(path: &str) -> String {
+    let segs: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.starts_with('{') {
+                "{}".to_string()
+            } else {
+                s.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    segs.join("/")
+}
 
 const MAPPINGS: &[&str] = &[
     "GetMapping",
@@ -535,6 +601,10 @@ struct Env {
     /// `new HttpPost(url)` assigned to a variable: its target.
     http_vars: HashMap<String, Target>,
     returns: Vec<Val>,
+    /// String literals of the method that read as property names
+    /// (`ExcelColumn.build("姓名", "name")`, `addHeaderAlias("mobile", …)`):
+    /// the columns an export names, see [`Hit::columns`].
+    columns: Vec<String>,
 }
 
 fn row(n: Node<'_>) -> u32 {
@@ -742,6 +812,21 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
     let controller = rest || is(&["Controller"]);
     // `@OperateLog` on the controller class logs every handler of it.
     let class_audited = is(AUDIT_ANNOTATIONS);
+    // A permission or role demanded on the class covers every handler.
+    let class_staff = staff_check(&anns);
+    // `@FeignClient(name = "svc", path = "sys/driver")` without `url`: the
+    // interface calls a service of the same deployment at these paths.
+    let service_base = anns
+        .iter()
+        .find(|(a, t)| a == "FeignClient" && !t.contains("url"))
+        .map(|(_, t)| {
+            let attr = t
+                .split_once("path")
+                .and_then(|(_, rest)| rest.trim_start().strip_prefix('='))
+                .and_then(|rest| rest.split('"').nth(1))
+                .unwrap_or("");
+            join_paths(&mapping_path(&anns).unwrap_or_default(), attr)
+        });
     // The class's request path prefix (`@RequestMapping("/user")`).
     let base = mapping_path(&anns).unwrap_or_default();
     let mut supertypes = Vec::new();
@@ -800,6 +885,13 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
         std::mem::take(&mut cx.field_types),
     );
     let mut fields = Vec::new();
+    // `@JsonIgnoreProperties({"password", "salt"})` on the class: those
+    // properties are never serialised, like a field's `@JsonIgnore`.
+    let ignored: Vec<&str> = anns
+        .iter()
+        .filter(|(a, _)| a == "JsonIgnoreProperties")
+        .flat_map(|(_, t)| t.split('"').skip(1).step_by(2))
+        .collect();
     let mut c = body.walk();
     let members: Vec<Node<'_>> = body.named_children(&mut c).collect();
     for m in &members {
@@ -856,6 +948,7 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
             }
             cx.field_types.insert(fname.clone(), ty.clone());
             if !is_static {
+                let masked = masked || ignored.contains(&fname.as_str());
                 fields.push((fname, simple(&ty), masked));
             }
         }
@@ -871,11 +964,27 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
             }
         }
     }
+    let service_paths = match &service_base {
+        Some(b) => members
+            .iter()
+            .filter(|m| m.kind() == "method_declaration")
+            .filter_map(|m| {
+                // A bare `@PostMapping` calls the interface's own path.
+                let a = cx.annotations(*m);
+                a.iter()
+                    .any(|(n, _)| MAPPINGS.contains(&n.as_str()))
+                    .then(|| mapping_path(&a).unwrap_or_default())
+            })
+            .map(|p| service_path(&join_paths(b, &p)))
+            .collect(),
+        None => Vec::new(),
+    };
     out.classes.push(ClassInfo {
         name: name.clone(),
         supertypes,
         fields,
         http_client,
+        service_paths,
     });
     for m in &members {
         match m.kind() {
@@ -887,9 +996,15 @@ fn read_class(cx: &mut Cx<'_>, n: Node<'_>, out: &mut FlowFacts) {
                 let locals = url_locals(cx, *m);
                 let class_constants = (!locals.is_empty()).then(|| cx.constants.clone());
                 cx.constants.extend(locals);
-                if let Some(method) =
-                    read_method(cx, *m, &name, controller, rest, &base, class_audited)
-                {
+                if let Some(method) = read_method(
+                    cx,
+                    *m,
+                    &name,
+                    controller,
+                    rest,
+                    &base,
+                    (class_audited, class_staff),
+                ) {
                     out.methods.push(method);
                 }
                 if let Some(c) = class_constants {
@@ -1049,6 +1164,22 @@ fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool, arity
     arity == 0 && !path.contains('{') && !raw.is_match(body) && !many.is_match(returned)
 }
 
+/// The string literals of a method that read as property names or paths
+/// (`"name"`, `"userType.userTypeName"` → `userType`): candidates for an
+/// export's column list. Labels, formats and messages (spaces, CJK, symbols)
+/// are not.
+fn property_literals(text: &str) -> Vec<String> {
+    static P: OnceLock<regex::Regex> = OnceLock::new();
+    let re = P.get_or_init(|| {
+        regex::Regex::new(r#""([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*""#)
+            .expect("property literal")
+    });
+    let mut out: Vec<String> = re.captures_iter(text).map(|c| c[1].to_string()).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Properties a handler clears before it returns (`user.setPassword(null)`,
 /// `vo.setSalt("")`): they are not in the response whatever the type says.
 fn cleared_properties(text: &str) -> Vec<String> {
@@ -1098,7 +1229,7 @@ fn read_method(
     controller: bool,
     rest: bool,
     base: &str,
-    class_audited: bool,
+    (class_audited, class_staff): (bool, bool),
 ) -> Option<Method> {
     let name_node = n.child_by_field_name("name")?;
     let name = cx.text(name_node).to_string();
@@ -1114,6 +1245,7 @@ fn read_method(
         audited: class_audited || is(AUDIT_ANNOTATIONS),
         http_vars: HashMap::new(),
         returns: Vec::new(),
+        columns: property_literals(cx.text(n)),
     };
     let mut arity = 0;
     // A parameter the request fills (a query, path or body value): the
@@ -1205,7 +1337,9 @@ fn read_method(
                 hops: vec![Location::line(cx.file, line)],
                 audited: env.audited,
                 own: own_session(cx, n, &path, selects_record, arity),
+                staff: class_staff || staff_check(&anns),
                 cleared: cleared_properties(cx.text(n)),
+                columns: Vec::new(),
             });
         }
     }
@@ -1712,7 +1846,13 @@ fn hit(
         hops: vec![at],
         audited: env.audited,
         own: false,
+        staff: false,
         cleared: Vec::new(),
+        columns: if kind == SinkKind::Export {
+            env.columns.clone()
+        } else {
+            Vec::new()
+        },
     });
 }
 
@@ -2220,7 +2360,9 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
                         hops: Vec::new(),
                         audited: false,
                         own: false,
+                        staff: false,
                         cleared: Vec::new(),
+                        columns: Vec::new(),
                     });
                 }
             }
@@ -2491,7 +2633,7 @@ fn substitute(callee: &[Val], args: &[Vec<Val>]) -> Vec<Val> {
 fn endpoint_of(h: &Hit, loc: &Location, catalog: &Catalog) -> Endpoint {
     if h.kind == SinkKind::Sdk {
         if let Some(s) = catalog.sdk(&h.target.name) {
-            return s.endpoint(loc.clone());
+            return s.library_endpoint(loc.clone());
         }
     }
     let kind = h.kind.endpoint_kind();

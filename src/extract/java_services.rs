@@ -232,7 +232,7 @@ fn sdk_imports(file: &str, imports: &[Import], catalog: &Catalog, facts: &mut Fi
         }
         facts
             .endpoints
-            .push(sdk.endpoint(Location::line(file, i.line)));
+            .push(sdk.library_endpoint(Location::line(file, i.line)));
         facts.controls.push(control(
             file,
             i.line,

@@ -131,7 +131,17 @@ pub fn assemble(files: &mut [FileFacts]) -> Assembled {
         controls.extend(f.controls.iter().cloned());
     }
     endpoints.sort_by(|a, b| (&a.id, &a.location).cmp(&(&b.id, &b.location)));
-    endpoints.dedup_by(|a, b| a.id == b.id);
+    // One endpoint per id; what the service receives is known from any of
+    // its places (a configured host of a storage service, not its library).
+    endpoints.dedup_by(|later, kept| {
+        if later.id != kept.id {
+            return false;
+        }
+        if kept.receives.is_empty() {
+            kept.receives = std::mem::take(&mut later.receives);
+        }
+        true
+    });
     for f in files {
         for p in &f.protections {
             if let Some(c) = b.protect(&f.file, p) {

@@ -336,6 +336,12 @@ pub struct Control {
     /// finding, listing these among its `locations`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub copies: Vec<Location>,
+    /// Who reads a controller response (`pi_api_response`): `staff` behind
+    /// a permission or role check, `service` for an internal service API
+    /// that another service of the same repository calls (a `@FeignClient`);
+    /// `None` for any caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 impl Control {
@@ -352,6 +358,7 @@ impl Control {
             profile: None,
             amount: None,
             copies: Vec::new(),
+            audience: None,
         }
     }
 
