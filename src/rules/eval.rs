@@ -453,7 +453,18 @@ fn endpoint_views(
                     "outbound".into(),
                     Value::Bool(OUTBOUND.contains(&e.jurisdiction.as_str())),
                 );
-                o.insert("host".into(), json!(e.id.rsplit(':').next()));
+                // A URL the scan could not resolve (`okhttp:Client.url`)
+                // has no host: `?`.
+                let unresolved = e.kind == "http_api"
+                    && e.host.is_none()
+                    && e.name
+                        .as_deref()
+                        .is_some_and(crate::extract::catalog::unresolved_http);
+                if unresolved {
+                    o.insert("host".into(), json!("?"));
+                } else {
+                    o.insert("host".into(), json!(e.id.rsplit(':').next()));
+                }
                 o.insert("pi_count".into(), json!(pi_count));
                 let short = e.id.rsplit(':').next().unwrap_or_default();
                 let pi_traced = e
