@@ -304,11 +304,21 @@ fn debug_endpoint(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
     if !(debug_path || re.is_match(method)) {
         return None;
     }
+    // What the handler echoes back (its own request parameters, or the
+    // declared return type when it is a parameter's type: a demo of request
+    // handling) is the caller's input, not stored data.
+    let echoed: Vec<&str> = h
+        .vals
+        .iter()
+        .filter(|v| v.param.is_some())
+        .filter_map(|v| v.ty.as_deref())
+        .collect();
     let mut pi: Vec<(String, String)> = Vec::new();
     for v in &h.vals {
-        if v.ty
-            .as_deref()
-            .is_some_and(|t| cx.classifier.reference_type(t))
+        if v.param.is_some()
+            || v.ty
+                .as_deref()
+                .is_some_and(|t| cx.classifier.reference_type(t) || echoed.contains(&t))
         {
             continue;
         }

@@ -594,6 +594,19 @@ impl<'a> Cx<'a> {
                 self.constants.get(self.text(f)).cloned()
             }
             "parenthesized_expression" => self.literal(n.named_child(0)?),
+            // `voice ? VOICE_URL : TEXT_URL`: either branch names the host.
+            "ternary_expression" => self
+                .literal(n.child_by_field_name("consequence")?)
+                .or_else(|| self.literal(n.child_by_field_name("alternative")?)),
+            // `MessageFormat.format(URL_TEMPLATE, a, b)`, `String.format(…)`:
+            // the template.
+            "method_invocation"
+                if n.child_by_field_name("name")
+                    .is_some_and(|x| self.text(x) == "format") =>
+            {
+                let first = n.child_by_field_name("arguments")?.named_child(0)?;
+                self.literal(first)
+            }
             _ => None,
         }
     }
@@ -1435,14 +1448,17 @@ fn connection_of(cx: &Cx<'_>, n: Node<'_>, env: &Env) -> Option<Target> {
 /// A local initialised by a conversion helper of the repository
 /// (`String q = buildQueryString(params)`, `List<List<String>> rows =
 /// exportService.buildUsers(list)`, `toCsvRows(users)`): the result holds
-/// what its arguments held. Only for helpers whose name says they convert
-/// (build/convert/to/format/transform/assemble); any other call's result is
-/// unknown, as before.
+/// what its arguments held. Only for helpers whose name says they build
+/// (`build…`) or convert into a request or file part (`to…`/`convert…`/
+/// `format…` + `Query`/`Params`/`Rows`/`Csv`/`Data`/`List`/`Body`/`Json`…; not
+/// `convertCent2Dollar`); any other call's result is unknown, as before.
 fn converted(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
     static P: OnceLock<regex::Regex> = OnceLock::new();
     let re = P.get_or_init(|| {
-        regex::Regex::new(r"^(?:build|convert|to|format|transform|assemble)(?:[A-Z]\w*)?$")
-            .expect("converter")
+        regex::Regex::new(
+            r"^(?:build[A-Z]\w*|(?:to|convert|format|transform|assemble)\w*(?:Query|Params?|Rows?|Csv|Lines?|Data|List|Body|Form|Json)\w*)$",
+        )
+        .expect("converter")
     });
     if n.kind() != "method_invocation" {
         return Vec::new();
