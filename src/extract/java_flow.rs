@@ -2354,6 +2354,23 @@ fn http_sink(cx: &Cx<'_>, n: Node<'_>, env: &Env, name: &str, rtype: &str) -> Op
     {
         return None;
     }
+    // `client.newCall(request)` of a `Request` built in this method: the
+    // builder chain (`new Request.Builder().url(u).post(b)`) is the sink,
+    // with its URL; the call is not a second one.
+    let sends_built_request = calls.iter().any(|c| {
+        c.child_by_field_name("name")
+            .is_some_and(|x| cx.text(x) == "newCall")
+            && args_of(*c).first().is_some_and(|a| {
+                a.kind() == "identifier"
+                    && env
+                        .types
+                        .get(cx.text(*a))
+                        .is_some_and(|t| simple(t) == "Request")
+            })
+    });
+    if sends_built_request {
+        return None;
+    }
     // The URL: the first argument of the first call naming one, or of the
     // root's constructor.
     let mut candidates: Vec<Node<'_>> = Vec::new();
@@ -2472,7 +2489,7 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
             summary.insert((fi, mi), hits);
         }
     }
-    let callees = |c: &CallSite| -> Vec<(usize, usize)> {
+    let callees = |c: &CallSite, caller: &str| -> Vec<(usize, usize)> {
         let Some(all) = by_sig.get(&(c.name.as_str(), c.arity)) else {
             return Vec::new();
         };
@@ -2485,7 +2502,24 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
                     cls == r || supers.get(cls).is_some_and(|s| s.contains(&r.as_str()))
                 })
                 .collect(),
-            None => all.clone(),
+            None => {
+                // An unqualified call is the caller's own method or an
+                // inherited one when the class has it; another class's
+                // method of that name only otherwise (a static import).
+                let own: Vec<(usize, usize)> = all
+                    .iter()
+                    .copied()
+                    .filter(|&(fi, mi)| {
+                        let cls = files[fi].java_flow.methods[mi].class.as_str();
+                        cls == caller || supers.get(caller).is_some_and(|s| s.contains(&cls))
+                    })
+                    .collect();
+                if own.is_empty() {
+                    all.clone()
+                } else {
+                    own
+                }
+            }
         };
         if fitting.len() > MAX_CALLEES {
             Vec::new()
@@ -2503,16 +2537,20 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
                     continue;
                 }
                 for call in &m.calls {
-                    for key in callees(call) {
+                    for key in callees(call, m.class.as_str()) {
                         if key == (fi, mi) {
                             continue;
                         }
                         let Some(sinks) = summary.get(&key) else {
                             continue;
                         };
+                        // An overload of the caller's own name (`httpGet(u, q)` →
+                        // `httpGet(u, q, null)`) is another method, not a cycle.
+                        let overload = files[key.0].java_flow.methods[key.1].arity != m.arity;
                         for s in sinks {
                             if s.chain.len() > MAX_DEPTH
-                                || s.chain.contains(&format!("{}.{}", m.class, m.name))
+                                || (!overload
+                                    && s.chain.contains(&format!("{}.{}", m.class, m.name)))
                             {
                                 continue;
                             }
