@@ -487,12 +487,14 @@ impl<'a> Page<'a> {
         let batch = self.batch;
         let template = format!("report.rows.{name}.html");
         let mut render = |rows: Vec<Value>, start: usize, extra: Option<&Value>| {
-            let mut ctx = tera::Context::new();
-            ctx.insert("rows", &rows);
-            ctx.insert("start", &start);
+            // Moved in: `Context::insert` would serialise a copy of the rows.
+            let mut data = serde_json::Map::new();
+            data.insert("rows".into(), Value::Array(rows));
+            data.insert("start".into(), start.into());
             if let Some(categories) = extra {
-                ctx.insert("categories", categories);
+                data.insert("categories".into(), categories.clone());
             }
+            let ctx = tera::Context::from_value(Value::Object(data)).map_err(tera_error)?;
             tera.render_to(&template, &ctx, &mut *out)
                 .map_err(tera_error)
         };
@@ -662,10 +664,10 @@ impl<'a> Page<'a> {
 }
 
 /// A text the report has in one language, shown in both.
-fn both(s: &String) -> I18n {
+fn both(s: &str) -> I18n {
     I18n {
-        zh: s.clone(),
-        en: s.clone(),
+        zh: s.to_owned(),
+        en: s.to_owned(),
     }
 }
 
