@@ -27,7 +27,7 @@ const JS: &str = include_str!("../../reports/report.js");
 
 /// The row templates, by the name their page marker `<!--@rows:NAME-->`
 /// gives; registered as `report.rows.NAME.html`.
-const ROWS: [(&str, &str); 4] = [
+const ROWS: [(&str, &str); 5] = [
     (
         "findings",
         include_str!("../../reports/report.rows.findings.tera"),
@@ -35,6 +35,10 @@ const ROWS: [(&str, &str); 4] = [
     (
         "inventory",
         include_str!("../../reports/report.rows.inventory.tera"),
+    ),
+    (
+        "closed",
+        include_str!("../../reports/report.rows.closed.tera"),
     ),
     (
         "flows",
@@ -481,24 +485,48 @@ impl<'a> Page<'a> {
         })
     }
 
+    /// The ranked findings not open (waived, baselined).
+    fn closed_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.ranked.len()).filter(|&i| self.ranked[i].finding.status != FindingStatus::Open)
+    }
+
+    fn closed_count(&self) -> usize {
+        self.closed_indices().count()
+    }
+
+    /// The waivers table's rows: the views of the findings not open, in
+    /// rank order.
+    fn closed(&self) -> impl Iterator<Item = Value> + '_ {
+        self.closed_indices().map(|i| {
+            let rule = self.ranked[i].finding.rule.as_str();
+            let basis = self
+                .groups
+                .iter()
+                .find(|g| g.rule == rule)
+                .map_or(&[][..], |g| &g.basis[..]);
+            serde_json::to_value(self.finding_view(i, basis)).unwrap_or(Value::Null)
+        })
+    }
+
     /// Renders the rows a `<!--@rows:NAME-->` marker stands for into `out`,
     /// [`Page::batch`] at a time.
     fn rows(&mut self, tera: &tera::Tera, name: &str, out: &mut dyn Write) -> Result<(), Error> {
         let batch = self.batch;
         let template = format!("report.rows.{name}.html");
-        let mut render = |rows: Vec<Value>, start: usize, extra: Option<&Value>| {
+        // `extra`: a value of the page's context the rows also read.
+        let mut render = |rows: Vec<Value>, start: usize, extra: Option<(&str, &Value)>| {
             // Moved in: `Context::insert` would serialise a copy of the rows.
             let mut data = serde_json::Map::new();
             data.insert("rows".into(), Value::Array(rows));
             data.insert("start".into(), start.into());
-            if let Some(categories) = extra {
-                data.insert("categories".into(), categories.clone());
+            if let Some((key, value)) = extra {
+                data.insert(key.into(), value.clone());
             }
             let ctx = tera::Context::from_value(Value::Object(data)).map_err(tera_error)?;
             tera.render_to(&template, &ctx, &mut *out)
                 .map_err(tera_error)
         };
-        let mut batched = |rows: &mut dyn Iterator<Item = Value>, extra: Option<&Value>| {
+        let mut batched = |rows: &mut dyn Iterator<Item = Value>, extra: Option<(&str, &Value)>| {
             let mut start = 0;
             loop {
                 let rows: Vec<Value> = (&mut *rows).take(batch).collect();
@@ -524,7 +552,11 @@ impl<'a> Page<'a> {
             "inventory" => batched(&mut self.inventory(), None),
             "flows" => {
                 let categories = json!(categories(self.audit));
-                batched(&mut self.pi_flows(), Some(&categories))
+                batched(&mut self.pi_flows(), Some(("categories", &categories)))
+            }
+            "closed" => {
+                let rule_texts = json!(self.rule_texts);
+                batched(&mut self.closed(), Some(("rule_texts", &rule_texts)))
             }
             "datasets" => batched(
                 &mut self.audit.report.datasets.iter().map(dataset_row),
@@ -560,15 +592,6 @@ impl<'a> Page<'a> {
                 };
                 serde_json::to_value(group).unwrap_or(Value::Null)
             })
-            .collect();
-        let closed_findings: Vec<FindingView> = self
-            .groups
-            .iter()
-            .flat_map(|g| g.members.iter().map(move |&i| (i, g)))
-            .filter(|(i, _)| self.ranked[*i].finding.status != FindingStatus::Open)
-            .collect::<BTreeMap<usize, &Group>>()
-            .into_iter()
-            .map(|(i, g)| self.finding_view(i, &g.basis))
             .collect();
         // The cover's "fix first": the best-ranked open findings, each with
         // what it affects, where, and the first sentence of its fix.
@@ -650,7 +673,7 @@ impl<'a> Page<'a> {
             "assessments_total": assessments.len(),
             "outbound": audit_views::outbound_endpoints(audit),
             "recipients": super::recipients::recipients(r),
-            "closed_findings": closed_findings,
+            "closed_count": self.closed_count(),
             "fix_first": fix_first,
             "systems": systems,
             "self_check": r.self_check,
@@ -745,11 +768,17 @@ mod tests {
             .filter(|f| f.pi.is_some())
             .count();
         assert!(r.findings.len() > 3 && pi_fields > 3, "too small a test");
-        let page = |batch| {
+        let page_of = |audit: &Audit, batch| {
             let mut out = Vec::new();
-            write_batched(&audit, &mut out, batch).unwrap();
+            write_batched(audit, &mut out, batch).unwrap();
             String::from_utf8(out).unwrap()
         };
+        let page = |batch| page_of(&audit, batch);
+        // Every finding baselined: each is a row of the waivers table.
+        let mut audit_baselined = audit.clone();
+        for f in &mut audit_baselined.report.findings {
+            f.status = FindingStatus::Baselined;
+        }
         // One batch is the whole table, as one loop over every row.
         let whole = page(usize::MAX);
         assert!(!whole.contains("<!--@rows:"));
@@ -762,7 +791,16 @@ mod tests {
             whole.matches("<tr class=\"has-pi\">").count() > 0,
             pi_fields > 0
         );
+        let baselined = page_of(&audit_baselined, usize::MAX);
+        assert_eq!(
+            baselined.matches("<td class=\"waiver-cell\">").count(),
+            r.findings.len()
+        );
         for batch in [1, 2, 3] {
+            assert!(
+                page_of(&audit_baselined, batch) == baselined,
+                "batch {batch}: the waivers differ"
+            );
             assert!(page(batch) == whole, "batch {batch}: the page differs");
         }
         assert_eq!(render(&audit).unwrap(), whole);
