@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Held-out figures for the classifier (issue #19): runs `piaudit eval` on each labelled system of
 # eval/ and prints one row per system plus pooled (micro) rows for the development half (in-sample:
-# cues may be tuned on these) and the held-out half (never tuned on). The split is in
-# docs/classifier.md ("Development and held-out systems").
+# cues may be tuned on these), the held-out half (never tuned on) and a third held-out group, HELD3
+# (labelled blind on 2026-12-08 and never looked at while tuning: kept out of DEV and HELD so that its
+# pooled row stays a first-sight figure). The split is in docs/classifier.md ("Development and
+# held-out systems", "A third held-out set (2026-12-08)").
 #
 # usage: scripts/eval_heldout.sh [--profile gbt35273] [--bin path/to/piaudit] [--fetch] SRC_DIR
 #   SRC_DIR holds one checkout per system, named after the system (`his`) or the repository
 #   (`HIS`, `YunYouLogisticsCloud`), at the commit given in eval/SOURCES.tsv.
 #   --fetch clones the missing ones (git clone + checkout of that commit) into SRC_DIR.
+#   DEV=, HELD=, HELD3= (environment) replace a group's systems; an empty value skips the group.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=gbt35273
@@ -25,8 +28,9 @@ done
 src=$1
 [ -x "$bin" ] || { echo "no piaudit binary at $bin (cargo build, or --bin)" >&2; exit 2; }
 
-DEV=${DEV:-"fastbee microcommunity zhicloud-hr his yunyou-tms loan-fangdai score-server"}
+DEV=${DEV-"fastbee microcommunity zhicloud-hr his yunyou-tms loan-fangdai score-server"}
 HELD=${HELD-"schoolcms newbee-mall-plus jetlinks-community t3rik-erp-hrm phpyun his-spring xinya-cargo"}
+HELD3=${HELD3-"kharazim phpems11 yoogurt-taxi lzda"}
 
 dir_of() { # system -> checkout dir
   local sys=$1 repo commit base
@@ -52,8 +56,13 @@ prf() { # tp fp fn -> "P / R / F1"
 
 printf "| half | system | columns (missing) | is-PI P / R / F1 | sensitive P / R / F1 | category acc. |\n"
 printf "|---|---|---|---|---|---|\n"
-for half in dev held-out; do
-  [ $half = dev ] && systems=$DEV || systems=$HELD
+for half in dev held-out held-out-3; do
+  case $half in
+    dev) systems=$DEV ;;
+    held-out) systems=$HELD ;;
+    *) systems=$HELD3 ;;
+  esac
+  [ -n "$systems" ] || continue
   T=(0 0 0 0 0 0 0 0 0 0)
   for sys in $systems; do
     d=$(dir_of "$sys")
