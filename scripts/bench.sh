@@ -272,6 +272,8 @@ if [ -n "$MERGE_REPORTS" ]; then
     "$BIN" merge "${files[@]}" --out "$WORK/merged-html" --format html,json --fail-on never -q
   read -r wall user kb < <(tail -n 1 "$WORK/time.txt")
   echo "merge ${MERGE_REPORTS} reports to html,json: wall ${wall} s, user ${user} s, peak RSS $((kb / 1024)) MiB, report.html $(stat -c %s "$WORK/merged-html/report.html") bytes"
+  if cmp -s "$WORK/merged/report.json" "$WORK/merged-html/report.json"; then same=identical; else same=DIFFERENT; fi
+  echo "merge to html,json: peak RSS $((kb * 1024 / 1000000)) MB (goal <= 1 GB: $([ $((kb * 1024)) -le 1000000000 ] && echo met || echo NOT met)); its report.json is ${same} to the json-only merge's"
   q=$((MERGE_REPORTS / 4))
   "$PYTHON" - "${MERGE_TIME[$q]}" "${MERGE_TIME[$MERGE_REPORTS]}" "${MERGE_USER[$q]}" "${MERGE_USER[$MERGE_REPORTS]}" "${MERGE_RSS[$q]}" "${MERGE_RSS[$MERGE_REPORTS]}" <<'EOF3'
 import sys

@@ -432,7 +432,7 @@ jobs:
       - name: piaudit merge
         run: |
 @INSTALL@
-          # html too for a few hundred repositories (2,000 give a 690 MB page)
+          # html too for a few hundred repositories (2,000 give a 247 MB page)
           piaudit merge reports/*/report.json --format json,sarif,md --out piaudit-org-report --fail-on never
           cat piaudit-org-report/report.md >> "$GITHUB_STEP_SUMMARY"
       - uses: actions/upload-artifact@v4
@@ -497,7 +497,7 @@ piaudit-merge:
   script:
     - |
 @INSTALL@
-    # html too for a few hundred repositories (2,000 give a 690 MB page)
+    # html too for a few hundred repositories (2,000 give a 247 MB page)
     - piaudit merge reports/*/report.json --format json,junit,md --out piaudit-org-report --fail-on never
   artifacts:
     when: always
@@ -567,7 +567,7 @@ pipeline {
         }
         sh '''
 @INSTALL@
-                  # html too for a few hundred repositories (2,000 give a 690 MB page)
+                  # html too for a few hundred repositories (2,000 give a 247 MB page)
                   piaudit merge reports/*/report.json --format json,junit,md --out piaudit-org-report --fail-on never
         '''
       }

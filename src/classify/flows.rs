@@ -15,6 +15,7 @@
 //! | `pi_sdk` | PI is passed to a catalogued third-party SDK (a request setter, builder or static call) |
 //! | `pi_export_unaudited` / `pi_export` | unmasked PI is written to an export file, without / with an operation-log annotation on the way |
 //! | `pi_api_response` | a controller returns a type whose unmasked fields are PI |
+//! | `debug_endpoint_pi` | a test/debug handler (`/test`, `debugUsers`) in production code returns PI |
 //!
 //! Subject: `Class.method → … : names` (the chain of methods, then the PI
 //! names); value: the categories. Never a value, only names.
@@ -71,6 +72,12 @@ pub fn pi_flows<'a>(
     let mut found: Vec<(usize, Control, &crate::model::Location, Option<String>)> = Vec::new();
     for f in files {
         for h in &f.java_flow.hits {
+            // A debug handler's response is that problem, not a second
+            // `pi_api_response` of the same handler.
+            if let Some(c) = debug_endpoint(&cx, h) {
+                found.push((h.hops.len(), c, h.location(), None));
+                continue;
+            }
             if let Some(c) = control(&cx, h) {
                 if c.kind == "pi_logged" && logged.contains(&c.location) {
                     continue;
@@ -343,6 +350,74 @@ fn response_key(h: &Hit) -> Option<String> {
         format!("path {path}")
     } else {
         format!("types {}", types.join(","))
+    })
+}
+
+/// A test or debug handler left in production code (`@GetMapping("/test")`,
+/// `debugUsers()`) that returns PI: `debug_endpoint_pi`, subject
+/// `Class.method (path): names`. Such handlers are written to look at data
+/// and usually skip the checks the real pages have; whatever they return
+/// (often every row of a table) is open to anyone who finds the path. The
+/// caller's-own-data exemption of `pi_api_response` does not apply: a handler
+/// with no parameter here is a dump, not a profile page.
+fn debug_endpoint(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
+    static P: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = P.get_or_init(|| {
+        regex::Regex::new(r"^(?i:test|debug|demo)(?:[A-Z_\-\d].*)?$").expect("debug name")
+    });
+    if h.kind != SinkKind::Response {
+        return None;
+    }
+    let origin = h.chain.first().map(String::as_str).unwrap_or_default();
+    if super::logged::developer_code(origin, &h.location().file) {
+        return None;
+    }
+    let method = origin.rsplit('.').next().unwrap_or_default();
+    let path = h.target.path.as_deref().unwrap_or_default();
+    let debug_path = path
+        .split('/')
+        .any(|seg| re.is_match(seg.trim_matches(|c| c == '{' || c == '}')));
+    if !(debug_path || re.is_match(method)) {
+        return None;
+    }
+    // What the handler echoes back (its own request parameters, or the
+    // declared return type when it is a parameter's type: a demo of request
+    // handling) is the caller's input, not stored data.
+    let echoed: Vec<&str> = h
+        .vals
+        .iter()
+        .filter(|v| v.param.is_some())
+        .filter_map(|v| v.ty.as_deref())
+        .collect();
+    let mut pi: Vec<(String, String)> = Vec::new();
+    for v in &h.vals {
+        if v.param.is_some()
+            || v.ty
+                .as_deref()
+                .is_some_and(|t| cx.classifier.reference_type(t) || echoed.contains(&t))
+        {
+            continue;
+        }
+        cx.pi(v, false, &mut pi);
+    }
+    pi.retain(|(n, _)| {
+        !h.cleared.iter().any(|c| {
+            c.eq_ignore_ascii_case(n) || crate::extract::java::snake(c).eq_ignore_ascii_case(n)
+        })
+    });
+    if pi.is_empty() {
+        return None;
+    }
+    let mut names: Vec<&str> = pi.iter().map(|(n, _)| n.as_str()).collect();
+    names.dedup();
+    let mut cats: Vec<&str> = pi.iter().map(|(_, c)| c.as_str()).collect();
+    cats.sort_unstable();
+    cats.dedup();
+    let loc = h.hops.first().unwrap_or_else(|| h.location()).clone();
+    Some(Control {
+        subject: Some(format!("{origin} ({path}): {}", names.join(", "))),
+        value: Some(cats.join(", ")),
+        ..Control::at("debug_endpoint_pi", loc)
     })
 }
 

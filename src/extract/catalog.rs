@@ -636,6 +636,20 @@ const GENERIC_TLDS: &[&str] = &[
     "network", "email", "xin", "wang", "ren", "citic", "press", "fun", "icu", "art", "design",
 ];
 
+/// The name `java_flow` gives an HTTP target it cannot resolve:
+/// `okhttp:VerifyClient.url`, `hutool:GeoUtil` (client library, then the
+/// class and the variable holding the URL).
+pub fn unresolved_http(name: &str) -> bool {
+    name.split_once(':').is_some_and(|(vendor, rest)| {
+        !vendor.is_empty()
+            && vendor
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+            && !rest.starts_with("//")
+            && rest.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+    })
+}
+
 fn is_public_tld(tld: &str) -> bool {
     (tld.len() == 2 && tld.chars().all(|c| c.is_ascii_alphabetic())) || GENERIC_TLDS.contains(&tld)
 }
@@ -684,6 +698,16 @@ impl Catalog {
                 "sdk" | "database" | "file" | "log" | "file_export" | "api_response"
             );
             if e.third_party || own {
+                continue;
+            }
+            // An HTTP call whose URL the scan cannot resolve (held in a field
+            // or set in a config entry outside the repository), named
+            // `vendor:Class.field`: who receives it is unknown, so it is
+            // reviewed as a possible third party rather than taken for the
+            // organisation's own service.
+            if e.kind == "http_api" && e.host.is_none() && unresolved_http(&name) {
+                e.third_party = true;
+                e.confidence = Some("needs_review".into());
                 continue;
             }
             let Some(h) = host else { continue };

@@ -664,6 +664,19 @@ impl<'a> Cx<'a> {
                 self.constants.get(self.text(f)).cloned()
             }
             "parenthesized_expression" => self.literal(n.named_child(0)?),
+            // `voice ? VOICE_URL : TEXT_URL`: either branch names the host.
+            "ternary_expression" => self
+                .literal(n.child_by_field_name("consequence")?)
+                .or_else(|| self.literal(n.child_by_field_name("alternative")?)),
+            // `MessageFormat.format(URL_TEMPLATE, a, b)`, `String.format(…)`:
+            // the template.
+            "method_invocation"
+                if n.child_by_field_name("name")
+                    .is_some_and(|x| self.text(x) == "format") =>
+            {
+                let first = n.child_by_field_name("arguments")?.named_child(0)?;
+                self.literal(first)
+            }
             _ => None,
         }
     }
@@ -709,8 +722,22 @@ impl<'a> Cx<'a> {
             .host
             .clone()
             .or_else(|| t.config_key.clone())
-            .unwrap_or_else(|| format!("{vendor}:?"));
+            .unwrap_or_else(|| self.unresolved(vendor, name));
         t
+    }
+
+    /// The name of a URL the scan cannot resolve: where it comes from (the
+    /// class and the field or variable holding it, `okhttp:VerifyClient.url`),
+    /// so that unrelated call sites are not one endpoint `okhttp:?`.
+    fn unresolved(&self, vendor: &str, var: Option<&str>) -> String {
+        let class = std::path::Path::new(self.file)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?");
+        match var {
+            Some(v) => format!("{vendor}:{class}.{v}"),
+            None => format!("{vendor}:{class}"),
+        }
     }
 }
 
@@ -1372,10 +1399,19 @@ fn walk(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) {
                 };
                 let mut vals = match d.child_by_field_name("value") {
                     Some(v) => {
-                        if let Some(t) = http_creation(cx, v) {
+                        if let Some(t) = http_creation(cx, v, env) {
                             env.http_vars.insert(name.clone(), t);
                         }
-                        eval(cx, v, env)
+                        if let Some(t) = connection_of(cx, v, env) {
+                            env.http_vars.insert(name.clone(), t);
+                        }
+                        let mut vals = eval(cx, v, env);
+                        // Into text or rows, not into another record type
+                        // (a VO has its own fields).
+                        if vals.is_empty() && carried_type(&ty).is_none() {
+                            vals = converted(cx, v, env);
+                        }
+                        vals
                     }
                     None => Vec::new(),
                 };
@@ -1476,7 +1512,15 @@ fn collect_typed(cx: &Cx<'_>, n: Node<'_>, env: &Env, out: &mut Vec<Val>) {
             || (obj.is_empty() && name.starts_with("get"))
             || matches!(
                 name,
-                "ok" | "success" | "data" | "body" | "of" | "page" | "build" | "put" | "restPage"
+                "ok" | "success"
+                    | "data"
+                    | "setData"
+                    | "body"
+                    | "of"
+                    | "page"
+                    | "build"
+                    | "put"
+                    | "restPage"
             );
         if !wrapper {
             return;
@@ -1497,19 +1541,70 @@ fn collect_typed(cx: &Cx<'_>, n: Node<'_>, env: &Env, out: &mut Vec<Val>) {
     }
 }
 
-fn http_creation(cx: &Cx<'_>, n: Node<'_>) -> Option<Target> {
+fn http_creation(cx: &Cx<'_>, n: Node<'_>, env: &Env) -> Option<Target> {
     if n.kind() != "object_creation_expression" {
         return None;
     }
     let ty = simple(cx.text(n.child_by_field_name("type")?));
-    if !matches!(
-        ty.as_str(),
-        "HttpPost" | "HttpGet" | "HttpPut" | "HttpPatch" | "HttpDelete" | "URL" | "HttpRequest"
-    ) {
+    let vendor = match ty.as_str() {
+        "HttpPost" | "HttpGet" | "HttpPut" | "HttpPatch" | "HttpDelete" | "HttpRequest" => {
+            "apache-httpclient"
+        }
+        // `new URL(u).openConnection()`: `java.net.HttpURLConnection`.
+        "URL" => "java-net",
+        _ => return None,
+    };
+    let arg = n.child_by_field_name("arguments")?.named_child(0)?;
+    Some(url_or_param(cx, arg, env, vendor))
+}
+
+/// `(HttpURLConnection) url.openConnection()`: the connection sends to the
+/// URL's target.
+fn connection_of(cx: &Cx<'_>, n: Node<'_>, env: &Env) -> Option<Target> {
+    let mut cur = n;
+    while matches!(cur.kind(), "cast_expression" | "parenthesized_expression") {
+        cur = cur
+            .child_by_field_name("value")
+            .or_else(|| cur.named_child(cur.named_child_count().saturating_sub(1)))?;
+    }
+    if cur.kind() != "method_invocation"
+        || cur.child_by_field_name("name").map(|x| cx.text(x)) != Some("openConnection")
+    {
         return None;
     }
-    let arg = n.child_by_field_name("arguments")?.named_child(0)?;
-    Some(cx.url_target(arg, "apache-httpclient"))
+    let o = cur.child_by_field_name("object")?;
+    match o.kind() {
+        "identifier" => env.http_vars.get(cx.text(o)).cloned(),
+        _ => http_creation(cx, o, env),
+    }
+}
+
+/// A local initialised by a conversion helper of the repository
+/// (`String q = buildQueryString(params)`, `List<List<String>> rows =
+/// exportService.buildUsers(list)`, `toCsvRows(users)`): the result holds
+/// what its arguments held. Only for helpers whose name says they build
+/// (`build…`) or convert into a request or file part (`to…`/`convert…`/
+/// `format…` + `Query`/`Params`/`Rows`/`Csv`/`Data`/`List`/`Body`/`Json`…; not
+/// `convertCent2Dollar`); any other call's result is unknown, as before.
+fn converted(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
+    static P: OnceLock<regex::Regex> = OnceLock::new();
+    let re = P.get_or_init(|| {
+        regex::Regex::new(
+            r"^(?:build[A-Z]\w*|(?:to|convert|format|transform|assemble)\w*(?:Query|Params?|Rows?|Csv|Lines?|Data|List|Body|Form|Json)\w*)$",
+        )
+        .expect("converter")
+    });
+    if n.kind() != "method_invocation" {
+        return Vec::new();
+    }
+    let name = n
+        .child_by_field_name("name")
+        .map(|x| cx.text(x))
+        .unwrap_or("");
+    if !re.is_match(name) || name == "toString" {
+        return Vec::new();
+    }
+    union(cx, &args_of(n), env)
 }
 
 fn args_of<'t>(n: Node<'t>) -> Vec<Node<'t>> {
@@ -1650,7 +1745,7 @@ fn eval(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
             ) else {
                 return Vec::new();
             };
-            if let Some(t) = http_creation(cx, r) {
+            if let Some(t) = http_creation(cx, r, env) {
                 env.http_vars.insert(cx.text(l).to_string(), t);
             }
             let vals = eval(cx, r, env);
@@ -1796,12 +1891,21 @@ fn one_intercepted_arg(cx: &Cx<'_>, cast: Node<'_>) -> bool {
 }
 
 /// `owner.prop` / `owner.getProp()`: the property of what `owner` holds.
+/// Getters of a response/page wrapper that return what it wraps.
+const WRAPPER_CONTENT: &[&str] = &["data", "records", "rows", "list", "content", "items"];
+
 fn property(owner: &str, prop: &str, ov: &[Val]) -> Vec<Val> {
     let typed = ov
         .iter()
         .find(|v| v.whole && v.ty.is_some() && !v.is_body());
     if typed.is_none() && !ov.is_empty() && ov.iter().all(Val::is_body) {
         return ov.to_vec();
+    }
+    // `page.getRecords()`, `result.getData()` on a value typed by what its
+    // wrapper carries (`BaseDto<Page<UserDto>>` is read as `UserDto`): the
+    // wrapper's content, i.e. the records themselves.
+    if let Some(t) = typed.filter(|_| WRAPPER_CONTENT.contains(&prop)) {
+        return vec![t.clone()];
     }
     let owner_name = owner.rsplit('.').next().unwrap_or(owner);
     vec![Val {
@@ -1982,6 +2086,30 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
         hit(env, SinkKind::Queue, t, None, vals, at);
         return Vec::new();
     }
+    // An export written straight to the HTTP response
+    // (`ExportCsvUtil.write(rows, response.getOutputStream())`,
+    // `response.getWriter().write(csv)`) by a method or call that says it
+    // exports a file: the other arguments are the file's content.
+    if let Some(vendor) = stream_export(cx, n, env, name, obj_text) {
+        let (calls, _) = chain(n);
+        let mut vals = Vec::new();
+        for c in &calls {
+            let rest: Vec<Node<'_>> = args_of(*c)
+                .into_iter()
+                .filter(|a| !response_stream(cx, *a, env))
+                .collect();
+            for v in union(cx, &rest, env) {
+                push_unique(&mut vals, v);
+            }
+        }
+        let t = Target {
+            name: env.scope.clone(),
+            vendor: vendor.into(),
+            ..Target::default()
+        };
+        hit(env, SinkKind::Export, t, None, vals, at);
+        return Vec::new();
+    }
     // File exports.
     if is_export(name, &robj, &rl, obj_text) {
         let (calls, _) = chain(n);
@@ -2049,6 +2177,63 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
             let vals = union(cx, &args, env);
             hit(env, SinkKind::Http, t, None, vals, at);
             return Vec::new();
+        }
+    }
+    // `java.net`: `url.openConnection()` on a `new URL(u)` sends the URL, its
+    // query string included, to the URL's host; what is then written to the
+    // connection's output stream (`conn.getOutputStream().write(b)`) is the
+    // request body.
+    if name == "openConnection" {
+        if let Some(o) = obj {
+            let target = match o.kind() {
+                "identifier" => env.http_vars.get(cx.text(o)).cloned(),
+                _ => http_creation(cx, o, env),
+            };
+            if let Some(t) = target {
+                let mut vals = eval(cx, o, env);
+                vals.retain(|v| v.name != "<new>" && v.ty.as_deref() != Some("URL"));
+                hit(env, SinkKind::Http, t, None, vals, at);
+                return Vec::new();
+            }
+        }
+    }
+    if matches!(name, "write" | "writeBytes" | "print" | "println") && !args.is_empty() {
+        let (calls, root) = chain(n);
+        let stream = calls.iter().any(|c| {
+            c.child_by_field_name("name")
+                .is_some_and(|x| cx.text(x) == "getOutputStream")
+        });
+        let conn = root
+            .filter(|r| r.kind() == "identifier")
+            .and_then(|r| env.http_vars.get(cx.text(r)).cloned());
+        if let (true, Some(t)) = (stream, conn) {
+            let vals = union(cx, &args, env);
+            hit(env, SinkKind::Http, t, None, vals, at);
+            return Vec::new();
+        }
+    }
+    // `map.get("phone")`: the value put under that key; `params.get(key)`
+    // with a key the code iterates: every value the map or list holds.
+    if matches!(name, "get" | "getOrDefault") && matches!(args.len(), 1 | 2) {
+        if let Some(held) = obj
+            .filter(|o| o.kind() == "identifier")
+            .and_then(|o| env.vals.get(cx.text(o)))
+        {
+            let held: Vec<Val> = held
+                .iter()
+                .filter(|v| Some(v.name.as_str()) != obj.map(|o| cx.text(o)))
+                .cloned()
+                .collect();
+            match cx.literal(args[0]) {
+                Some(k) => {
+                    let one: Vec<Val> = held.into_iter().filter(|v| v.name == k).collect();
+                    if !one.is_empty() {
+                        return one;
+                    }
+                }
+                None if args[0].kind() == "identifier" && !held.is_empty() => return held,
+                None => {}
+            }
         }
     }
     // Getters.
@@ -2168,6 +2353,60 @@ fn url_or_param(cx: &Cx<'_>, n: Node<'_>, env: &Env, vendor: &str) -> Target {
     t
 }
 
+/// `response.getOutputStream()` / `response.getWriter()` of a servlet
+/// response (the variable's declared type, or its usual names).
+fn response_stream(cx: &Cx<'_>, n: Node<'_>, env: &Env) -> bool {
+    if n.kind() != "method_invocation" {
+        return false;
+    }
+    let name = n
+        .child_by_field_name("name")
+        .map(|x| cx.text(x))
+        .unwrap_or("");
+    if !matches!(name, "getOutputStream" | "getWriter") {
+        return false;
+    }
+    let Some(o) = n.child_by_field_name("object") else {
+        return false;
+    };
+    let ty = receiver_type(cx, o, env).unwrap_or_default();
+    ty.ends_with("ServletResponse")
+        || (ty.is_empty() && matches!(cx.text(o), "response" | "resp" | "httpServletResponse"))
+}
+
+/// A call that writes an export file to the HTTP response: an argument is
+/// the response's stream (or the call is `response.getWriter().write(x)`),
+/// and the call or the enclosing method (not its class: an export
+/// controller has other handlers) names an export or a CSV/Excel file.
+fn stream_export(
+    cx: &Cx<'_>,
+    n: Node<'_>,
+    env: &Env,
+    name: &str,
+    obj_text: &str,
+) -> Option<&'static str> {
+    static P: OnceLock<regex::Regex> = OnceLock::new();
+    let cue = P.get_or_init(|| regex::Regex::new(r"(?i)export|csv|excel|xls").expect("export cue"));
+    let args = args_of(n);
+    let to_stream = args.iter().any(|a| response_stream(cx, *a, env))
+        || (matches!(name, "write" | "print" | "println")
+            && n.child_by_field_name("object")
+                .is_some_and(|o| response_stream(cx, o, env)));
+    if !to_stream {
+        return None;
+    }
+    let method = env.scope.rsplit('.').next().unwrap_or_default();
+    let said = format!("{obj_text}.{name} {method}");
+    if !cue.is_match(&said) {
+        return None;
+    }
+    Some(if said.to_ascii_lowercase().contains("csv") {
+        "csv"
+    } else {
+        "stream"
+    })
+}
+
 fn chain_has_builder(cx: &Cx<'_>, n: Node<'_>) -> bool {
     let (calls, _) = chain(n);
     calls.iter().any(|c| {
@@ -2251,6 +2490,23 @@ fn http_sink(cx: &Cx<'_>, n: Node<'_>, env: &Env, name: &str, rtype: &str) -> Op
     {
         return None;
     }
+    // `client.newCall(request)` of a `Request` built in this method: the
+    // builder chain (`new Request.Builder().url(u).post(b)`) is the sink,
+    // with its URL; the call is not a second one.
+    let sends_built_request = calls.iter().any(|c| {
+        c.child_by_field_name("name")
+            .is_some_and(|x| cx.text(x) == "newCall")
+            && args_of(*c).first().is_some_and(|a| {
+                a.kind() == "identifier"
+                    && env
+                        .types
+                        .get(cx.text(*a))
+                        .is_some_and(|t| simple(t) == "Request")
+            })
+    });
+    if sends_built_request {
+        return None;
+    }
     // The URL: the first argument of the first call naming one, or of the
     // root's constructor.
     let mut candidates: Vec<Node<'_>> = Vec::new();
@@ -2272,12 +2528,18 @@ fn http_sink(cx: &Cx<'_>, n: Node<'_>, env: &Env, name: &str, rtype: &str) -> Op
         if t.resolved() {
             return Some(t);
         }
-        if best.as_ref().is_none_or(|b| b.url_param.is_none()) {
+        // The first candidate (the root's constructor, `url(u)`, then the
+        // call's first argument) names the URL unless a later one is a
+        // parameter the callers fill.
+        if best
+            .as_ref()
+            .is_none_or(|b| b.url_param.is_none() && t.url_param.is_some())
+        {
             best = Some(t);
         }
     }
     Some(best.unwrap_or_else(|| Target {
-        name: format!("{vendor}:?"),
+        name: cx.unresolved(vendor, None),
         vendor: vendor.into(),
         ..Target::default()
     }))
@@ -2365,7 +2627,7 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
             summary.insert((fi, mi), hits);
         }
     }
-    let callees = |c: &CallSite| -> Vec<(usize, usize)> {
+    let callees = |c: &CallSite, caller: &str| -> Vec<(usize, usize)> {
         let Some(all) = by_sig.get(&(c.name.as_str(), c.arity)) else {
             return Vec::new();
         };
@@ -2378,7 +2640,24 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
                     cls == r || supers.get(cls).is_some_and(|s| s.contains(&r.as_str()))
                 })
                 .collect(),
-            None => all.clone(),
+            None => {
+                // An unqualified call is the caller's own method or an
+                // inherited one when the class has it; another class's
+                // method of that name only otherwise (a static import).
+                let own: Vec<(usize, usize)> = all
+                    .iter()
+                    .copied()
+                    .filter(|&(fi, mi)| {
+                        let cls = files[fi].java_flow.methods[mi].class.as_str();
+                        cls == caller || supers.get(caller).is_some_and(|s| s.contains(&cls))
+                    })
+                    .collect();
+                if own.is_empty() {
+                    all.clone()
+                } else {
+                    own
+                }
+            }
         };
         if fitting.len() > MAX_CALLEES {
             Vec::new()
@@ -2396,16 +2675,20 @@ pub fn link(files: &mut [FileFacts], catalog: &Catalog) {
                     continue;
                 }
                 for call in &m.calls {
-                    for key in callees(call) {
+                    for key in callees(call, m.class.as_str()) {
                         if key == (fi, mi) {
                             continue;
                         }
                         let Some(sinks) = summary.get(&key) else {
                             continue;
                         };
+                        // An overload of the caller's own name (`httpGet(u, q)` →
+                        // `httpGet(u, q, null)`) is another method, not a cycle.
+                        let overload = files[key.0].java_flow.methods[key.1].arity != m.arity;
                         for s in sinks {
                             if s.chain.len() > MAX_DEPTH
-                                || s.chain.contains(&format!("{}.{}", m.class, m.name))
+                                || (!overload
+                                    && s.chain.contains(&format!("{}.{}", m.class, m.name)))
                             {
                                 continue;
                             }
@@ -2748,6 +3031,118 @@ mod tests {
         );
         // The host is read from the method's own URL local.
         assert_eq!(http[0].target.host.as_deref(), Some("geo.example.com"));
+    }
+
+    fn http_hits(out: &[FileFacts]) -> Vec<&Hit> {
+        out.iter()
+            .flat_map(|f| &f.java_flow.hits)
+            .filter(|h| h.kind == SinkKind::Http)
+            .collect()
+    }
+
+    #[test]
+    fn a_map_read_by_an_iterated_key_carries_all_it_holds() {
+        // A verification client: name and ID number put in a map, copied into
+        // a form by key, posted to a URL held in a field.
+        let out = facts(&[(
+            "src/main/java/a/VerifyClient.java",
+            "class VerifyClient { private String url;
+               boolean verify(String name, String idCard) {
+                 Map<String, String> params = new HashMap<>();
+                 params.put(\"idcard\", idCard); params.put(\"name\", name);
+                 FormBody.Builder form = new FormBody.Builder();
+                 for (String key : params.keySet()) { form.add(key, params.get(key)); }
+                 FormBody body = form.build();
+                 Request request = new Request.Builder().url(url).post(body).build();
+                 return true; } }",
+        )]);
+        let http = http_hits(&out);
+        assert_eq!(http.len(), 1, "{http:?}");
+        let names: Vec<&str> = http[0].vals.iter().map(|v| v.name.as_str()).collect();
+        assert!(
+            names.contains(&"idcard") && names.contains(&"name"),
+            "{names:?}"
+        );
+        // Unresolved: named by the class and field holding the URL.
+        assert_eq!(http[0].target.name, "okhttp:VerifyClient.url");
+        assert_eq!(http[0].target.host, None);
+        // A literal key reads only what was put under it.
+        let out = facts(&[(
+            "A.java",
+            "class A { void f(String phone, String name) { Map<String, String> m = new HashMap<>(); m.put(\"tel\", phone); m.put(\"n\", name); HttpUtil.get(\"https://x.example.com/q\", m.get(\"tel\")); } }",
+        )]);
+        let names: Vec<&str> = http_hits(&out)[0]
+            .vals
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect();
+        assert_eq!(names, ["tel"]);
+    }
+
+    #[test]
+    fn a_url_connection_sends_its_query_string_through_helpers() {
+        // `new URL(u).openConnection()` in a helper; the query string is
+        // built by a conversion helper from the caller's map.
+        let out = facts(&[(
+            "src/main/java/a/PhoneArea.java",
+            "class PhoneArea {
+               static String area(String phoneNumber) {
+                 String httpUrl = \"http://api.example-area.cn/phone\";
+                 Map<String, String> q = new HashMap<>(1);
+                 q.put(\"tel\", phoneNumber);
+                 return httpGet(httpUrl, q); }
+               static String area2(String phoneNumber) { return \"\"; }
+               private static String httpGet(String httpUrl, Map<String, String> queryParams) {
+                 String queryString = buildQueryString(queryParams);
+                 httpUrl = httpUrl + \"?\" + queryString;
+                 URL url = new URL(httpUrl);
+                 HttpURLConnection c = (HttpURLConnection) url.openConnection();
+                 c.connect();
+                 return \"\"; } }",
+        )]);
+        let http = http_hits(&out);
+        let traced: Vec<&&Hit> = http
+            .iter()
+            .filter(|h| h.vals.iter().any(|v| v.name == "tel"))
+            .collect();
+        assert_eq!(traced.len(), 1, "{http:?}");
+        assert_eq!(
+            traced[0].target.host.as_deref(),
+            Some("api.example-area.cn")
+        );
+        assert_eq!(traced[0].target.scheme.as_deref(), Some("http"));
+        assert_eq!(traced[0].hops.len(), 2);
+    }
+
+    #[test]
+    fn csv_written_to_the_servlet_response_is_an_export() {
+        let out = facts(&[(
+            "src/main/java/a/ExportController.java",
+            "class ExportController {
+               public void exportUsers(String mobile, HttpServletResponse response) {
+                 BaseDto<BasePaginationDataDto<UserItemDataDto>> dto = userService.findAll(mobile);
+                 List<List<String>> rows = exportService.buildUsers(dto.getData().getRecords());
+                 ExportCsvUtil.createCsvOutputStream(CsvHeaderType.Users, rows, response.getOutputStream()); }
+               public void ping(HttpServletResponse response) {
+                 Result r = service.status();
+                 response.getWriter().write(JSON.toJSONString(r)); } }",
+        )]);
+        let exports: Vec<&Hit> = out[0]
+            .java_flow
+            .hits
+            .iter()
+            .filter(|h| h.kind == SinkKind::Export)
+            .collect();
+        assert_eq!(exports.len(), 1, "{exports:?}");
+        assert_eq!(exports[0].target.vendor, "csv");
+        assert!(
+            exports[0]
+                .vals
+                .iter()
+                .any(|v| v.whole && v.ty.as_deref() == Some("UserItemDataDto")),
+            "{:?}",
+            exports[0].vals
+        );
     }
 
     #[test]

@@ -533,6 +533,95 @@ fn substitute_props(s: &str, props: &HashMap<String, String>) -> String {
     .into_owned()
 }
 
+/// Whether the `${name}` placeholder of a rendered statement stands where
+/// SQL expects a value: after a comparison (`=`, `<>`, `<`, `>`), `like`,
+/// `between`/`and` of a range, inside a quoted literal (`'%${x}%'`), or in
+/// the argument list of `in (…)`, `values (…)` or `concat(…)`. After
+/// `order by`/`group by`, `from`/`join`/`into`/`update`, a `.` or in a
+/// select list it names a column or table (often picked from a whitelist
+/// in code, which the mapper cannot show), and `limit`/`offset` take
+/// numbers: those are not values here.
+fn spliced_as_value(sql: &str, name: &str) -> bool {
+    let placeholder: String = std::iter::once(INTERPOLATION_PREFIX.to_string())
+        .chain(std::iter::once(
+            name.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>(),
+        ))
+        .collect();
+    let lower = sql.to_ascii_lowercase();
+    let placeholder = placeholder.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find(&placeholder) {
+        let at = from + pos;
+        from = at + placeholder.len();
+        // Inside a quoted literal: an odd number of quotes before it.
+        if lower[..at].matches('\'').count() % 2 == 1 {
+            return true;
+        }
+        let before = lower[..at].trim_end();
+        if before.ends_with(['=', '<', '>'])
+            || [" like", " between", " regexp"]
+                .iter()
+                .any(|w| before.ends_with(w))
+        {
+            return true;
+        }
+        // The upper bound of `between x and ${y}`; a bare `… and ${cond}`
+        // splices a condition, not a value.
+        if let Some(b) = before.strip_suffix(" and") {
+            if let Some((_, range)) = b.rsplit_once(" between ") {
+                if !range.contains(" and ") {
+                    return true;
+                }
+            }
+        }
+        // In a group: the innermost open parenthesis and the word before it.
+        let mut depth = 0i32;
+        let mut open = None;
+        for (i, c) in before.char_indices().rev() {
+            match c {
+                ')' => depth += 1,
+                '(' if depth == 0 => {
+                    open = Some(i);
+                    break;
+                }
+                '(' => depth -= 1,
+                _ => {}
+            }
+        }
+        if let Some(o) = open {
+            let head = before[..o].trim_end();
+            let word = head
+                .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or("");
+            // A list of values, not a subquery (`in (select … group by ${x})`).
+            let inner = &before[o + 1..];
+            let list = !inner.contains("select")
+                && !inner.contains(" by")
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || " \t\r\n'%?,._-#{}:\"".contains(c));
+            if list
+                && matches!(
+                    word,
+                    "in" | "values" | "concat" | "instr" | "locate" | "find_in_set"
+                )
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// `${…}` expressions that generators fill with SQL they build from
 /// constants (MyBatis-Plus wrapper segments, MyBatis Generator criteria and
 /// selective column lists),
@@ -685,6 +774,16 @@ pub fn facts<'a>(
                     value: Some(format!("${{{}}} in {id}", p.name)),
                     ..Control::at("sql_injection_risk", p.location.clone())
                 });
+                // Spliced where SQL expects a value (`= '${mobile}'`,
+                // `like '%${name}%'`, `in (${ids})`): data the caller passes,
+                // not a sort column or table name a program picks.
+                if spliced_as_value(&a.sql, &p.name) {
+                    out.facts.controls.push(Control {
+                        subject: touched.first().cloned(),
+                        value: Some(format!("${{{}}} in {id}", p.name)),
+                        ..Control::at("sql_value_spliced", p.location.clone())
+                    });
+                }
             }
         }
         // `AES_ENCRYPT(#{idCard}, …)` in the statement: the column is stored encrypted.
@@ -920,5 +1019,44 @@ fn internal_error(file: &str) -> FileFacts {
             message: "internal error while reading this MyBatis mapper; the file was skipped (please report it)".into(),
         }],
         ..FileFacts::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(sql: &str) -> bool {
+        let rendered = sql.replace("${x}", &format!("{INTERPOLATION_PREFIX}x"));
+        spliced_as_value(&rendered, "x")
+    }
+
+    #[test]
+    fn spliced_values_are_told_from_identifiers() {
+        for v in [
+            "select * from t where mobile = '${x}'",
+            "select * from t where mobile=${x}",
+            "select * from t where name like '%${x}%'",
+            "select * from t where name like concat('%', ${x}, '%')",
+            "select * from t where id in (${x})",
+            "select * from t where d between ${x} and 3",
+            "select * from t where d between 1 and ${x}",
+            "insert into t (a, b) values (#{a}, ${x})",
+            "select * from t where a <> ${x}",
+        ] {
+            assert!(value(v), "{v}");
+        }
+        for n in [
+            "select * from t order by ${x}",
+            "select * from t order by a, ${x} desc",
+            "select * from ${x} where a = ?",
+            "select ${x} from t",
+            "select * from t limit ${x}",
+            "select * from t where a = 1 and ${x}",
+            "select * from t t1 join ${x} t2 on t1.a = t2.a",
+            "select * from t where a in (select b from u group by ${x})",
+        ] {
+            assert!(!value(n), "{n}");
+        }
     }
 }

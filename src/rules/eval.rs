@@ -405,6 +405,10 @@ fn endpoint_views(
     // `pi_queue`, `pi_sdk`… controls, subject `chain → target: names`):
     // PI held in variables (`ip`, `phone`) rather than in a dataset field.
     let mut traced: HashMap<&str, usize> = HashMap::new();
+    // Of those, the ones carrying sensitive PI under the scan's profile, or
+    // a high-risk identifier other than a credential (an ID, passport or
+    // bank-card number: sensitive "in context" under GB/T 45574).
+    let mut sensitive_traced: HashMap<&str, usize> = HashMap::new();
     for c in s.controls.iter().filter(|c| {
         matches!(
             c.kind.as_str(),
@@ -413,6 +417,16 @@ fn endpoint_views(
     }) {
         if let Some((t, _)) = c.flow_target() {
             *traced.entry(t).or_default() += 1;
+            let sensitive = c.value.as_deref().is_some_and(|v| {
+                v.split(", ").any(|cat| {
+                    s.taxonomy.is_sensitive(cat, s.profile)
+                        || (!cat.starts_with("account.")
+                            && s.taxonomy.category(cat).is_some_and(|c| c.high_risk))
+                })
+            });
+            if sensitive {
+                *sensitive_traced.entry(t).or_default() += 1;
+            }
         }
     }
     let mut stamp: Vec<usize> = vec![0; ids.len()];
@@ -453,7 +467,18 @@ fn endpoint_views(
                     "outbound".into(),
                     Value::Bool(OUTBOUND.contains(&e.jurisdiction.as_str())),
                 );
-                o.insert("host".into(), json!(e.id.rsplit(':').next()));
+                // A URL the scan could not resolve (`okhttp:Client.url`)
+                // has no host: `?`.
+                let unresolved = e.kind == "http_api"
+                    && e.host.is_none()
+                    && e.name
+                        .as_deref()
+                        .is_some_and(crate::extract::catalog::unresolved_http);
+                if unresolved {
+                    o.insert("host".into(), json!("?"));
+                } else {
+                    o.insert("host".into(), json!(e.id.rsplit(':').next()));
+                }
                 o.insert("pi_count".into(), json!(pi_count));
                 let short = e.id.rsplit(':').next().unwrap_or_default();
                 let pi_traced = e
@@ -464,6 +489,14 @@ fn endpoint_views(
                     .copied()
                     .unwrap_or(0);
                 o.insert("pi_traced".into(), json!(pi_traced));
+                let sensitive_traced = e
+                    .name
+                    .as_deref()
+                    .and_then(|n| sensitive_traced.get(n))
+                    .or_else(|| sensitive_traced.get(short))
+                    .copied()
+                    .unwrap_or(0);
+                o.insert("sensitive_traced".into(), json!(sensitive_traced));
                 o.insert("sensitive_count".into(), json!(sensitive_count));
                 o.insert("high_risk_count".into(), json!(high_risk_count));
                 if with_pi {

@@ -293,3 +293,49 @@ fn sms_sdk_call_traces_the_phone_to_its_recipient() {
         .iter()
         .any(|l| l.file.ends_with("SmsSender.java") && l.line == 8));
 }
+
+/// Issue 18 (judged "missed"): name and ID number posted to a real-name
+/// verification API whose URL is set outside the repository, and a phone
+/// number sent in the query string of a `java.net` connection by a helper.
+/// Each is its own recipient (named by host, or by where the URL is held),
+/// reviewed as a third party, and CNPI-040 reports both.
+#[test]
+fn unresolved_and_url_connection_recipients_are_third_parties() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "src/main/java/a/VerifyClient.java",
+            "package a;\npublic class VerifyClient {\n  private String url;\n  public boolean verify(String name, String idCard) throws Exception {\n    Map<String, String> params = new HashMap<>();\n    params.put(\"idcard\", idCard);\n    params.put(\"name\", name);\n    FormBody.Builder form = new FormBody.Builder();\n    for (String key : params.keySet()) { form.add(key, params.get(key)); }\n    Request request = new Request.Builder().url(url).post(form.build()).build();\n    return client.newCall(request).execute().isSuccessful();\n  }\n}\n",
+        ),
+        (
+            "src/main/java/a/PhoneArea.java",
+            "package a;\npublic class PhoneArea {\n  public static String area(String phoneNumber) {\n    String httpUrl = \"https://api.example-area.cn/phone\";\n    Map<String, String> q = new HashMap<>(1);\n    q.put(\"tel\", phoneNumber);\n    return httpGet(httpUrl, q);\n  }\n  private static String httpGet(String httpUrl, Map<String, String> queryParams) throws Exception {\n    String queryString = buildQueryString(queryParams);\n    httpUrl = httpUrl + \"?\" + queryString;\n    URL url = new URL(httpUrl);\n    HttpURLConnection c = (HttpURLConnection) url.openConnection();\n    c.connect();\n    return \"\";\n  }\n}\n",
+        ),
+        (
+            "src/main/java/a/Health.java",
+            "package a;\npublic class Health {\n  private String statusUrl;\n  public String ping() { return restTemplate.getForObject(statusUrl, String.class); }\n}\n",
+        ),
+    ];
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+    let report = scan(dir.path());
+    let verify = endpoint(&report, "endpoint:http_api:okhttp:VerifyClient.url");
+    assert!(verify.third_party);
+    assert_eq!(verify.confidence.as_deref(), Some("needs_review"));
+    let area = endpoint(&report, "endpoint:http_api:api.example-area.cn");
+    assert!(area.third_party);
+    let cnpi040: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "CNPI-040")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(cnpi040.len(), 2, "{cnpi040:?}");
+    assert!(cnpi040.iter().any(|m| m.contains("VerifyClient.url")));
+    assert!(cnpi040.iter().any(|m| m.contains("api.example-area.cn")));
+    // A call carrying no PI to an unresolved URL is no finding.
+    assert!(!cnpi040.iter().any(|m| m.contains("Health")));
+}
