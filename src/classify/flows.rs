@@ -507,14 +507,24 @@ fn control(cx: &Lookup<'_, '_>, h: &Hit) -> Option<Control> {
                 .filter(|v| v.is_body() && !cx.typed_body_without_pi(v, &h.vals))
                 .map(|v| v.name.trim_matches(|c| c == '<' || c == '>'))
                 .collect();
+            let leveled = |c: Control| Control {
+                log_level: Some(level.to_string()),
+                ..c
+            };
             if !which.is_empty() && !matches!(level, "trace" | "debug") {
-                return Some(mk(
+                return Some(leveled(mk(
                     "body_logged",
                     format!("{chain}: {}", which.join(", ")),
                     level.to_string(),
-                ));
+                )));
             }
-            (!pi.is_empty()).then(|| mk("pi_logged", format!("{chain}: {}", names(&pi)), cats(&pi)))
+            (!pi.is_empty()).then(|| {
+                leveled(mk(
+                    "pi_logged",
+                    format!("{chain}: {}", names(&pi)),
+                    cats(&pi),
+                ))
+            })
         }
         SinkKind::Http => {
             if pi.is_empty() {

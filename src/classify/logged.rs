@@ -52,6 +52,7 @@ pub fn pi_logged<'a>(
         out.push(Control {
             subject: Some(format!("{}: {}", call.scope, names.join(", "))),
             value: Some(categories.join(", ")),
+            log_level: (!call.level.is_empty()).then(|| call.level.clone()),
             ..Control::at("pi_logged", call.location.clone())
         });
     }

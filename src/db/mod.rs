@@ -652,6 +652,7 @@ pub fn add_grant_controls(
                 amount: None,
                 copies: Vec::new(),
                 audience: None,
+                log_level: None,
             });
         }
     }

@@ -89,8 +89,54 @@ pub struct LogCall {
     pub scope: String,
     /// Values printed without a mask helper, in order, without repeats.
     pub args: Vec<LogArg>,
+    /// Level it writes at ([`log_level`]).
+    #[serde(default)]
+    pub level: String,
     /// Where the call starts.
     pub location: Location,
+}
+
+/// The level a log call writes at (see `Control::log_level`): `stdout`/`stderr`
+/// for `System.out`/`System.err`, else the logger method called, lowered to
+/// `debug`/`trace` when the call sits in the then-branch of an
+/// `if (log.isDebugEnabled())`/`isTraceEnabled()` guard (the line is written
+/// only when that level is on). `object` is the call's receiver text.
+pub fn log_level(call: Node<'_>, object: &str, method: &str, src: &[u8]) -> String {
+    if let Some(stream) = object.strip_prefix("System.") {
+        return if stream == "err" { "stderr" } else { "stdout" }.into();
+    }
+    const ORDER: &[&str] = &["trace", "debug", "info", "warn", "error", "fatal"];
+    let rank = |l: &str| ORDER.iter().position(|x| *x == l);
+    let mut level = method.to_string();
+    let mut child = call;
+    while let Some(p) = child.parent() {
+        if matches!(
+            p.kind(),
+            "method_declaration" | "constructor_declaration" | "lambda_expression" | "class_body"
+        ) {
+            break;
+        }
+        if p.kind() == "if_statement" && p.child_by_field_name("consequence") == Some(child) {
+            let cond = p
+                .child_by_field_name("condition")
+                .and_then(|c| c.utf8_text(src).ok())
+                .unwrap_or("");
+            let cond: String = cond.split_whitespace().collect();
+            for (guard, probe) in [("trace", "isTraceEnabled("), ("debug", "isDebugEnabled(")] {
+                // `!log.isDebugEnabled()` guards the other way.
+                let on = cond.match_indices(probe).any(|(i, _)| {
+                    let receiver = cond[..i]
+                        .trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+                    !receiver.ends_with('!')
+                });
+                if on && rank(guard) < rank(&level).or(Some(ORDER.len())) {
+                    level = guard.to_string();
+                }
+            }
+        }
+        child = p;
+    }
+    level
 }
 
 /// One value printed by a [`LogCall`].
@@ -812,6 +858,7 @@ impl<'a> Reader<'a> {
             out.push(LogCall {
                 scope: self.scope(n),
                 args,
+                level: log_level(n, &object, method, self.src),
                 location: Location::line(self.file, row(n)),
             });
         });
@@ -835,9 +882,23 @@ impl<'a> Reader<'a> {
                 if args.is_empty() || found.contains(&line) {
                     continue;
                 }
+                // `log.debug(` / `System.out.println(`: the receiver's last
+                // word and the method, without a tree to find a guard in.
+                let call: String = m.as_str().split_whitespace().collect();
+                let mut words = call.trim_end_matches('(').rsplit('.');
+                let method = words.next().unwrap_or("info");
+                let level = if call.starts_with("System.err") {
+                    "stderr"
+                } else if call.starts_with("System.") {
+                    "stdout"
+                } else {
+                    method
+                }
+                .to_string();
                 out.push(LogCall {
                     scope: self.scope(e),
                     args,
+                    level,
                     location: Location::line(self.file, line),
                 });
             }
@@ -1833,6 +1894,31 @@ public class Broken {
         assert_eq!(f.log_calls.len(), 1);
         assert_eq!(f.log_calls[0].scope, "Broken.f");
         assert_eq!(f.log_calls[0].args[0].name, "idCard");
+        assert_eq!(f.log_calls[0].level, "info");
+    }
+
+    #[test]
+    fn log_calls_carry_their_level_and_guards_lower_it() {
+        let src = r#"@Slf4j
+public class S {
+    void f(String mobile) {
+        log.trace("a {}", mobile);
+        if (log.isDebugEnabled()) { log.info("b {}", mobile); }
+        if (log.isTraceEnabled() && on) log.debug("c {}", mobile);
+        if (!log.isDebugEnabled()) { log.info("d {}", mobile); }
+        if (log.isDebugEnabled()) { } else { log.warn("e {}", mobile); }
+        if (LOGGER.isDebugEnabled()) { log.error("f {}", mobile); }
+        System.out.println(mobile);
+        System.err.println(mobile);
+    }
+}
+"#;
+        let calls = extract("S.java", src, &Catalog::default()).log_calls;
+        let levels: Vec<&str> = calls.iter().map(|c| c.level.as_str()).collect();
+        assert_eq!(
+            levels,
+            ["trace", "debug", "trace", "info", "warn", "debug", "stdout", "stderr"]
+        );
     }
 
     #[test]

@@ -1983,11 +1983,7 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
             && matches!(name, "print" | "println" | "printf"))
     {
         let vals = union(cx, &args, env);
-        let level = if obj_text.starts_with("System.") {
-            "info"
-        } else {
-            name
-        };
+        let level = super::java::log_level(n, obj_text, name, cx.src);
         hit(
             env,
             SinkKind::Log,
@@ -1996,7 +1992,7 @@ fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
                 vendor: "logger".into(),
                 ..Target::default()
             },
-            Some(level.into()),
+            Some(level),
             vals,
             at,
         );

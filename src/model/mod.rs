@@ -342,6 +342,14 @@ pub struct Control {
     /// `None` for any caller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// Level of the log line (`pi_logged`, `body_logged`): the method called
+    /// on the logger (`trace`, `debug`, `info`, `warn`, `error`, `fatal`),
+    /// `debug`/`trace` for a call inside an `isDebugEnabled()`/
+    /// `isTraceEnabled()` guard, `stdout`/`stderr` for `System.out`/`System.err`
+    /// (no level: always written). Debug and trace lines are off in a default
+    /// production configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
 }
 
 impl Control {
@@ -359,6 +367,7 @@ impl Control {
             amount: None,
             copies: Vec::new(),
             audience: None,
+            log_level: None,
         }
     }
 
