@@ -8,6 +8,7 @@ mod cue_index;
 pub mod cues;
 pub mod eval;
 pub mod flows;
+pub mod log_levels;
 pub mod logged;
 pub mod operator_fill;
 mod samples;

@@ -653,6 +653,7 @@ pub fn add_grant_controls(
                 copies: Vec::new(),
                 audience: None,
                 log_level: None,
+                level_enabled_by: None,
             });
         }
     }

@@ -116,6 +116,16 @@ pub fn extract(file: &str, text: &str) -> FileFacts {
                         Some(format!("level={level}")),
                         None,
                     ));
+                } else if verbose {
+                    // The application's own debug lines are written under this
+                    // logger (`classify::log_levels`).
+                    facts.controls.push(control(
+                        "debug_log_level",
+                        n.line,
+                        Some(lname),
+                        Some(level),
+                        None,
+                    ));
                 }
             }
             "pattern" | "patternlayout" => {

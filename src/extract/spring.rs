@@ -305,6 +305,15 @@ impl ConfigReader<'_> {
                     Some(e.key.clone()),
                     Some(format!("{}={}", e.key, e.value)),
                 );
+            } else if level == "debug" || level == "trace" {
+                // The application's own debug lines are written where this
+                // profile runs (`classify::log_levels`).
+                self.control(
+                    "debug_log_level",
+                    e.line,
+                    Some(pkg.to_string()),
+                    Some(level),
+                );
             }
         }
         if (norm == "spring.jpa.showsql" || norm == "spring.jpa.properties.hibernate.showsql")

@@ -350,6 +350,11 @@ pub struct Control {
     /// production configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_level: Option<String>,
+    /// For a `debug`/`trace` log line: the production logging setting
+    /// (`file:line` of `logging.level.<package>: debug` or a logback/log4j2
+    /// logger at debug) that writes it (`classify::log_levels`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_enabled_by: Option<String>,
 }
 
 impl Control {
@@ -368,6 +373,7 @@ impl Control {
             copies: Vec::new(),
             audience: None,
             log_level: None,
+            level_enabled_by: None,
         }
     }
 

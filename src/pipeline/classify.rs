@@ -130,6 +130,8 @@ pub(super) fn finish(
         &mut assembled.controls,
     );
     drop(file_facts);
+    // Debug lines the repository's own production logging config writes.
+    crate::classify::log_levels::mark_enabled(&mut assembled.controls);
     classify_and_propagate(&mut datasets, &assembled.flows, decl, knowledge);
     if !live.is_empty() {
         db::add_grant_controls(live, &datasets, &assembled.aliases, &mut assembled.controls);
