@@ -626,6 +626,13 @@ fn spliced_as_value(sql: &str, name: &str) -> bool {
 /// constants (MyBatis-Plus wrapper segments, MyBatis Generator criteria and
 /// selective column lists),
 /// so they are not user input reaching the statement.
+/// An OGNL static reference (`${@com.example.Status@ACTIVE}`,
+/// `${@com.example.Ids@next()}`): a constant or a value the program computes,
+/// never what a caller passes.
+fn static_reference(name: &str) -> bool {
+    name.trim_start().starts_with('@')
+}
+
 fn generated_segment(name: &str) -> bool {
     name.starts_with("ew.")
         || name.starts_with("criterion.")
@@ -768,7 +775,7 @@ pub fn facts<'a>(
         merge(&mut out.facts, a.facts, &id, &location);
         out.facts.diagnostics.extend(a.diagnostics);
         for p in &a.parameters {
-            if p.interpolated && !generated_segment(&p.name) {
+            if p.interpolated && !generated_segment(&p.name) && !static_reference(&p.name) {
                 out.facts.controls.push(Control {
                     subject: touched.first().cloned(),
                     value: Some(format!("${{{}}} in {id}", p.name)),
@@ -1058,5 +1065,22 @@ mod tests {
         ] {
             assert!(!value(n), "{n}");
         }
+    }
+
+    #[test]
+    fn static_references_are_no_caller_data() {
+        let xml = r#"<mapper namespace="a.M">
+  <select id="q">select * from t where status = ${@com.example.Status@ACTIVE.code}
+    and mobile = '${mobile}'</select>
+</mapper>"#;
+        let out = extract("m/AMapper.xml", xml, None);
+        let risks: Vec<_> = out
+            .facts
+            .controls
+            .iter()
+            .filter(|c| c.kind == "sql_injection_risk")
+            .filter_map(|c| c.value.clone())
+            .collect();
+        assert_eq!(risks, vec!["${mobile} in a.M.q".to_string()]);
     }
 }
