@@ -322,6 +322,20 @@ impl<W: Write> Write for WriteErrors<W> {
     }
 }
 
+/// The bundled example scanned deterministically on a fixed day: the audit
+/// the renderers' tests compare their outputs on.
+#[cfg(test)]
+pub(crate) fn shop_audit() -> Audit {
+    let shop = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+    crate::scan(&crate::Config {
+        roots: vec![shop],
+        deterministic: true,
+        today: Some("2026-12-08".into()),
+        ..crate::Config::default()
+    })
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
