@@ -622,6 +622,12 @@ impl<'a> Cx<'a> {
         std::str::from_utf8(&self.src[n.byte_range()]).unwrap_or("")
     }
 
+    /// The text of `n`'s child `field` (`name`, `body`, `type`…), empty when
+    /// it has none.
+    fn field_text(&self, n: Node<'_>, field: &str) -> &'a str {
+        n.child_by_field_name(field).map_or("", |x| self.text(x))
+    }
+
     fn loc(&self, n: Node<'_>) -> Location {
         Location::line(self.file, row(n))
     }
@@ -636,10 +642,7 @@ impl<'a> Cx<'a> {
             let mut c2 = m.walk();
             for a in m.children(&mut c2) {
                 if matches!(a.kind(), "annotation" | "marker_annotation") {
-                    let name = a
-                        .child_by_field_name("name")
-                        .map(|x| self.text(x))
-                        .unwrap_or("");
+                    let name = self.field_text(a, "name");
                     let name = name.rsplit('.').next().unwrap_or(name).to_string();
                     out.push((name, self.text(a).to_string()));
                 }
@@ -1168,26 +1171,17 @@ fn own_session(cx: &Cx<'_>, n: Node<'_>, path: &str, selects_record: bool, arity
     if login.is_match(last) {
         return true;
     }
-    let name = n
-        .child_by_field_name("name")
-        .map(|x| cx.text(x))
-        .unwrap_or("");
+    let name = cx.field_text(n, "name");
     if selects_record || bulk.is_match(last) || bulk.is_match(name) {
         return false;
     }
-    let body = n
-        .child_by_field_name("body")
-        .map(|b| cx.text(b))
-        .unwrap_or("");
+    let body = cx.field_text(n, "body");
     if current.is_match(body) {
         return true;
     }
     // No parameter, no path variable, no parameter read from the raw
     // request, and a single object rather than a collection or page.
-    let returned = n
-        .child_by_field_name("type")
-        .map(|t| cx.text(t))
-        .unwrap_or("");
+    let returned = cx.field_text(n, "type");
     arity == 0 && !path.contains('{') && !raw.is_match(body) && !many.is_match(returned)
 }
 
@@ -1500,14 +1494,8 @@ fn collect_typed(cx: &Cx<'_>, n: Node<'_>, env: &Env, out: &mut Vec<Val>) {
     // Only what a response wrapper wraps (`R.ok(x)`, `getDataTable(list)`),
     // not the arguments of a service call (`R.ok(service.save(dto))`).
     if n.kind() == "method_invocation" {
-        let name = n
-            .child_by_field_name("name")
-            .map(|x| cx.text(x))
-            .unwrap_or("");
-        let obj = n
-            .child_by_field_name("object")
-            .map(|o| cx.text(o))
-            .unwrap_or("");
+        let name = cx.field_text(n, "name");
+        let obj = cx.field_text(n, "object");
         let wrapper = WRAPPERS.contains(&simple(obj).as_str())
             || (obj.is_empty() && name.starts_with("get"))
             || matches!(
@@ -1597,10 +1585,7 @@ fn converted(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
     if n.kind() != "method_invocation" {
         return Vec::new();
     }
-    let name = n
-        .child_by_field_name("name")
-        .map(|x| cx.text(x))
-        .unwrap_or("");
+    let name = cx.field_text(n, "name");
     if !re.is_match(name) || name == "toString" {
         return Vec::new();
     }
@@ -1832,10 +1817,7 @@ fn eval(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
             out
         }
         "binary_expression" => {
-            let op = n
-                .child_by_field_name("operator")
-                .map(|o| cx.text(o))
-                .unwrap_or("");
+            let op = cx.field_text(n, "operator");
             let mut c = n.walk();
             let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
             let vals = union(cx, &kids, env);
@@ -1961,10 +1943,7 @@ fn hit(
 }
 
 fn invocation(cx: &Cx<'_>, n: Node<'_>, env: &mut Env) -> Vec<Val> {
-    let name = n
-        .child_by_field_name("name")
-        .map(|x| cx.text(x))
-        .unwrap_or("");
+    let name = cx.field_text(n, "name");
     let obj = n.child_by_field_name("object");
     let obj_text = obj.map(|o| cx.text(o)).unwrap_or("");
     let args = args_of(n);
@@ -2359,10 +2338,7 @@ fn response_stream(cx: &Cx<'_>, n: Node<'_>, env: &Env) -> bool {
     if n.kind() != "method_invocation" {
         return false;
     }
-    let name = n
-        .child_by_field_name("name")
-        .map(|x| cx.text(x))
-        .unwrap_or("");
+    let name = cx.field_text(n, "name");
     if !matches!(name, "getOutputStream" | "getWriter") {
         return false;
     }
@@ -2514,10 +2490,7 @@ fn http_sink(cx: &Cx<'_>, n: Node<'_>, env: &Env, name: &str, rtype: &str) -> Op
         candidates.extend(args_of(r).first().copied());
     }
     for c in &calls {
-        let nm = c
-            .child_by_field_name("name")
-            .map(|x| cx.text(x))
-            .unwrap_or("");
+        let nm = cx.field_text(*c, "name");
         if matches!(nm, "url" | "uri") || HTTP_METHODS.contains(&nm) {
             candidates.extend(args_of(*c).first().copied());
         }
