@@ -640,20 +640,12 @@ pub fn add_grant_controls(
                 .find(|t| t.name == g.table)
                 .map_or(1, |t| t.location.line);
             controls.push(crate::model::Control {
-                kind: "grant".into(),
-                value_days: None,
                 subject: Some(d.id.clone()),
-                location: Location::line(l.source.clone(), line),
                 value: Some(format!(
                     "{} {} ({pi} PI fields, {sensitive} sensitive)",
                     g.privilege, g.grantee
                 )),
-                profile: None,
-                amount: None,
-                copies: Vec::new(),
-                audience: None,
-                log_level: None,
-                level_enabled_by: None,
+                ..crate::model::Control::at("grant", Location::line(l.source.clone(), line))
             });
         }
     }
