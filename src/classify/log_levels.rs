@@ -42,7 +42,7 @@ fn production_setting(c: &Control) -> bool {
     c.profile
         .as_deref()
         .is_none_or(|p| !NON_PRODUCTION.contains(&p))
-        && !file.contains("src/test/")
+        && !crate::extract::is_test_source(file)
         && !file.starts_with("test/")
 }
 
