@@ -102,8 +102,8 @@ pub struct LogCall {
 /// `if (log.isDebugEnabled())`/`isTraceEnabled()` guard (the line is written
 /// only when that level is on). `object` is the call's receiver text.
 pub fn log_level(call: Node<'_>, object: &str, method: &str, src: &[u8]) -> String {
-    if let Some(stream) = object.strip_prefix("System.") {
-        return if stream == "err" { "stderr" } else { "stdout" }.into();
+    if let Some(stream) = stream_level(object) {
+        return stream.into();
     }
     const ORDER: &[&str] = &["trace", "debug", "info", "warn", "error", "fatal"];
     let rank = |l: &str| ORDER.iter().position(|x| *x == l);
@@ -137,6 +137,13 @@ pub fn log_level(call: Node<'_>, object: &str, method: &str, src: &[u8]) -> Stri
         child = p;
     }
     level
+}
+
+/// `stdout`/`stderr` for a call on `System.out`/`System.err` (no level:
+/// always written), given the call's receiver text.
+fn stream_level(object: &str) -> Option<&'static str> {
+    let stream = object.strip_prefix("System.")?;
+    Some(if stream == "err" { "stderr" } else { "stdout" })
 }
 
 /// One value printed by a [`LogCall`].
@@ -885,16 +892,11 @@ impl<'a> Reader<'a> {
                 // `log.debug(` / `System.out.println(`: the receiver's last
                 // word and the method, without a tree to find a guard in.
                 let call: String = m.as_str().split_whitespace().collect();
-                let mut words = call.trim_end_matches('(').rsplit('.');
-                let method = words.next().unwrap_or("info");
-                let level = if call.starts_with("System.err") {
-                    "stderr"
-                } else if call.starts_with("System.") {
-                    "stdout"
-                } else {
-                    method
-                }
-                .to_string();
+                let (object, method) = call
+                    .trim_end_matches('(')
+                    .rsplit_once('.')
+                    .unwrap_or(("", "info"));
+                let level = stream_level(object).unwrap_or(method).to_string();
                 out.push(LogCall {
                     scope: self.scope(e),
                     args,
